@@ -1,0 +1,5 @@
+package io.omniglass.api;
+
+/** POST /api/v1/tenants. */
+public record CreateTenantRequest(String slug, String name) {
+}

@@ -1,0 +1,122 @@
+package io.omniglass.codegen;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.flywaydb.core.Flyway;
+import org.jooq.codegen.GenerationTool;
+import org.jooq.meta.jaxb.Configuration;
+import org.jooq.meta.jaxb.Database;
+import org.jooq.meta.jaxb.Generate;
+import org.jooq.meta.jaxb.Generator;
+import org.jooq.meta.jaxb.Jdbc;
+import org.jooq.meta.jaxb.Target;
+
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.security.MessageDigest;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Generates the jOOQ classes from the Flyway migrations: migrate a throw-away embedded Postgres,
+ * then read its catalog. Skips the work when the migrations have not changed since the last run.
+ */
+public final class SchemaCodegen {
+
+    private static final String[][] SCHEMAS = {
+            {"control", "io.omniglass.schema.control"},
+            {"tenant", "io.omniglass.schema.tenant"},
+    };
+
+    public static void main(String[] args) throws Exception {
+        Path out = Paths.get(args.length > 0 ? args[0] : "target/generated-sources/jooq");
+        String fingerprint = fingerprint();
+        Path marker = out.resolve(".migrations.sha256");
+        if (Files.exists(marker) && Files.readString(marker).equals(fingerprint)) {
+            System.out.println("[codegen] migrations unchanged; jOOQ classes are current");
+            return;
+        }
+        deleteTree(out);
+        Files.createDirectories(out);
+        try (EmbeddedPostgres pg = EmbeddedPostgres.builder().start()) {
+            for (String[] schema : SCHEMAS) {
+                String db = schema[0];
+                try (Connection c = pg.getPostgresDatabase().getConnection(); Statement st = c.createStatement()) {
+                    st.execute("CREATE DATABASE " + db);
+                }
+                String url = pg.getJdbcUrl("postgres", db);
+                Flyway.configure()
+                        .dataSource(url, "postgres", "postgres")
+                        .locations("classpath:omniglass/db/" + db)
+                        .load()
+                        .migrate();
+                GenerationTool.generate(new Configuration()
+                        .withJdbc(new Jdbc().withDriver("org.postgresql.Driver").withUrl(url)
+                                .withUser("postgres").withPassword("postgres"))
+                        .withGenerator(new Generator()
+                                .withDatabase(new Database()
+                                        .withName("org.jooq.meta.postgres.PostgresDatabase")
+                                        .withInputSchema("public")
+                                        .withOutputSchemaToDefault(true)
+                                        .withIncludeRoutines(false)
+                                        // partitions are storage detail: queries name the parent table
+                                        .withExcludes("flyway_schema_history|.*_p\\d{8}"))
+                                .withGenerate(new Generate()
+                                        .withRecords(true)
+                                        .withPojos(false)
+                                        .withJavaTimeTypes(true)
+                                        .withGeneratedAnnotation(false)
+                                        .withImplicitJoinPathsToOne(false)
+                                        .withImplicitJoinPathsToMany(false))
+                                .withTarget(new Target().withPackageName(schema[1])
+                                        .withDirectory(out.toString()))));
+            }
+        }
+        Files.writeString(marker, fingerprint);
+        System.out.println("[codegen] jOOQ classes generated into " + out);
+    }
+
+    private static String fingerprint() throws Exception {
+        MessageDigest sha = MessageDigest.getInstance("SHA-256");
+        for (String[] schema : SCHEMAS) {
+            for (Path file : migrationFiles(schema[0])) {
+                sha.update(file.getFileName().toString().getBytes(StandardCharsets.UTF_8));
+                sha.update(Files.readAllBytes(file));
+            }
+        }
+        return HexFormat.of().formatHex(sha.digest());
+    }
+
+    private static List<Path> migrationFiles(String db) throws IOException, URISyntaxException {
+        URL url = SchemaCodegen.class.getClassLoader().getResource("omniglass/db/" + db);
+        if (url == null || !"file".equals(url.getProtocol())) {
+            // migrations inside a jar: fingerprint unavailable, always regenerate
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(Paths.get(url.toURI()))) {
+            return new ArrayList<>(files.sorted().toList());
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    private SchemaCodegen() {
+    }
+}

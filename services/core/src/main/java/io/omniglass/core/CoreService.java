@@ -1,0 +1,209 @@
+package io.omniglass.core;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.javalin.Javalin;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.nats.client.Connection;
+import io.nats.client.Dispatcher;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import io.omniglass.core.access.Principal;
+import io.omniglass.core.access.Role;
+import io.omniglass.core.access.TokenService;
+import io.omniglass.core.http.HttpApi;
+import io.omniglass.core.runtime.DataDir;
+import io.omniglass.core.runtime.Infrastructure;
+import io.omniglass.core.runtime.OmniglassConfig;
+import io.omniglass.core.tenancy.Migrations;
+import io.omniglass.core.tenancy.ReferenceData;
+import io.omniglass.core.tenancy.Tenant;
+import io.omniglass.core.tenancy.TenantDatabases;
+import io.omniglass.core.tenancy.TenantProvisioner;
+import io.omniglass.core.tenancy.TenantRegistry;
+import org.jooq.DSLContext;
+import org.jooq.SQLDialect;
+import org.jooq.impl.DSL;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * One core instance: its infrastructure (embedded or external), the control database, NATS, the
+ * modules and the HTTP API. Stateless apart from Postgres and NATS, so several can run side by side.
+ */
+public final class CoreService implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(CoreService.class);
+    /** Core instances tell each other about newly active tenants here (never a tenant slug: no dot-free "_"). */
+    public static final String TENANT_ACTIVE_SUBJECT = "og._control.tenant.active";
+
+    private final List<CoreModule> modules;
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final Set<String> activeTenants = ConcurrentHashMap.newKeySet();
+    private CoreContext ctx;
+    private Javalin http;
+    private DataDir.CoreLock lock;
+    private volatile boolean closed;
+
+    public CoreService(List<CoreModule> modules) {
+        this.modules = List.copyOf(modules);
+    }
+
+    public CoreService start(OmniglassConfig config) {
+        DataDir dataDir = new DataDir(config.dataDir());
+        lock = dataDir.tryLock().orElseThrow(() -> new IllegalStateException(
+                "a core is already running for " + config.dataDir() + " (see " + dataDir.endpointsFile() + ")"));
+        try {
+            Infrastructure infra = Infrastructure.start(config, dataDir);
+            closeables.add(infra);
+            HikariDataSource controlDs = TenantDatabases.pool(infra.pg(), infra.controlDatabase(), "og-control", 10);
+            closeables.add(controlDs);
+            Migrations.migrateControl(controlDs);
+            DSLContext control = DSL.using(controlDs, SQLDialect.POSTGRES);
+            TokenService tokens = new TokenService(control);
+            ensureAdminToken(dataDir, tokens);
+
+            String instanceId = UUID.randomUUID().toString().substring(0, 8);
+            Connection nats = Nats.connect(new Options.Builder()
+                    .server(infra.natsUrl())
+                    .connectionName("omniglass-core-" + instanceId)
+                    .maxReconnects(-1)
+                    .reconnectWait(Duration.ofMillis(500))
+                    .connectionTimeout(Duration.ofSeconds(10))
+                    .build());
+            closeables.add(nats::close);
+
+            TenantDatabases tenantDbs = new TenantDatabases(infra.pg(), 8);
+            closeables.add(tenantDbs);
+            PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            new JvmMemoryMetrics().bindTo(metrics);
+            new JvmGcMetrics().bindTo(metrics);
+            new JvmThreadMetrics().bindTo(metrics);
+            new ProcessorMetrics().bindTo(metrics);
+
+            TenantProvisioner provisioner = new TenantProvisioner(control, tenantDbs, nats, ReferenceData.load(),
+                    t -> nats.publish(TENANT_ACTIVE_SUBJECT, t.slug().getBytes(StandardCharsets.UTF_8)));
+            ctx = new CoreContext(instanceId, config, dataDir, infra, controlDs, control, nats, tenantDbs,
+                    new TenantRegistry(control), provisioner, tokens, metrics);
+
+            for (CoreModule m : modules) {
+                m.start(ctx);
+                log.info("module {} started", m.name());
+            }
+            Dispatcher d = nats.createDispatcher(msg -> activate(new String(msg.getData(), StandardCharsets.UTF_8)));
+            d.subscribe(TENANT_ACTIVE_SUBJECT);
+            for (Tenant t : ctx.tenants().list()) {
+                if (t.active()) {
+                    provisioner.converge(t);
+                    activate(t.slug());
+                }
+            }
+            http = HttpApi.create(ctx, modules);
+            http.start("127.0.0.1", config.httpPort());
+            writeEndpoints();
+            log.info("core {} ready: http {}", instanceId, httpUrl());
+            return this;
+        } catch (RuntimeException | Error e) {
+            close();
+            throw e;
+        } catch (Exception e) {
+            close();
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    private void activate(String slug) {
+        if (closed || !activeTenants.add(slug)) {
+            return;
+        }
+        Optional<Tenant> t = ctx.tenants().find(slug);
+        if (t.isEmpty() || !t.get().active()) {
+            activeTenants.remove(slug);
+            return;
+        }
+        for (CoreModule m : modules) {
+            try {
+                m.tenantActive(ctx, t.get());
+            } catch (Exception e) {
+                log.error("module {} could not start for tenant {}", m.name(), slug, e);
+            }
+        }
+        log.info("tenant {} active on this core", slug);
+    }
+
+    /** On first start (or a new control database) the admin token is made and written, mode 0600. */
+    private static void ensureAdminToken(DataDir dataDir, TokenService tokens) {
+        Optional<String> existing = dataDir.readAdminToken();
+        if (existing.isPresent() && tokens.authenticate(existing.get()).isPresent()) {
+            return;
+        }
+        TokenService.Issued issued = tokens.create("system", "admin", Role.admin, Optional.empty(),
+                Principal.ScopeKind.tenant, Optional.empty());
+        dataDir.writeAdminToken(issued.secret());
+        log.info("admin token written to {}", dataDir.adminTokenFile());
+    }
+
+    private void writeEndpoints() {
+        Map<String, String> e = new LinkedHashMap<>();
+        e.put("http", httpUrl());
+        e.put("nats", ctx.infrastructure().natsUrl());
+        e.put("pg", ctx.infrastructure().pg().libpqUrl());
+        e.put("jdbc", ctx.infrastructure().controlJdbcUrl());
+        ctx.dataDir().writeEndpoints(e);
+    }
+
+    public String httpUrl() {
+        return "http://127.0.0.1:" + http.port();
+    }
+
+    public CoreContext context() {
+        return ctx;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (http != null) {
+            http.stop();
+        }
+        for (int i = modules.size() - 1; i >= 0; i--) {
+            try {
+                modules.get(i).close();
+            } catch (Exception e) {
+                log.warn("closing module {}: {}", modules.get(i).name(), e.toString());
+            }
+        }
+        if (ctx != null) {
+            ctx.dataDir().deleteEndpoints();
+        }
+        for (int i = closeables.size() - 1; i >= 0; i--) {
+            try {
+                closeables.get(i).close();
+            } catch (Exception e) {
+                log.warn("closing: {}", e.toString());
+            }
+        }
+        if (lock != null) {
+            lock.close();
+        }
+        log.info("core stopped");
+    }
+}

@@ -1,0 +1,16 @@
+package io.omniglass.core;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** The features a full core runs, in start order. */
+public final class Modules {
+
+    private Modules() {
+    }
+
+    public static List<CoreModule> all() {
+        List<CoreModule> modules = new ArrayList<>();
+        return modules;
+    }
+}

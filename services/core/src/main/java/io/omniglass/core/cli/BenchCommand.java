@@ -1,0 +1,16 @@
+package io.omniglass.core.cli;
+
+import picocli.CommandLine.Command;
+
+/** ./omniglass bench sink|cdc|gateway: each benchmark prints its figures and writes them as JSON. */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (print figures, write JSON).",
+        subcommands = {})
+final class BenchCommand implements Runnable {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "name a benchmark");
+    }
+}

@@ -1,0 +1,61 @@
+package io.omniglass.core.cli;
+
+import io.omniglass.api.OmniglassClient;
+import io.omniglass.core.CoreService;
+import io.omniglass.core.runtime.DataDir;
+import io.omniglass.core.runtime.OmniglassConfig;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * How a CLI command reaches the core: through the running core of this data dir (its endpoints and
+ * admin token), or, when none runs, through a short-lived core of its own on the same data dir.
+ * Either way the command speaks the HTTP API, so both paths behave the same.
+ */
+final class CoreAccess implements AutoCloseable {
+
+    private final OmniglassClient client;
+    private final CoreService ownCore;
+    private final Map<String, String> endpoints;
+
+    private CoreAccess(OmniglassClient client, CoreService ownCore, Map<String, String> endpoints) {
+        this.client = client;
+        this.ownCore = ownCore;
+        this.endpoints = endpoints;
+    }
+
+    static CoreAccess open(OmniglassConfig config) {
+        DataDir dataDir = new DataDir(config.dataDir());
+        Optional<Map<String, String>> endpoints = dataDir.readEndpoints();
+        if (dataDir.coreRunning() && endpoints.isPresent()) {
+            String token = dataDir.readAdminToken().orElseThrow(() ->
+                    new IllegalStateException("a core is running but " + dataDir.adminTokenFile() + " is missing"));
+            return new CoreAccess(new OmniglassClient(endpoints.get().get("http"), token), null, endpoints.get());
+        }
+        CoreService core = new CoreService(List.of()).start(config.withHttpPort(0));
+        String token = dataDir.readAdminToken().orElseThrow();
+        return new CoreAccess(new OmniglassClient(core.httpUrl(), token), core,
+                dataDir.readEndpoints().orElse(Map.of()));
+    }
+
+    OmniglassClient client() {
+        return client;
+    }
+
+    boolean viaRunningCore() {
+        return ownCore == null;
+    }
+
+    Map<String, String> endpoints() {
+        return endpoints;
+    }
+
+    @Override
+    public void close() {
+        if (ownCore != null) {
+            ownCore.close();
+        }
+    }
+}

@@ -1,0 +1,165 @@
+package io.omniglass.core.cli;
+
+import io.omniglass.api.CreateTokenRequest;
+import io.omniglass.api.TenantInfo;
+import io.omniglass.api.TokenCreated;
+import io.omniglass.core.CoreService;
+import io.omniglass.core.Modules;
+import io.omniglass.core.runtime.OmniglassConfig;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Callable;
+
+/** ./omniglass core ...: the headless core service and its administration. */
+@Command(name = "core", mixinStandardHelpOptions = true, description = "The core service and its administration.",
+        subcommands = {CoreCommand.Serve.class, CoreCommand.Migrate.class, CoreCommand.TenantCmd.class,
+                CoreCommand.TokenCmd.class})
+final class CoreCommand implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a core command");
+    }
+
+    /** Runs until SIGTERM or Ctrl-C; the shutdown hook stops Postgres and nats-server with it. */
+    static void runUntilStopped(CoreService core) throws InterruptedException {
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            core.close();
+            stopped.countDown();
+        }, "omniglass-shutdown"));
+        stopped.await();
+    }
+
+    @Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the core service (embedded Postgres and NATS unless configured otherwise).")
+    static final class Serve implements Callable<Integer> {
+        @Mixin
+        ConfigOptions config;
+
+        @Override
+        public Integer call() throws Exception {
+            OmniglassConfig cfg = config.load();
+            CoreService core = new CoreService(Modules.all()).start(cfg);
+            System.out.println("omniglass core running");
+            System.out.println("  http:        " + core.httpUrl());
+            System.out.println("  endpoints:   " + core.context().dataDir().endpointsFile());
+            System.out.println("  admin token: " + core.context().dataDir().adminTokenFile());
+            runUntilStopped(core);
+            return 0;
+        }
+    }
+
+    @Command(name = "migrate", mixinStandardHelpOptions = true, description = "Apply control and tenant migrations and run the idempotent boot phase.")
+    static final class Migrate implements Callable<Integer> {
+        @Mixin
+        ConfigOptions config;
+
+        @Override
+        public Integer call() {
+            try (CoreAccess core = CoreAccess.open(config.load())) {
+                if (core.viaRunningCore()) {
+                    core.client().post("/api/v1/admin/migrate", java.util.Map.of(), new com.fasterxml.jackson.core.type.TypeReference<java.util.Map<String, Object>>() { });
+                }
+                List<TenantInfo> tenants = core.client().tenants();
+                System.out.println("migrations applied; boot phase run for " + tenants.size() + " tenant(s)");
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "tenant", mixinStandardHelpOptions = true, description = "Provision and list tenants.",
+            subcommands = {TenantCmd.Create.class, TenantCmd.ListCmd.class})
+    static final class TenantCmd implements Runnable {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public void run() {
+            throw new CommandLine.ParameterException(spec.commandLine(), "use 'tenant create SLUG' or 'tenant list'");
+        }
+
+        @Command(name = "create", mixinStandardHelpOptions = true, description = "Provision a tenant: database, migrations, boot phase, NATS streams.")
+        static final class Create implements Callable<Integer> {
+            @Mixin
+            ConfigOptions config;
+            @Parameters(paramLabel = "SLUG", description = "[a-z][a-z0-9_]{0,62}")
+            String slug;
+            @Option(names = "--name", description = "display name")
+            String name;
+
+            @Override
+            public Integer call() {
+                io.omniglass.core.tenancy.Tenant.requireValidSlug(slug);
+                try (CoreAccess core = CoreAccess.open(config.load())) {
+                    TenantInfo t = core.client().createTenant(slug, name);
+                    System.out.println("tenant " + t.slug() + " created (" + t.displayName() + ")");
+                }
+                return 0;
+            }
+        }
+
+        @Command(name = "list", mixinStandardHelpOptions = true, description = "List tenants.")
+        static final class ListCmd implements Callable<Integer> {
+            @Mixin
+            ConfigOptions config;
+
+            @Override
+            public Integer call() {
+                try (CoreAccess core = CoreAccess.open(config.load())) {
+                    List<TenantInfo> tenants = core.client().tenants();
+                    System.out.printf("%-24s %-12s %-32s %s%n", "SLUG", "STATUS", "NAME", "CREATED");
+                    for (TenantInfo t : tenants) {
+                        System.out.printf("%-24s %-12s %-32s %s%n", t.slug(), t.status(), t.displayName(), t.createdAt());
+                    }
+                }
+                return 0;
+            }
+        }
+    }
+
+    @Command(name = "token", mixinStandardHelpOptions = true, description = "API tokens.", subcommands = {TokenCmd.Create.class})
+    static final class TokenCmd implements Runnable {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public void run() {
+            throw new CommandLine.ParameterException(spec.commandLine(), "use 'token create --role ROLE'");
+        }
+
+        @Command(name = "create", mixinStandardHelpOptions = true, description = "Issue an API token (printed once, stored hashed).")
+        static final class Create implements Callable<Integer> {
+            @Mixin
+            ConfigOptions config;
+            @Option(names = "--role", required = true, description = "viewer, operator or admin")
+            String role;
+            @Option(names = "--tenant", description = "the tenant the token is confined to (required but for admin)")
+            String tenant;
+            @Option(names = "--scope", description = "location:NAME or system:NAME, narrowing the token within its tenant")
+            String scope;
+            @Option(names = "--principal", description = "who the token is for (default: ROLE-TENANT)")
+            String principal;
+
+            @Override
+            public Integer call() {
+                try (CoreAccess core = CoreAccess.open(config.load())) {
+                    TokenCreated t = core.client().createToken(new CreateTokenRequest(role, tenant, scope, principal));
+                    System.out.println(t.token());
+                    System.err.println("token " + t.prefix() + "... (" + t.role()
+                            + (t.tenant() == null ? ", all tenants" : ", tenant " + t.tenant())
+                            + (t.scope() == null ? "" : ", scope " + t.scope())
+                            + "): shown once, stored hashed");
+                }
+                return 0;
+            }
+        }
+    }
+}

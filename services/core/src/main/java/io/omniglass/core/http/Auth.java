@@ -1,0 +1,40 @@
+package io.omniglass.core.http;
+
+import io.javalin.http.Context;
+import io.omniglass.core.access.Principal;
+import io.omniglass.core.access.Role;
+import io.omniglass.core.access.TokenService;
+
+/** Bearer-token authentication for /api/*; the principal rides on the request. */
+public final class Auth {
+
+    private static final String ATTR = "og.principal";
+
+    private Auth() {
+    }
+
+    static void authenticate(Context ctx, TokenService tokens) {
+        String header = ctx.header("Authorization");
+        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            throw ApiException.unauthorized();
+        }
+        Principal p = tokens.authenticate(header.substring(7).trim()).orElseThrow(ApiException::unauthorized);
+        ctx.attribute(ATTR, p);
+    }
+
+    public static Principal principal(Context ctx) {
+        Principal p = ctx.attribute(ATTR);
+        if (p == null) {
+            throw ApiException.unauthorized();
+        }
+        return p;
+    }
+
+    public static Principal require(Context ctx, Role role) {
+        Principal p = principal(ctx);
+        if (!p.role().atLeast(role)) {
+            throw ApiException.forbidden("this needs the " + role + " role; the token has " + p.role());
+        }
+        return p;
+    }
+}

@@ -1,0 +1,182 @@
+package io.omniglass.core.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpStatus;
+import io.javalin.json.JavalinJackson;
+import io.nats.client.Connection;
+import io.omniglass.api.ApiError;
+import io.omniglass.api.CreateTenantRequest;
+import io.omniglass.api.CreateTokenRequest;
+import io.omniglass.api.OmniglassClient;
+import io.omniglass.api.TenantInfo;
+import io.omniglass.api.TokenCreated;
+import io.omniglass.core.CoreContext;
+import io.omniglass.core.CoreModule;
+import io.omniglass.core.access.Principal;
+import io.omniglass.core.access.Role;
+import io.omniglass.core.access.TokenService;
+import io.omniglass.core.tenancy.Tenant;
+import org.jooq.impl.DSL;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The HTTP API: JSON, bearer tokens, errors as {"error", "detail"}, never a stack trace. */
+public final class HttpApi {
+
+    private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
+
+    private HttpApi() {
+    }
+
+    public static Javalin create(CoreContext core, List<CoreModule> modules) {
+        Javalin app = Javalin.create(cfg -> {
+            cfg.showJavalinBanner = false;
+            cfg.jsonMapper(new JavalinJackson(OmniglassClient.JSON, false));
+            cfg.http.maxRequestSize = 16L * 1024 * 1024;
+        });
+
+        app.before("/api/*", ctx -> Auth.authenticate(ctx, core.tokens()));
+
+        app.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.error(), e.getMessage()));
+        app.exception(Tenant.InvalidTenantException.class, (e, ctx) -> error(ctx, 400, "bad request", e.getMessage()));
+        app.exception(JsonProcessingException.class, (e, ctx) -> error(ctx, 400, "bad request", "malformed JSON: " + e.getOriginalMessage()));
+        app.exception(JsonMappingException.class, (e, ctx) -> error(ctx, 400, "bad request", "malformed JSON: " + e.getOriginalMessage()));
+        app.exception(Exception.class, (e, ctx) -> {
+            Throwable cause = e.getCause();
+            if (cause instanceof JsonProcessingException jpe) {
+                error(ctx, 400, "bad request", "malformed JSON: " + jpe.getOriginalMessage());
+                return;
+            }
+            log.error("{} {} failed", ctx.method(), ctx.path(), e);
+            error(ctx, 500, "internal error", "the request failed on the server; see the core log");
+        });
+        app.error(404, ctx -> {
+            if (ctx.result() == null || ctx.result().isEmpty()) {
+                error(ctx, 404, "not found", "no such resource: " + ctx.path());
+            }
+        });
+        app.error(405, ctx -> error(ctx, 405, "method not allowed", ctx.method() + " " + ctx.path()));
+
+        app.get("/healthz", ctx -> health(ctx, core));
+        app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(core.metrics().scrape()));
+
+        app.get("/api/v1/tenants", ctx -> {
+            Principal p = Auth.principal(ctx);
+            ctx.json(core.tenants().list().stream()
+                    .filter(t -> p.canSeeTenant(t.slug()))
+                    .map(HttpApi::info)
+                    .toList());
+        });
+        app.post("/api/v1/tenants", ctx -> {
+            Principal p = Auth.require(ctx, Role.admin);
+            if (p.tenant().isPresent()) {
+                throw ApiException.forbidden("a tenant-bound token cannot provision tenants");
+            }
+            CreateTenantRequest req = ctx.bodyAsClass(CreateTenantRequest.class);
+            if (req == null || req.slug() == null) {
+                throw ApiException.badRequest("body must be {\"slug\": \"...\", \"name\": \"...\"}");
+            }
+            Tenant.requireValidSlug(req.slug());
+            if (core.tenants().find(req.slug()).isPresent()) {
+                throw ApiException.conflict("tenant '" + req.slug() + "' already exists");
+            }
+            Tenant t = core.provisioner().create(req.slug(), req.name(), p.actor());
+            ctx.status(HttpStatus.CREATED).json(info(t));
+        });
+        app.post("/api/v1/tokens", ctx -> {
+            Principal p = Auth.require(ctx, Role.admin);
+            CreateTokenRequest req = ctx.bodyAsClass(CreateTokenRequest.class);
+            ctx.status(HttpStatus.CREATED).json(createToken(core, p, req));
+        });
+
+        app.post("/api/v1/admin/migrate", ctx -> {
+            Principal p = Auth.require(ctx, Role.admin);
+            if (p.tenant().isPresent()) {
+                throw ApiException.forbidden("a tenant-bound token cannot migrate");
+            }
+            int n = 0;
+            for (Tenant t : core.tenants().list()) {
+                if (t.active()) {
+                    core.provisioner().converge(t);
+                    n++;
+                }
+            }
+            ctx.json(Map.of("tenants", n));
+        });
+
+        for (CoreModule m : modules) {
+            m.routes(app, core);
+        }
+        return app;
+    }
+
+    static TokenCreated createToken(CoreContext core, Principal caller, CreateTokenRequest req) {
+        if (req == null || req.role() == null) {
+            throw ApiException.badRequest("role is required (viewer, operator or admin)");
+        }
+        Role role;
+        try {
+            role = Role.valueOf(req.role());
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("unknown role '" + req.role() + "': use viewer, operator or admin");
+        }
+        Optional<String> tenant = Optional.ofNullable(req.tenant());
+        if (tenant.isPresent() && (!caller.canSeeTenant(tenant.get()) || core.tenants().find(tenant.get()).isEmpty())) {
+            throw ApiException.notFound("no tenant '" + tenant.get() + "'");
+        }
+        if (tenant.isEmpty() && caller.tenant().isPresent()) {
+            throw ApiException.forbidden("a tenant-bound token cannot issue an all-tenant token");
+        }
+        Principal.ScopeKind kind = Principal.ScopeKind.tenant;
+        Optional<String> scopeName = Optional.empty();
+        if (req.scope() != null && !req.scope().isBlank()) {
+            String[] parts = req.scope().split(":", 2);
+            if (parts.length != 2 || !(parts[0].equals("location") || parts[0].equals("system")) || parts[1].isBlank()) {
+                throw ApiException.badRequest("scope must be location:NAME or system:NAME");
+            }
+            kind = Principal.ScopeKind.valueOf(parts[0]);
+            scopeName = Optional.of(parts[1]);
+        }
+        String principal = req.principal() == null || req.principal().isBlank()
+                ? role + "-" + tenant.orElse("all") : req.principal();
+        try {
+            TokenService.Issued issued = core.tokens().create(caller.actor(), principal, role, tenant, kind, scopeName);
+            return new TokenCreated(issued.id(), issued.secret(), issued.prefix(), role.name(), tenant.orElse(null),
+                    req.scope());
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(e.getMessage());
+        }
+    }
+
+    private static void health(Context ctx, CoreContext core) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        boolean pgOk;
+        try {
+            pgOk = core.control().select(DSL.inline(1)).fetchOne() != null;
+        } catch (RuntimeException e) {
+            pgOk = false;
+        }
+        boolean natsOk = core.nats().getStatus() == Connection.Status.CONNECTED;
+        body.put("status", pgOk && natsOk ? "ok" : "degraded");
+        body.put("postgres", pgOk ? "ok" : "unreachable");
+        body.put("nats", natsOk ? "ok" : core.nats().getStatus().name().toLowerCase());
+        body.put("instance", core.instanceId());
+        ctx.status(pgOk && natsOk ? 200 : 503).json(body);
+    }
+
+    static TenantInfo info(Tenant t) {
+        return new TenantInfo(t.slug(), t.displayName(), t.status(), t.createdAt());
+    }
+
+    public static void error(Context ctx, int status, String error, String detail) {
+        ctx.status(status).json(new ApiError(error, detail));
+    }
+}

@@ -1,0 +1,173 @@
+package io.omniglass.core.runtime;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The Omniglass data directory: embedded Postgres data, the NATS store, the admin token and
+ * endpoints.json all live here and survive restarts. A running core holds {@code core.lock}.
+ */
+public final class DataDir {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final Path root;
+
+    public DataDir(Path root) {
+        this.root = root;
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public Path postgresData() {
+        return root.resolve("postgres").resolve("data");
+    }
+
+    public Path natsStore() {
+        return root.resolve("nats").resolve("store");
+    }
+
+    public Path adminTokenFile() {
+        return root.resolve("admin.token");
+    }
+
+    public Path endpointsFile() {
+        return root.resolve("endpoints.json");
+    }
+
+    public void create() {
+        try {
+            Files.createDirectories(root);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create data dir " + root, e);
+        }
+    }
+
+    /** The lock a running core holds for its whole life; the kernel drops it when the core dies. */
+    public Optional<CoreLock> tryLock() {
+        create();
+        try {
+            FileChannel ch = FileChannel.open(root.resolve("core.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            try {
+                FileLock lock = ch.tryLock();
+                if (lock == null) {
+                    ch.close();
+                    return Optional.empty();
+                }
+                return Optional.of(new CoreLock(ch, lock));
+            } catch (OverlappingFileLockException e) {
+                ch.close();
+                return Optional.empty();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Whether a core process holds this data dir right now. */
+    public boolean coreRunning() {
+        Optional<CoreLock> lock = tryLock();
+        lock.ifPresent(CoreLock::close);
+        return lock.isEmpty();
+    }
+
+    public void writeEndpoints(Map<String, String> endpoints) {
+        ObjectNode node = JSON.createObjectNode();
+        endpoints.forEach(node::put);
+        try {
+            writeAtomically(endpointsFile(), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(node) + "\n", false);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public Optional<Map<String, String>> readEndpoints() {
+        if (!Files.exists(endpointsFile())) {
+            return Optional.empty();
+        }
+        try {
+            @SuppressWarnings("unchecked")
+            Map<String, String> m = JSON.readValue(endpointsFile().toFile(), Map.class);
+            return Optional.of(m);
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    public void deleteEndpoints() {
+        try {
+            Files.deleteIfExists(endpointsFile());
+        } catch (IOException ignored) {
+            // best effort: a stale file is recognised by the lock not being held
+        }
+    }
+
+    public Optional<String> readAdminToken() {
+        try {
+            return Files.exists(adminTokenFile())
+                    ? Optional.of(Files.readString(adminTokenFile()).trim())
+                    : Optional.empty();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Written once, readable by the owner only (mode 0600). */
+    public void writeAdminToken(String token) {
+        try {
+            writeAtomically(adminTokenFile(), token + "\n", true);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void writeAtomically(Path target, String content, boolean ownerOnly) throws IOException {
+        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+        Files.deleteIfExists(tmp);
+        if (ownerOnly) {
+            Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        }
+        Files.writeString(tmp, content);
+        try {
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /** Held while the core runs. */
+    public static final class CoreLock implements AutoCloseable {
+        private final FileChannel channel;
+        private final FileLock lock;
+
+        CoreLock(FileChannel channel, FileLock lock) {
+            this.channel = channel;
+            this.lock = lock;
+        }
+
+        @Override
+        public void close() {
+            try {
+                lock.release();
+                channel.close();
+            } catch (IOException ignored) {
+                // closing a lock on exit
+            }
+        }
+    }
+}

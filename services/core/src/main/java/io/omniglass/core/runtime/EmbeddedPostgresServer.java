@@ -1,0 +1,126 @@
+package io.omniglass.core.runtime;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * A real Postgres from Maven (zonky binaries) whose data directory lives under the Omniglass data
+ * dir, so data survives restarts. Configured for logical decoding and for many tenants.
+ */
+public final class EmbeddedPostgresServer implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(EmbeddedPostgresServer.class);
+    static final int MAX_TENANTS = 200;
+
+    private final EmbeddedPostgres pg;
+    private final ParentWatchdog watchdog;
+    private final Path dataDirectory;
+
+    private EmbeddedPostgresServer(EmbeddedPostgres pg, ParentWatchdog watchdog, Path dataDirectory) {
+        this.pg = pg;
+        this.watchdog = watchdog;
+        this.dataDirectory = dataDirectory;
+    }
+
+    public static EmbeddedPostgresServer start(Path dataDirectory) throws IOException {
+        Files.createDirectories(dataDirectory);
+        stopLeftoverPostmaster(dataDirectory);
+        int slots = MAX_TENANTS + 20;
+        EmbeddedPostgres pg = EmbeddedPostgres.builder()
+                .setDataDirectory(dataDirectory)
+                .setCleanDataDirectory(false)
+                .setPort(FreePort.pick())
+                .setPGStartupWait(Duration.ofSeconds(60))
+                .setServerConfig("listen_addresses", "127.0.0.1")
+                // zonky passes -F (fsync off) for tests; the system of record must not lose commits
+                .setServerConfig("fsync", "on")
+                .setServerConfig("full_page_writes", "on")
+                .setServerConfig("synchronous_commit", "on")
+                .setServerConfig("wal_level", "logical")
+                .setServerConfig("max_replication_slots", Integer.toString(slots))
+                .setServerConfig("max_wal_senders", Integer.toString(slots))
+                .setServerConfig("max_connections", "400")
+                .setServerConfig("shared_buffers", "256MB")
+                .setServerConfig("max_wal_size", "4GB")
+                .setServerConfig("checkpoint_timeout", "15min")
+                .setServerConfig("wal_sender_timeout", "60s")
+                // a slot left behind by a dead tenant must never fill the disk
+                .setServerConfig("max_slot_wal_keep_size", "8GB")
+                .setServerConfig("timezone", "UTC")
+                .setServerConfig("logging_collector", "off")
+                .setOutputRedirector(ProcessBuilder.Redirect.appendTo(dataDirectory.resolveSibling("postgres.log").toFile()))
+                .setErrorRedirector(ProcessBuilder.Redirect.appendTo(dataDirectory.resolveSibling("postgres.log").toFile()))
+                .start();
+        // SIGINT is Postgres' fast shutdown: clean, no recovery needed at the next start
+        ParentWatchdog watchdog = ParentWatchdog.signalPidFile("INT", dataDirectory.resolve("postmaster.pid").toString());
+        log.info("embedded Postgres on 127.0.0.1:{} (data {})", pg.getPort(), dataDirectory);
+        return new EmbeddedPostgresServer(pg, watchdog, dataDirectory);
+    }
+
+    /** A postmaster left running by a core that was killed: stop it before we start ours. */
+    private static void stopLeftoverPostmaster(Path dataDirectory) throws IOException {
+        Optional<Long> pid = postmasterPid(dataDirectory);
+        if (pid.isEmpty()) {
+            return;
+        }
+        Optional<ProcessHandle> handle = ProcessHandle.of(pid.get());
+        if (handle.isEmpty() || !handle.get().isAlive()) {
+            return;
+        }
+        log.warn("a Postgres left by an earlier run (pid {}) holds {}; stopping it", pid.get(), dataDirectory);
+        new ProcessBuilder("kill", "-INT", pid.get().toString()).start();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (handle.get().isAlive() && System.nanoTime() < deadline) {
+            sleep(100);
+        }
+        if (handle.get().isAlive()) {
+            throw new IOException("Postgres pid " + pid.get() + " still holds " + dataDirectory + " after 60 s");
+        }
+    }
+
+    static Optional<Long> postmasterPid(Path dataDirectory) {
+        Path pidFile = dataDirectory.resolve("postmaster.pid");
+        try {
+            if (!Files.exists(pidFile)) {
+                return Optional.empty();
+            }
+            String first = Files.readAllLines(pidFile).stream().findFirst().orElse("").trim();
+            return first.isEmpty() ? Optional.empty() : Optional.of(Long.parseLong(first));
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    public int port() {
+        return pg.getPort();
+    }
+
+    public String jdbcUrl(String database) {
+        return "jdbc:postgresql://127.0.0.1:" + pg.getPort() + "/" + database;
+    }
+
+    public Optional<Long> pid() {
+        return postmasterPid(dataDirectory);
+    }
+
+    @Override
+    public void close() throws IOException {
+        pg.close();
+        watchdog.disarm();
+    }
+}

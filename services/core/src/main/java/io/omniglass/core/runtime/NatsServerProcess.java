@@ -1,0 +1,152 @@
+package io.omniglass.core.runtime;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/** A {@code nats-server -js} child process with its store under the Omniglass data dir. */
+public final class NatsServerProcess implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(NatsServerProcess.class);
+    public static final String INSTALL_HINT =
+            "nats-server not found: install it (Debian/Ubuntu: sudo apt-get install nats-server) "
+                    + "or set NATS_SERVER_BIN to its path";
+
+    private final Process process;
+    private final ParentWatchdog watchdog;
+    private final int port;
+
+    private NatsServerProcess(Process process, ParentWatchdog watchdog, int port) {
+        this.process = process;
+        this.watchdog = watchdog;
+        this.port = port;
+    }
+
+    public static NatsServerProcess start(Path storeDir, Optional<String> configuredBinary) throws IOException {
+        String binary = locate(configuredBinary).orElseThrow(() -> new MissingNatsServerException(INSTALL_HINT));
+        Files.createDirectories(storeDir);
+        Path pidFile = storeDir.resolve("nats-server.pid");
+        stopLeftover(pidFile);
+        IOException last = null;
+        for (int attempt = 0; attempt < 5; attempt++) {
+            int port = FreePort.pick();
+            Path conf = storeDir.resolve("nats-server.conf");
+            // JetStream durability: acknowledged writes reach the page cache, and the server syncs
+            // on its interval. Production configs (packaging/) set sync_interval: always where the
+            // CDC slot advances on PubAck (nats-server 2.10+).
+            Files.writeString(conf, String.join("\n",
+                    "listen: 127.0.0.1:" + port,
+                    "server_name: omniglass-embedded",
+                    "max_payload: 8MB",
+                    "jetstream {",
+                    "  store_dir: \"" + storeDir.toAbsolutePath() + "\"",
+                    "  max_memory_store: 256MB",
+                    "}",
+                    ""));
+            ProcessBuilder pb = new ProcessBuilder(List.of(binary, "-c", conf.toString(), "-P", pidFile.toString()));
+            pb.redirectErrorStream(true);
+            pb.redirectOutput(ProcessBuilder.Redirect.appendTo(storeDir.resolveSibling("nats-server.log").toFile()));
+            Process p = pb.start();
+            ParentWatchdog watchdog = ParentWatchdog.signalPid("TERM", p.pid());
+            if (waitForPort(port, p, Duration.ofSeconds(20))) {
+                log.info("embedded nats-server on 127.0.0.1:{} (store {})", port, storeDir);
+                return new NatsServerProcess(p, watchdog, port);
+            }
+            p.destroyForcibly();
+            watchdog.disarm();
+            last = new IOException("nats-server did not start on port " + port + " (see " + storeDir.resolveSibling("nats-server.log") + ")");
+        }
+        throw last;
+    }
+
+    public static Optional<String> locate(Optional<String> configured) {
+        if (configured.isPresent()) {
+            return Files.isExecutable(Paths.get(configured.get())) ? configured : Optional.empty();
+        }
+        String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
+        for (String dir : (path + ":/usr/sbin:/usr/local/bin").split(File.pathSeparator)) {
+            Path candidate = Paths.get(dir, "nats-server");
+            if (Files.isExecutable(candidate)) {
+                return Optional.of(candidate.toString());
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static void stopLeftover(Path pidFile) throws IOException {
+        if (!Files.exists(pidFile)) {
+            return;
+        }
+        try {
+            long pid = Long.parseLong(Files.readString(pidFile).trim());
+            Optional<ProcessHandle> h = ProcessHandle.of(pid);
+            if (h.isPresent() && h.get().isAlive() && h.get().info().command().orElse("").contains("nats-server")) {
+                log.warn("a nats-server left by an earlier run (pid {}) holds the store; stopping it", pid);
+                h.get().destroy();
+                h.get().onExit().get(30, TimeUnit.SECONDS);
+            }
+        } catch (Exception e) {
+            log.debug("stale pid file {}: {}", pidFile, e.toString());
+        }
+        Files.deleteIfExists(pidFile);
+    }
+
+    private static boolean waitForPort(int port, Process p, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!p.isAlive()) {
+                return false;
+            }
+            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                return true;
+            } catch (IOException e) {
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+        }
+        return false;
+    }
+
+    public String url() {
+        return "nats://127.0.0.1:" + port;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            if (!process.waitFor(15, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        watchdog.disarm();
+    }
+
+    /** The one clear line a user sees when nats-server is not installed. */
+    public static final class MissingNatsServerException extends IllegalStateException {
+        public MissingNatsServerException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package io.omniglass.core.runtime;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Where the core finds its parts. Each value comes from the environment, else the config file
+ * (YAML, keys named like the variables in lower case without the prefix), else a default.
+ */
+public record OmniglassConfig(
+        Path dataDir,
+        Optional<String> pgUrl,
+        Optional<String> natsUrl,
+        int httpPort,
+        Optional<String> natsServerBin,
+        String pgUser,
+        String pgPassword) {
+
+    public static final int DEFAULT_HTTP_PORT = 8686;
+
+    public boolean embeddedPostgres() {
+        return pgUrl.isEmpty();
+    }
+
+    public boolean embeddedNats() {
+        return natsUrl.isEmpty();
+    }
+
+    public static OmniglassConfig load(Optional<Path> configFile) {
+        return load(configFile, System.getenv());
+    }
+
+    public static OmniglassConfig load(Optional<Path> configFile, Map<String, String> env) {
+        JsonNode file = configFile.map(OmniglassConfig::readYaml).orElse(null);
+        Lookup l = new Lookup(env, file);
+        Path dataDir = l.get("OMNIGLASS_DATA_DIR", "data_dir")
+                .map(Paths::get)
+                .orElseGet(() -> Paths.get(System.getProperty("user.home"), ".local", "share", "omniglass"));
+        int port = l.get("OMNIGLASS_HTTP_PORT", "http_port").map(Integer::parseInt).orElse(DEFAULT_HTTP_PORT);
+        return new OmniglassConfig(
+                dataDir.toAbsolutePath().normalize(),
+                l.get("OMNIGLASS_PG_URL", "pg_url"),
+                l.get("OMNIGLASS_NATS_URL", "nats_url"),
+                port,
+                l.get("NATS_SERVER_BIN", "nats_server_bin"),
+                l.get("OMNIGLASS_PG_USER", "pg_user").orElse("postgres"),
+                l.get("OMNIGLASS_PG_PASSWORD", "pg_password").orElse("postgres"));
+    }
+
+    public OmniglassConfig withHttpPort(int port) {
+        return new OmniglassConfig(dataDir, pgUrl, natsUrl, port, natsServerBin, pgUser, pgPassword);
+    }
+
+    private static JsonNode readYaml(Path file) {
+        try {
+            return new ObjectMapper(new YAMLFactory()).readTree(Files.readString(file));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read config file " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private record Lookup(Map<String, String> env, JsonNode file) {
+        Optional<String> get(String envName, String key) {
+            String v = env.get(envName);
+            if (v != null && !v.isBlank()) {
+                return Optional.of(v.trim());
+            }
+            if (file != null && file.hasNonNull(key)) {
+                return Optional.of(file.get(key).asText());
+            }
+            return Optional.empty();
+        }
+    }
+}

@@ -1,0 +1,231 @@
+package io.omniglass.core.tenancy;
+
+import io.omniglass.schema.tenant.enums.DatapointKind;
+import io.omniglass.schema.tenant.enums.FusionPolicy;
+import io.omniglass.schema.tenant.enums.RegistryScope;
+import io.omniglass.schema.tenant.enums.Severity;
+import org.jooq.DSLContext;
+import org.jooq.SQLDialect;
+import org.jooq.impl.DSL;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+import static io.omniglass.schema.tenant.Tables.COMPONENT_TYPE;
+import static io.omniglass.schema.tenant.Tables.DATAPOINT_TYPE;
+import static io.omniglass.schema.tenant.Tables.EVENT_TYPE;
+import static io.omniglass.schema.tenant.Tables.INTERFACE_TYPE;
+import static io.omniglass.schema.tenant.Tables.VARIABLE_TYPE;
+import static org.jooq.impl.DSL.excluded;
+import static org.jooq.impl.DSL.row;
+
+/**
+ * The idempotent boot phase of a tenant database (not a run-once migration): partitions ahead,
+ * the CDC publication and replication slot, the official reference rows. Run on every start and
+ * every provisioning; a fresh database and an existing one converge to the same state, and a
+ * second run changes nothing.
+ */
+public final class BootPhase {
+
+    private static final Logger log = LoggerFactory.getLogger(BootPhase.class);
+
+    /** Tables that are not the record lane: the datapoint firehose travels on NATS already. */
+    private static final Set<String> NOT_RECORD_LANE = Set.of("flyway_schema_history", "series_latest");
+
+    public static final int PARTITION_DAYS_BEHIND = 7;
+    public static final int PARTITION_DAYS_AHEAD = 7;
+
+    private BootPhase() {
+    }
+
+    public static void run(Tenant tenant, DataSource ds, ReferenceData reference) {
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(true);
+            ensurePartitions(c, PARTITION_DAYS_BEHIND, PARTITION_DAYS_AHEAD);
+            ensurePublication(c);
+            ensureSlot(c, tenant.slotName());
+            upsertReference(DSL.using(c, SQLDialect.POSTGRES), reference);
+        } catch (SQLException e) {
+            throw new IllegalStateException("boot phase of tenant " + tenant.slug() + " failed: " + e.getMessage(), e);
+        }
+        log.info("boot phase done for tenant {}", tenant.slug());
+    }
+
+    public static int ensurePartitions(Connection c, int daysBehind, int daysAhead) throws SQLException {
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        try (PreparedStatement ps = c.prepareStatement("SELECT og_ensure_partitions(?, ?)")) {
+            ps.setObject(1, today.minusDays(daysBehind));
+            ps.setObject(2, today.plusDays(daysAhead));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        }
+    }
+
+    /** The record-lane tables: every plain table in public but the excluded ones. */
+    public static List<String> recordLaneTables(Connection c) throws SQLException {
+        List<String> tables = new ArrayList<>();
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("""
+                     SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                     WHERE n.nspname = 'public' AND c.relkind = 'r' AND NOT c.relispartition
+                     ORDER BY c.relname""")) {
+            while (rs.next()) {
+                if (!NOT_RECORD_LANE.contains(rs.getString(1))) {
+                    tables.add(rs.getString(1));
+                }
+            }
+        }
+        return tables;
+    }
+
+    static void ensurePublication(Connection c) throws SQLException {
+        List<String> wanted = recordLaneTables(c);
+        Set<String> current = new TreeSet<>();
+        boolean exists;
+        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_publication WHERE pubname = ?")) {
+            ps.setString(1, Tenant.publicationName());
+            try (ResultSet rs = ps.executeQuery()) {
+                exists = rs.next();
+            }
+        }
+        if (exists) {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT tablename FROM pg_publication_tables WHERE pubname = ? AND schemaname = 'public'")) {
+                ps.setString(1, Tenant.publicationName());
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        current.add(rs.getString(1));
+                    }
+                }
+            }
+            if (current.equals(new TreeSet<>(wanted))) {
+                return;
+            }
+        }
+        // identifiers from the catalog, quoted; DDL takes no bound parameters
+        String list = String.join(", ", wanted.stream().map(t -> "public." + quote(t)).toList());
+        try (Statement st = c.createStatement()) {
+            if (exists) {
+                st.execute("ALTER PUBLICATION " + quote(Tenant.publicationName()) + " SET TABLE " + list);
+            } else {
+                st.execute("CREATE PUBLICATION " + quote(Tenant.publicationName()) + " FOR TABLE " + list);
+            }
+        }
+    }
+
+    static void ensureSlot(Connection c, String slot) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_replication_slots WHERE slot_name = ?")) {
+            ps.setString(1, slot);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    return;
+                }
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_create_logical_replication_slot(?, 'pgoutput')")) {
+            ps.setString(1, slot);
+            ps.execute();
+        } catch (SQLException e) {
+            if (!"42710".equals(e.getSQLState())) { // created concurrently by another core
+                throw e;
+            }
+        }
+    }
+
+    static void upsertReference(DSLContext db, ReferenceData ref) {
+        db.transaction(tx -> {
+            DSLContext t = tx.dsl();
+            for (ReferenceData.Named n : ref.componentTypes()) {
+                t.insertInto(COMPONENT_TYPE)
+                        .set(COMPONENT_TYPE.NAME, n.name())
+                        .set(COMPONENT_TYPE.OFFICIAL, true)
+                        .set(COMPONENT_TYPE.DESCRIPTION, n.description())
+                        .onConflict(COMPONENT_TYPE.NAME).doUpdate()
+                        .set(COMPONENT_TYPE.DESCRIPTION, excluded(COMPONENT_TYPE.DESCRIPTION))
+                        .where(COMPONENT_TYPE.OFFICIAL.isTrue()
+                                .and(COMPONENT_TYPE.DESCRIPTION.isDistinctFrom(excluded(COMPONENT_TYPE.DESCRIPTION))))
+                        .execute();
+            }
+            for (ReferenceData.InterfaceType n : ref.interfaceTypes()) {
+                t.insertInto(INTERFACE_TYPE)
+                        .set(INTERFACE_TYPE.NAME, n.name())
+                        .set(INTERFACE_TYPE.OFFICIAL, true)
+                        .set(INTERFACE_TYPE.PROTOCOL, n.protocol())
+                        .set(INTERFACE_TYPE.DESCRIPTION, n.description())
+                        .onConflict(INTERFACE_TYPE.NAME).doUpdate()
+                        .set(INTERFACE_TYPE.PROTOCOL, excluded(INTERFACE_TYPE.PROTOCOL))
+                        .set(INTERFACE_TYPE.DESCRIPTION, excluded(INTERFACE_TYPE.DESCRIPTION))
+                        .where(INTERFACE_TYPE.OFFICIAL.isTrue()
+                                .and(row(INTERFACE_TYPE.PROTOCOL, INTERFACE_TYPE.DESCRIPTION)
+                                        .isDistinctFrom(row(excluded(INTERFACE_TYPE.PROTOCOL), excluded(INTERFACE_TYPE.DESCRIPTION)))))
+                        .execute();
+            }
+            for (ReferenceData.VariableType n : ref.variableTypes()) {
+                t.insertInto(VARIABLE_TYPE)
+                        .set(VARIABLE_TYPE.NAME, n.name())
+                        .set(VARIABLE_TYPE.OFFICIAL, true)
+                        .set(VARIABLE_TYPE.SECRET, n.secret())
+                        .set(VARIABLE_TYPE.DESCRIPTION, n.description())
+                        .onConflict(VARIABLE_TYPE.NAME).doUpdate()
+                        .set(VARIABLE_TYPE.SECRET, excluded(VARIABLE_TYPE.SECRET))
+                        .set(VARIABLE_TYPE.DESCRIPTION, excluded(VARIABLE_TYPE.DESCRIPTION))
+                        .where(VARIABLE_TYPE.OFFICIAL.isTrue()
+                                .and(row(VARIABLE_TYPE.SECRET, VARIABLE_TYPE.DESCRIPTION)
+                                        .isDistinctFrom(row(excluded(VARIABLE_TYPE.SECRET), excluded(VARIABLE_TYPE.DESCRIPTION)))))
+                        .execute();
+            }
+            for (ReferenceData.DatapointType d : ref.datapointTypes()) {
+                t.insertInto(DATAPOINT_TYPE)
+                        .set(DATAPOINT_TYPE.NAME, d.name())
+                        .set(DATAPOINT_TYPE.KIND, DatapointKind.valueOf(d.kind()))
+                        .set(DATAPOINT_TYPE.UNIT, d.unit() == null ? "" : d.unit())
+                        .set(DATAPOINT_TYPE.SCOPE, RegistryScope.official)
+                        .set(DATAPOINT_TYPE.FUSION_POLICY, FusionPolicy.valueOf(d.fusionPolicy()))
+                        .set(DATAPOINT_TYPE.DESCRIPTION, d.description())
+                        .onConflict(DATAPOINT_TYPE.NAME).where(DATAPOINT_TYPE.SCOPE.ne(RegistryScope.template))
+                        .doUpdate()
+                        .set(DATAPOINT_TYPE.UNIT, excluded(DATAPOINT_TYPE.UNIT))
+                        .set(DATAPOINT_TYPE.FUSION_POLICY, excluded(DATAPOINT_TYPE.FUSION_POLICY))
+                        .set(DATAPOINT_TYPE.DESCRIPTION, excluded(DATAPOINT_TYPE.DESCRIPTION))
+                        .where(DATAPOINT_TYPE.SCOPE.eq(RegistryScope.official)
+                                .and(row(DATAPOINT_TYPE.UNIT, DATAPOINT_TYPE.FUSION_POLICY, DATAPOINT_TYPE.DESCRIPTION)
+                                        .isDistinctFrom(row(excluded(DATAPOINT_TYPE.UNIT), excluded(DATAPOINT_TYPE.FUSION_POLICY),
+                                                excluded(DATAPOINT_TYPE.DESCRIPTION)))))
+                        .execute();
+            }
+            for (ReferenceData.EventType e : ref.eventTypes()) {
+                t.insertInto(EVENT_TYPE)
+                        .set(EVENT_TYPE.NAME, e.name())
+                        .set(EVENT_TYPE.SCOPE, RegistryScope.official)
+                        .set(EVENT_TYPE.SEVERITY, Severity.valueOf(e.severity()))
+                        .set(EVENT_TYPE.DESCRIPTION, e.description())
+                        .onConflict(EVENT_TYPE.NAME).where(EVENT_TYPE.SCOPE.ne(RegistryScope.template))
+                        .doUpdate()
+                        .set(EVENT_TYPE.SEVERITY, excluded(EVENT_TYPE.SEVERITY))
+                        .set(EVENT_TYPE.DESCRIPTION, excluded(EVENT_TYPE.DESCRIPTION))
+                        .where(EVENT_TYPE.SCOPE.eq(RegistryScope.official)
+                                .and(row(EVENT_TYPE.SEVERITY, EVENT_TYPE.DESCRIPTION)
+                                        .isDistinctFrom(row(excluded(EVENT_TYPE.SEVERITY), excluded(EVENT_TYPE.DESCRIPTION)))))
+                        .execute();
+            }
+        });
+    }
+
+    private static String quote(String ident) {
+        return "\"" + ident.replace("\"", "\"\"") + "\"";
+    }
+}

@@ -1,0 +1,115 @@
+package io.omniglass.core.tenancy;
+
+import io.nats.client.Connection;
+import io.omniglass.core.runtime.Infrastructure;
+import io.omniglass.core.runtime.PgServer;
+import io.omniglass.schema.control.enums.TenantStatus;
+import org.jooq.DSLContext;
+import org.jooq.JSONB;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.sql.DataSource;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.function.Consumer;
+
+import static io.omniglass.schema.control.Tables.AUDIT_LOG;
+import static io.omniglass.schema.control.Tables.TENANT;
+
+/**
+ * Creates a tenant end to end: registry row, database, migrations, boot phase, NATS streams.
+ * A bad or taken slug is refused before anything is touched; a failure half-way removes what
+ * this call created, so a retry starts clean.
+ */
+public final class TenantProvisioner {
+
+    private static final Logger log = LoggerFactory.getLogger(TenantProvisioner.class);
+
+    private final DSLContext control;
+    private final TenantRegistry registry;
+    private final TenantDatabases databases;
+    private final Connection nats;
+    private final ReferenceData reference;
+    private final Consumer<Tenant> onActive;
+
+    public TenantProvisioner(DSLContext control, TenantDatabases databases, Connection nats,
+                             ReferenceData reference, Consumer<Tenant> onActive) {
+        this.control = control;
+        this.registry = new TenantRegistry(control);
+        this.databases = databases;
+        this.nats = nats;
+        this.reference = reference;
+        this.onActive = onActive;
+    }
+
+    public Tenant create(String slug, String displayName, String actor) {
+        Tenant.requireValidSlug(slug);
+        String name = displayName == null || displayName.isBlank() ? slug : displayName.strip();
+        if (name.length() > 200) {
+            throw new Tenant.InvalidTenantException("display name longer than 200 characters");
+        }
+        if (!registry.reserve(slug, name, null)) {
+            throw new Tenant.DuplicateTenantException(slug);
+        }
+        Tenant reserved = registry.find(slug).orElseThrow();
+        PgServer server = databases.server(reserved);
+        boolean createdDb = false;
+        try {
+            createdDb = Infrastructure.ensureDatabase(server, reserved.databaseName());
+            DataSource ds = databases.dataSource(reserved);
+            Migrations.migrateTenant(ds);
+            BootPhase.run(reserved, ds, reference);
+            TenantStreams.ensure(nats, slug);
+            control.transaction(tx -> {
+                tx.dsl().update(TENANT).set(TENANT.STATUS, TenantStatus.active).where(TENANT.SLUG.eq(slug)).execute();
+                tx.dsl().insertInto(AUDIT_LOG)
+                        .set(AUDIT_LOG.ACTOR, actor)
+                        .set(AUDIT_LOG.VERB, "tenant.create")
+                        .set(AUDIT_LOG.RESOURCE, "tenant:" + slug)
+                        .set(AUDIT_LOG.NEW, JSONB.valueOf("{\"slug\":\"" + slug + "\",\"database\":\"" + reserved.databaseName() + "\"}"))
+                        .execute();
+            });
+        } catch (RuntimeException | java.io.IOException | io.nats.client.JetStreamApiException e) {
+            log.error("provisioning tenant {} failed; undoing", slug, e);
+            databases.evict(slug);
+            TenantStreams.delete(nats, slug);
+            if (createdDb) {
+                dropDatabase(server, reserved);
+            }
+            registry.delete(slug);
+            throw new IllegalStateException("provisioning tenant " + slug + " failed: " + e.getMessage(), e);
+        }
+        Tenant active = registry.find(slug).orElseThrow();
+        onActive.accept(active);
+        return active;
+    }
+
+    /** Brings an existing tenant up to date: migrations, boot phase, streams. Idempotent. */
+    public void converge(Tenant tenant) {
+        try {
+            DataSource ds = databases.dataSource(tenant);
+            Migrations.migrateTenant(ds);
+            BootPhase.run(tenant, ds, reference);
+            TenantStreams.ensure(nats, tenant.slug());
+        } catch (java.io.IOException | io.nats.client.JetStreamApiException e) {
+            throw new IllegalStateException("tenant " + tenant.slug() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void dropDatabase(PgServer server, Tenant tenant) {
+        try (java.sql.Connection c = DriverManager.getConnection(server.jdbcUrl("postgres"), server.user(), server.password())) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = ?")) {
+                ps.setString(1, tenant.slotName());
+                ps.execute();
+            }
+            try (Statement st = c.createStatement()) {
+                st.execute("DROP DATABASE IF EXISTS " + Infrastructure.quoteIdent(tenant.databaseName()) + " WITH (FORCE)");
+            }
+        } catch (SQLException e) {
+            log.warn("could not drop database {}: {}", tenant.databaseName(), e.getMessage());
+        }
+    }
+}
