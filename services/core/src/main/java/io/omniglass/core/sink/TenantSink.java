@@ -246,6 +246,9 @@ final class TenantSink implements AutoCloseable {
         Map<TenantCatalog.SourceRuleKey, Integer> rules = ruleKeys.isEmpty() ? Map.of() : catalog.sourceRules(ruleKeys);
         Map<TenantCatalog.SeriesKey, Long> series = seriesKeys.isEmpty() ? Map.of() : catalog.series(seriesKeys);
         List<StagedRow> rows = new ArrayList<>(valid.size());
+        // the first of several (series, ts) in a batch is the one stored, as it would be across batches
+        Set<SeriesInstant> seen = new HashSet<>(valid.size() * 2);
+        int repeatsInBatch = 0;
         for (int i = 0; i < valid.size(); i++) {
             Candidate c = valid.get(i);
             TenantCatalog.SeriesKey sk = seriesOf.get(i);
@@ -254,6 +257,10 @@ final class TenantSink implements AutoCloseable {
                 dead.add(new Dead(c.message(), new Rejection(DlqReason.UNKNOWN_OWNER,
                         "no series could be made for " + c.owner() + " / " + c.key() + " (owner removed?)",
                         c.index(), MessageDecoder.bytes(c.raw()))));
+                continue;
+            }
+            if (!seen.add(new SeriesInstant(seriesId, micros(c.ts())))) {
+                repeatsInBatch++;
                 continue;
             }
             Integer ruleId = c.sourceRule() == null ? null
@@ -274,11 +281,20 @@ final class TenantSink implements AutoCloseable {
         metrics.messages.increment(batch.size());
         metrics.rowsWritten.increment(inserted);
         int stored = rows.size() - (int) dead.stream().filter(d -> d.rejection().reason() == DlqReason.REJECTED_BY_DATABASE).count();
-        metrics.duplicates.increment(Math.max(0, stored - inserted));
+        metrics.duplicates.increment(Math.max(0, stored - inserted) + repeatsInBatch);
         metrics.batchRows.record(rows.size());
         for (Dead d : dead) {
             metrics.dlq(d.rejection().reason()).increment();
         }
+    }
+
+    private record SeriesInstant(long series, long micros) {
+    }
+
+    /** Postgres keeps microseconds (rounding the rest), so that is what makes two ts the same. */
+    private static long micros(java.time.OffsetDateTime ts) {
+        java.time.Instant i = ts.toInstant();
+        return Math.addExact(Math.multiplyExact(i.getEpochSecond(), 1_000_000L), (i.getNano() + 500) / 1000);
     }
 
     private Rejection validate(Candidate c, TenantCatalog.KeyInfo key) {
