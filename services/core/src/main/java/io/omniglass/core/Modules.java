@@ -13,6 +13,7 @@ public final class Modules {
         List<CoreModule> modules = new ArrayList<>();
         modules.add(new io.omniglass.core.sink.SinkModule());
         modules.add(new io.omniglass.core.plant.PlantModule());
+        modules.add(new io.omniglass.core.cdc.CdcModule());
         return modules;
     }
 }
