@@ -18,6 +18,8 @@ import io.omniglass.core.CoreModule;
 import io.omniglass.core.access.Principal;
 import io.omniglass.core.access.Role;
 import io.omniglass.core.access.TokenService;
+import io.omniglass.core.gateway.FilterException;
+import org.jooq.exception.DataAccessException;
 import io.omniglass.core.tenancy.Tenant;
 import org.jooq.impl.DSL;
 import org.slf4j.Logger;
@@ -49,6 +51,8 @@ public final class HttpApi {
         app.exception(Tenant.InvalidTenantException.class, (e, ctx) -> error(ctx, 400, "bad request", e.getMessage()));
         app.exception(JsonProcessingException.class, (e, ctx) -> error(ctx, 400, "bad request", "malformed JSON: " + e.getOriginalMessage()));
         app.exception(JsonMappingException.class, (e, ctx) -> error(ctx, 400, "bad request", "malformed JSON: " + e.getOriginalMessage()));
+        app.exception(FilterException.class, (e, ctx) -> error(ctx, 400, "bad filter", e.getMessage()));
+        app.exception(DataAccessException.class, (e, ctx) -> DatabaseErrors.answer(ctx, e));
         app.exception(Exception.class, (e, ctx) -> {
             Throwable cause = e.getCause();
             if (cause instanceof JsonProcessingException jpe) {
