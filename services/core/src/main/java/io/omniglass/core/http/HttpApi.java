@@ -45,7 +45,11 @@ public final class HttpApi {
             cfg.http.maxRequestSize = 16L * 1024 * 1024;
         });
 
-        app.before("/api/*", ctx -> Auth.authenticate(ctx, core.tokens()));
+        app.before("/api/*", ctx -> {
+            if (!ctx.path().equals(GatewayRoutes.OPENAPI_PATH)) {
+                Auth.authenticate(ctx, core.tokens());
+            }
+        });
 
         app.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.error(), e.getMessage()));
         app.exception(Tenant.InvalidTenantException.class, (e, ctx) -> error(ctx, 400, "bad request", e.getMessage()));
