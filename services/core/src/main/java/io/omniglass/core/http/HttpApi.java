@@ -43,6 +43,8 @@ public final class HttpApi {
             cfg.showJavalinBanner = false;
             cfg.jsonMapper(new JavalinJackson(OmniglassClient.JSON, false));
             cfg.http.maxRequestSize = 16L * 1024 * 1024;
+            // long filters must reach the filter parser (a 400 that names the limit), not die as a 431/414
+            cfg.jetty.modifyHttpConfiguration(hc -> hc.setRequestHeaderSize(64 * 1024));
         });
 
         app.before("/api/*", ctx -> {

@@ -31,7 +31,7 @@ class GatewayScopeTest {
         core = TestCore.start(List.of(new GatewayModule()));
         tenant = core.createTenant("scopes");
         gateway = Gateway.forCore(core.core().context());
-        ScopeFixture.load(gateway, tenant);
+        GatewayTestFixtures.loadScopeFixture(gateway, tenant);
     }
 
     @AfterAll
@@ -53,46 +53,46 @@ class GatewayScopeTest {
     @Test
     void tenantScopeSeesEverythingIncludingGlobal() {
         Principal p = principal(Role.viewer, "scopes", Principal.ScopeKind.tenant, null);
-        assertThat(owners(p, true)).containsExactlyInAnyOrderElementsOf(ScopeFixture.ALL_OWNERS);
+        assertThat(owners(p, true)).containsExactlyInAnyOrderElementsOf(GatewayTestFixtures.ALL_OWNERS);
     }
 
     @Test
     void locationScopeSeesItsSubtreeOnly() {
         Principal p = principal(Role.viewer, "scopes", Principal.ScopeKind.location, "site-a");
-        assertThat(owners(p, true)).containsExactlyInAnyOrderElementsOf(ScopeFixture.SITE_A);
+        assertThat(owners(p, true)).containsExactlyInAnyOrderElementsOf(GatewayTestFixtures.SITE_A);
     }
 
     @Test
     void systemScopeSeesItsSubtreeOnly() {
         Principal p = principal(Role.viewer, "scopes", Principal.ScopeKind.system, "sys-2");
-        assertThat(owners(p, true)).containsExactlyInAnyOrderElementsOf(ScopeFixture.SYS_2);
+        assertThat(owners(p, true)).containsExactlyInAnyOrderElementsOf(GatewayTestFixtures.SYS_2);
     }
 
     @Test
     void rowLevelSecurityNarrowsAQueryThatForgotTheScope() {
         Principal site = principal(Role.viewer, "scopes", Principal.ScopeKind.location, "site-a");
-        assertThat(owners(site, false)).containsExactlyInAnyOrderElementsOf(ScopeFixture.SITE_A);
+        assertThat(owners(site, false)).containsExactlyInAnyOrderElementsOf(GatewayTestFixtures.SITE_A);
         Principal sys = principal(Role.viewer, "scopes", Principal.ScopeKind.system, "sys-2");
-        assertThat(owners(sys, false)).containsExactlyInAnyOrderElementsOf(ScopeFixture.SYS_2);
+        assertThat(owners(sys, false)).containsExactlyInAnyOrderElementsOf(GatewayTestFixtures.SYS_2);
 
         GatewaySession s = gateway.scoped(sys, tenant.slug(), Action.READ_CURRENT_VALUES);
         List<String> viaView = s.read(tx -> tx.select(CURRENT_VALUE.OWNER).from(CURRENT_VALUE).fetch(CURRENT_VALUE.OWNER));
-        assertThat(viaView).containsExactlyInAnyOrderElementsOf(ScopeFixture.SYS_2);
+        assertThat(viaView).containsExactlyInAnyOrderElementsOf(GatewayTestFixtures.SYS_2);
         int datapoints = s.read(tx -> tx.fetchCount(METRIC_DATAPOINT));
         int latest = s.read(tx -> tx.fetchCount(SERIES_LATEST));
-        assertThat(datapoints).isEqualTo(ScopeFixture.SYS_2.size());
-        assertThat(latest).isEqualTo(ScopeFixture.SYS_2.size());
+        assertThat(datapoints).isEqualTo(GatewayTestFixtures.SYS_2.size());
+        assertThat(latest).isEqualTo(GatewayTestFixtures.SYS_2.size());
         // the owner-text form of the predicate agrees with the arc form
         List<String> viaText = s.read(tx -> tx.select(CURRENT_VALUE.OWNER).from(CURRENT_VALUE)
                 .where(s.visibleOwnerText(CURRENT_VALUE.OWNER)).fetch(CURRENT_VALUE.OWNER));
-        assertThat(viaText).containsExactlyInAnyOrderElementsOf(ScopeFixture.SYS_2);
+        assertThat(viaText).containsExactlyInAnyOrderElementsOf(GatewayTestFixtures.SYS_2);
     }
 
     @Test
     void systemModeIsUnscoped() {
         GatewaySession s = gateway.system(tenant, Action.READ_CURRENT_VALUES);
         int n = s.read(tx -> tx.fetchCount(SERIES));
-        assertThat(n).isEqualTo(ScopeFixture.ALL_OWNERS.size());
+        assertThat(n).isEqualTo(GatewayTestFixtures.ALL_OWNERS.size());
     }
 
     @Test

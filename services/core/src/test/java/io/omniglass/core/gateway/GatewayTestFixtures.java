@@ -29,19 +29,19 @@ import static io.omniglass.schema.tenant.Tables.SOURCE_RULE;
  * </pre>
  * Every owner has one "pressure" series with one datapoint.
  */
-final class ScopeFixture {
+public final class GatewayTestFixtures {
 
-    static final List<String> ALL_OWNERS = List.of("location:site-a", "location:hall-1", "location:site-b",
+    public static final List<String> ALL_OWNERS = List.of("location:site-a", "location:hall-1", "location:site-b",
             "system:sys-1", "system:sys-2", "system:sys-2b", "component:pump-1", "component:pump-2",
             "component:valve-3", "node:node-a", "global");
-    static final List<String> SITE_A = List.of("location:site-a", "location:hall-1", "system:sys-1",
+    public static final List<String> SITE_A = List.of("location:site-a", "location:hall-1", "system:sys-1",
             "component:pump-1", "node:node-a");
-    static final List<String> SYS_2 = List.of("system:sys-2", "system:sys-2b", "component:valve-3");
+    public static final List<String> SYS_2 = List.of("system:sys-2", "system:sys-2b", "component:valve-3");
 
-    private ScopeFixture() {
+    private GatewayTestFixtures() {
     }
 
-    static void load(Gateway gateway, Tenant tenant) {
+    public static void loadScopeFixture(Gateway gateway, Tenant tenant) {
         gateway.system(tenant, Action.ADMIN).transaction(tx -> {
             tx.insertInto(LOCATION, LOCATION.NAME, LOCATION.PARENT)
                     .values("site-a", null).values("hall-1", "site-a").values("site-b", null).execute();
