@@ -114,6 +114,35 @@ class CdcFailoverTest {
         }
     }
 
+    @Test
+    @Order(3)
+    void leadershipOfManyTenantsSpreadsOverTheInstances() throws Exception {
+        CoreProcess first = cores.get(0);
+        OmniglassClient admin = new OmniglassClient(first.httpUrl(), first.adminToken());
+        List<String> tenants = List.of(TENANT, "sa", "sb", "sc", "sd");
+        for (String t : tenants.subList(1, tenants.size())) {
+            admin.createTenant(t, t);
+        }
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            int led = 0;
+            for (CoreProcess c : cores) {
+                for (String t : tenants) {
+                    led += (int) metric(c, "og_cdc_leader", t);
+                }
+            }
+            return led == tenants.size(); // every tenant has exactly one leader
+        });
+        for (CoreProcess c : cores) {
+            double mine = 0;
+            for (String t : tenants) {
+                mine += metric(c, "og_cdc_leader", t);
+            }
+            System.out.printf("instance %s leads %.0f of %d tenants%n", c.pid(), mine, tenants.size());
+            assertThat(mine).isGreaterThanOrEqualTo(1);
+        }
+        assertThat(metric(first, "og_cdc_slot_lag_bytes", "sa")).isGreaterThanOrEqualTo(0);
+    }
+
     /** Commits small transactions of audit rows continuously from its own thread, remembering the ids in commit order. */
     static final class Writer implements AutoCloseable {
         private final String actor;
@@ -209,10 +238,14 @@ class CdcFailoverTest {
 
     /** One of this tenant's CDC metrics as the instance's /metrics shows it (0 when absent). */
     static double metric(CoreProcess core, String name) throws Exception {
+        return metric(core, name, TENANT);
+    }
+
+    static double metric(CoreProcess core, String name, String tenant) throws Exception {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(core.httpUrl() + "/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString());
         for (String line : r.body().split("\n")) {
-            if (line.startsWith(name + "{") && line.contains("tenant=\"" + TENANT + "\"")) {
+            if (line.startsWith(name + "{") && line.contains("tenant=\"" + tenant + "\"")) {
                 return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
             }
         }
