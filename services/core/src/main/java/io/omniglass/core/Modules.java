@@ -11,6 +11,7 @@ public final class Modules {
 
     public static List<CoreModule> all() {
         List<CoreModule> modules = new ArrayList<>();
+        modules.add(new io.omniglass.core.rules.RulesModule());
         return modules;
     }
 }
