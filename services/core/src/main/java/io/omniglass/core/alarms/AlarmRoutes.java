@@ -92,15 +92,15 @@ public final class AlarmRoutes {
         });
     }
 
-    private static AlarmCommand body(Context ctx) {
+    private static AlarmCommand body(Context ctx) throws java.io.IOException {
         if (ctx.body().isBlank()) {
             return new AlarmCommand(null, null, null);
         }
-        AlarmCommand c = ctx.bodyAsClass(AlarmCommand.class);
+        AlarmCommand c = io.omniglass.api.OmniglassClient.JSON.readValue(ctx.body(), AlarmCommand.class);
         return c == null ? new AlarmCommand(null, null, null) : c;
     }
 
-    private static AlarmCommand bulkBody(Context ctx) {
+    private static AlarmCommand bulkBody(Context ctx) throws java.io.IOException {
         AlarmCommand c = body(ctx);
         if (c.ids() == null || c.ids().isEmpty()) {
             throw ApiException.badRequest("ids is required: {\"ids\": [1, 2, ...]}");

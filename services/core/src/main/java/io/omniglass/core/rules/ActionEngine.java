@@ -146,8 +146,9 @@ final class ActionEngine implements AutoCloseable {
                 continue;
             }
             JsonNode command = OmniglassClient.JSON.readTree(ar.get(ACTION_RULE_VERSION.COMMAND).data());
+            String ownerFilter = trigger.path("owner").asText(null);
             Optional<Pending> pending = db.transactionResult(cfg -> commit(cfg.dsl(), ar.get(ACTION_RULE.ID),
-                    ar.get(ACTION_RULE_VERSION.VERSION), ar.get(ACTION_RULE.NAME), command, alarmId, raiseEventId));
+                    ar.get(ACTION_RULE_VERSION.VERSION), ar.get(ACTION_RULE.NAME), command, alarmId, raiseEventId, ownerFilter));
             if (pending.isPresent()) {
                 send(pending.get());
             }
@@ -158,10 +159,13 @@ final class ActionEngine implements AutoCloseable {
     }
 
     private Optional<Pending> commit(DSLContext tx, long actionRuleId, int version, String actionRuleName,
-                                     JsonNode command, long alarmId, long raiseEventId) {
+                                     JsonNode command, long alarmId, long raiseEventId, String ownerFilter) {
         AlarmRecord alarm = tx.selectFrom(ALARM).where(ALARM.ID.eq(alarmId)).forShare().fetchOne();
         if (alarm == null || alarm.getState() != AlarmState.active || alarm.getRaiseEventId() != raiseEventId) {
             return Optional.empty(); // a stale change: that raise is over, do not command on it now
+        }
+        if (ownerFilter != null && !Selector.of(ownerFilter).matches(alarm.getOwner())) {
+            return Optional.empty();
         }
         String owner = command.path("owner").asText();
         String key = command.path("key").asText();

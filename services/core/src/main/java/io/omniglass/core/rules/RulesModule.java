@@ -84,6 +84,11 @@ public final class RulesModule implements CoreModule {
         log.info("rules active for tenant {}: {} event rules", tenant.slug(), t.eventRules.size());
     }
 
+    /** Whether this instance evaluates rules for the tenant (tests wait for it). */
+    public boolean serving(String slug) {
+        return tenants.containsKey(slug);
+    }
+
     /** Reloads a tenant's rules now (after a write on this instance). */
     public void reload(String slug) {
         TenantRules t = tenants.get(slug);
