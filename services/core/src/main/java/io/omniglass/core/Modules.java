@@ -15,6 +15,7 @@ public final class Modules {
         modules.add(new io.omniglass.core.sink.SinkModule());
         modules.add(new io.omniglass.core.plant.PlantModule());
         modules.add(new io.omniglass.core.cdc.CdcModule());
+        modules.add(new io.omniglass.core.rules.RulesModule());
         return modules;
     }
 }
