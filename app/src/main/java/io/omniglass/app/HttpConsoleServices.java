@@ -91,22 +91,27 @@ public final class HttpConsoleServices implements TenantsService, CurrentValuesS
     }
 
     static CurrentValue currentValue(JsonNode n) {
-        JsonNode v = Json.field(n, "value", "value_num", "value_text");
-        Double numeric = v != null && v.isNumber() ? v.asDouble() : Json.doubleValue(n, "value_num");
+        JsonNode v = Json.field(n, "value", "value_num");
+        String text = Json.text(n, "text", "value_text");
+        String severity = Json.text(n, "severity");
+        Double numeric = v != null && v.isNumber() ? Double.valueOf(v.asDouble()) : null;
         String rendered;
-        if (v == null) {
-            rendered = "";
-        } else if (v.isObject()) {
+        if (v != null && v.isObject()) {
             rendered = Json.textOr(v, "", "severity") + ": " + Json.textOr(v, "", "message");
-        } else if (v.isNumber()) {
-            rendered = formatNumber(v.asDouble());
-        } else {
+        } else if (numeric != null) {
+            rendered = formatNumber(numeric);
+        } else if (v != null) {
             rendered = v.asText();
+        } else if (text != null) {
+            rendered = severity == null ? text : severity + ": " + text;
+        } else {
+            rendered = "";
         }
-        return new CurrentValue(Json.longValue(n, "series_id", "series", "id") == null ? 0 : Json.longValue(n, "series_id", "series", "id"),
+        Long series = Json.longValue(n, "series_id", "seriesId");
+        return new CurrentValue(series == null ? 0 : series,
                 Json.textOr(n, "", "owner"), Json.textOr(n, "", "key"), Json.textOr(n, "", "instance"),
                 Json.textOr(n, "observed", "provenance"), Json.text(n, "kind"), rendered, numeric,
-                Json.textOr(n, "", "unit"), Json.instant(n, "ts"));
+                Json.text(n, "unit"), Json.instant(n, "ts"));
     }
 
     static String formatNumber(double d) {
@@ -146,17 +151,16 @@ public final class HttpConsoleServices implements TenantsService, CurrentValuesS
     }
 
     static Alarm alarm(JsonNode n) {
-        JsonNode trigger = Json.field(n, "trigger");
-        JsonNode t = trigger == null ? n : trigger;
         return new Alarm(Json.longValue(n, "id"), Json.textOr(n, "", "owner"),
-                Json.textOr(n, Json.textOr(n, "", "event_rule_id"), "rule", "event_rule", "rule_name", "event_rule_name"),
+                Json.textOr(n, Json.textOr(n, "", "event_rule_id", "eventRuleId"), "rule", "event_rule", "rule_name"),
                 Json.textOr(n, "", "state"), Json.textOr(n, "info", "severity"), Json.textOr(n, "", "message"),
-                Json.instant(n, "raised_at"), Json.instant(n, "cleared_at"),
-                Json.bool(n, "acked"), Json.text(n, "acked_by"), Json.instant(n, "acked_at"), Json.text(n, "ack_reason"),
-                Json.instant(n, "snoozed_until", "shelved_until"), Json.text(n, "snoozed_by", "shelved_by"),
-                Json.text(n, "snooze_reason", "shelve_reason"),
-                Json.longValue(t, "trigger_series_id", "series_id"), Json.instant(t, "trigger_ts", "ts"),
-                Json.text(t, "trigger_kind", "kind"));
+                Json.instant(n, "raised_at", "raisedAt"), Json.instant(n, "cleared_at", "clearedAt"),
+                Json.bool(n, "acked"), Json.text(n, "acked_by", "ackedBy"), Json.instant(n, "acked_at", "ackedAt"),
+                Json.text(n, "ack_reason", "ackReason"),
+                Json.instant(n, "snoozed_until", "snoozedUntil"), Json.text(n, "snoozed_by", "snoozedBy"),
+                Json.text(n, "snooze_reason", "snoozeReason"),
+                Json.longValue(n, "trigger_series_id", "triggerSeriesId"), Json.instant(n, "trigger_ts", "triggerTs"),
+                Json.text(n, "trigger_kind", "triggerKind"));
     }
 
     @Override
@@ -230,7 +234,7 @@ public final class HttpConsoleServices implements TenantsService, CurrentValuesS
         // audit rows name the alarm in `resource`; ask the core to narrow, else narrow here
         JsonNode body;
         try {
-            body = get(tenantPath(tenant) + "/audit-log?limit=500&filter=" + enc("resource = \"alarm/" + alarmId + "\""));
+            body = get(tenantPath(tenant) + "/audit-log?limit=500&filter=" + enc("resource = \"alarm:" + alarmId + "\""));
         } catch (OmniglassClient.ApiException e) {
             if (e.status() != 400) {
                 throw e;
@@ -243,7 +247,7 @@ public final class HttpConsoleServices implements TenantsService, CurrentValuesS
             if (!resource.matches("(?i)alarms?[/:#]" + alarmId)) {
                 continue;
             }
-            JsonNode nw = Json.field(a, "new");
+            JsonNode nw = Json.field(a, "new", "new_value", "newValue");
             String detail = nw == null ? "" : describeChange(nw);
             out.add(new AuditEntry(Json.longValue(a, "id"), Json.instant(a, "ts"), Json.textOr(a, "", "actor"),
                     Json.textOr(a, "", "verb", "action"), resource, detail));
@@ -254,7 +258,7 @@ public final class HttpConsoleServices implements TenantsService, CurrentValuesS
 
     private static String describeChange(JsonNode nw) {
         List<String> parts = new ArrayList<>();
-        for (String f : List.of("reason", "ack_reason", "snooze_reason", "until", "snoozed_until")) {
+        for (String f : List.of("reason", "ack_reason", "ackReason", "snooze_reason", "snoozeReason", "snoozed_until", "snoozedUntil")) {
             String v = Json.text(nw, f);
             if (v != null) {
                 parts.add(f + "=" + v);
@@ -265,9 +269,13 @@ public final class HttpConsoleServices implements TenantsService, CurrentValuesS
 
     // ------------------------------------------------------------------ heatmap
 
+    /** The last heatmap answer: it carries each hour's slowest statements, so a click needs no second call. */
+    private volatile JsonNode lastHeatmap;
+
     @Override
     public Heatmap heatmap(String tenant, int hours) {
         JsonNode body = get("/api/v1/latency-heatmap?hours=" + hours + (tenant == null ? "" : "&tenant=" + enc(tenant)));
+        lastHeatmap = body;
         return heatmapOf(body);
     }
 
@@ -282,7 +290,7 @@ public final class HttpConsoleServices implements TenantsService, CurrentValuesS
         }
         Double[][] ms = new Double[pct.size()][hourList.size()];
         long[][] counts = new long[pct.size()][hourList.size()];
-        JsonNode values = Json.field(body, "ms", "values");
+        JsonNode values = Json.field(body, "values_ms", "valuesMs", "ms", "values");
         JsonNode countNode = Json.field(body, "counts", "samples");
         if (values != null && values.isArray()) {
             for (int r = 0; r < pct.size(); r++) {
@@ -332,15 +340,31 @@ public final class HttpConsoleServices implements TenantsService, CurrentValuesS
 
     @Override
     public List<SlowStatement> slowest(String tenant, Instant hour, int limit) {
-        JsonNode body = get("/api/v1/latency-heatmap/slowest?hour=" + enc(hour.toString()) + "&limit=" + limit
-                + (tenant == null ? "" : "&tenant=" + enc(tenant)));
+        JsonNode body = lastHeatmap;
         List<SlowStatement> out = new ArrayList<>();
-        for (JsonNode s : Json.items(body, "statements", "slowest")) {
-            Double ms = Json.doubleValue(s, "ms", "duration_ms", "latency_ms");
-            out.add(new SlowStatement(Json.instant(s, "ts", "at"), Json.text(s, "tenant"),
-                    Json.textOr(s, "", "statement", "sql", "query", "operation"), ms == null ? 0 : ms));
+        if (body == null) {
+            return out;
         }
-        return out;
+        List<JsonNode> hours = Json.items(body, "hours");
+        int col = -1;
+        for (int i = 0; i < hours.size(); i++) {
+            if (hour.equals(parse(hours.get(i).asText()))) {
+                col = i;
+            }
+        }
+        JsonNode slowest = Json.field(body, "slowest");
+        if (col < 0 || slowest == null) {
+            return out;
+        }
+        for (JsonNode s : slowest.path(col)) {
+            Double ms = Json.doubleValue(s, "duration_ms", "durationMs", "ms");
+            String action = Json.text(s, "action");
+            String sql = Json.textOr(s, "", "sql", "statement");
+            out.add(new SlowStatement(Json.instant(s, "ts"), Json.text(s, "tenant"),
+                    action == null ? sql : action + "  " + sql, ms == null ? 0 : ms));
+        }
+        out.sort(java.util.Comparator.comparingDouble(SlowStatement::ms).reversed());
+        return out.size() > limit ? out.subList(0, limit) : out;
     }
 
     // ------------------------------------------------------------------ lineage
@@ -365,23 +389,54 @@ public final class HttpConsoleServices implements TenantsService, CurrentValuesS
     }
 
     static LineageGraph lineageOf(JsonNode body) {
+        String root = Json.text(body, "root");
         List<LineageGraph.Node> nodes = new ArrayList<>();
         for (JsonNode n : Json.items(body, "nodes")) {
             Map<String, String> details = new LinkedHashMap<>();
-            n.fields().forEachRemaining(e -> {
-                if (!List.of("id", "kind", "label", "ref", "type").contains(e.getKey())) {
+            JsonNode attrs = Json.field(n, "attrs", "attributes", "details");
+            JsonNode src = attrs != null && attrs.isObject() ? attrs : n;
+            src.fields().forEachRemaining(e -> {
+                if (src != n || !List.of("id", "kind", "label", "ref", "type", "hidden").contains(e.getKey())) {
                     details.put(e.getKey(), e.getValue().isValueNode() ? e.getValue().asText() : e.getValue().toString());
                 }
             });
-            String kind = Json.textOr(n, "node", "kind", "type");
+            String kind = Json.textOr(n, "node", "type", "kind");
             String id = Json.textOr(n, kind + ":" + nodes.size(), "id");
-            nodes.add(new LineageGraph.Node(id, kind, Json.textOr(n, id, "label", "name"), details,
-                    Json.text(n, "ref", "expand")));
+            Long hidden = Json.longValue(n, "hidden");
+            if (hidden != null && hidden > 0) {
+                details.put("not shown", hidden + " more linked records (expand)");
+            }
+            String ref = Json.text(n, "ref");
+            if (ref == null && (hidden == null || hidden > 0)) {
+                ref = refOf(id);
+            }
+            LineageGraph.Node node = new LineageGraph.Node(id, kind, Json.textOr(n, id, "label", "name"), details, ref);
+            if (id.equals(root)) {
+                nodes.add(0, node); // the view-model treats the first node as the root
+            } else {
+                nodes.add(node);
+            }
         }
         List<LineageGraph.Edge> edges = new ArrayList<>();
         for (JsonNode e : Json.items(body, "edges")) {
             edges.add(new LineageGraph.Edge(Json.text(e, "from", "source"), Json.text(e, "to", "target"), Json.text(e, "label", "kind", "relation")));
         }
         return new LineageGraph(nodes, edges);
+    }
+
+    /**
+     * Where the lineage endpoint can start from a node id: {@code datapoint:metric:12:TS} is
+     * {@code metric/12/TS}, {@code alarm:3} / {@code event:5} / {@code action:2} are records; other
+     * nodes (rule versions, series) are leaves of the walk.
+     */
+    static String refOf(String id) {
+        String[] p = id.split(":", 4);
+        if (p.length == 4 && p[0].equals("datapoint")) {
+            return p[1] + "/" + p[2] + "/" + enc(p[3]);
+        }
+        if (p.length >= 2 && List.of("alarm", "event", "action").contains(p[0])) {
+            return p[0] + "/" + id.substring(p[0].length() + 1);
+        }
+        return null;
     }
 }

@@ -11,6 +11,15 @@ public record CurrentValue(long seriesId, String owner, String key, String insta
         return owner + "|" + key + "|" + instance + "|" + provenance;
     }
 
+    /** This update completed with what it does not carry (live events have no series id, kind or unit). */
+    public CurrentValue over(CurrentValue previous) {
+        if (previous == null) {
+            return this;
+        }
+        return new CurrentValue(seriesId != 0 ? seriesId : previous.seriesId, owner, key, instance, provenance,
+                kind != null ? kind : previous.kind, value, numeric, unit != null ? unit : previous.unit, ts);
+    }
+
     /** Identity of the point regardless of provenance, to pair observed with intended. */
     public String pointKey() {
         return owner + "|" + key + "|" + instance;

@@ -128,7 +128,9 @@ public final class CurrentValuesViewModel {
         liveUpdates.set(liveUpdates.get() + batch.size());
     }
 
-    private void upsert(CurrentValue v) {
+    private void upsert(CurrentValue update) {
+        Integer at = indexByRow.get(update.rowKey());
+        CurrentValue v = update.over(at == null ? null : rows.get(at));
         if ("intended".equals(v.provenance())) {
             intendedByPoint.put(v.pointKey(), v);
         }
