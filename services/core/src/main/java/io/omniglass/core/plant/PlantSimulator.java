@@ -51,7 +51,7 @@ public final class PlantSimulator implements AutoCloseable {
     /** (owner, key) -> the command that set it, until the next datapoint of that pair reports it. */
     private final Map<String, Command> pendingCommands = new ConcurrentHashMap<>();
     private final Map<String, String> commanded = new ConcurrentHashMap<>();
-    private Dispatcher commands;
+    private volatile Dispatcher commands;
     private volatile boolean running = true;
     private long tick;
     private long published;
@@ -277,8 +277,14 @@ public final class PlantSimulator implements AutoCloseable {
     @Override
     public void close() {
         running = false;
-        if (commands != null) {
-            nats.closeDispatcher(commands);
+        Dispatcher d = commands;
+        commands = null;
+        if (d != null && nats.getStatus() == Connection.Status.CONNECTED) {
+            try {
+                nats.closeDispatcher(d);
+            } catch (IllegalStateException ignored) {
+                // the connection closed meanwhile; its dispatchers went with it
+            }
         }
     }
 
