@@ -7,7 +7,6 @@ import io.omniglass.schema.tenant.enums.RegistryScope;
 import io.omniglass.schema.tenant.tables.records.SeriesRecord;
 import org.jooq.DSLContext;
 import org.jooq.InsertValuesStep10;
-import org.jooq.Record3;
 import org.jooq.exception.DataAccessException;
 import org.jooq.exception.IntegrityConstraintViolationException;
 import org.slf4j.Logger;
@@ -55,9 +54,16 @@ final class TenantCatalog {
     record SourceRuleKey(String name, int version) {
     }
 
+    private record TemplateKey(long templateId, String name) {
+    }
+
     private final DSLContext db;
     private final Set<OwnerRef> owners = new HashSet<>();
     private final Map<String, KeyInfo> keys = new HashMap<>();
+    /** Template-scoped keys: a component made from a template may use its template's own keys. */
+    private final Map<TemplateKey, KeyInfo> templateKeys = new HashMap<>();
+    private final Set<String> knownKeyNames = new HashSet<>();
+    private final Map<String, Long> componentTemplate = new HashMap<>();
     private final Map<Long, Boolean> events = new LinkedHashMap<>(1024, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<Long, Boolean> eldest) {
@@ -81,7 +87,7 @@ final class TenantCatalog {
             if (!owners.contains(c.owner())) {
                 ownerMisses.computeIfAbsent(c.owner().kind(), k -> new HashSet<>()).add(c.owner().name());
             }
-            if (!keys.containsKey(c.key())) {
+            if (!knownKeyNames.contains(c.key())) {
                 keyMisses.add(c.key());
             }
             if (c.eventId() != null && !events.containsKey(c.eventId())) {
@@ -93,7 +99,18 @@ final class TenantCatalog {
         }
         ownerMisses.forEach((kind, names) -> {
             List<String> found = switch (kind) {
-                case component -> db.select(COMPONENT.NAME).from(COMPONENT).where(COMPONENT.NAME.eq(any(strings(names)))).fetch(COMPONENT.NAME);
+                case component -> {
+                    List<String> hit = new ArrayList<>();
+                    db.select(COMPONENT.NAME, COMPONENT.TEMPLATE_ID).from(COMPONENT)
+                            .where(COMPONENT.NAME.eq(any(strings(names))))
+                            .forEach(r -> {
+                                hit.add(r.value1());
+                                if (r.value2() != null) {
+                                    componentTemplate.put(r.value1(), r.value2());
+                                }
+                            });
+                    yield hit;
+                }
                 case system -> db.select(SYSTEM.NAME).from(SYSTEM).where(SYSTEM.NAME.eq(any(strings(names)))).fetch(SYSTEM.NAME);
                 case location -> db.select(LOCATION.NAME).from(LOCATION).where(LOCATION.NAME.eq(any(strings(names)))).fetch(LOCATION.NAME);
                 case node -> db.select(NODE.NAME).from(NODE).where(NODE.NAME.eq(any(strings(names)))).fetch(NODE.NAME);
@@ -102,13 +119,18 @@ final class TenantCatalog {
             found.forEach(n -> owners.add(new OwnerRef(kind, n)));
         });
         if (!keyMisses.isEmpty()) {
-            for (Record3<Integer, String, DatapointKind> r : db.select(DATAPOINT_TYPE.ID, DATAPOINT_TYPE.NAME, DATAPOINT_TYPE.KIND)
+            db.select(DATAPOINT_TYPE.ID, DATAPOINT_TYPE.NAME, DATAPOINT_TYPE.KIND, DATAPOINT_TYPE.SCOPE, DATAPOINT_TYPE.TEMPLATE_ID)
                     .from(DATAPOINT_TYPE)
                     .where(DATAPOINT_TYPE.NAME.eq(any(strings(keyMisses))))
-                    .and(DATAPOINT_TYPE.SCOPE.ne(RegistryScope.template))
-                    .fetch()) {
-                keys.put(r.value2(), new KeyInfo(r.value1(), r.value3()));
-            }
+                    .forEach(r -> {
+                        KeyInfo k = new KeyInfo(r.value1(), r.value3());
+                        if (r.value4() == RegistryScope.template) {
+                            templateKeys.put(new TemplateKey(r.value5(), r.value2()), k);
+                        } else {
+                            keys.put(r.value2(), k);
+                        }
+                        knownKeyNames.add(r.value2());
+                    });
         }
         if (!eventMisses.isEmpty()) {
             db.select(EVENT.ID).from(EVENT).where(EVENT.ID.eq(any(eventMisses.toArray(Long[]::new)))).fetch(EVENT.ID)
@@ -120,7 +142,17 @@ final class TenantCatalog {
         return owners.contains(owner);
     }
 
-    KeyInfo key(String name) {
+    /** The key {@code name} as {@code owner} sees it: its template's own key first, else the org/official one. */
+    KeyInfo key(OwnerRef owner, String name) {
+        if (owner.kind() == OwnerKind.component) {
+            Long template = componentTemplate.get(owner.name());
+            if (template != null) {
+                KeyInfo k = templateKeys.get(new TemplateKey(template, name));
+                if (k != null) {
+                    return k;
+                }
+            }
+        }
         return keys.get(name);
     }
 
@@ -223,10 +255,8 @@ final class TenantCatalog {
         return out;
     }
 
-    /** Forget negative knowledge and names, e.g. after an import; ids stay valid. */
-    void forgetOwners() {
-        owners.clear();
-        owners.add(OwnerRef.GLOBAL);
-        keys.clear();
+    /** A key that resolved to nothing for some owner is looked up afresh next batch (it may be created meanwhile). */
+    void forgetKey(String name) {
+        knownKeyNames.remove(name);
     }
 }

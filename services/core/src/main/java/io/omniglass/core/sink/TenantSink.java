@@ -271,7 +271,7 @@ final class TenantSink implements AutoCloseable {
         Set<TenantCatalog.SeriesKey> seriesKeys = new HashSet<>();
         List<TenantCatalog.SeriesKey> seriesOf = new ArrayList<>(candidates.size());
         for (Candidate c : candidates) {
-            TenantCatalog.KeyInfo key = catalog.key(c.key());
+            TenantCatalog.KeyInfo key = catalog.key(c.owner(), c.key());
             Rejection r = validate(c, key);
             if (r != null) {
                 dead.add(new Dead(c.message(), r));
@@ -359,8 +359,9 @@ final class TenantSink implements AutoCloseable {
             reason = DlqReason.UNKNOWN_OWNER;
             why = "owner " + c.owner() + " does not exist";
         } else if (key == null) {
+            catalog.forgetKey(c.key());
             reason = DlqReason.UNKNOWN_KEY;
-            why = "key '" + c.key() + "' is not in the datapoint_type registry";
+            why = "key '" + c.key() + "' is not in the datapoint_type registry (org, official, or the owner's template)";
         } else if ((why = valueProblem(c, key)) != null) {
             reason = DlqReason.WRONG_VALUE_TYPE;
         } else if (c.eventId() != null && !catalog.eventExists(c.eventId())) {

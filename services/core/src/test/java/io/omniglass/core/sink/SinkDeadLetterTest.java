@@ -129,4 +129,23 @@ class SinkDeadLetterTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> f.rows() == 6);
         }
     }
+
+    @Test
+    void aTemplateScopedKeyServesOnlyTheComponentsOfItsTemplate() throws Exception {
+        try (SinkFixture f = fixture("tmpl")) {
+            long template = f.count("INSERT INTO component_template (name) VALUES ('pump-t') RETURNING id");
+            f.count("INSERT INTO component_template_version (template_id, version) VALUES (" + template + ", 1) RETURNING 1");
+            f.count("WITH u AS (UPDATE component SET template_id = " + template + ", template_version = 1 WHERE name = 'pump-2' RETURNING 1) SELECT count(*) FROM u");
+            f.count("INSERT INTO datapoint_type (name, kind, scope, template_id) VALUES ('impeller_wear', 'metric', 'template', " + template + ") RETURNING id");
+            Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+            f.publish("metric", List.of(
+                    SinkFixture.dp("component:pump-2", "impeller_wear", now, 0.3),
+                    SinkFixture.dp("component:pump-1", "impeller_wear", now, 0.4)), "t-1", Map.of());
+            await().atMost(Duration.ofSeconds(30)).until(() -> f.deadLetters().size() == 1);
+            assertThat(f.deadLetters().get(0).error()).startsWith("unknown_key");
+            assertThat(f.deadLetters().get(0).body()).contains("pump-1");
+            await().atMost(Duration.ofSeconds(10)).until(() -> f.count(
+                    "SELECT count(*) FROM metric_datapoint d JOIN series s ON s.id = d.series_id WHERE s.owner = 'component:pump-2'") == 1);
+        }
+    }
 }
