@@ -101,7 +101,7 @@ public final class SinkBench {
             set.put("sink_batch_rows", settings.batchRows());
             set.put("sink_batch_wait_ms", settings.batchWait().toMillis());
             set.put("sink_ack_wait_s", settings.ackWait().toSeconds());
-            set.put("sink_prefetch_messages", settings.prefetchMessages());
+            set.put("sink_batch_messages_max", settings.batchMessages());
             set.put("jvm_heap_max_mb", Runtime.getRuntime().maxMemory() / (1024 * 1024));
             set.put("jvm_args", ManagementFactory.getRuntimeMXBean().getInputArguments());
             set.put("cpus", Runtime.getRuntime().availableProcessors());

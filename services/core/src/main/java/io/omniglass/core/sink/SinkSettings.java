@@ -15,13 +15,12 @@ public record SinkSettings(
         int batchMessages,
         Duration batchWait,
         Duration ackWait,
-        int maxAckPending,
-        int prefetchMessages) {
+        int maxAckPending) {
 
     public static final String DURABLE = "og-sink";
 
     public static SinkSettings defaults() {
-        return new SinkSettings(DURABLE, 20_000, 5_000, Duration.ofMillis(200), Duration.ofSeconds(60), 50_000, 500);
+        return new SinkSettings(DURABLE, 20_000, 5_000, Duration.ofMillis(200), Duration.ofSeconds(60), 50_000);
     }
 
     /** Defaults, overridden by OMNIGLASS_SINK_BATCH_ROWS, OMNIGLASS_SINK_BATCH_WAIT_MS, OMNIGLASS_SINK_ACK_WAIT_S. */
@@ -32,12 +31,11 @@ public record SinkSettings(
                 d.batchMessages,
                 Duration.ofMillis(intOr(env, "OMNIGLASS_SINK_BATCH_WAIT_MS", (int) d.batchWait.toMillis())),
                 Duration.ofSeconds(intOr(env, "OMNIGLASS_SINK_ACK_WAIT_S", (int) d.ackWait.toSeconds())),
-                d.maxAckPending,
-                d.prefetchMessages);
+                d.maxAckPending);
     }
 
     public SinkSettings withAckWait(Duration ackWait) {
-        return new SinkSettings(durableName, batchRows, batchMessages, batchWait, ackWait, maxAckPending, prefetchMessages);
+        return new SinkSettings(durableName, batchRows, batchMessages, batchWait, ackWait, maxAckPending);
     }
 
     private static int intOr(Map<String, String> env, String name, int dflt) {
