@@ -28,6 +28,8 @@ final class DatapointWriter {
     private static final String COLUMNS_STATE = COLUMNS_METRIC;
     private static final String COLUMNS_LOG = "series_id, ts, severity, message, provenance, source_rule_id, event_id, correlation_id, caused_by_event_id";
 
+    private static final java.time.format.DateTimeFormatter TS = java.time.format.DateTimeFormatter.ISO_OFFSET_DATE_TIME;
+
     private DatapointWriter() {
     }
 
@@ -81,7 +83,9 @@ final class DatapointWriter {
     static byte[] encode(DatapointKind kind, List<StagedRow> rows) {
         StringBuilder sb = new StringBuilder(rows.size() * 96);
         for (StagedRow r : rows) {
-            sb.append(r.seriesId()).append('\t').append(r.ts()).append('\t');
+            sb.append(r.seriesId()).append('\t');
+            TS.formatTo(r.ts(), sb); // always with seconds, unlike OffsetDateTime.toString
+            sb.append('\t');
             switch (kind) {
                 case metric -> sb.append(r.number());
                 case state -> escape(sb, r.text());

@@ -75,6 +75,6 @@ class MessageDecoderTest {
         Candidate c = ok.get(0);
         StagedRow row = new StagedRow(c, DatapointKind.log, 7, c.ts(), 0, "line1\nline2\\ and\ttab", "warning", 3, null);
         String text = new String(DatapointWriter.encode(DatapointKind.log, List.of(row)), StandardCharsets.UTF_8);
-        assertThat(text).isEqualTo("7\t2026-11-21T07:00Z\twarning\tline1\\nline2\\\\ and\\ttab\tobserved\t3\t\\N\ta\\tb\t\\N\n");
+        assertThat(text).isEqualTo("7\t2026-11-21T07:00:00Z\twarning\tline1\\nline2\\\\ and\\ttab\tobserved\t3\t\\N\ta\\tb\t\\N\n");
     }
 }
