@@ -50,7 +50,11 @@ public final class CdcSession implements AutoCloseable {
 
     /** Told of every acknowledged change, on a NATS thread (the benchmark measures latency here). */
     public interface AckListener {
-        void acked(long commitTsMicros);
+        void acked(long xid, long commitTsMicros);
+
+        /** A transaction's first message arrived from the walsender. */
+        default void received(long xid, long commitTsMicros) {
+        }
     }
 
     /** One transaction on its way: its changes in flight, and the position to confirm once all are acked. */
@@ -59,10 +63,16 @@ public final class CdcSession implements AutoCloseable {
         final AtomicInteger pending = new AtomicInteger(1); // 1 until the commit message is seen
         long endLsn;
 
-        Txn(long commitTsMicros) {
+        final long xid;
+
+        Txn(long xid, long commitTsMicros) {
+            this.xid = xid;
             this.commitTsMicros = commitTsMicros;
         }
     }
+
+    private static final long IDLE_AFTER_NANOS = 250_000_000L;
+    private static final long IDLE_POLL_MILLIS = 5;
 
     private final Source source;
     private final JetStream js;
@@ -108,22 +118,19 @@ public final class CdcSession implements AutoCloseable {
     /** Streams until the fence drops (returns) or something fails (throws). */
     public void run() throws Exception {
         open();
-        int idleSpins = 0;
         while (fence.getAsBoolean()) {
             checkFailure();
+            // readPending waits up to 1 ms on the socket when nothing is buffered; no blocking read(),
+            // which can hang on an idle slot in some pgjdbc 42.7.x releases (pgjdbc issue 4328)
             ByteBuffer buf = stream.readPending();
             if (buf == null) {
                 advance(true);
                 maybeHeartbeat();
-                // readPending does not block: back off briefly so an idle slot costs nothing
-                if (++idleSpins < 50) {
-                    Thread.yield();
-                } else {
-                    Thread.sleep(1);
+                if (System.nanoTime() - lastActivityNanos > IDLE_AFTER_NANOS) {
+                    Thread.sleep(IDLE_POLL_MILLIS); // a quiet tenant polls less often
                 }
                 continue;
             }
-            idleSpins = 0;
             lastActivityNanos = System.nanoTime();
             handle(PgOutput.decode(buf));
         }
@@ -190,7 +197,10 @@ public final class CdcSession implements AutoCloseable {
         } else if (m instanceof PgOutput.Delete d) {
             publish(relation(d.relationOid()), ChangeEncoder.Op.delete, null, d.old(), d.oldIsKeyOnly());
         } else if (m instanceof PgOutput.Begin b) {
-            current = new Txn(b.commitTsMicros());
+            current = new Txn(b.xid(), b.commitTsMicros());
+            if (listener != null) {
+                listener.received(b.xid(), b.commitTsMicros());
+            }
             inFlight.addLast(current);
             currentLsn = PgOutput.lsn(b.finalLsn());
             currentXid = b.xid();
@@ -254,7 +264,7 @@ public final class CdcSession implements AutoCloseable {
                     txn.pending.decrementAndGet();
                     stats.published();
                     if (listener != null) {
-                        listener.acked(txn.commitTsMicros);
+                        listener.acked(txn.xid, txn.commitTsMicros);
                     }
                 });
     }
@@ -278,7 +288,9 @@ public final class CdcSession implements AutoCloseable {
             stream.setFlushedLSN(lsn);
             stream.setAppliedLSN(lsn);
             stats.confirmed(confirm);
-            if (now - lastStatusNanos > 100_000_000L || idle) {
+            // at most ten status messages a second: each one wakes the walsender; pgjdbc also sends
+            // the latest position on its own every status interval
+            if (now - lastStatusNanos > 100_000_000L) {
                 stream.forceUpdateStatus();
                 lastStatusNanos = now;
             }
