@@ -61,6 +61,7 @@ public final class CdcBench implements Callable<Integer> {
         OmniglassConfig cfg = OmniglassConfig.load(Optional.empty(),
                 Map.of("OMNIGLASS_DATA_DIR", dir.toString(), "OMNIGLASS_HTTP_PORT", "0"));
         Map<String, Object> out = new LinkedHashMap<>();
+        double loadBefore = loadAverage();
         try (CoreService core = new CoreService(List.of()).start(cfg)) {
             Tenant tenant = core.context().provisioner().create("bench", "CDC bench", "bench");
             DataSource db = core.context().tenantDataSource(tenant);
@@ -129,6 +130,10 @@ public final class CdcBench implements Callable<Integer> {
                         session.close();
                     }
                 }, "bench-cdc-publisher");
+                long self = ProcessHandle.current().pid();
+                long natsPid = core.context().infrastructure().embeddedNatsPid().orElse(-1L);
+                long pgPid = core.context().infrastructure().embeddedPostgresPid().orElse(-1L);
+                double[] cpuBefore = {ProcessCpu.seconds(self, false), ProcessCpu.seconds(natsPid, false), ProcessCpu.seconds(pgPid, true)};
                 long started = System.nanoTime();
                 publisher.start();
                 while (stats.publishedCount() < changes) {
@@ -137,10 +142,23 @@ public final class CdcBench implements Callable<Integer> {
                     }
                     Thread.sleep(1);
                 }
-                double pubPerS = changes / ((System.nanoTime() - started) / 1e9);
+                double elapsedS = (System.nanoTime() - started) / 1e9;
+                double pubPerS = changes / elapsedS;
+                double[] cpu = {ProcessCpu.seconds(self, false) - cpuBefore[0], ProcessCpu.seconds(natsPid, false) - cpuBefore[1],
+                        ProcessCpu.seconds(pgPid, true) - cpuBefore[2]};
                 System.out.printf("publisher:  %,.0f changes/s (every PubAck awaited; %.0f%% of the raw drain)%n",
                         pubPerS, 100 * pubPerS / rawPerS);
 
+                if (ProcessCpu.available()) {
+                    System.out.printf("            CPU per 1,000 changes: core %.1f ms, nats-server %.1f ms, Postgres %.1f ms "
+                                    + "(%.0f%% of %d CPUs busy with these three for %.1f s)%n",
+                            cpu[0] * 1e6 / changes, cpu[1] * 1e6 / changes, cpu[2] * 1e6 / changes,
+                            100 * (cpu[0] + cpu[1] + cpu[2]) / elapsedS / Runtime.getRuntime().availableProcessors(),
+                            Runtime.getRuntime().availableProcessors(), elapsedS);
+                    out.put("cpu_ms_per_1k_changes_core", round2(cpu[0] * 1e6 / changes));
+                    out.put("cpu_ms_per_1k_changes_nats", round2(cpu[1] * 1e6 / changes));
+                    out.put("cpu_ms_per_1k_changes_postgres", round2(cpu[2] * 1e6 / changes));
+                }
                 System.out.printf("latency run: %,d changes/s for %d s...%n", rate, latencySeconds);
                 measuring.set(true);
                 long committed = commitAtRate(db, rate, latencySeconds, commitReturned, commitDuration);
@@ -179,6 +197,11 @@ public final class CdcBench implements Callable<Integer> {
                 out.put("latency_samples", latency.getTotalCount());
                 out.put("rows_per_transaction_latency_run", ROWS_PER_TXN);
                 out.put("cpus", Runtime.getRuntime().availableProcessors());
+                // the machine's 1-minute load average around the run: on a shared box it explains most variance
+                out.put("load_avg_1m_before", loadBefore);
+                out.put("load_avg_1m_after", loadAverage());
+                System.out.printf("load average (1 min): %.2f before, %.2f after, on %d CPUs%n",
+                        loadBefore, loadAverage(), Runtime.getRuntime().availableProcessors());
             }
         } finally {
             deleteQuietly(dir);
@@ -195,6 +218,10 @@ public final class CdcBench implements Callable<Integer> {
     private static long nowMicros() {
         java.time.Instant now = java.time.Instant.now();
         return now.getEpochSecond() * 1_000_000L + now.getNano() / 1000;
+    }
+
+    private static double loadAverage() {
+        return round2(java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
     }
 
     private static double round2(double v) {
