@@ -46,9 +46,21 @@ public final class CurrentValueRoutes {
         int limit = Keyset.limit(ctx.queryParam("limit"), DEFAULT_LIMIT, MAX_LIMIT);
         Condition after = KEYSET.after(ctx.queryParam("after"));
         s.read(tx -> {
+            if (limit > 10_000) {
+                fleetSettings(tx);
+            }
             stream(ctx, query(tx, s, filter.and(after), limit + 1), limit);
             return null;
         });
+    }
+
+    /**
+     * A fleet read sorts and hashes ~100k narrow rows: with the default work_mem (4 MB) both spill
+     * to disk. Transaction-local, so it never outlives this read.
+     */
+    public static void fleetSettings(DSLContext tx) {
+        tx.select(org.jooq.impl.DSL.function("set_config", String.class, org.jooq.impl.DSL.inline("work_mem"),
+                org.jooq.impl.DSL.inline("64MB"), org.jooq.impl.DSL.inline(true))).fetch();
     }
 
     /** The fleet query exactly as the endpoint runs it (the benchmark runs the same SQL directly). */
