@@ -184,6 +184,67 @@ public class OmniglassClient {
         return java.net.URLEncoder.encode(s, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
     }
 
+    // ---------------------------------------------------------------- alarms, event rules, lineage
+
+    /** Alarms of a tenant; {@code filter} in the filter language (null: all), {@code after} the previous page's {@code next}. */
+    public AlarmPage alarms(String tenant, String filter, Integer limit, String after) {
+        return get(tenantPath(tenant, "/alarms") + query("filter", filter, "limit", limit, "after", after),
+                new TypeReference<AlarmPage>() { });
+    }
+
+    public AlarmInfo ackAlarm(String tenant, long id, String reason) {
+        return post("/api/v1/tenants/" + tenant + "/alarms/" + id + ":ack", new AlarmCommand(null, reason, null),
+                new TypeReference<AlarmInfo>() { });
+    }
+
+    public AlarmInfo snoozeAlarm(String tenant, long id, java.time.OffsetDateTime until, String reason) {
+        return post("/api/v1/tenants/" + tenant + "/alarms/" + id + ":snooze", new AlarmCommand(null, reason, until),
+                new TypeReference<AlarmInfo>() { });
+    }
+
+    public AlarmInfo unsnoozeAlarm(String tenant, long id) {
+        return post("/api/v1/tenants/" + tenant + "/alarms/" + id + ":unsnooze", new AlarmCommand(null, null, null),
+                new TypeReference<AlarmInfo>() { });
+    }
+
+    public List<AlarmResult> ackAlarms(String tenant, List<Long> ids, String reason) {
+        return post("/api/v1/tenants/" + tenant + "/alarms:ack", new AlarmCommand(ids, reason, null),
+                new TypeReference<List<AlarmResult>>() { });
+    }
+
+    public List<AlarmResult> snoozeAlarms(String tenant, List<Long> ids, java.time.OffsetDateTime until, String reason) {
+        return post("/api/v1/tenants/" + tenant + "/alarms:snooze", new AlarmCommand(ids, reason, until),
+                new TypeReference<List<AlarmResult>>() { });
+    }
+
+    public List<EventRuleInfo> eventRules(String tenant) {
+        return get("/api/v1/tenants/" + tenant + "/event-rules", new TypeReference<List<EventRuleInfo>>() { });
+    }
+
+    public EventRuleInfo createEventRule(String tenant, EventRuleRequest rule) {
+        return post("/api/v1/tenants/" + tenant + "/event-rules", rule, new TypeReference<EventRuleInfo>() { });
+    }
+
+    public EventRuleInfo updateEventRule(String tenant, long id, EventRuleRequest rule) {
+        return put("/api/v1/tenants/" + tenant + "/event-rules/" + id, rule, new TypeReference<EventRuleInfo>() { });
+    }
+
+    public void deleteEventRule(String tenant, long id) {
+        delete("/api/v1/tenants/" + tenant + "/event-rules/" + id, new TypeReference<Void>() { });
+    }
+
+    /** The lineage of one datapoint ({@code kind} metric, state or log). */
+    public LineageGraph lineage(String tenant, String kind, long series, java.time.Instant ts, int depth) {
+        return get("/api/v1/tenants/" + tenant + "/lineage/" + kind + "/" + series + "/" + ts + "?depth=" + depth,
+                new TypeReference<LineageGraph>() { });
+    }
+
+    /** The lineage of an alarm, event or action ({@code type} alarm, event or action). */
+    public LineageGraph lineage(String tenant, String type, long id, int depth) {
+        return get("/api/v1/tenants/" + tenant + "/lineage/" + type + "/" + id + "?depth=" + depth,
+                new TypeReference<LineageGraph>() { });
+    }
+
     public <T> T get(String path, TypeReference<T> type) {
         return send(request(path).GET().build(), type);
     }

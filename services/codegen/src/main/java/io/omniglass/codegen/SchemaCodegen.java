@@ -8,6 +8,7 @@ import org.jooq.meta.jaxb.Database;
 import org.jooq.meta.jaxb.Generate;
 import org.jooq.meta.jaxb.Generator;
 import org.jooq.meta.jaxb.Jdbc;
+import org.jooq.meta.jaxb.OnError;
 import org.jooq.meta.jaxb.Target;
 
 import java.io.IOException;
@@ -58,6 +59,8 @@ public final class SchemaCodegen {
                         .load()
                         .migrate();
                 GenerationTool.generate(new Configuration()
+                        // a half-generated schema must fail the build, not compile into confusing errors
+                        .withOnError(OnError.FAIL)
                         .withJdbc(new Jdbc().withDriver("org.postgresql.Driver").withUrl(url)
                                 .withUser("postgres").withPassword("postgres"))
                         .withGenerator(new Generator()
@@ -85,6 +88,8 @@ public final class SchemaCodegen {
 
     private static String fingerprint() throws Exception {
         MessageDigest sha = MessageDigest.getInstance("SHA-256");
+        // a new jOOQ or driver can generate differently: regenerate when they change too
+        sha.update((org.jooq.Constants.VERSION + "/" + org.postgresql.util.DriverInfo.DRIVER_VERSION).getBytes(StandardCharsets.UTF_8));
         for (String[] schema : SCHEMAS) {
             URL url = SchemaCodegen.class.getClassLoader().getResource("omniglass/db/" + schema[0]);
             if (url == null) {

@@ -266,6 +266,36 @@ public final class GatewayBench implements Callable<Integer> {
     }
 
     static void explain(DataSource ds, String fleet, String point) throws Exception {
+        for (int round = 0; round < 3; round++) {
+            try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+                c.setAutoCommit(false);
+                st.execute("SELECT set_config('work_mem', '64MB', true)");
+                long t = System.nanoTime();
+                try (ResultSet rs = st.executeQuery("SELECT count(*) FROM (" + fleet + ") x")) {
+                    rs.next();
+                }
+                long serverOnly = System.nanoTime() - t;
+                t = System.nanoTime();
+                int n = 0;
+                try (ResultSet rs = st.executeQuery(fleet)) {
+                    while (rs.next()) {
+                        n++;
+                    }
+                }
+                long fetchAll = System.nanoTime() - t;
+                st.setFetchSize(10_000);
+                t = System.nanoTime();
+                try (ResultSet rs = st.executeQuery(fleet)) {
+                    while (rs.next()) {
+                        rs.getString(1); rs.getObject(12, OffsetDateTime.class);
+                    }
+                }
+                long cursor = System.nanoTime() - t;
+                c.rollback();
+                System.out.printf("fleet: server only %.1f ms, all rows at once %.1f ms (%d), cursor 10k %.1f ms%n",
+                        serverOnly / 1e6, fetchAll / 1e6, n, cursor / 1e6);
+            }
+        }
         try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
             c.setAutoCommit(false);
             try (ResultSet rs = st.executeQuery("SELECT datcollate, datctype FROM pg_database WHERE datname = current_database()")) {

@@ -118,9 +118,18 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         return postmasterPid(dataDirectory);
     }
 
+    /**
+     * Stops Postgres and waits until the postmaster has really exited: pg_ctl gives up waiting after
+     * a few seconds on a busy machine while the shutdown checkpoint is still running.
+     */
     @Override
     public void close() throws IOException {
+        Optional<ProcessHandle> postmaster = pid().flatMap(ProcessHandle::of);
         pg.close();
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (postmaster.isPresent() && postmaster.get().isAlive() && System.nanoTime() < deadline) {
+            sleep(50);
+        }
         watchdog.disarm();
     }
 }

@@ -34,13 +34,18 @@ public final class NatsServerProcess implements AutoCloseable {
     }
 
     public static NatsServerProcess start(Path storeDir, Optional<String> configuredBinary) throws IOException {
+        return start(storeDir, configuredBinary, 0);
+    }
+
+    /** {@code fixedPort} 0 picks a free port; otherwise the server listens there (e.g. a restart keeps its URL). */
+    public static NatsServerProcess start(Path storeDir, Optional<String> configuredBinary, int fixedPort) throws IOException {
         String binary = locate(configuredBinary).orElseThrow(() -> new MissingNatsServerException(INSTALL_HINT));
         Files.createDirectories(storeDir);
         Path pidFile = storeDir.resolve("nats-server.pid");
         stopLeftover(pidFile);
         IOException last = null;
         for (int attempt = 0; attempt < 5; attempt++) {
-            int port = FreePort.pick();
+            int port = fixedPort > 0 ? fixedPort : FreePort.pick();
             Path conf = storeDir.resolve("nats-server.conf");
             // JetStream durability: acknowledged writes reach the page cache, and the server syncs
             // on its interval. Production configs (packaging/) set sync_interval: always where the
@@ -128,6 +133,10 @@ public final class NatsServerProcess implements AutoCloseable {
 
     public long pid() {
         return process.pid();
+    }
+
+    public int port() {
+        return port;
     }
 
     @Override

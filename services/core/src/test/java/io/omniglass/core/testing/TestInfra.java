@@ -2,6 +2,7 @@ package io.omniglass.core.testing;
 
 import io.omniglass.core.runtime.DataDir;
 import io.omniglass.core.runtime.Infrastructure;
+import io.omniglass.core.runtime.NatsServerProcess;
 import io.omniglass.core.runtime.OmniglassConfig;
 
 import java.io.IOException;
@@ -20,17 +21,47 @@ public final class TestInfra implements AutoCloseable {
 
     private final Path dir;
     private final Infrastructure infra;
+    private final int natsPort;
+    private volatile NatsServerProcess nats;
 
-    private TestInfra(Path dir, Infrastructure infra) {
+    private TestInfra(Path dir, Infrastructure infra, NatsServerProcess nats) {
         this.dir = dir;
         this.infra = infra;
+        this.nats = nats;
+        this.natsPort = nats.port();
     }
 
     public static TestInfra start() {
         try {
             Path dir = Files.createTempDirectory("og-test-infra-");
-            OmniglassConfig cfg = OmniglassConfig.load(Optional.empty(), Map.of("OMNIGLASS_DATA_DIR", dir.toString()));
-            return new TestInfra(dir, Infrastructure.start(cfg, new DataDir(dir)));
+            // the nats-server is the test's own (not the Infrastructure's) so a test can restart it
+            NatsServerProcess nats = NatsServerProcess.start(natsStore(dir), Optional.empty());
+            try {
+                OmniglassConfig cfg = OmniglassConfig.load(Optional.empty(),
+                        Map.of("OMNIGLASS_DATA_DIR", dir.toString(), "OMNIGLASS_NATS_URL", nats.url()));
+                return new TestInfra(dir, Infrastructure.start(cfg, new DataDir(dir)), nats);
+            } catch (RuntimeException e) {
+                nats.close();
+                throw e;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Path natsStore(Path dir) {
+        return dir.resolve("nats-test").resolve("jetstream");
+    }
+
+    /** Stops the nats-server with SIGTERM (a clean shutdown); {@link #startNats()} brings it back. */
+    public synchronized void stopNats() {
+        nats.close();
+    }
+
+    /** Starts the nats-server again on the same port with the same store, so clients reconnect to the same URL. */
+    public synchronized void startNats() {
+        try {
+            nats = NatsServerProcess.start(natsStore(dir), Optional.empty(), natsPort);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -45,7 +76,7 @@ public final class TestInfra implements AutoCloseable {
     }
 
     public String natsUrl() {
-        return infra.natsUrl();
+        return "nats://127.0.0.1:" + natsPort;
     }
 
     /** The environment that points a core at this infrastructure. */
@@ -56,6 +87,7 @@ public final class TestInfra implements AutoCloseable {
     @Override
     public void close() {
         infra.close();
+        nats.close();
         TestFiles.deleteQuietly(dir);
     }
 }

@@ -1,0 +1,232 @@
+package io.omniglass.core.sink;
+
+import io.omniglass.schema.tenant.enums.DatapointKind;
+import io.omniglass.schema.tenant.enums.OwnerKind;
+import io.omniglass.schema.tenant.enums.Provenance;
+import io.omniglass.schema.tenant.enums.RegistryScope;
+import io.omniglass.schema.tenant.tables.records.SeriesRecord;
+import org.jooq.DSLContext;
+import org.jooq.InsertValuesStep10;
+import org.jooq.Record3;
+import org.jooq.exception.DataAccessException;
+import org.jooq.exception.IntegrityConstraintViolationException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static io.omniglass.schema.tenant.Tables.COMPONENT;
+import static io.omniglass.schema.tenant.Tables.DATAPOINT_TYPE;
+import static io.omniglass.schema.tenant.Tables.EVENT;
+import static io.omniglass.schema.tenant.Tables.LOCATION;
+import static io.omniglass.schema.tenant.Tables.NODE;
+import static io.omniglass.schema.tenant.Tables.SERIES;
+import static io.omniglass.schema.tenant.Tables.SOURCE_RULE;
+import static io.omniglass.schema.tenant.Tables.SYSTEM;
+import static org.jooq.impl.DSL.any;
+
+/**
+ * What the sink must know about a tenant to store a datapoint: which owners, keys and events exist,
+ * and the ids of series and source rules (created on first sight). Everything is cached and looked
+ * up in bulk, once per batch for the misses, so steady-state batches cost no lookups at all.
+ * Used by one sink worker thread; not thread-safe.
+ */
+final class TenantCatalog {
+
+    private static final Logger log = LoggerFactory.getLogger(TenantCatalog.class);
+    private static final int MAX_SERIES_CACHED = 2_000_000;
+    private static final int MAX_EVENTS_CACHED = 100_000;
+
+    record KeyInfo(int id, DatapointKind kind) {
+    }
+
+    record SeriesKey(OwnerRef owner, int typeId, DatapointKind kind, String instance, Provenance provenance, String source) {
+    }
+
+    record SourceRuleKey(String name, int version) {
+    }
+
+    private final DSLContext db;
+    private final Set<OwnerRef> owners = new HashSet<>();
+    private final Map<String, KeyInfo> keys = new HashMap<>();
+    private final Map<Long, Boolean> events = new LinkedHashMap<>(1024, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, Boolean> eldest) {
+            return size() > MAX_EVENTS_CACHED;
+        }
+    };
+    private final Map<SourceRuleKey, Integer> sourceRules = new HashMap<>();
+    private final Map<SeriesKey, Long> series = new HashMap<>();
+
+    TenantCatalog(DSLContext db) {
+        this.db = db;
+        owners.add(OwnerRef.GLOBAL);
+    }
+
+    /** Looks up, in one query per table, every owner, key and event of these candidates not yet known. */
+    void prefetch(Collection<Candidate> candidates) {
+        Map<OwnerKind, Set<String>> ownerMisses = new EnumMap<>(OwnerKind.class);
+        Set<String> keyMisses = new HashSet<>();
+        Set<Long> eventMisses = new HashSet<>();
+        for (Candidate c : candidates) {
+            if (!owners.contains(c.owner())) {
+                ownerMisses.computeIfAbsent(c.owner().kind(), k -> new HashSet<>()).add(c.owner().name());
+            }
+            if (!keys.containsKey(c.key())) {
+                keyMisses.add(c.key());
+            }
+            if (c.eventId() != null && !events.containsKey(c.eventId())) {
+                eventMisses.add(c.eventId());
+            }
+            if (c.causedByEventId() != null && !events.containsKey(c.causedByEventId())) {
+                eventMisses.add(c.causedByEventId());
+            }
+        }
+        ownerMisses.forEach((kind, names) -> {
+            List<String> found = switch (kind) {
+                case component -> db.select(COMPONENT.NAME).from(COMPONENT).where(COMPONENT.NAME.eq(any(strings(names)))).fetch(COMPONENT.NAME);
+                case system -> db.select(SYSTEM.NAME).from(SYSTEM).where(SYSTEM.NAME.eq(any(strings(names)))).fetch(SYSTEM.NAME);
+                case location -> db.select(LOCATION.NAME).from(LOCATION).where(LOCATION.NAME.eq(any(strings(names)))).fetch(LOCATION.NAME);
+                case node -> db.select(NODE.NAME).from(NODE).where(NODE.NAME.eq(any(strings(names)))).fetch(NODE.NAME);
+                case global -> List.of();
+            };
+            found.forEach(n -> owners.add(new OwnerRef(kind, n)));
+        });
+        if (!keyMisses.isEmpty()) {
+            for (Record3<Integer, String, DatapointKind> r : db.select(DATAPOINT_TYPE.ID, DATAPOINT_TYPE.NAME, DATAPOINT_TYPE.KIND)
+                    .from(DATAPOINT_TYPE)
+                    .where(DATAPOINT_TYPE.NAME.eq(any(strings(keyMisses))))
+                    .and(DATAPOINT_TYPE.SCOPE.ne(RegistryScope.template))
+                    .fetch()) {
+                keys.put(r.value2(), new KeyInfo(r.value1(), r.value3()));
+            }
+        }
+        if (!eventMisses.isEmpty()) {
+            db.select(EVENT.ID).from(EVENT).where(EVENT.ID.eq(any(eventMisses.toArray(Long[]::new)))).fetch(EVENT.ID)
+                    .forEach(id -> events.put(id, Boolean.TRUE));
+        }
+    }
+
+    boolean ownerExists(OwnerRef owner) {
+        return owners.contains(owner);
+    }
+
+    KeyInfo key(String name) {
+        return keys.get(name);
+    }
+
+    boolean eventExists(long id) {
+        return events.containsKey(id);
+    }
+
+    /** Source rule ids for these (name, version)s, creating the rows missing (safe to race: ON CONFLICT). */
+    Map<SourceRuleKey, Integer> sourceRules(Set<SourceRuleKey> wanted) {
+        List<SourceRuleKey> missing = wanted.stream().filter(k -> !sourceRules.containsKey(k)).toList();
+        if (!missing.isEmpty()) {
+            var insert = db.insertInto(SOURCE_RULE, SOURCE_RULE.NAME, SOURCE_RULE.VERSION);
+            for (SourceRuleKey k : missing) {
+                insert = insert.values(k.name(), k.version());
+            }
+            insert.onConflictDoNothing().execute();
+            Set<String> names = new HashSet<>();
+            missing.forEach(k -> names.add(k.name()));
+            db.select(SOURCE_RULE.ID, SOURCE_RULE.NAME, SOURCE_RULE.VERSION).from(SOURCE_RULE)
+                    .where(SOURCE_RULE.NAME.eq(any(strings(names))))
+                    .forEach(r -> sourceRules.put(new SourceRuleKey(r.value2(), r.value3()), r.value1()));
+        }
+        return Collections.unmodifiableMap(sourceRules);
+    }
+
+    /**
+     * Series ids for these keys, creating the series missing. A key whose series cannot be created
+     * (its owner vanished meanwhile) is absent from the answer.
+     */
+    Map<SeriesKey, Long> series(Set<SeriesKey> wanted) {
+        List<SeriesKey> missing = wanted.stream().filter(k -> !series.containsKey(k)).toList();
+        if (!missing.isEmpty()) {
+            if (series.size() + missing.size() > MAX_SERIES_CACHED) {
+                series.clear();
+            }
+            try {
+                for (List<SeriesKey> chunk : chunks(missing, 5000)) { // 10 bind values each, under the 65535 limit
+                    insertSeries(chunk);
+                }
+            } catch (IntegrityConstraintViolationException e) {
+                log.warn("creating {} series in bulk failed ({}); creating them one by one", missing.size(), e.getMessage());
+                for (SeriesKey k : missing) {
+                    try {
+                        insertSeries(List.of(k));
+                    } catch (DataAccessException one) {
+                        log.warn("series {} {} cannot be created: {}", k.owner(), k.typeId(), one.getMessage());
+                    }
+                }
+            }
+            loadSeries(missing);
+        }
+        return Collections.unmodifiableMap(series);
+    }
+
+    private void insertSeries(List<SeriesKey> keys) {
+        InsertValuesStep10<SeriesRecord, OwnerKind, String, String, String, String, Integer, DatapointKind, String, Provenance, String> insert =
+                db.insertInto(SERIES, SERIES.OWNER_KIND, SERIES.COMPONENT_ID, SERIES.SYSTEM_ID, SERIES.LOCATION_ID,
+                        SERIES.NODE_ID, SERIES.DATAPOINT_TYPE_ID, SERIES.KIND, SERIES.INSTANCE, SERIES.PROVENANCE, SERIES.SOURCE);
+        for (SeriesKey k : keys) {
+            OwnerKind ok = k.owner().kind();
+            String n = k.owner().name();
+            insert = insert.values(ok, ok == OwnerKind.component ? n : null, ok == OwnerKind.system ? n : null,
+                    ok == OwnerKind.location ? n : null, ok == OwnerKind.node ? n : null,
+                    k.typeId(), k.kind(), k.instance(), k.provenance(), k.source());
+        }
+        insert.onConflictDoNothing().execute();
+    }
+
+    private void loadSeries(List<SeriesKey> keys) {
+        Set<String> ownerTexts = new HashSet<>();
+        Set<Integer> types = new HashSet<>();
+        for (SeriesKey k : keys) {
+            ownerTexts.add(k.owner().toString());
+            types.add(k.typeId());
+        }
+        {
+            db.select(SERIES.ID, SERIES.OWNER_KIND, SERIES.OWNER, SERIES.DATAPOINT_TYPE_ID, SERIES.KIND,
+                            SERIES.INSTANCE, SERIES.PROVENANCE, SERIES.SOURCE)
+                    .from(SERIES)
+                    .where(SERIES.OWNER.eq(any(strings(ownerTexts))))
+                    .and(SERIES.DATAPOINT_TYPE_ID.eq(any(types.toArray(Integer[]::new))))
+                    .forEach(r -> {
+                        String owner = r.value3();
+                        OwnerRef ref = r.value2() == OwnerKind.global ? OwnerRef.GLOBAL
+                                : new OwnerRef(r.value2(), owner.substring(owner.indexOf(':') + 1));
+                        series.put(new SeriesKey(ref, r.value4(), r.value5(), r.value6(), r.value7(), r.value8()), r.value1());
+                    });
+        }
+    }
+
+    private static String[] strings(Collection<String> c) {
+        return c.toArray(String[]::new);
+    }
+
+    private static <T> List<List<T>> chunks(List<T> all, int size) {
+        List<List<T>> out = new ArrayList<>();
+        for (int i = 0; i < all.size(); i += size) {
+            out.add(all.subList(i, Math.min(all.size(), i + size)));
+        }
+        return out;
+    }
+
+    /** Forget negative knowledge and names, e.g. after an import; ids stay valid. */
+    void forgetOwners() {
+        owners.clear();
+        owners.add(OwnerRef.GLOBAL);
+        keys.clear();
+    }
+}

@@ -1,0 +1,522 @@
+package io.omniglass.core.sink;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.nats.client.ConsumeOptions;
+import io.nats.client.ConsumerContext;
+import io.nats.client.IterableConsumer;
+import io.nats.client.JetStream;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.Message;
+import io.nats.client.PublishOptions;
+import io.nats.client.api.AckPolicy;
+import io.nats.client.api.ConsumerConfiguration;
+import io.nats.client.api.ConsumerInfo;
+import io.nats.client.api.DeliverPolicy;
+import io.nats.client.api.PublishAck;
+import io.nats.client.impl.Headers;
+import io.omniglass.core.tenancy.Tenant;
+import io.omniglass.core.tenancy.TenantStreams;
+import io.omniglass.schema.tenant.enums.DatapointKind;
+import io.omniglass.schema.tenant.enums.Provenance;
+import org.jooq.SQLDialect;
+import org.jooq.impl.DSL;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.sql.DataSource;
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The sink worker of one tenant on this core instance: pulls batches from the tenant's durable
+ * consumer (shared by every instance, so instances split the messages), validates, writes with
+ * COPY + idempotent merge, dead-letters what cannot be stored, and acks only after the commit.
+ * Nothing a publisher sends can stop it: bad data goes to the DLQ, database trouble leaves the
+ * batch unacked for redelivery.
+ */
+final class TenantSink implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(TenantSink.class);
+    private static final Set<String> SEVERITIES = Set.of("debug", "info", "notice", "warning", "error", "critical");
+
+    private final Tenant tenant;
+    private final io.nats.client.Connection nats;
+    private final DataSource db;
+    private final SinkSettings settings;
+    private final SinkMetrics metrics;
+    private final TenantCatalog catalog;
+    private final AcceptedWindow window;
+    private final Thread thread;
+    private final Thread writer;
+    /** One prepared batch in hand at most: memory stays bounded while the writer is busy. */
+    private final java.util.concurrent.BlockingQueue<Prepared> handoff = new java.util.concurrent.ArrayBlockingQueue<>(1);
+    private volatile long backoffMs;
+    private volatile boolean running = true;
+    private volatile IterableConsumer consumer;
+    private volatile ConsumerContext consumerContext;
+
+    TenantSink(Tenant tenant, io.nats.client.Connection nats, DataSource db, DataSource control,
+               SinkSettings settings, SinkMetrics metrics) {
+        this.tenant = tenant;
+        this.nats = nats;
+        this.db = db;
+        this.settings = settings;
+        this.metrics = metrics;
+        this.catalog = new TenantCatalog(DSL.using(db, SQLDialect.POSTGRES));
+        this.window = new AcceptedWindow(control, db);
+        this.thread = new Thread(this::run, "og-sink-" + tenant.slug());
+        this.thread.setDaemon(true);
+        this.writer = new Thread(this::write, "og-sink-writer-" + tenant.slug());
+        this.writer.setDaemon(true);
+    }
+
+    void start() throws IOException, JetStreamApiException {
+        ensureConsumer();
+        writer.start();
+        thread.start();
+    }
+
+    String slug() {
+        return tenant.slug();
+    }
+
+    AcceptedWindow window() {
+        return window;
+    }
+
+    private void ensureConsumer() throws IOException, JetStreamApiException {
+        String stream = TenantStreams.dataStream(tenant.slug());
+        JetStreamManagement jsm = nats.jetStreamManagement();
+        jsm.addOrUpdateConsumer(stream, ConsumerConfiguration.builder()
+                .durable(settings.durableName())
+                .filterSubject(TenantStreams.dataSubjects(tenant.slug()))
+                .deliverPolicy(DeliverPolicy.All)
+                .ackPolicy(AckPolicy.Explicit)
+                .ackWait(settings.ackWait())
+                .maxAckPending(settings.maxAckPending())
+                .maxDeliver(-1) // never drop: only the sink decides a message is dead, and says why
+                .build());
+        consumerContext = nats.getConsumerContext(stream, settings.durableName());
+        consumer = consumerContext.iterate(ConsumeOptions.builder().batchSize(settings.prefetchMessages()).build());
+    }
+
+    /** Lag figures for /metrics. */
+    void refreshLag() {
+        ConsumerContext cc = consumerContext;
+        if (cc == null) {
+            return;
+        }
+        try {
+            ConsumerInfo info = cc.getConsumerInfo();
+            metrics.pending.set(info.getNumPending());
+            metrics.ackPending.set(info.getNumAckPending());
+        } catch (IOException | JetStreamApiException | RuntimeException e) {
+            log.debug("consumer info of {}: {}", tenant.slug(), e.toString());
+        }
+    }
+
+    /**
+     * The consumer thread: pulls and prepares (parse, validate, resolve series) the next batch
+     * while the writer thread commits the previous one, so JSON work and database work overlap.
+     */
+    private void run() {
+        while (running) {
+            List<Message> batch;
+            try {
+                batch = collect();
+            } catch (InterruptedException e) {
+                break;
+            } catch (Exception e) {
+                if (!running) {
+                    break;
+                }
+                log.warn("sink {}: pulling failed ({}); re-subscribing", tenant.slug(), e.toString());
+                sleep(1000);
+                resubscribe();
+                continue;
+            }
+            if (batch.isEmpty()) {
+                continue;
+            }
+            Prepared p;
+            try {
+                p = prepare(batch);
+            } catch (Exception e) {
+                giveBack(batch, e);
+                continue;
+            }
+            try {
+                boolean handed = false;
+                while (!handed && running) {
+                    handed = handoff.offer(p, 200, TimeUnit.MILLISECONDS);
+                }
+                if (!handed) {
+                    batch.forEach(Message::nak); // closing: another instance (or the next start) takes them
+                }
+            } catch (InterruptedException e) {
+                batch.forEach(Message::nak);
+                break;
+            }
+        }
+    }
+
+    private void write() {
+        while (running || !handoff.isEmpty()) {
+            Prepared p;
+            try {
+                p = handoff.poll(200, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                break;
+            }
+            if (p == null) {
+                continue;
+            }
+            try {
+                commit(p);
+                backoffMs = 0;
+            } catch (Exception e) {
+                giveBack(p.batch(), e);
+            }
+        }
+    }
+
+    /** The database or NATS is in trouble, not the data: leave the batch for redelivery, and slow down. */
+    private void giveBack(List<Message> batch, Exception e) {
+        backoffMs = Math.min(10_000, Math.max(500, backoffMs * 2));
+        log.warn("sink {}: batch of {} messages not stored ({}); redelivery in {} ms",
+                tenant.slug(), batch.size(), e.toString(), backoffMs);
+        for (Message m : batch) {
+            m.nakWithDelay(Duration.ofMillis(backoffMs));
+        }
+        sleep(backoffMs);
+    }
+
+    private void resubscribe() {
+        try {
+            IterableConsumer old = consumer;
+            if (old != null) {
+                old.stop();
+            }
+            ensureConsumer();
+        } catch (Exception e) {
+            log.warn("sink {}: cannot subscribe yet: {}", tenant.slug(), e.toString());
+        }
+    }
+
+    /** Waits for a first message, then gathers more until the batch is full or its time is up. */
+    private List<Message> collect() throws Exception {
+        IterableConsumer ic = consumer;
+        Message first = ic.nextMessage(Duration.ofMillis(500));
+        if (first == null) {
+            return List.of();
+        }
+        List<Message> batch = new ArrayList<>();
+        batch.add(first);
+        long approxRows = estimateRows(first);
+        long deadline = System.nanoTime() + settings.batchWait().toNanos();
+        while (running && batch.size() < settings.batchMessages() && approxRows < settings.batchRows()) {
+            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (left <= 0) {
+                break;
+            }
+            Message m = ic.nextMessage(left);
+            if (m == null) {
+                break;
+            }
+            batch.add(m);
+            approxRows += estimateRows(m);
+        }
+        return batch;
+    }
+
+    /** Datapoints in a message without parsing it: ~ one per top-level object in an array. */
+    private static long estimateRows(Message m) {
+        byte[] d = m.getData();
+        if (d == null || d.length == 0 || d[0] != '[') {
+            return 1;
+        }
+        long n = 0;
+        for (byte b : d) {
+            if (b == '"') {
+                n++;
+            }
+        }
+        // a typical datapoint has ~24 quotes (field names and string values); never less than one
+        return Math.max(1, n / 24);
+    }
+
+    private record Dead(int message, Rejection rejection) {
+    }
+
+    private Prepared prepare(List<Message> batch) {
+        List<Candidate> candidates = new ArrayList<>();
+        List<Dead> dead = new ArrayList<>();
+        for (int i = 0; i < batch.size(); i++) {
+            Message m = batch.get(i);
+            int mi = i;
+            MessageDecoder.decode(i, m.getSubject(), m.getHeaders(), m.getData(), candidates::add,
+                    r -> dead.add(new Dead(mi, r)));
+        }
+
+        catalog.prefetch(candidates);
+        List<Candidate> valid = new ArrayList<>(candidates.size());
+        Set<TenantCatalog.SourceRuleKey> ruleKeys = new HashSet<>();
+        Set<TenantCatalog.SeriesKey> seriesKeys = new HashSet<>();
+        List<TenantCatalog.SeriesKey> seriesOf = new ArrayList<>(candidates.size());
+        for (Candidate c : candidates) {
+            TenantCatalog.KeyInfo key = catalog.key(c.key());
+            Rejection r = validate(c, key);
+            if (r != null) {
+                dead.add(new Dead(c.message(), r));
+                continue;
+            }
+            valid.add(c);
+            if (c.sourceRule() != null) {
+                ruleKeys.add(new TenantCatalog.SourceRuleKey(c.sourceRule(), c.sourceRuleVersion()));
+            }
+            TenantCatalog.SeriesKey sk = new TenantCatalog.SeriesKey(c.owner(), key.id(), key.kind(), c.instance(),
+                    c.provenance(), c.source());
+            seriesKeys.add(sk);
+            seriesOf.add(sk);
+        }
+
+        Map<TenantCatalog.SourceRuleKey, Integer> rules = ruleKeys.isEmpty() ? Map.of() : catalog.sourceRules(ruleKeys);
+        Map<TenantCatalog.SeriesKey, Long> series = seriesKeys.isEmpty() ? Map.of() : catalog.series(seriesKeys);
+        List<StagedRow> rows = new ArrayList<>(valid.size());
+        // the first of several (series, ts) in a batch is the one stored, as it would be across batches
+        Set<SeriesInstant> seen = new HashSet<>(valid.size() * 2);
+        int repeatsInBatch = 0;
+        for (int i = 0; i < valid.size(); i++) {
+            Candidate c = valid.get(i);
+            TenantCatalog.SeriesKey sk = seriesOf.get(i);
+            Long seriesId = series.get(sk);
+            if (seriesId == null) {
+                dead.add(new Dead(c.message(), new Rejection(DlqReason.UNKNOWN_OWNER,
+                        "no series could be made for " + c.owner() + " / " + c.key() + " (owner removed?)",
+                        c.index(), MessageDecoder.bytes(c.raw()))));
+                continue;
+            }
+            if (!seen.add(new SeriesInstant(seriesId, micros(c.ts())))) {
+                repeatsInBatch++;
+                continue;
+            }
+            Integer ruleId = c.sourceRule() == null ? null
+                    : rules.get(new TenantCatalog.SourceRuleKey(c.sourceRule(), c.sourceRuleVersion()));
+            rows.add(row(c, sk.kind(), seriesId, ruleId));
+        }
+
+        return new Prepared(batch, rows, dead, repeatsInBatch);
+    }
+
+    /** A batch validated and resolved, waiting for the writer. */
+    private record Prepared(List<Message> batch, List<StagedRow> rows, List<Dead> dead, int repeatsInBatch) {
+    }
+
+    /** Writes, dead-letters, then acks: nothing is acked before its rows are committed. */
+    private void commit(Prepared p) throws Exception {
+        List<Dead> dead = new ArrayList<>(p.dead());
+        int inserted = 0;
+        if (!p.rows().isEmpty()) {
+            long t0 = System.nanoTime();
+            inserted = writeResilient(p.rows(), dead);
+            metrics.commit.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+        }
+        deadLetter(p.batch(), dead);
+        for (Message m : p.batch()) {
+            m.ack();
+        }
+        metrics.messages.increment(p.batch().size());
+        metrics.rowsWritten.increment(inserted);
+        int refused = (int) dead.stream().filter(d -> d.rejection().reason() == DlqReason.REJECTED_BY_DATABASE).count();
+        metrics.duplicates.increment(Math.max(0, p.rows().size() - refused - inserted) + p.repeatsInBatch());
+        metrics.batchRows.record(p.rows().size());
+        for (Dead d : dead) {
+            metrics.dlq(d.rejection().reason()).increment();
+        }
+    }
+
+    private record SeriesInstant(long series, long micros) {
+    }
+
+    /** Postgres keeps microseconds (rounding the rest), so that is what makes two ts the same. */
+    private static long micros(java.time.OffsetDateTime ts) {
+        java.time.Instant i = ts.toInstant();
+        return Math.addExact(Math.multiplyExact(i.getEpochSecond(), 1_000_000L), (i.getNano() + 500) / 1000);
+    }
+
+    private Rejection validate(Candidate c, TenantCatalog.KeyInfo key) {
+        byte[] body = null;
+        String why;
+        DlqReason reason;
+        if (!catalog.ownerExists(c.owner())) {
+            reason = DlqReason.UNKNOWN_OWNER;
+            why = "owner " + c.owner() + " does not exist";
+        } else if (key == null) {
+            reason = DlqReason.UNKNOWN_KEY;
+            why = "key '" + c.key() + "' is not in the datapoint_type registry";
+        } else if ((why = valueProblem(c, key)) != null) {
+            reason = DlqReason.WRONG_VALUE_TYPE;
+        } else if (c.eventId() != null && !catalog.eventExists(c.eventId())) {
+            reason = DlqReason.LINEAGE;
+            why = "event_id " + c.eventId() + " names no event";
+        } else if (c.causedByEventId() != null && !catalog.eventExists(c.causedByEventId())) {
+            reason = DlqReason.LINEAGE;
+            why = MessageDecoder.CAUSED_BY_HEADER + " " + c.causedByEventId() + " names no event";
+        } else if ((why = window.check(c.ts())) != null) {
+            reason = DlqReason.TS_OUTSIDE_WINDOW;
+        } else {
+            return null;
+        }
+        body = MessageDecoder.bytes(c.raw());
+        return new Rejection(reason, why, c.index(), body);
+    }
+
+    private static String valueProblem(Candidate c, TenantCatalog.KeyInfo key) {
+        String kind = key.kind().getLiteral();
+        if (!kind.equals(c.subjectKind())) {
+            return "key '" + c.key() + "' is a " + kind + " key; publish it on og.<tenant>.dp." + kind;
+        }
+        JsonNode v = c.value();
+        return switch (key.kind()) {
+            case metric -> v.isNumber() ? null : "a metric value is a number, not " + v.getNodeType().name().toLowerCase();
+            case state -> v.isTextual() ? (v.textValue().indexOf('\0') >= 0 ? "a state value cannot hold NUL" : null)
+                    : "a state value is a string, not " + v.getNodeType().name().toLowerCase();
+            case log -> {
+                if (!v.isObject() || !v.path("severity").isTextual() || !v.path("message").isTextual()) {
+                    yield "a log value is {\"severity\": \"...\", \"message\": \"...\"}";
+                }
+                if (!SEVERITIES.contains(v.get("severity").textValue())) {
+                    yield "severity '" + v.get("severity").textValue() + "' is not one of " + SEVERITIES;
+                }
+                yield v.get("message").textValue().indexOf('\0') >= 0 ? "a log message cannot hold NUL" : null;
+            }
+        };
+    }
+
+    private static StagedRow row(Candidate c, DatapointKind kind, long seriesId, Integer ruleId) {
+        JsonNode v = c.value();
+        Long eventId = c.provenance() == Provenance.intended ? c.eventId() : null;
+        return switch (kind) {
+            case metric -> new StagedRow(c, kind, seriesId, c.ts(), v.doubleValue(), null, null, ruleId, eventId);
+            case state -> new StagedRow(c, kind, seriesId, c.ts(), 0, v.textValue(), null, ruleId, eventId);
+            case log -> new StagedRow(c, kind, seriesId, c.ts(), 0, v.get("message").textValue(),
+                    v.get("severity").textValue(), ruleId, eventId);
+        };
+    }
+
+    /**
+     * Writes all rows in one transaction; if the database refuses a row despite validation, splits
+     * the batch until the culprit is alone and dead-letters it, so the others still land.
+     */
+    private int writeResilient(List<StagedRow> rows, List<Dead> dead) throws SQLException {
+        try (Connection c = db.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                int n = DatapointWriter.write(c, rows);
+                c.commit();
+                return n;
+            } catch (SQLException e) {
+                c.rollback();
+                if (!isDataError(e)) {
+                    throw e;
+                }
+                if (rows.size() == 1) {
+                    StagedRow r = rows.get(0);
+                    dead.add(new Dead(r.origin().message(), new Rejection(DlqReason.REJECTED_BY_DATABASE,
+                            e.getSQLState() + " " + e.getMessage(), r.origin().index(), MessageDecoder.bytes(r.origin().raw()))));
+                    return 0;
+                }
+                log.info("sink {}: the database refused a batch of {} ({}); isolating the culprit", tenant.slug(), rows.size(), e.getMessage());
+            }
+        }
+        int half = rows.size() / 2;
+        return writeResilient(rows.subList(0, half), dead) + writeResilient(rows.subList(half, rows.size()), dead);
+    }
+
+    /** Data and integrity errors (classes 22, 23) belong to a row; anything else is the database's trouble. */
+    private static boolean isDataError(SQLException e) {
+        String state = e.getSQLState();
+        return state != null && (state.startsWith("22") || state.startsWith("23"));
+    }
+
+    private void deadLetter(List<Message> batch, List<Dead> dead) throws Exception {
+        if (dead.isEmpty()) {
+            return;
+        }
+        JetStream js = nats.jetStream();
+        List<CompletableFuture<PublishAck>> acks = new ArrayList<>(dead.size());
+        for (Dead d : dead) {
+            Message m = batch.get(d.message());
+            Rejection r = d.rejection();
+            Headers h = new Headers();
+            if (m.getHeaders() != null) {
+                for (String name : m.getHeaders().keySet()) {
+                    if (!name.equals("Nats-Msg-Id")) {
+                        h.put(name, m.getHeaders().get(name));
+                    }
+                }
+                String original = m.getHeaders().getFirst("Nats-Msg-Id");
+                if (original != null) {
+                    h.put("Og-Original-Msg-Id", original);
+                }
+            }
+            h.put("Og-Error", r.header());
+            h.put("Og-Subject", m.getSubject());
+            if (r.index() >= 0) {
+                h.put("Og-Error-Index", Integer.toString(r.index()));
+            }
+            // a redelivered batch dead-letters the same datapoint again: the DLQ stream drops the repeat
+            String id = "dlq-" + m.metaData().streamSequence() + "-" + r.index();
+            acks.add(js.publishAsync(TenantStreams.dlqSubject(tenant.slug()), h, r.body(),
+                    PublishOptions.builder().messageId(id).build()));
+        }
+        CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+        if (log.isDebugEnabled()) {
+            dead.forEach(d -> log.debug("sink {}: dead letter {}", tenant.slug(), d.rejection().header()));
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        IterableConsumer ic = consumer;
+        if (ic != null) {
+            ic.stop();
+        }
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(30));
+            writer.join(TimeUnit.SECONDS.toMillis(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        // messages fetched but not processed: hand them back now instead of after ackWait
+        if (ic != null) {
+            try {
+                Message m;
+                while ((m = ic.nextMessage(50)) != null) {
+                    m.nak();
+                }
+            } catch (Exception ignored) {
+                // the connection is closing anyway; ackWait redelivers them
+            }
+        }
+    }
+}
