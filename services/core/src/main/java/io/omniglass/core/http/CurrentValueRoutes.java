@@ -104,14 +104,19 @@ public final class CurrentValueRoutes {
                     g.writeStringField("instance", instance);
                     g.writeStringField("provenance", provenance);
                     g.writeStringField("fusion_policy", rs.getString(8));
+                    // absent rather than null: a fleet read is mostly metrics, and bytes are its cost
                     double v = rs.getDouble(9);
-                    if (rs.wasNull()) {
-                        g.writeNullField("value");
-                    } else {
+                    if (!rs.wasNull()) {
                         g.writeNumberField("value", v);
                     }
-                    g.writeStringField("text", rs.getString(10));
-                    g.writeStringField("severity", rs.getString(11));
+                    String text = rs.getString(10);
+                    if (text != null) {
+                        g.writeStringField("text", text);
+                    }
+                    String severity = rs.getString(11);
+                    if (severity != null) {
+                        g.writeStringField("severity", severity);
+                    }
                     OffsetDateTime ts = rs.getObject(12, OffsetDateTime.class);
                     g.writeStringField("ts", ts == null ? null : DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(ts));
                     g.writeNumberField("source_count", rs.getLong(13));
