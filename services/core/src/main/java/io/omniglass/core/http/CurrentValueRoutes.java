@@ -26,7 +26,7 @@ import static io.omniglass.schema.tenant.Tables.CURRENT_VALUE;
 
 /**
  * {@code GET /api/v1/tenants/{t}/current-values?filter=&limit=&after=}: the current-value
- * projection, keyset-paginated by (owner, key, instance, provenance). Streamed: rows go from the
+ * projection, keyset-paginated by (owner, key, instance, provenance, series_id). Streamed: rows go from the
  * database cursor straight into a Jackson generator (no per-row objects), so a fleet read of 100k
  * series costs little more than the query itself.
  */
@@ -34,8 +34,9 @@ public final class CurrentValueRoutes {
 
     public static final int DEFAULT_LIMIT = 1000;
     public static final int MAX_LIMIT = 100_000;
+    // series_id breaks ties: template-scoped keys may share a name
     static final Keyset KEYSET = Keyset.ascending(CURRENT_VALUE.OWNER, CURRENT_VALUE.KEY, CURRENT_VALUE.INSTANCE,
-            CURRENT_VALUE.PROVENANCE);
+            CURRENT_VALUE.PROVENANCE, CURRENT_VALUE.SERIES_ID);
 
     private CurrentValueRoutes() {
     }
@@ -86,9 +87,10 @@ public final class CurrentValueRoutes {
                 int n = 0;
                 String next = null;
                 String owner = null, key = null, instance = null, provenance = null;
+                long seriesId = 0;
                 while (rs.next()) {
                     if (n == limit) {
-                        next = Keyset.cursor(owner, key, instance, provenance);
+                        next = Keyset.cursor(owner, key, instance, provenance, seriesId);
                         break;
                     }
                     owner = rs.getString(1);
@@ -120,7 +122,8 @@ public final class CurrentValueRoutes {
                     OffsetDateTime ts = rs.getObject(12, OffsetDateTime.class);
                     g.writeStringField("ts", ts == null ? null : DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(ts));
                     g.writeNumberField("source_count", rs.getLong(13));
-                    g.writeNumberField("series_id", rs.getLong(14));
+                    seriesId = rs.getLong(14);
+                    g.writeNumberField("series_id", seriesId);
                     g.writeEndObject();
                     n++;
                 }
