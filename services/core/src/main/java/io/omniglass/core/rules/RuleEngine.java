@@ -173,6 +173,7 @@ final class RuleEngine implements AutoCloseable {
                             .set(ACTION.CONFIRMED_TS, dp.ts().atOffset(ZoneOffset.UTC))
                             .set(ACTION.UPDATED_AT, OffsetDateTime.now(ZoneOffset.UTC))
                             .where(ACTION.ID.eq(action.getId())).execute());
+            log.info("tenant {}: action {} confirmed by {} {} at {}", slug, action.getId(), dp.owner(), dp.key(), dp.ts());
         });
     }
 

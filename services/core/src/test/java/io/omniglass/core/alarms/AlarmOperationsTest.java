@@ -88,7 +88,13 @@ class AlarmOperationsTest {
         assertThat(text(db, "SELECT (new->>'acked') || ' ' || (old->>'acked') || ' ' || actor FROM audit_log WHERE verb = 'alarm.ack' AND resource = ?",
                 "alarm:" + pump1)).isEqualTo("true false olga");
         AlarmPage page = operator.get(path("?filter=acked%20%3D%20true%20and%20state%20%3D%20active"), new TypeReference<AlarmPage>() { });
-        assertThat(page.items()).extracting(AlarmInfo::id).contains(pump1).doesNotContain(pump2);
+        assertThat(page.items()).extracting(AlarmInfo::id).contains(pump1);
+        assertThat(page.items()).allSatisfy(a -> assertThat(a.acked() && a.state().equals("active")).isTrue());
+        assertThatThrownBy(() -> operator.get(path("?filter=colour%20%3D%20red"), new TypeReference<AlarmPage>() { }))
+                .isInstanceOfSatisfying(OmniglassClient.ApiException.class, e -> {
+                    assertThat(e.status()).isEqualTo(400);
+                    assertThat(e.error().detail()).contains("position 1").contains("colour");
+                });
     }
 
     @Test

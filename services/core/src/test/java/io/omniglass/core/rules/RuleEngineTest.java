@@ -160,6 +160,9 @@ class RuleEngineTest {
                 null, null, null, false), type))
                 .isInstanceOfSatisfying(OmniglassClient.ApiException.class, e -> assertThat(e.status()).isEqualTo(404));
         admin.delete("/api/v1/tenants/rules/event-rules/" + created.id(), new com.fasterxml.jackson.core.type.TypeReference<Void>() { });
+        // a deleted rule evaluates no more: its active alarm is cleared by the operator who deleted it
+        assertThat(text(db, "SELECT a.state || ' ' || e.origin || ' ' || e.actor FROM alarm a JOIN event e ON e.id = a.last_event_id WHERE a.event_rule_id = ?",
+                created.id())).isEqualTo("cleared operator admin");
         assertThat(admin.get("/api/v1/tenants/rules/event-rules", new com.fasterxml.jackson.core.type.TypeReference<List<EventRuleInfo>>() { }))
                 .extracting(EventRuleInfo::name).doesNotContain("pump-2-cold").contains("pump-temperature-high");
     }

@@ -42,6 +42,9 @@ public final class RulesFixture {
               action_rules:
                 - {name: close-tank-2-inlet, trigger: {table: alarm, event_rule: tank-level-high, state: active},
                    command: {owner: "component:valve-2", key: position, value: closed}}
+              calc_rules:
+                - {name: loop-temperature-spread, expression: "a - b", output: {owner: "system:loop", key: temperature},
+                   inputs: [{owner: "component:pump-1", key: temperature, as: a}, {owner: "component:pump-2", key: temperature, as: b}]}
             """;
 
     private RulesFixture() {
