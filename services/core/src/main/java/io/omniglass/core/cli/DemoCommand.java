@@ -39,6 +39,7 @@ final class DemoCommand implements Callable<Integer> {
         System.out.println("  endpoints:   " + core.context().dataDir().endpointsFile());
         System.out.println("  try:         curl -H \"Authorization: Bearer $(cat " + core.context().dataDir().adminTokenFile()
                 + ")\" " + endpoints.get("http") + "/api/v1/tenants");
+        ConsoleLauncher.openIfDisplay(endpoints.get("http"), core.context().dataDir().adminTokenFile(), core.context().dataDir().root());
         CoreCommand.runUntilStopped(core);
         return 0;
     }

@@ -1,0 +1,158 @@
+package io.omniglass.app;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.omniglass.api.OmniglassClient;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+
+/**
+ * What the console remembers per user, in {@code $XDG_CONFIG_HOME/omniglass/console.properties}
+ * (default {@code ~/.config/omniglass}): the core URL, the token file, the theme. A pasted token is
+ * written to {@code console.token} in the same directory, readable only by the user (0600); the
+ * properties file only names it.
+ */
+public final class ConsoleSettings {
+
+    public record Connection(String url, Path tokenFile) {
+    }
+
+    private final Path dir;
+    private final Map<String, String> env;
+
+    public ConsoleSettings(Path dir, Map<String, String> env) {
+        this.dir = dir;
+        this.env = env;
+    }
+
+    public static ConsoleSettings forUser() {
+        Map<String, String> env = System.getenv();
+        String override = System.getProperty("omniglass.console.configDir");
+        if (override != null) {
+            return new ConsoleSettings(Paths.get(override), env);
+        }
+        String xdg = env.get("XDG_CONFIG_HOME");
+        Path base = xdg == null || xdg.isBlank() ? Paths.get(System.getProperty("user.home"), ".config") : Paths.get(xdg);
+        return new ConsoleSettings(base.resolve("omniglass"), env);
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    private Path file() {
+        return dir.resolve("console.properties");
+    }
+
+    public Path storedTokenFile() {
+        return dir.resolve("console.token");
+    }
+
+    Properties load() {
+        Properties p = new Properties();
+        if (Files.exists(file())) {
+            try (Reader r = Files.newBufferedReader(file(), StandardCharsets.UTF_8)) {
+                p.load(r);
+            } catch (IOException e) {
+                // an unreadable settings file is the same as none: the connect form asks again
+            }
+        }
+        return p;
+    }
+
+    public Optional<Connection> remembered() {
+        Properties p = load();
+        String url = p.getProperty("url");
+        String tf = p.getProperty("token_file");
+        if (url == null || tf == null) {
+            return Optional.empty();
+        }
+        return Optional.of(new Connection(url, Paths.get(tf)));
+    }
+
+    public String theme() {
+        return load().getProperty("theme", "LIGHT");
+    }
+
+    public void rememberTheme(String theme) {
+        Properties p = load();
+        p.setProperty("theme", theme);
+        save(p);
+    }
+
+    public void remember(String url, Path tokenFile) {
+        Properties p = load();
+        p.setProperty("url", url);
+        p.setProperty("token_file", tokenFile.toAbsolutePath().toString());
+        save(p);
+    }
+
+    private void save(Properties p) {
+        try {
+            Files.createDirectories(dir);
+            try (Writer w = Files.newBufferedWriter(file(), StandardCharsets.UTF_8)) {
+                p.store(w, "Omniglass console");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot save the console settings in " + dir, e);
+        }
+    }
+
+    /** Stores a pasted token in a file only the user can read and returns that file. */
+    public Path storeToken(String token) throws IOException {
+        Files.createDirectories(dir);
+        Path f = storedTokenFile();
+        boolean posix = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+        Set<PosixFilePermission> owner = PosixFilePermissions.fromString("rw-------");
+        if (posix && !Files.exists(f)) {
+            Files.createFile(f, PosixFilePermissions.asFileAttribute(owner));
+        }
+        if (posix) {
+            Files.setPosixFilePermissions(f, owner); // before writing, so the secret is never world-readable
+        }
+        Files.writeString(f, token.trim() + "\n", StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
+        return f;
+    }
+
+    public static String readToken(Path file) throws IOException {
+        String t = Files.readString(file, StandardCharsets.UTF_8).trim();
+        if (t.isEmpty()) {
+            throw new IOException("the token file " + file + " is empty");
+        }
+        return t;
+    }
+
+    /** The local core of {@code $OMNIGLASS_DATA_DIR}: its endpoints.json and admin.token, when both exist. */
+    public Optional<Connection> localCore() {
+        String d = env.get("OMNIGLASS_DATA_DIR");
+        Path data = d == null || d.isBlank()
+                ? Paths.get(System.getProperty("user.home"), ".local", "share", "omniglass") : Paths.get(d);
+        Path endpoints = data.resolve("endpoints.json");
+        Path token = data.resolve("admin.token");
+        if (!Files.exists(endpoints) || !Files.exists(token)) {
+            return Optional.empty();
+        }
+        try {
+            JsonNode n = OmniglassClient.JSON.readTree(endpoints.toFile());
+            String http = n.path("http").asText(null);
+            return http == null ? Optional.empty() : Optional.of(new Connection(http, token));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package io.omniglass.app;
+
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.List;
+
+/** The console's command line: {@code [--url URL] [--token-file FILE] [--theme light|dark]}. */
+public record LaunchOptions(String url, Path tokenFile, String theme) {
+
+    public static LaunchOptions parse(List<String> args) {
+        String url = null;
+        Path tokenFile = null;
+        String theme = null;
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            String value = null;
+            String name = a;
+            int eq = a.indexOf('=');
+            if (a.startsWith("--") && eq > 0) {
+                name = a.substring(0, eq);
+                value = a.substring(eq + 1);
+            } else if (i + 1 < args.size() && a.startsWith("--")) {
+                value = args.get(i + 1);
+            }
+            switch (name) {
+                case "--url" -> url = need(name, value);
+                case "--token-file" -> tokenFile = Paths.get(need(name, value));
+                case "--theme" -> theme = need(name, value);
+                case "-h", "--help" -> throw new IllegalArgumentException(usage());
+                default -> throw new IllegalArgumentException("unknown option '" + a + "'\n" + usage());
+            }
+            if (eq < 0) {
+                i++;
+            }
+        }
+        return new LaunchOptions(url, tokenFile, theme);
+    }
+
+    private static String need(String name, String value) {
+        if (value == null || value.isBlank()) {
+            throw new IllegalArgumentException(name + " needs a value\n" + usage());
+        }
+        return value;
+    }
+
+    public static String usage() {
+        return "usage: omniglass console [--url URL] [--token-file FILE] [--theme light|dark]";
+    }
+}

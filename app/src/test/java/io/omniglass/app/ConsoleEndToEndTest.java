@@ -1,0 +1,246 @@
+package io.omniglass.app;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.omniglass.views.heatmap.HeatmapView;
+import io.omniglass.views.services.Alarm;
+import io.omniglass.views.services.CurrentValue;
+import javafx.scene.Node;
+import javafx.scene.control.Label;
+import javafx.scene.control.TableView;
+import javafx.scene.input.KeyCode;
+import javafx.stage.Stage;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+import org.testfx.api.FxRobot;
+import org.testfx.api.FxToolkit;
+import org.testfx.util.WaitForAsyncUtils;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.StreamSupport;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The console against a real core (embedded Postgres, nats-server, the demo plant), driven like an
+ * operator would: connect, open a tenant, watch values change live, ack and snooze alarms from the
+ * keyboard, open an alarm's lineage and the heatmap. Headless through Monocle.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ConsoleEndToEndTest {
+
+    private static final String TENANT = "demo";
+    private static final Duration PATIENCE = Duration.ofSeconds(40);
+
+    @TempDir
+    static Path tmp;
+
+    private static RealCore core;
+    private static ConsoleApp app;
+    private static final FxRobot robot = new FxRobot();
+
+    @BeforeAll
+    static void start() throws Exception {
+        core = new RealCore(TENANT);
+        Path wrongToken = tmp.resolve("wrong.token");
+        Files.writeString(wrongToken, "og_not_a_real_token\n");
+        ConsoleSettings settings = new ConsoleSettings(tmp.resolve("config"), Map.of("OMNIGLASS_DATA_DIR", tmp.resolve("none").toString()));
+        Stage stage = FxToolkit.registerPrimaryStage();
+        app = (ConsoleApp) FxToolkit.setupApplication(() ->
+                new ConsoleApp(settings, new LaunchOptions(core.url(), wrongToken, null)));
+        FxToolkit.showStage();
+        assertThat(stage).isNotNull();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (app != null) {
+            FxToolkit.cleanupApplication(app);
+            FxToolkit.cleanupStages();
+        }
+        if (core != null) {
+            core.close();
+        }
+    }
+
+    private static <T extends Node> T lookup(String query) {
+        return robot.lookup(query).query();
+    }
+
+    private static void eventually(Runnable assertion) {
+        await().atMost(PATIENCE).pollInterval(Duration.ofMillis(200)).ignoreExceptions().untilAsserted(() -> {
+            WaitForAsyncUtils.waitForFxEvents();
+            assertion.run();
+        });
+    }
+
+    private static <T> T onFx(Callable<T> c) {
+        return WaitForAsyncUtils.asyncFx(c).join();
+    }
+
+    private static String text(String query) {
+        return onFx(() -> ((Label) lookup(query)).getText());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> TableView<T> table(String id) {
+        return (TableView<T>) lookup(id);
+    }
+
+    @Test
+    @Order(1)
+    void aRefusedTokenIsExplainedAndTheRightTokenFileConnects() throws Exception {
+        eventually(() -> assertThat(text("#connect-error")).contains("token was refused"));
+
+        robot.doubleClickOn("#connect-token-file").eraseText(200).write(core.tokenFile.toString());
+        robot.clickOn("#connect-button");
+
+        eventually(() -> assertThat(text("#connection-state")).isEqualTo("connected"));
+        eventually(() -> assertThat(table("#tenants-table").getItems()).extracting(t -> ((io.omniglass.views.services.TenantSummary) t).slug()).contains(TENANT));
+        // remembered for next time, the pasted-or-given token is never written into the settings
+        assertThat(Files.readString(tmp.resolve("config/console.properties"))).contains("url=").contains("token_file=")
+                .doesNotContain(Files.readString(core.tokenFile).trim());
+    }
+
+    @Test
+    @Order(2)
+    void openingATenantShowsItsCurrentValuesChangingLive() {
+        core.publishMetric(TENANT, "pump-1", "discharge_pressure", 4.25);
+        robot.clickOn("#tenant-search").write(TENANT).type(KeyCode.ENTER);
+        eventually(() -> assertThat(text("#shell-tenant")).isEqualTo("tenant: " + TENANT));
+
+        TableView<CurrentValue> values = table("#values-table");
+        eventually(() -> {
+            robot.interact(() -> app.shell().values().apply());
+            assertThat(onFx(() -> valueOf(values, "component:pump-1", "discharge_pressure"))).isEqualTo("4.25");
+        });
+
+        // from here on nobody reloads: the new value must arrive over the live feed
+        for (int i = 0; i < 3; i++) {
+            core.publishMetric(TENANT, "pump-1", "discharge_pressure", 5.5 + i);
+        }
+        eventually(() -> assertThat(onFx(() -> valueOf(values, "component:pump-1", "discharge_pressure"))).isEqualTo("7.5"));
+        assertThat(onFx(() -> app.shell().values().liveUpdatesProperty().get())).isPositive();
+    }
+
+    private static String valueOf(TableView<CurrentValue> t, String owner, String key) {
+        return t.getItems().stream().filter(v -> v.owner().equals(owner) && v.key().equals(key)
+                        && v.provenance().equals("observed"))
+                .map(CurrentValue::value).findFirst().orElse(null);
+    }
+
+    @Test
+    @Order(3)
+    void aBadFilterIsShownInlineWithItsPosition() {
+        robot.doubleClickOn("#values-filter").eraseText(200).write("colour = red").type(KeyCode.ENTER);
+        eventually(() -> assertThat(text("#values-filter-error")).containsIgnoringCase("colour"));
+        robot.doubleClickOn("#values-filter").eraseText(200).type(KeyCode.ENTER);
+        eventually(() -> assertThat(onFx(() -> lookup("#values-filter-error").isVisible())).isFalse());
+    }
+
+    @Test
+    @Order(4)
+    void ackAnAlarmFromTheKeyboardAndSeeItAckedAndAudited() {
+        core.post("/api/v1/tenants/" + TENANT + "/event-rules", RealCore.highRule("pressure-high", "discharge_pressure", 8.0));
+        for (String pump : List.of("pump-1", "pump-2", "pump-3")) {
+            core.publishMetric(TENANT, pump, "discharge_pressure", 9.5);
+        }
+        robot.press(KeyCode.CONTROL, KeyCode.DIGIT3).release(KeyCode.DIGIT3, KeyCode.CONTROL);
+        TableView<Alarm> alarms = table("#alarms-table");
+        eventually(() -> {
+            robot.interact(() -> app.shell().alarms().refresh());
+            assertThat(alarms.getItems()).hasSize(3);
+        });
+
+        robot.interact(() -> {
+            alarms.getSelectionModel().clearSelection();
+            alarms.getSelectionModel().select(0);
+            alarms.requestFocus();
+        });
+        long id = onFx(() -> alarms.getSelectionModel().getSelectedItem().id());
+        robot.clickOn("#alarms-reason").write("checked on site");
+        robot.press(KeyCode.CONTROL, KeyCode.K).release(KeyCode.K, KeyCode.CONTROL);
+
+        eventually(() -> assertThat(text("#alarms-outcome")).isEqualTo("Acknowledged 1 of 1 alarm"));
+        eventually(() -> assertThat(alarms.getItems().stream().filter(a -> a.id() == id).findFirst().orElseThrow().acked()).isTrue());
+        JsonNode alarm = core.get("/api/v1/tenants/" + TENANT + "/alarms/" + id);
+        assertThat(alarm.path("acked").asBoolean()).isTrue();
+        assertThat(alarm.toString()).contains("checked on site");
+        // the audit trail of the focused alarm shows the ack
+        eventually(() -> assertThat(onFx(() -> app.shell().alarms().auditTrail().stream()
+                .anyMatch(e -> e.verb().equals("alarm.ack")))).isTrue());
+    }
+
+    @Test
+    @Order(5)
+    void snoozeSeveralWithAReason() {
+        TableView<Alarm> alarms = table("#alarms-table");
+        robot.interact(() -> {
+            alarms.getSelectionModel().clearSelection();
+            alarms.getSelectionModel().selectIndices(1, 2);
+            alarms.requestFocus();
+        });
+        List<Long> ids = onFx(() -> alarms.getSelectionModel().getSelectedItems().stream().map(Alarm::id).toList());
+        assertThat(ids).hasSize(2);
+        robot.press(KeyCode.CONTROL, KeyCode.SHIFT, KeyCode.S).release(KeyCode.S, KeyCode.SHIFT, KeyCode.CONTROL);
+        robot.doubleClickOn("#snooze-reason").eraseText(100).write("pump maintenance");
+        robot.type(KeyCode.ENTER);
+
+        eventually(() -> assertThat(text("#alarms-outcome")).isEqualTo("Snoozed 2 of 2 alarms"));
+        for (long id : ids) {
+            JsonNode a = core.get("/api/v1/tenants/" + TENANT + "/alarms/" + id);
+            assertThat(a.toString()).contains("pump maintenance");
+        }
+        robot.clickOn("#alarms-mode-snoozed");
+        eventually(() -> assertThat(alarms.getItems()).extracting(Alarm::id).containsExactlyInAnyOrderElementsOf(ids));
+        robot.clickOn("#alarms-mode-all");
+    }
+
+    @Test
+    @Order(6)
+    void openTheLineageOfAnAlarm() {
+        TableView<Alarm> alarms = table("#alarms-table");
+        eventually(() -> assertThat(alarms.getItems()).hasSize(3));
+        robot.interact(() -> {
+            alarms.getSelectionModel().clearSelection();
+            alarms.getSelectionModel().select(0);
+            alarms.requestFocus();
+        });
+        robot.press(KeyCode.CONTROL, KeyCode.L).release(KeyCode.L, KeyCode.CONTROL);
+        eventually(() -> {
+            List<String> kinds = new ArrayList<>();
+            robot.lookup(".lineage-node").queryAll().forEach(n -> kinds.add(((Label) n).getText().split("\n")[0]));
+            assertThat(kinds).contains("alarm").hasSizeGreaterThanOrEqualTo(3);
+        });
+        robot.clickOn(robot.lookup(".lineage-node").<Node>queryAll().iterator().next());
+        eventually(() -> assertThat(onFx(() -> ((javafx.scene.control.TextArea) lookup("#lineage-details")).getText())).isNotBlank());
+    }
+
+    @Test
+    @Order(7)
+    void openTheHeatmap() {
+        robot.press(KeyCode.CONTROL, KeyCode.DIGIT4).release(KeyCode.DIGIT4, KeyCode.CONTROL);
+        HeatmapView view = robot.lookup(n -> n instanceof HeatmapView).query();
+        eventually(() -> {
+            robot.interact(() -> app.shell().heatmap().refresh());
+            assertThat(onFx(() -> view.viewer().getChart())).isNotNull();
+            assertThat(onFx(() -> app.shell().heatmap().heatmapProperty().get().hours())).hasSize(24);
+        });
+        assertThat(onFx(() -> app.shell().heatmap().errorProperty().get())).isNull();
+    }
+
+    static <T> List<T> list(Iterable<T> it) {
+        return StreamSupport.stream(it.spliterator(), false).toList();
+    }
+}

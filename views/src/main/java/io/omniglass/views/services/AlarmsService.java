@@ -1,0 +1,18 @@
+package io.omniglass.views.services;
+
+import java.time.Instant;
+import java.util.List;
+
+public interface AlarmsService {
+
+    Page<Alarm> alarms(String tenant, String filter, int limit, String after);
+
+    List<BulkResult> ack(String tenant, List<Long> ids, String reason);
+
+    List<BulkResult> snooze(String tenant, List<Long> ids, Instant until, String reason);
+
+    List<BulkResult> unsnooze(String tenant, List<Long> ids);
+
+    /** The operator actions on one alarm, oldest first. */
+    List<AuditEntry> auditTrail(String tenant, long alarmId);
+}

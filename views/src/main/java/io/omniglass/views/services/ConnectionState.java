@@ -1,0 +1,6 @@
+package io.omniglass.views.services;
+
+/** The console's link to the core, always visible in the status bar. */
+public enum ConnectionState {
+    DISCONNECTED, CONNECTING, CONNECTED, RECONNECTING
+}

@@ -1,0 +1,6 @@
+package io.omniglass.views.services;
+
+/** Everything the views need from the core, bundled so the shell can hand it on. */
+public record ConsoleServices(TenantsService tenants, CurrentValuesService values, AlarmsService alarms,
+                              HeatmapService heatmap, LineageService lineage, LiveFeed live) {
+}

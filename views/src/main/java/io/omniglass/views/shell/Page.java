@@ -1,0 +1,16 @@
+package io.omniglass.views.shell;
+
+/** The console's screens, in navigation order (Ctrl+1 .. Ctrl+5). */
+public enum Page {
+    TENANTS("Tenants"), VALUES("Current values"), ALARMS("Alarms"), HEATMAP("Latency heatmap"), LINEAGE("Lineage");
+
+    private final String title;
+
+    Page(String title) {
+        this.title = title;
+    }
+
+    public String title() {
+        return title;
+    }
+}
