@@ -70,10 +70,10 @@ public final class EventRuleStore {
         return out;
     }
 
-    public static EventRuleInfo create(DSLContext db, EventRuleRequest req, String actor) {
+    /** Creates a rule at version 1, in the caller's transaction. */
+    public static EventRuleInfo create(DSLContext tx, EventRuleRequest req, String actor) {
         Valid v = validate(req, null);
-        return db.transactionResult(cfg -> {
-            DSLContext tx = cfg.dsl();
+        {
             if (tx.fetchExists(EVENT_RULE, EVENT_RULE.NAME.eq(v.name))) {
                 throw new RuleConflictException("an event rule named '" + v.name + "' already exists");
             }
@@ -86,13 +86,12 @@ public final class EventRuleStore {
             EventRuleInfo created = get(tx, id).orElseThrow();
             Audit.write(tx, actor, "event_rule.create", "event_rule:" + id, null, created);
             return created;
-        });
+        }
     }
 
-    /** A new version (and the enabled flag); empty when the rule does not exist. */
-    public static Optional<EventRuleInfo> update(DSLContext db, long id, EventRuleRequest req, String actor) {
-        return db.transactionResult(cfg -> {
-            DSLContext tx = cfg.dsl();
+    /** A new version (and the enabled flag), in the caller's transaction; empty when the rule does not exist. */
+    public static Optional<EventRuleInfo> update(DSLContext tx, long id, EventRuleRequest req, String actor) {
+        {
             EventRuleRecord rule = tx.selectFrom(EVENT_RULE)
                     .where(EVENT_RULE.ID.eq(id).and(EVENT_RULE.DELETED_AT.isNull())).forUpdate().fetchOne();
             if (rule == null) {
@@ -120,13 +119,12 @@ public final class EventRuleStore {
                 clearActiveAlarms(tx, id, actor, "rule disabled");
             }
             return Optional.of(now);
-        });
+        }
     }
 
-    /** Soft delete: the rule stops evaluating; its versions, events and alarms stay for lineage. */
-    public static boolean delete(DSLContext db, long id, String actor) {
-        return db.transactionResult(cfg -> {
-            DSLContext tx = cfg.dsl();
+    /** Soft delete, in the caller's transaction: the rule stops evaluating; its versions, events and alarms stay for lineage. */
+    public static boolean delete(DSLContext tx, long id, String actor) {
+        {
             Optional<EventRuleInfo> old = get(tx, id);
             if (old.isEmpty()) {
                 return false;
@@ -138,7 +136,7 @@ public final class EventRuleStore {
             Audit.write(tx, actor, "event_rule.delete", "event_rule:" + id, old.get(), null);
             clearActiveAlarms(tx, id, actor, "rule deleted");
             return true;
-        });
+        }
     }
 
     /**

@@ -108,7 +108,7 @@ public final class RulesModule implements CoreModule {
         boolean noData = ticks++ % 5 == 0;
         for (TenantRules t : tenants.values()) {
             try {
-                new AlarmService(t.db).expireSnoozes();
+                AlarmService.system(t.db).expireSnoozes();
                 if (!noData) {
                     continue;
                 }

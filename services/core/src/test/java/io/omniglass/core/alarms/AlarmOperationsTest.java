@@ -46,7 +46,7 @@ class AlarmOperationsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        core = TestCore.start(List.of(rules));
+        core = TestCore.start(List.of(new io.omniglass.core.gateway.GatewayModule(), rules));
         tenant = core.createTenant("ops");
         db = core.core().context().tenantDataSource(tenant);
         RulesFixture.importPlant(db, "ops");
@@ -158,6 +158,19 @@ class AlarmOperationsTest {
         assertThat(results.get(1).error()).contains("424242");
         assertThat(audits("alarm.ack", pump2)).isEqualTo(before + 1);
         assertThat(audits("alarm.ack", 424242L)).isZero();
+    }
+
+    @Test
+    void aScopedTokenSeesAndChangesOnlyAlarmsInItsScope() {
+        OmniglassClient other = core.client(core.admin().createToken(
+                new CreateTokenRequest("operator", "ops", "system:other", "otto")).token());
+        assertThat(other.get(path(""), new TypeReference<AlarmPage>() { }).items()).isEmpty();
+        assertThatThrownBy(() -> other.post(path("/" + pump1 + ":ack"), new AlarmCommand(null, "x", null), new TypeReference<AlarmInfo>() { }))
+                .isInstanceOfSatisfying(OmniglassClient.ApiException.class, e -> assertThat(e.status()).isEqualTo(404));
+        List<AlarmResult> results = other.post(path(":ack"), new AlarmCommand(List.of(pump1), "x", null),
+                new TypeReference<List<AlarmResult>>() { });
+        assertThat(results).singleElement().satisfies(r -> assertThat(r.status()).isEqualTo(404));
+        assertThat(count(db, "SELECT count(*) FROM audit_log WHERE actor = 'otto'")).isZero();
     }
 
     @Test

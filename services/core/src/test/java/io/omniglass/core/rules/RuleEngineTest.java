@@ -46,8 +46,8 @@ class RuleEngineTest {
     @BeforeAll
     static void start() {
         infra = TestInfra.start();
-        a = TestCore.start(List.of(rulesA), infra.env());
-        b = TestCore.start(List.of(rulesB), infra.env());
+        a = TestCore.start(List.of(new io.omniglass.core.gateway.GatewayModule(), rulesA), infra.env());
+        b = TestCore.start(List.of(new io.omniglass.core.gateway.GatewayModule(), rulesB), infra.env());
         tenant = a.createTenant("rules");
         db = a.core().context().tenantDataSource(tenant);
         RulesFixture.importPlant(db, tenant.slug());

@@ -22,12 +22,13 @@ public final class RulesFixture {
     public static final String PLANT = """
             name: rules-test
             locations: [{name: site}]
-            systems: [{name: loop, location: site}]
+            systems: [{name: loop, location: site}, {name: other, location: site}]
             components:
               - {name: pump-1, type: pump, system: loop, location: site}
               - {name: pump-2, type: pump, system: loop, location: site}
               - {name: tank-2, type: tank, system: loop, location: site}
               - {name: valve-2, type: valve, system: loop, location: site}
+              - {name: pump-9, type: pump, system: other}
             datapoint_types:
               - {name: temperature, kind: metric, unit: degC}
               - {name: level, kind: metric, unit: "%"}
