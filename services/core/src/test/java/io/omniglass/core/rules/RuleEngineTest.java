@@ -128,6 +128,36 @@ class RuleEngineTest {
         pool.shutdown();
     }
 
+    /**
+     * The serialization itself, without relying on how JetStream happens to split messages between
+     * the two engines: 8 evaluators race on the same crossing, each in its own transaction.
+     */
+    @Test
+    void racingEvaluatorsCommitExactlyOneTransition() throws Exception {
+        org.jooq.DSLContext dsl = org.jooq.impl.DSL.using(db, org.jooq.SQLDialect.POSTGRES);
+        EventRuleDef rule = EventRuleStore.enabled(dsl).stream().filter(r -> r.name().equals("tank-level-high")).findFirst().orElseThrow();
+        Instant ts = Instant.now().minusSeconds(30).truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+        LaneDatapoint crossing = new LaneDatapoint("metric", "component:tank-2", "level", "", ts, 97.0, null, "observed", "sim", null, null);
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        List<Future<Integer>> results = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            results.add(pool.submit(() -> {
+                go.await();
+                return dsl.transactionResult(cfg -> AlarmTransitions.evaluate(cfg.dsl(), rule, "component:tank-2", List.of(crossing))).size();
+            }));
+        }
+        go.countDown();
+        int transitions = 0;
+        for (Future<Integer> f : results) {
+            transitions += f.get();
+        }
+        pool.shutdown();
+        assertThat(transitions).isEqualTo(1);
+        assertThat(count(db, "SELECT count(*) FROM event WHERE owner = 'component:tank-2' AND name = 'alarm.raised'")).isEqualTo(1);
+        assertThat(count(db, "SELECT count(*) FROM alarm WHERE owner = 'component:tank-2' AND state = 'active'")).isEqualTo(1);
+    }
+
     @Test
     void eventRulesAreVersionedAndAuditedOverHttpAndAnEditTakesEffect() throws Exception {
         OmniglassClient admin = a.admin();
