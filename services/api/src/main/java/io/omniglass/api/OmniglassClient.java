@@ -72,6 +72,179 @@ public class OmniglassClient {
         return post("/api/v1/tokens", request, new TypeReference<TokenCreated>() { });
     }
 
+    // ---------------------------------------------------------------- gateway endpoints
+
+    public EntityList entities(String tenant) {
+        return get(tenantPath(tenant, "/entities"), new TypeReference<EntityList>() { });
+    }
+
+    public EntityInfo createEntity(String tenant, EntityInfo entity) {
+        return post(tenantPath(tenant, "/entities"), entity, new TypeReference<EntityInfo>() { });
+    }
+
+    public List<DatapointTypeInfo> datapointTypes(String tenant) {
+        return get(tenantPath(tenant, "/datapoint-types"), new TypeReference<List<DatapointTypeInfo>>() { });
+    }
+
+    public DatapointTypeInfo createDatapointType(String tenant, DatapointTypeInfo type) {
+        return post(tenantPath(tenant, "/datapoint-types"), type, new TypeReference<DatapointTypeInfo>() { });
+    }
+
+    /** One page of current values; {@code filter}, {@code limit} (null: 1000) and {@code after} are optional. */
+    public Page<CurrentValue> currentValues(String tenant, String filter, Integer limit, String after) {
+        return get(tenantPath(tenant, "/current-values") + query("filter", filter, "limit", limit, "after", after),
+                new TypeReference<Page<CurrentValue>>() { });
+    }
+
+    public SeriesHistory seriesHistory(String tenant, long seriesId, java.time.OffsetDateTime from,
+                                       java.time.OffsetDateTime to, Integer limit) {
+        return get(tenantPath(tenant, "/series/" + seriesId + "/datapoints") + query("from", from, "to", to, "limit", limit),
+                new TypeReference<SeriesHistory>() { });
+    }
+
+    public Page<AuditEntry> auditLog(String tenant, String filter, Integer limit, String after) {
+        return get(tenantPath(tenant, "/audit-log") + query("filter", filter, "limit", limit, "after", after),
+                new TypeReference<Page<AuditEntry>>() { });
+    }
+
+    /** {@code tenant} null: every tenant (admin) or the token's own tenant. */
+    public LatencyHeatmap latencyHeatmap(String tenant, Integer hours) {
+        return get("/api/v1/latency-heatmap" + query("tenant", tenant, "hours", hours),
+                new TypeReference<LatencyHeatmap>() { });
+    }
+
+    /**
+     * Subscribes to the live feed ({@code GET /api/v1/tenants/{t}/live}); {@code onEvent} gets the
+     * event name ({@code change} or {@code value}) and its JSON data, on an HTTP client thread.
+     * Close the returned handle to stop.
+     */
+    public AutoCloseable live(String tenant, java.util.function.BiConsumer<String, String> onEvent) {
+        HttpRequest req = HttpRequest.newBuilder(base.resolve(tenantPath(tenant, "/live")))
+                .header("Accept", "text/event-stream")
+                .header("Authorization", "Bearer " + token)
+                .GET().build();
+        java.util.concurrent.CompletableFuture<HttpResponse<java.util.stream.Stream<String>>> f =
+                http.sendAsync(req, HttpResponse.BodyHandlers.ofLines());
+        java.util.concurrent.atomic.AtomicReference<java.util.stream.Stream<String>> lines = new java.util.concurrent.atomic.AtomicReference<>();
+        f.thenAccept(r -> {
+            if (r.statusCode() != 200) {
+                r.body().close();
+                return;
+            }
+            lines.set(r.body());
+            String[] event = {"message"};
+            StringBuilder data = new StringBuilder();
+            try {
+                r.body().forEach(line -> {
+                    if (line.isEmpty()) {
+                        if (data.length() > 0) {
+                            onEvent.accept(event[0], data.toString());
+                        }
+                        event[0] = "message";
+                        data.setLength(0);
+                    } else if (line.startsWith("event:")) {
+                        event[0] = line.substring(6).trim();
+                    } else if (line.startsWith("data:")) {
+                        if (data.length() > 0) {
+                            data.append('\n');
+                        }
+                        data.append(line.substring(5).startsWith(" ") ? line.substring(6) : line.substring(5));
+                    }
+                });
+            } catch (RuntimeException closed) {
+                // the stream was closed
+            }
+        });
+        return () -> {
+            f.cancel(true);
+            java.util.stream.Stream<String> s = lines.get();
+            if (s != null) {
+                s.close();
+            }
+        };
+    }
+
+    private static String tenantPath(String tenant, String rest) {
+        return "/api/v1/tenants/" + encode(tenant) + rest;
+    }
+
+    /** {@code ?k=v&...} of the non-null pairs, URL-encoded. */
+    public static String query(Object... kv) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i + 1 < kv.length; i += 2) {
+            if (kv[i + 1] == null) {
+                continue;
+            }
+            b.append(b.length() == 0 ? '?' : '&').append(kv[i]).append('=').append(encode(kv[i + 1].toString()));
+        }
+        return b.toString();
+    }
+
+    private static String encode(String s) {
+        return java.net.URLEncoder.encode(s, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    // ---------------------------------------------------------------- alarms, event rules, lineage
+
+    /** Alarms of a tenant; {@code filter} in the filter language (null: all), {@code after} the previous page's {@code next}. */
+    public AlarmPage alarms(String tenant, String filter, Integer limit, String after) {
+        return get(tenantPath(tenant, "/alarms") + query("filter", filter, "limit", limit, "after", after),
+                new TypeReference<AlarmPage>() { });
+    }
+
+    public AlarmInfo ackAlarm(String tenant, long id, String reason) {
+        return post("/api/v1/tenants/" + tenant + "/alarms/" + id + ":ack", new AlarmCommand(null, reason, null),
+                new TypeReference<AlarmInfo>() { });
+    }
+
+    public AlarmInfo snoozeAlarm(String tenant, long id, java.time.OffsetDateTime until, String reason) {
+        return post("/api/v1/tenants/" + tenant + "/alarms/" + id + ":snooze", new AlarmCommand(null, reason, until),
+                new TypeReference<AlarmInfo>() { });
+    }
+
+    public AlarmInfo unsnoozeAlarm(String tenant, long id) {
+        return post("/api/v1/tenants/" + tenant + "/alarms/" + id + ":unsnooze", new AlarmCommand(null, null, null),
+                new TypeReference<AlarmInfo>() { });
+    }
+
+    public List<AlarmResult> ackAlarms(String tenant, List<Long> ids, String reason) {
+        return post("/api/v1/tenants/" + tenant + "/alarms:ack", new AlarmCommand(ids, reason, null),
+                new TypeReference<List<AlarmResult>>() { });
+    }
+
+    public List<AlarmResult> snoozeAlarms(String tenant, List<Long> ids, java.time.OffsetDateTime until, String reason) {
+        return post("/api/v1/tenants/" + tenant + "/alarms:snooze", new AlarmCommand(ids, reason, until),
+                new TypeReference<List<AlarmResult>>() { });
+    }
+
+    public List<EventRuleInfo> eventRules(String tenant) {
+        return get("/api/v1/tenants/" + tenant + "/event-rules", new TypeReference<List<EventRuleInfo>>() { });
+    }
+
+    public EventRuleInfo createEventRule(String tenant, EventRuleRequest rule) {
+        return post("/api/v1/tenants/" + tenant + "/event-rules", rule, new TypeReference<EventRuleInfo>() { });
+    }
+
+    public EventRuleInfo updateEventRule(String tenant, long id, EventRuleRequest rule) {
+        return put("/api/v1/tenants/" + tenant + "/event-rules/" + id, rule, new TypeReference<EventRuleInfo>() { });
+    }
+
+    public void deleteEventRule(String tenant, long id) {
+        delete("/api/v1/tenants/" + tenant + "/event-rules/" + id, new TypeReference<Void>() { });
+    }
+
+    /** The lineage of one datapoint ({@code kind} metric, state or log). */
+    public LineageGraph lineage(String tenant, String kind, long series, java.time.Instant ts, int depth) {
+        return get("/api/v1/tenants/" + tenant + "/lineage/" + kind + "/" + series + "/" + ts + "?depth=" + depth,
+                new TypeReference<LineageGraph>() { });
+    }
+
+    /** The lineage of an alarm, event or action ({@code type} alarm, event or action). */
+    public LineageGraph lineage(String tenant, String type, long id, int depth) {
+        return get("/api/v1/tenants/" + tenant + "/lineage/" + type + "/" + id + "?depth=" + depth,
+                new TypeReference<LineageGraph>() { });
+    }
+
     public <T> T get(String path, TypeReference<T> type) {
         return send(request(path).GET().build(), type);
     }

@@ -12,7 +12,6 @@ import org.jooq.meta.jaxb.OnError;
 import org.jooq.meta.jaxb.Target;
 
 import java.io.IOException;
-import java.net.URISyntaxException;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -92,22 +91,31 @@ public final class SchemaCodegen {
         // a new jOOQ or driver can generate differently: regenerate when they change too
         sha.update((org.jooq.Constants.VERSION + "/" + org.postgresql.util.DriverInfo.DRIVER_VERSION).getBytes(StandardCharsets.UTF_8));
         for (String[] schema : SCHEMAS) {
-            for (Path file : migrationFiles(schema[0])) {
-                sha.update(file.getFileName().toString().getBytes(StandardCharsets.UTF_8));
-                sha.update(Files.readAllBytes(file));
+            URL url = SchemaCodegen.class.getClassLoader().getResource("omniglass/db/" + schema[0]);
+            if (url == null) {
+                continue;
+            }
+            if ("jar".equals(url.getProtocol())) {
+                // a reactor build hands us the resources jar: fingerprint its entries, so a new
+                // migration regenerates the classes there too
+                try (java.nio.file.FileSystem fs = java.nio.file.FileSystems.newFileSystem(url.toURI(), java.util.Map.of())) {
+                    digest(sha, fs.provider().getPath(url.toURI()));
+                }
+            } else {
+                digest(sha, Paths.get(url.toURI()));
             }
         }
         return HexFormat.of().formatHex(sha.digest());
     }
 
-    private static List<Path> migrationFiles(String db) throws IOException, URISyntaxException {
-        URL url = SchemaCodegen.class.getClassLoader().getResource("omniglass/db/" + db);
-        if (url == null || !"file".equals(url.getProtocol())) {
-            // migrations inside a jar: fingerprint unavailable, always regenerate
-            return List.of();
+    private static void digest(MessageDigest sha, Path dir) throws IOException {
+        List<Path> files;
+        try (Stream<Path> list = Files.list(dir)) {
+            files = new ArrayList<>(list.sorted().toList());
         }
-        try (Stream<Path> files = Files.list(Paths.get(url.toURI()))) {
-            return new ArrayList<>(files.sorted().toList());
+        for (Path file : files) {
+            sha.update(file.getFileName().toString().getBytes(StandardCharsets.UTF_8));
+            sha.update(Files.readAllBytes(file));
         }
     }
 

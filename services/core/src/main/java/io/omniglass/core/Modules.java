@@ -11,9 +11,11 @@ public final class Modules {
 
     public static List<CoreModule> all() {
         List<CoreModule> modules = new ArrayList<>();
+        modules.add(new io.omniglass.core.gateway.GatewayModule());
         modules.add(new io.omniglass.core.sink.SinkModule());
         modules.add(new io.omniglass.core.plant.PlantModule());
         modules.add(new io.omniglass.core.cdc.CdcModule());
+        modules.add(new io.omniglass.core.rules.RulesModule());
         return modules;
     }
 }

@@ -34,22 +34,22 @@ import java.util.function.BooleanSupplier;
  * acknowledged. Any failure (Postgres, NATS, a PubAck timeout, the fence) ends the run; the next
  * run starts again from the confirmed position and JetStream drops the republished duplicates.
  */
-final class CdcSession implements AutoCloseable {
+public final class CdcSession implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(CdcSession.class);
 
     /** Where the tenant's slot lives and how to reach it. */
-    record Source(String slug, String slot, String jdbcUrl, String user, String password) {
+    public record Source(String slug, String slot, String jdbcUrl, String user, String password) {
     }
 
-    record Settings(int maxInFlight, Duration statusInterval, Duration heartbeatAfterIdle, Duration ackTimeout) {
-        static Settings defaults() {
+    public record Settings(int maxInFlight, Duration statusInterval, Duration heartbeatAfterIdle, Duration ackTimeout) {
+        public static Settings defaults() {
             return new Settings(8192, Duration.ofMillis(500), Duration.ofSeconds(15), Duration.ofSeconds(10));
         }
     }
 
     /** Told of every acknowledged change, on a NATS thread (the benchmark measures latency here). */
-    interface AckListener {
+    public interface AckListener {
         void acked(long commitTsMicros);
     }
 
@@ -89,7 +89,7 @@ final class CdcSession implements AutoCloseable {
     private long lastStatusNanos;
     private long lastActivityNanos = System.nanoTime();
 
-    CdcSession(Source source, io.nats.client.Connection nats, BooleanSupplier fence, CdcStats stats,
+    public CdcSession(Source source, io.nats.client.Connection nats, BooleanSupplier fence, CdcStats stats,
                AckListener listener, Settings settings, Runnable heartbeat) {
         this.source = source;
         this.fence = fence;
@@ -106,7 +106,7 @@ final class CdcSession implements AutoCloseable {
     }
 
     /** Streams until the fence drops (returns) or something fails (throws). */
-    void run() throws Exception {
+    public void run() throws Exception {
         open();
         int idleSpins = 0;
         while (fence.getAsBoolean()) {
@@ -130,7 +130,7 @@ final class CdcSession implements AutoCloseable {
         log.info("cdc {}: fence dropped, replication stopped", source.slug());
     }
 
-    private void open() throws SQLException, InterruptedException {
+    static Properties replicationProperties(Source source) {
         Properties p = new Properties();
         PGProperty.USER.set(p, source.user());
         PGProperty.PASSWORD.set(p, source.password());
@@ -139,19 +139,32 @@ final class CdcSession implements AutoCloseable {
         PGProperty.PREFER_QUERY_MODE.set(p, "simple");
         PGProperty.APPLICATION_NAME.set(p, "omniglass-cdc");
         PGProperty.TCP_KEEP_ALIVE.set(p, true);
+        return p;
+    }
+
+    static PGReplicationStream startStream(Connection replicationConnection, Source source, Duration statusInterval) throws SQLException {
+        return replicationConnection.unwrap(PGConnection.class).getReplicationAPI()
+                .replicationStream().logical()
+                .withSlotName(source.slot())
+                .withSlotOption("proto_version", "1")
+                .withSlotOption("publication_names", io.omniglass.core.tenancy.Tenant.publicationName())
+                .withStatusInterval((int) statusInterval.toMillis(), TimeUnit.MILLISECONDS)
+                // pgjdbc 42.7.4 has no withAutomaticFlush(false) (42.7.5+; newer releases break
+                // jOOQ 3.19 codegen here). Its keepalive handling only moves the flushed position
+                // past the server's position when the last received message was explicitly
+                // flushed, and we flush a commit only after every PubAck up to it, so nothing
+                // unacknowledged is ever confirmed.
+                .start();
+    }
+
+    private void open() throws SQLException, InterruptedException {
+        Properties p = replicationProperties(source);
         SQLException last = null;
         // only one consumer per slot: after a leader died, its walsender lingers until Postgres notices
         while (fence.getAsBoolean()) {
             try {
                 replicationConnection = DriverManager.getConnection(source.jdbcUrl(), p);
-                stream = replicationConnection.unwrap(PGConnection.class).getReplicationAPI()
-                        .replicationStream().logical()
-                        .withSlotName(source.slot())
-                        .withSlotOption("proto_version", "1")
-                        .withSlotOption("publication_names", io.omniglass.core.tenancy.Tenant.publicationName())
-                        .withStatusInterval((int) settings.statusInterval().toMillis(), TimeUnit.MILLISECONDS)
-                        .withAutomaticFlush(false)
-                        .start();
+                stream = startStream(replicationConnection, source, settings.statusInterval());
                 log.info("cdc {}: replication from slot {} started", source.slug(), source.slot());
                 return;
             } catch (SQLException e) {
@@ -328,7 +341,7 @@ final class CdcSession implements AutoCloseable {
     }
 
     /** The lease was lost while waiting to publish. */
-    static final class FencedException extends Exception {
+    public static final class FencedException extends Exception {
         FencedException() {
             super("lease lost");
         }

@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * A tenant's CDC figures on this instance, exposed in /metrics: og_cdc_leader, og_cdc_slot_lag_bytes,
  * og_cdc_slot_lag_seconds, og_cdc_changes_published_total.
  */
-final class CdcStats {
+public final class CdcStats {
 
     private final Counter published;
     private final AtomicLong publishedCount = new AtomicLong();
@@ -20,7 +20,7 @@ final class CdcStats {
     private volatile long lastConfirmNanos = System.nanoTime();
     private volatile double lagBytes = Double.NaN;
 
-    CdcStats(String tenant, MeterRegistry registry) {
+    public CdcStats(String tenant, MeterRegistry registry) {
         if (registry == null) {
             published = null;
             return;
@@ -42,7 +42,7 @@ final class CdcStats {
         }
     }
 
-    long publishedCount() {
+    public long publishedCount() {
         return publishedCount.get();
     }
 
@@ -59,7 +59,7 @@ final class CdcStats {
         lastConfirmNanos = System.nanoTime();
     }
 
-    long confirmedLsn() {
+    public long confirmedLsn() {
         return confirmedLsn;
     }
 

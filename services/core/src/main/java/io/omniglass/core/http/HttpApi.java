@@ -18,6 +18,8 @@ import io.omniglass.core.CoreModule;
 import io.omniglass.core.access.Principal;
 import io.omniglass.core.access.Role;
 import io.omniglass.core.access.TokenService;
+import io.omniglass.core.gateway.FilterException;
+import org.jooq.exception.DataAccessException;
 import io.omniglass.core.tenancy.Tenant;
 import org.jooq.impl.DSL;
 import org.slf4j.Logger;
@@ -41,14 +43,22 @@ public final class HttpApi {
             cfg.showJavalinBanner = false;
             cfg.jsonMapper(new JavalinJackson(OmniglassClient.JSON, false));
             cfg.http.maxRequestSize = 16L * 1024 * 1024;
+            // long filters must reach the filter parser (a 400 that names the limit), not die as a 431/414
+            cfg.jetty.modifyHttpConfiguration(hc -> hc.setRequestHeaderSize(64 * 1024));
         });
 
-        app.before("/api/*", ctx -> Auth.authenticate(ctx, core.tokens()));
+        app.before("/api/*", ctx -> {
+            if (!ctx.path().equals(GatewayRoutes.OPENAPI_PATH)) {
+                Auth.authenticate(ctx, core.tokens());
+            }
+        });
 
         app.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.error(), e.getMessage()));
         app.exception(Tenant.InvalidTenantException.class, (e, ctx) -> error(ctx, 400, "bad request", e.getMessage()));
         app.exception(JsonProcessingException.class, (e, ctx) -> error(ctx, 400, "bad request", "malformed JSON: " + e.getOriginalMessage()));
         app.exception(JsonMappingException.class, (e, ctx) -> error(ctx, 400, "bad request", "malformed JSON: " + e.getOriginalMessage()));
+        app.exception(FilterException.class, (e, ctx) -> error(ctx, 400, "bad filter", e.getMessage()));
+        app.exception(DataAccessException.class, (e, ctx) -> DatabaseErrors.answer(ctx, e));
         app.exception(Exception.class, (e, ctx) -> {
             Throwable cause = e.getCause();
             if (cause instanceof JsonProcessingException jpe) {

@@ -57,6 +57,10 @@ final class TenantSink implements AutoCloseable {
     private final TenantCatalog catalog;
     private final AcceptedWindow window;
     private final Thread thread;
+    private final Thread writer;
+    /** One prepared batch in hand at most: memory stays bounded while the writer is busy. */
+    private final java.util.concurrent.BlockingQueue<Prepared> handoff = new java.util.concurrent.ArrayBlockingQueue<>(1);
+    private volatile long backoffMs;
     private volatile boolean running = true;
     private volatile IterableConsumer consumer;
     private volatile ConsumerContext consumerContext;
@@ -72,10 +76,13 @@ final class TenantSink implements AutoCloseable {
         this.window = new AcceptedWindow(control, db);
         this.thread = new Thread(this::run, "og-sink-" + tenant.slug());
         this.thread.setDaemon(true);
+        this.writer = new Thread(this::write, "og-sink-writer-" + tenant.slug());
+        this.writer.setDaemon(true);
     }
 
     void start() throws IOException, JetStreamApiException {
         ensureConsumer();
+        writer.start();
         thread.start();
     }
 
@@ -118,8 +125,11 @@ final class TenantSink implements AutoCloseable {
         }
     }
 
+    /**
+     * The consumer thread: pulls and prepares (parse, validate, resolve series) the next batch
+     * while the writer thread commits the previous one, so JSON work and database work overlap.
+     */
     private void run() {
-        long backoffMs = 0;
         while (running) {
             List<Message> batch;
             try {
@@ -138,20 +148,57 @@ final class TenantSink implements AutoCloseable {
             if (batch.isEmpty()) {
                 continue;
             }
+            Prepared p;
             try {
-                process(batch);
-                backoffMs = 0;
+                p = prepare(batch);
             } catch (Exception e) {
-                // the database or NATS is in trouble, not the data: leave the batch for redelivery
-                backoffMs = Math.min(10_000, Math.max(500, backoffMs * 2));
-                log.warn("sink {}: batch of {} messages not stored ({}); redelivery in {} ms",
-                        tenant.slug(), batch.size(), e.toString(), backoffMs);
-                for (Message m : batch) {
-                    m.nakWithDelay(Duration.ofMillis(backoffMs));
+                giveBack(batch, e);
+                continue;
+            }
+            try {
+                boolean handed = false;
+                while (!handed && running) {
+                    handed = handoff.offer(p, 200, TimeUnit.MILLISECONDS);
                 }
-                sleep(backoffMs);
+                if (!handed) {
+                    batch.forEach(Message::nak); // closing: another instance (or the next start) takes them
+                }
+            } catch (InterruptedException e) {
+                batch.forEach(Message::nak);
+                break;
             }
         }
+    }
+
+    private void write() {
+        while (running || !handoff.isEmpty()) {
+            Prepared p;
+            try {
+                p = handoff.poll(200, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                break;
+            }
+            if (p == null) {
+                continue;
+            }
+            try {
+                commit(p);
+                backoffMs = 0;
+            } catch (Exception e) {
+                giveBack(p.batch(), e);
+            }
+        }
+    }
+
+    /** The database or NATS is in trouble, not the data: leave the batch for redelivery, and slow down. */
+    private void giveBack(List<Message> batch, Exception e) {
+        backoffMs = Math.min(10_000, Math.max(500, backoffMs * 2));
+        log.warn("sink {}: batch of {} messages not stored ({}); redelivery in {} ms",
+                tenant.slug(), batch.size(), e.toString(), backoffMs);
+        for (Message m : batch) {
+            m.nakWithDelay(Duration.ofMillis(backoffMs));
+        }
+        sleep(backoffMs);
     }
 
     private void resubscribe() {
@@ -211,7 +258,7 @@ final class TenantSink implements AutoCloseable {
     private record Dead(int message, Rejection rejection) {
     }
 
-    void process(List<Message> batch) throws Exception {
+    private Prepared prepare(List<Message> batch) {
         List<Candidate> candidates = new ArrayList<>();
         List<Dead> dead = new ArrayList<>();
         for (int i = 0; i < batch.size(); i++) {
@@ -246,6 +293,9 @@ final class TenantSink implements AutoCloseable {
         Map<TenantCatalog.SourceRuleKey, Integer> rules = ruleKeys.isEmpty() ? Map.of() : catalog.sourceRules(ruleKeys);
         Map<TenantCatalog.SeriesKey, Long> series = seriesKeys.isEmpty() ? Map.of() : catalog.series(seriesKeys);
         List<StagedRow> rows = new ArrayList<>(valid.size());
+        // the first of several (series, ts) in a batch is the one stored, as it would be across batches
+        Set<SeriesInstant> seen = new HashSet<>(valid.size() * 2);
+        int repeatsInBatch = 0;
         for (int i = 0; i < valid.size(); i++) {
             Candidate c = valid.get(i);
             TenantCatalog.SeriesKey sk = seriesOf.get(i);
@@ -256,29 +306,52 @@ final class TenantSink implements AutoCloseable {
                         c.index(), MessageDecoder.bytes(c.raw()))));
                 continue;
             }
+            if (!seen.add(new SeriesInstant(seriesId, micros(c.ts())))) {
+                repeatsInBatch++;
+                continue;
+            }
             Integer ruleId = c.sourceRule() == null ? null
                     : rules.get(new TenantCatalog.SourceRuleKey(c.sourceRule(), c.sourceRuleVersion()));
             rows.add(row(c, sk.kind(), seriesId, ruleId));
         }
 
+        return new Prepared(batch, rows, dead, repeatsInBatch);
+    }
+
+    /** A batch validated and resolved, waiting for the writer. */
+    private record Prepared(List<Message> batch, List<StagedRow> rows, List<Dead> dead, int repeatsInBatch) {
+    }
+
+    /** Writes, dead-letters, then acks: nothing is acked before its rows are committed. */
+    private void commit(Prepared p) throws Exception {
+        List<Dead> dead = new ArrayList<>(p.dead());
         int inserted = 0;
-        if (!rows.isEmpty()) {
+        if (!p.rows().isEmpty()) {
             long t0 = System.nanoTime();
-            inserted = writeResilient(rows, dead);
+            inserted = writeResilient(p.rows(), dead);
             metrics.commit.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
         }
-        deadLetter(batch, dead);
-        for (Message m : batch) {
+        deadLetter(p.batch(), dead);
+        for (Message m : p.batch()) {
             m.ack();
         }
-        metrics.messages.increment(batch.size());
+        metrics.messages.increment(p.batch().size());
         metrics.rowsWritten.increment(inserted);
-        int stored = rows.size() - (int) dead.stream().filter(d -> d.rejection().reason() == DlqReason.REJECTED_BY_DATABASE).count();
-        metrics.duplicates.increment(Math.max(0, stored - inserted));
-        metrics.batchRows.record(rows.size());
+        int refused = (int) dead.stream().filter(d -> d.rejection().reason() == DlqReason.REJECTED_BY_DATABASE).count();
+        metrics.duplicates.increment(Math.max(0, p.rows().size() - refused - inserted) + p.repeatsInBatch());
+        metrics.batchRows.record(p.rows().size());
         for (Dead d : dead) {
             metrics.dlq(d.rejection().reason()).increment();
         }
+    }
+
+    private record SeriesInstant(long series, long micros) {
+    }
+
+    /** Postgres keeps microseconds (rounding the rest), so that is what makes two ts the same. */
+    private static long micros(java.time.OffsetDateTime ts) {
+        java.time.Instant i = ts.toInstant();
+        return Math.addExact(Math.multiplyExact(i.getEpochSecond(), 1_000_000L), (i.getNano() + 500) / 1000);
     }
 
     private Rejection validate(Candidate c, TenantCatalog.KeyInfo key) {
@@ -430,6 +503,7 @@ final class TenantSink implements AutoCloseable {
         }
         try {
             thread.join(TimeUnit.SECONDS.toMillis(30));
+            writer.join(TimeUnit.SECONDS.toMillis(30));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -42,7 +42,7 @@ public final class BootPhase {
     private static final Logger log = LoggerFactory.getLogger(BootPhase.class);
 
     /** Tables that are not the record lane: the datapoint firehose travels on NATS already. */
-    private static final Set<String> NOT_RECORD_LANE = Set.of("flyway_schema_history", "series_latest");
+    private static final Set<String> NOT_RECORD_LANE = Set.of("flyway_schema_history", "series_latest", "event_rule_state");
 
     public static final int PARTITION_DAYS_BEHIND = 7;
     public static final int PARTITION_DAYS_AHEAD = 7;

@@ -23,7 +23,7 @@ final class CdcFeed {
     static final ObjectMapper JSON = new ObjectMapper()
             .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
-    record Change(long seq, String msgId, String subject, JsonNode body) {
+    record Change(long seq, String msgId, String subject, JsonNode body, long storedAtMillis) {
         String op() {
             return body.get("op").asText();
         }
@@ -60,7 +60,8 @@ final class CdcFeed {
                 }
                 long seq = m.metaData().streamSequence();
                 out.add(new Change(seq, m.getHeaders() == null ? null : m.getHeaders().getFirst("Nats-Msg-Id"),
-                        m.getSubject(), JSON.readTree(m.getData())));
+                        m.getSubject(), JSON.readTree(m.getData()),
+                        m.metaData().timestamp().toInstant().toEpochMilli()));
                 if (seq >= last) {
                     break;
                 }

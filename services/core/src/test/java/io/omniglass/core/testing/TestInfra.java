@@ -21,12 +21,14 @@ public final class TestInfra implements AutoCloseable {
 
     private final Path dir;
     private final Infrastructure infra;
+    private final int natsPort;
     private volatile NatsServerProcess nats;
 
     private TestInfra(Path dir, Infrastructure infra, NatsServerProcess nats) {
         this.dir = dir;
         this.infra = infra;
         this.nats = nats;
+        this.natsPort = nats.port();
     }
 
     public static TestInfra start() {
@@ -51,21 +53,17 @@ public final class TestInfra implements AutoCloseable {
         return dir.resolve("nats-test").resolve("jetstream");
     }
 
-    /**
-     * Stops the nats-server (SIGTERM: a clean shutdown), waits {@code down}, and starts it again on
-     * the same port with the same store, so clients reconnect to the same URL.
-     */
-    public synchronized void restartNats(java.time.Duration down) {
-        int port = nats.port();
+    /** Stops the nats-server with SIGTERM (a clean shutdown); {@link #startNats()} brings it back. */
+    public synchronized void stopNats() {
         nats.close();
+    }
+
+    /** Starts the nats-server again on the same port with the same store, so clients reconnect to the same URL. */
+    public synchronized void startNats() {
         try {
-            Thread.sleep(down.toMillis());
-            nats = NatsServerProcess.start(natsStore(dir), Optional.empty(), port);
+            nats = NatsServerProcess.start(natsStore(dir), Optional.empty(), natsPort);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
         }
     }
 
@@ -78,7 +76,7 @@ public final class TestInfra implements AutoCloseable {
     }
 
     public String natsUrl() {
-        return nats.url();
+        return "nats://127.0.0.1:" + natsPort;
     }
 
     /** The environment that points a core at this infrastructure. */

@@ -1,0 +1,356 @@
+package io.omniglass.core.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.micrometer.core.instrument.Counter;
+import io.nats.client.Connection;
+import io.nats.client.JetStream;
+import io.nats.client.Nats;
+import io.nats.client.PublishOptions;
+import io.nats.client.api.PublishAck;
+import io.omniglass.core.CoreService;
+import io.omniglass.core.plant.PlantImporter;
+import io.omniglass.core.runtime.OmniglassConfig;
+import io.omniglass.core.sink.SinkModule;
+import io.omniglass.core.sink.SinkSettings;
+import io.omniglass.core.tenancy.Tenant;
+import io.omniglass.core.tenancy.TenantStreams;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
+
+import javax.sql.DataSource;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The ingest benchmark, three ways of landing the same rows in the same kind of table on one
+ * Postgres: (1) end to end through JetStream and the real sink, (2) raw COPY on one connection
+ * (the ceiling), (3) one INSERT ... ON CONFLICT per datapoint over 8 connections (a naive direct
+ * write). Each phase gets its own tenant, so each starts from an empty table.
+ */
+public final class SinkBench {
+
+    public record Options(long datapoints, int series, int perMessage, long singleInsertDatapoints, Path dataDir) {
+    }
+
+    private final Options o;
+    private final Instant base;
+
+    public SinkBench(Options o) {
+        this.o = o;
+        // all rows within the last hour, so every phase lands in today's (or yesterday's) partition
+        this.base = Instant.now().minusSeconds(3600).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+    }
+
+    public Map<String, Object> run() throws Exception {
+        Map<String, Object> result = new LinkedHashMap<>();
+        SinkSettings settings = SinkSettings.fromEnv(System.getenv());
+        Map<String, String> env = new java.util.HashMap<>();
+        env.put("OMNIGLASS_DATA_DIR", o.dataDir().toString());
+        env.put("OMNIGLASS_HTTP_PORT", "0");
+        OmniglassConfig cfg = OmniglassConfig.load(Optional.empty(), env);
+        try (CoreService core = new CoreService(List.of(new SinkModule(settings))).start(cfg)) {
+            String suffix = Long.toString(System.currentTimeMillis() % 1_000_000, 36);
+            Tenant e2e = tenant(core, "bench_sink_" + suffix);
+            Tenant copy = tenant(core, "bench_copy_" + suffix);
+            Tenant single = tenant(core, "bench_single_" + suffix);
+            System.out.printf("sink bench: %,d datapoints over %,d series, %d per message%n", o.datapoints(), o.series(), o.perMessage());
+
+            Map<String, Object> sink = endToEnd(core, e2e);
+            result.put("sink_rows_per_s", sink.get("rows_per_s"));
+            Map<String, Object> copyR = rawCopy(core, copy);
+            result.put("copy_rows_per_s", copyR.get("rows_per_s"));
+            Map<String, Object> singleR = singleInserts(core, single);
+            result.put("single_insert_rows_per_s", singleR.get("rows_per_s"));
+            double s = (double) sink.get("rows_per_s");
+            result.put("sink_vs_copy", round(s / (double) copyR.get("rows_per_s")));
+            result.put("sink_vs_single_insert", round(s / (double) singleR.get("rows_per_s")));
+            result.put("end_to_end", sink);
+            result.put("raw_copy", copyR);
+            result.put("single_insert", singleR);
+
+            Map<String, Object> set = new LinkedHashMap<>();
+            set.put("datapoints", o.datapoints());
+            set.put("series", o.series());
+            set.put("datapoints_per_message", o.perMessage());
+            set.put("single_insert_datapoints", Math.min(o.datapoints(), o.singleInsertDatapoints()));
+            set.put("single_insert_connections", 8);
+            set.put("sink_batch_rows", settings.batchRows());
+            set.put("sink_batch_wait_ms", settings.batchWait().toMillis());
+            set.put("sink_ack_wait_s", settings.ackWait().toSeconds());
+            set.put("sink_prefetch_messages", settings.prefetchMessages());
+            set.put("jvm_heap_max_mb", Runtime.getRuntime().maxMemory() / (1024 * 1024));
+            set.put("jvm_args", ManagementFactory.getRuntimeMXBean().getInputArguments());
+            set.put("cpus", Runtime.getRuntime().availableProcessors());
+            set.put("postgres", pgSettings(core.context().tenantDataSource(e2e)));
+            set.put("nats", "embedded nats-server, JetStream file storage");
+            set.put("same_machine", "Postgres, nats-server, the core (sink) and the publisher share this machine");
+            result.put("settings", set);
+        }
+        return result;
+    }
+
+    private static double round(double d) {
+        return Math.round(d * 100) / 100.0;
+    }
+
+    private Tenant tenant(CoreService core, String slug) {
+        Tenant t = core.context().provisioner().create(slug, slug, "bench");
+        StringBuilder plant = new StringBuilder("{\"name\": \"bench\", \"locations\": [{\"name\": \"bench-site\"}], \"components\": [");
+        for (int i = 0; i < o.series(); i++) {
+            plant.append(i == 0 ? "" : ",").append("{\"name\": \"").append(component(i)).append("\", \"type\": \"meter\", \"location\": \"bench-site\"}");
+        }
+        plant.append("]}");
+        new PlantImporter(core.context().tenantDataSource(t))
+                .importPlant(io.omniglass.core.plant.PlantDescription.parseTree(plant.toString()), "bench", slug);
+        return t;
+    }
+
+    private static String component(int i) {
+        return String.format("bench-%05d", i);
+    }
+
+    /** The i-th datapoint: series i % S, ts stepping 1 ms per round over the series. */
+    private Instant ts(long i) {
+        return base.plusMillis(i / o.series());
+    }
+
+    private double value(long i) {
+        return (i % 1000) / 10.0;
+    }
+
+    // ------------------------------------------------------------------ (1) end to end
+
+    private Map<String, Object> endToEnd(CoreService core, Tenant t) throws Exception {
+        Counter written = core.context().metrics().find("og.sink.rows.written").tag("tenant", t.slug()).counter();
+        if (written == null) {
+            throw new IllegalStateException("the sink is not running for " + t.slug());
+        }
+        MemoryMXBean mem = ManagementFactory.getMemoryMXBean();
+        AtomicLong peakHeap = new AtomicLong();
+        var sampler = Executors.newSingleThreadScheduledExecutor();
+        sampler.scheduleAtFixedRate(() -> peakHeap.accumulateAndGet(mem.getHeapMemoryUsage().getUsed(), Math::max),
+                0, 50, TimeUnit.MILLISECONDS);
+        String subject = TenantStreams.dataSubject(t.slug(), "metric");
+        long start;
+        long published;
+        try (Connection nc = Nats.connect(core.context().infrastructure().natsUrl())) {
+            JetStream js = nc.jetStream();
+            Deque<CompletableFuture<PublishAck>> inflight = new ArrayDeque<>();
+            start = System.nanoTime();
+            long msg = 0;
+            for (long i = 0; i < o.datapoints(); i += o.perMessage(), msg++) {
+                byte[] body = message(i, Math.min(o.datapoints(), i + o.perMessage()));
+                inflight.add(js.publishAsync(subject, null, body, PublishOptions.builder().messageId("bench-" + msg).build()));
+                while (inflight.size() > 256) {
+                    inflight.poll().get(60, TimeUnit.SECONDS);
+                }
+            }
+            for (CompletableFuture<PublishAck> f : inflight) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+            published = System.nanoTime();
+            System.out.printf("  published %,d messages in %.1f s (%,.0f datapoints/s into JetStream)%n",
+                    msg, (published - start) / 1e9, o.datapoints() / ((published - start) / 1e9));
+            long lastReport = System.nanoTime();
+            while (written.count() < o.datapoints()) {
+                Thread.sleep(20);
+                if (System.nanoTime() - lastReport > 5e9) {
+                    lastReport = System.nanoTime();
+                    System.out.printf("  ... %,d rows committed%n", (long) written.count());
+                }
+                if (System.nanoTime() - start > TimeUnit.MINUTES.toNanos(30)) {
+                    throw new IllegalStateException("the sink did not finish in 30 minutes: " + written.count());
+                }
+            }
+        } finally {
+            sampler.shutdownNow();
+        }
+        long end = System.nanoTime();
+        double secs = (end - start) / 1e9;
+        long rows = count(core.context().tenantDataSource(t), "SELECT count(*) FROM metric_datapoint");
+        if (rows != o.datapoints()) {
+            throw new IllegalStateException("end to end stored " + rows + " rows, expected " + o.datapoints());
+        }
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("rows", rows);
+        r.put("seconds", round(secs));
+        r.put("rows_per_s", round(rows / secs));
+        r.put("publish_seconds", round((published - start) / 1e9));
+        r.put("catch_up_after_publish_seconds", round((end - published) / 1e9));
+        r.put("peak_heap_used_mb", peakHeap.get() / (1024 * 1024));
+        System.out.printf("(1) end to end (publish -> JetStream -> sink -> committed): %,d rows in %.2f s = %,.0f rows/s (peak heap %d MB)%n",
+                rows, secs, rows / secs, peakHeap.get() / (1024 * 1024));
+        return r;
+    }
+
+    private byte[] message(long from, long to) {
+        StringBuilder sb = new StringBuilder((int) (to - from) * 190);
+        sb.append('[');
+        for (long i = from; i < to; i++) {
+            if (i > from) {
+                sb.append(',');
+            }
+            sb.append("{\"owner\":\"component:").append(component((int) (i % o.series())))
+                    .append("\",\"key\":\"flow\",\"ts\":\"").append(ts(i))
+                    .append("\",\"value\":").append(value(i))
+                    .append(",\"source\":\"bench\",\"source_rule\":\"bench-gen\",\"source_rule_version\":1}");
+        }
+        sb.append(']');
+        return sb.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    // ------------------------------------------------------------------ (2) raw COPY
+
+    private record SeriesIds(long[] ids, int sourceRule) {
+    }
+
+    private SeriesIds prepareSeries(DataSource ds) throws Exception {
+        try (java.sql.Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            st.execute("INSERT INTO source_rule (name, version) VALUES ('bench-gen', 1) ON CONFLICT DO NOTHING");
+            st.execute("INSERT INTO series (owner_kind, component_id, datapoint_type_id, kind, instance, provenance, source) "
+                    + "SELECT 'component', c.name, t.id, 'metric', '', 'observed', 'bench' FROM component c, datapoint_type t "
+                    + "WHERE t.name = 'flow' AND t.scope <> 'template' ON CONFLICT DO NOTHING");
+            long[] ids = new long[o.series()];
+            try (ResultSet rs = st.executeQuery("SELECT s.component_id, s.id FROM series s ORDER BY s.component_id")) {
+                while (rs.next()) {
+                    ids[Integer.parseInt(rs.getString(1).substring("bench-".length()))] = rs.getLong(2);
+                }
+            }
+            int rule;
+            try (ResultSet rs = st.executeQuery("SELECT id FROM source_rule WHERE name = 'bench-gen' AND version = 1")) {
+                rs.next();
+                rule = rs.getInt(1);
+            }
+            return new SeriesIds(ids, rule);
+        }
+    }
+
+    private Map<String, Object> rawCopy(CoreService core, Tenant t) throws Exception {
+        DataSource ds = core.context().tenantDataSource(t);
+        SeriesIds s = prepareSeries(ds);
+        long start = System.nanoTime();
+        try (java.sql.Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            CopyIn in = c.unwrap(PGConnection.class).getCopyAPI().copyIn(
+                    "COPY metric_datapoint (series_id, ts, value, provenance, source_rule_id) FROM STDIN");
+            StringBuilder sb = new StringBuilder(1 << 20);
+            for (long i = 0; i < o.datapoints(); i++) {
+                sb.append(s.ids()[(int) (i % o.series())]).append('\t').append(ts(i)).append('\t').append(value(i))
+                        .append("\tobserved\t").append(s.sourceRule()).append('\n');
+                if (sb.length() > (1 << 20) - 256) {
+                    byte[] b = sb.toString().getBytes(StandardCharsets.UTF_8);
+                    in.writeToCopy(b, 0, b.length);
+                    sb.setLength(0);
+                }
+            }
+            byte[] b = sb.toString().getBytes(StandardCharsets.UTF_8);
+            in.writeToCopy(b, 0, b.length);
+            long rows = in.endCopy();
+            c.commit();
+            double secs = (System.nanoTime() - start) / 1e9;
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("rows", rows);
+            r.put("seconds", round(secs));
+            r.put("rows_per_s", round(rows / secs));
+            r.put("connections", 1);
+            System.out.printf("(2) raw COPY into metric_datapoint, one connection:           %,d rows in %.2f s = %,.0f rows/s%n",
+                    rows, secs, rows / secs);
+            return r;
+        }
+    }
+
+    // ------------------------------------------------------------------ (3) single-row inserts
+
+    private Map<String, Object> singleInserts(CoreService core, Tenant t) throws Exception {
+        DataSource ds = core.context().tenantDataSource(t);
+        SeriesIds s = prepareSeries(ds);
+        long n = Math.min(o.datapoints(), o.singleInsertDatapoints());
+        int threads = 8;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        // own connections: the tenant pool is sized for the core, not for this
+        var server = core.context().tenantDatabases().server(t);
+        long start = System.nanoTime();
+        List<Future<Long>> done = new ArrayList<>();
+        for (int w = 0; w < threads; w++) {
+            int worker = w;
+            done.add(pool.submit(() -> {
+                long mine = 0;
+                try (java.sql.Connection c = java.sql.DriverManager.getConnection(server.jdbcUrl(t.databaseName()),
+                        server.user(), server.password());
+                     PreparedStatement ps = c.prepareStatement("INSERT INTO metric_datapoint (series_id, ts, value, provenance, source_rule_id) "
+                             + "VALUES (?, ?, ?, 'observed', ?) ON CONFLICT DO NOTHING")) {
+                    for (long i = worker; i < n; i += threads) {
+                        ps.setLong(1, s.ids()[(int) (i % o.series())]);
+                        ps.setObject(2, OffsetDateTime.ofInstant(ts(i), ZoneOffset.UTC));
+                        ps.setDouble(3, value(i));
+                        ps.setInt(4, s.sourceRule());
+                        mine += ps.executeUpdate();
+                    }
+                }
+                return mine;
+            }));
+        }
+        long rows = 0;
+        for (Future<Long> f : done) {
+            rows += f.get();
+        }
+        pool.shutdown();
+        double secs = (System.nanoTime() - start) / 1e9;
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("rows", rows);
+        r.put("seconds", round(secs));
+        r.put("rows_per_s", round(rows / secs));
+        r.put("connections", threads);
+        System.out.printf("(3) single-row INSERT ... ON CONFLICT, autocommit, 8 connections: %,d rows in %.2f s = %,.0f rows/s%n",
+                rows, secs, rows / secs);
+        return r;
+    }
+
+    private static long count(DataSource ds, String sql) throws Exception {
+        try (java.sql.Connection c = ds.getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static Map<String, String> pgSettings(DataSource ds) throws Exception {
+        Map<String, String> m = new LinkedHashMap<>();
+        try (java.sql.Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            for (String name : List.of("server_version", "shared_buffers", "synchronous_commit", "fsync", "wal_level",
+                    "max_wal_size", "checkpoint_timeout", "work_mem")) {
+                try (ResultSet rs = st.executeQuery("SHOW " + name)) {
+                    rs.next();
+                    m.put(name, rs.getString(1));
+                }
+            }
+        }
+        return m;
+    }
+
+    public static void writeJson(Map<String, Object> result, Path file) throws Exception {
+        Files.writeString(file, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(result) + "\n");
+    }
+}

@@ -1,0 +1,59 @@
+package io.omniglass.core.bench;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** ./omniglass bench sink [--json FILE] [--datapoints N] [--series S]. */
+@Command(name = "sink", mixinStandardHelpOptions = true,
+        description = "Ingest: end to end through JetStream and the sink vs raw COPY vs single-row inserts, on one embedded Postgres.")
+public final class SinkBenchCommand implements Callable<Integer> {
+
+    @Option(names = "--json", paramLabel = "FILE", description = "write the figures here as JSON")
+    Path json;
+    @Option(names = "--datapoints", defaultValue = "2000000", description = "datapoints per phase (default ${DEFAULT-VALUE})")
+    long datapoints;
+    @Option(names = "--series", defaultValue = "1000", description = "distinct series (default ${DEFAULT-VALUE})")
+    int series;
+    @Option(names = "--per-message", defaultValue = "200", description = "datapoints per message (default ${DEFAULT-VALUE})")
+    int perMessage;
+    @Option(names = "--single-insert-datapoints", defaultValue = "200000",
+            description = "datapoints for the single-row phase, which is slow (default ${DEFAULT-VALUE})")
+    long singleInsert;
+    @Option(names = "--keep", description = "keep the bench's data dir (embedded Postgres + NATS store)")
+    boolean keep;
+
+    @Override
+    public Integer call() throws Exception {
+        Path dir = Files.createTempDirectory("omniglass-bench-sink-");
+        try {
+            Map<String, Object> r = new SinkBench(new SinkBench.Options(datapoints, series, perMessage, singleInsert, dir)).run();
+            System.out.println();
+            System.out.printf("sink_rows_per_s          %,12.0f%n", (double) r.get("sink_rows_per_s"));
+            System.out.printf("copy_rows_per_s          %,12.0f%n", (double) r.get("copy_rows_per_s"));
+            System.out.printf("single_insert_rows_per_s %,12.0f%n", (double) r.get("single_insert_rows_per_s"));
+            System.out.printf("sink / copy = %.2f, sink / single insert = %.2f%n", r.get("sink_vs_copy"), r.get("sink_vs_single_insert"));
+            if (json != null) {
+                SinkBench.writeJson(r, json);
+                System.out.println("written to " + json.toAbsolutePath());
+            }
+            return 0;
+        } finally {
+            if (!keep) {
+                deleteTree(dir);
+            }
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        try (var walk = Files.walk(dir)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (Exception ignored) {
+            // a temp dir left behind
+        }
+    }
+}

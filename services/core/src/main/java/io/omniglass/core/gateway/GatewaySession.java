@@ -1,0 +1,182 @@
+package io.omniglass.core.gateway;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.omniglass.api.OmniglassClient;
+import io.omniglass.core.access.Principal;
+import io.omniglass.core.http.ApiException;
+import io.omniglass.core.tenancy.Tenant;
+import org.jooq.Condition;
+import org.jooq.Configuration;
+import org.jooq.DSLContext;
+import org.jooq.Field;
+import org.jooq.JSONB;
+import org.jooq.SQLDialect;
+import org.jooq.conf.Settings;
+import org.jooq.impl.DSL;
+import org.jooq.impl.DefaultConfiguration;
+import org.jooq.impl.DefaultExecuteListenerProvider;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.SQLException;
+
+import static io.omniglass.schema.tenant.Tables.AUDIT_LOG;
+import static org.jooq.impl.DSL.inline;
+import static org.jooq.impl.DSL.val;
+
+/**
+ * One caller's access to one tenant for one action. Build queries with {@link #visible} (or
+ * {@link #visibleOwnerText}) in their WHERE clause and run them inside {@link #transaction}: the
+ * transaction carries the scope into Postgres (row-level security) and times every statement.
+ */
+public final class GatewaySession {
+
+    /** Work inside one transaction; {@code tx} is bound to its connection. */
+    @FunctionalInterface
+    public interface Work<T> {
+        T run(DSLContext tx) throws Exception;
+    }
+
+    private static final Settings SETTINGS = new Settings().withRenderSchema(false);
+
+    private final Gateway gateway;
+    private final Tenant tenant;
+    private final Principal principal;
+    private final Action action;
+    private final VisibleSet visible;
+    private final boolean scoped;
+
+    GatewaySession(Gateway gateway, Tenant tenant, Principal principal, Action action, VisibleSet visible, boolean scoped) {
+        this.gateway = gateway;
+        this.tenant = tenant;
+        this.principal = principal;
+        this.action = action;
+        this.visible = visible;
+        this.scoped = scoped;
+    }
+
+    public Tenant tenant() {
+        return tenant;
+    }
+
+    public Principal principal() {
+        return principal;
+    }
+
+    public Action action() {
+        return action;
+    }
+
+    public VisibleSet visibleSet() {
+        return visible;
+    }
+
+    /** {@code visible_set(P, action)} over an owner-bearing table's arc columns. */
+    public Condition visible(OwnerColumns owner) {
+        return visible.owner(owner);
+    }
+
+    /** The same over a generated owner text column (e.g. the current_value view's {@code owner}). */
+    public Condition visibleOwnerText(Field<String> owner) {
+        return visible.ownerText(owner);
+    }
+
+    /** 403 unless the principal's scope is the whole tenant (for tenant-wide registries and settings). */
+    public void requireTenantWideScope() {
+        if (!visible.unrestricted()) {
+            throw ApiException.forbidden(action.label() + " needs a token scoped to the whole tenant");
+        }
+    }
+
+    /**
+     * Runs {@code work} in one transaction: scope settings and role first (scoped mode), every
+     * statement timed, commit on return, rollback on any exception (which is rethrown).
+     */
+    public <T> T transaction(Work<T> work) {
+        DataSource ds = gateway.core().tenantDataSource(tenant);
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                if (scoped) {
+                    DSL.using(c, SQLDialect.POSTGRES, SETTINGS)
+                            .select(DSL.function("set_config", String.class, inline("og.scope_kind"),
+                                            val(principal.scopeKind().name()), inline(true)),
+                                    DSL.function("set_config", String.class, inline("og.scope_name"),
+                                            val(principal.scopeName().orElse("")), inline(true)),
+                                    DSL.function("set_config", String.class, inline("role"),
+                                            inline("og_scoped"), inline(true)))
+                            .fetch();
+                }
+                Configuration cfg = new DefaultConfiguration()
+                        .set(c)
+                        .set(SQLDialect.POSTGRES)
+                        .set(SETTINGS)
+                        .set(new DefaultExecuteListenerProvider(gateway.timer(tenant.slug(), action)));
+                T result = work.run(DSL.using(cfg));
+                c.commit();
+                return result;
+            } catch (Throwable e) {
+                try {
+                    c.rollback();
+                } catch (SQLException ignored) {
+                    // the connection is broken; Hikari discards it
+                }
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Exception e) {
+            throw new GatewayException(e);
+        }
+    }
+
+    /** Shorthand for a transaction that only reads. */
+    public <T> T read(Work<T> work) {
+        return transaction(work);
+    }
+
+    /**
+     * The audit row of an operator write; call it inside the write's {@link #transaction} so the
+     * change and its audit row commit together. {@code old}/{@code neu} are serialised as JSON.
+     */
+    public void audit(DSLContext tx, String verb, String resource, Object old, Object neu) {
+        tx.insertInto(AUDIT_LOG)
+                .set(AUDIT_LOG.ACTOR, principal.actor())
+                .set(AUDIT_LOG.VERB, verb)
+                .set(AUDIT_LOG.RESOURCE, resource)
+                .set(AUDIT_LOG.OLD, json(old))
+                .set(AUDIT_LOG.NEW, json(neu))
+                .execute();
+    }
+
+    /**
+     * A scoped write that changed nothing did not happen: the target is missing or out of scope,
+     * which the caller must not be able to tell apart, so both are 404.
+     */
+    public static int requireAffected(int rows, String resource) {
+        if (rows == 0) {
+            throw ApiException.notFound("no " + resource + " you can change");
+        }
+        return rows;
+    }
+
+    private static JSONB json(Object o) {
+        if (o == null) {
+            return null;
+        }
+        try {
+            return JSONB.valueOf(OmniglassClient.JSON.writeValueAsString(o));
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    /** A checked failure inside a gateway transaction (JDBC, I/O of a streamed response). */
+    public static final class GatewayException extends RuntimeException {
+        GatewayException(Throwable cause) {
+            super(cause.getMessage(), cause);
+        }
+    }
+}

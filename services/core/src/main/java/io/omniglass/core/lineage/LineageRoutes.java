@@ -1,0 +1,70 @@
+package io.omniglass.core.lineage;
+
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.omniglass.core.CoreContext;
+import io.omniglass.core.access.Role;
+import io.omniglass.core.http.ApiException;
+import io.omniglass.core.rules.TenantRequest;
+
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Set;
+
+/**
+ * {@code GET /api/v1/tenants/{t}/lineage/{kind}/{series}/{ts}?depth=} (a datapoint) and
+ * {@code GET .../lineage/{alarm|event|action}/{id}?depth=}.
+ */
+public final class LineageRoutes {
+
+    private static final Set<String> RECORDS = Set.of("alarm", "event", "action");
+
+    private LineageRoutes() {
+    }
+
+    public static void register(Javalin app, CoreContext core) {
+        app.get("/api/v1/tenants/{t}/lineage/{kind}/{series}/{ts}", ctx -> {
+            TenantRequest r = TenantRequest.of(ctx, core, Role.viewer);
+            String kind = ctx.pathParam("kind");
+            if (!Set.of("metric", "state", "log").contains(kind)) {
+                throw ApiException.badRequest("kind must be metric, state or log");
+            }
+            long series = TenantRequest.id(ctx.pathParam("series"), "series");
+            Instant ts;
+            try {
+                ts = Instant.parse(ctx.pathParam("ts"));
+            } catch (DateTimeParseException e) {
+                throw ApiException.badRequest("ts must be an ISO-8601 instant, e.g. 2026-11-21T07:00:00.123456Z");
+            }
+            String root = Lineage.datapointId(kind, series, ts);
+            ctx.json(new Lineage(r.db()).walk(root, depth(ctx))
+                    .orElseThrow(() -> ApiException.notFound("no " + kind + " datapoint of series " + series + " at " + ts)));
+        });
+        app.get("/api/v1/tenants/{t}/lineage/{type}/{id}", ctx -> {
+            TenantRequest r = TenantRequest.of(ctx, core, Role.viewer);
+            String type = ctx.pathParam("type");
+            if (!RECORDS.contains(type)) {
+                throw ApiException.badRequest("lineage starts at a datapoint (kind/series/ts), an alarm, an event or an action");
+            }
+            long id = TenantRequest.id(ctx.pathParam("id"), type + " id");
+            ctx.json(new Lineage(r.db()).walk(type + ":" + id, depth(ctx))
+                    .orElseThrow(() -> ApiException.notFound("no " + type + " " + id)));
+        });
+    }
+
+    private static int depth(Context ctx) {
+        String d = ctx.queryParam("depth");
+        if (d == null || d.isBlank()) {
+            return 3;
+        }
+        try {
+            int n = Integer.parseInt(d.trim());
+            if (n < 1 || n > Lineage.MAX_DEPTH) {
+                throw ApiException.badRequest("depth must be between 1 and " + Lineage.MAX_DEPTH);
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest("depth must be a number");
+        }
+    }
+}

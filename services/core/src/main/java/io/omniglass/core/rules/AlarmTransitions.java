@@ -1,0 +1,199 @@
+package io.omniglass.core.rules;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.omniglass.api.OmniglassClient;
+import io.omniglass.schema.tenant.enums.AlarmState;
+import io.omniglass.schema.tenant.enums.EventOrigin;
+import io.omniglass.schema.tenant.tables.records.AlarmRecord;
+import io.omniglass.schema.tenant.tables.records.EventRuleStateRecord;
+import org.jooq.DSLContext;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+
+import static io.omniglass.schema.tenant.Tables.ALARM;
+import static io.omniglass.schema.tenant.Tables.EVENT;
+import static io.omniglass.schema.tenant.Tables.EVENT_RULE_STATE;
+
+/**
+ * Decides and commits alarm transitions for one (event rule, owner). Everything happens in the
+ * caller's transaction after taking the (event_rule, owner) state row FOR UPDATE, so evaluators on
+ * other instances and redeliveries of the same datapoints queue behind each other and see the
+ * state the previous one committed: a raise when already active, or a sample not newer than the
+ * last one evaluated, changes nothing.
+ */
+public final class AlarmTransitions {
+
+    /** One committed transition (for logs and tests). */
+    public record Transition(long alarmId, long eventId, String name) {
+    }
+
+    private AlarmTransitions() {
+    }
+
+    /** Evaluates {@code datapoints} (all for this rule and owner) in ts order. */
+    public static List<Transition> evaluate(DSLContext tx, EventRuleDef rule, String owner, List<LaneDatapoint> datapoints) {
+        EventRuleStateRecord state = lockState(tx, rule.id(), owner);
+        List<Transition> done = new ArrayList<>();
+        List<LaneDatapoint> ordered = new ArrayList<>(datapoints);
+        ordered.sort(Comparator.comparing(LaneDatapoint::ts));
+        boolean changed = false;
+        for (LaneDatapoint dp : ordered) {
+            OffsetDateTime ts = dp.ts().atOffset(ZoneOffset.UTC);
+            if (state.getLastTs() != null && !ts.isAfter(state.getLastTs())) {
+                continue; // redelivered or out of order: already decided on newer data
+            }
+            Condition.Sample previous = state.getLastTs() == null ? null
+                    : new Condition.Sample(state.getLastTs().toInstant(), state.getLastValue(), state.getLastText());
+            Condition.Verdict verdict = rule.condition().evaluate(previous, new Condition.Sample(dp.ts(), dp.number(), dp.text()));
+            state.setLastTs(ts);
+            state.setLastValue(dp.number());
+            state.setLastText(dp.text());
+            changed = true;
+            if (verdict == Condition.Verdict.HOLD) {
+                continue;
+            }
+            AlarmRecord alarm = tx.selectFrom(ALARM)
+                    .where(ALARM.EVENT_RULE_ID.eq(rule.id()).and(ALARM.OWNER.eq(owner))).forUpdate().fetchOne();
+            boolean active = alarm != null && alarm.getState() == AlarmState.active;
+            if (verdict == Condition.Verdict.RAISE && !active) {
+                Optional<Long> series = SeriesIds.resolve(tx, dp.owner(), dp.key(), dp.instance(), dp.provenance(), dp.source());
+                long eventId = insertEvent(tx, rule, owner, "alarm.raised", EventOrigin.rule, series.orElse(null),
+                        series.isPresent() ? ts : null, payload(rule, dp));
+                done.add(new Transition(raise(tx, rule, owner, alarm, eventId, ts), eventId, "alarm.raised"));
+            } else if (verdict == Condition.Verdict.CLEAR && active) {
+                Optional<Long> series = SeriesIds.resolve(tx, dp.owner(), dp.key(), dp.instance(), dp.provenance(), dp.source());
+                long eventId = insertEvent(tx, rule, owner, "alarm.cleared", EventOrigin.rule, series.orElse(null),
+                        series.isPresent() ? ts : null, payload(rule, dp));
+                clear(tx, alarm, eventId, ts);
+                done.add(new Transition(alarm.getId(), eventId, "alarm.cleared"));
+            }
+        }
+        if (changed) {
+            state.setUpdatedAt(OffsetDateTime.now(ZoneOffset.UTC));
+            state.update();
+        }
+        return done;
+    }
+
+    /**
+     * The scheduled no-data check for one owner: raises unless a datapoint newer than
+     * {@code silentSince} was evaluated meanwhile (by any instance) or the alarm is already active.
+     */
+    public static Optional<Transition> raiseNoData(DSLContext tx, EventRuleDef rule, String owner,
+                                                   Long lastSeriesId, OffsetDateTime lastTs, OffsetDateTime silentSince) {
+        EventRuleStateRecord state = lockState(tx, rule.id(), owner);
+        if (state.getLastTs() != null && state.getLastTs().isAfter(silentSince)) {
+            return Optional.empty();
+        }
+        AlarmRecord alarm = tx.selectFrom(ALARM)
+                .where(ALARM.EVENT_RULE_ID.eq(rule.id()).and(ALARM.OWNER.eq(owner))).forUpdate().fetchOne();
+        if (alarm != null && alarm.getState() == AlarmState.active) {
+            return Optional.empty();
+        }
+        ObjectNode payload = OmniglassClient.JSON.createObjectNode();
+        payload.put("rule", rule.name());
+        payload.set("condition", rule.condition().toJson());
+        payload.put("last_seen", lastTs == null ? null : lastTs.toString());
+        long eventId = insertEvent(tx, rule, owner, "alarm.raised", EventOrigin.scheduled, lastSeriesId,
+                lastSeriesId == null ? null : lastTs, payload);
+        return Optional.of(new Transition(raise(tx, rule, owner, alarm, eventId, OffsetDateTime.now(ZoneOffset.UTC)),
+                eventId, "alarm.raised"));
+    }
+
+    private static EventRuleStateRecord lockState(DSLContext tx, long ruleId, String owner) {
+        tx.insertInto(EVENT_RULE_STATE)
+                .set(EVENT_RULE_STATE.EVENT_RULE_ID, ruleId)
+                .set(EVENT_RULE_STATE.OWNER, owner)
+                .onConflictDoNothing().execute();
+        return tx.selectFrom(EVENT_RULE_STATE)
+                .where(EVENT_RULE_STATE.EVENT_RULE_ID.eq(ruleId).and(EVENT_RULE_STATE.OWNER.eq(owner)))
+                .forUpdate().fetchOne();
+    }
+
+    private static long raise(DSLContext tx, EventRuleDef rule, String owner, AlarmRecord alarm, long eventId, OffsetDateTime at) {
+        String message = render(rule, owner);
+        if (alarm == null) {
+            return tx.insertInto(ALARM)
+                    .set(ALARM.EVENT_RULE_ID, rule.id())
+                    .set(ALARM.EVENT_RULE_VERSION, rule.version())
+                    .set(Owner.parse(owner).columns(ALARM))
+                    .set(ALARM.STATE, AlarmState.active)
+                    .set(ALARM.SEVERITY, rule.severity())
+                    .set(ALARM.MESSAGE, message)
+                    .set(ALARM.RAISED_AT, at)
+                    .set(ALARM.RAISE_EVENT_ID, eventId)
+                    .set(ALARM.LAST_EVENT_ID, eventId)
+                    .returning(ALARM.ID).fetchOne().getId();
+        }
+        // a new raise needs a new acknowledgement; a snooze (shelving) outlives it until it expires
+        tx.update(ALARM)
+                .set(ALARM.EVENT_RULE_VERSION, rule.version())
+                .set(ALARM.STATE, AlarmState.active)
+                .set(ALARM.SEVERITY, rule.severity())
+                .set(ALARM.MESSAGE, message)
+                .set(ALARM.RAISED_AT, at)
+                .setNull(ALARM.CLEARED_AT)
+                .set(ALARM.RAISE_EVENT_ID, eventId)
+                .set(ALARM.LAST_EVENT_ID, eventId)
+                .set(ALARM.ACKED, false)
+                .setNull(ALARM.ACKED_AT)
+                .setNull(ALARM.ACKED_BY)
+                .setNull(ALARM.ACK_REASON)
+                .set(ALARM.UPDATED_AT, OffsetDateTime.now(ZoneOffset.UTC))
+                .where(ALARM.ID.eq(alarm.getId())).execute();
+        return alarm.getId();
+    }
+
+    private static void clear(DSLContext tx, AlarmRecord alarm, long eventId, OffsetDateTime at) {
+        tx.update(ALARM)
+                .set(ALARM.STATE, AlarmState.cleared)
+                .set(ALARM.CLEARED_AT, at)
+                .set(ALARM.LAST_EVENT_ID, eventId)
+                .set(ALARM.UPDATED_AT, OffsetDateTime.now(ZoneOffset.UTC))
+                .where(ALARM.ID.eq(alarm.getId())).execute();
+    }
+
+    private static long insertEvent(DSLContext tx, EventRuleDef rule, String owner, String name, EventOrigin origin,
+                                    Long triggerSeries, OffsetDateTime triggerTs, ObjectNode payload) {
+        return tx.insertInto(EVENT)
+                .set(EVENT.NAME, name)
+                .set(EVENT.ORIGIN, origin)
+                .set(Owner.parse(owner).columns(EVENT))
+                .set(EVENT.EVENT_RULE_ID, rule.id())
+                .set(EVENT.EVENT_RULE_VERSION, rule.version())
+                .set(EVENT.TRIGGER_SERIES_ID, triggerSeries)
+                .set(EVENT.TRIGGER_TS, triggerTs)
+                .set(EVENT.SEVERITY, rule.severity())
+                .set(EVENT.MESSAGE, render(rule, owner))
+                .set(EVENT.PAYLOAD, Audit.jsonb(payload))
+                .returning(EVENT.ID).fetchOne().getId();
+    }
+
+    private static ObjectNode payload(EventRuleDef rule, LaneDatapoint dp) {
+        ObjectNode p = OmniglassClient.JSON.createObjectNode();
+        p.put("rule", rule.name());
+        p.put("key", dp.key());
+        if (dp.number() != null) {
+            p.put("value", dp.number());
+        } else {
+            p.put("value", dp.text());
+        }
+        p.set("condition", rule.condition().toJson());
+        return p;
+    }
+
+    private static String render(EventRuleDef rule, String owner) {
+        String m = rule.message() == null || rule.message().isBlank() ? rule.name() : rule.message();
+        return m.replace("{owner}", owner).replace("{key}", rule.key());
+    }
+
+    static Instant now() {
+        return Instant.now();
+    }
+}

@@ -1,0 +1,205 @@
+package io.omniglass.core.rules;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.nats.client.Connection;
+import io.nats.client.Dispatcher;
+import io.nats.client.Message;
+import io.nats.client.PublishOptions;
+import io.nats.client.impl.Headers;
+import io.omniglass.api.OmniglassClient;
+import io.omniglass.core.tenancy.TenantStreams;
+import io.omniglass.schema.tenant.enums.Provenance;
+import org.jooq.DSLContext;
+import org.jooq.Record;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import static io.omniglass.schema.tenant.Tables.CALC_RULE;
+import static io.omniglass.schema.tenant.Tables.CALC_RULE_VERSION;
+import static io.omniglass.schema.tenant.Tables.CURRENT_VALUE;
+import static io.omniglass.schema.tenant.Tables.SOURCE_RULE;
+
+/**
+ * Calculated datapoints of one tenant. Every instance watches the metric lane live and computes
+ * the same outputs from the latest inputs; the output's message id (rule, version, ts) lets
+ * JetStream keep one copy, and the sink is idempotent on (series, ts) besides. Outputs carry
+ * provenance calculated and source_rule {@code calc:<rule>} at the rule's version, a source_rule
+ * row linked to the calc_rule_version.
+ */
+final class CalcEngine implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(CalcEngine.class);
+
+    record Input(String owner, String key, String as) {
+    }
+
+    record CalcRuleDef(long id, int version, String name, List<Input> inputs, CalcExpression expression,
+                       String outputOwner, String outputKey) {
+        String sourceRule() {
+            return "calc:" + name;
+        }
+    }
+
+    private final String slug;
+    private final Connection nats;
+    private final DSLContext db;
+    private volatile List<CalcRuleDef> rules = List.of();
+    private final Map<String, double[]> latest = new ConcurrentHashMap<>(); // owner|key -> {value, epoch micros}
+    private Dispatcher dispatcher;
+
+    CalcEngine(String slug, Connection nats, DSLContext db) {
+        this.slug = slug;
+        this.nats = nats;
+        this.db = db;
+    }
+
+    void start() {
+        refresh();
+        dispatcher = nats.createDispatcher(this::onMessage);
+        dispatcher.subscribe(TenantStreams.dataSubject(slug, "metric"));
+    }
+
+    /** Reloads the enabled calc rules, making sure each version has its source_rule row. */
+    void refresh() {
+        List<CalcRuleDef> loaded = new ArrayList<>();
+        for (Record r : db.select().from(CALC_RULE).join(CALC_RULE_VERSION)
+                .on(CALC_RULE_VERSION.CALC_RULE_ID.eq(CALC_RULE.ID).and(CALC_RULE_VERSION.VERSION.eq(CALC_RULE.CURRENT_VERSION)))
+                .where(CALC_RULE.ENABLED.isTrue().and(CALC_RULE.DELETED_AT.isNull())).fetch()) {
+            try {
+                CalcRuleDef def = define(r.get(CALC_RULE.ID), r.get(CALC_RULE_VERSION.VERSION), r.get(CALC_RULE.NAME),
+                        OmniglassClient.JSON.readTree(r.get(CALC_RULE_VERSION.INPUTS).data()), r.get(CALC_RULE_VERSION.EXPRESSION),
+                        r.get(CALC_RULE_VERSION.OUTPUT_OWNER), r.get(CALC_RULE_VERSION.OUTPUT_KEY));
+                ensureSourceRule(db, def);
+                loaded.add(def);
+                for (Input in : def.inputs()) {
+                    seed(in);
+                }
+            } catch (IOException | IllegalArgumentException e) {
+                log.warn("tenant {}: calc rule {} skipped: {}", slug, r.get(CALC_RULE.NAME), e.getMessage());
+            }
+        }
+        rules = List.copyOf(loaded);
+    }
+
+    static CalcRuleDef define(long id, int version, String name, JsonNode inputs, String expression,
+                              String outputOwner, String outputKey) {
+        if (inputs == null || !inputs.isArray() || inputs.isEmpty()) {
+            throw new IllegalArgumentException("inputs must be a non-empty list of {\"owner\", \"key\", \"as\"}");
+        }
+        List<Input> list = new ArrayList<>();
+        Map<String, Input> byName = new LinkedHashMap<>();
+        for (JsonNode n : inputs) {
+            String as = n.path("as").asText(n.path("key").asText());
+            Input in = new Input(n.path("owner").asText(), n.path("key").asText(), as);
+            Owner.parse(in.owner());
+            if (in.key().isBlank() || byName.put(as, in) != null) {
+                throw new IllegalArgumentException("each input needs a key and a distinct name (\"as\")");
+            }
+            list.add(in);
+        }
+        Owner.parse(outputOwner);
+        return new CalcRuleDef(id, version, name, list, CalcExpression.parse(expression, byName.keySet()), outputOwner, outputKey);
+    }
+
+    static void ensureSourceRule(DSLContext db, CalcRuleDef def) {
+        db.insertInto(SOURCE_RULE)
+                .set(SOURCE_RULE.NAME, def.sourceRule())
+                .set(SOURCE_RULE.VERSION, def.version())
+                .set(SOURCE_RULE.CALC_RULE_ID, def.id())
+                .set(SOURCE_RULE.CALC_RULE_VERSION, def.version())
+                .onConflictDoNothing().execute();
+    }
+
+    private void seed(Input in) {
+        Record r = db.select(CURRENT_VALUE.VALUE_NUM, CURRENT_VALUE.TS).from(CURRENT_VALUE)
+                .where(CURRENT_VALUE.OWNER.eq(in.owner()).and(CURRENT_VALUE.KEY.eq(in.key()))
+                        .and(CURRENT_VALUE.PROVENANCE.eq(Provenance.observed)).and(CURRENT_VALUE.INSTANCE.eq("")))
+                .fetchOne();
+        if (r != null && r.get(CURRENT_VALUE.VALUE_NUM) != null) {
+            Instant ts = r.get(CURRENT_VALUE.TS).toInstant();
+            latest.merge(in.owner() + "|" + in.key(), new double[]{r.get(CURRENT_VALUE.VALUE_NUM), micros(ts)},
+                    (a, b) -> a[1] >= b[1] ? a : b);
+        }
+    }
+
+    private void onMessage(Message m) {
+        List<CalcRuleDef> current = rules;
+        if (current.isEmpty()) {
+            return;
+        }
+        List<CalcRuleDef> touched = new ArrayList<>();
+        for (LaneDatapoint dp : LaneDatapoint.read(m)) {
+            if (dp.number() == null || !dp.provenance().equals("observed")) {
+                continue;
+            }
+            String k = dp.owner() + "|" + dp.key();
+            latest.merge(k, new double[]{dp.number(), micros(dp.ts())}, (a, b) -> a[1] >= b[1] ? a : b);
+            for (CalcRuleDef r : current) {
+                if (!touched.contains(r) && r.inputs().stream().anyMatch(i -> i.owner().equals(dp.owner()) && i.key().equals(dp.key()))) {
+                    touched.add(r);
+                }
+            }
+        }
+        for (CalcRuleDef r : touched) {
+            try {
+                compute(r);
+            } catch (Exception e) {
+                log.warn("tenant {}: calc rule {} failed: {}", slug, r.name(), e.toString());
+            }
+        }
+    }
+
+    private void compute(CalcRuleDef r) throws Exception {
+        Map<String, Double> vars = new HashMap<>();
+        double ts = 0;
+        for (Input in : r.inputs()) {
+            double[] v = latest.get(in.owner() + "|" + in.key());
+            if (v == null) {
+                return; // not every input has been seen yet
+            }
+            vars.put(in.as(), v[0]);
+            ts = Math.max(ts, v[1]);
+        }
+        double value = r.expression().eval(vars);
+        if (Double.isNaN(value) || Double.isInfinite(value)) {
+            return;
+        }
+        long tsMicros = (long) ts;
+        Instant at = Instant.ofEpochSecond(tsMicros / 1_000_000, (tsMicros % 1_000_000) * 1000);
+        ObjectNode dp = OmniglassClient.JSON.createObjectNode();
+        dp.put("owner", r.outputOwner());
+        dp.put("key", r.outputKey());
+        dp.put("ts", at.toString());
+        dp.put("value", value);
+        dp.put("provenance", "calculated");
+        dp.put("source", "og-calc");
+        dp.put("source_rule", r.sourceRule());
+        dp.put("source_rule_version", r.version());
+        String msgId = "og-calc-" + r.id() + "-" + r.version() + "-" + tsMicros;
+        Headers h = new Headers();
+        h.put("Nats-Msg-Id", msgId);
+        nats.jetStream().publishAsync(TenantStreams.dataSubject(slug, "metric"), h,
+                OmniglassClient.JSON.writeValueAsBytes(dp), PublishOptions.builder().messageId(msgId).build());
+    }
+
+    private static double micros(Instant ts) {
+        return ts.getEpochSecond() * 1_000_000.0 + ts.getNano() / 1000;
+    }
+
+    @Override
+    public void close() {
+        if (dispatcher != null) {
+            nats.closeDispatcher(dispatcher);
+        }
+    }
+}

@@ -1,0 +1,207 @@
+package io.omniglass.core.rules;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.nats.client.Connection;
+import io.nats.client.JetStream;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamSubscription;
+import io.nats.client.Message;
+import io.nats.client.PullSubscribeOptions;
+import io.nats.client.api.AckPolicy;
+import io.nats.client.api.ConsumerConfiguration;
+import io.nats.client.api.DeliverPolicy;
+import io.omniglass.core.tenancy.TenantStreams;
+import io.omniglass.schema.tenant.enums.ActionStatus;
+import org.jooq.DSLContext;
+import org.jooq.exception.DataAccessException;
+import org.jooq.exception.IntegrityConstraintViolationException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Supplier;
+
+import static io.omniglass.schema.tenant.Tables.ACTION;
+
+/**
+ * The event-rule evaluator of one tenant: a member of the shared durable consumer {@code og-rules}
+ * on the data lane (instances split the messages between them; the database serializes the
+ * decisions). Messages are acknowledged only after their transitions committed.
+ */
+final class RuleEngine implements AutoCloseable {
+
+    static final String DURABLE = "og-rules";
+    private static final Logger log = LoggerFactory.getLogger(RuleEngine.class);
+
+    private final String slug;
+    private final Connection nats;
+    private final DSLContext db;
+    private final Supplier<List<EventRuleDef>> rules;
+    private final Counter evaluated;
+    private final Counter transitions;
+    private final Thread thread;
+    private volatile boolean running = true;
+    private long lastComplaint;
+
+    RuleEngine(String slug, Connection nats, DSLContext db, Supplier<List<EventRuleDef>> rules, MeterRegistry metrics) {
+        this.slug = slug;
+        this.nats = nats;
+        this.db = db;
+        this.rules = rules;
+        this.evaluated = Counter.builder("og_rules_datapoints_evaluated").tag("tenant", slug).register(metrics);
+        this.transitions = Counter.builder("og_rules_alarm_transitions").tag("tenant", slug).register(metrics);
+        this.thread = new Thread(this::run, "og-rules-" + slug);
+        this.thread.setDaemon(true);
+    }
+
+    void start() throws IOException, JetStreamApiException {
+        nats.jetStreamManagement().addOrUpdateConsumer(TenantStreams.dataStream(slug), ConsumerConfiguration.builder()
+                .durable(DURABLE)
+                .filterSubject(TenantStreams.dataSubjects(slug))
+                .ackPolicy(AckPolicy.Explicit)
+                .deliverPolicy(DeliverPolicy.All)
+                .ackWait(Duration.ofSeconds(30))
+                .maxAckPending(20_000)
+                .build());
+        thread.start();
+    }
+
+    private void run() {
+        JetStreamSubscription sub = null;
+        while (running) {
+            try {
+                if (sub == null) {
+                    JetStream js = nats.jetStream();
+                    sub = js.subscribe(TenantStreams.dataSubjects(slug), PullSubscribeOptions.bind(TenantStreams.dataStream(slug), DURABLE));
+                }
+                List<Message> batch = sub.fetch(500, Duration.ofMillis(500));
+                if (!batch.isEmpty()) {
+                    process(batch);
+                }
+            } catch (Exception e) {
+                if (!running) {
+                    return;
+                }
+                complain("rule engine of tenant {} failed a batch (will retry): {}", e);
+                sub = null;
+                sleep(1000);
+            }
+        }
+    }
+
+    /** Evaluates a batch; acks it when every decision committed, otherwise leaves it for redelivery. */
+    void process(List<Message> batch) {
+        List<EventRuleDef> current = rules.get();
+        Map<String, Group> groups = new TreeMap<>(); // sorted: evaluators take state locks in one order
+        List<LaneDatapoint> confirmations = new ArrayList<>();
+        for (Message m : batch) {
+            for (LaneDatapoint dp : LaneDatapoint.read(m)) {
+                if (dp.provenance().equals("intended")) {
+                    continue; // a command is not a measurement
+                }
+                if (dp.causedByEventId() != null) {
+                    confirmations.add(dp);
+                }
+                for (EventRuleDef r : current) {
+                    if (r.matches(dp.owner(), dp.key())) {
+                        groups.computeIfAbsent(r.id() + "/" + dp.owner(), k -> new Group(r, dp.owner(), new ArrayList<>()))
+                                .datapoints().add(dp);
+                    }
+                }
+            }
+        }
+        boolean retry = false;
+        for (Group g : groups.values()) {
+            try {
+                List<AlarmTransitions.Transition> done = db.transactionResult(cfg ->
+                        AlarmTransitions.evaluate(cfg.dsl(), g.rule(), g.owner(), g.datapoints()));
+                evaluated.increment(g.datapoints().size());
+                transitions.increment(done.size());
+                for (AlarmTransitions.Transition t : done) {
+                    log.info("tenant {}: {} {} (rule {} v{}, alarm {}, event {})", slug, g.owner(), t.name(),
+                            g.rule().name(), g.rule().version(), t.alarmId(), t.eventId());
+                }
+            } catch (IntegrityConstraintViolationException | IllegalArgumentException e) {
+                // the owner or key is not in the model: the sink dead-letters these datapoints too
+                complain("tenant {}: datapoints skipped by the rules: {}", e);
+            } catch (DataAccessException e) {
+                complain("tenant {}: rule evaluation failed, redelivering: {}", e);
+                retry = true;
+            }
+        }
+        for (LaneDatapoint dp : confirmations) {
+            try {
+                confirm(dp);
+            } catch (IntegrityConstraintViolationException | IllegalArgumentException e) {
+                complain("tenant {}: command confirmation skipped: {}", e);
+            } catch (DataAccessException e) {
+                complain("tenant {}: command confirmation failed, redelivering: {}", e);
+                retry = true;
+            }
+        }
+        for (Message m : batch) {
+            if (retry) {
+                m.nakWithDelay(Duration.ofSeconds(2));
+            } else {
+                m.ack();
+            }
+        }
+    }
+
+    /** The device reported back after a command: the action is confirmed by this datapoint. */
+    private void confirm(LaneDatapoint dp) {
+        db.transaction(cfg -> {
+            DSLContext tx = cfg.dsl();
+            var action = tx.selectFrom(ACTION).where(ACTION.COMMAND_EVENT_ID.eq(dp.causedByEventId())
+                    .and(ACTION.STATUS.in(ActionStatus.pending, ActionStatus.sent))).forUpdate().fetchOne();
+            if (action == null || !action.getOwner().equals(dp.owner()) || !action.getKey().equals(dp.key())) {
+                return;
+            }
+            SeriesIds.resolve(tx, dp.owner(), dp.key(), dp.instance(), dp.provenance(), dp.source()).ifPresent(series ->
+                    tx.update(ACTION)
+                            .set(ACTION.STATUS, ActionStatus.confirmed)
+                            .set(ACTION.CONFIRMED_SERIES_ID, series)
+                            .set(ACTION.CONFIRMED_TS, dp.ts().atOffset(ZoneOffset.UTC))
+                            .set(ACTION.UPDATED_AT, OffsetDateTime.now(ZoneOffset.UTC))
+                            .where(ACTION.ID.eq(action.getId())).execute());
+        });
+    }
+
+    private record Group(EventRuleDef rule, String owner, List<LaneDatapoint> datapoints) {
+    }
+
+    private void complain(String format, Exception e) {
+        long now = System.currentTimeMillis();
+        if (now - lastComplaint > 10_000) {
+            lastComplaint = now;
+            log.warn(format, slug, e.getMessage());
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        try {
+            thread.join(3000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
