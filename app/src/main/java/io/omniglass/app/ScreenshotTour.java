@@ -45,6 +45,8 @@ final class ScreenshotTour {
         stage.setY(0);
         stage.setWidth(1600);
         stage.setHeight(1000);
+        step(() -> shell.themeProperty().set(Theme.LIGHT), null);
+        step(() -> { }, null); // let a busy machine catch up with the first paint
         step(() -> shell.pageProperty().set(Page.TENANTS), "tenants");
         step(() -> {
             shell.pageProperty().set(Page.VALUES);
@@ -65,10 +67,13 @@ final class ScreenshotTour {
         }, null);
         step(() -> {
             AlarmsView a = (AlarmsView) view.screen(Page.ALARMS);
-            if (!a.table().getItems().isEmpty()) {
-                a.table().getSelectionModel().select(0);
-                a.table().requestFocus();
-            }
+            // an acknowledged alarm, so the audit trail has something to show
+            a.table().getItems().stream().filter(Alarm::acked).findFirst()
+                    .or(() -> a.table().getItems().stream().findFirst())
+                    .ifPresent(x -> {
+                        a.table().getSelectionModel().select(x);
+                        a.table().requestFocus();
+                    });
         }, "alarms");
         step(() -> shell.alarms().modeProperty().set(io.omniglass.views.alarms.AlarmsViewModel.Mode.SNOOZED), null);
         step(() -> { }, "alarms-snoozed");
@@ -107,6 +112,7 @@ final class ScreenshotTour {
             shell.pageProperty().set(Page.ALARMS);
         }, "alarms-dark");
         step(() -> shell.pageProperty().set(Page.VALUES), "current-values-dark");
+        step(() -> shell.themeProperty().set(Theme.LIGHT), null);
         step(() -> {
             Platform.exit();
             System.exit(0);
