@@ -52,11 +52,58 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class SinkBench {
 
-    public record Options(long datapoints, int series, int perMessage, long singleInsertDatapoints, Path dataDir) {
+    public record Options(long datapoints, int series, int perMessage, long singleInsertDatapoints, Path dataDir,
+                          boolean backlog) {
+    }
+
+    /** Holds tenants back from the sink until opened: the backlog mode publishes everything first. */
+    private static final class GatedSink implements io.omniglass.core.CoreModule {
+        private final SinkModule sink;
+        private final List<Tenant> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private volatile io.omniglass.core.CoreContext ctx;
+        private volatile boolean open;
+
+        GatedSink(SinkModule sink) {
+            this.sink = sink;
+        }
+
+        @Override
+        public String name() {
+            return "sink";
+        }
+
+        @Override
+        public void start(io.omniglass.core.CoreContext ctx) {
+            this.ctx = ctx;
+            sink.start(ctx);
+        }
+
+        @Override
+        public synchronized void tenantActive(io.omniglass.core.CoreContext ctx, Tenant tenant) throws Exception {
+            if (open) {
+                sink.tenantActive(ctx, tenant);
+            } else {
+                held.add(tenant);
+            }
+        }
+
+        synchronized void open() throws Exception {
+            open = true;
+            for (Tenant t : held) {
+                sink.tenantActive(ctx, t);
+            }
+            held.clear();
+        }
+
+        @Override
+        public void close() {
+            sink.close();
+        }
     }
 
     private final Options o;
     private final Instant base;
+    private GatedSink gate;
 
     public SinkBench(Options o) {
         this.o = o;
@@ -71,7 +118,12 @@ public final class SinkBench {
         env.put("OMNIGLASS_DATA_DIR", o.dataDir().toString());
         env.put("OMNIGLASS_HTTP_PORT", "0");
         OmniglassConfig cfg = OmniglassConfig.load(Optional.empty(), env);
-        try (CoreService core = new CoreService(List.of(new SinkModule(settings))).start(cfg)) {
+        GatedSink gate = new GatedSink(new SinkModule(settings));
+        if (!o.backlog()) {
+            gate.open();
+        }
+        this.gate = gate;
+        try (CoreService core = new CoreService(List.of(gate)).start(cfg)) {
             Runtime.getRuntime().addShutdownHook(new Thread(core::close, "bench-shutdown")); // Ctrl-C stops Postgres too
             String suffix = Long.toString(System.currentTimeMillis() % 1_000_000, 36);
             Tenant e2e = tenant(core, "bench_sink_" + suffix);
@@ -94,6 +146,7 @@ public final class SinkBench {
 
             Map<String, Object> set = new LinkedHashMap<>();
             set.put("datapoints", o.datapoints());
+            set.put("backlog_mode", o.backlog());
             set.put("series", o.series());
             set.put("datapoints_per_message", o.perMessage());
             set.put("single_insert_datapoints", Math.min(o.datapoints(), o.singleInsertDatapoints()));
@@ -145,10 +198,6 @@ public final class SinkBench {
     // ------------------------------------------------------------------ (1) end to end
 
     private Map<String, Object> endToEnd(CoreService core, Tenant t) throws Exception {
-        Counter written = core.context().metrics().find("og.sink.rows.written").tag("tenant", t.slug()).counter();
-        if (written == null) {
-            throw new IllegalStateException("the sink is not running for " + t.slug());
-        }
         MemoryMXBean mem = ManagementFactory.getMemoryMXBean();
         AtomicLong peakHeap = new AtomicLong();
         var sampler = Executors.newSingleThreadScheduledExecutor();
@@ -156,11 +205,13 @@ public final class SinkBench {
                 0, 50, TimeUnit.MILLISECONDS);
         String subject = TenantStreams.dataSubject(t.slug(), "metric");
         long start;
+        long publishStart;
         long published;
         try (Connection nc = Nats.connect(core.context().infrastructure().natsUrl())) {
             JetStream js = nc.jetStream();
             Deque<CompletableFuture<PublishAck>> inflight = new ArrayDeque<>();
             start = System.nanoTime();
+            publishStart = start;
             long msg = 0;
             for (long i = 0; i < o.datapoints(); i += o.perMessage(), msg++) {
                 byte[] body = message(i, Math.min(o.datapoints(), i + o.perMessage()));
@@ -175,6 +226,16 @@ public final class SinkBench {
             published = System.nanoTime();
             System.out.printf("  published %,d messages in %.1f s (%,.0f datapoints/s into JetStream)%n",
                     msg, (published - start) / 1e9, o.datapoints() / ((published - start) / 1e9));
+            if (o.backlog()) {
+                // the whole backlog waits in the stream; time the catch-up from the sink's start
+                peakHeap.set(0);
+                start = System.nanoTime();
+                gate.open();
+            }
+            Counter written = core.context().metrics().find("og.sink.rows.written").tag("tenant", t.slug()).counter();
+            if (written == null) {
+                throw new IllegalStateException("the sink is not running for " + t.slug());
+            }
             long lastReport = System.nanoTime();
             while (written.count() < o.datapoints()) {
                 Thread.sleep(20);
@@ -199,9 +260,21 @@ public final class SinkBench {
         r.put("rows", rows);
         r.put("seconds", round(secs));
         r.put("rows_per_s", round(rows / secs));
-        r.put("publish_seconds", round((published - start) / 1e9));
+        r.put("publish_seconds", round((published - publishStart) / 1e9));
         r.put("catch_up_after_publish_seconds", round((end - published) / 1e9));
         r.put("peak_heap_used_mb", peakHeap.get() / (1024 * 1024));
+        var batches = core.context().metrics().find("og.sink.batch.rows").tag("tenant", t.slug()).summary();
+        var commits = core.context().metrics().find("og.sink.commit").tag("tenant", t.slug()).timer();
+        if (batches != null && commits != null) {
+            r.put("batches", batches.count());
+            r.put("mean_batch_rows", round(batches.mean()));
+            r.put("mean_commit_seconds", round(commits.mean(TimeUnit.MILLISECONDS)) / 1000.0);
+            r.put("commit_share_of_time", round(commits.totalTime(TimeUnit.NANOSECONDS) / (double) (end - start)));
+            System.out.printf("  %d batches, mean %.0f rows, mean commit %.0f ms, commits busy %.0f%% of the time%n",
+                    batches.count(), batches.mean(), commits.mean(TimeUnit.MILLISECONDS),
+                    100 * commits.totalTime(TimeUnit.NANOSECONDS) / (double) (end - start));
+        }
+        r.put("mode", o.backlog() ? "backlog: all published first, timed from the sink's start" : "live: the sink consumes while publishing");
         System.out.printf("(1) end to end (publish -> JetStream -> sink -> committed): %,d rows in %.2f s = %,.0f rows/s (peak heap %d MB)%n",
                 rows, secs, rows / secs, peakHeap.get() / (1024 * 1024));
         return r;

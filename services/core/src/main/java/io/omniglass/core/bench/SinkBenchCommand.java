@@ -24,6 +24,8 @@ public final class SinkBenchCommand implements Callable<Integer> {
     @Option(names = "--single-insert-datapoints", defaultValue = "200000",
             description = "datapoints for the single-row phase, which is slow (default ${DEFAULT-VALUE})")
     long singleInsert;
+    @Option(names = "--backlog", description = "publish everything first, then start the sink and time its catch-up")
+    boolean backlog;
     @Option(names = "--keep", description = "keep the bench's data dir (embedded Postgres + NATS store)")
     boolean keep;
 
@@ -31,7 +33,7 @@ public final class SinkBenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Path dir = Files.createTempDirectory("omniglass-bench-sink-");
         try {
-            Map<String, Object> r = new SinkBench(new SinkBench.Options(datapoints, series, perMessage, singleInsert, dir)).run();
+            Map<String, Object> r = new SinkBench(new SinkBench.Options(datapoints, series, perMessage, singleInsert, dir, backlog)).run();
             System.out.println();
             System.out.printf("sink_rows_per_s          %,12.0f%n", (double) r.get("sink_rows_per_s"));
             System.out.printf("copy_rows_per_s          %,12.0f%n", (double) r.get("copy_rows_per_s"));

@@ -16,7 +16,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Writes validated rows the fast, idempotent way: COPY into a per-session TEMP staging table,
+ * Writes validated rows. {@link #copyDirect} is the fast path for rows never stored before (the
+ * common case); {@link #write} is the idempotent path that never fails on a repeat: COPY into a per-session TEMP staging table,
  * then {@code INSERT ... SELECT ... ORDER BY series_id, ts ON CONFLICT DO NOTHING} into the
  * partitioned table (COPY has no ON CONFLICT). The ORDER BY makes two sink instances that insert
  * overlapping keys take their locks in the same order, so they never deadlock. The caller owns
@@ -61,6 +62,33 @@ final class DatapointWriter {
             }
         }
         return inserted;
+    }
+
+    /**
+     * The optimistic path: COPY straight into the datapoint tables, rows sorted by (series_id, ts)
+     * so concurrent writers lock in the same order. Fails with unique_violation (23505) when any
+     * row is already stored; the caller then rolls back and uses {@link #write}.
+     */
+    static int copyDirect(Connection c, List<StagedRow> rows) throws SQLException {
+        Map<DatapointKind, List<StagedRow>> byKind = new EnumMap<>(DatapointKind.class);
+        for (StagedRow r : rows) {
+            byKind.computeIfAbsent(r.kind(), k -> new ArrayList<>()).add(r);
+        }
+        CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
+        long n = 0;
+        for (Map.Entry<DatapointKind, List<StagedRow>> e : byKind.entrySet()) {
+            List<StagedRow> sorted = new ArrayList<>(e.getValue());
+            sorted.sort(java.util.Comparator.comparingLong(StagedRow::seriesId)
+                    .thenComparing(r -> r.ts().toInstant()));
+            byte[] data = encode(e.getKey(), sorted);
+            try {
+                n += copy.copyIn("COPY " + table(e.getKey()) + " (" + columns(e.getKey()) + ") FROM STDIN",
+                        new ByteArrayInputStream(data));
+            } catch (IOException io) {
+                throw new SQLException("COPY into " + table(e.getKey()) + " failed: " + io.getMessage(), "08006", io);
+            }
+        }
+        return (int) n;
     }
 
     static String table(DatapointKind kind) {

@@ -61,11 +61,16 @@ final class TenantSink implements AutoCloseable {
     /** One prepared batch in hand at most: memory stays bounded while the writer is busy. */
     private final java.util.concurrent.BlockingQueue<Prepared> handoff = new java.util.concurrent.ArrayBlockingQueue<>(1);
     private volatile long backoffMs;
+    /** Batches to write by the staged merge before trying the direct COPY again (writer thread only). */
+    private int mergeOnlyBatches;
     private volatile boolean running = true;
     private volatile JetStreamSubscription subscription;
     private volatile ConsumerContext consumerContext;
-    /** Datapoints per message lately, so a fetch asks for about batchRows datapoints (and bounded bytes). */
+    /** The last batch's shape, so a fetch asks for about batchRows datapoints and bounded bytes. */
     private volatile double rowsPerMessage = 1;
+    private volatile double bytesPerMessage = 1024;
+    private volatile int lastBatchMessages;
+    private static final long MAX_FETCH_BYTES = 32L * 1024 * 1024;
 
     TenantSink(Tenant tenant, io.nats.client.Connection nats, DataSource db, DataSource control,
                SinkSettings settings, SinkMetrics metrics) {
@@ -220,18 +225,25 @@ final class TenantSink implements AutoCloseable {
     }
 
     /**
-     * One pull: as many messages as make about batchRows datapoints (by the recent average), back
-     * when that many arrived or batchWait passed.
+     * One pull: as many messages as make about batchRows datapoints and at most
+     * {@link #MAX_FETCH_BYTES} by the last batch's averages, growing at most to twice the last
+     * batch (so a sudden switch to huge messages cannot blow the heap), back when that many arrived
+     * or batchWait passed.
      */
     private List<Message> collect() throws Exception {
-        int want = (int) Math.max(1, Math.min(settings.batchMessages(), settings.batchRows() / Math.max(1, rowsPerMessage)));
+        int want = (int) Math.max(1, Math.min(Math.min(settings.batchMessages(), settings.batchRows() / rowsPerMessage),
+                Math.min(MAX_FETCH_BYTES / bytesPerMessage, 2L * lastBatchMessages + 100)));
         List<Message> batch = subscription.fetch(want, settings.batchWait());
         if (!batch.isEmpty()) {
             long rows = 0;
+            long bytes = 0;
             for (Message m : batch) {
                 rows += estimateRows(m);
+                bytes += m.getData() == null ? 0 : m.getData().length;
             }
-            rowsPerMessage = 0.5 * rowsPerMessage + 0.5 * ((double) rows / batch.size());
+            rowsPerMessage = Math.max(1, (double) rows / batch.size());
+            bytesPerMessage = Math.max(64, (double) bytes / batch.size());
+            lastBatchMessages = batch.size();
         }
         return batch;
     }
@@ -413,10 +425,39 @@ final class TenantSink implements AutoCloseable {
     }
 
     /**
+     * New data (the common case) goes by COPY straight into the table; when some rows are already
+     * stored (redelivery, republish) the batch goes through the idempotent staged merge, and so do
+     * the next few batches, since repeats come in runs.
+     */
+    private int writeResilient(List<StagedRow> rows, List<Dead> dead) throws SQLException {
+        if (mergeOnlyBatches > 0) {
+            mergeOnlyBatches--;
+            return mergeResilient(rows, dead);
+        }
+        try (Connection c = db.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                int n = DatapointWriter.copyDirect(c, rows);
+                c.commit();
+                return n;
+            } catch (SQLException e) {
+                c.rollback();
+                if (!isDataError(e)) {
+                    throw e;
+                }
+                if ("23505".equals(e.getSQLState())) {
+                    mergeOnlyBatches = 8;
+                }
+            }
+        }
+        return mergeResilient(rows, dead);
+    }
+
+    /**
      * Writes all rows in one transaction; if the database refuses a row despite validation, splits
      * the batch until the culprit is alone and dead-letters it, so the others still land.
      */
-    private int writeResilient(List<StagedRow> rows, List<Dead> dead) throws SQLException {
+    private int mergeResilient(List<StagedRow> rows, List<Dead> dead) throws SQLException {
         try (Connection c = db.getConnection()) {
             c.setAutoCommit(false);
             try {
@@ -438,7 +479,7 @@ final class TenantSink implements AutoCloseable {
             }
         }
         int half = rows.size() / 2;
-        return writeResilient(rows.subList(0, half), dead) + writeResilient(rows.subList(half, rows.size()), dead);
+        return mergeResilient(rows.subList(0, half), dead) + mergeResilient(rows.subList(half, rows.size()), dead);
     }
 
     /** Data and integrity errors (classes 22, 23) belong to a row; anything else is the database's trouble. */
