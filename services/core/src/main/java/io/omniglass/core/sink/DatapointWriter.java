@@ -122,18 +122,18 @@ final class DatapointWriter {
                     escape(sb, r.text());
                 }
             }
-            sb.append('\t').append(r.origin().provenance().getLiteral()).append('\t');
+            sb.append('\t').append(r.provenance().getLiteral()).append('\t');
             nullable(sb, r.sourceRuleId());
             sb.append('\t');
             nullable(sb, r.eventId());
             sb.append('\t');
-            if (r.origin().correlationId() == null) {
+            if (r.correlationId() == null) {
                 sb.append("\\N");
             } else {
-                escape(sb, r.origin().correlationId());
+                escape(sb, r.correlationId());
             }
             sb.append('\t');
-            nullable(sb, r.origin().causedByEventId());
+            nullable(sb, r.causedByEventId());
             sb.append('\n');
         }
         return sb.toString().getBytes(StandardCharsets.UTF_8);

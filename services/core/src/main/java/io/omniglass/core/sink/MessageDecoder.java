@@ -178,6 +178,16 @@ final class MessageDecoder {
         return l;
     }
 
+    /** The datapoint at {@code index} of a message body (the body itself when it is one object). */
+    static byte[] item(byte[] body, int index) {
+        try {
+            JsonNode root = JSON.readTree(body);
+            return root.isArray() && index >= 0 && index < root.size() ? bytes(root.get(index)) : body;
+        } catch (IOException e) {
+            return body;
+        }
+    }
+
     static byte[] bytes(JsonNode node) {
         try {
             return JSON.writeValueAsBytes(node);

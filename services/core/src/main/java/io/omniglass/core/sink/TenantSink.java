@@ -416,12 +416,15 @@ final class TenantSink implements AutoCloseable {
     private static StagedRow row(Candidate c, DatapointKind kind, long seriesId, Integer ruleId) {
         JsonNode v = c.value();
         Long eventId = c.provenance() == Provenance.intended ? c.eventId() : null;
-        return switch (kind) {
-            case metric -> new StagedRow(c, kind, seriesId, c.ts(), v.doubleValue(), null, null, ruleId, eventId);
-            case state -> new StagedRow(c, kind, seriesId, c.ts(), 0, v.textValue(), null, ruleId, eventId);
-            case log -> new StagedRow(c, kind, seriesId, c.ts(), 0, v.get("message").textValue(),
-                    v.get("severity").textValue(), ruleId, eventId);
+        double number = kind == DatapointKind.metric ? v.doubleValue() : 0;
+        String text = switch (kind) {
+            case metric -> null;
+            case state -> v.textValue();
+            case log -> v.get("message").textValue();
         };
+        String severity = kind == DatapointKind.log ? v.get("severity").textValue() : null;
+        return new StagedRow(c.message(), c.index(), kind, seriesId, c.ts(), number, text, severity, c.provenance(),
+                ruleId, eventId, c.correlationId(), c.causedByEventId());
     }
 
     /**
@@ -471,8 +474,8 @@ final class TenantSink implements AutoCloseable {
                 }
                 if (rows.size() == 1) {
                     StagedRow r = rows.get(0);
-                    dead.add(new Dead(r.origin().message(), new Rejection(DlqReason.REJECTED_BY_DATABASE,
-                            e.getSQLState() + " " + e.getMessage(), r.origin().index(), MessageDecoder.bytes(r.origin().raw()))));
+                    dead.add(new Dead(r.message(), new Rejection(DlqReason.REJECTED_BY_DATABASE,
+                            e.getSQLState() + " " + e.getMessage(), r.index(), null)));
                     return 0;
                 }
                 log.info("sink {}: the database refused a batch of {} ({}); isolating the culprit", tenant.slug(), rows.size(), e.getMessage());
@@ -516,7 +519,8 @@ final class TenantSink implements AutoCloseable {
             }
             // a redelivered batch dead-letters the same datapoint again: the DLQ stream drops the repeat
             String id = "dlq-" + m.metaData().streamSequence() + "-" + r.index();
-            acks.add(js.publishAsync(TenantStreams.dlqSubject(tenant.slug()), h, r.body(),
+            byte[] body = r.body() != null ? r.body() : MessageDecoder.item(m.getData(), r.index());
+            acks.add(js.publishAsync(TenantStreams.dlqSubject(tenant.slug()), h, body,
                     PublishOptions.builder().messageId(id).build()));
         }
         CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
