@@ -13,7 +13,9 @@ public enum DlqReason {
     BAD_TS("bad_ts"),
     TS_OUTSIDE_WINDOW("ts_outside_window"),
     /** Passed validation but the database still refused the row (e.g. an owner deleted meanwhile). */
-    REJECTED_BY_DATABASE("rejected_by_database");
+    REJECTED_BY_DATABASE("rejected_by_database"),
+    /** The sink itself failed on the message (a bug, never the data's fault by design); kept, not lost. */
+    UNPROCESSABLE("unprocessable");
 
     private final String code;
 

@@ -162,22 +162,59 @@ final class TenantSink implements AutoCloseable {
             Prepared p;
             try {
                 p = prepare(batch);
-            } catch (Exception e) {
+            } catch (org.jooq.exception.DataAccessException e) {
                 giveBack(batch, e);
                 continue;
+            } catch (RuntimeException e) {
+                // not the database: something in a message trips the sink; find it, set it aside
+                log.error("sink {}: preparing a batch failed; retrying its messages one by one", tenant.slug(), e);
+                if (!handOverOneByOne(batch)) {
+                    break;
+                }
+                continue;
             }
-            try {
-                boolean handed = false;
-                while (!handed && running) {
-                    handed = handoff.offer(p, 200, TimeUnit.MILLISECONDS);
-                }
-                if (!handed) {
-                    batch.forEach(Message::nak); // closing: another instance (or the next start) takes them
-                }
-            } catch (InterruptedException e) {
-                batch.forEach(Message::nak);
+            if (!handOver(p)) {
                 break;
             }
+        }
+    }
+
+    private boolean handOverOneByOne(List<Message> batch) {
+        for (int i = 0; i < batch.size(); i++) {
+            Message m = batch.get(i);
+            Prepared one;
+            try {
+                one = prepare(List.of(m));
+            } catch (org.jooq.exception.DataAccessException e) {
+                giveBack(batch.subList(i, batch.size()), e);
+                return true;
+            } catch (RuntimeException e) {
+                log.error("sink {}: message {} cannot be processed; dead-lettered", tenant.slug(), m.metaData().streamSequence(), e);
+                one = new Prepared(List.of(m), List.of(), List.of(new Dead(0, new Rejection(DlqReason.UNPROCESSABLE,
+                        e.toString(), -1, m.getData() == null ? new byte[0] : m.getData()))), 0);
+            }
+            if (!handOver(one)) {
+                batch.subList(i + 1, batch.size()).forEach(Message::nak);
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Passes a prepared batch to the writer; false when closing (the batch is handed back to JetStream). */
+    private boolean handOver(Prepared p) {
+        try {
+            boolean handed = false;
+            while (!handed && running) {
+                handed = handoff.offer(p, 200, TimeUnit.MILLISECONDS);
+            }
+            if (!handed) {
+                p.batch().forEach(Message::nak); // closing: another instance (or the next start) takes them
+            }
+            return handed;
+        } catch (InterruptedException e) {
+            p.batch().forEach(Message::nak);
+            return false;
         }
     }
 

@@ -148,4 +148,32 @@ class SinkDeadLetterTest {
                     "SELECT count(*) FROM metric_datapoint d JOIN series s ON s.id = d.series_id WHERE s.owner = 'component:pump-2'") == 1);
         }
     }
+
+    @Test
+    void aRowTheDatabaseRefusesDespiteValidationIsIsolatedAndTheRestLands() throws Exception {
+        try (SinkFixture f = fixture("dbref")) {
+            Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+            long event = f.commandEvent();
+            // the sink learns that the event exists (from a message whose datapoint is rejected for its owner) ...
+            f.publish("metric", List.of(SinkFixture.dp("component:nobody", "discharge_pressure", now, 1.0)), "a",
+                    Map.of("Og-Caused-By-Event-Id", Long.toString(event)));
+            await().atMost(Duration.ofSeconds(30)).until(() -> f.deadLetters().size() == 1);
+            // ... then the event goes away, so the database refuses what the cache still allows
+            f.count("WITH d AS (DELETE FROM event WHERE id = " + event + " RETURNING 1) SELECT count(*) FROM d");
+            f.publish("metric", List.of(
+                    SinkFixture.dp("component:pump-1", "discharge_pressure", now, 1.0),
+                    SinkFixture.dp("component:pump-1", "discharge_pressure", now.plusMillis(1), 2.0)), "b",
+                    Map.of("Og-Caused-By-Event-Id", Long.toString(event)));
+            f.publish("metric", List.of(SinkFixture.dp("component:pump-2", "discharge_pressure", now, 3.0)), "c", Map.of());
+            await().atMost(Duration.ofSeconds(30)).until(() -> f.deadLetters().size() == 3);
+            List<SinkFixture.DeadLetter> refused = f.deadLetters().subList(1, 3);
+            assertThat(refused).allSatisfy(d -> {
+                assertThat(d.error()).startsWith("rejected_by_database: 23503");
+                assertThat(d.body()).contains("\"owner\":\"component:pump-1\"");
+            });
+            assertThat(refused).extracting(SinkFixture.DeadLetter::index).containsExactlyInAnyOrder("0", "1");
+            await().atMost(Duration.ofSeconds(10)).until(() -> f.rows() == 1);
+            assertThat(f.count("SELECT count(*) FROM metric_datapoint WHERE value = 3")).isEqualTo(1);
+        }
+    }
 }
