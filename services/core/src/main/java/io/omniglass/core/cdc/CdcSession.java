@@ -81,6 +81,7 @@ public final class CdcSession implements AutoCloseable {
     private final Dispatcher acks;
     private final AtomicReferenceArray<Txn> awaitingAck;
     private long nextPublishSeq;
+    private final long maxBody;
     private final BooleanSupplier fence;
     private final CdcStats stats;
     private final AckListener listener;
@@ -121,6 +122,8 @@ public final class CdcSession implements AutoCloseable {
         this.replyPrefix = nats.createInbox() + ".";
         this.acks = nats.createDispatcher(this::onAck);
         this.acks.subscribe(replyPrefix + "*");
+        long serverMax = nats.getServerInfo() == null ? 1024 * 1024 : nats.getServerInfo().getMaxPayload();
+        this.maxBody = serverMax - 1024; // room for the subject, reply and headers
     }
 
     /** Streams until the fence drops (returns) or something fails (throws). */
@@ -247,6 +250,11 @@ public final class CdcSession implements AutoCloseable {
             throw new IllegalStateException("pgoutput: change outside a transaction");
         }
         byte[] body = encoder.encode(currentLsn, currentXid, currentCommitTs, rel, op, row, old, oldIsKeyOnly);
+        if (body.length > maxBody) {
+            log.warn("cdc {}: a change of {} ({} bytes) exceeds the NATS payload limit; published with its key only",
+                    source.slug(), rel.name(), body.length);
+            body = encoder.encode(currentLsn, currentXid, currentCommitTs, rel, op, row, old, oldIsKeyOnly, true);
+        }
         Headers h = new Headers();
         // the commit LSN and the change's place in its transaction: the same on every republish
         h.put("Nats-Msg-Id", currentLsn + ":" + position++);
@@ -259,7 +267,11 @@ public final class CdcSession implements AutoCloseable {
             if (!fence.getAsBoolean()) {
                 throw new FencedException();
             }
-            stream.forceUpdateStatus(); // keep the walsender's timeout at bay while the window is full
+            long now = System.nanoTime();
+            if (now - lastStatusNanos > 1_000_000_000L) {
+                stream.forceUpdateStatus(); // keep the walsender's timeout at bay while the window is full
+                lastStatusNanos = now;
+            }
         }
         if (!fence.getAsBoolean()) {
             throw new FencedException(); // a leader that lost its lease publishes nothing more
@@ -274,6 +286,7 @@ public final class CdcSession implements AutoCloseable {
             return true;
         }
         window.release();
+        Thread.onSpinWait();
         return false;
     }
 
@@ -282,10 +295,10 @@ public final class CdcSession implements AutoCloseable {
         String subject = m.getSubject();
         long seq = Long.parseLong(subject, replyPrefix.length(), subject.length(), 10);
         Txn txn = awaitingAck.getAndSet((int) (seq % awaitingAck.length()), null);
-        window.release();
         if (txn == null) {
-            return; // an ack of a slot already failed over; the session is ending anyway
+            return; // not a publish of ours awaiting its ack (a stray reply): nothing to release
         }
+        window.release();
         if (m.isStatusMessage()) {
             failure.compareAndSet(null, new IllegalStateException("publish answered with status "
                     + m.getStatus().getCode() + " " + m.getStatus().getMessage()));

@@ -200,6 +200,18 @@ class CdcFeedTest {
         assertThat(updated.get("row").get("i2").asInt()).isEqualTo(8);
         assertThat(updated.get("row").has("big")).isFalse();
         assertThat(updated.get("unchanged_toast").get(0).asText()).isEqualTo("big");
+
+        // a row too large for one NATS message (max_payload 8 MB here) still has its place on the feed
+        try (Connection c = db.getConnection(); Statement st = c.createStatement()) {
+            st.execute("INSERT INTO cdc_types (id, big) SELECT 2, string_agg(md5(g::text), '') FROM generate_series(1, 300000) g");
+            st.execute("INSERT INTO cdc_types (id) VALUES (3)");
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> feed(Set.of("cdc_types")).size() == 4);
+        feed = feed(Set.of("cdc_types"));
+        assertThat(feed.get(2).body().get("key").get("id").asInt()).isEqualTo(2);
+        assertThat(feed.get(2).body().get("too_large").asBoolean()).isTrue();
+        assertThat(feed.get(2).row().isNull()).isTrue();
+        assertThat(feed.get(3).row().get("id").asInt()).isEqualTo(3);
     }
 
     @Test
