@@ -46,6 +46,9 @@ public final class CdcBench implements Callable<Integer> {
     @Option(names = "--changes", description = "pre-committed changes for the throughput runs (default ${DEFAULT-VALUE})")
     int changes = 300_000;
 
+    @Option(names = "--warmup", description = "changes through both readers first, so the JIT has compiled the hot paths (default ${DEFAULT-VALUE})")
+    int warmup = 30_000;
+
     @Option(names = "--rate", description = "changes per second committed in the latency run (default ${DEFAULT-VALUE})")
     int rate = 5_000;
 
@@ -77,6 +80,7 @@ public final class CdcBench implements Callable<Integer> {
                 st.execute("SELECT pg_create_logical_replication_slot('" + tenant.slotName() + "', 'pgoutput')");
                 st.execute("SELECT pg_create_logical_replication_slot('" + RAW_SLOT + "', 'pgoutput')");
             }
+            warmUp(db, raw, main, natsUrl);
             System.out.printf("committing %,d changes (audit_log inserts, %d per transaction)...%n", changes, ROWS_PER_TXN * 10);
             commitBatch(db, changes, ROWS_PER_TXN * 10);
 
@@ -101,9 +105,12 @@ public final class CdcBench implements Callable<Integer> {
                     if (measuring.get()) {
                         long now = nowMicros();
                         Long committed = commitReturned.get(xid);
+                        if (committed == null) {
+                            return; // not a transaction of the latency run
+                        }
                         synchronized (latency) {
-                            // a PubAck can beat the writer's note of its commit by microseconds: count it as 0
-                            latency.recordValue(Math.max(0, committed == null ? 0 : now - committed));
+                            // a PubAck can beat the writer's note of its commit's return: count it as 0
+                            latency.recordValue(committed < 0 ? 0 : Math.max(0, now - committed));
                             fromCommitTs.recordValue(Math.max(0, now - (commitTsMicros + PG_EPOCH_MICROS)));
                         }
                     }
@@ -113,7 +120,9 @@ public final class CdcBench implements Callable<Integer> {
                 public void received(long xid, long commitTsMicros) {
                     if (measuring.get()) {
                         Long committed = commitReturned.get(xid);
-                        toReceive.recordValue(Math.max(0, committed == null ? 0 : nowMicros() - committed));
+                        if (committed != null) {
+                            toReceive.recordValue(committed < 0 ? 0 : Math.max(0, nowMicros() - committed));
+                        }
                     }
                 }
             };
@@ -180,6 +189,7 @@ public final class CdcBench implements Callable<Integer> {
                         commitDuration.getValueAtPercentile(50) / 1000.0, commitDuration.getValueAtPercentile(99) / 1000.0,
                         fromCommitTs.getValueAtPercentile(50) / 1000.0, fromCommitTs.getValueAtPercentile(99) / 1000.0);
                 out.put("changes", changes);
+                out.put("warmup_changes", warmup);
                 out.put("changes_per_s", Math.round(pubPerS));
                 out.put("raw_drain_per_s", Math.round(rawPerS));
                 out.put("p50_ms", round2(p50));
@@ -214,6 +224,38 @@ public final class CdcBench implements Callable<Integer> {
     }
 
     static final long PG_EPOCH_MICROS = 946_684_800_000_000L;
+
+    /** Both readers take the same warm-up changes first; the measured runs then start from the same position. */
+    private void warmUp(DataSource db, CdcSession.Source raw, CdcSession.Source main, String natsUrl) throws Exception {
+        if (warmup <= 0) {
+            return;
+        }
+        System.out.printf("warm-up: %,d changes through the raw reader and the publisher...%n", warmup);
+        commitBatch(db, warmup, ROWS_PER_TXN * 10);
+        RawSlotReader.drain(raw, warmup, Duration.ofMinutes(5));
+        CdcStats stats = new CdcStats("bench-warmup", null);
+        AtomicBoolean running = new AtomicBoolean(true);
+        AtomicReference<Throwable> failed = new AtomicReference<>();
+        try (Connection nats = Nats.connect(new Options.Builder().server(natsUrl).noReconnect()
+                .reconnectBufferSize(0).maxMessagesInOutgoingQueue(100_000).build())) {
+            Thread t = new Thread(() -> {
+                try (CdcSession session = new CdcSession(main, nats, running::get, stats, null, CdcSession.Settings.defaults(), null)) {
+                    session.run();
+                } catch (Throwable e) {
+                    failed.set(e);
+                }
+            }, "bench-cdc-warmup");
+            t.start();
+            while (stats.publishedCount() < warmup && failed.get() == null) {
+                Thread.sleep(5);
+            }
+            running.set(false);
+            t.join(10_000);
+        }
+        if (failed.get() != null) {
+            throw new IllegalStateException("warm-up failed", failed.get());
+        }
+    }
 
     private static long nowMicros() {
         java.time.Instant now = java.time.Instant.now();
@@ -272,6 +314,7 @@ public final class CdcBench implements Callable<Integer> {
                     txid = rs.getLong(1);
                 }
                 ps.executeUpdate();
+                commitReturned.put(txid & 0xFFFFFFFFL, -1L); // ours, commit under way
                 long before = System.nanoTime();
                 c.commit();
                 commitDuration.recordValue((System.nanoTime() - before) / 1000);

@@ -146,6 +146,9 @@ public final class CdcSession implements AutoCloseable {
             lastActivityNanos = System.nanoTime();
             handle(PgOutput.decode(buf));
         }
+        // what was acknowledged before the stop is confirmed now, not left to the next leader to republish
+        advance(false);
+        stream.forceUpdateStatus();
         log.info("cdc {}: fence dropped, replication stopped", source.slug());
     }
 
