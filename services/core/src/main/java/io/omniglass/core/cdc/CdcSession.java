@@ -46,7 +46,7 @@ public final class CdcSession implements AutoCloseable {
         }
     }
 
-    /** Told of every acknowledged change, on a NATS thread (the benchmark measures latency here). */
+    /** Told of every acknowledged change, on the publishing thread (the benchmark measures latency here). */
     public interface AckListener {
         void acked(long xid, long commitTsMicros);
 
