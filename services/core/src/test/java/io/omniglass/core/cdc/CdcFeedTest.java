@@ -212,6 +212,27 @@ class CdcFeedTest {
         assertThat(feed.get(2).body().get("too_large").asBoolean()).isTrue();
         assertThat(feed.get(2).row().isNull()).isTrue();
         assertThat(feed.get(3).row().get("id").asInt()).isEqualTo(3);
+
+        // with REPLICA IDENTITY FULL the previous row travels as "old"; a truncate is one message
+        try (Connection c = db.getConnection(); Statement st = c.createStatement()) {
+            st.execute("ALTER TABLE cdc_types REPLICA IDENTITY FULL");
+            st.execute("UPDATE cdc_types SET i2 = 9 WHERE id = 3");
+            st.execute("DELETE FROM cdc_types WHERE id = 3");
+            st.execute("TRUNCATE cdc_types");
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> feed(Set.of("cdc_types")).size() == 7);
+        feed = feed(Set.of("cdc_types"));
+        JsonNode fullUpdate = feed.get(4).body();
+        assertThat(fullUpdate.get("op").asText()).isEqualTo("update");
+        assertThat(fullUpdate.get("old").get("i2").isNull()).isTrue();
+        assertThat(fullUpdate.get("row").get("i2").asInt()).isEqualTo(9);
+        JsonNode fullDelete = feed.get(5).body();
+        assertThat(fullDelete.get("op").asText()).isEqualTo("delete");
+        assertThat(fullDelete.get("old").get("i2").asInt()).isEqualTo(9);
+        assertThat(fullDelete.get("row").isNull()).isTrue();
+        JsonNode truncate = feed.get(6).body();
+        assertThat(truncate.get("op").asText()).isEqualTo("truncate");
+        assertThat(truncate.get("key").isNull()).isTrue();
     }
 
     @Test
