@@ -55,7 +55,10 @@ public final class CdcBench implements Callable<Integer> {
     @Option(names = "--latency-seconds", description = "length of the latency run (default ${DEFAULT-VALUE})")
     int latencySeconds = 20;
 
-    static final int ROWS_PER_TXN = 10;
+    @Option(names = "--txn-rows", description = "rows per transaction in the latency run (default ${DEFAULT-VALUE})")
+    int txnRows = 10;
+
+    static final int BATCH_ROWS = 100;
     static final String RAW_SLOT = "og_cdc_bench_raw";
 
     @Override
@@ -81,8 +84,8 @@ public final class CdcBench implements Callable<Integer> {
                 st.execute("SELECT pg_create_logical_replication_slot('" + RAW_SLOT + "', 'pgoutput')");
             }
             warmUp(db, raw, main, natsUrl);
-            System.out.printf("committing %,d changes (audit_log inserts, %d per transaction)...%n", changes, ROWS_PER_TXN * 10);
-            commitBatch(db, changes, ROWS_PER_TXN * 10);
+            System.out.printf("committing %,d changes (audit_log inserts, %d per transaction)...%n", changes, BATCH_ROWS);
+            commitBatch(db, changes, BATCH_ROWS);
 
             long rawNanos = RawSlotReader.drain(raw, changes, Duration.ofMinutes(5));
             double rawPerS = changes / (rawNanos / 1e9);
@@ -176,7 +179,7 @@ public final class CdcBench implements Callable<Integer> {
                 }
                 System.out.printf("latency run: %,d changes/s for %d s...%n", rate, latencySeconds);
                 measuring.set(true);
-                long committed = commitAtRate(db, rate, latencySeconds, commitReturned, commitDuration);
+                long committed = commitAtRate(db, rate, txnRows, latencySeconds, commitReturned, commitDuration);
                 long target = changes + committed;
                 long waitUntil = System.nanoTime() + Duration.ofSeconds(30).toNanos();
                 while (stats.publishedCount() < target && System.nanoTime() < waitUntil) {
@@ -211,7 +214,7 @@ public final class CdcBench implements Callable<Integer> {
                 out.put("latency_rate_per_s", rate);
                 out.put("latency_seconds", latencySeconds);
                 out.put("latency_samples", latency.getTotalCount());
-                out.put("rows_per_transaction_latency_run", ROWS_PER_TXN);
+                out.put("rows_per_transaction_latency_run", txnRows);
                 out.put("cpus", Runtime.getRuntime().availableProcessors());
                 // the machine's 1-minute load average around the run: on a shared box it explains most variance
                 out.put("load_avg_1m_before", loadBefore);
@@ -237,7 +240,7 @@ public final class CdcBench implements Callable<Integer> {
             return;
         }
         System.out.printf("warm-up: %,d changes through the raw reader and the publisher...%n", warmup);
-        commitBatch(db, warmup, ROWS_PER_TXN * 10);
+        commitBatch(db, warmup, BATCH_ROWS);
         RawSlotReader.drain(raw, warmup, Duration.ofMinutes(5));
         CdcStats stats = new CdcStats("bench-warmup", null);
         AtomicBoolean running = new AtomicBoolean(true);
@@ -292,18 +295,18 @@ public final class CdcBench implements Callable<Integer> {
     }
 
     /**
-     * Commits ROWS_PER_TXN-row transactions paced to {@code rate} changes/s, noting when each
+     * Commits {@code rowsPerTxn}-row transactions paced to {@code rate} changes/s, noting when each
      * commit returned (by transaction id); returns the changes committed.
      */
-    private static long commitAtRate(DataSource db, int rate, int seconds, java.util.Map<Long, Long> commitReturned,
+    private static long commitAtRate(DataSource db, int rate, int rowsPerTxn, int seconds, java.util.Map<Long, Long> commitReturned,
                                      Histogram commitDuration) throws Exception {
         long committed = 0;
-        long txnIntervalNanos = 1_000_000_000L * ROWS_PER_TXN / rate;
+        long txnIntervalNanos = 1_000_000_000L * rowsPerTxn / rate;
         try (java.sql.Connection c = db.getConnection();
              PreparedStatement xid = c.prepareStatement("SELECT pg_current_xact_id()::text::bigint");
              PreparedStatement ps = c.prepareStatement(INSERT)) {
             c.setAutoCommit(false);
-            ps.setInt(1, ROWS_PER_TXN);
+            ps.setInt(1, rowsPerTxn);
             long start = System.nanoTime();
             long end = start + seconds * 1_000_000_000L;
             long next = start;
@@ -325,7 +328,7 @@ public final class CdcBench implements Callable<Integer> {
                 c.commit();
                 commitDuration.recordValue((System.nanoTime() - before) / 1000);
                 commitReturned.put(txid & 0xFFFFFFFFL, nowMicros()); // pgoutput carries the 32-bit xid
-                committed += ROWS_PER_TXN;
+                committed += rowsPerTxn;
                 next += txnIntervalNanos;
             }
         }
