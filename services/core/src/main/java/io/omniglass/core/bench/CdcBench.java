@@ -46,13 +46,19 @@ public final class CdcBench implements Callable<Integer> {
     @Option(names = "--changes", description = "pre-committed changes for the throughput runs (default ${DEFAULT-VALUE})")
     int changes = 300_000;
 
+    @Option(names = "--warmup", description = "changes through both readers first, so the JIT has compiled the hot paths (default ${DEFAULT-VALUE})")
+    int warmup = 30_000;
+
     @Option(names = "--rate", description = "changes per second committed in the latency run (default ${DEFAULT-VALUE})")
     int rate = 5_000;
 
     @Option(names = "--latency-seconds", description = "length of the latency run (default ${DEFAULT-VALUE})")
     int latencySeconds = 20;
 
-    static final int ROWS_PER_TXN = 10;
+    @Option(names = "--txn-rows", description = "rows per transaction in the latency run (default ${DEFAULT-VALUE})")
+    int txnRows = 10;
+
+    static final int BATCH_ROWS = 100;
     static final String RAW_SLOT = "og_cdc_bench_raw";
 
     @Override
@@ -77,8 +83,9 @@ public final class CdcBench implements Callable<Integer> {
                 st.execute("SELECT pg_create_logical_replication_slot('" + tenant.slotName() + "', 'pgoutput')");
                 st.execute("SELECT pg_create_logical_replication_slot('" + RAW_SLOT + "', 'pgoutput')");
             }
-            System.out.printf("committing %,d changes (audit_log inserts, %d per transaction)...%n", changes, ROWS_PER_TXN * 10);
-            commitBatch(db, changes, ROWS_PER_TXN * 10);
+            warmUp(db, raw, main, natsUrl);
+            System.out.printf("committing %,d changes (audit_log inserts, %d per transaction)...%n", changes, BATCH_ROWS);
+            commitBatch(db, changes, BATCH_ROWS);
 
             long rawNanos = RawSlotReader.drain(raw, changes, Duration.ofMinutes(5));
             double rawPerS = changes / (rawNanos / 1e9);
@@ -101,9 +108,12 @@ public final class CdcBench implements Callable<Integer> {
                     if (measuring.get()) {
                         long now = nowMicros();
                         Long committed = commitReturned.get(xid);
+                        if (committed == null) {
+                            return; // not a transaction of the latency run
+                        }
                         synchronized (latency) {
-                            // a PubAck can beat the writer's note of its commit by microseconds: count it as 0
-                            latency.recordValue(Math.max(0, committed == null ? 0 : now - committed));
+                            // a PubAck can beat the writer's note of its commit's return: count it as 0
+                            latency.recordValue(committed < 0 ? 0 : Math.max(0, now - committed));
                             fromCommitTs.recordValue(Math.max(0, now - (commitTsMicros + PG_EPOCH_MICROS)));
                         }
                     }
@@ -113,7 +123,9 @@ public final class CdcBench implements Callable<Integer> {
                 public void received(long xid, long commitTsMicros) {
                     if (measuring.get()) {
                         Long committed = commitReturned.get(xid);
-                        toReceive.recordValue(Math.max(0, committed == null ? 0 : nowMicros() - committed));
+                        if (committed != null) {
+                            toReceive.recordValue(committed < 0 ? 0 : Math.max(0, nowMicros() - committed));
+                        }
                     }
                 }
             };
@@ -146,6 +158,10 @@ public final class CdcBench implements Callable<Integer> {
                 double pubPerS = changes / elapsedS;
                 double[] cpu = {ProcessCpu.seconds(self, false) - cpuBefore[0], ProcessCpu.seconds(natsPid, false) - cpuBefore[1],
                         ProcessCpu.seconds(pgPid, true) - cpuBefore[2]};
+                // the publisher thread alone (decode, encode, publish); the rest of the core's CPU is
+                // NATS client threads, GC and the JIT compiler
+                double publisherThreadS = java.lang.management.ManagementFactory.getThreadMXBean()
+                        .getThreadCpuTime(publisher.getId()) / 1e9;
                 System.out.printf("publisher:  %,.0f changes/s (every PubAck awaited; %.0f%% of the raw drain)%n",
                         pubPerS, 100 * pubPerS / rawPerS);
 
@@ -155,13 +171,15 @@ public final class CdcBench implements Callable<Integer> {
                             cpu[0] * 1e6 / changes, cpu[1] * 1e6 / changes, cpu[2] * 1e6 / changes,
                             100 * (cpu[0] + cpu[1] + cpu[2]) / elapsedS / Runtime.getRuntime().availableProcessors(),
                             Runtime.getRuntime().availableProcessors(), elapsedS);
+                    System.out.printf("            of the core's: the publisher thread %.1f ms%n", publisherThreadS * 1e6 / changes);
                     out.put("cpu_ms_per_1k_changes_core", round2(cpu[0] * 1e6 / changes));
+                    out.put("cpu_ms_per_1k_changes_publisher_thread", round2(publisherThreadS * 1e6 / changes));
                     out.put("cpu_ms_per_1k_changes_nats", round2(cpu[1] * 1e6 / changes));
                     out.put("cpu_ms_per_1k_changes_postgres", round2(cpu[2] * 1e6 / changes));
                 }
                 System.out.printf("latency run: %,d changes/s for %d s...%n", rate, latencySeconds);
                 measuring.set(true);
-                long committed = commitAtRate(db, rate, latencySeconds, commitReturned, commitDuration);
+                long committed = commitAtRate(db, rate, txnRows, latencySeconds, commitReturned, commitDuration);
                 long target = changes + committed;
                 long waitUntil = System.nanoTime() + Duration.ofSeconds(30).toNanos();
                 while (stats.publishedCount() < target && System.nanoTime() < waitUntil) {
@@ -180,6 +198,7 @@ public final class CdcBench implements Callable<Integer> {
                         commitDuration.getValueAtPercentile(50) / 1000.0, commitDuration.getValueAtPercentile(99) / 1000.0,
                         fromCommitTs.getValueAtPercentile(50) / 1000.0, fromCommitTs.getValueAtPercentile(99) / 1000.0);
                 out.put("changes", changes);
+                out.put("warmup_changes", warmup);
                 out.put("changes_per_s", Math.round(pubPerS));
                 out.put("raw_drain_per_s", Math.round(rawPerS));
                 out.put("p50_ms", round2(p50));
@@ -195,7 +214,7 @@ public final class CdcBench implements Callable<Integer> {
                 out.put("latency_rate_per_s", rate);
                 out.put("latency_seconds", latencySeconds);
                 out.put("latency_samples", latency.getTotalCount());
-                out.put("rows_per_transaction_latency_run", ROWS_PER_TXN);
+                out.put("rows_per_transaction_latency_run", txnRows);
                 out.put("cpus", Runtime.getRuntime().availableProcessors());
                 // the machine's 1-minute load average around the run: on a shared box it explains most variance
                 out.put("load_avg_1m_before", loadBefore);
@@ -214,6 +233,38 @@ public final class CdcBench implements Callable<Integer> {
     }
 
     static final long PG_EPOCH_MICROS = 946_684_800_000_000L;
+
+    /** Both readers take the same warm-up changes first; the measured runs then start from the same position. */
+    private void warmUp(DataSource db, CdcSession.Source raw, CdcSession.Source main, String natsUrl) throws Exception {
+        if (warmup <= 0) {
+            return;
+        }
+        System.out.printf("warm-up: %,d changes through the raw reader and the publisher...%n", warmup);
+        commitBatch(db, warmup, BATCH_ROWS);
+        RawSlotReader.drain(raw, warmup, Duration.ofMinutes(5));
+        CdcStats stats = new CdcStats("bench-warmup", null);
+        AtomicBoolean running = new AtomicBoolean(true);
+        AtomicReference<Throwable> failed = new AtomicReference<>();
+        try (Connection nats = Nats.connect(new Options.Builder().server(natsUrl).noReconnect()
+                .reconnectBufferSize(0).maxMessagesInOutgoingQueue(100_000).build())) {
+            Thread t = new Thread(() -> {
+                try (CdcSession session = new CdcSession(main, nats, running::get, stats, null, CdcSession.Settings.defaults(), null)) {
+                    session.run();
+                } catch (Throwable e) {
+                    failed.set(e);
+                }
+            }, "bench-cdc-warmup");
+            t.start();
+            while (stats.publishedCount() < warmup && failed.get() == null) {
+                Thread.sleep(5);
+            }
+            running.set(false);
+            t.join(10_000);
+        }
+        if (failed.get() != null) {
+            throw new IllegalStateException("warm-up failed", failed.get());
+        }
+    }
 
     private static long nowMicros() {
         java.time.Instant now = java.time.Instant.now();
@@ -244,18 +295,18 @@ public final class CdcBench implements Callable<Integer> {
     }
 
     /**
-     * Commits ROWS_PER_TXN-row transactions paced to {@code rate} changes/s, noting when each
+     * Commits {@code rowsPerTxn}-row transactions paced to {@code rate} changes/s, noting when each
      * commit returned (by transaction id); returns the changes committed.
      */
-    private static long commitAtRate(DataSource db, int rate, int seconds, java.util.Map<Long, Long> commitReturned,
+    private static long commitAtRate(DataSource db, int rate, int rowsPerTxn, int seconds, java.util.Map<Long, Long> commitReturned,
                                      Histogram commitDuration) throws Exception {
         long committed = 0;
-        long txnIntervalNanos = 1_000_000_000L * ROWS_PER_TXN / rate;
+        long txnIntervalNanos = 1_000_000_000L * rowsPerTxn / rate;
         try (java.sql.Connection c = db.getConnection();
              PreparedStatement xid = c.prepareStatement("SELECT pg_current_xact_id()::text::bigint");
              PreparedStatement ps = c.prepareStatement(INSERT)) {
             c.setAutoCommit(false);
-            ps.setInt(1, ROWS_PER_TXN);
+            ps.setInt(1, rowsPerTxn);
             long start = System.nanoTime();
             long end = start + seconds * 1_000_000_000L;
             long next = start;
@@ -272,11 +323,12 @@ public final class CdcBench implements Callable<Integer> {
                     txid = rs.getLong(1);
                 }
                 ps.executeUpdate();
+                commitReturned.put(txid & 0xFFFFFFFFL, -1L); // ours, commit under way
                 long before = System.nanoTime();
                 c.commit();
                 commitDuration.recordValue((System.nanoTime() - before) / 1000);
                 commitReturned.put(txid & 0xFFFFFFFFL, nowMicros()); // pgoutput carries the 32-bit xid
-                committed += ROWS_PER_TXN;
+                committed += rowsPerTxn;
                 next += txnIntervalNanos;
             }
         }

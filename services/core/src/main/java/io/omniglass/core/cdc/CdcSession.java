@@ -1,6 +1,6 @@
 package io.omniglass.core.cdc;
 
-import io.nats.client.Dispatcher;
+import io.nats.client.Subscription;
 import io.nats.client.Message;
 import io.nats.client.impl.Headers;
 import io.omniglass.core.tenancy.TenantStreams;
@@ -21,11 +21,8 @@ import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -49,7 +46,7 @@ public final class CdcSession implements AutoCloseable {
         }
     }
 
-    /** Told of every acknowledged change, on a NATS thread (the benchmark measures latency here). */
+    /** Told of every acknowledged change, on the publishing thread (the benchmark measures latency here). */
     public interface AckListener {
         void acked(long xid, long commitTsMicros);
 
@@ -61,7 +58,7 @@ public final class CdcSession implements AutoCloseable {
     /** One transaction on its way: its changes in flight, and the position to confirm once all are acked. */
     private static final class Txn {
         final long commitTsMicros;
-        final AtomicInteger pending = new AtomicInteger(1); // 1 until the commit message is seen
+        int pending = 1; // 1 until the commit message is seen
         long endLsn;
 
         final long xid;
@@ -73,14 +70,18 @@ public final class CdcSession implements AutoCloseable {
     }
 
     private static final long IDLE_AFTER_NANOS = 250_000_000L;
+    private static final Duration NO_WAIT = Duration.ofNanos(1);
+    private static final Duration ACK_WAIT = Duration.ofMillis(50);
     private static final long IDLE_POLL_MILLIS = 5;
 
     private final Source source;
     private final io.nats.client.Connection nats;
     private final String replyPrefix;
-    private final Dispatcher acks;
-    private final AtomicReferenceArray<Txn> awaitingAck;
+    private final Subscription acks;
+    private final Txn[] awaitingAck;
+    private int awaitingCount;
     private long nextPublishSeq;
+    private final long maxBody;
     private final BooleanSupplier fence;
     private final CdcStats stats;
     private final AckListener listener;
@@ -89,7 +90,6 @@ public final class CdcSession implements AutoCloseable {
 
     private final Map<Integer, PgOutput.Relation> relations = new HashMap<>();
     private final ArrayDeque<Txn> inFlight = new ArrayDeque<>();
-    private final Semaphore window;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final ChangeEncoder encoder = new ChangeEncoder();
 
@@ -112,21 +112,23 @@ public final class CdcSession implements AutoCloseable {
         this.listener = listener;
         this.settings = settings;
         this.heartbeat = heartbeat;
-        this.window = new Semaphore(settings.maxInFlight());
         this.nats = nats;
         // JetStream publishes as plain request/reply on one wildcard inbox: the PubAck's subject
         // names the publish, and a ring of the transactions awaiting acks replaces a future, a
-        // timer and a parsed JSON object per change
-        this.awaitingAck = new AtomicReferenceArray<>(settings.maxInFlight());
+        // timer and a parsed JSON object per change. This thread reads the acks itself, between
+        // replication messages: no hand-off to another thread per change, no shared state.
+        this.awaitingAck = new Txn[settings.maxInFlight()];
         this.replyPrefix = nats.createInbox() + ".";
-        this.acks = nats.createDispatcher(this::onAck);
-        this.acks.subscribe(replyPrefix + "*");
+        this.acks = nats.subscribe(replyPrefix + "*");
+        long serverMax = nats.getServerInfo() == null ? 1024 * 1024 : nats.getServerInfo().getMaxPayload();
+        this.maxBody = serverMax - 1024; // room for the subject, reply and headers
     }
 
     /** Streams until the fence drops (returns) or something fails (throws). */
     public void run() throws Exception {
         open();
         while (fence.getAsBoolean()) {
+            readAcks(NO_WAIT);
             checkFailure();
             checkConnection();
             // readPending waits up to 1 ms on the socket when nothing is buffered; no blocking read(),
@@ -143,6 +145,9 @@ public final class CdcSession implements AutoCloseable {
             lastActivityNanos = System.nanoTime();
             handle(PgOutput.decode(buf));
         }
+        // what was acknowledged before the stop is confirmed now, not left to the next leader to republish
+        advance(false);
+        stream.forceUpdateStatus();
         log.info("cdc {}: fence dropped, replication stopped", source.slug());
     }
 
@@ -218,7 +223,7 @@ public final class CdcSession implements AutoCloseable {
         } else if (m instanceof PgOutput.Commit c) {
             if (current != null) {
                 current.endLsn = c.endLsn();
-                current.pending.decrementAndGet();
+                current.pending--;
                 current = null;
             }
             advance(false);
@@ -247,45 +252,66 @@ public final class CdcSession implements AutoCloseable {
             throw new IllegalStateException("pgoutput: change outside a transaction");
         }
         byte[] body = encoder.encode(currentLsn, currentXid, currentCommitTs, rel, op, row, old, oldIsKeyOnly);
+        if (body.length > maxBody) {
+            log.warn("cdc {}: a change of {} ({} bytes) exceeds the NATS payload limit; published with its key only",
+                    source.slug(), rel.name(), body.length);
+            body = encoder.encode(currentLsn, currentXid, currentCommitTs, rel, op, row, old, oldIsKeyOnly, true);
+        }
         Headers h = new Headers();
         // the commit LSN and the change's place in its transaction: the same on every republish
         h.put("Nats-Msg-Id", currentLsn + ":" + position++);
         long seq = nextPublishSeq++;
-        int slot = (int) (seq % awaitingAck.length());
-        while (!window.tryAcquire(50, TimeUnit.MILLISECONDS) || !claim(slot, txn)) {
+        int slot = (int) (seq % awaitingAck.length);
+        while (awaitingCount >= awaitingAck.length || awaitingAck[slot] != null) {
+            if (readAcks(ACK_WAIT)) {
+                continue;
+            }
             checkFailure();
             checkAckTimeout();
             checkConnection();
             if (!fence.getAsBoolean()) {
                 throw new FencedException();
             }
-            stream.forceUpdateStatus(); // keep the walsender's timeout at bay while the window is full
+            long now = System.nanoTime();
+            if (now - lastStatusNanos > 1_000_000_000L) {
+                stream.forceUpdateStatus(); // keep the walsender's timeout at bay while the window is full
+                lastStatusNanos = now;
+            }
         }
         if (!fence.getAsBoolean()) {
             throw new FencedException(); // a leader that lost its lease publishes nothing more
         }
-        txn.pending.incrementAndGet();
+        awaitingAck[slot] = txn;
+        awaitingCount++;
+        txn.pending++;
         nats.publish(TenantStreams.cdcSubject(source.slug(), rel.name()), replyPrefix + seq, h, body);
     }
 
-    /** Takes the ring slot for a publish; an unacknowledged occupant (acks out of order) means wait. */
-    private boolean claim(int slot, Txn txn) {
-        if (awaitingAck.compareAndSet(slot, null, txn)) {
-            return true;
+    /**
+     * Takes in the PubAcks that have arrived, waiting up to {@code wait} for the first one; true if
+     * any did. An ack names its publish by its subject.
+     */
+    private boolean readAcks(Duration wait) throws InterruptedException {
+        boolean any = false;
+        Message m = acks.nextMessage(wait);
+        while (m != null) {
+            any = true;
+            onAck(m);
+            m = acks.nextMessage(NO_WAIT);
         }
-        window.release();
-        return false;
+        return any;
     }
 
-    /** A PubAck (or an error in its place) for the publish its subject names; on the dispatcher thread. */
     private void onAck(Message m) {
         String subject = m.getSubject();
         long seq = Long.parseLong(subject, replyPrefix.length(), subject.length(), 10);
-        Txn txn = awaitingAck.getAndSet((int) (seq % awaitingAck.length()), null);
-        window.release();
+        int slot = (int) (seq % awaitingAck.length);
+        Txn txn = awaitingAck[slot];
         if (txn == null) {
-            return; // an ack of a slot already failed over; the session is ending anyway
+            return; // not a publish of ours awaiting its ack (a stray reply)
         }
+        awaitingAck[slot] = null;
+        awaitingCount--;
         if (m.isStatusMessage()) {
             failure.compareAndSet(null, new IllegalStateException("publish answered with status "
                     + m.getStatus().getCode() + " " + m.getStatus().getMessage()));
@@ -297,7 +323,7 @@ public final class CdcSession implements AutoCloseable {
                     + (data == null ? "" : new String(data, java.nio.charset.StandardCharsets.UTF_8))));
             return;
         }
-        txn.pending.decrementAndGet();
+        txn.pending--;
         stats.published();
         if (listener != null) {
             listener.acked(txn.xid, txn.commitTsMicros);
@@ -328,7 +354,7 @@ public final class CdcSession implements AutoCloseable {
     /** Confirms the end of the newest transaction all of whose changes (and all before it) are acked. */
     private void advance(boolean idle) throws SQLException {
         long confirm = flushed;
-        while (!inFlight.isEmpty() && inFlight.peekFirst().pending.get() == 0) {
+        while (!inFlight.isEmpty() && inFlight.peekFirst().pending == 0) {
             confirm = Math.max(confirm, inFlight.pollFirst().endLsn);
         }
         if (inFlight.isEmpty() && current == null && idle) {
@@ -358,7 +384,7 @@ public final class CdcSession implements AutoCloseable {
 
     private void checkAckTimeout() {
         Txn head = inFlight.peekFirst();
-        if (head != null && head.pending.get() > 0 && head != current) {
+        if (head != null && head.pending > 0 && head != current) {
             long ageMicros = System.currentTimeMillis() * 1000 - (head.commitTsMicros + PgOutput.PG_EPOCH_MICROS);
             if (ageMicros > settings.ackTimeout().toNanos() / 1000 && System.nanoTime() - lastActivityNanos > settings.ackTimeout().toNanos()) {
                 throw new IllegalStateException("no PubAck for a change committed " + ageMicros / 1000 + " ms ago");
@@ -407,7 +433,7 @@ public final class CdcSession implements AutoCloseable {
     public void close() {
         closeQuietly();
         try {
-            nats.closeDispatcher(acks);
+            acks.unsubscribe();
         } catch (RuntimeException ignored) {
             // the connection is closing
         }

@@ -41,6 +41,16 @@ final class ChangeEncoder {
 
     byte[] encode(String lsn, long xid, String commitTs, PgOutput.Relation rel, Op op,
                   PgOutput.Tuple row, PgOutput.Tuple old, boolean oldIsKeyOnly) {
+        return encode(lsn, xid, commitTs, rel, op, row, old, oldIsKeyOnly, false);
+    }
+
+    /**
+     * {@code tooLarge}: the change does not fit in a NATS message; it is published with its key
+     * only, "row" and "old" null and {@code "too_large": true}, so the feed stays complete and a
+     * consumer can read the row from the database.
+     */
+    byte[] encode(String lsn, long xid, String commitTs, PgOutput.Relation rel, Op op,
+                  PgOutput.Tuple row, PgOutput.Tuple old, boolean oldIsKeyOnly, boolean tooLarge) {
         buffer.reset();
         try (JsonGenerator g = JSON_FACTORY.createGenerator(buffer, JsonEncoding.UTF8)) {
             g.writeStartObject();
@@ -55,6 +65,14 @@ final class ChangeEncoder {
                 g.writeNull();
             } else {
                 writeTuple(g, rel.columns(), keySource, true);
+            }
+            if (tooLarge) {
+                g.writeNullField("row");
+                g.writeNullField("old");
+                g.writeBooleanField("too_large", true);
+                g.writeEndObject();
+                g.close();
+                return buffer.toByteArray();
             }
             g.writeFieldName("row");
             if (row == null) {

@@ -200,6 +200,39 @@ class CdcFeedTest {
         assertThat(updated.get("row").get("i2").asInt()).isEqualTo(8);
         assertThat(updated.get("row").has("big")).isFalse();
         assertThat(updated.get("unchanged_toast").get(0).asText()).isEqualTo("big");
+
+        // a row too large for one NATS message (max_payload 8 MB here) still has its place on the feed
+        try (Connection c = db.getConnection(); Statement st = c.createStatement()) {
+            st.execute("INSERT INTO cdc_types (id, big) SELECT 2, string_agg(md5(g::text), '') FROM generate_series(1, 300000) g");
+            st.execute("INSERT INTO cdc_types (id) VALUES (3)");
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> feed(Set.of("cdc_types")).size() == 4);
+        feed = feed(Set.of("cdc_types"));
+        assertThat(feed.get(2).body().get("key").get("id").asInt()).isEqualTo(2);
+        assertThat(feed.get(2).body().get("too_large").asBoolean()).isTrue();
+        assertThat(feed.get(2).row().isNull()).isTrue();
+        assertThat(feed.get(3).row().get("id").asInt()).isEqualTo(3);
+
+        // with REPLICA IDENTITY FULL the previous row travels as "old"; a truncate is one message
+        try (Connection c = db.getConnection(); Statement st = c.createStatement()) {
+            st.execute("ALTER TABLE cdc_types REPLICA IDENTITY FULL");
+            st.execute("UPDATE cdc_types SET i2 = 9 WHERE id = 3");
+            st.execute("DELETE FROM cdc_types WHERE id = 3");
+            st.execute("TRUNCATE cdc_types");
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> feed(Set.of("cdc_types")).size() == 7);
+        feed = feed(Set.of("cdc_types"));
+        JsonNode fullUpdate = feed.get(4).body();
+        assertThat(fullUpdate.get("op").asText()).isEqualTo("update");
+        assertThat(fullUpdate.get("old").get("i2").isNull()).isTrue();
+        assertThat(fullUpdate.get("row").get("i2").asInt()).isEqualTo(9);
+        JsonNode fullDelete = feed.get(5).body();
+        assertThat(fullDelete.get("op").asText()).isEqualTo("delete");
+        assertThat(fullDelete.get("old").get("i2").asInt()).isEqualTo(9);
+        assertThat(fullDelete.get("row").isNull()).isTrue();
+        JsonNode truncate = feed.get(6).body();
+        assertThat(truncate.get("op").asText()).isEqualTo("truncate");
+        assertThat(truncate.get("key").isNull()).isTrue();
     }
 
     @Test
