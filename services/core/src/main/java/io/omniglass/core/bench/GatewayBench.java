@@ -294,7 +294,7 @@ public final class GatewayBench implements Callable<Integer> {
                 c.rollback();
             }
         }
-        System.out.printf("fleet execution (EXPLAIN ANALYZE, median of 15, no parallel workers): V1 view %.1f ms, V31 fast path %.1f ms, join+sort only %.1f ms%n",
+        System.out.printf("fleet execution (EXPLAIN ANALYZE, median of 15, no parallel workers): V1 view %.1f ms, current view %.1f ms, join+sort only %.1f ms%n",
                 median(v1Times), median(v31Times), median(joinTimes));
         try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
             c.setAutoCommit(false);
