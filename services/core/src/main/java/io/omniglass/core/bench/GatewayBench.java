@@ -265,7 +265,50 @@ public final class GatewayBench implements Callable<Integer> {
         return q.getSQL(ParamType.INDEXED);
     }
 
+    /** The V1 view's body, to compare the fast path with the original fusion in the same run. */
+    static final String V1_VIEW = """
+            SELECT s.owner, s.owner_kind, t.name AS key, t.kind, t.unit, s.instance, s.provenance, t.fusion_policy,
+                   CASE t.fusion_policy WHEN 'max' THEN max(l.value_num) WHEN 'min' THEN min(l.value_num)
+                        WHEN 'mean' THEN avg(l.value_num) ELSE (array_agg(l.value_num ORDER BY l.ts DESC))[1] END AS value_num,
+                   (array_agg(l.value_text ORDER BY l.ts DESC))[1] AS value_text,
+                   (array_agg(l.severity ORDER BY l.ts DESC))[1] AS severity, max(l.ts) AS ts, count(*) AS source_count,
+                   (array_agg(s.id ORDER BY l.ts DESC))[1] AS series_id
+            FROM series s JOIN series_latest l ON l.series_id = s.id JOIN datapoint_type t ON t.id = s.datapoint_type_id
+            GROUP BY s.owner, s.owner_kind, t.id, t.name, t.kind, t.unit, t.fusion_policy, s.instance, s.provenance
+            ORDER BY 1, 3, 6, 7, 14""";
+
     static void explain(DataSource ds, String fleet, String point) throws Exception {
+        String joinOnly = "SELECT s.owner, s.owner_kind, t.name AS key, t.kind, t.unit, s.instance, s.provenance, t.fusion_policy,"
+                + " l.value_num, l.value_text, l.severity, l.ts, 1::bigint, s.id FROM series s JOIN series_latest l ON l.series_id = s.id"
+                + " JOIN datapoint_type t ON t.id = s.datapoint_type_id ORDER BY s.owner, t.name, s.instance, s.provenance, s.id LIMIT 100001";
+        List<Double> v1Times = new ArrayList<>();
+        List<Double> v31Times = new ArrayList<>();
+        List<Double> joinTimes = new ArrayList<>();
+        for (int round = 0; round < 15; round++) {
+            try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+                c.setAutoCommit(false);
+                st.execute("SELECT set_config('work_mem', '64MB', true), set_config('max_parallel_workers_per_gather', '0', true)");
+                v1Times.add(executionMs(st, V1_VIEW + " LIMIT 100001"));
+                v31Times.add(executionMs(st, fleet));
+                joinTimes.add(executionMs(st, joinOnly));
+                c.rollback();
+            }
+        }
+        System.out.printf("fleet execution (EXPLAIN ANALYZE, median of 15, no parallel workers): V1 view %.1f ms, current view %.1f ms, join+sort only %.1f ms%n",
+                median(v1Times), median(v31Times), median(joinTimes));
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            c.setAutoCommit(false);
+            st.execute("SELECT set_config('work_mem', '64MB', true), set_config('max_parallel_workers_per_gather', '0', true)");
+            for (String q : List.of(V1_VIEW + " LIMIT 100001", fleet)) {
+                System.out.println("---- plan");
+                try (ResultSet rs = st.executeQuery("EXPLAIN (ANALYZE) " + q)) {
+                    while (rs.next()) {
+                        System.out.println(rs.getString(1));
+                    }
+                }
+            }
+            c.rollback();
+        }
         for (int round = 0; round < 3; round++) {
             try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
                 c.setAutoCommit(false);
@@ -319,19 +362,32 @@ public final class GatewayBench implements Callable<Integer> {
         }
     }
 
+    static double executionMs(Statement st, String sql) throws Exception {
+        double ms = -1;
+        try (ResultSet rs = st.executeQuery("EXPLAIN (ANALYZE, TIMING OFF) " + sql)) {
+            while (rs.next()) {
+                String line = rs.getString(1);
+                if (line.startsWith("Execution Time:")) {
+                    ms = Double.parseDouble(line.replaceAll("[^0-9.]", ""));
+                }
+            }
+        }
+        return ms;
+    }
+
     static int directFleet(DataSource ds, String sql) throws Exception {
         int n = 0;
         try (Connection c = ds.getConnection()) {
             c.setAutoCommit(false);
             try (Statement st = c.createStatement()) {
-                st.execute("SELECT set_config('work_mem', '64MB', true)"); // as the endpoint does
+                st.execute("SELECT set_config('TimeZone', 'UTC', true), set_config('work_mem', '64MB', true)"); // as the endpoint does
                 st.setFetchSize(10_000);
                 try (ResultSet rs = st.executeQuery(sql)) {
                     while (rs.next()) {
-                        // read every column the endpoint reads
-                        rs.getString(1); rs.getString(2); rs.getString(3); rs.getString(4); rs.getString(5);
-                        rs.getString(6); rs.getString(7); rs.getString(8); rs.getDouble(9); rs.getString(10);
-                        rs.getString(11); rs.getObject(12, OffsetDateTime.class); rs.getLong(13); rs.getLong(14);
+                        // read every column as the endpoint does (text, the driver's cheapest path)
+                        for (int col = 1; col <= 14; col++) {
+                            rs.getString(col);
+                        }
                         n++;
                     }
                 }

@@ -97,7 +97,11 @@ public final class GatewaySession {
         try (Connection c = ds.getConnection()) {
             c.setAutoCommit(false);
             try {
-                if (scoped) {
+                // Row-level security narrows a scope *within* the tenant database. A tenant-wide
+                // principal's scope is the whole database (tenants are separate databases), so its
+                // policies would only say "true" while hiding the row counts from the planner
+                // (a fleet read then loses its index-ordered plan): it runs without the role switch.
+                if (scoped && !visible.unrestricted()) {
                     DSL.using(c, SQLDialect.POSTGRES, SETTINGS)
                             .select(DSL.function("set_config", String.class, inline("og.scope_kind"),
                                             val(principal.scopeKind().name()), inline(true)),
