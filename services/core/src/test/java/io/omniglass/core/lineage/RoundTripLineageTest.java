@@ -145,9 +145,14 @@ class RoundTripLineageTest {
         Instant ts = Instant.now().truncatedTo(ChronoUnit.MICROS);
         String batch = "[" + dp("component:pump-1", ts, 31.5) + "," + dp("component:pump-2", ts, 20.0) + "]";
         RulesFixture.publish(core.core().context().nats(), TenantStreams.dataSubject("trip", "metric"), batch, null, null);
-        await().atMost(Duration.ofSeconds(45)).until(() -> count(db, """
-                SELECT count(*) FROM metric_datapoint d JOIN series s ON s.id = d.series_id
-                WHERE s.owner = 'system:loop' AND s.provenance = 'calculated' AND d.ts = ?::timestamptz""", ts.toString()) == 1);
+        try {
+            await().atMost(Duration.ofSeconds(45)).until(() -> count(db, """
+                    SELECT count(*) FROM metric_datapoint d JOIN series s ON s.id = d.series_id
+                    WHERE s.owner = 'system:loop' AND s.provenance = 'calculated' AND d.ts = ?::timestamptz""", ts.toString()) == 1);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("no calculated datapoint stored; dead letters:\n"
+                    + RulesFixture.deadLetters(core.core().context().nats(), "trip"), e);
+        }
         assertThat(text(db, """
                 SELECT d.value || ' ' || r.name || ' v' || r.version || ' ' || c.name || ' v' || r.calc_rule_version
                 FROM metric_datapoint d JOIN series s ON s.id = d.series_id JOIN source_rule r ON r.id = d.source_rule_id
