@@ -52,6 +52,8 @@ class RoundTripLineageTest {
         tenant = core.createTenant("trip");
         db = core.core().context().tenantDataSource(tenant);
         RulesFixture.importPlant(db, "trip");
+        // the calc rules follow the live lane (no durable consumer): publish once this core serves the tenant
+        await().atMost(Duration.ofSeconds(30)).until(() -> rules.serving("trip"));
         rules.reload("trip");
         Connection nats = core.core().context().nats();
         // a device: applies the command and reports its new position, naming the command that caused it
