@@ -17,7 +17,6 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Clock;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -77,6 +76,9 @@ public class ConsoleApp extends Application {
         stage.show();
         if (initial.isPresent() && initial.get().tokenFile() != null) {
             connect.connect(this::showShell); // everything is known: go straight in, the form shows any failure
+        }
+        if (options.check()) {
+            SmokeCheck.watch(connect, () -> shell, options.tenant());
         }
     }
 
@@ -142,6 +144,12 @@ public class ConsoleApp extends Application {
         shell.themeProperty().get().applyTo(scene);
         stage.setTitle("Omniglass console · " + client.baseUri());
         shell.connected(client.baseUri().toString());
+        if (options.tenant() != null) {
+            shell.openTenant(options.tenant());
+        }
+        if (options.tour() != null) {
+            new ScreenshotTour(shell, view, stage, options.tour()).start();
+        }
         health = new HealthWatch(client, (state, detail) -> Platform.runLater(() -> {
             ConnectionState before = shell.connectionProperty().get();
             shell.reportConnection(state, detail);
@@ -168,7 +176,4 @@ public class ConsoleApp extends Application {
         executor.close();
     }
 
-    static String lower(Enum<?> e) {
-        return e.name().toLowerCase(Locale.ROOT);
-    }
 }

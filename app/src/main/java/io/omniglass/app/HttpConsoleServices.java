@@ -74,6 +74,54 @@ public final class HttpConsoleServices implements TenantsService, CurrentValuesS
         return out;
     }
 
+    @Override
+    public io.omniglass.views.services.TenantCounts counts(String slug) {
+        // the current-value projection is one row per signal; the core serves it as a stream, so counting is cheap
+        long series = Json.items(get(tenantPath(slug) + "/current-values?limit=" + COUNT_LIMIT), "items").size();
+        long active = Json.items(get(tenantPath(slug) + "/alarms?limit=" + COUNT_LIMIT + "&filter="
+                + enc("state = active")), "items").size();
+        return new io.omniglass.views.services.TenantCounts(series, active);
+    }
+
+    static final int COUNT_LIMIT = 10_000;
+
+    private final Map<String, double[]> lastRowsWritten = new HashMap<>();
+
+    /** og_sink_rows_written_total{tenant=...} from /metrics, differenced against the previous call. */
+    @Override
+    public synchronized Map<String, Double> ingestRates() {
+        java.net.http.HttpResponse<String> r;
+        try {
+            r = client.http().send(java.net.http.HttpRequest.newBuilder(client.baseUri().resolve("/metrics"))
+                    .header("Authorization", "Bearer " + client.token()).GET().build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+        } catch (java.io.IOException e) {
+            return Map.of();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Map.of();
+        }
+        if (r.statusCode() != 200) {
+            return Map.of();
+        }
+        return ratesFrom(r.body(), System.nanoTime() / 1e9);
+    }
+
+    Map<String, Double> ratesFrom(String metrics, double nowSeconds) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile("(?m)^og_sink_rows_written_total\\{[^}]*tenant=\"([^\"]+)\"[^}]*}\\s+([0-9.eE+-]+)").matcher(metrics);
+        while (m.find()) {
+            String tenant = m.group(1);
+            double rows = Double.parseDouble(m.group(2));
+            double[] prev = lastRowsWritten.put(tenant, new double[]{nowSeconds, rows});
+            if (prev != null && nowSeconds > prev[0]) {
+                out.put(tenant, Math.max(0, (rows - prev[1]) / (nowSeconds - prev[0])));
+            }
+        }
+        return out;
+    }
+
     // ------------------------------------------------------------------ current values
 
     @Override

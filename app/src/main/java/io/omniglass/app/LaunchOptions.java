@@ -4,13 +4,25 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
 
-/** The console's command line: {@code [--url URL] [--token-file FILE] [--theme light|dark]}. */
-public record LaunchOptions(String url, Path tokenFile, String theme) {
+/**
+ * The console's command line: {@code [--url URL] [--token-file FILE] [--theme light|dark]
+ * [--tenant SLUG] [--check] [--tour DIR]}. {@code --check} connects, opens the main window,
+ * prints what it sees and exits (0 when connected): the installer smoke test. {@code --tour}
+ * visits every screen and captures it (ImageMagick {@code import}) into DIR, for the docs.
+ */
+public record LaunchOptions(String url, Path tokenFile, String theme, String tenant, boolean check, Path tour) {
+
+    public LaunchOptions(String url, Path tokenFile, String theme) {
+        this(url, tokenFile, theme, null, false, null);
+    }
 
     public static LaunchOptions parse(List<String> args) {
         String url = null;
         Path tokenFile = null;
         String theme = null;
+        String tenant = null;
+        boolean check = false;
+        Path tour = null;
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
             String value = null;
@@ -26,6 +38,12 @@ public record LaunchOptions(String url, Path tokenFile, String theme) {
                 case "--url" -> url = need(name, value);
                 case "--token-file" -> tokenFile = Paths.get(need(name, value));
                 case "--theme" -> theme = need(name, value);
+                case "--tenant" -> tenant = need(name, value);
+                case "--tour" -> tour = Paths.get(need(name, value));
+                case "--check" -> {
+                    check = true;
+                    continue; // a flag: it takes no value
+                }
                 case "-h", "--help" -> throw new IllegalArgumentException(usage());
                 default -> throw new IllegalArgumentException("unknown option '" + a + "'\n" + usage());
             }
@@ -33,7 +51,7 @@ public record LaunchOptions(String url, Path tokenFile, String theme) {
                 i++;
             }
         }
-        return new LaunchOptions(url, tokenFile, theme);
+        return new LaunchOptions(url, tokenFile, theme, tenant, check, tour);
     }
 
     private static String need(String name, String value) {
@@ -44,6 +62,6 @@ public record LaunchOptions(String url, Path tokenFile, String theme) {
     }
 
     public static String usage() {
-        return "usage: omniglass console [--url URL] [--token-file FILE] [--theme light|dark]";
+        return "usage: omniglass console [--url URL] [--token-file FILE] [--theme light|dark] [--tenant SLUG] [--check]";
     }
 }

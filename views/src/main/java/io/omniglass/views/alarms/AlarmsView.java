@@ -72,6 +72,7 @@ public final class AlarmsView extends BorderPane {
                 vm.modeProperty().set(m);
             });
             modeBar.getChildren().add(b);
+            vm.modeProperty().addListener((o, was, now) -> b.setSelected(now == m));
         }
         TextField filter = new TextField();
         filter.setId("alarms-filter");
@@ -115,7 +116,7 @@ public final class AlarmsView extends BorderPane {
         table.getColumns().add(col("Message", Alarm::message, 240));
         table.getColumns().add(col("Raised", a -> Ages.timestamp(a.raisedAt()), 140));
         table.getColumns().add(col("Acked", a -> a.acked() ? "✔ " + nz(a.ackedBy()) : "", 90));
-        table.getColumns().add(col("Snoozed for", a -> AlarmsViewModel.remaining(a, vm.clock().instant()), 90));
+        table.getColumns().add(col("Snooze left", a -> AlarmsViewModel.remaining(a, vm.clock().instant()), 100));
         table.setPlaceholder(new Label("No alarms"));
         table.setRowFactory(tv -> new TableRow<>() {
             @Override
@@ -138,7 +139,10 @@ public final class AlarmsView extends BorderPane {
 
         ListView<AuditEntry> audit = new ListView<>(vm.auditTrail());
         audit.setId("alarms-audit");
-        audit.setPlaceholder(new Label("Select an alarm for its audit trail"));
+        Label noAudit = new Label();
+        noAudit.textProperty().bind(vm.focusedProperty().map(a -> "No operator actions on alarm #" + a.id() + " yet")
+                .orElse("Select an alarm for its audit trail"));
+        audit.setPlaceholder(noAudit);
         audit.setCellFactory(lv -> new ListCell<>() {
             @Override
             protected void updateItem(AuditEntry e, boolean empty) {

@@ -159,6 +159,7 @@ public final class HeatmapView extends BorderPane {
         chart.removeLegend();
         LogAxis legendAxis = new LogAxis("ms");
         legendAxis.setRange(scale.getLowerBound(), scale.getUpperBound());
+        legendAxis.setNumberFormatOverride(new java.text.DecimalFormat("0.##"));
         PaintScaleLegend legend = new PaintScaleLegend(scale, legendAxis);
         legend.setPosition(RectangleEdge.RIGHT);
         legend.setAxisLocation(AxisLocation.TOP_OR_RIGHT);

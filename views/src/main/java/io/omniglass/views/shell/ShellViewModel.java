@@ -65,7 +65,9 @@ public final class ShellViewModel implements AutoCloseable {
             slugs.add(HeatmapViewModel.ALL_TENANTS);
             tenants.visibleTenants().forEach(t -> slugs.add(t.slug()));
             if (!heatmap.tenants().equals(slugs)) {
-                heatmap.tenants().setAll(slugs);
+                String keep = heatmap.tenantProperty().get();
+                heatmap.tenants().setAll(slugs); // the selector may drop its value here ...
+                heatmap.tenantProperty().set(keep == null || !slugs.contains(keep) ? HeatmapViewModel.ALL_TENANTS : keep);
             }
         });
     }

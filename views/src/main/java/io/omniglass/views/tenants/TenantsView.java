@@ -74,6 +74,17 @@ public final class TenantsView extends BorderPane {
                 }
             }
         });
+        // ingest rates and counts move: refresh the figures every 10 s while the screen is shown
+        javafx.animation.Timeline figures = new javafx.animation.Timeline(
+                new javafx.animation.KeyFrame(javafx.util.Duration.seconds(10), e -> vm.refreshFigures()));
+        figures.setCycleCount(javafx.animation.Animation.INDEFINITE);
+        sceneProperty().addListener((o, a, scene) -> {
+            if (scene == null) {
+                figures.stop();
+            } else {
+                figures.play();
+            }
+        });
         setTop(new VBox(bar, Labels.message(vm.errorProperty(), "error-label")));
         setCenter(new ProgressOverlay(table, vm.busy().busyProperty()));
     }

@@ -14,7 +14,13 @@ import javafx.collections.ObservableList;
 import javafx.collections.transformation.FilteredList;
 import javafx.collections.transformation.SortedList;
 
+import io.omniglass.views.services.TenantCounts;
+
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
 import java.util.List;
 import java.util.Locale;
 
@@ -30,6 +36,12 @@ public final class TenantsViewModel {
     private final StringProperty error = new SimpleStringProperty();
     private final ObjectProperty<TenantSummary> selected = new SimpleObjectProperty<>();
     private final Busy busy = new Busy();
+    private final Map<String, TenantCounts> counts = new HashMap<>();
+    private final Map<String, Double> rates = new HashMap<>();
+    private final Set<String> countsInFlight = new HashSet<>();
+
+    /** Counts are fetched for this many tenants at the top of the (searched) list, never for all 500. */
+    public static final int COUNTED_ROWS = 40;
 
     public TenantsViewModel(TenantsService service, BackgroundExecutor executor) {
         this.service = service;
@@ -40,6 +52,54 @@ public final class TenantsViewModel {
     private void applySearch(String text) {
         String needle = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
         filtered.setPredicate(needle.isEmpty() ? t -> true : t -> matches(t, needle));
+        loadCounts();
+    }
+
+    /** Asks for the counts of the first tenants on screen that have none yet. */
+    public void loadCounts() {
+        List<String> wanted = sorted.stream().limit(COUNTED_ROWS).map(TenantSummary::slug)
+                .filter(s -> !counts.containsKey(s) && !countsInFlight.contains(s)).toList();
+        for (String slug : wanted) {
+            countsInFlight.add(slug);
+            executor.submit(() -> service.counts(slug), c -> {
+                countsInFlight.remove(slug);
+                if (c != null) {
+                    counts.put(slug, c);
+                    replace(slug, t -> t.withCounts(c));
+                }
+            }, e -> countsInFlight.remove(slug)); // a tenant that cannot be counted keeps its dashes
+        }
+    }
+
+    /** Refreshes ingest rates (one call for all tenants) and forgets counts so they are fetched again. */
+    public void refreshFigures() {
+        counts.clear();
+        loadCounts();
+        refreshRates();
+    }
+
+    private void refreshRates() {
+        executor.submit(service::ingestRates, r -> {
+            rates.putAll(r);
+            r.forEach((slug, rate) -> replace(slug, t -> t.withRate(rate)));
+        }, e -> { });
+    }
+
+    private void replace(String slug, java.util.function.UnaryOperator<TenantSummary> change) {
+        for (int i = 0; i < all.size(); i++) {
+            if (all.get(i).slug().equals(slug)) {
+                TenantSummary before = all.get(i);
+                TenantSummary after = change.apply(before);
+                if (!after.equals(before)) {
+                    boolean wasSelected = before.equals(selected.get());
+                    all.set(i, after);
+                    if (wasSelected && !selected.isBound()) {
+                        selected.set(after);
+                    }
+                }
+                return;
+            }
+        }
     }
 
     static boolean matches(TenantSummary t, String needle) {
@@ -59,7 +119,10 @@ public final class TenantsViewModel {
         busy.end();
         error.set(null);
         String keep = selected.get() == null ? null : selected.get().slug();
-        all.setAll(tenants);
+        all.setAll(tenants.stream().map(t -> t.withCounts(counts.get(t.slug()))
+                .withRate(rates.getOrDefault(t.slug(), t.ingestPerSecond()))).toList());
+        loadCounts();
+        refreshRates(); // the first call is the baseline the next one measures against
         if (keep != null) {
             all.stream().filter(t -> t.slug().equals(keep)).findFirst().ifPresent(selected::set);
         }

@@ -68,4 +68,37 @@ class TenantsViewModelTest {
         assertThat(TenantsViewModel.formatCount(12345L)).isEqualTo("12,345");
         assertThat(TenantsViewModel.formatRate(2.25)).isEqualTo("2.3/s");
     }
+
+    @Test
+    void countsAreFetchedOnlyForTheTenantsAtTheTopOfTheSearchedList() {
+        java.util.List<String> counted = new java.util.ArrayList<>();
+        io.omniglass.views.services.TenantsService service = new io.omniglass.views.services.TenantsService() {
+            @Override
+            public List<TenantSummary> tenants() {
+                return fiveHundred().stream().map(t -> new TenantSummary(t.slug(), t.name(), t.status(), null, null, null)).toList();
+            }
+
+            @Override
+            public io.omniglass.views.services.TenantCounts counts(String slug) {
+                counted.add(slug);
+                return new io.omniglass.views.services.TenantCounts(12, 3);
+            }
+
+            @Override
+            public java.util.Map<String, Double> ingestRates() {
+                return java.util.Map.of("site_007", 42.5);
+            }
+        };
+        TenantsViewModel vm = new TenantsViewModel(service, new ImmediateExecutor());
+        vm.refresh();
+        assertThat(counted).hasSize(TenantsViewModel.COUNTED_ROWS).startsWith("site_000");
+        assertThat(vm.visibleTenants().get(0).series()).isEqualTo(12L);
+        assertThat(vm.visibleTenants().get(0).activeAlarms()).isEqualTo(3L);
+        assertThat(vm.visibleTenants().get(7).ingestPerSecond()).isEqualTo(42.5);
+        assertThat(vm.visibleTenants().get(300).series()).isNull();
+
+        vm.searchProperty().set("site_30");
+        assertThat(counted).contains("site_300", "site_309").hasSize(TenantsViewModel.COUNTED_ROWS + 10);
+        assertThat(vm.visibleTenants().get(0).series()).isEqualTo(12L);
+    }
 }
