@@ -96,7 +96,7 @@ public final class RulesModule implements CoreModule {
             scheduler.schedule(() -> {
                 t.reloadPending.set(false);
                 reload(slug);
-            }, 200, TimeUnit.MILLISECONDS);
+            }, 50, TimeUnit.MILLISECONDS);
         }
     }
 
@@ -156,10 +156,34 @@ public final class RulesModule implements CoreModule {
             this.db = db;
         }
 
+        /** Rule versions already judged against the present (see {@link CatchUp}). */
+        final java.util.Set<String> caughtUp = ConcurrentHashMap.newKeySet();
+
         void reload() {
             eventRules = List.copyOf(EventRuleStore.enabled(db));
             if (calc != null) {
                 calc.refresh();
+            }
+            List<EventRuleDef> fresh = eventRules.stream().filter(r -> !caughtUp.contains(r.id() + "/" + r.version())).toList();
+            if (!fresh.isEmpty() && scheduler != null) {
+                fresh.forEach(r -> caughtUp.add(r.id() + "/" + r.version()));
+                // now, and once more when the sink has surely stored what crossed the lane meanwhile
+                try {
+                    scheduler.execute(() -> catchUp(fresh));
+                    scheduler.schedule(() -> catchUp(fresh), 3, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                    // the module is closing
+                }
+            }
+        }
+
+        private void catchUp(List<EventRuleDef> fresh) {
+            try {
+                for (AlarmTransitions.Transition tr : CatchUp.run(db, fresh)) {
+                    log.info("tenant {}: alarm {} {} on the present values (event {})", slug, tr.alarmId(), tr.name(), tr.eventId());
+                }
+            } catch (RuntimeException e) {
+                log.warn("tenant {}: judging new rules against the present values failed: {}", slug, e.toString());
             }
         }
 

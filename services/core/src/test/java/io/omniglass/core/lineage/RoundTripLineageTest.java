@@ -179,6 +179,22 @@ class RoundTripLineageTest {
         await().atMost(Duration.ofSeconds(45)).until(() -> "cleared".equals(text(db, alarm)));
     }
 
+    @Test
+    void aNewRuleJudgesThePresentValuesWithoutWaitingForTheNextDatapoint() throws Exception {
+        Instant ts = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        RulesFixture.publish(core.core().context().nats(), TenantStreams.dataSubject("trip", "metric"),
+                "[" + dp("component:pump-9", ts, 55.0) + "]", null, null);
+        await().atMost(Duration.ofSeconds(45)).until(() -> count(db, """
+                SELECT count(*) FROM series_latest l JOIN series s ON s.id = l.series_id
+                WHERE s.owner = 'component:pump-9' AND l.ts = ?::timestamptz""", ts.toString()) == 1);
+        core.admin().createEventRule("trip", new io.omniglass.api.EventRuleRequest("pump-9-warm", "component:pump-9", "temperature",
+                OmniglassClient.JSON.readTree("{\"type\":\"high\",\"threshold\":50}"), "notice", null, null));
+        String sql = "SELECT a.state || ' ' || e.origin || ' ' || (e.trigger_ts = ?::timestamptz) FROM alarm a "
+                + "JOIN event_rule r ON r.id = a.event_rule_id JOIN event e ON e.id = a.raise_event_id WHERE r.name = 'pump-9-warm'";
+        await().atMost(Duration.ofSeconds(30)).until(() -> text(db, sql, ts.toString()) != null);
+        assertThat(text(db, sql, ts.toString())).isEqualTo("active rule true");
+    }
+
     private static String dp(String owner, Instant ts, double v) {
         return "{\"owner\":\"" + owner + "\",\"key\":\"temperature\",\"ts\":\"" + ts + "\",\"value\":" + v
                 + ",\"source\":\"sim\",\"source_rule\":\"sim-poll\",\"source_rule_version\":1}";
