@@ -1,5 +1,8 @@
 package io.omniglass.api;
 
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+
 import com.fasterxml.jackson.databind.JsonNode;
 
 /**
@@ -7,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
  * {"type": "high"|"low", "threshold": n, "deadband": n}, {"type": "rate", "max_per_second": n,
  * "deadband": n}, {"type": "state", "equals": "..."}, {"type": "no_data", "seconds": n}.
  */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record EventRuleRequest(String name, String selector, String key, JsonNode condition,
                                String severity, String message, Boolean enabled) {
 }

@@ -5,7 +5,6 @@ import org.jooq.DSLContext;
 import org.jooq.Record;
 import org.jooq.Table;
 import org.jooq.TableField;
-import org.jooq.impl.DSL;
 
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -399,9 +398,5 @@ public final class Lineage {
             table(p[1]);
             return new Dp(p[1], num(p[2]), Instant.parse(p[3]).atOffset(ZoneOffset.UTC));
         }
-    }
-
-    static { // keep DSL referenced for readers grepping where lineage SQL lives
-        DSL.noCondition();
     }
 }

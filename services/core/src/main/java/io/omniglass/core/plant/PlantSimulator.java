@@ -54,6 +54,7 @@ public final class PlantSimulator implements AutoCloseable {
     private volatile Dispatcher commands;
     private volatile boolean running = true;
     private long tick;
+    private long firstSecond = Long.MIN_VALUE;
     private long published;
 
     private record Command(long eventId, String correlationId, String owner, String key, String value) {
@@ -112,7 +113,11 @@ public final class PlantSimulator implements AutoCloseable {
     /** One sample of every signal of the plant at {@code now}, one message per kind. */
     public void tickOnce(Instant now) throws Exception {
         tick++;
-        long t = now.getEpochSecond();
+        // fault cycles count from the first tick, so every fault shows within seconds of a fresh start
+        if (firstSecond == Long.MIN_VALUE) {
+            firstSecond = now.getEpochSecond();
+        }
+        long t = now.getEpochSecond() - firstSecond;
         double hour = LocalTime.ofInstant(now, ZoneOffset.UTC).toSecondOfDay() / 3600.0;
         double ambient = 15 + 8 * Math.sin(2 * Math.PI * (hour - 9) / 24);
         double demand = 0.75 + 0.25 * Math.sin(2 * Math.PI * (hour - 6) / 24);

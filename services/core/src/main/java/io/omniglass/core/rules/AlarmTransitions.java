@@ -9,7 +9,6 @@ import io.omniglass.schema.tenant.tables.records.EventRuleStateRecord;
 import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
 
-import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -245,9 +244,5 @@ public final class AlarmTransitions {
     private static String render(EventRuleDef rule, String owner) {
         String m = rule.message() == null || rule.message().isBlank() ? rule.name() : rule.message();
         return m.replace("{owner}", owner).replace("{key}", rule.key());
-    }
-
-    static Instant now() {
-        return Instant.now();
     }
 }

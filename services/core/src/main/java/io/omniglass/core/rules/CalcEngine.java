@@ -56,6 +56,7 @@ final class CalcEngine implements AutoCloseable {
     private volatile List<CalcRuleDef> rules = List.of();
     private final Map<String, double[]> latest = new ConcurrentHashMap<>(); // owner|key -> {value, epoch micros}
     private Dispatcher dispatcher;
+    private final java.util.Set<String> announced = ConcurrentHashMap.newKeySet();
 
     CalcEngine(String slug, Connection nats, DSLContext db) {
         this.slug = slug;
@@ -89,6 +90,7 @@ final class CalcEngine implements AutoCloseable {
             }
         }
         rules = List.copyOf(loaded);
+        log.info("tenant {}: {} calc rules", slug, loaded.size());
     }
 
     static CalcRuleDef define(long id, int version, String name, JsonNode inputs, String expression,
@@ -189,8 +191,16 @@ final class CalcEngine implements AutoCloseable {
         Headers h = new Headers();
         h.put("Nats-Msg-Id", msgId);
         nats.jetStream().publishAsync(TenantStreams.dataSubject(slug, "metric"), h,
-                OmniglassClient.JSON.writeValueAsBytes(dp), PublishOptions.builder().messageId(msgId).build());
-        log.debug("tenant {}: calc {} = {} at {}", slug, r.name(), value, at);
+                OmniglassClient.JSON.writeValueAsBytes(dp), PublishOptions.builder().messageId(msgId).build())
+                .whenComplete((ack, e) -> {
+                    if (e != null) {
+                        log.warn("tenant {}: calc rule {} could not publish: {}", slug, r.name(), e.toString());
+                    }
+                });
+        if (announced.add(r.id() + "/" + r.version())) {
+            log.info("tenant {}: calc rule {} v{} producing {} {} (first value {} at {})", slug, r.name(), r.version(),
+                    r.outputOwner(), r.outputKey(), value, at);
+        }
     }
 
     private static double micros(Instant ts) {

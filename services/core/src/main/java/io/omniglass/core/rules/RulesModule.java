@@ -73,7 +73,7 @@ public final class RulesModule implements CoreModule {
         t.actions.start();
         t.calc.start();
         // other instances' rule edits arrive as committed changes on the CDC feed
-        t.changes = ctx.nats().createDispatcher(m -> reload(tenant.slug()));
+        t.changes = ctx.nats().createDispatcher(m -> reloadSoon(tenant.slug()));
         for (String table : List.of("event_rule", "event_rule_version", "calc_rule", "calc_rule_version")) {
             t.changes.subscribe(TenantStreams.cdcSubject(tenant.slug(), table));
         }
@@ -87,6 +87,17 @@ public final class RulesModule implements CoreModule {
     /** Whether this instance evaluates rules for the tenant (tests wait for it). */
     public boolean serving(String slug) {
         return tenants.containsKey(slug);
+    }
+
+    /** One reload for a burst of rule changes (an import commits many rows at once). */
+    private void reloadSoon(String slug) {
+        TenantRules t = tenants.get(slug);
+        if (t != null && t.reloadPending.compareAndSet(false, true)) {
+            scheduler.schedule(() -> {
+                t.reloadPending.set(false);
+                reload(slug);
+            }, 50, TimeUnit.MILLISECONDS);
+        }
     }
 
     /** Reloads a tenant's rules now (after a write on this instance). */
@@ -138,16 +149,41 @@ public final class RulesModule implements CoreModule {
         ActionEngine actions;
         CalcEngine calc;
         Dispatcher changes;
+        final java.util.concurrent.atomic.AtomicBoolean reloadPending = new java.util.concurrent.atomic.AtomicBoolean();
 
         TenantRules(String slug, DSLContext db) {
             this.slug = slug;
             this.db = db;
         }
 
+        /** Rule versions already judged against the present (see {@link CatchUp}). */
+        final java.util.Set<String> caughtUp = ConcurrentHashMap.newKeySet();
+
         void reload() {
             eventRules = List.copyOf(EventRuleStore.enabled(db));
             if (calc != null) {
                 calc.refresh();
+            }
+            List<EventRuleDef> fresh = eventRules.stream().filter(r -> !caughtUp.contains(r.id() + "/" + r.version())).toList();
+            if (!fresh.isEmpty() && scheduler != null) {
+                fresh.forEach(r -> caughtUp.add(r.id() + "/" + r.version()));
+                // now, and once more when the sink has surely stored what crossed the lane meanwhile
+                try {
+                    scheduler.execute(() -> catchUp(fresh));
+                    scheduler.schedule(() -> catchUp(fresh), 3, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                    // the module is closing
+                }
+            }
+        }
+
+        private void catchUp(List<EventRuleDef> fresh) {
+            try {
+                for (AlarmTransitions.Transition tr : CatchUp.run(db, fresh)) {
+                    log.info("tenant {}: alarm {} {} on the present values (event {})", slug, tr.alarmId(), tr.name(), tr.eventId());
+                }
+            } catch (RuntimeException e) {
+                log.warn("tenant {}: judging new rules against the present values failed: {}", slug, e.toString());
             }
         }
 

@@ -52,6 +52,8 @@ class RoundTripLineageTest {
         tenant = core.createTenant("trip");
         db = core.core().context().tenantDataSource(tenant);
         RulesFixture.importPlant(db, "trip");
+        // the calc rules follow the live lane (no durable consumer): publish once this core serves the tenant
+        await().atMost(Duration.ofSeconds(30)).until(() -> rules.serving("trip"));
         rules.reload("trip");
         Connection nats = core.core().context().nats();
         // a device: applies the command and reports its new position, naming the command that caused it
@@ -145,9 +147,14 @@ class RoundTripLineageTest {
         Instant ts = Instant.now().truncatedTo(ChronoUnit.MICROS);
         String batch = "[" + dp("component:pump-1", ts, 31.5) + "," + dp("component:pump-2", ts, 20.0) + "]";
         RulesFixture.publish(core.core().context().nats(), TenantStreams.dataSubject("trip", "metric"), batch, null, null);
-        await().atMost(Duration.ofSeconds(45)).until(() -> count(db, """
-                SELECT count(*) FROM metric_datapoint d JOIN series s ON s.id = d.series_id
-                WHERE s.owner = 'system:loop' AND s.provenance = 'calculated' AND d.ts = ?::timestamptz""", ts.toString()) == 1);
+        try {
+            await().atMost(Duration.ofSeconds(45)).until(() -> count(db, """
+                    SELECT count(*) FROM metric_datapoint d JOIN series s ON s.id = d.series_id
+                    WHERE s.owner = 'system:loop' AND s.provenance = 'calculated' AND d.ts = ?::timestamptz""", ts.toString()) == 1);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("no calculated datapoint stored; dead letters:\n"
+                    + RulesFixture.deadLetters(core.core().context().nats(), "trip"), e);
+        }
         assertThat(text(db, """
                 SELECT d.value || ' ' || r.name || ' v' || r.version || ' ' || c.name || ' v' || r.calc_rule_version
                 FROM metric_datapoint d JOIN series s ON s.id = d.series_id JOIN source_rule r ON r.id = d.source_rule_id
@@ -170,6 +177,22 @@ class RoundTripLineageTest {
                 WHERE r.name = 'pump-2-silent'""")).isEqualTo("scheduled");
         RulesFixture.metric(core.core().context().nats(), "trip", "component:pump-2", "temperature", Instant.now(), 21.0, null, null);
         await().atMost(Duration.ofSeconds(45)).until(() -> "cleared".equals(text(db, alarm)));
+    }
+
+    @Test
+    void aNewRuleJudgesThePresentValuesWithoutWaitingForTheNextDatapoint() throws Exception {
+        Instant ts = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        RulesFixture.publish(core.core().context().nats(), TenantStreams.dataSubject("trip", "metric"),
+                "[" + dp("component:pump-9", ts, 55.0) + "]", null, null);
+        await().atMost(Duration.ofSeconds(45)).until(() -> count(db, """
+                SELECT count(*) FROM series_latest l JOIN series s ON s.id = l.series_id
+                WHERE s.owner = 'component:pump-9' AND l.ts = ?::timestamptz""", ts.toString()) == 1);
+        core.admin().createEventRule("trip", new io.omniglass.api.EventRuleRequest("pump-9-warm", "component:pump-9", "temperature",
+                OmniglassClient.JSON.readTree("{\"type\":\"high\",\"threshold\":50}"), "notice", null, null));
+        String sql = "SELECT a.state || ' ' || e.origin || ' ' || (e.trigger_ts = ?::timestamptz) FROM alarm a "
+                + "JOIN event_rule r ON r.id = a.event_rule_id JOIN event e ON e.id = a.raise_event_id WHERE r.name = 'pump-9-warm'";
+        await().atMost(Duration.ofSeconds(30)).until(() -> text(db, sql, ts.toString()) != null);
+        assertThat(text(db, sql, ts.toString())).isEqualTo("active rule true");
     }
 
     private static String dp(String owner, Instant ts, double v) {

@@ -84,6 +84,15 @@ class RuleEngineTest {
                 return null;
             }));
         }
+        // and a stream of other datapoints (another owner, well below the threshold), so that the
+        // shared consumer hands work to both engines while the crossing is being decided
+        for (int i = 0; i < 400; i++) {
+            final int k = i;
+            sent.add(pool.submit(() -> {
+                metric(nats, "rules", "component:pump-2", "temperature", t0.minusSeconds(600).plusMillis(k), 50.0, null, null);
+                return null;
+            }));
+        }
         for (Future<?> f : sent) {
             f.get();
         }
@@ -93,6 +102,9 @@ class RuleEngineTest {
         await().atMost(Duration.ofSeconds(20)).until(() ->
                 count(db, "SELECT count(*) FROM event_rule_state WHERE owner = 'component:pump-1' AND last_ts = ?::timestamptz",
                         t0.plusSeconds(3).toString()) == 1);
+        await().atMost(Duration.ofSeconds(20)).until(() -> evaluated(a) + evaluated(b) >= 423);
+        assertThat(evaluated(a)).as("datapoints evaluated by engine A").isPositive();
+        assertThat(evaluated(b)).as("datapoints evaluated by engine B").isPositive();
         assertThat(count(db, "SELECT count(*) FROM alarm WHERE owner = 'component:pump-1'")).isEqualTo(1);
         assertThat(text(db, "SELECT state FROM alarm WHERE owner = 'component:pump-1'")).isEqualTo("active");
         assertThat(count(db, "SELECT count(*) FROM event WHERE owner = 'component:pump-1' AND name = 'alarm.raised'")).isEqualTo(1);
@@ -126,6 +138,11 @@ class RuleEngineTest {
                         t0.plusSeconds(5).toString()) == 1);
         assertThat(count(db, "SELECT count(*) FROM event WHERE owner = 'component:pump-1'")).isEqualTo(2);
         pool.shutdown();
+    }
+
+    static double evaluated(TestCore core) {
+        var c = core.core().context().metrics().find("og_rules_datapoints_evaluated").tag("tenant", "rules").counter();
+        return c == null ? 0 : c.count();
     }
 
     /**

@@ -76,6 +76,24 @@ public final class RulesFixture {
                 .data(body.getBytes(StandardCharsets.UTF_8)).build());
     }
 
+    /** The reasons of what the sink dead-lettered (for failure messages). */
+    public static String deadLetters(Connection nats, String slug) {
+        StringBuilder sb = new StringBuilder();
+        try {
+            var jsm = nats.jetStreamManagement();
+            String stream = TenantStreams.dlqStream(slug);
+            long last = jsm.getStreamInfo(stream).getStreamState().getLastSequence();
+            for (long seq = Math.max(1, last - 20); seq <= last; seq++) {
+                var m = jsm.getMessage(stream, seq);
+                sb.append(m.getHeaders() == null ? "?" : m.getHeaders().getFirst("Og-Error")).append(": ")
+                        .append(new String(m.getData(), StandardCharsets.UTF_8), 0, Math.min(300, m.getData().length)).append('\n');
+            }
+        } catch (Exception e) {
+            sb.append("(dead letters unreadable: ").append(e).append(')');
+        }
+        return sb.toString();
+    }
+
     public static long count(DataSource db, String sql, Object... args) {
         try (var c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             for (int i = 0; i < args.length; i++) {
