@@ -6,53 +6,76 @@ import io.omniglass.api.AlarmCommand;
 import io.omniglass.api.AlarmInfo;
 import io.omniglass.api.AlarmPage;
 import io.omniglass.api.AlarmResult;
+import io.omniglass.api.OmniglassClient;
 import io.omniglass.core.CoreContext;
-import io.omniglass.core.access.Principal;
-import io.omniglass.core.access.Role;
+import io.omniglass.core.gateway.Action;
+import io.omniglass.core.gateway.Filter;
+import io.omniglass.core.gateway.FilterFields;
+import io.omniglass.core.gateway.Gateway;
+import io.omniglass.core.gateway.GatewaySession;
+import io.omniglass.core.gateway.Keyset;
+import io.omniglass.core.gateway.OwnerColumns;
 import io.omniglass.core.http.ApiException;
-import io.omniglass.core.rules.TenantRequest;
+import io.omniglass.core.http.Auth;
 import org.jooq.Condition;
-import org.jooq.impl.DSL;
 
+import java.io.IOException;
 import java.util.List;
 
 import static io.omniglass.schema.tenant.Tables.ALARM;
-import static io.omniglass.schema.tenant.Tables.COMPONENT;
-import static io.omniglass.schema.tenant.Tables.NODE;
-import static io.omniglass.schema.tenant.Tables.SYSTEM;
+import static io.omniglass.schema.tenant.Tables.EVENT_RULE;
 
 /**
- * Alarms over HTTP: list (filter, keyset pages), one alarm, and the operations
- * {@code /alarms/{id}:ack|:snooze|:unsnooze} and bulk {@code /alarms:ack|:snooze}.
+ * Alarms over HTTP, through the Storage Gateway (scope, role, row-level security, telemetry):
+ * list (filter, keyset pages), one alarm, {@code /alarms/{id}:ack|:snooze|:unsnooze} and bulk
+ * {@code /alarms:ack|:snooze} with a result per id.
  */
 public final class AlarmRoutes {
 
     private static final String BASE = "/api/v1/tenants/{t}/alarms";
+
+    /** The alarm filter fields: the gateway's alarm fields plus the rule's name. */
+    static final FilterFields FIELDS = FilterFields.builder()
+            .number("id", ALARM.ID)
+            .text("owner", ALARM.OWNER)
+            .enumeration("owner_kind", ALARM.OWNER_KIND)
+            .enumeration("state", ALARM.STATE)
+            .enumeration("severity", ALARM.SEVERITY)
+            .text("message", ALARM.MESSAGE)
+            .number("event_rule_id", ALARM.EVENT_RULE_ID)
+            .text("rule", EVENT_RULE.NAME)
+            .bool("acked", ALARM.ACKED)
+            .text("acked_by", ALARM.ACKED_BY)
+            .timestamp("raised_at", ALARM.RAISED_AT)
+            .timestamp("cleared_at", ALARM.CLEARED_AT)
+            .timestamp("snoozed_until", ALARM.SNOOZED_UNTIL)
+            .timestamp("updated_at", ALARM.UPDATED_AT)
+            .build();
 
     private AlarmRoutes() {
     }
 
     public static void register(Javalin app, CoreContext core) {
         app.get(BASE, ctx -> {
-            TenantRequest r = TenantRequest.of(ctx, core, Role.viewer);
-            int limit = TenantRequest.limit(ctx, 100, 1000);
-            String after = ctx.queryParam("after");
-            Condition where;
-            try {
-                where = AlarmFilter.parse(ctx.queryParam("filter"));
-            } catch (IllegalArgumentException e) {
-                throw ApiException.badRequest(e.getMessage());
+            GatewaySession s = session(ctx, core, Action.READ_ALARMS);
+            int limit = Keyset.limit(ctx.queryParam("limit"), 100, 1000);
+            Keyset keyset = Keyset.ascending(ALARM.ID);
+            Condition where = Filter.parse(ctx.queryParam("filter"), FIELDS)
+                    .and(keyset.after(ctx.queryParam("after")))
+                    .and(s.visible(OwnerColumns.ALARM_OWNER));
+            List<AlarmInfo> rows = AlarmService.scoped(s).list(where, limit + 1);
+            String next = null;
+            if (rows.size() > limit) {
+                rows = rows.subList(0, limit);
+                next = Keyset.cursor(rows.get(limit - 1).id());
             }
-            List<AlarmInfo> items = new AlarmService(r.db()).list(where.and(visible(r.principal())),
-                    after == null || after.isBlank() ? null : TenantRequest.id(after, "after"), limit);
-            String next = items.size() == limit ? String.valueOf(items.get(items.size() - 1).id()) : null;
-            ctx.json(new AlarmPage(items, next));
+            ctx.json(new AlarmPage(rows, next));
         });
-        // Javalin has no "{id}:verb" segments: the segment is split here
+        // Javalin has no "{id}:verb" segments: the segment is taken whole and split here
         app.get(BASE + "/{idAction}", ctx -> {
-            TenantRequest r = TenantRequest.of(ctx, core, Role.viewer);
-            long id = TenantRequest.id(ctx.pathParam("idAction"), "alarm id");
-            ctx.json(new AlarmService(r.db()).get(id, visible(r.principal()))
+            GatewaySession s = session(ctx, core, Action.READ_ALARMS);
+            long id = id(ctx.pathParam("idAction"));
+            ctx.json(AlarmService.scoped(s).get(id, s.visible(OwnerColumns.ALARM_OWNER))
                     .orElseThrow(() -> ApiException.notFound("no alarm " + id)));
         });
         app.post(BASE + "/{idAction}", ctx -> {
@@ -60,16 +83,21 @@ public final class AlarmRoutes {
             if (parts.length != 2) {
                 throw ApiException.notFound("use /alarms/{id}:ack, :snooze or :unsnooze");
             }
-            TenantRequest r = TenantRequest.of(ctx, core, Role.operator);
-            long id = TenantRequest.id(parts[0], "alarm id");
-            AlarmCommand cmd = body(ctx);
-            AlarmService alarms = new AlarmService(r.db());
-            Condition visible = visible(r.principal());
-            AlarmResult result = switch (parts[1]) {
-                case "ack" -> alarms.ack(id, cmd.reason(), r.actor(), visible);
-                case "snooze" -> alarms.snooze(id, cmd.until(), cmd.reason(), r.actor(), visible);
-                case "unsnooze" -> alarms.unsnooze(id, r.actor(), visible);
+            Action action = switch (parts[1]) {
+                case "ack" -> Action.ACK;
+                case "snooze", "unsnooze" -> Action.SNOOZE;
                 default -> throw ApiException.notFound("unknown alarm operation '" + parts[1] + "': use ack, snooze or unsnooze");
+            };
+            GatewaySession s = session(ctx, core, action);
+            long id = id(parts[0]);
+            AlarmCommand cmd = body(ctx);
+            AlarmService alarms = AlarmService.scoped(s);
+            Condition visible = s.visible(OwnerColumns.ALARM_OWNER);
+            String actor = s.principal().actor();
+            AlarmResult result = switch (parts[1]) {
+                case "ack" -> alarms.ack(id, cmd.reason(), actor, visible);
+                case "snooze" -> alarms.snooze(id, cmd.until(), cmd.reason(), actor, visible);
+                default -> alarms.unsnooze(id, actor, visible);
             };
             if (result.status() != 200) {
                 throw new ApiException(result.status(), result.status() == 404 ? "not found" : "bad request", result.error());
@@ -77,30 +105,43 @@ public final class AlarmRoutes {
             ctx.json(result.alarm());
         });
         app.post(BASE + ":ack", ctx -> {
-            TenantRequest r = TenantRequest.of(ctx, core, Role.operator);
+            GatewaySession s = session(ctx, core, Action.ACK);
             AlarmCommand cmd = bulkBody(ctx);
-            ctx.json(new AlarmService(r.db()).ackAll(cmd.ids(), cmd.reason(), r.actor(), visible(r.principal())));
+            ctx.json(AlarmService.scoped(s).ackAll(cmd.ids(), cmd.reason(), s.principal().actor(), s.visible(OwnerColumns.ALARM_OWNER)));
         });
         app.post(BASE + ":snooze", ctx -> {
-            TenantRequest r = TenantRequest.of(ctx, core, Role.operator);
+            GatewaySession s = session(ctx, core, Action.SNOOZE);
             AlarmCommand cmd = bulkBody(ctx);
             // a request that cannot succeed for any alarm is the caller's mistake, not a per-item one
             AlarmService.checkSnooze(0, cmd.until(), cmd.reason()).ifPresent(bad -> {
                 throw ApiException.badRequest(bad.error());
             });
-            ctx.json(new AlarmService(r.db()).snoozeAll(cmd.ids(), cmd.until(), cmd.reason(), r.actor(), visible(r.principal())));
+            ctx.json(AlarmService.scoped(s).snoozeAll(cmd.ids(), cmd.until(), cmd.reason(), s.principal().actor(),
+                    s.visible(OwnerColumns.ALARM_OWNER)));
         });
     }
 
-    private static AlarmCommand body(Context ctx) throws java.io.IOException {
+    private static GatewaySession session(Context ctx, CoreContext core, Action action) {
+        return Gateway.forCore(core).scoped(Auth.principal(ctx), ctx.pathParam("t"), action);
+    }
+
+    private static long id(String s) {
+        try {
+            return Long.parseLong(s.trim());
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest("alarm id must be a number, not '" + s + "'");
+        }
+    }
+
+    private static AlarmCommand body(Context ctx) throws IOException {
         if (ctx.body().isBlank()) {
             return new AlarmCommand(null, null, null);
         }
-        AlarmCommand c = io.omniglass.api.OmniglassClient.JSON.readValue(ctx.body(), AlarmCommand.class);
+        AlarmCommand c = OmniglassClient.JSON.readValue(ctx.body(), AlarmCommand.class);
         return c == null ? new AlarmCommand(null, null, null) : c;
     }
 
-    private static AlarmCommand bulkBody(Context ctx) throws java.io.IOException {
+    private static AlarmCommand bulkBody(Context ctx) throws IOException {
         AlarmCommand c = body(ctx);
         if (c.ids() == null || c.ids().isEmpty()) {
             throw ApiException.badRequest("ids is required: {\"ids\": [1, 2, ...]}");
@@ -109,25 +150,5 @@ public final class AlarmRoutes {
             throw ApiException.badRequest("at most 1000 ids per request");
         }
         return c;
-    }
-
-    /**
-     * The alarms a token may see and change. A location- or system-scoped token sees alarms of
-     * that location or system and of the components and nodes directly in it.
-     */
-    static Condition visible(Principal p) {
-        if (p.scopeName().isEmpty()) {
-            return DSL.trueCondition();
-        }
-        String name = p.scopeName().get();
-        return switch (p.scopeKind()) {
-            case tenant -> DSL.trueCondition();
-            case system -> ALARM.SYSTEM_ID.eq(name)
-                    .or(ALARM.COMPONENT_ID.in(DSL.select(COMPONENT.NAME).from(COMPONENT).where(COMPONENT.SYSTEM.eq(name))));
-            case location -> ALARM.LOCATION_ID.eq(name)
-                    .or(ALARM.COMPONENT_ID.in(DSL.select(COMPONENT.NAME).from(COMPONENT).where(COMPONENT.LOCATION.eq(name))))
-                    .or(ALARM.SYSTEM_ID.in(DSL.select(SYSTEM.NAME).from(SYSTEM).where(SYSTEM.LOCATION.eq(name))))
-                    .or(ALARM.NODE_ID.in(DSL.select(NODE.NAME).from(NODE).where(NODE.LOCATION.eq(name))));
-        };
     }
 }

@@ -7,6 +7,7 @@ import io.omniglass.core.rules.Owner;
 import io.omniglass.schema.tenant.enums.AlarmState;
 import io.omniglass.schema.tenant.enums.EventOrigin;
 import io.omniglass.schema.tenant.tables.records.AlarmRecord;
+import io.omniglass.core.gateway.GatewaySession;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Record;
@@ -19,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 import static io.omniglass.schema.tenant.Tables.ALARM;
 import static io.omniglass.schema.tenant.Tables.EVENT;
@@ -34,23 +36,46 @@ public final class AlarmService {
 
     public static final String SCHEDULER = "system:scheduler";
 
-    private final DSLContext db;
+    /** Runs work in one transaction: a gateway session's (scoped, audited requests) or the core's own. */
+    public interface Transactions {
+        <T> T run(Function<DSLContext, T> work);
+    }
 
-    public AlarmService(DSLContext db) {
+    private final Transactions db;
+
+    public AlarmService(Transactions db) {
         this.db = db;
     }
 
-    public List<AlarmInfo> list(Condition where, Long after, int limit) {
-        Condition c = where;
-        if (after != null) {
-            c = c.and(ALARM.ID.gt(after));
-        }
-        return db.select().from(ALARM).join(EVENT_RULE).on(EVENT_RULE.ID.eq(ALARM.EVENT_RULE_ID))
-                .where(c).orderBy(ALARM.ID).limit(limit).fetch(AlarmService::info);
+    /** The core's own work (the scheduled checks), as the table owner. */
+    public static AlarmService system(DSLContext db) {
+        return new AlarmService(new Transactions() {
+            public <T> T run(Function<DSLContext, T> work) {
+                return db.transactionResult(cfg -> work.apply(cfg.dsl()));
+            }
+        });
+    }
+
+    /** A request's work: in its gateway session (scope settings, row-level security, telemetry). */
+    public static AlarmService scoped(GatewaySession session) {
+        return new AlarmService(new Transactions() {
+            public <T> T run(Function<DSLContext, T> work) {
+                return session.transaction(work::apply);
+            }
+        });
+    }
+
+    public List<AlarmInfo> list(Condition where, int limit) {
+        return db.run(tx -> tx.select().from(ALARM).join(EVENT_RULE).on(EVENT_RULE.ID.eq(ALARM.EVENT_RULE_ID))
+                .where(where).orderBy(ALARM.ID).limit(limit).fetch(AlarmService::info));
     }
 
     public Optional<AlarmInfo> get(long id, Condition visible) {
-        return db.select().from(ALARM).join(EVENT_RULE).on(EVENT_RULE.ID.eq(ALARM.EVENT_RULE_ID))
+        return db.run(tx -> fetch(tx, id, visible));
+    }
+
+    private static Optional<AlarmInfo> fetch(DSLContext tx, long id, Condition visible) {
+        return tx.select().from(ALARM).join(EVENT_RULE).on(EVENT_RULE.ID.eq(ALARM.EVENT_RULE_ID))
                 .where(ALARM.ID.eq(id).and(visible)).fetchOptional(AlarmService::info);
     }
 
@@ -128,8 +153,7 @@ public final class AlarmService {
      * instance is expiring right now are skipped, so every expiry happens once.
      */
     public int expireSnoozes() {
-        return db.transactionResult(cfg -> {
-            DSLContext tx = cfg.dsl();
+        return db.run(tx -> {
             List<AlarmRecord> due = tx.selectFrom(ALARM).where(ALARM.SNOOZED_UNTIL.le(now()))
                     .orderBy(ALARM.ID).limit(200).forUpdate().skipLocked().fetch();
             for (AlarmRecord a : due) {
@@ -162,8 +186,7 @@ public final class AlarmService {
     }
 
     private AlarmResult change(long id, Condition visible, String actor, String verb, Mutation mutation) {
-        return db.transactionResult(cfg -> {
-            DSLContext tx = cfg.dsl();
+        return db.run(tx -> {
             AlarmRecord a = tx.selectFrom(ALARM).where(ALARM.ID.eq(id).and(visible)).forUpdate().fetchOne();
             if (a == null) {
                 return new AlarmResult(id, 404, "no alarm " + id, null);
@@ -174,7 +197,7 @@ public final class AlarmService {
                 a.update();
                 Audit.write(tx, actor, verb, "alarm:" + id, old, snapshot(a));
             }
-            return new AlarmResult(id, 200, null, new AlarmService(tx).get(id, DSL.trueCondition()).orElseThrow());
+            return new AlarmResult(id, 200, null, fetch(tx, id, DSL.trueCondition()).orElseThrow());
         });
     }
 

@@ -61,6 +61,7 @@ public final class CdcBench implements Callable<Integer> {
         OmniglassConfig cfg = OmniglassConfig.load(Optional.empty(),
                 Map.of("OMNIGLASS_DATA_DIR", dir.toString(), "OMNIGLASS_HTTP_PORT", "0"));
         Map<String, Object> out = new LinkedHashMap<>();
+        double loadBefore = loadAverage();
         try (CoreService core = new CoreService(List.of()).start(cfg)) {
             Tenant tenant = core.context().provisioner().create("bench", "CDC bench", "bench");
             DataSource db = core.context().tenantDataSource(tenant);
@@ -90,12 +91,29 @@ public final class CdcBench implements Callable<Integer> {
             AtomicBoolean running = new AtomicBoolean(true);
             Histogram latency = new Histogram(60_000_000L, 3);
             AtomicBoolean measuring = new AtomicBoolean(false);
-            CdcSession.AckListener listener = commitTsMicros -> {
-                if (measuring.get()) {
-                    long nowMicros = System.currentTimeMillis() * 1000L + (System.nanoTime() / 1000L) % 1000L;
-                    long commitUnixMicros = commitTsMicros + 946_684_800_000_000L;
-                    synchronized (latency) {
-                        latency.recordValue(Math.max(0, nowMicros - commitUnixMicros));
+            java.util.concurrent.ConcurrentHashMap<Long, Long> commitReturned = new java.util.concurrent.ConcurrentHashMap<>();
+            Histogram commitDuration = new Histogram(60_000_000L, 3);
+            Histogram fromCommitTs = new Histogram(60_000_000L, 3);
+            Histogram toReceive = new Histogram(60_000_000L, 3);
+            CdcSession.AckListener listener = new CdcSession.AckListener() {
+                @Override
+                public void acked(long xid, long commitTsMicros) {
+                    if (measuring.get()) {
+                        long now = nowMicros();
+                        Long committed = commitReturned.get(xid);
+                        synchronized (latency) {
+                            // a PubAck can beat the writer's note of its commit by microseconds: count it as 0
+                            latency.recordValue(Math.max(0, committed == null ? 0 : now - committed));
+                            fromCommitTs.recordValue(Math.max(0, now - (commitTsMicros + PG_EPOCH_MICROS)));
+                        }
+                    }
+                }
+
+                @Override
+                public void received(long xid, long commitTsMicros) {
+                    if (measuring.get()) {
+                        Long committed = commitReturned.get(xid);
+                        toReceive.recordValue(Math.max(0, committed == null ? 0 : nowMicros() - committed));
                     }
                 }
             };
@@ -112,6 +130,10 @@ public final class CdcBench implements Callable<Integer> {
                         session.close();
                     }
                 }, "bench-cdc-publisher");
+                long self = ProcessHandle.current().pid();
+                long natsPid = core.context().infrastructure().embeddedNatsPid().orElse(-1L);
+                long pgPid = core.context().infrastructure().embeddedPostgresPid().orElse(-1L);
+                double[] cpuBefore = {ProcessCpu.seconds(self, false), ProcessCpu.seconds(natsPid, false), ProcessCpu.seconds(pgPid, true)};
                 long started = System.nanoTime();
                 publisher.start();
                 while (stats.publishedCount() < changes) {
@@ -120,13 +142,26 @@ public final class CdcBench implements Callable<Integer> {
                     }
                     Thread.sleep(1);
                 }
-                double pubPerS = changes / ((System.nanoTime() - started) / 1e9);
+                double elapsedS = (System.nanoTime() - started) / 1e9;
+                double pubPerS = changes / elapsedS;
+                double[] cpu = {ProcessCpu.seconds(self, false) - cpuBefore[0], ProcessCpu.seconds(natsPid, false) - cpuBefore[1],
+                        ProcessCpu.seconds(pgPid, true) - cpuBefore[2]};
                 System.out.printf("publisher:  %,.0f changes/s (every PubAck awaited; %.0f%% of the raw drain)%n",
                         pubPerS, 100 * pubPerS / rawPerS);
 
+                if (ProcessCpu.available()) {
+                    System.out.printf("            CPU per 1,000 changes: core %.1f ms, nats-server %.1f ms, Postgres %.1f ms "
+                                    + "(%.0f%% of %d CPUs busy with these three for %.1f s)%n",
+                            cpu[0] * 1e6 / changes, cpu[1] * 1e6 / changes, cpu[2] * 1e6 / changes,
+                            100 * (cpu[0] + cpu[1] + cpu[2]) / elapsedS / Runtime.getRuntime().availableProcessors(),
+                            Runtime.getRuntime().availableProcessors(), elapsedS);
+                    out.put("cpu_ms_per_1k_changes_core", round2(cpu[0] * 1e6 / changes));
+                    out.put("cpu_ms_per_1k_changes_nats", round2(cpu[1] * 1e6 / changes));
+                    out.put("cpu_ms_per_1k_changes_postgres", round2(cpu[2] * 1e6 / changes));
+                }
                 System.out.printf("latency run: %,d changes/s for %d s...%n", rate, latencySeconds);
                 measuring.set(true);
-                long committed = commitAtRate(db, rate, latencySeconds);
+                long committed = commitAtRate(db, rate, latencySeconds, commitReturned, commitDuration);
                 long target = changes + committed;
                 long waitUntil = System.nanoTime() + Duration.ofSeconds(30).toNanos();
                 while (stats.publishedCount() < target && System.nanoTime() < waitUntil) {
@@ -139,6 +174,11 @@ public final class CdcBench implements Callable<Integer> {
                 System.out.printf("latency:    commit-to-PubAck p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms (%,d changes)%n",
                         p50, p99, latency.getValueAtPercentile(99.9) / 1000.0, latency.getMaxValue() / 1000.0,
                         latency.getTotalCount());
+                System.out.printf("            of which commit-to-decoded (Postgres to the publisher): p50 %.2f ms, p99 %.2f ms%n",
+                        toReceive.getValueAtPercentile(50) / 1000.0, toReceive.getValueAtPercentile(99) / 1000.0);
+                System.out.printf("            the commit itself (fsync) took p50 %.2f ms, p99 %.2f ms; from the commit timestamp: p50 %.2f ms, p99 %.2f ms%n",
+                        commitDuration.getValueAtPercentile(50) / 1000.0, commitDuration.getValueAtPercentile(99) / 1000.0,
+                        fromCommitTs.getValueAtPercentile(50) / 1000.0, fromCommitTs.getValueAtPercentile(99) / 1000.0);
                 out.put("changes", changes);
                 out.put("changes_per_s", Math.round(pubPerS));
                 out.put("raw_drain_per_s", Math.round(rawPerS));
@@ -146,11 +186,22 @@ public final class CdcBench implements Callable<Integer> {
                 out.put("p99_ms", round2(p99));
                 out.put("p999_ms", round2(latency.getValueAtPercentile(99.9) / 1000.0));
                 out.put("max_ms", round2(latency.getMaxValue() / 1000.0));
+                out.put("decoded_p50_ms", round2(toReceive.getValueAtPercentile(50) / 1000.0));
+                out.put("decoded_p99_ms", round2(toReceive.getValueAtPercentile(99) / 1000.0));
+                out.put("commit_p50_ms", round2(commitDuration.getValueAtPercentile(50) / 1000.0));
+                out.put("commit_p99_ms", round2(commitDuration.getValueAtPercentile(99) / 1000.0));
+                out.put("from_commit_ts_p50_ms", round2(fromCommitTs.getValueAtPercentile(50) / 1000.0));
+                out.put("from_commit_ts_p99_ms", round2(fromCommitTs.getValueAtPercentile(99) / 1000.0));
                 out.put("latency_rate_per_s", rate);
                 out.put("latency_seconds", latencySeconds);
                 out.put("latency_samples", latency.getTotalCount());
                 out.put("rows_per_transaction_latency_run", ROWS_PER_TXN);
                 out.put("cpus", Runtime.getRuntime().availableProcessors());
+                // the machine's 1-minute load average around the run: on a shared box it explains most variance
+                out.put("load_avg_1m_before", loadBefore);
+                out.put("load_avg_1m_after", loadAverage());
+                System.out.printf("load average (1 min): %.2f before, %.2f after, on %d CPUs%n",
+                        loadBefore, loadAverage(), Runtime.getRuntime().availableProcessors());
             }
         } finally {
             deleteQuietly(dir);
@@ -160,6 +211,17 @@ public final class CdcBench implements Callable<Integer> {
             System.out.println("wrote " + json);
         }
         return 0;
+    }
+
+    static final long PG_EPOCH_MICROS = 946_684_800_000_000L;
+
+    private static long nowMicros() {
+        java.time.Instant now = java.time.Instant.now();
+        return now.getEpochSecond() * 1_000_000L + now.getNano() / 1000;
+    }
+
+    private static double loadAverage() {
+        return round2(java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
     }
 
     private static double round2(double v) {
@@ -181,12 +243,18 @@ public final class CdcBench implements Callable<Integer> {
         }
     }
 
-    /** Commits ROWS_PER_TXN-row transactions paced to {@code rate} changes/s; returns the changes committed. */
-    private static long commitAtRate(DataSource db, int rate, int seconds) throws Exception {
+    /**
+     * Commits ROWS_PER_TXN-row transactions paced to {@code rate} changes/s, noting when each
+     * commit returned (by transaction id); returns the changes committed.
+     */
+    private static long commitAtRate(DataSource db, int rate, int seconds, java.util.Map<Long, Long> commitReturned,
+                                     Histogram commitDuration) throws Exception {
         long committed = 0;
         long txnIntervalNanos = 1_000_000_000L * ROWS_PER_TXN / rate;
-        try (java.sql.Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(INSERT)) {
-            c.setAutoCommit(true);
+        try (java.sql.Connection c = db.getConnection();
+             PreparedStatement xid = c.prepareStatement("SELECT pg_current_xact_id()::text::bigint");
+             PreparedStatement ps = c.prepareStatement(INSERT)) {
+            c.setAutoCommit(false);
             ps.setInt(1, ROWS_PER_TXN);
             long start = System.nanoTime();
             long end = start + seconds * 1_000_000_000L;
@@ -198,7 +266,16 @@ public final class CdcBench implements Callable<Integer> {
                     Thread.sleep(wait / 1_000_000L, (int) (wait % 1_000_000L));
                     continue;
                 }
+                long txid;
+                try (java.sql.ResultSet rs = xid.executeQuery()) {
+                    rs.next();
+                    txid = rs.getLong(1);
+                }
                 ps.executeUpdate();
+                long before = System.nanoTime();
+                c.commit();
+                commitDuration.recordValue((System.nanoTime() - before) / 1000);
+                commitReturned.put(txid & 0xFFFFFFFFL, nowMicros()); // pgoutput carries the 32-bit xid
                 committed += ROWS_PER_TXN;
                 next += txnIntervalNanos;
             }

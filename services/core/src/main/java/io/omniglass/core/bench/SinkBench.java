@@ -72,6 +72,7 @@ public final class SinkBench {
         env.put("OMNIGLASS_HTTP_PORT", "0");
         OmniglassConfig cfg = OmniglassConfig.load(Optional.empty(), env);
         try (CoreService core = new CoreService(List.of(new SinkModule(settings))).start(cfg)) {
+            Runtime.getRuntime().addShutdownHook(new Thread(core::close, "bench-shutdown")); // Ctrl-C stops Postgres too
             String suffix = Long.toString(System.currentTimeMillis() % 1_000_000, 36);
             Tenant e2e = tenant(core, "bench_sink_" + suffix);
             Tenant copy = tenant(core, "bench_copy_" + suffix);

@@ -1,7 +1,7 @@
 package io.omniglass.core.cdc;
 
-import io.nats.client.JetStream;
-import io.nats.client.api.PublishAck;
+import io.nats.client.Dispatcher;
+import io.nats.client.Message;
 import io.nats.client.impl.Headers;
 import io.omniglass.core.tenancy.TenantStreams;
 import org.postgresql.PGConnection;
@@ -25,6 +25,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -50,7 +51,11 @@ public final class CdcSession implements AutoCloseable {
 
     /** Told of every acknowledged change, on a NATS thread (the benchmark measures latency here). */
     public interface AckListener {
-        void acked(long commitTsMicros);
+        void acked(long xid, long commitTsMicros);
+
+        /** A transaction's first message arrived from the walsender. */
+        default void received(long xid, long commitTsMicros) {
+        }
     }
 
     /** One transaction on its way: its changes in flight, and the position to confirm once all are acked. */
@@ -59,13 +64,23 @@ public final class CdcSession implements AutoCloseable {
         final AtomicInteger pending = new AtomicInteger(1); // 1 until the commit message is seen
         long endLsn;
 
-        Txn(long commitTsMicros) {
+        final long xid;
+
+        Txn(long xid, long commitTsMicros) {
+            this.xid = xid;
             this.commitTsMicros = commitTsMicros;
         }
     }
 
+    private static final long IDLE_AFTER_NANOS = 250_000_000L;
+    private static final long IDLE_POLL_MILLIS = 5;
+
     private final Source source;
-    private final JetStream js;
+    private final io.nats.client.Connection nats;
+    private final String replyPrefix;
+    private final Dispatcher acks;
+    private final AtomicReferenceArray<Txn> awaitingAck;
+    private long nextPublishSeq;
     private final BooleanSupplier fence;
     private final CdcStats stats;
     private final AckListener listener;
@@ -98,32 +113,33 @@ public final class CdcSession implements AutoCloseable {
         this.settings = settings;
         this.heartbeat = heartbeat;
         this.window = new Semaphore(settings.maxInFlight());
-        try {
-            this.js = nats.jetStream();
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e);
-        }
+        this.nats = nats;
+        // JetStream publishes as plain request/reply on one wildcard inbox: the PubAck's subject
+        // names the publish, and a ring of the transactions awaiting acks replaces a future, a
+        // timer and a parsed JSON object per change
+        this.awaitingAck = new AtomicReferenceArray<>(settings.maxInFlight());
+        this.replyPrefix = nats.createInbox() + ".";
+        this.acks = nats.createDispatcher(this::onAck);
+        this.acks.subscribe(replyPrefix + "*");
     }
 
     /** Streams until the fence drops (returns) or something fails (throws). */
     public void run() throws Exception {
         open();
-        int idleSpins = 0;
         while (fence.getAsBoolean()) {
             checkFailure();
+            checkConnection();
+            // readPending waits up to 1 ms on the socket when nothing is buffered; no blocking read(),
+            // which can hang on an idle slot in some pgjdbc 42.7.x releases (pgjdbc issue 4328)
             ByteBuffer buf = stream.readPending();
             if (buf == null) {
                 advance(true);
                 maybeHeartbeat();
-                // readPending does not block: back off briefly so an idle slot costs nothing
-                if (++idleSpins < 50) {
-                    Thread.yield();
-                } else {
-                    Thread.sleep(1);
+                if (System.nanoTime() - lastActivityNanos > IDLE_AFTER_NANOS) {
+                    Thread.sleep(IDLE_POLL_MILLIS); // a quiet tenant polls less often
                 }
                 continue;
             }
-            idleSpins = 0;
             lastActivityNanos = System.nanoTime();
             handle(PgOutput.decode(buf));
         }
@@ -190,7 +206,10 @@ public final class CdcSession implements AutoCloseable {
         } else if (m instanceof PgOutput.Delete d) {
             publish(relation(d.relationOid()), ChangeEncoder.Op.delete, null, d.old(), d.oldIsKeyOnly());
         } else if (m instanceof PgOutput.Begin b) {
-            current = new Txn(b.commitTsMicros());
+            current = new Txn(b.xid(), b.commitTsMicros());
+            if (listener != null) {
+                listener.received(b.xid(), b.commitTsMicros());
+            }
             inFlight.addLast(current);
             currentLsn = PgOutput.lsn(b.finalLsn());
             currentXid = b.xid();
@@ -231,32 +250,79 @@ public final class CdcSession implements AutoCloseable {
         Headers h = new Headers();
         // the commit LSN and the change's place in its transaction: the same on every republish
         h.put("Nats-Msg-Id", currentLsn + ":" + position++);
-        while (!window.tryAcquire(50, TimeUnit.MILLISECONDS)) {
+        long seq = nextPublishSeq++;
+        int slot = (int) (seq % awaitingAck.length());
+        while (!window.tryAcquire(50, TimeUnit.MILLISECONDS) || !claim(slot, txn)) {
             checkFailure();
             checkAckTimeout();
+            checkConnection();
             if (!fence.getAsBoolean()) {
                 throw new FencedException();
             }
             stream.forceUpdateStatus(); // keep the walsender's timeout at bay while the window is full
         }
         if (!fence.getAsBoolean()) {
-            window.release();
             throw new FencedException(); // a leader that lost its lease publishes nothing more
         }
         txn.pending.incrementAndGet();
-        js.publishAsync(TenantStreams.cdcSubject(source.slug(), rel.name()), h, body)
-                .whenComplete((PublishAck ack, Throwable err) -> {
-                    window.release();
-                    if (err != null) {
-                        failure.compareAndSet(null, err);
-                        return;
-                    }
-                    txn.pending.decrementAndGet();
-                    stats.published();
-                    if (listener != null) {
-                        listener.acked(txn.commitTsMicros);
-                    }
-                });
+        nats.publish(TenantStreams.cdcSubject(source.slug(), rel.name()), replyPrefix + seq, h, body);
+    }
+
+    /** Takes the ring slot for a publish; an unacknowledged occupant (acks out of order) means wait. */
+    private boolean claim(int slot, Txn txn) {
+        if (awaitingAck.compareAndSet(slot, null, txn)) {
+            return true;
+        }
+        window.release();
+        return false;
+    }
+
+    /** A PubAck (or an error in its place) for the publish its subject names; on the dispatcher thread. */
+    private void onAck(Message m) {
+        String subject = m.getSubject();
+        long seq = Long.parseLong(subject, replyPrefix.length(), subject.length(), 10);
+        Txn txn = awaitingAck.getAndSet((int) (seq % awaitingAck.length()), null);
+        window.release();
+        if (txn == null) {
+            return; // an ack of a slot already failed over; the session is ending anyway
+        }
+        if (m.isStatusMessage()) {
+            failure.compareAndSet(null, new IllegalStateException("publish answered with status "
+                    + m.getStatus().getCode() + " " + m.getStatus().getMessage()));
+            return;
+        }
+        byte[] data = m.getData();
+        if (data == null || data.length == 0 || indexOf(data, ERROR_FIELD) >= 0) {
+            failure.compareAndSet(null, new IllegalStateException("publish not acknowledged: "
+                    + (data == null ? "" : new String(data, java.nio.charset.StandardCharsets.UTF_8))));
+            return;
+        }
+        txn.pending.decrementAndGet();
+        stats.published();
+        if (listener != null) {
+            listener.acked(txn.xid, txn.commitTsMicros);
+        }
+    }
+
+    private static final byte[] ERROR_FIELD = "\"error\"".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+
+    private static int indexOf(byte[] data, byte[] what) {
+        outer:
+        for (int i = 0; i + what.length <= data.length; i++) {
+            for (int j = 0; j < what.length; j++) {
+                if (data[i + j] != what[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
+    private void checkConnection() {
+        if (nats.getStatus() != io.nats.client.Connection.Status.CONNECTED) {
+            throw new IllegalStateException("NATS connection " + nats.getStatus());
+        }
     }
 
     /** Confirms the end of the newest transaction all of whose changes (and all before it) are acked. */
@@ -278,7 +344,9 @@ public final class CdcSession implements AutoCloseable {
             stream.setFlushedLSN(lsn);
             stream.setAppliedLSN(lsn);
             stats.confirmed(confirm);
-            if (now - lastStatusNanos > 100_000_000L || idle) {
+            // at most ten status messages a second: each one wakes the walsender; pgjdbc also sends
+            // the latest position on its own every status interval
+            if (now - lastStatusNanos > 100_000_000L) {
                 stream.forceUpdateStatus();
                 lastStatusNanos = now;
             }
@@ -338,6 +406,11 @@ public final class CdcSession implements AutoCloseable {
     @Override
     public void close() {
         closeQuietly();
+        try {
+            nats.closeDispatcher(acks);
+        } catch (RuntimeException ignored) {
+            // the connection is closing
+        }
     }
 
     /** The lease was lost while waiting to publish. */

@@ -28,6 +28,7 @@ final class DemoCommand implements Callable<Integer> {
             core.context().provisioner().create(DEMO_TENANT, "Demo plant", "demo");
         }
         Tenant demo = core.context().tenants().find(DEMO_TENANT).orElseThrow();
+        io.omniglass.core.plant.DemoPlant.start(core.context(), demo); // the simulated plant feeds the data lane
         Map<String, String> endpoints = core.context().dataDir().readEndpoints().orElse(Map.of());
         System.out.println();
         System.out.println("Omniglass demo is running (Ctrl-C stops it).");

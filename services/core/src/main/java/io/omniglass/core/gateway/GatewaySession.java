@@ -123,7 +123,11 @@ public final class GatewaySession {
                 }
                 throw e;
             } finally {
-                c.setAutoCommit(true);
+                try {
+                    c.setAutoCommit(true);
+                } catch (SQLException ignored) {
+                    // a broken connection must not hide the original failure; Hikari evicts it
+                }
             }
         } catch (RuntimeException | Error e) {
             throw e;

@@ -9,6 +9,7 @@ import io.omniglass.core.access.TokenService;
 public final class Auth {
 
     private static final String ATTR = "og.principal";
+    private static final TokenCache CACHE = new TokenCache();
 
     private Auth() {
     }
@@ -18,7 +19,7 @@ public final class Auth {
         if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
             throw ApiException.unauthorized();
         }
-        Principal p = tokens.authenticate(header.substring(7).trim()).orElseThrow(ApiException::unauthorized);
+        Principal p = CACHE.authenticate(tokens, header.substring(7).trim()).orElseThrow(ApiException::unauthorized);
         ctx.attribute(ATTR, p);
     }
 

@@ -26,7 +26,7 @@ import static io.omniglass.schema.tenant.Tables.CURRENT_VALUE;
 
 /**
  * {@code GET /api/v1/tenants/{t}/current-values?filter=&limit=&after=}: the current-value
- * projection, keyset-paginated by (owner, key, instance, provenance). Streamed: rows go from the
+ * projection, keyset-paginated by (owner, key, instance, provenance, series_id). Streamed: rows go from the
  * database cursor straight into a Jackson generator (no per-row objects), so a fleet read of 100k
  * series costs little more than the query itself.
  */
@@ -34,8 +34,9 @@ public final class CurrentValueRoutes {
 
     public static final int DEFAULT_LIMIT = 1000;
     public static final int MAX_LIMIT = 100_000;
+    // series_id breaks ties: template-scoped keys may share a name
     static final Keyset KEYSET = Keyset.ascending(CURRENT_VALUE.OWNER, CURRENT_VALUE.KEY, CURRENT_VALUE.INSTANCE,
-            CURRENT_VALUE.PROVENANCE);
+            CURRENT_VALUE.PROVENANCE, CURRENT_VALUE.SERIES_ID);
 
     private CurrentValueRoutes() {
     }
@@ -46,9 +47,21 @@ public final class CurrentValueRoutes {
         int limit = Keyset.limit(ctx.queryParam("limit"), DEFAULT_LIMIT, MAX_LIMIT);
         Condition after = KEYSET.after(ctx.queryParam("after"));
         s.read(tx -> {
+            if (limit > 10_000) {
+                fleetSettings(tx);
+            }
             stream(ctx, query(tx, s, filter.and(after), limit + 1), limit);
             return null;
         });
+    }
+
+    /**
+     * A fleet read sorts and hashes ~100k narrow rows: with the default work_mem (4 MB) both spill
+     * to disk. Transaction-local, so it never outlives this read.
+     */
+    public static void fleetSettings(DSLContext tx) {
+        tx.select(org.jooq.impl.DSL.function("set_config", String.class, org.jooq.impl.DSL.inline("work_mem"),
+                org.jooq.impl.DSL.inline("64MB"), org.jooq.impl.DSL.inline(true))).fetch();
     }
 
     /** The fleet query exactly as the endpoint runs it (the benchmark runs the same SQL directly). */
@@ -74,9 +87,10 @@ public final class CurrentValueRoutes {
                 int n = 0;
                 String next = null;
                 String owner = null, key = null, instance = null, provenance = null;
+                long seriesId = 0;
                 while (rs.next()) {
                     if (n == limit) {
-                        next = Keyset.cursor(owner, key, instance, provenance);
+                        next = Keyset.cursor(owner, key, instance, provenance, seriesId);
                         break;
                     }
                     owner = rs.getString(1);
@@ -92,18 +106,24 @@ public final class CurrentValueRoutes {
                     g.writeStringField("instance", instance);
                     g.writeStringField("provenance", provenance);
                     g.writeStringField("fusion_policy", rs.getString(8));
+                    // absent rather than null: a fleet read is mostly metrics, and bytes are its cost
                     double v = rs.getDouble(9);
-                    if (rs.wasNull()) {
-                        g.writeNullField("value");
-                    } else {
+                    if (!rs.wasNull()) {
                         g.writeNumberField("value", v);
                     }
-                    g.writeStringField("text", rs.getString(10));
-                    g.writeStringField("severity", rs.getString(11));
+                    String text = rs.getString(10);
+                    if (text != null) {
+                        g.writeStringField("text", text);
+                    }
+                    String severity = rs.getString(11);
+                    if (severity != null) {
+                        g.writeStringField("severity", severity);
+                    }
                     OffsetDateTime ts = rs.getObject(12, OffsetDateTime.class);
                     g.writeStringField("ts", ts == null ? null : DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(ts));
                     g.writeNumberField("source_count", rs.getLong(13));
-                    g.writeNumberField("series_id", rs.getLong(14));
+                    seriesId = rs.getLong(14);
+                    g.writeNumberField("series_id", seriesId);
                     g.writeEndObject();
                     n++;
                 }

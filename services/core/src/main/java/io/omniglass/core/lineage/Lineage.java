@@ -225,8 +225,8 @@ public final class Lineage {
                     in(nb, "action_rule_version:" + ev.getActionRuleId() + ":" + ev.getActionRuleVersion(), id, "fired", false);
                 }
                 if (ev.getTriggerSeriesId() != null) {
-                    String kind = db.select(SERIES.KIND).from(SERIES).where(SERIES.ID.eq(ev.getTriggerSeriesId())).fetchOne(SERIES.KIND).getLiteral();
-                    in(nb, datapointId(kind, ev.getTriggerSeriesId(), ev.getTriggerTs().toInstant()), id, "triggered", false);
+                    kindOf(ev.getTriggerSeriesId()).ifPresent(kind ->
+                            in(nb, datapointId(kind, ev.getTriggerSeriesId(), ev.getTriggerTs().toInstant()), id, "triggered", false));
                 }
                 if (ev.getTriggerEventId() != null) {
                     in(nb, "event:" + ev.getTriggerEventId(), id, "triggered", false);
@@ -285,8 +285,8 @@ public final class Lineage {
                     in(nb, "action_rule_version:" + a.getActionRuleId() + ":" + a.getActionRuleVersion(), id, "fired", false);
                 }
                 if (a.getConfirmedSeriesId() != null) {
-                    String kind = db.select(SERIES.KIND).from(SERIES).where(SERIES.ID.eq(a.getConfirmedSeriesId())).fetchOne(SERIES.KIND).getLiteral();
-                    in(nb, datapointId(kind, a.getConfirmedSeriesId(), a.getConfirmedTs().toInstant()), id, "confirmed", false);
+                    kindOf(a.getConfirmedSeriesId()).ifPresent(kind ->
+                            in(nb, datapointId(kind, a.getConfirmedSeriesId(), a.getConfirmedTs().toInstant()), id, "confirmed", false));
                 }
             }
             case "event_rule_version" -> {
@@ -314,6 +314,11 @@ public final class Lineage {
             }
         }
         return nb;
+    }
+
+    /** The kind of a series, if the caller may see it. */
+    private Optional<String> kindOf(long series) {
+        return db.select(SERIES.KIND).from(SERIES).where(SERIES.ID.eq(series)).fetchOptional(SERIES.KIND).map(k -> k.getLiteral());
     }
 
     /** An edge between {@code id} and {@code other}: other -> id, or id -> other when {@code outward}. */

@@ -4,10 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
-import io.nats.client.JetStreamSubscription;
 import io.nats.client.Message;
 import io.nats.client.PublishOptions;
-import io.nats.client.PullSubscribeOptions;
 import io.nats.client.api.AckPolicy;
 import io.nats.client.api.ConsumerConfiguration;
 import io.nats.client.api.DeliverPolicy;
@@ -92,14 +90,13 @@ final class ActionEngine implements AutoCloseable {
     }
 
     private void run() {
-        JetStreamSubscription sub = null;
+        PullBatches sub = null;
         while (running) {
             try {
                 if (sub == null) {
-                    sub = nats.jetStream().subscribe(alarmSubject(slug),
-                            PullSubscribeOptions.bind(TenantStreams.cdcStream(slug), DURABLE));
+                    sub = new PullBatches(nats, TenantStreams.cdcStream(slug), DURABLE, 100);
                 }
-                for (Message m : sub.fetch(100, Duration.ofMillis(500))) {
+                for (Message m : sub.next(Duration.ofMillis(500))) {
                     try {
                         handle(m.getData());
                         m.ack();
@@ -113,9 +110,15 @@ final class ActionEngine implements AutoCloseable {
                     return;
                 }
                 log.warn("tenant {}: action consumer: {}", slug, e.toString());
+                if (sub != null) {
+                    sub.close();
+                }
                 sub = null;
                 sleep(1000);
             }
+        }
+        if (sub != null) {
+            sub.close();
         }
     }
 

@@ -7,13 +7,16 @@ import io.omniglass.schema.tenant.enums.EventOrigin;
 import io.omniglass.schema.tenant.tables.records.AlarmRecord;
 import io.omniglass.schema.tenant.tables.records.EventRuleStateRecord;
 import org.jooq.DSLContext;
+import org.jooq.impl.DSL;
 
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import static io.omniglass.schema.tenant.Tables.ALARM;
@@ -36,11 +39,63 @@ public final class AlarmTransitions {
     private AlarmTransitions() {
     }
 
+    /** The datapoints of one (rule, owner) to evaluate. */
+    public record Work(EventRuleDef rule, String owner, List<LaneDatapoint> datapoints) {
+    }
+
     /** Evaluates {@code datapoints} (all for this rule and owner) in ts order. */
     public static List<Transition> evaluate(DSLContext tx, EventRuleDef rule, String owner, List<LaneDatapoint> datapoints) {
-        EventRuleStateRecord state = lockState(tx, rule.id(), owner);
+        return evaluateAll(tx, List.of(new Work(rule, owner, datapoints)));
+    }
+
+    /**
+     * Evaluates many (rule, owner) pairs in the caller's transaction with a fixed number of round
+     * trips besides the transitions themselves: one statement creates missing state rows, one
+     * locks them all (in key order, so concurrent evaluators cannot deadlock on them), one reads
+     * and locks the existing alarms, one batch writes the new states back.
+     */
+    public static List<Transition> evaluateAll(DSLContext tx, List<Work> work) {
+        if (work.isEmpty()) {
+            return List.of();
+        }
+        var insert = tx.insertInto(EVENT_RULE_STATE, EVENT_RULE_STATE.EVENT_RULE_ID, EVENT_RULE_STATE.OWNER);
+        List<org.jooq.Row2<Long, String>> keys = new ArrayList<>();
+        for (Work w : work) {
+            insert = insert.values(w.rule().id(), w.owner());
+            keys.add(DSL.row(w.rule().id(), w.owner()));
+        }
+        insert.onConflictDoNothing().execute();
+        Map<String, EventRuleStateRecord> states = new HashMap<>();
+        for (EventRuleStateRecord r : tx.selectFrom(EVENT_RULE_STATE)
+                .where(DSL.row(EVENT_RULE_STATE.EVENT_RULE_ID, EVENT_RULE_STATE.OWNER).in(keys))
+                .orderBy(EVENT_RULE_STATE.EVENT_RULE_ID, EVENT_RULE_STATE.OWNER).forUpdate().fetch()) {
+            states.put(key(r.getEventRuleId(), r.getOwner()), r);
+        }
+        Map<String, AlarmRecord> alarms = new HashMap<>();
+        for (AlarmRecord a : tx.selectFrom(ALARM).where(DSL.row(ALARM.EVENT_RULE_ID, ALARM.OWNER).in(keys)).forUpdate().fetch()) {
+            alarms.put(key(a.getEventRuleId(), a.getOwner()), a);
+        }
         List<Transition> done = new ArrayList<>();
-        List<LaneDatapoint> ordered = new ArrayList<>(datapoints);
+        List<EventRuleStateRecord> changed = new ArrayList<>();
+        for (Work w : work) {
+            String k = key(w.rule().id(), w.owner());
+            EventRuleStateRecord state = states.get(k);
+            if (evaluate(tx, w, state, alarms, k, done)) {
+                state.setUpdatedAt(OffsetDateTime.now(ZoneOffset.UTC));
+                changed.add(state);
+            }
+        }
+        if (!changed.isEmpty()) {
+            tx.batchUpdate(changed).execute();
+        }
+        return done;
+    }
+
+    private static boolean evaluate(DSLContext tx, Work w, EventRuleStateRecord state, Map<String, AlarmRecord> alarms,
+                                    String key, List<Transition> done) {
+        EventRuleDef rule = w.rule();
+        String owner = w.owner();
+        List<LaneDatapoint> ordered = new ArrayList<>(w.datapoints());
         ordered.sort(Comparator.comparing(LaneDatapoint::ts));
         boolean changed = false;
         for (LaneDatapoint dp : ordered) {
@@ -55,30 +110,29 @@ public final class AlarmTransitions {
             state.setLastValue(dp.number());
             state.setLastText(dp.text());
             changed = true;
-            if (verdict == Condition.Verdict.HOLD) {
-                continue;
-            }
-            AlarmRecord alarm = tx.selectFrom(ALARM)
-                    .where(ALARM.EVENT_RULE_ID.eq(rule.id()).and(ALARM.OWNER.eq(owner))).forUpdate().fetchOne();
+            AlarmRecord alarm = alarms.get(key);
             boolean active = alarm != null && alarm.getState() == AlarmState.active;
             if (verdict == Condition.Verdict.RAISE && !active) {
                 Optional<Long> series = SeriesIds.resolve(tx, dp.owner(), dp.key(), dp.instance(), dp.provenance(), dp.source());
                 long eventId = insertEvent(tx, rule, owner, "alarm.raised", EventOrigin.rule, series.orElse(null),
                         series.isPresent() ? ts : null, payload(rule, dp));
-                done.add(new Transition(raise(tx, rule, owner, alarm, eventId, ts), eventId, "alarm.raised"));
+                long alarmId = raise(tx, rule, owner, alarm, eventId, ts);
+                alarms.put(key, tx.selectFrom(ALARM).where(ALARM.ID.eq(alarmId)).fetchOne());
+                done.add(new Transition(alarmId, eventId, "alarm.raised"));
             } else if (verdict == Condition.Verdict.CLEAR && active) {
                 Optional<Long> series = SeriesIds.resolve(tx, dp.owner(), dp.key(), dp.instance(), dp.provenance(), dp.source());
                 long eventId = insertEvent(tx, rule, owner, "alarm.cleared", EventOrigin.rule, series.orElse(null),
                         series.isPresent() ? ts : null, payload(rule, dp));
                 clear(tx, alarm, eventId, ts);
+                alarms.put(key, tx.selectFrom(ALARM).where(ALARM.ID.eq(alarm.getId())).fetchOne());
                 done.add(new Transition(alarm.getId(), eventId, "alarm.cleared"));
             }
         }
-        if (changed) {
-            state.setUpdatedAt(OffsetDateTime.now(ZoneOffset.UTC));
-            state.update();
-        }
-        return done;
+        return changed;
+    }
+
+    private static String key(long ruleId, String owner) {
+        return ruleId + "/" + owner;
     }
 
     /**

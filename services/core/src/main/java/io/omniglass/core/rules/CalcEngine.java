@@ -190,6 +190,7 @@ final class CalcEngine implements AutoCloseable {
         h.put("Nats-Msg-Id", msgId);
         nats.jetStream().publishAsync(TenantStreams.dataSubject(slug, "metric"), h,
                 OmniglassClient.JSON.writeValueAsBytes(dp), PublishOptions.builder().messageId(msgId).build());
+        log.debug("tenant {}: calc {} = {} at {}", slug, r.name(), value, at);
     }
 
     private static double micros(Instant ts) {

@@ -1,14 +1,22 @@
 package io.omniglass.core.rules;
 
 import io.javalin.Javalin;
+import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import io.omniglass.api.EventRuleInfo;
 import io.omniglass.api.EventRuleRequest;
 import io.omniglass.core.CoreContext;
-import io.omniglass.core.access.Role;
+import io.omniglass.core.gateway.Action;
+import io.omniglass.core.gateway.Gateway;
+import io.omniglass.core.gateway.GatewaySession;
 import io.omniglass.core.http.ApiException;
+import io.omniglass.core.http.Auth;
 
-/** Event-rule CRUD: viewers read, admins write; every write audited, every edit a new version. */
+/**
+ * Event-rule CRUD through the Storage Gateway: viewers read, admins with a tenant-wide token write
+ * (a rule spans owners, so a location- or system-scoped token cannot edit one); every write is
+ * audited in its transaction, every edit a new version.
+ */
 final class EventRuleRoutes {
 
     private static final String BASE = "/api/v1/tenants/{t}/event-rules";
@@ -17,37 +25,58 @@ final class EventRuleRoutes {
     }
 
     static void register(Javalin app, CoreContext core, RulesModule module) {
-        app.get(BASE, ctx -> ctx.json(EventRuleStore.list(TenantRequest.of(ctx, core, Role.viewer).db())));
+        app.get(BASE, ctx -> {
+            GatewaySession s = session(ctx, core, Action.READ_RULES);
+            ctx.json(s.read(EventRuleStore::list));
+        });
         app.get(BASE + "/{id}", ctx -> {
-            TenantRequest r = TenantRequest.of(ctx, core, Role.viewer);
-            long id = TenantRequest.id(ctx.pathParam("id"), "event rule id");
-            ctx.json(EventRuleStore.get(r.db(), id).orElseThrow(() -> ApiException.notFound("no event rule " + id)));
+            GatewaySession s = session(ctx, core, Action.READ_RULES);
+            long id = id(ctx);
+            ctx.json(s.read(tx -> EventRuleStore.get(tx, id)).orElseThrow(() -> ApiException.notFound("no event rule " + id)));
         });
         app.post(BASE, ctx -> {
-            TenantRequest r = TenantRequest.of(ctx, core, Role.admin);
+            GatewaySession s = writer(ctx, core);
             EventRuleRequest req = ctx.bodyAsClass(EventRuleRequest.class);
-            EventRuleInfo created = write(() -> EventRuleStore.create(r.db(), req, r.actor()));
-            module.reload(r.tenant().slug());
+            EventRuleInfo created = write(() -> s.transaction(tx -> EventRuleStore.create(tx, req, s.principal().actor())));
+            module.reload(s.tenant().slug());
             ctx.status(HttpStatus.CREATED).json(created);
         });
         app.put(BASE + "/{id}", ctx -> {
-            TenantRequest r = TenantRequest.of(ctx, core, Role.admin);
-            long id = TenantRequest.id(ctx.pathParam("id"), "event rule id");
+            GatewaySession s = writer(ctx, core);
+            long id = id(ctx);
             EventRuleRequest req = ctx.bodyAsClass(EventRuleRequest.class);
-            EventRuleInfo updated = write(() -> EventRuleStore.update(r.db(), id, req, r.actor()))
+            EventRuleInfo updated = write(() -> s.transaction(tx -> EventRuleStore.update(tx, id, req, s.principal().actor())))
                     .orElseThrow(() -> ApiException.notFound("no event rule " + id));
-            module.reload(r.tenant().slug());
+            module.reload(s.tenant().slug());
             ctx.json(updated);
         });
         app.delete(BASE + "/{id}", ctx -> {
-            TenantRequest r = TenantRequest.of(ctx, core, Role.admin);
-            long id = TenantRequest.id(ctx.pathParam("id"), "event rule id");
-            if (!EventRuleStore.delete(r.db(), id, r.actor())) {
+            GatewaySession s = writer(ctx, core);
+            long id = id(ctx);
+            if (!s.transaction(tx -> EventRuleStore.delete(tx, id, s.principal().actor()))) {
                 throw ApiException.notFound("no event rule " + id);
             }
-            module.reload(r.tenant().slug());
+            module.reload(s.tenant().slug());
             ctx.status(HttpStatus.NO_CONTENT);
         });
+    }
+
+    private static GatewaySession session(Context ctx, CoreContext core, Action action) {
+        return Gateway.forCore(core).scoped(Auth.principal(ctx), ctx.pathParam("t"), action);
+    }
+
+    private static GatewaySession writer(Context ctx, CoreContext core) {
+        GatewaySession s = session(ctx, core, Action.EDIT_RULES);
+        s.requireTenantWideScope();
+        return s;
+    }
+
+    private static long id(Context ctx) {
+        try {
+            return Long.parseLong(ctx.pathParam("id").trim());
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest("event rule id must be a number");
+        }
     }
 
     private interface Write<T> {

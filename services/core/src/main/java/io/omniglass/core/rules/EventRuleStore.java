@@ -4,18 +4,25 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.omniglass.api.EventRuleInfo;
 import io.omniglass.api.EventRuleRequest;
 import io.omniglass.api.OmniglassClient;
+import io.omniglass.schema.tenant.enums.AlarmState;
+import io.omniglass.schema.tenant.enums.EventOrigin;
 import io.omniglass.schema.tenant.enums.Severity;
+import io.omniglass.schema.tenant.tables.records.AlarmRecord;
 import io.omniglass.schema.tenant.tables.records.EventRuleRecord;
 import org.jooq.DSLContext;
 import org.jooq.Record;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
+import static io.omniglass.schema.tenant.Tables.ALARM;
+import static io.omniglass.schema.tenant.Tables.EVENT;
 import static io.omniglass.schema.tenant.Tables.EVENT_RULE;
 import static io.omniglass.schema.tenant.Tables.EVENT_RULE_VERSION;
 
@@ -63,10 +70,10 @@ public final class EventRuleStore {
         return out;
     }
 
-    public static EventRuleInfo create(DSLContext db, EventRuleRequest req, String actor) {
+    /** Creates a rule at version 1, in the caller's transaction. */
+    public static EventRuleInfo create(DSLContext tx, EventRuleRequest req, String actor) {
         Valid v = validate(req, null);
-        return db.transactionResult(cfg -> {
-            DSLContext tx = cfg.dsl();
+        {
             if (tx.fetchExists(EVENT_RULE, EVENT_RULE.NAME.eq(v.name))) {
                 throw new RuleConflictException("an event rule named '" + v.name + "' already exists");
             }
@@ -79,13 +86,12 @@ public final class EventRuleStore {
             EventRuleInfo created = get(tx, id).orElseThrow();
             Audit.write(tx, actor, "event_rule.create", "event_rule:" + id, null, created);
             return created;
-        });
+        }
     }
 
-    /** A new version (and the enabled flag); empty when the rule does not exist. */
-    public static Optional<EventRuleInfo> update(DSLContext db, long id, EventRuleRequest req, String actor) {
-        return db.transactionResult(cfg -> {
-            DSLContext tx = cfg.dsl();
+    /** A new version (and the enabled flag), in the caller's transaction; empty when the rule does not exist. */
+    public static Optional<EventRuleInfo> update(DSLContext tx, long id, EventRuleRequest req, String actor) {
+        {
             EventRuleRecord rule = tx.selectFrom(EVENT_RULE)
                     .where(EVENT_RULE.ID.eq(id).and(EVENT_RULE.DELETED_AT.isNull())).forUpdate().fetchOne();
             if (rule == null) {
@@ -109,14 +115,16 @@ public final class EventRuleStore {
                     .where(EVENT_RULE.ID.eq(id)).execute();
             EventRuleInfo now = get(tx, id).orElseThrow();
             Audit.write(tx, actor, "event_rule.update", "event_rule:" + id, old, now);
+            if (old.enabled() && !now.enabled()) {
+                clearActiveAlarms(tx, id, actor, "rule disabled");
+            }
             return Optional.of(now);
-        });
+        }
     }
 
-    /** Soft delete: the rule stops evaluating; its versions, events and alarms stay for lineage. */
-    public static boolean delete(DSLContext db, long id, String actor) {
-        return db.transactionResult(cfg -> {
-            DSLContext tx = cfg.dsl();
+    /** Soft delete, in the caller's transaction: the rule stops evaluating; its versions, events and alarms stay for lineage. */
+    public static boolean delete(DSLContext tx, long id, String actor) {
+        {
             Optional<EventRuleInfo> old = get(tx, id);
             if (old.isEmpty()) {
                 return false;
@@ -126,8 +134,9 @@ public final class EventRuleStore {
                     .set(EVENT_RULE.ENABLED, false)
                     .where(EVENT_RULE.ID.eq(id)).execute();
             Audit.write(tx, actor, "event_rule.delete", "event_rule:" + id, old.get(), null);
+            clearActiveAlarms(tx, id, actor, "rule deleted");
             return true;
-        });
+        }
     }
 
     /**
@@ -160,6 +169,32 @@ public final class EventRuleStore {
         EventRuleInfo now = get(tx, rule.getId()).orElseThrow();
         Audit.write(tx, actor, "event_rule.update", "event_rule:" + rule.getId(), old.orElse(null), now);
         return now;
+    }
+
+    /**
+     * A rule that stops evaluating would leave its alarms active forever: they are cleared by the
+     * operator who stopped it, with an event saying so.
+     */
+    private static void clearActiveAlarms(DSLContext tx, long ruleId, String actor, String why) {
+        for (AlarmRecord a : tx.selectFrom(ALARM).where(ALARM.EVENT_RULE_ID.eq(ruleId).and(ALARM.STATE.eq(AlarmState.active)))
+                .forUpdate().fetch()) {
+            long eventId = tx.insertInto(EVENT)
+                    .set(EVENT.NAME, "alarm.cleared")
+                    .set(EVENT.ORIGIN, EventOrigin.operator)
+                    .set(EVENT.ACTOR, actor)
+                    .set(Owner.parse(a.getOwner()).columns(EVENT))
+                    .set(EVENT.EVENT_RULE_ID, a.getEventRuleId())
+                    .set(EVENT.EVENT_RULE_VERSION, a.getEventRuleVersion())
+                    .set(EVENT.TRIGGER_EVENT_ID, a.getRaiseEventId())
+                    .set(EVENT.SEVERITY, a.getSeverity())
+                    .set(EVENT.MESSAGE, why + ": " + a.getMessage())
+                    .returning(EVENT.ID).fetchOne().getId();
+            a.setState(AlarmState.cleared);
+            a.setClearedAt(OffsetDateTime.now(ZoneOffset.UTC));
+            a.setLastEventId(eventId);
+            a.setUpdatedAt(OffsetDateTime.now(ZoneOffset.UTC));
+            a.update();
+        }
     }
 
     private static void insertVersion(DSLContext tx, long id, int version, Valid v, String actor) {

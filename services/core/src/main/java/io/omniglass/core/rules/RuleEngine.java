@@ -3,11 +3,8 @@ package io.omniglass.core.rules;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.nats.client.Connection;
-import io.nats.client.JetStream;
 import io.nats.client.JetStreamApiException;
-import io.nats.client.JetStreamSubscription;
 import io.nats.client.Message;
-import io.nats.client.PullSubscribeOptions;
 import io.nats.client.api.AckPolicy;
 import io.nats.client.api.ConsumerConfiguration;
 import io.nats.client.api.DeliverPolicy;
@@ -24,7 +21,6 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -76,14 +72,13 @@ final class RuleEngine implements AutoCloseable {
     }
 
     private void run() {
-        JetStreamSubscription sub = null;
+        PullBatches sub = null;
         while (running) {
             try {
                 if (sub == null) {
-                    JetStream js = nats.jetStream();
-                    sub = js.subscribe(TenantStreams.dataSubjects(slug), PullSubscribeOptions.bind(TenantStreams.dataStream(slug), DURABLE));
+                    sub = new PullBatches(nats, TenantStreams.dataStream(slug), DURABLE, 500);
                 }
-                List<Message> batch = sub.fetch(500, Duration.ofMillis(500));
+                List<Message> batch = sub.next(Duration.ofMillis(500));
                 if (!batch.isEmpty()) {
                     process(batch);
                 }
@@ -92,9 +87,15 @@ final class RuleEngine implements AutoCloseable {
                     return;
                 }
                 complain("rule engine of tenant {} failed a batch (will retry): {}", e);
+                if (sub != null) {
+                    sub.close();
+                }
                 sub = null;
                 sleep(1000);
             }
+        }
+        if (sub != null) {
+            sub.close();
         }
     }
 
@@ -120,7 +121,11 @@ final class RuleEngine implements AutoCloseable {
             }
         }
         boolean retry = false;
-        for (Group g : groups.values()) {
+        List<Group> all = new ArrayList<>(groups.values());
+        if (all.size() > 1 && evaluateTogether(all)) {
+            all = List.of();
+        }
+        for (Group g : all) {
             try {
                 List<AlarmTransitions.Transition> done = db.transactionResult(cfg ->
                         AlarmTransitions.evaluate(cfg.dsl(), g.rule(), g.owner(), g.datapoints()));
@@ -157,6 +162,29 @@ final class RuleEngine implements AutoCloseable {
         }
     }
 
+    /**
+     * The common case in one transaction with a handful of statements (state rows locked in key
+     * order, so two engines cannot deadlock on them); false when anything failed, and each group is then retried on its own so
+     * one bad owner does not hold the others back.
+     */
+    private boolean evaluateTogether(List<Group> all) {
+        try {
+            List<AlarmTransitions.Work> work = all.stream()
+                    .map(g -> new AlarmTransitions.Work(g.rule(), g.owner(), g.datapoints())).toList();
+            List<AlarmTransitions.Transition> done = db.transactionResult(cfg -> AlarmTransitions.evaluateAll(cfg.dsl(), work));
+            for (Group g : all) {
+                evaluated.increment(g.datapoints().size());
+            }
+            transitions.increment(done.size());
+            for (AlarmTransitions.Transition t : done) {
+                log.info("tenant {}: alarm {} {} (event {})", slug, t.alarmId(), t.name(), t.eventId());
+            }
+            return true;
+        } catch (DataAccessException | IllegalArgumentException e) {
+            return false;
+        }
+    }
+
     /** The device reported back after a command: the action is confirmed by this datapoint. */
     private void confirm(LaneDatapoint dp) {
         db.transaction(cfg -> {
@@ -173,6 +201,7 @@ final class RuleEngine implements AutoCloseable {
                             .set(ACTION.CONFIRMED_TS, dp.ts().atOffset(ZoneOffset.UTC))
                             .set(ACTION.UPDATED_AT, OffsetDateTime.now(ZoneOffset.UTC))
                             .where(ACTION.ID.eq(action.getId())).execute());
+            log.info("tenant {}: action {} confirmed by {} {} at {}", slug, action.getId(), dp.owner(), dp.key(), dp.ts());
         });
     }
 

@@ -1,9 +1,9 @@
 package io.omniglass.core.sink;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.nats.client.ConsumeOptions;
 import io.nats.client.ConsumerContext;
-import io.nats.client.IterableConsumer;
+import io.nats.client.JetStreamSubscription;
+import io.nats.client.PullSubscribeOptions;
 import io.nats.client.JetStream;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
@@ -62,8 +62,10 @@ final class TenantSink implements AutoCloseable {
     private final java.util.concurrent.BlockingQueue<Prepared> handoff = new java.util.concurrent.ArrayBlockingQueue<>(1);
     private volatile long backoffMs;
     private volatile boolean running = true;
-    private volatile IterableConsumer consumer;
+    private volatile JetStreamSubscription subscription;
     private volatile ConsumerContext consumerContext;
+    /** Datapoints per message lately, so a fetch asks for about batchRows datapoints (and bounded bytes). */
+    private volatile double rowsPerMessage = 1;
 
     TenantSink(Tenant tenant, io.nats.client.Connection nats, DataSource db, DataSource control,
                SinkSettings settings, SinkMetrics metrics) {
@@ -107,7 +109,11 @@ final class TenantSink implements AutoCloseable {
                 .maxDeliver(-1) // never drop: only the sink decides a message is dead, and says why
                 .build());
         consumerContext = nats.getConsumerContext(stream, settings.durableName());
-        consumer = consumerContext.iterate(ConsumeOptions.builder().batchSize(settings.prefetchMessages()).build());
+        JetStreamSubscription sub = nats.jetStream().subscribe(null,
+                PullSubscribeOptions.bind(stream, settings.durableName()));
+        // explicit fetches bound what is buffered here; never drop a message as a slow consumer
+        sub.setPendingLimits(-1, -1);
+        subscription = sub;
     }
 
     /** Lag figures for /metrics. */
@@ -203,9 +209,9 @@ final class TenantSink implements AutoCloseable {
 
     private void resubscribe() {
         try {
-            IterableConsumer old = consumer;
-            if (old != null) {
-                old.stop();
+            JetStreamSubscription old = subscription;
+            if (old != null && old.isActive()) {
+                old.unsubscribe();
             }
             ensureConsumer();
         } catch (Exception e) {
@@ -213,28 +219,19 @@ final class TenantSink implements AutoCloseable {
         }
     }
 
-    /** Waits for a first message, then gathers more until the batch is full or its time is up. */
+    /**
+     * One pull: as many messages as make about batchRows datapoints (by the recent average), back
+     * when that many arrived or batchWait passed.
+     */
     private List<Message> collect() throws Exception {
-        IterableConsumer ic = consumer;
-        Message first = ic.nextMessage(Duration.ofMillis(500));
-        if (first == null) {
-            return List.of();
-        }
-        List<Message> batch = new ArrayList<>();
-        batch.add(first);
-        long approxRows = estimateRows(first);
-        long deadline = System.nanoTime() + settings.batchWait().toNanos();
-        while (running && batch.size() < settings.batchMessages() && approxRows < settings.batchRows()) {
-            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-            if (left <= 0) {
-                break;
+        int want = (int) Math.max(1, Math.min(settings.batchMessages(), settings.batchRows() / Math.max(1, rowsPerMessage)));
+        List<Message> batch = subscription.fetch(want, settings.batchWait());
+        if (!batch.isEmpty()) {
+            long rows = 0;
+            for (Message m : batch) {
+                rows += estimateRows(m);
             }
-            Message m = ic.nextMessage(left);
-            if (m == null) {
-                break;
-            }
-            batch.add(m);
-            approxRows += estimateRows(m);
+            rowsPerMessage = 0.5 * rowsPerMessage + 0.5 * ((double) rows / batch.size());
         }
         return batch;
     }
@@ -497,25 +494,18 @@ final class TenantSink implements AutoCloseable {
     @Override
     public void close() {
         running = false;
-        IterableConsumer ic = consumer;
-        if (ic != null) {
-            ic.stop();
-        }
         try {
             thread.join(TimeUnit.SECONDS.toMillis(30));
             writer.join(TimeUnit.SECONDS.toMillis(30));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        // messages fetched but not processed: hand them back now instead of after ackWait
-        if (ic != null) {
+        JetStreamSubscription sub = subscription;
+        if (sub != null && sub.isActive()) {
             try {
-                Message m;
-                while ((m = ic.nextMessage(50)) != null) {
-                    m.nak();
-                }
-            } catch (Exception ignored) {
-                // the connection is closing anyway; ackWait redelivers them
+                sub.unsubscribe();
+            } catch (RuntimeException ignored) {
+                // the connection is closing anyway
             }
         }
     }

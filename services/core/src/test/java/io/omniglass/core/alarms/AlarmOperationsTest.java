@@ -46,7 +46,7 @@ class AlarmOperationsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        core = TestCore.start(List.of(rules));
+        core = TestCore.start(List.of(new io.omniglass.core.gateway.GatewayModule(), rules));
         tenant = core.createTenant("ops");
         db = core.core().context().tenantDataSource(tenant);
         RulesFixture.importPlant(db, "ops");
@@ -88,7 +88,13 @@ class AlarmOperationsTest {
         assertThat(text(db, "SELECT (new->>'acked') || ' ' || (old->>'acked') || ' ' || actor FROM audit_log WHERE verb = 'alarm.ack' AND resource = ?",
                 "alarm:" + pump1)).isEqualTo("true false olga");
         AlarmPage page = operator.get(path("?filter=acked%20%3D%20true%20and%20state%20%3D%20active"), new TypeReference<AlarmPage>() { });
-        assertThat(page.items()).extracting(AlarmInfo::id).contains(pump1).doesNotContain(pump2);
+        assertThat(page.items()).extracting(AlarmInfo::id).contains(pump1);
+        assertThat(page.items()).allSatisfy(a -> assertThat(a.acked() && a.state().equals("active")).isTrue());
+        assertThatThrownBy(() -> operator.get(path("?filter=colour%20%3D%20red"), new TypeReference<AlarmPage>() { }))
+                .isInstanceOfSatisfying(OmniglassClient.ApiException.class, e -> {
+                    assertThat(e.status()).isEqualTo(400);
+                    assertThat(e.error().detail()).contains("position 1").contains("colour");
+                });
     }
 
     @Test
@@ -152,6 +158,19 @@ class AlarmOperationsTest {
         assertThat(results.get(1).error()).contains("424242");
         assertThat(audits("alarm.ack", pump2)).isEqualTo(before + 1);
         assertThat(audits("alarm.ack", 424242L)).isZero();
+    }
+
+    @Test
+    void aScopedTokenSeesAndChangesOnlyAlarmsInItsScope() {
+        OmniglassClient other = core.client(core.admin().createToken(
+                new CreateTokenRequest("operator", "ops", "system:other", "otto")).token());
+        assertThat(other.get(path(""), new TypeReference<AlarmPage>() { }).items()).isEmpty();
+        assertThatThrownBy(() -> other.post(path("/" + pump1 + ":ack"), new AlarmCommand(null, "x", null), new TypeReference<AlarmInfo>() { }))
+                .isInstanceOfSatisfying(OmniglassClient.ApiException.class, e -> assertThat(e.status()).isEqualTo(404));
+        List<AlarmResult> results = other.post(path(":ack"), new AlarmCommand(List.of(pump1), "x", null),
+                new TypeReference<List<AlarmResult>>() { });
+        assertThat(results).singleElement().satisfies(r -> assertThat(r.status()).isEqualTo(404));
+        assertThat(count(db, "SELECT count(*) FROM audit_log WHERE actor = 'otto'")).isZero();
     }
 
     @Test

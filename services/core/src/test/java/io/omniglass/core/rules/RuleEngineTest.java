@@ -46,8 +46,8 @@ class RuleEngineTest {
     @BeforeAll
     static void start() {
         infra = TestInfra.start();
-        a = TestCore.start(List.of(rulesA), infra.env());
-        b = TestCore.start(List.of(rulesB), infra.env());
+        a = TestCore.start(List.of(new io.omniglass.core.gateway.GatewayModule(), rulesA), infra.env());
+        b = TestCore.start(List.of(new io.omniglass.core.gateway.GatewayModule(), rulesB), infra.env());
         tenant = a.createTenant("rules");
         db = a.core().context().tenantDataSource(tenant);
         RulesFixture.importPlant(db, tenant.slug());
@@ -128,6 +128,36 @@ class RuleEngineTest {
         pool.shutdown();
     }
 
+    /**
+     * The serialization itself, without relying on how JetStream happens to split messages between
+     * the two engines: 8 evaluators race on the same crossing, each in its own transaction.
+     */
+    @Test
+    void racingEvaluatorsCommitExactlyOneTransition() throws Exception {
+        org.jooq.DSLContext dsl = org.jooq.impl.DSL.using(db, org.jooq.SQLDialect.POSTGRES);
+        EventRuleDef rule = EventRuleStore.enabled(dsl).stream().filter(r -> r.name().equals("tank-level-high")).findFirst().orElseThrow();
+        Instant ts = Instant.now().minusSeconds(30).truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+        LaneDatapoint crossing = new LaneDatapoint("metric", "component:tank-2", "level", "", ts, 97.0, null, "observed", "sim", null, null);
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        List<Future<Integer>> results = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            results.add(pool.submit(() -> {
+                go.await();
+                return dsl.transactionResult(cfg -> AlarmTransitions.evaluate(cfg.dsl(), rule, "component:tank-2", List.of(crossing))).size();
+            }));
+        }
+        go.countDown();
+        int transitions = 0;
+        for (Future<Integer> f : results) {
+            transitions += f.get();
+        }
+        pool.shutdown();
+        assertThat(transitions).isEqualTo(1);
+        assertThat(count(db, "SELECT count(*) FROM event WHERE owner = 'component:tank-2' AND name = 'alarm.raised'")).isEqualTo(1);
+        assertThat(count(db, "SELECT count(*) FROM alarm WHERE owner = 'component:tank-2' AND state = 'active'")).isEqualTo(1);
+    }
+
     @Test
     void eventRulesAreVersionedAndAuditedOverHttpAndAnEditTakesEffect() throws Exception {
         OmniglassClient admin = a.admin();
@@ -160,6 +190,9 @@ class RuleEngineTest {
                 null, null, null, false), type))
                 .isInstanceOfSatisfying(OmniglassClient.ApiException.class, e -> assertThat(e.status()).isEqualTo(404));
         admin.delete("/api/v1/tenants/rules/event-rules/" + created.id(), new com.fasterxml.jackson.core.type.TypeReference<Void>() { });
+        // a deleted rule evaluates no more: its active alarm is cleared by the operator who deleted it
+        assertThat(text(db, "SELECT a.state || ' ' || e.origin || ' ' || e.actor FROM alarm a JOIN event e ON e.id = a.last_event_id WHERE a.event_rule_id = ?",
+                created.id())).isEqualTo("cleared operator admin");
         assertThat(admin.get("/api/v1/tenants/rules/event-rules", new com.fasterxml.jackson.core.type.TypeReference<List<EventRuleInfo>>() { }))
                 .extracting(EventRuleInfo::name).doesNotContain("pump-2-cold").contains("pump-temperature-high");
     }

@@ -22,12 +22,13 @@ public final class RulesFixture {
     public static final String PLANT = """
             name: rules-test
             locations: [{name: site}]
-            systems: [{name: loop, location: site}]
+            systems: [{name: loop, location: site}, {name: other, location: site}]
             components:
               - {name: pump-1, type: pump, system: loop, location: site}
               - {name: pump-2, type: pump, system: loop, location: site}
               - {name: tank-2, type: tank, system: loop, location: site}
               - {name: valve-2, type: valve, system: loop, location: site}
+              - {name: pump-9, type: pump, system: other}
             datapoint_types:
               - {name: temperature, kind: metric, unit: degC}
               - {name: level, kind: metric, unit: "%"}
@@ -42,6 +43,9 @@ public final class RulesFixture {
               action_rules:
                 - {name: close-tank-2-inlet, trigger: {table: alarm, event_rule: tank-level-high, state: active},
                    command: {owner: "component:valve-2", key: position, value: closed}}
+              calc_rules:
+                - {name: loop-temperature-spread, expression: "a - b", output: {owner: "system:loop", key: temperature},
+                   inputs: [{owner: "component:pump-1", key: temperature, as: a}, {owner: "component:pump-2", key: temperature, as: b}]}
             """;
 
     private RulesFixture() {

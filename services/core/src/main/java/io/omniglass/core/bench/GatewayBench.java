@@ -1,0 +1,369 @@
+package io.omniglass.core.bench;
+
+import io.omniglass.api.CreateTokenRequest;
+import io.omniglass.api.OmniglassClient;
+import io.omniglass.core.CoreService;
+import io.omniglass.core.gateway.GatewayModule;
+import io.omniglass.core.http.CurrentValueRoutes;
+import io.omniglass.core.runtime.OmniglassConfig;
+import io.omniglass.core.tenancy.Tenant;
+import org.HdrHistogram.Histogram;
+import org.jooq.DSLContext;
+import org.jooq.Query;
+import org.jooq.SQLDialect;
+import org.jooq.conf.ParamType;
+import org.jooq.conf.Settings;
+import org.jooq.impl.DSL;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import javax.sql.DataSource;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+
+/**
+ * {@code ./omniglass bench gateway}: a bench tenant with N series and M datapoints over 15 daily
+ * partitions, then the fleet current-value read and point reads through the HTTP API next to the
+ * same SQL run directly on a plain connection, in the same run. Prints the figures and writes JSON.
+ */
+@Command(name = "gateway", mixinStandardHelpOptions = true,
+        description = "Fleet and point current-value reads through the API vs direct SQL.")
+public final class GatewayBench implements Callable<Integer> {
+
+    @Option(names = "--json", paramLabel = "FILE", description = "write the figures as JSON here")
+    Path json;
+
+    @Option(names = "--series", defaultValue = "100000", description = "series in the bench tenant (default ${DEFAULT-VALUE})")
+    int series;
+
+    @Option(names = "--datapoints", defaultValue = "10000000", description = "datapoints in total (default ${DEFAULT-VALUE})")
+    long datapoints;
+
+    @Option(names = "--runs", defaultValue = "7", description = "fleet reads per path; the median is reported (default ${DEFAULT-VALUE})")
+    int runs;
+
+    @Option(names = "--point-reads", defaultValue = "2000", description = "point reads per path (default ${DEFAULT-VALUE})")
+    int pointReads;
+
+    @Option(names = "--explain", description = "print the query plans (direct and under the scoped role)")
+    boolean explain;
+
+    static final int KEYS = 10;
+    static final int DAYS = 15;
+
+    @Override
+    public Integer call() throws Exception {
+        Path dataDir = Files.createTempDirectory("og-bench-gateway-");
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.put("OMNIGLASS_DATA_DIR", dataDir.toString());
+        env.put("OMNIGLASS_HTTP_PORT", "0");
+        OmniglassConfig cfg = OmniglassConfig.load(Optional.empty(), env);
+        Map<String, Object> out = new LinkedHashMap<>();
+        try (CoreService core = new CoreService(List.of(new GatewayModule())).start(cfg)) {
+            String slug = "bench_gw_" + Long.toString(System.currentTimeMillis() % 1_000_000, 36);
+            Tenant tenant = core.context().provisioner().create(slug, "gateway bench", "bench");
+            DataSource ds = core.context().tenantDataSource(tenant);
+            long t0 = System.nanoTime();
+            long stored = load(ds);
+            double loadSeconds = (System.nanoTime() - t0) / 1e9;
+            System.out.printf("loaded %,d series and %,d datapoints over %d days in %.1f s%n", series, stored, DAYS, loadSeconds);
+
+            OmniglassClient admin = new OmniglassClient(core.httpUrl(), core.context().dataDir().readAdminToken().orElseThrow());
+            String token = admin.createToken(new CreateTokenRequest("viewer", slug, null, "bench-viewer")).token();
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            String base = core.httpUrl() + "/api/v1/tenants/" + slug + "/current-values";
+
+            String fleetSql = fleetSql(series);
+            if (explain) {
+                for (String path : List.of("/healthz", "/api/v1/tenants", "/api/v1/tenants/" + slug + "/datapoint-types")) {
+                    Histogram h = new Histogram(3);
+                    for (int i = 0; i < 500; i++) {
+                        long s = System.nanoTime();
+                        http.send(HttpRequest.newBuilder(URI.create(core.httpUrl() + path)).header("Authorization", "Bearer " + token)
+                                .GET().build(), HttpResponse.BodyHandlers.ofString());
+                        if (i >= 100) {
+                            h.recordValue((System.nanoTime() - s) / 1000);
+                        }
+                    }
+                    System.out.printf("%s p50 %.2f ms p99 %.2f ms%n", path, h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0);
+                }
+                explain(ds, fleetSql, pointSql().replaceFirst("\\?", "'component:c-000042'").replaceFirst("\\?", "'bench_k3'").replaceFirst("\\?", "11"));
+            }
+            // warm both paths (plan cache, JIT, buffers)
+            for (int i = 0; i < 2; i++) {
+                directFleet(ds, fleetSql);
+                apiFleet(http, base, token, series);
+            }
+            List<Double> direct = new ArrayList<>();
+            List<Double> api = new ArrayList<>();
+            int rows = 0;
+            for (int i = 0; i < runs; i++) {
+                long s = System.nanoTime();
+                rows = directFleet(ds, fleetSql);
+                direct.add((System.nanoTime() - s) / 1e6);
+                s = System.nanoTime();
+                apiFleet(http, base, token, series);
+                api.add((System.nanoTime() - s) / 1e6);
+            }
+            double directMs = median(direct);
+            double apiMs = median(api);
+
+            Random r = new Random(7);
+            Histogram apiPoint = new Histogram(3);
+            Histogram directPoint = new Histogram(3);
+            String pointSql = pointSql();
+            try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(pointSql)) {
+                for (int i = 0; i < pointReads + 200; i++) {
+                    int comp = r.nextInt(series / KEYS);
+                    int key = r.nextInt(KEYS);
+                    String owner = "component:" + component(comp);
+                    long s = System.nanoTime();
+                    ps.setString(1, owner);
+                    ps.setString(2, "bench_k" + key);
+                    ps.setInt(3, 11);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (!rs.next()) {
+                            throw new IllegalStateException("point read found nothing for " + owner);
+                        }
+                    }
+                    long directNs = System.nanoTime() - s;
+                    String filter = "owner = \"" + owner + "\" and key = bench_k" + key;
+                    s = System.nanoTime();
+                    HttpResponse<String> resp = http.send(HttpRequest.newBuilder(URI.create(base + "?limit=10&filter="
+                                    + URLEncoder.encode(filter, StandardCharsets.UTF_8)))
+                            .header("Authorization", "Bearer " + token).GET().build(), HttpResponse.BodyHandlers.ofString());
+                    long apiNs = System.nanoTime() - s;
+                    if (resp.statusCode() != 200 || !resp.body().contains(owner)) {
+                        throw new IllegalStateException("point read failed: " + resp.statusCode() + " " + resp.body());
+                    }
+                    if (i >= 200) { // the first 200 warm up
+                        apiPoint.recordValue(apiNs / 1000);
+                        directPoint.recordValue(directNs / 1000);
+                    }
+                }
+            }
+
+            out.put("series", series);
+            out.put("datapoints", stored);
+            out.put("partitions_days", DAYS);
+            out.put("fleet_rows", rows);
+            out.put("fleet_read_ms", round(apiMs));
+            out.put("direct_fleet_read_ms", round(directMs));
+            out.put("fleet_api_over_direct", round(apiMs / directMs));
+            out.put("fleet_read_runs_ms", api.stream().map(GatewayBench::round).toList());
+            out.put("direct_fleet_read_runs_ms", direct.stream().map(GatewayBench::round).toList());
+            out.put("point_reads", pointReads);
+            out.put("point_read_p50_ms", round(apiPoint.getValueAtPercentile(50) / 1000.0));
+            out.put("point_read_p99_ms", round(apiPoint.getValueAtPercentile(99) / 1000.0));
+            out.put("point_read_max_ms", round(apiPoint.getMaxValue() / 1000.0));
+            out.put("direct_point_read_p50_ms", round(directPoint.getValueAtPercentile(50) / 1000.0));
+            out.put("direct_point_read_p99_ms", round(directPoint.getValueAtPercentile(99) / 1000.0));
+            out.put("load_seconds", round(loadSeconds));
+            out.put("targets", Map.of("fleet_read_ms", "<= 150", "fleet_api_over_direct", "<= 1.3", "point_read_p99_ms", "<= 5"));
+            out.put("fleet_sql", fleetSql);
+            out.put("point_sql", pointSql);
+        } finally {
+            deleteTree(dataDir);
+        }
+        String text = OmniglassClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(out);
+        System.out.println(text);
+        if (json != null) {
+            Files.writeString(json, text + "\n");
+            System.out.println("written to " + json);
+        }
+        return 0;
+    }
+
+    static String component(int i) {
+        return String.format("c-%06d", i);
+    }
+
+    /** Bulk setup on the fast path (this is the bench's fixture, not the ingest path under test). */
+    long load(DataSource ds) throws Exception {
+        int components = series / KEYS;
+        long perSeries = Math.max(1, datapoints / series);
+        double stepHours = DAYS * 24.0 / perSeries;
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            c.setAutoCommit(true);
+            st.execute("SELECT og_ensure_partitions((now() - interval '" + (DAYS + 1) + " days')::date, (now() + interval '1 day')::date)");
+            st.execute("INSERT INTO location (name) SELECT 'site-' || g FROM generate_series(0, 9) g");
+            st.execute("INSERT INTO system (name, location) SELECT 'sys-' || g, 'site-' || (g % 10) FROM generate_series(0, 99) g");
+            st.execute("INSERT INTO component (name, system) SELECT format('c-%s', lpad(g::text, 6, '0')), 'sys-' || (g % 100) "
+                    + "FROM generate_series(0, " + (components - 1) + ") g");
+            st.execute("INSERT INTO datapoint_type (name, kind, unit) SELECT 'bench_k' || g, 'metric', 'u' FROM generate_series(0, " + (KEYS - 1) + ") g");
+            st.execute("INSERT INTO source_rule (name) VALUES ('bench-gen')");
+            st.execute("INSERT INTO series (owner_kind, component_id, datapoint_type_id, kind, provenance) "
+                    + "SELECT 'component', c.name, t.id, 'metric', 'observed' FROM component c CROSS JOIN datapoint_type t "
+                    + "WHERE t.name LIKE 'bench_k%' ORDER BY c.name, t.name");
+            // datapoints without per-row FK checks or the latest-value trigger (replica mode); the
+            // latest rows are then written in one statement, exactly what the trigger would leave
+            st.execute("SET session_replication_role = replica");
+            st.execute("SET synchronous_commit = off");
+            long minId = 0;
+            long maxId = 0;
+            try (ResultSet rs = st.executeQuery("SELECT min(id), max(id) FROM series WHERE kind = 'metric' AND component_id LIKE 'c-%'")) {
+                rs.next();
+                minId = rs.getLong(1);
+                maxId = rs.getLong(2);
+            }
+            int chunk = 10_000;
+            for (long from = minId; from <= maxId; from += chunk) {
+                st.execute("INSERT INTO metric_datapoint (series_id, ts, value, provenance, source_rule_id) "
+                        + "SELECT s, date_trunc('second', now()) - (g * interval '" + stepHours + " hours') - (s % 997) * interval '1 second', "
+                        + "(s % 1000) + g * 0.01, 'observed', (SELECT id FROM source_rule WHERE name = 'bench-gen') "
+                        + "FROM generate_series(" + from + ", " + Math.min(maxId, from + chunk - 1) + ") s, generate_series(0, " + (perSeries - 1) + ") g");
+                System.out.printf("  datapoints for series %,d..%,d%n", from, Math.min(maxId, from + chunk - 1));
+            }
+            st.execute("INSERT INTO series_latest (series_id, ts, value_num) "
+                    + "SELECT s.id, date_trunc('second', now()) - (s.id % 997) * interval '1 second', s.id % 1000 "
+                    + "FROM series s WHERE s.id BETWEEN " + minId + " AND " + maxId
+                    + " ON CONFLICT (series_id) DO UPDATE SET ts = excluded.ts, value_num = excluded.value_num");
+            st.execute("SET session_replication_role = origin");
+            st.execute("VACUUM ANALYZE series");
+            st.execute("VACUUM ANALYZE series_latest");
+            st.execute("ANALYZE metric_datapoint");
+            try (ResultSet rs = st.executeQuery("SELECT count(*) FROM metric_datapoint")) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    /** The endpoint's fleet query for a tenant-wide token, rendered with its bind values. */
+    static String fleetSql(int limit) {
+        DSLContext dsl = DSL.using(SQLDialect.POSTGRES, new Settings().withRenderSchema(false));
+        Query q = CurrentValueRoutes.query(dsl, null, DSL.trueCondition(), limit + 1);
+        return q.getSQL(ParamType.INLINED);
+    }
+
+    static String pointSql() {
+        DSLContext dsl = DSL.using(SQLDialect.POSTGRES, new Settings().withRenderSchema(false));
+        var cv = io.omniglass.schema.tenant.Tables.CURRENT_VALUE;
+        Query q = CurrentValueRoutes.query(dsl, null, cv.OWNER.eq(DSL.param("o", String.class)).and(cv.KEY.eq(DSL.param("k", String.class))), 11);
+        return q.getSQL(ParamType.INDEXED);
+    }
+
+    static void explain(DataSource ds, String fleet, String point) throws Exception {
+        for (int round = 0; round < 3; round++) {
+            try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+                c.setAutoCommit(false);
+                st.execute("SELECT set_config('work_mem', '64MB', true)");
+                long t = System.nanoTime();
+                try (ResultSet rs = st.executeQuery("SELECT count(*) FROM (" + fleet + ") x")) {
+                    rs.next();
+                }
+                long serverOnly = System.nanoTime() - t;
+                t = System.nanoTime();
+                int n = 0;
+                try (ResultSet rs = st.executeQuery(fleet)) {
+                    while (rs.next()) {
+                        n++;
+                    }
+                }
+                long fetchAll = System.nanoTime() - t;
+                st.setFetchSize(10_000);
+                t = System.nanoTime();
+                try (ResultSet rs = st.executeQuery(fleet)) {
+                    while (rs.next()) {
+                        rs.getString(1); rs.getObject(12, OffsetDateTime.class);
+                    }
+                }
+                long cursor = System.nanoTime() - t;
+                c.rollback();
+                System.out.printf("fleet: server only %.1f ms, all rows at once %.1f ms (%d), cursor 10k %.1f ms%n",
+                        serverOnly / 1e6, fetchAll / 1e6, n, cursor / 1e6);
+            }
+        }
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            c.setAutoCommit(false);
+            try (ResultSet rs = st.executeQuery("SELECT datcollate, datctype FROM pg_database WHERE datname = current_database()")) {
+                rs.next();
+                System.out.println("collation " + rs.getString(1) + " ctype " + rs.getString(2));
+            }
+            for (boolean scoped : new boolean[] {false, true}) {
+                if (scoped) {
+                    st.execute("SELECT set_config('og.scope_kind', 'tenant', true), set_config('role', 'og_scoped', true)");
+                }
+                for (String q : List.of(point, fleet)) {
+                    System.out.println("---- " + (scoped ? "scoped" : "direct"));
+                    try (ResultSet rs = st.executeQuery("EXPLAIN (ANALYZE, BUFFERS) " + q)) {
+                        while (rs.next()) {
+                            System.out.println(rs.getString(1));
+                        }
+                    }
+                }
+            }
+            c.rollback();
+        }
+    }
+
+    static int directFleet(DataSource ds, String sql) throws Exception {
+        int n = 0;
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            try (Statement st = c.createStatement()) {
+                st.execute("SELECT set_config('work_mem', '64MB', true)"); // as the endpoint does
+                st.setFetchSize(10_000);
+                try (ResultSet rs = st.executeQuery(sql)) {
+                    while (rs.next()) {
+                        // read every column the endpoint reads
+                        rs.getString(1); rs.getString(2); rs.getString(3); rs.getString(4); rs.getString(5);
+                        rs.getString(6); rs.getString(7); rs.getString(8); rs.getDouble(9); rs.getString(10);
+                        rs.getString(11); rs.getObject(12, OffsetDateTime.class); rs.getLong(13); rs.getLong(14);
+                        n++;
+                    }
+                }
+            }
+            c.commit();
+        }
+        return n;
+    }
+
+    static void apiFleet(HttpClient http, String base, String token, int limit) throws Exception {
+        HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(base + "?limit=" + limit))
+                .header("Authorization", "Bearer " + token).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException("fleet read failed: " + r.statusCode() + " " + new String(r.body(), StandardCharsets.UTF_8));
+        }
+    }
+
+    static double median(List<Double> xs) {
+        List<Double> s = new ArrayList<>(xs);
+        Collections.sort(s);
+        return s.get(s.size() / 2);
+    }
+
+    static double round(double x) {
+        return Math.round(x * 100) / 100.0;
+    }
+
+    static void deleteTree(Path dir) {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted((a, b) -> b.getNameCount() - a.getNameCount()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // best effort: a temp dir
+        }
+    }
+}

@@ -1,0 +1,34 @@
+package io.omniglass.core.plant;
+
+import io.omniglass.core.CoreContext;
+import io.omniglass.core.tenancy.Tenant;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The demo tenant's plant: imported (idempotently) and simulated inside the demo's own core. */
+public final class DemoPlant {
+
+    private static final Logger log = LoggerFactory.getLogger(DemoPlant.class);
+
+    private DemoPlant() {
+    }
+
+    /** Imports the demo plant into {@code tenant} and starts simulating it on a daemon thread. */
+    public static PlantSimulator start(CoreContext ctx, Tenant tenant) throws Exception {
+        var tree = PlantDescription.demoTree();
+        new PlantImporter(ctx.tenantDataSource(tenant)).importPlant(tree, "demo", tenant.slug());
+        PlantSimulator sim = new PlantSimulator(tenant.slug(), ctx.nats(), PlantDescription.fromTree(tree)).listen();
+        Thread t = new Thread(() -> {
+            try {
+                sim.run(1, 0);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (Exception e) {
+                log.error("the demo plant simulator stopped", e);
+            }
+        }, "og-demo-plant");
+        t.setDaemon(true);
+        t.start();
+        return sim;
+    }
+}

@@ -1,0 +1,59 @@
+package io.omniglass.core.cdc;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The value mapping's own logic: timestamps in any session time zone, LSN text, decoding a hand-made message. */
+class ChangeEncoderTest {
+
+    @Test
+    void timestampsInAnyOffsetBecomeUtcIso() {
+        assertThat(ChangeEncoder.isoTimestamptz("2026-11-21 07:00:00.123456+00")).isEqualTo("2026-11-21T07:00:00.123456Z");
+        assertThat(ChangeEncoder.isoTimestamptz("2026-11-21 07:00:00+00")).isEqualTo("2026-11-21T07:00:00Z");
+        assertThat(ChangeEncoder.isoTimestamptz("2026-11-21 12:30:00.5+05:30")).isEqualTo("2026-11-21T07:00:00.500Z");
+        assertThat(ChangeEncoder.isoTimestamptz("2026-11-21 04:00:00-03")).isEqualTo("2026-11-21T07:00:00Z");
+        assertThat(ChangeEncoder.isoTimestamptz("infinity")).isEqualTo("infinity");
+        assertThat(ChangeEncoder.isoMicros(0)).isEqualTo("2000-01-01T00:00:00Z");
+    }
+
+    @Test
+    void lsnTextIsPostgresStyle() {
+        assertThat(PgOutput.lsn(0x16B3748L)).isEqualTo("0/16B3748");
+        assertThat(PgOutput.lsn((3L << 32) | 0xA0L)).isEqualTo("3/A0");
+    }
+
+    @Test
+    void aDeleteCarriesTheKeyAndNoRow() {
+        PgOutput.Relation rel = (PgOutput.Relation) PgOutput.decode(relation());
+        ByteBuffer d = ByteBuffer.allocate(64);
+        d.put((byte) 'D').putInt(16384).put((byte) 'K').putShort((short) 2);
+        d.put((byte) 't').putInt(2).put("42".getBytes(StandardCharsets.UTF_8));
+        d.put((byte) 'n');
+        d.flip();
+        PgOutput.Delete del = (PgOutput.Delete) PgOutput.decode(d);
+        String json = new String(new ChangeEncoder().encode("0/10", 7, "2026-11-21T07:00:00Z", rel, ChangeEncoder.Op.delete,
+                null, del.old(), del.oldIsKeyOnly()), StandardCharsets.UTF_8);
+        assertThat(json).isEqualTo("{\"lsn\":\"0/10\",\"xid\":7,\"commit_ts\":\"2026-11-21T07:00:00Z\",\"table\":\"config\","
+                + "\"op\":\"delete\",\"key\":{\"id\":42},\"row\":null,\"old\":null}");
+    }
+
+    private static ByteBuffer relation() {
+        ByteBuffer b = ByteBuffer.allocate(128);
+        b.put((byte) 'R').putInt(16384).put(cstr("public")).put(cstr("config")).put((byte) 'd').putShort((short) 2);
+        b.put((byte) 1).put(cstr("id")).putInt(ChangeEncoder.INT8).putInt(-1);
+        b.put((byte) 0).put(cstr("value")).putInt(ChangeEncoder.JSONB).putInt(-1);
+        b.flip();
+        return b;
+    }
+
+    private static byte[] cstr(String s) {
+        byte[] raw = s.getBytes(StandardCharsets.UTF_8);
+        byte[] out = new byte[raw.length + 1];
+        System.arraycopy(raw, 0, out, 0, raw.length);
+        return out;
+    }
+}
