@@ -47,7 +47,6 @@ final class ScreenshotTour {
         stage.setHeight(1000);
         step(() -> shell.themeProperty().set(Theme.LIGHT), null);
         step(() -> { }, null); // let a busy machine catch up with the first paint
-        step(() -> shell.pageProperty().set(Page.TENANTS), "tenants");
         step(() -> {
             shell.pageProperty().set(Page.VALUES);
             shell.values().apply();
@@ -107,6 +106,8 @@ final class ScreenshotTour {
                 }
             }
         }, "heatmap");
+        // last of the light ones: by now the ingest rates have a baseline and a second sample
+        step(() -> shell.pageProperty().set(Page.TENANTS), "tenants");
         step(() -> {
             shell.themeProperty().set(Theme.DARK);
             shell.pageProperty().set(Page.ALARMS);

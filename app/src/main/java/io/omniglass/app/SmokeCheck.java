@@ -31,7 +31,7 @@ final class SmokeCheck {
             } else if (s != null && s.connectionProperty().get() == ConnectionState.CONNECTED
                     && !s.tenants().busy().isBusy() && s.tenants().totalCount() > 0
                     && (tenant == null || (!s.values().busy().isBusy() && s.values().errorProperty().get() == null))) {
-                finish(poll, 0, "omniglass console: connected to " + s.connectionDetailProperty().get() + "; "
+                finish(poll, 0, "omniglass console: connected (" + s.connectionDetailProperty().get() + "); "
                         + s.tenants().totalCount() + " tenant(s) visible"
                         + (tenant == null ? "" : "; " + s.values().rows().size() + " current values of " + tenant));
             } else if (System.nanoTime() > deadline) {

@@ -56,6 +56,8 @@ public final class AlarmsView extends BorderPane {
     private final TableView<Alarm> table = new TableView<>();
     private final AlarmsViewModel vm;
     private final TextField reason = new TextField();
+    private List<Long> keepSelected = List.of();
+    private boolean reloading;
 
     public AlarmsView(AlarmsViewModel vm, Consumer<Alarm> onOpenLineage) {
         this.vm = vm;
@@ -105,6 +107,8 @@ public final class AlarmsView extends BorderPane {
         bars.setPadding(new Insets(8));
 
         table.setId("alarms-table");
+        // registered before the table's own listener: a reload is starting, remember what was selected
+        vm.alarms().addListener((ListChangeListener<Alarm>) c -> reloading = true);
         table.setItems(vm.alarms());
         table.getSelectionModel().setSelectionMode(SelectionMode.MULTIPLE);
         table.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
@@ -132,9 +136,18 @@ public final class AlarmsView extends BorderPane {
                         : new Tooltip("Snoozed by " + nz(a.snoozedBy()) + ": " + a.snoozeReason()));
             }
         });
-        table.getSelectionModel().getSelectedItems().addListener((ListChangeListener<Alarm>) c ->
-                vm.selection().setAll(table.getSelectionModel().getSelectedItems()));
-        table.getSelectionModel().selectedItemProperty().addListener((o, a, b) -> vm.focusedProperty().set(b));
+        table.getSelectionModel().getSelectedItems().addListener((ListChangeListener<Alarm>) c -> {
+            vm.selection().setAll(table.getSelectionModel().getSelectedItems());
+            if (!reloading) {
+                keepSelected = vm.selectedIds();
+            }
+        });
+        table.getSelectionModel().selectedItemProperty().addListener((o, a, b) -> {
+            if (!reloading || b != null) {
+                vm.focusedProperty().set(b);
+            }
+        });
+        // registered after the table's listeners: the reload has cleared the selection, put it back
         vm.alarms().addListener((ListChangeListener<Alarm>) c -> restoreSelection());
 
         ListView<AuditEntry> audit = new ListView<>(vm.auditTrail());
@@ -197,19 +210,23 @@ public final class AlarmsView extends BorderPane {
     }
 
     private void restoreSelection() {
-        // reloads replace the rows: keep the same alarms selected so a second Ctrl+K acts on them
-        List<Long> ids = vm.selectedIds();
-        if (ids.isEmpty()) {
-            return;
-        }
-        javafx.application.Platform.runLater(() -> {
+        // live changes reload the rows: keep the same alarms selected (synchronously, so an operator's
+        // newer selection can never be overwritten by a late restore)
+        try {
+            if (keepSelected.isEmpty()) {
+                return;
+            }
             table.getSelectionModel().clearSelection();
             for (int i = 0; i < vm.alarms().size(); i++) {
-                if (ids.contains(vm.alarms().get(i).id())) {
+                if (keepSelected.contains(vm.alarms().get(i).id())) {
                     table.getSelectionModel().select(i);
                 }
             }
-        });
+        } finally {
+            reloading = false;
+            vm.selection().setAll(table.getSelectionModel().getSelectedItems());
+            keepSelected = vm.selectedIds();
+        }
     }
 
     private void ack() {

@@ -66,7 +66,7 @@ public final class AlarmsViewModel {
         String modePart = switch (mode.get()) {
             case ALL -> "";
             case ACTIVE -> "state = active";
-            case SNOOZED -> "snoozed = true";
+            case SNOOZED -> "snoozed_until > \"" + clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + "\"";
         };
         if (modePart.isEmpty()) {
             return f;
@@ -91,7 +91,7 @@ public final class AlarmsViewModel {
             filterError.set(null);
             error.set(null);
             Instant now = clock.instant();
-            // the core may not know the snoozed pseudo-field in older versions: narrow here as well
+            // "snoozed" is a moving target (snoozes expire): narrow with this instant's clock as well
             alarms.setAll(m == Mode.SNOOZED ? list.stream().filter(a -> a.isSnoozed(now)).toList() : list);
             reselect();
             drainQueuedReload();

@@ -82,6 +82,7 @@ public final class TenantsView extends BorderPane {
             if (scene == null) {
                 figures.stop();
             } else {
+                vm.refreshFigures(); // coming back to the screen: fresh figures now, not in 10 s
                 figures.play();
             }
         });

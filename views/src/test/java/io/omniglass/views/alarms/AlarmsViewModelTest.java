@@ -66,7 +66,7 @@ class AlarmsViewModelTest {
         assertThat(service.filters).last().isEqualTo("severity = critical and state = active");
         vm.filterProperty().set("");
         vm.modeProperty().set(AlarmsViewModel.Mode.SNOOZED);
-        assertThat(service.filters).last().isEqualTo("snoozed = true");
+        assertThat(service.filters).last().isEqualTo("snoozed_until > \"2026-11-21T08:00:00Z\"");
     }
 
     @Test
