@@ -10,7 +10,7 @@ CORE_JAR="$ROOT/services/core/target/omniglass-core.jar"
 [ -f "$CORE_JAR" ] || (cd "$ROOT" && ./mvnw -B -q -DskipTests package -pl services/core -am)
 DATA="$(mktemp -d /tmp/og-verify-XXXXXX)"
 PORT="${OMNIGLASS_HTTP_PORT:-18699}"
-OMNIGLASS_DATA_DIR="$DATA" OMNIGLASS_HTTP_PORT="$PORT" java -Xmx512m -jar "$CORE_JAR" core serve >"$DATA/core.log" 2>&1 &
+OMNIGLASS_DATA_DIR="$DATA" OMNIGLASS_HTTP_PORT="$PORT" java -Xmx512m -cp "$CORE_JAR:$(dirname "$CORE_JAR")/lib/*" io.omniglass.core.cli.OmniglassCli core serve >"$DATA/core.log" 2>&1 &
 CORE=$!
 cleanup() { kill "$CORE" 2>/dev/null || true; wait "$CORE" 2>/dev/null || true; rm -rf "$DATA"; }
 trap cleanup EXIT
