@@ -30,9 +30,17 @@ final class CoreCommand implements Runnable {
     }
 
     /** Runs until SIGTERM or Ctrl-C; the shutdown hook stops Postgres and nats-server with it. */
-    static void runUntilStopped(CoreService core) throws InterruptedException {
+    static void runUntilStopped(CoreService core, AutoCloseable... before) throws InterruptedException {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            // what feeds the core stops first, so nothing publishes into a closing core
+            for (AutoCloseable c : before) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             core.close();
             stopped.countDown();
         }, "omniglass-shutdown"));

@@ -28,7 +28,7 @@ final class DemoCommand implements Callable<Integer> {
             core.context().provisioner().create(DEMO_TENANT, "Demo plant", "demo");
         }
         Tenant demo = core.context().tenants().find(DEMO_TENANT).orElseThrow();
-        io.omniglass.core.plant.DemoPlant.start(core.context(), demo); // the simulated plant feeds the data lane
+        AutoCloseable plant = io.omniglass.core.plant.DemoPlant.start(core.context(), demo); // feeds the data lane
         Map<String, String> endpoints = core.context().dataDir().readEndpoints().orElse(Map.of());
         System.out.println();
         System.out.println("Omniglass demo is running (Ctrl-C stops it).");
@@ -41,7 +41,7 @@ final class DemoCommand implements Callable<Integer> {
         System.out.println("  try:         curl -H \"Authorization: Bearer $(cat " + core.context().dataDir().adminTokenFile()
                 + ")\" " + endpoints.get("http") + "/api/v1/tenants");
         ConsoleLauncher.openIfDisplay(endpoints.get("http"), core.context().dataDir().adminTokenFile(), core.context().dataDir().root());
-        CoreCommand.runUntilStopped(core);
+        CoreCommand.runUntilStopped(core, plant);
         return 0;
     }
 }

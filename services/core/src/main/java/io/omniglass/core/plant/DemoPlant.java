@@ -13,8 +13,11 @@ public final class DemoPlant {
     private DemoPlant() {
     }
 
-    /** Imports the demo plant into {@code tenant} and starts simulating it on a daemon thread. */
-    public static PlantSimulator start(CoreContext ctx, Tenant tenant) throws Exception {
+    /**
+     * Imports the demo plant into {@code tenant} and starts simulating it on a daemon thread; closing
+     * the handle stops the simulator and waits for it, so it never publishes into a closing core.
+     */
+    public static AutoCloseable start(CoreContext ctx, Tenant tenant) throws Exception {
         var tree = PlantDescription.demoTree();
         new PlantImporter(ctx.tenantDataSource(tenant)).importPlant(tree, "demo", tenant.slug());
         PlantSimulator sim = new PlantSimulator(tenant.slug(), ctx.nats(), PlantDescription.fromTree(tree)).listen();
@@ -29,6 +32,9 @@ public final class DemoPlant {
         }, "og-demo-plant");
         t.setDaemon(true);
         t.start();
-        return sim;
+        return () -> {
+            sim.close();
+            t.join(5_000);
+        };
     }
 }

@@ -1,6 +1,6 @@
 package io.omniglass.core.runtime;
 
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import io.zonky.test.db.postgres.embedded.OwnedEmbeddedPostgres;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -19,11 +21,11 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedPostgresServer.class);
     static final int MAX_TENANTS = 200;
 
-    private final EmbeddedPostgres pg;
+    private final OwnedEmbeddedPostgres pg;
     private final ParentWatchdog watchdog;
     private final Path dataDirectory;
 
-    private EmbeddedPostgresServer(EmbeddedPostgres pg, ParentWatchdog watchdog, Path dataDirectory) {
+    private EmbeddedPostgresServer(OwnedEmbeddedPostgres pg, ParentWatchdog watchdog, Path dataDirectory) {
         this.pg = pg;
         this.watchdog = watchdog;
         this.dataDirectory = dataDirectory;
@@ -33,31 +35,27 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         Files.createDirectories(dataDirectory);
         stopLeftoverPostmaster(dataDirectory);
         int slots = MAX_TENANTS + 20;
-        EmbeddedPostgres pg = EmbeddedPostgres.builder()
-                .setDataDirectory(dataDirectory)
-                .setCleanDataDirectory(false)
-                .setPort(FreePort.pick())
-                .setPGStartupWait(Duration.ofSeconds(60))
-                .setServerConfig("listen_addresses", "127.0.0.1")
-                // zonky passes -F (fsync off) for tests; the system of record must not lose commits
-                .setServerConfig("fsync", "on")
-                .setServerConfig("full_page_writes", "on")
-                .setServerConfig("synchronous_commit", "on")
-                .setServerConfig("wal_level", "logical")
-                .setServerConfig("max_replication_slots", Integer.toString(slots))
-                .setServerConfig("max_wal_senders", Integer.toString(slots))
-                .setServerConfig("max_connections", "400")
-                .setServerConfig("shared_buffers", "256MB")
-                .setServerConfig("max_wal_size", "4GB")
-                .setServerConfig("checkpoint_timeout", "15min")
-                .setServerConfig("wal_sender_timeout", "60s")
-                // a slot left behind by a dead tenant must never fill the disk
-                .setServerConfig("max_slot_wal_keep_size", "8GB")
-                .setServerConfig("timezone", "UTC")
-                .setServerConfig("logging_collector", "off")
-                .setOutputRedirector(ProcessBuilder.Redirect.appendTo(dataDirectory.resolveSibling("postgres.log").toFile()))
-                .setErrorRedirector(ProcessBuilder.Redirect.appendTo(dataDirectory.resolveSibling("postgres.log").toFile()))
-                .start();
+        Map<String, String> conf = new LinkedHashMap<>();
+        conf.put("listen_addresses", "127.0.0.1");
+        // zonky passes -F (fsync off) for tests; the system of record must not lose commits
+        conf.put("fsync", "on");
+        conf.put("full_page_writes", "on");
+        conf.put("synchronous_commit", "on");
+        conf.put("wal_level", "logical");
+        conf.put("max_replication_slots", Integer.toString(slots));
+        conf.put("max_wal_senders", Integer.toString(slots));
+        conf.put("max_connections", "400");
+        conf.put("shared_buffers", "256MB");
+        conf.put("max_wal_size", "4GB");
+        conf.put("checkpoint_timeout", "15min");
+        conf.put("wal_sender_timeout", "60s");
+        // a slot left behind by a dead tenant must never fill the disk
+        conf.put("max_slot_wal_keep_size", "8GB");
+        conf.put("timezone", "UTC");
+        conf.put("logging_collector", "off");
+        ProcessBuilder.Redirect pgLog = ProcessBuilder.Redirect.appendTo(dataDirectory.resolveSibling("postgres.log").toFile());
+        OwnedEmbeddedPostgres pg = new OwnedEmbeddedPostgres(dataDirectory.toFile(), conf, FreePort.pick(),
+                pgLog, pgLog, Duration.ofSeconds(60));
         // SIGINT is Postgres' fast shutdown: clean, no recovery needed at the next start
         ParentWatchdog watchdog = ParentWatchdog.signalPidFile("INT", dataDirectory.resolve("postmaster.pid").toString());
         log.info("embedded Postgres on 127.0.0.1:{} (data {})", pg.getPort(), dataDirectory);
@@ -125,7 +123,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     @Override
     public void close() throws IOException {
         Optional<ProcessHandle> postmaster = pid().flatMap(ProcessHandle::of);
-        pg.close();
+        pg.stop();
         long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
         while (postmaster.isPresent() && postmaster.get().isAlive() && System.nanoTime() < deadline) {
             sleep(50);
