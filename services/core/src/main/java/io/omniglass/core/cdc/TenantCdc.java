@@ -1,5 +1,6 @@
 package io.omniglass.core.cdc;
 
+import io.omniglass.core.runtime.Sleep;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.nats.client.Connection;
 import io.nats.client.KeyValue;
@@ -116,7 +117,7 @@ final class TenantCdc implements AutoCloseable {
                 return;
             } catch (Exception e) {
                 log.warn("cdc {}: elector: {}", source.slug(), e.toString());
-                sleepQuietly(timing.pollEvery().toMillis());
+                Sleep.quietly(timing.pollEvery().toMillis());
             }
         }
     }
@@ -185,7 +186,7 @@ final class TenantCdc implements AutoCloseable {
             } catch (Exception e) {
                 if (fence()) {
                     log.warn("cdc {}: publisher restarts after: {}", source.slug(), e.toString());
-                    sleepQuietly(500);
+                    Sleep.quietly(500);
                 }
             } finally {
                 if (nats != null) {
@@ -212,13 +213,6 @@ final class TenantCdc implements AutoCloseable {
         }
     }
 
-    private static void sleepQuietly(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 
     /** Clean stop: publishing ends first, then the lease is deleted so another instance takes over at once. */
     @Override

@@ -1,5 +1,6 @@
 package io.omniglass.core.rules;
 
+import io.omniglass.core.runtime.Sleep;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nats.client.Connection;
@@ -114,7 +115,7 @@ final class ActionEngine implements AutoCloseable {
                     sub.close();
                 }
                 sub = null;
-                sleep(1000);
+                Sleep.quietly(1000);
             }
         }
         if (sub != null) {
@@ -261,13 +262,6 @@ final class ActionEngine implements AutoCloseable {
         throw new IllegalArgumentException("expected a number, got " + n);
     }
 
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 
     @Override
     public void close() {

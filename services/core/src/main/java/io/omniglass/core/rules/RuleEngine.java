@@ -1,5 +1,6 @@
 package io.omniglass.core.rules;
 
+import io.omniglass.core.runtime.Sleep;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.nats.client.Connection;
@@ -91,7 +92,7 @@ final class RuleEngine implements AutoCloseable {
                     sub.close();
                 }
                 sub = null;
-                sleep(1000);
+                Sleep.quietly(1000);
             }
         }
         if (sub != null) {
@@ -216,13 +217,6 @@ final class RuleEngine implements AutoCloseable {
         }
     }
 
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 
     @Override
     public void close() {

@@ -76,7 +76,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         new ProcessBuilder("kill", "-INT", pid.get().toString()).start();
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (handle.get().isAlive() && System.nanoTime() < deadline) {
-            sleep(100);
+            Sleep.quietly(100);
         }
         if (handle.get().isAlive()) {
             throw new IOException("Postgres pid " + pid.get() + " still holds " + dataDirectory + " after 60 s");
@@ -96,13 +96,6 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         }
     }
 
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 
     public int port() {
         return pg.getPort();
@@ -126,7 +119,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         pg.stop();
         long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
         while (postmaster.isPresent() && postmaster.get().isAlive() && System.nanoTime() < deadline) {
-            sleep(50);
+            Sleep.quietly(50);
         }
         watchdog.disarm();
     }

@@ -1,5 +1,6 @@
 package io.omniglass.core.sink;
 
+import io.omniglass.core.runtime.Sleep;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.nats.client.ConsumerContext;
 import io.nats.client.JetStreamSubscription;
@@ -152,7 +153,7 @@ final class TenantSink implements AutoCloseable {
                     break;
                 }
                 log.warn("sink {}: pulling failed ({}); re-subscribing", tenant.slug(), e.toString());
-                sleep(1000);
+                Sleep.quietly(1000);
                 resubscribe();
                 continue;
             }
@@ -246,7 +247,7 @@ final class TenantSink implements AutoCloseable {
         for (Message m : batch) {
             m.nakWithDelay(Duration.ofMillis(backoffMs));
         }
-        sleep(backoffMs);
+        Sleep.quietly(backoffMs);
     }
 
     private void resubscribe() {
@@ -566,13 +567,6 @@ final class TenantSink implements AutoCloseable {
         }
     }
 
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 
     @Override
     public void close() {
