@@ -27,7 +27,8 @@ import java.util.regex.Pattern;
  *   op      := "=" | "!=" | "&lt;" | "&lt;=" | "&gt;" | "&gt;=" | "~"
  *   value   := bare | "quoted \" \\ \n \t"
  * </pre>
- * {@code ~} is a glob ({@code *} any run, {@code ?} one character) on text fields. Every error is a
+ * {@code ~} is a glob ({@code *} any run, {@code ?} one character) on text fields; on {@code owner}
+ * a pattern without a {@code kind:} prefix matches the owner's name. Every error is a
  * {@link FilterException} with the 1-based position of the offending character.
  */
 public final class Filter {
@@ -169,7 +170,13 @@ public final class Filter {
                 throw new FilterException(op.pos, "'~' (glob) needs a text field; '" + spec.name() + "' is " + typeName(spec));
             }
             checkLength(value);
-            return ((Field<String>) spec.column()).like(globToLike(value.text), '\\');
+            Field<String> text = (Field<String>) spec.column();
+            if (spec.name().equals("owner") && value.text.indexOf(':') < 0) {
+                // owners read "component:pump-7"; a pattern without a kind is about the name
+                // (CONTRACT.md: owner ~ "pump-*"), whatever the kind; names never hold ':'
+                return text.like(globToLike(value.text), '\\').or(text.like("%:" + globToLike(value.text), '\\'));
+            }
+            return text.like(globToLike(value.text), '\\');
         }
         Object v = coerce(spec, value);
         boolean ordered = spec.type() != FilterFields.Type.BOOLEAN;

@@ -184,6 +184,9 @@ class GatewayHttpTest {
     void filtersSelectTheRightRows() {
         OmniglassClient v = tokens.get("viewer");
         assertThat(owners(v, "owner ~ \"component:pump-*\"")).containsExactlyInAnyOrder("component:pump-1", "component:pump-2");
+        // without a kind the glob is about the owner's name, as CONTRACT.md's example reads
+        assertThat(owners(v, "owner ~ \"pump-*\"")).containsExactlyInAnyOrder("component:pump-1", "component:pump-2");
+        assertThat(owners(v, "owner ~ \"*-a\"")).contains("node:node-a", "location:site-a").doesNotContain("component:pump-1");
         assertThat(owners(v, "owner in (global, \"node:node-a\")")).containsExactlyInAnyOrder("global", "node:node-a");
         assertThat(owners(v, "value >= 10 and provenance = observed")).containsExactlyInAnyOrder("node:node-a", "global");
         assertThat(owners(v, "(owner = global or owner = \"location:site-a\") and kind = metric")).hasSize(2);
