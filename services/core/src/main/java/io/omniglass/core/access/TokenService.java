@@ -1,5 +1,6 @@
 package io.omniglass.core.access;
 
+import io.omniglass.api.OmniglassClient;
 import io.omniglass.schema.control.enums.PrincipalRole;
 import io.omniglass.schema.control.enums.ScopeKind;
 import org.jooq.DSLContext;
@@ -64,10 +65,14 @@ public final class TokenService {
                     .set(AUDIT_LOG.ACTOR, actor)
                     .set(AUDIT_LOG.VERB, "token.create")
                     .set(AUDIT_LOG.RESOURCE, "token:" + id)
-                    .set(AUDIT_LOG.NEW, JSONB.valueOf(String.format(
-                            "{\"principal\":%s,\"role\":\"%s\",\"tenant\":%s,\"scope_kind\":\"%s\",\"scope_name\":%s,\"prefix\":\"%s\"}",
-                            jsonString(principalName), role, tenant.map(TokenService::jsonString).orElse("null"),
-                            scopeKind, scopeName.map(TokenService::jsonString).orElse("null"), prefix)))
+                    .set(AUDIT_LOG.NEW, JSONB.valueOf(OmniglassClient.JSON.createObjectNode()
+                            .put("principal", principalName)
+                            .put("role", role.name())
+                            .put("tenant", tenant.orElse(null))
+                            .put("scope_kind", scopeKind.name())
+                            .put("scope_name", scopeName.orElse(null))
+                            .put("prefix", prefix)
+                            .toString()))
                     .execute();
             return new Issued(id, secret, prefix);
         });
@@ -96,23 +101,5 @@ public final class TokenService {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    static String jsonString(String s) {
-        StringBuilder b = new StringBuilder("\"");
-        for (char ch : s.toCharArray()) {
-            switch (ch) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                default -> {
-                    if (ch < 0x20) {
-                        b.append(String.format("\\u%04x", (int) ch));
-                    } else {
-                        b.append(ch);
-                    }
-                }
-            }
-        }
-        return b.append('"').toString();
     }
 }

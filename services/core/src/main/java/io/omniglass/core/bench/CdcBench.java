@@ -1,5 +1,6 @@
 package io.omniglass.core.bench;
 
+import io.omniglass.core.runtime.FileTrees;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.nats.client.Connection;
@@ -223,7 +224,7 @@ public final class CdcBench implements Callable<Integer> {
                         loadBefore, loadAverage(), Runtime.getRuntime().availableProcessors());
             }
         } finally {
-            deleteQuietly(dir);
+            FileTrees.deleteQuietly(dir);
         }
         if (json != null) {
             new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), out);
@@ -335,11 +336,4 @@ public final class CdcBench implements Callable<Integer> {
         return committed;
     }
 
-    private static void deleteQuietly(Path dir) {
-        try (var paths = Files.walk(dir)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (Exception ignored) {
-            // a temp dir
-        }
-    }
 }

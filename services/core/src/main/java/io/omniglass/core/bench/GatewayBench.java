@@ -1,5 +1,6 @@
 package io.omniglass.core.bench;
 
+import io.omniglass.core.runtime.FileTrees;
 import io.omniglass.api.CreateTokenRequest;
 import io.omniglass.api.OmniglassClient;
 import io.omniglass.core.CoreService;
@@ -18,7 +19,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import javax.sql.DataSource;
-import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -41,7 +41,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 
 /**
  * {@code ./omniglass bench gateway}: a bench tenant with N series and M datapoints over 15 daily
@@ -185,7 +184,7 @@ public final class GatewayBench implements Callable<Integer> {
             out.put("fleet_sql", fleetSql);
             out.put("point_sql", pointSql);
         } finally {
-            deleteTree(dataDir);
+            FileTrees.deleteQuietly(dataDir);
         }
         String text = OmniglassClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(out);
         System.out.println(text);
@@ -415,11 +414,4 @@ public final class GatewayBench implements Callable<Integer> {
         return Math.round(x * 100) / 100.0;
     }
 
-    static void deleteTree(Path dir) {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted((a, b) -> b.getNameCount() - a.getNameCount()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            // best effort: a temp dir
-        }
-    }
 }

@@ -1,5 +1,6 @@
 package io.omniglass.core.bench;
 
+import io.omniglass.core.runtime.FileTrees;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.nats.client.Connection;
@@ -144,11 +145,7 @@ public final class RulesBench implements Callable<Integer> {
             out.put("latency_samples", latency.getTotalCount());
             out.put("cpus", Runtime.getRuntime().availableProcessors());
         } finally {
-            try (var paths = Files.walk(dir)) {
-                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            } catch (Exception ignored) {
-                // a temp dir
-            }
+            FileTrees.deleteQuietly(dir);
         }
         if (json != null) {
             new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), out);

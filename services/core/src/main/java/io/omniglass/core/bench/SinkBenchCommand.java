@@ -1,5 +1,6 @@
 package io.omniglass.core.bench;
 
+import io.omniglass.core.runtime.FileTrees;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -46,16 +47,9 @@ public final class SinkBenchCommand implements Callable<Integer> {
             return 0;
         } finally {
             if (!keep) {
-                deleteTree(dir);
+                FileTrees.deleteQuietly(dir);
             }
         }
     }
 
-    private static void deleteTree(Path dir) {
-        try (var walk = Files.walk(dir)) {
-            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (Exception ignored) {
-            // a temp dir left behind
-        }
-    }
 }

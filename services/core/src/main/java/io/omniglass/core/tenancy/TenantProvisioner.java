@@ -1,6 +1,7 @@
 package io.omniglass.core.tenancy;
 
 import io.nats.client.Connection;
+import io.omniglass.api.OmniglassClient;
 import io.omniglass.core.runtime.Infrastructure;
 import io.omniglass.core.runtime.PgServer;
 import io.omniglass.schema.control.enums.TenantStatus;
@@ -69,7 +70,8 @@ public final class TenantProvisioner {
                         .set(AUDIT_LOG.ACTOR, actor)
                         .set(AUDIT_LOG.VERB, "tenant.create")
                         .set(AUDIT_LOG.RESOURCE, "tenant:" + slug)
-                        .set(AUDIT_LOG.NEW, JSONB.valueOf("{\"slug\":\"" + slug + "\",\"database\":\"" + reserved.databaseName() + "\"}"))
+                        .set(AUDIT_LOG.NEW, JSONB.valueOf(OmniglassClient.JSON.createObjectNode()
+                                .put("slug", slug).put("database", reserved.databaseName()).toString()))
                         .execute();
             });
         } catch (RuntimeException | java.io.IOException | io.nats.client.JetStreamApiException e) {
