@@ -2,6 +2,7 @@ package io.omniglass.api;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
@@ -94,6 +95,28 @@ public class OmniglassClient {
     public Page<CurrentValue> currentValues(String tenant, String filter, Integer limit, String after) {
         return get(tenantPath(tenant, "/current-values") + query("filter", filter, "limit", limit, "after", after),
                 new TypeReference<Page<CurrentValue>>() { });
+    }
+
+    /**
+     * The same page in the compact wire form ({@code format=compact}: arrays, each key's metadata
+     * once), decoded into the same records: the shape to use for fleet reads (up to 100,000 rows).
+     */
+    public Page<CurrentValue> currentValuesCompact(String tenant, String filter, Integer limit, String after) {
+        return CompactCurrentValues.read(get(tenantPath(tenant, "/current-values")
+                + query("filter", filter, "limit", limit, "after", after, "format", "compact"), new TypeReference<JsonNode>() { }));
+    }
+
+    public List<VariableInfo> variables(String tenant) {
+        return get(tenantPath(tenant, "/variables"), new TypeReference<List<VariableInfo>>() { });
+    }
+
+    public VariableInfo setVariable(String tenant, VariableRequest request) {
+        return post(tenantPath(tenant, "/variables"), request, new TypeReference<VariableInfo>() { });
+    }
+
+    /** Decrypts a secret variable (admin; every decrypt leaves an audit_log row). */
+    public SecretValue decryptSecret(String tenant, long variableId) {
+        return post(tenantPath(tenant, "/variables/" + variableId + ":decrypt"), null, new TypeReference<SecretValue>() { });
     }
 
     public SeriesHistory seriesHistory(String tenant, long seriesId, java.time.OffsetDateTime from,

@@ -114,7 +114,7 @@ public final class CoreService implements AutoCloseable {
                 }
             }
             http = HttpApi.create(ctx, modules);
-            http.start("127.0.0.1", config.httpPort());
+            http.start(config.httpHost(), config.httpPort());
             writeEndpoints();
             log.info("core {} ready: http {}", instanceId, httpUrl());
             return this;
@@ -167,8 +167,13 @@ public final class CoreService implements AutoCloseable {
         ctx.dataDir().writeEndpoints(e);
     }
 
+    /** The URL a client on this machine uses (loopback when the API listens on every interface). */
     public String httpUrl() {
-        return "http://127.0.0.1:" + http.port();
+        String host = ctx.config().httpHost();
+        if (host.equals("0.0.0.0") || host.equals("::") || host.isBlank()) {
+            host = "127.0.0.1";
+        }
+        return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + http.port();
     }
 
     public CoreContext context() {

@@ -19,11 +19,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import javax.sql.DataSource;
+import java.io.InputStream;
+import java.net.HttpURLConnection;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,6 +30,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.sql.Types;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -63,13 +63,15 @@ public final class GatewayBench implements Callable<Integer> {
     @Option(names = "--runs", defaultValue = "7", description = "fleet reads per path; the median is reported (default ${DEFAULT-VALUE})")
     int runs;
 
-    @Option(names = "--point-reads", defaultValue = "2000", description = "point reads per path (default ${DEFAULT-VALUE})")
+    @Option(names = "--point-reads", defaultValue = "5000", description = "point reads per path (default ${DEFAULT-VALUE})")
     int pointReads;
 
     @Option(names = "--explain", description = "print the query plans (direct and under the scoped role)")
     boolean explain;
 
     static final int KEYS = 10;
+    /** Point reads before the measured ones: JIT, connection pool, statement caches at steady state. */
+    static final int POINT_WARMUP = 1000;
     static final int DAYS = 15;
 
     @Override
@@ -91,17 +93,16 @@ public final class GatewayBench implements Callable<Integer> {
 
             OmniglassClient admin = new OmniglassClient(core.httpUrl(), core.context().dataDir().readAdminToken().orElseThrow());
             String token = admin.createToken(new CreateTokenRequest("viewer", slug, null, "bench-viewer")).token();
-            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             String base = core.httpUrl() + "/api/v1/tenants/" + slug + "/current-values";
 
-            String fleetSql = fleetSql(series);
+            String fleetSql = fleetSql(series, true);
+            String objectsSql = fleetSql(series, false);
             if (explain) {
                 for (String path : List.of("/healthz", "/api/v1/tenants", "/api/v1/tenants/" + slug + "/datapoint-types")) {
                     Histogram h = new Histogram(3);
                     for (int i = 0; i < 500; i++) {
                         long s = System.nanoTime();
-                        http.send(HttpRequest.newBuilder(URI.create(core.httpUrl() + path)).header("Authorization", "Bearer " + token)
-                                .GET().build(), HttpResponse.BodyHandlers.ofString());
+                        get(core.httpUrl() + path, token);
                         if (i >= 100) {
                             h.recordValue((System.nanoTime() - s) / 1000);
                         }
@@ -110,21 +111,37 @@ public final class GatewayBench implements Callable<Integer> {
                 }
                 explain(ds, fleetSql, pointSql().replaceFirst("\\?", "'component:c-000042'").replaceFirst("\\?", "'bench_k3'").replaceFirst("\\?", "11"));
             }
-            // warm both paths (plan cache, JIT, buffers)
-            for (int i = 0; i < 2; i++) {
-                directFleet(ds, fleetSql);
-                apiFleet(http, base, token, series);
+            // warm every path (plan cache, JIT, buffers)
+            for (int i = 0; i < 3; i++) {
+                directFleet(ds, fleetSql, true);
+                directFleet(ds, objectsSql, true);
+                apiFleet(base, token, series, true);
+                apiFleet(base, token, series, false);
             }
             List<Double> direct = new ArrayList<>();
+            List<Double> directRaw = new ArrayList<>();
+            List<Double> directObjects = new ArrayList<>();
             List<Double> api = new ArrayList<>();
+            List<Double> apiObjects = new ArrayList<>();
             int rows = 0;
+            long compactBytes = 0;
+            long objectBytes = 0;
             for (int i = 0; i < runs; i++) {
                 long s = System.nanoTime();
-                rows = directFleet(ds, fleetSql);
+                rows = directFleet(ds, fleetSql, true);
                 direct.add((System.nanoTime() - s) / 1e6);
                 s = System.nanoTime();
-                apiFleet(http, base, token, series);
+                compactBytes = apiFleet(base, token, series, true);
                 api.add((System.nanoTime() - s) / 1e6);
+                s = System.nanoTime();
+                directFleet(ds, fleetSql, false);
+                directRaw.add((System.nanoTime() - s) / 1e6);
+                s = System.nanoTime();
+                directFleet(ds, objectsSql, true);
+                directObjects.add((System.nanoTime() - s) / 1e6);
+                s = System.nanoTime();
+                objectBytes = apiFleet(base, token, series, false);
+                apiObjects.add((System.nanoTime() - s) / 1e6);
             }
             double directMs = median(direct);
             double apiMs = median(api);
@@ -134,7 +151,7 @@ public final class GatewayBench implements Callable<Integer> {
             Histogram directPoint = new Histogram(3);
             String pointSql = pointSql();
             try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(pointSql)) {
-                for (int i = 0; i < pointReads + 200; i++) {
+                for (int i = 0; i < pointReads + POINT_WARMUP; i++) {
                     int comp = r.nextInt(series / KEYS);
                     int key = r.nextInt(KEYS);
                     String owner = "component:" + component(comp);
@@ -150,14 +167,13 @@ public final class GatewayBench implements Callable<Integer> {
                     long directNs = System.nanoTime() - s;
                     String filter = "owner = \"" + owner + "\" and key = bench_k" + key;
                     s = System.nanoTime();
-                    HttpResponse<String> resp = http.send(HttpRequest.newBuilder(URI.create(base + "?limit=10&filter="
-                                    + URLEncoder.encode(filter, StandardCharsets.UTF_8)))
-                            .header("Authorization", "Bearer " + token).GET().build(), HttpResponse.BodyHandlers.ofString());
+                    Response resp = get(base + "?limit=10&filter=" + URLEncoder.encode(filter, StandardCharsets.UTF_8), token);
                     long apiNs = System.nanoTime() - s;
-                    if (resp.statusCode() != 200 || !resp.body().contains(owner)) {
-                        throw new IllegalStateException("point read failed: " + resp.statusCode() + " " + resp.body());
+                    String body = new String(resp.body(), StandardCharsets.UTF_8);
+                    if (resp.status() != 200 || !body.contains(owner)) {
+                        throw new IllegalStateException("point read failed: " + resp.status() + " " + body);
                     }
-                    if (i >= 200) { // the first 200 warm up
+                    if (i >= POINT_WARMUP) {
                         apiPoint.recordValue(apiNs / 1000);
                         directPoint.recordValue(directNs / 1000);
                     }
@@ -173,6 +189,13 @@ public final class GatewayBench implements Callable<Integer> {
             out.put("fleet_api_over_direct", round(apiMs / directMs));
             out.put("fleet_read_runs_ms", api.stream().map(GatewayBench::round).toList());
             out.put("direct_fleet_read_runs_ms", direct.stream().map(GatewayBench::round).toList());
+            out.put("fleet_read_format", "compact");
+            out.put("fleet_read_bytes", compactBytes);
+            out.put("fleet_read_objects_ms", round(median(apiObjects)));
+            out.put("fleet_read_objects_bytes", objectBytes);
+            out.put("direct_fleet_read_objects_ms", round(median(directObjects)));
+            out.put("fleet_objects_over_direct", round(median(apiObjects) / median(directObjects)));
+            out.put("direct_fleet_read_undecoded_ms", round(median(directRaw)));
             out.put("point_reads", pointReads);
             out.put("point_read_p50_ms", round(apiPoint.getValueAtPercentile(50) / 1000.0));
             out.put("point_read_p99_ms", round(apiPoint.getValueAtPercentile(99) / 1000.0));
@@ -182,6 +205,7 @@ public final class GatewayBench implements Callable<Integer> {
             out.put("load_seconds", round(loadSeconds));
             out.put("targets", Map.of("fleet_read_ms", "<= 150", "fleet_api_over_direct", "<= 1.3", "point_read_p99_ms", "<= 5"));
             out.put("fleet_sql", fleetSql);
+            out.put("fleet_objects_sql", objectsSql);
             out.put("point_sql", pointSql);
         } finally {
             FileTrees.deleteQuietly(dataDir);
@@ -242,7 +266,10 @@ public final class GatewayBench implements Callable<Integer> {
             st.execute("SET session_replication_role = origin");
             st.execute("VACUUM ANALYZE series");
             st.execute("VACUUM ANALYZE series_latest");
-            st.execute("ANALYZE metric_datapoint");
+            // vacuumed and checkpointed here, so autovacuum and the checkpointer are not still
+            // working through the bulk load while the reads are measured
+            st.execute("VACUUM ANALYZE metric_datapoint");
+            st.execute("CHECKPOINT");
             try (ResultSet rs = st.executeQuery("SELECT count(*) FROM metric_datapoint")) {
                 rs.next();
                 return rs.getLong(1);
@@ -251,16 +278,16 @@ public final class GatewayBench implements Callable<Integer> {
     }
 
     /** The endpoint's fleet query for a tenant-wide token, rendered with its bind values. */
-    static String fleetSql(int limit) {
+    static String fleetSql(int limit, boolean compact) {
         DSLContext dsl = DSL.using(SQLDialect.POSTGRES, new Settings().withRenderSchema(false));
-        Query q = CurrentValueRoutes.query(dsl, null, DSL.trueCondition(), limit + 1);
+        Query q = CurrentValueRoutes.query(dsl, null, DSL.trueCondition(), limit + 1, compact);
         return q.getSQL(ParamType.INLINED);
     }
 
     static String pointSql() {
         DSLContext dsl = DSL.using(SQLDialect.POSTGRES, new Settings().withRenderSchema(false));
         var cv = io.omniglass.schema.tenant.Tables.CURRENT_VALUE;
-        Query q = CurrentValueRoutes.query(dsl, null, cv.OWNER.eq(DSL.param("o", String.class)).and(cv.KEY.eq(DSL.param("k", String.class))), 11);
+        Query q = CurrentValueRoutes.query(dsl, null, cv.OWNER.eq(DSL.param("o", String.class)).and(cv.KEY.eq(DSL.param("k", String.class))), 11, false);
         return q.getSQL(ParamType.INDEXED);
     }
 
@@ -329,7 +356,7 @@ public final class GatewayBench implements Callable<Integer> {
                 t = System.nanoTime();
                 try (ResultSet rs = st.executeQuery(fleet)) {
                     while (rs.next()) {
-                        rs.getString(1); rs.getObject(12, OffsetDateTime.class);
+                        rs.getString(1); rs.getObject(8, OffsetDateTime.class);
                     }
                 }
                 long cursor = System.nanoTime() - t;
@@ -374,18 +401,34 @@ public final class GatewayBench implements Callable<Integer> {
         return ms;
     }
 
-    static int directFleet(DataSource ds, String sql) throws Exception {
+    /**
+     * The endpoint's fleet SQL on a plain connection with the endpoint's session settings, fetch
+     * size and wire format; {@code decode}: every value read with the driver's typed getter, as an
+     * application would (otherwise rows are only fetched, which no reader of them can do).
+     */
+    static int directFleet(DataSource ds, String sql, boolean decode) throws Exception {
         int n = 0;
         try (Connection c = ds.getConnection()) {
             c.setAutoCommit(false);
-            try (Statement st = c.createStatement()) {
-                st.execute("SELECT set_config('TimeZone', 'UTC', true), set_config('work_mem', '64MB', true)"); // as the endpoint does
-                st.setFetchSize(10_000);
-                try (ResultSet rs = st.executeQuery(sql)) {
+            CurrentValueRoutes.sessionSettings(DSL.using(c, SQLDialect.POSTGRES));
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                CurrentValueRoutes.forceBinary(ps);
+                ps.setFetchSize(CurrentValueRoutes.FETCH_SIZE);
+                try (ResultSet rs = ps.executeQuery()) {
+                    int[] types = new int[rs.getMetaData().getColumnCount() + 1];
+                    for (int col = 1; col < types.length; col++) {
+                        types[col] = rs.getMetaData().getColumnType(col);
+                    }
                     while (rs.next()) {
-                        // read every column as the endpoint does (text, the driver's cheapest path)
-                        for (int col = 1; col <= 14; col++) {
-                            rs.getString(col);
+                        if (decode) {
+                            for (int col = 1; col < types.length; col++) {
+                                switch (types[col]) {
+                                    case Types.DOUBLE -> rs.getDouble(col);
+                                    case Types.BIGINT, Types.INTEGER -> rs.getLong(col);
+                                    case Types.TIMESTAMP, Types.TIMESTAMP_WITH_TIMEZONE -> rs.getObject(col, OffsetDateTime.class);
+                                    default -> rs.getString(col);
+                                }
+                            }
                         }
                         n++;
                     }
@@ -396,11 +439,29 @@ public final class GatewayBench implements Callable<Integer> {
         return n;
     }
 
-    static void apiFleet(HttpClient http, String base, String token, int limit) throws Exception {
-        HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(base + "?limit=" + limit))
-                .header("Authorization", "Bearer " + token).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
-        if (r.statusCode() != 200) {
-            throw new IllegalStateException("fleet read failed: " + r.statusCode() + " " + new String(r.body(), StandardCharsets.UTF_8));
+    /** One fleet read through the API, the response received whole; returns its size in bytes. */
+    static long apiFleet(String base, String token, int limit, boolean compact) throws Exception {
+        Response r = get(base + "?limit=" + limit + (compact ? "&format=compact" : ""), token);
+        if (r.status() != 200) {
+            throw new IllegalStateException("fleet read failed: " + r.status() + " " + new String(r.body(), StandardCharsets.UTF_8));
+        }
+        return r.body().length;
+    }
+
+    record Response(int status, byte[] body) {
+    }
+
+    /**
+     * A GET on a kept-alive connection with the JDK's synchronous client, as a script or service
+     * would call the API. (java.net.http.HttpClient hands each exchange between threads: measured
+     * here, it adds ~0.2 ms at the median and a millisecond or more at p99 to every request.)
+     */
+    static Response get(String url, String token) throws Exception {
+        HttpURLConnection c = (HttpURLConnection) URI.create(url).toURL().openConnection();
+        c.setRequestProperty("Authorization", "Bearer " + token);
+        int status = c.getResponseCode();
+        try (InputStream in = status < 400 ? c.getInputStream() : c.getErrorStream()) {
+            return new Response(status, in == null ? new byte[0] : in.readAllBytes());
         }
     }
 

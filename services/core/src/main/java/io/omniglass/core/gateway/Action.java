@@ -14,11 +14,14 @@ public enum Action {
     READ_EVENTS(Role.viewer),
     READ_LINEAGE(Role.viewer),
     READ_RULES(Role.viewer),
+    READ_VARIABLES(Role.viewer),
     ACK(Role.operator),
     SNOOZE(Role.operator),
     READ_AUDIT(Role.operator),
     EDIT_RULES(Role.admin),
     WRITE_ENTITIES(Role.admin),
+    WRITE_VARIABLES(Role.admin),
+    DECRYPT_SECRETS(Role.admin),
     ADMIN(Role.admin);
 
     private final Role minimumRole;

@@ -4,6 +4,7 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.omniglass.core.access.Principal;
 import io.omniglass.core.gateway.Gateway;
+import io.omniglass.core.secrets.SecretKeys;
 import io.omniglass.core.telemetry.LatencyHeatmaps;
 
 import java.io.IOException;
@@ -28,6 +29,7 @@ public final class GatewayRoutes {
         app.get("/api/v1/tenants/{t}/current-values", ctx -> CurrentValueRoutes.list(ctx, gateway));
         app.get("/api/v1/tenants/{t}/series/{id}/datapoints", ctx -> HistoryRoutes.history(ctx, gateway));
         app.get("/api/v1/tenants/{t}/audit-log", ctx -> AuditRoutes.list(ctx, gateway));
+        VariableRoutes.register(app, gateway, SecretKeys.load(gateway.core().config().secretKey(), gateway.core().dataDir().root()));
         app.get("/api/v1/tenants/{t}/live", ctx -> LiveFeed.handle(ctx, gateway));
         app.get("/api/v1/latency-heatmap", ctx -> heatmap(ctx, gateway));
         app.get(OPENAPI_PATH, GatewayRoutes::openApi);

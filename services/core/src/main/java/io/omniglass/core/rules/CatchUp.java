@@ -39,6 +39,7 @@ final class CatchUp {
                     .join(SERIES).on(SERIES.ID.eq(SERIES_LATEST.SERIES_ID))
                     .join(DATAPOINT_TYPE).on(DATAPOINT_TYPE.ID.eq(SERIES.DATAPOINT_TYPE_ID))
                     .where(DATAPOINT_TYPE.NAME.eq(rule.key())
+                            .and(SERIES_LATEST.TS.isNotNull()) // a series with no datapoint yet
                             .and(SERIES.OWNER.like(rule.selector().likePattern(), '\\'))
                             .and(SERIES.PROVENANCE.in(Provenance.observed, Provenance.calculated)))
                     .fetch()) {

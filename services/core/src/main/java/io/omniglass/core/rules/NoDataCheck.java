@@ -50,7 +50,7 @@ final class NoDataCheck {
                 }
                 // the last datapoint heard from the owner is what the lineage points at
                 Long seriesId = db.select(SERIES.ID).from(measured).where(matching.and(SERIES.OWNER.eq(r.value1())))
-                        .orderBy(SERIES_LATEST.TS.desc()).limit(1).fetchOne(SERIES.ID);
+                        .orderBy(SERIES_LATEST.TS.desc().nullsLast()).limit(1).fetchOne(SERIES.ID);
                 db.transactionResult(cfg -> AlarmTransitions.raiseNoData(cfg.dsl(), rule, r.value1(),
                         seriesId, r.value2(), silentSince)).ifPresent(raised::add);
             }

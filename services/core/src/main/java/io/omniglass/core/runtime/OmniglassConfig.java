@@ -21,11 +21,15 @@ public record OmniglassConfig(
         Optional<String> pgUrl,
         Optional<String> natsUrl,
         int httpPort,
+        String httpHost,
         Optional<String> natsServerBin,
         String pgUser,
-        String pgPassword) {
+        String pgPassword,
+        Optional<String> secretKey) {
 
     public static final int DEFAULT_HTTP_PORT = 8686;
+    /** Loopback unless told otherwise: opening the API to a network is the operator's decision. */
+    public static final String DEFAULT_HTTP_HOST = "127.0.0.1";
 
     public boolean embeddedPostgres() {
         return pgUrl.isEmpty();
@@ -51,13 +55,15 @@ public record OmniglassConfig(
                 l.get("OMNIGLASS_PG_URL", "pg_url"),
                 l.get("OMNIGLASS_NATS_URL", "nats_url"),
                 port,
+                l.get("OMNIGLASS_HTTP_HOST", "http_host").orElse(DEFAULT_HTTP_HOST),
                 l.get("NATS_SERVER_BIN", "nats_server_bin"),
                 l.get("OMNIGLASS_PG_USER", "pg_user").orElse("postgres"),
-                l.get("OMNIGLASS_PG_PASSWORD", "pg_password").orElse("postgres"));
+                l.get("OMNIGLASS_PG_PASSWORD", "pg_password").orElse("postgres"),
+                l.get("OMNIGLASS_SECRET_KEY", "secret_key"));
     }
 
     public OmniglassConfig withHttpPort(int port) {
-        return new OmniglassConfig(dataDir, pgUrl, natsUrl, port, natsServerBin, pgUser, pgPassword);
+        return new OmniglassConfig(dataDir, pgUrl, natsUrl, port, httpHost, natsServerBin, pgUser, pgPassword, secretKey);
     }
 
     private static JsonNode readYaml(Path file) {

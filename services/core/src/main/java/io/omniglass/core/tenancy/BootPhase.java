@@ -57,6 +57,7 @@ public final class BootPhase {
             ensurePublication(c);
             ensureSlot(c, tenant.slotName());
             upsertReference(DSL.using(c, SQLDialect.POSTGRES), reference);
+            healLatestIdentity(c);
         } catch (SQLException e) {
             throw new IllegalStateException("boot phase of tenant " + tenant.slug() + " failed: " + e.getMessage(), e);
         }
@@ -72,6 +73,20 @@ public final class BootPhase {
                 rs.next();
                 return rs.getInt(1);
             }
+        }
+    }
+
+    /**
+     * Gives every series its latest row and every latest row its signal identity (V33). The series
+     * triggers keep both; this repairs what a writer that bypassed them left (nothing, normally:
+     * then it writes nothing).
+     */
+    static void healLatestIdentity(Connection c) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute("""
+                    SELECT og_latest_identity(array_agg(s.id)) FROM series s
+                    LEFT JOIN series_latest l ON l.series_id = s.id
+                    WHERE l.series_id IS NULL OR l.owner IS NULL""");
         }
     }
 

@@ -181,6 +181,35 @@ class GatewayHttpTest {
     }
 
     @Test
+    void theCompactShapeCarriesTheSameValues() throws Exception {
+        for (String t : List.of("viewer", "site-a")) {
+            OmniglassClient c = tokens.get(t);
+            List<CurrentValue> objects = new ArrayList<>();
+            List<CurrentValue> compact = new ArrayList<>();
+            String after = null;
+            do {
+                Page<CurrentValue> p = c.currentValues("alpha", null, 2, after);
+                objects.addAll(p.items());
+                after = p.next();
+            } while (after != null);
+            do {
+                Page<CurrentValue> p = c.currentValuesCompact("alpha", null, 2, after);
+                compact.addAll(p.items());
+                after = p.next();
+            } while (after != null);
+            assertThat(objects).as(t).isNotEmpty();
+            assertThat(compact).as(t).containsExactlyElementsOf(objects);
+        }
+        JsonNode body = OmniglassClient.JSON.readTree(raw(tokens.get("viewer"), "/api/v1/tenants/alpha/current-values?format=compact&limit=1").body());
+        assertThat(body.path("columns").get(0).asText()).isEqualTo("owner");
+        assertThat(body.path("rows")).hasSize(1);
+        assertThat(body.path("types")).hasSize(1);
+        HttpResponse<String> bad = raw(tokens.get("viewer"), "/api/v1/tenants/alpha/current-values?format=csv");
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(bad.body()).contains("format must be objects");
+    }
+
+    @Test
     void filtersSelectTheRightRows() {
         OmniglassClient v = tokens.get("viewer");
         assertThat(owners(v, "owner ~ \"component:pump-*\"")).containsExactlyInAnyOrder("component:pump-1", "component:pump-2");
@@ -260,5 +289,8 @@ class GatewayHttpTest {
         assertThat(doc.path("paths").has("/api/v1/tenants/{t}/current-values")).isTrue();
         assertThat(doc.path("paths").has("/api/v1/tenants/{t}/alarms/{id}:ack")).isTrue();
         assertThat(doc.path("paths").has("/api/v1/latency-heatmap")).isTrue();
+        assertThat(doc.path("paths").has("/api/v1/tenants/{t}/variables/{id}:decrypt")).isTrue();
+        assertThat(doc.path("paths").path("/api/v1/tenants/{t}/current-values").path("get").path("parameters").toString())
+                .contains("\"format\"");
     }
 }

@@ -170,6 +170,37 @@ class TenantSchemaTest {
         assertThat(value("SELECT value_num FROM series_latest WHERE series_id = " + a)).isEqualTo("11");
         assertThat(value("SELECT value_num FROM current_value WHERE key = 'cv_temp'")).isEqualTo("30");
         assertThat(value("SELECT source_count FROM current_value WHERE key = 'cv_temp'")).isEqualTo("2");
+        // the group shows as its freshest source: a's series and ts, with the group's max
+        assertThat(value("SELECT series_id FROM current_value WHERE key = 'cv_temp'")).isEqualTo(Long.toString(a));
+        assertThat(value("SELECT ts = (SELECT ts FROM series_latest WHERE series_id = " + a + ") FROM current_value WHERE key = 'cv_temp'"))
+                .isEqualTo("t");
+    }
+
+    @Test
+    void currentValueFollowsRenamesUnitsAndNewSources() throws Exception {
+        sql("INSERT INTO component (name, system, location) VALUES ('cv-ren', 'loop-1', 'site-a')");
+        sql("INSERT INTO datapoint_type (name, kind, unit) VALUES ('cv_level', 'metric', 'm')");
+        long rule = count("SELECT id FROM source_rule WHERE name = 'modbus-poll'");
+        long a = count("INSERT INTO series (owner_kind, component_id, datapoint_type_id, kind, provenance, source) "
+                + "SELECT 'component', 'cv-ren', id, kind, 'observed', 'a' FROM datapoint_type WHERE name = 'cv_level' RETURNING id");
+        // a series with no datapoint yet has no current value
+        assertThat(count("SELECT count(*) FROM current_value WHERE key = 'cv_level'")).isZero();
+        sql("INSERT INTO metric_datapoint (series_id, ts, value, provenance, source_rule_id) VALUES (" + a + ", now() - interval '5 s', 1.5, 'observed', " + rule + ")");
+        assertThat(value("SELECT owner || ' ' || owner_kind || ' ' || unit || ' ' || value_num || ' ' || source_count FROM current_value WHERE key = 'cv_level'"))
+                .isEqualTo("component:cv-ren component m 1.5 1");
+
+        sql("UPDATE component SET name = 'cv-renamed' WHERE name = 'cv-ren'");
+        sql("UPDATE datapoint_type SET unit = 'cm' WHERE name = 'cv_level'");
+        assertThat(value("SELECT owner || ' ' || unit FROM current_value WHERE key = 'cv_level'")).isEqualTo("component:cv-renamed cm");
+        assertThat(count("SELECT count(*) FROM current_value WHERE owner = 'component:cv-ren'")).isZero();
+
+        // a second source makes a group of two: one row, the freshest source's value (policy latest)
+        long b = count("INSERT INTO series (owner_kind, component_id, datapoint_type_id, kind, provenance, source) "
+                + "SELECT 'component', 'cv-renamed', id, kind, 'observed', 'b' FROM datapoint_type WHERE name = 'cv_level' RETURNING id");
+        sql("INSERT INTO metric_datapoint (series_id, ts, value, provenance, source_rule_id) VALUES (" + b + ", now() - interval '1 s', 2.5, 'observed', " + rule + ")");
+        assertThat(value("SELECT value_num || ' ' || source_count || ' ' || (series_id = " + b + ") FROM current_value WHERE key = 'cv_level'"))
+                .isEqualTo("2.5 2 true");
+        assertThat(count("SELECT count(*) FROM current_value WHERE key = 'cv_level'")).isEqualTo(1);
     }
 
     private static long seriesForKey(String key, String source) throws SQLException {
