@@ -17,7 +17,6 @@ import io.omniglass.core.secrets.SecretBox;
 import io.omniglass.schema.tenant.enums.OwnerKind;
 import io.omniglass.schema.tenant.tables.records.VariableRecord;
 import org.jooq.Condition;
-import org.jooq.DSLContext;
 import org.jooq.JSONB;
 import org.jooq.impl.DSL;
 
