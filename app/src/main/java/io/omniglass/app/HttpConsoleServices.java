@@ -76,29 +76,12 @@ public final class HttpConsoleServices implements TenantsService, CurrentValuesS
 
     @Override
     public io.omniglass.views.services.TenantCounts counts(String slug) {
-        // the current-value projection is one row per signal; both lists are keyset pages, walked to the end
-        return new io.omniglass.views.services.TenantCounts(
-                countAll(tenantPath(slug) + "/current-values", null),
-                countAll(tenantPath(slug) + "/alarms", "state = active"));
+        // counted by the core in one query each (GET .../stats), however large the fleet
+        JsonNode stats = get(tenantPath(slug) + "/stats");
+        Long signals = Json.longValue(stats, "signals");
+        Long active = Json.longValue(stats, "active_alarms");
+        return new io.omniglass.views.services.TenantCounts(signals == null ? 0 : signals, active == null ? 0 : active);
     }
-
-    private long countAll(String path, String filter) {
-        long n = 0;
-        String after = null;
-        for (int page = 0; page < COUNT_LIMIT / PAGE; page++) {
-            JsonNode body = get(path + "?limit=" + PAGE + (filter == null ? "" : "&filter=" + enc(filter))
-                    + (after == null ? "" : "&after=" + enc(after)));
-            n += Json.items(body, "items").size();
-            after = Json.nextCursor(body);
-            if (after == null) {
-                break;
-            }
-        }
-        return n;
-    }
-
-    private static final int PAGE = 1000;
-    static final int COUNT_LIMIT = 10_000;
 
     private final Map<String, double[]> lastRowsWritten = new HashMap<>();
 

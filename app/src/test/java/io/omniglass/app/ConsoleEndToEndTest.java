@@ -135,6 +135,15 @@ class ConsoleEndToEndTest {
             robot.interact(() -> app.shell().values().apply());
             assertThat(onFx(() -> valueOf(values, "component:pump-1", "discharge_pressure"))).isEqualTo("4.25");
         });
+        // the tenants page counts signals with the core's own count (GET .../stats): as many as the
+        // values page lists
+        long listed = onFx(() -> (long) values.getItems().size());
+        assertThat(core.get("/api/v1/tenants/" + TENANT + "/stats").path("signals").asLong()).isEqualTo(listed);
+        eventually(() -> {
+            robot.interact(() -> app.shell().tenants().refreshFigures());
+            assertThat(onFx(() -> app.shell().tenants().visibleTenants().stream().filter(t -> t.slug().equals(TENANT))
+                    .findFirst().orElseThrow().series())).isEqualTo(listed);
+        });
 
         // from here on nobody reloads: the new value must arrive over the live feed
         for (int i = 0; i < 3; i++) {

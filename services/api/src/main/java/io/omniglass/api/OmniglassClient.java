@@ -106,6 +106,11 @@ public class OmniglassClient {
                 + query("filter", filter, "limit", limit, "after", after, "format", "compact"), new TypeReference<JsonNode>() { }));
     }
 
+    /** Counts of one tenant within the token's scope ({@code GET /api/v1/tenants/{t}/stats}). */
+    public TenantStats stats(String tenant) {
+        return get(tenantPath(tenant, "/stats"), new TypeReference<TenantStats>() { });
+    }
+
     public List<VariableInfo> variables(String tenant) {
         return get(tenantPath(tenant, "/variables"), new TypeReference<List<VariableInfo>>() { });
     }

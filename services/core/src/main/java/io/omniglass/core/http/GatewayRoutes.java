@@ -27,6 +27,7 @@ public final class GatewayRoutes {
         app.get("/api/v1/tenants/{t}/datapoint-types", ctx -> EntityRoutes.listTypes(ctx, gateway));
         app.post("/api/v1/tenants/{t}/datapoint-types", ctx -> EntityRoutes.createType(ctx, gateway));
         app.get("/api/v1/tenants/{t}/current-values", ctx -> CurrentValueRoutes.list(ctx, gateway));
+        app.get("/api/v1/tenants/{t}/stats", ctx -> TenantStatsRoutes.stats(ctx, gateway));
         app.get("/api/v1/tenants/{t}/series/{id}/datapoints", ctx -> HistoryRoutes.history(ctx, gateway));
         app.get("/api/v1/tenants/{t}/audit-log", ctx -> AuditRoutes.list(ctx, gateway));
         VariableRoutes.register(app, gateway, SecretKeys.load(gateway.core().config().secretKey(), gateway.core().dataDir().root()));

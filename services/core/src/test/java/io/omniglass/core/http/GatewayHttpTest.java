@@ -210,6 +210,27 @@ class GatewayHttpTest {
     }
 
     @Test
+    void statsCountWithinTheScope() {
+        for (String t : List.of("viewer", "site-a", "sys-2")) {
+            OmniglassClient c = tokens.get(t);
+            int visible = 0;
+            String after = null;
+            do {
+                Page<CurrentValue> p = c.currentValues("alpha", null, 4, after);
+                visible += p.items().size();
+                after = p.next();
+            } while (after != null);
+            var stats = c.stats("alpha");
+            assertThat(stats.signals()).as(t).isEqualTo(visible).isPositive();
+            assertThat(stats.series()).as(t).isEqualTo(visible); // the fixture: one series per owner
+            assertThat(stats.activeAlarms()).as(t).isZero();
+        }
+        assertThat(tokens.get("viewer").stats("alpha").signals()).isEqualTo(GatewayTestFixtures.ALL_OWNERS.size());
+        assertThat(tokens.get("sys-2").stats("alpha").signals()).isEqualTo(GatewayTestFixtures.SYS_2.size());
+        assertThat(status(() -> tokens.get("beta").stats("alpha"))).isEqualTo(404);
+    }
+
+    @Test
     void filtersSelectTheRightRows() {
         OmniglassClient v = tokens.get("viewer");
         assertThat(owners(v, "owner ~ \"component:pump-*\"")).containsExactlyInAnyOrder("component:pump-1", "component:pump-2");

@@ -1,0 +1,12 @@
+package io.omniglass.api;
+
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+
+/**
+ * A tenant at a glance, within the token's scope: signals with a current value, series, alarms
+ * active and active-and-unacknowledged.
+ */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+public record TenantStats(long signals, long series, long activeAlarms, long unackedAlarms) {
+}
