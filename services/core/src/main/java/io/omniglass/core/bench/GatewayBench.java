@@ -308,23 +308,25 @@ public final class GatewayBench implements Callable<Integer> {
                 + " l.value_num, l.value_text, l.severity, l.ts, 1::bigint, s.id FROM series s JOIN series_latest l ON l.series_id = s.id"
                 + " JOIN datapoint_type t ON t.id = s.datapoint_type_id ORDER BY s.owner, t.name, s.instance, s.provenance, s.id LIMIT 100001";
         List<Double> v1Times = new ArrayList<>();
-        List<Double> v31Times = new ArrayList<>();
+        List<Double> currentTimes = new ArrayList<>();
         List<Double> joinTimes = new ArrayList<>();
         for (int round = 0; round < 15; round++) {
             try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
                 c.setAutoCommit(false);
-                st.execute("SELECT set_config('work_mem', '64MB', true), set_config('max_parallel_workers_per_gather', '0', true)");
+                CurrentValueRoutes.sessionSettings(DSL.using(c, SQLDialect.POSTGRES)); // the endpoint's planner settings
+                st.execute("SELECT set_config('max_parallel_workers_per_gather', '0', true)");
                 v1Times.add(executionMs(st, V1_VIEW + " LIMIT 100001"));
-                v31Times.add(executionMs(st, fleet));
+                currentTimes.add(executionMs(st, fleet));
                 joinTimes.add(executionMs(st, joinOnly));
                 c.rollback();
             }
         }
         System.out.printf("fleet execution (EXPLAIN ANALYZE, median of 15, no parallel workers): V1 view %.1f ms, current view %.1f ms, join+sort only %.1f ms%n",
-                median(v1Times), median(v31Times), median(joinTimes));
+                median(v1Times), median(currentTimes), median(joinTimes));
         try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
             c.setAutoCommit(false);
-            st.execute("SELECT set_config('work_mem', '64MB', true), set_config('max_parallel_workers_per_gather', '0', true)");
+            CurrentValueRoutes.sessionSettings(DSL.using(c, SQLDialect.POSTGRES)); // the endpoint's planner settings
+            st.execute("SELECT set_config('max_parallel_workers_per_gather', '0', true)");
             for (String q : List.of(V1_VIEW + " LIMIT 100001", fleet)) {
                 System.out.println("---- plan");
                 try (ResultSet rs = st.executeQuery("EXPLAIN (ANALYZE) " + q)) {
@@ -338,7 +340,7 @@ public final class GatewayBench implements Callable<Integer> {
         for (int round = 0; round < 3; round++) {
             try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
                 c.setAutoCommit(false);
-                st.execute("SELECT set_config('work_mem', '64MB', true)");
+                CurrentValueRoutes.sessionSettings(DSL.using(c, SQLDialect.POSTGRES));
                 long t = System.nanoTime();
                 try (ResultSet rs = st.executeQuery("SELECT count(*) FROM (" + fleet + ") x")) {
                     rs.next();
