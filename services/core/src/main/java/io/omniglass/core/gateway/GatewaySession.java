@@ -93,8 +93,16 @@ public final class GatewaySession {
      * statement timed, commit on return, rollback on any exception (which is rethrown).
      */
     public <T> T transaction(Work<T> work) {
+        return transaction(work, false);
+    }
+
+    private <T> T transaction(Work<T> work, boolean oneSnapshot) {
         DataSource ds = gateway.core().tenantDataSource(tenant);
         try (Connection c = ds.getConnection()) {
+            if (oneSnapshot) {
+                // Hikari puts the pool's isolation back when the connection returns
+                c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            }
             c.setAutoCommit(false);
             try {
                 // Row-level security narrows a scope *within* the tenant database. A tenant-wide
@@ -142,7 +150,15 @@ public final class GatewaySession {
 
     /** Shorthand for a transaction that only reads. */
     public <T> T read(Work<T> work) {
-        return transaction(work);
+        return transaction(work, false);
+    }
+
+    /**
+     * A read whose statements all see one snapshot (REPEATABLE READ), for a read made of several
+     * statements that must agree with each other (a registry read first, rows that refer to it after).
+     */
+    public <T> T readSnapshot(Work<T> work) {
+        return transaction(work, true);
     }
 
     /**

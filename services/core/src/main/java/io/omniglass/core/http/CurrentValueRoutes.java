@@ -32,7 +32,9 @@ import java.sql.Statement;
 import java.time.OffsetDateTime;
 import java.util.BitSet;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 import static io.omniglass.schema.tenant.Tables.CURRENT_VALUE;
 import static io.omniglass.schema.tenant.Tables.DATAPOINT_TYPE;
@@ -73,13 +75,23 @@ public final class CurrentValueRoutes {
         int limit = Keyset.limit(ctx.queryParam("limit"), DEFAULT_LIMIT, MAX_LIMIT);
         Condition after = KEYSET.after(ctx.queryParam("after"));
         boolean compact = compact(ctx.queryParam("format"));
-        s.read(tx -> {
-            if (limit > FETCH_SIZE) {
+        boolean large = limit > FETCH_SIZE;
+        // one snapshot when the key registry is read first: every type id a row names is in it
+        GatewaySession.Work<Void> work = tx -> {
+            if (large) {
                 sessionSettings(tx);
             }
-            stream(ctx, query(tx, s, filter.and(after), limit + 1, compact), limit, compact, tx);
+            // a large read takes each key's kind, unit and fusion policy from one small read of
+            // the key registry instead of from every row: the server prints less (~50 ms per 100k)
+            Map<Integer, KeyType> keys = compact || large ? keyTypes(tx) : null;
+            stream(ctx, query(tx, s, filter.and(after), limit + 1, keys != null), limit, compact, keys);
             return null;
-        });
+        };
+        if (compact || large) {
+            s.readSnapshot(work);
+        } else {
+            s.read(work);
+        }
     }
 
     static boolean compact(String format) {
@@ -108,12 +120,16 @@ public final class CurrentValueRoutes {
                 DSL.function("set_config", String.class, DSL.val("TimeZone"), DSL.val("UTC"), DSL.val(true))).fetch();
     }
 
-    /** The projection query exactly as the endpoint runs it (the benchmark runs the same SQL directly). */
-    public static ResultQuery<? extends Record> query(DSLContext tx, GatewaySession s, Condition where, int limit, boolean compact) {
+    /**
+     * The projection query exactly as the endpoint runs it (the benchmark runs the same SQL
+     * directly). {@code lean}: only what varies per signal (a large read, or the compact shape);
+     * otherwise each row also carries its owner kind, kind, unit and fusion policy.
+     */
+    public static ResultQuery<? extends Record> query(DSLContext tx, GatewaySession s, Condition where, int limit, boolean lean) {
         CurrentValue cv = CURRENT_VALUE;
         List<Field<?>> columns = new ArrayList<>(List.of(cv.OWNER, cv.KEY, cv.INSTANCE, cv.PROVENANCE, cv.VALUE_NUM,
                 cv.VALUE_TEXT, cv.SEVERITY, cv.TS, cv.SOURCE_COUNT, cv.SERIES_ID, cv.DATAPOINT_TYPE_ID));
-        if (!compact) {
+        if (!lean) {
             columns.addAll(List.of(cv.OWNER_KIND, cv.KIND, cv.UNIT, cv.FUSION_POLICY));
         }
         return tx.select(columns)
@@ -133,17 +149,34 @@ public final class CurrentValueRoutes {
         statement.unwrap(PGStatement.class).setPrepareThreshold(-1);
     }
 
+    /** What every signal of a key shares, ready to write. */
+    record KeyType(String key, SerializedString kind, SerializedString unit, SerializedString fusionPolicy) {
+    }
+
+    /** The key registry (hundreds of rows at most), read in the request's transaction. */
+    static Map<Integer, KeyType> keyTypes(DSLContext tx) {
+        Map<Integer, KeyType> out = new HashMap<>();
+        for (var t : tx.select(DATAPOINT_TYPE.ID, DATAPOINT_TYPE.NAME, DATAPOINT_TYPE.KIND, DATAPOINT_TYPE.UNIT,
+                DATAPOINT_TYPE.FUSION_POLICY).from(DATAPOINT_TYPE).fetch()) {
+            out.put(t.value1(), new KeyType(t.value2(), new SerializedString(t.value3().getLiteral()),
+                    new SerializedString(t.value4()), new SerializedString(t.value5().getLiteral())));
+        }
+        return out;
+    }
+
     private static final SerializedString F_OWNER = new SerializedString("owner"), F_OWNER_KIND = new SerializedString("owner_kind"),
             F_KEY = new SerializedString("key"), F_KIND = new SerializedString("kind"), F_UNIT = new SerializedString("unit"),
             F_INSTANCE = new SerializedString("instance"), F_PROVENANCE = new SerializedString("provenance"),
             F_FUSION = new SerializedString("fusion_policy"), F_VALUE = new SerializedString("value"),
             F_TEXT = new SerializedString("text"), F_SEVERITY = new SerializedString("severity"), F_TS = new SerializedString("ts"),
-            F_SOURCE_COUNT = new SerializedString("source_count"), F_SERIES_ID = new SerializedString("series_id");
+            F_SOURCE_COUNT = new SerializedString("source_count"), F_SERIES_ID = new SerializedString("series_id"),
+            GLOBAL = new SerializedString("global");
 
+    /** {@code keys}: the key registry when the query is lean (see {@link #query}), else null. */
     private static void stream(Context ctx, ResultQuery<? extends Record> q, int limit, boolean compact,
-                               DSLContext tx) throws Exception {
+                               Map<Integer, KeyType> keys) throws Exception {
         ctx.contentType("application/json");
-        DSLContext binary = DSL.using(tx.configuration().deriveAppending(
+        DSLContext binary = DSL.using(q.configuration().deriveAppending(
                 new CallbackExecuteListener().onPrepareEnd(c -> {
                     try {
                         forceBinary(c.statement());
@@ -183,7 +216,9 @@ public final class CurrentValueRoutes {
                     }
                     last = row;
                     if (compact) {
-                        seenTypes.set((int) w.longValue(TYPE_ID, row[TYPE_ID - 1]));
+                        if (row[TYPE_ID - 1] != null) {
+                            seenTypes.set((int) w.longValue(TYPE_ID, row[TYPE_ID - 1]));
+                        }
                         g.writeStartArray();
                         w.string(g, row[OWNER - 1]);
                         w.string(g, row[KEY - 1]);
@@ -198,23 +233,31 @@ public final class CurrentValueRoutes {
                         w.integer(g, TYPE_ID, row[TYPE_ID - 1]);
                         g.writeEndArray();
                     } else {
+                        // lean rows name their key type; a row without one (a latest row a writer left
+                        // without identity, until the boot phase heals it) shows nulls, not a 500
+                        KeyType k = keys == null || row[TYPE_ID - 1] == null ? null
+                                : keys.get((int) w.longValue(TYPE_ID, row[TYPE_ID - 1]));
                         g.writeStartObject();
                         g.writeFieldName(F_OWNER);
                         w.string(g, row[OWNER - 1]);
                         g.writeFieldName(F_OWNER_KIND);
-                        w.string(g, row[OWNER_KIND - 1]);
+                        if (keys == null) {
+                            w.string(g, row[OWNER_KIND - 1]);
+                        } else {
+                            ownerKind(g, row[OWNER - 1]);
+                        }
                         g.writeFieldName(F_KEY);
                         w.string(g, row[KEY - 1]);
                         g.writeFieldName(F_KIND);
-                        w.string(g, row[KIND - 1]);
+                        keyField(g, w, keys == null ? row[KIND - 1] : null, k == null ? null : k.kind());
                         g.writeFieldName(F_UNIT);
-                        w.string(g, row[UNIT - 1]);
+                        keyField(g, w, keys == null ? row[UNIT - 1] : null, k == null ? null : k.unit());
                         g.writeFieldName(F_INSTANCE);
                         w.string(g, row[INSTANCE - 1]);
                         g.writeFieldName(F_PROVENANCE);
                         w.string(g, row[PROVENANCE - 1]);
                         g.writeFieldName(F_FUSION);
-                        w.string(g, row[FUSION_POLICY - 1]);
+                        keyField(g, w, keys == null ? row[FUSION_POLICY - 1] : null, k == null ? null : k.fusionPolicy());
                         // absent rather than null: a fleet read is mostly metrics, and bytes are its cost
                         if (row[VALUE - 1] != null) {
                             g.writeFieldName(F_VALUE);
@@ -241,7 +284,7 @@ public final class CurrentValueRoutes {
                 rows.close(); // the types below are another statement on this connection
                 g.writeEndArray();
                 if (compact) {
-                    writeTypes(g, seenTypes, tx);
+                    writeTypes(g, seenTypes, keys);
                 }
                 g.writeStringField("next", next);
                 g.writeEndObject();
@@ -251,22 +294,45 @@ public final class CurrentValueRoutes {
     }
 
     /** {@code "types": {"7": {"key": ..., "kind": ..., "unit": ..., "fusion_policy": ...}}} for the types the rows name. */
-    private static void writeTypes(JsonGenerator g, BitSet seen, DSLContext tx) throws IOException {
+    private static void writeTypes(JsonGenerator g, BitSet seen, Map<Integer, KeyType> keys) throws IOException {
         g.writeObjectFieldStart("types");
-        if (!seen.isEmpty()) {
-            Integer[] ids = seen.stream().boxed().toArray(Integer[]::new);
-            for (var t : tx.select(DATAPOINT_TYPE.ID, DATAPOINT_TYPE.NAME, DATAPOINT_TYPE.KIND, DATAPOINT_TYPE.UNIT,
-                            DATAPOINT_TYPE.FUSION_POLICY)
-                    .from(DATAPOINT_TYPE).where(DATAPOINT_TYPE.ID.in(ids)).orderBy(DATAPOINT_TYPE.ID).fetch()) {
-                g.writeObjectFieldStart(Integer.toString(t.value1()));
-                g.writeStringField("key", t.value2());
-                g.writeStringField("kind", t.value3().getLiteral());
-                g.writeStringField("unit", t.value4());
-                g.writeStringField("fusion_policy", t.value5().getLiteral());
-                g.writeEndObject();
-            }
+        for (int id = seen.nextSetBit(0); id >= 0; id = seen.nextSetBit(id + 1)) {
+            KeyType k = keys.get(id); // present: the registry and the rows were read in one snapshot
+            g.writeObjectFieldStart(Integer.toString(id));
+            g.writeStringField("key", k.key());
+            g.writeFieldName(F_KIND);
+            g.writeString(k.kind());
+            g.writeFieldName(F_UNIT);
+            g.writeString(k.unit());
+            g.writeFieldName(F_FUSION);
+            g.writeString(k.fusionPolicy());
+            g.writeEndObject();
         }
         g.writeEndObject();
+    }
+
+    /** A key's field from the row (full query) or from the registry (lean query), else null. */
+    private static void keyField(JsonGenerator g, WireValues w, byte[] fromRow, SerializedString fromRegistry) throws IOException {
+        if (fromRegistry != null) {
+            g.writeString(fromRegistry);
+        } else {
+            w.string(g, fromRow);
+        }
+    }
+
+    /** An owner reads {@code <kind>:<name>} or {@code global}. */
+    private static void ownerKind(JsonGenerator g, byte[] owner) throws IOException {
+        if (owner == null) {
+            g.writeNull();
+            return;
+        }
+        for (int i = 0; i < owner.length; i++) {
+            if (owner[i] == ':') {
+                g.writeUTF8String(owner, 0, i);
+                return;
+            }
+        }
+        g.writeString(GLOBAL);
     }
 
     private static String utf8(byte[] b) {

@@ -113,6 +113,9 @@ class CurrentValueWireTest {
             List<CurrentValue> objects = admin.currentValues("wire", null, null, null).items();
             List<CurrentValue> compact = admin.currentValuesCompact("wire", null, null, null).items();
             assertThat(compact).containsExactlyElementsOf(objects);
+            // a large read (over 10,000) runs the lean query and takes key fields from the registry
+            assertThat(admin.currentValues("wire", null, 50_000, null).items()).containsExactlyElementsOf(objects);
+            assertThat(admin.currentValuesCompact("wire", null, 50_000, null).items()).containsExactlyElementsOf(objects);
             assertThat(objects).hasSize(9);
             for (CurrentValue v : objects) {
                 Held h = held.get(v.owner() + "/" + v.key());

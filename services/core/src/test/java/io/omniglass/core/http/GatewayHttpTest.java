@@ -199,6 +199,8 @@ class GatewayHttpTest {
             } while (after != null);
             assertThat(objects).as(t).isNotEmpty();
             assertThat(compact).as(t).containsExactlyElementsOf(objects);
+            // a large read runs the lean query and one snapshot: same rows, same fields
+            assertThat(c.currentValues("alpha", null, 20_000, null).items()).as(t).containsExactlyElementsOf(objects);
         }
         JsonNode body = OmniglassClient.JSON.readTree(raw(tokens.get("viewer"), "/api/v1/tenants/alpha/current-values?format=compact&limit=1").body());
         assertThat(body.path("columns").get(0).asText()).isEqualTo("owner");
