@@ -74,8 +74,12 @@ class ConsoleEndToEndTest {
         }
     }
 
+    /** On the FX thread: walking the scene graph while the FX thread changes it fails at random. */
     private static <T extends Node> T lookup(String query) {
-        return robot.lookup(query).query();
+        if (javafx.application.Platform.isFxApplicationThread()) {
+            return robot.lookup(query).query();
+        }
+        return onFx(() -> robot.lookup(query).query());
     }
 
     private static void eventually(Runnable assertion) {
