@@ -30,7 +30,7 @@ public final class GatewayRoutes {
         app.get("/api/v1/tenants/{t}/stats", ctx -> TenantStatsRoutes.stats(ctx, gateway));
         app.get("/api/v1/tenants/{t}/series/{id}/datapoints", ctx -> HistoryRoutes.history(ctx, gateway));
         app.get("/api/v1/tenants/{t}/audit-log", ctx -> AuditRoutes.list(ctx, gateway));
-        VariableRoutes.register(app, gateway, SecretKeys.load(gateway.core().config().secretKey(), gateway.core().dataDir().root()));
+        VariableRoutes.register(app, gateway, SecretKeys.load(gateway.core().config().secretKey(), gateway.core().dataDir()));
         app.get("/api/v1/tenants/{t}/live", ctx -> LiveFeed.handle(ctx, gateway));
         app.get("/api/v1/latency-heatmap", ctx -> heatmap(ctx, gateway));
         app.get(OPENAPI_PATH, GatewayRoutes::openApi);

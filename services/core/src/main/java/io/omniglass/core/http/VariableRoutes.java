@@ -100,13 +100,10 @@ public final class VariableRoutes {
             byte[] sealed = secretType ? box.seal(req.secret(), identity(s, req.variableType(), req.name())) : null;
             VariableRecord row;
             if (old == null) {
-                var insert = tx.insertInto(VARIABLE).set(VARIABLE.NAME, req.name()).set(VARIABLE.VARIABLE_TYPE, req.variableType())
+                row = tx.insertInto(VARIABLE).set(VARIABLE.NAME, req.name()).set(VARIABLE.VARIABLE_TYPE, req.variableType())
                         .set(VARIABLE.VALUE, value).set(VARIABLE.CIPHERTEXT, sealed).set(VARIABLE.UPDATED_BY, s.principal().actor())
-                        .set(VARIABLE.OWNER_KIND, owner.kind());
-                if (owner.kind() != OwnerKind.global) {
-                    insert = insert.set(ownerColumn(owner), owner.name());
-                }
-                row = insert.returning().fetchSingle();
+                        .set(owner.columns(VARIABLE))
+                        .returning().fetchSingle();
                 // the new row must land inside the caller's scope, or it never happened
                 if (!tx.fetchExists(DSL.selectOne().from(VARIABLE).where(VARIABLE.ID.eq(row.getId()).and(s.visible(OWNER))))) {
                     throw ApiException.forbidden("the variable's owner is outside this token's scope");
@@ -163,29 +160,15 @@ public final class VariableRoutes {
         return "omniglass/variable/" + s.tenant().slug() + "/" + type + "/" + name;
     }
 
+    @SuppressWarnings("unchecked")
     private static Condition ownerIs(Owner o) {
-        Condition c = VARIABLE.OWNER_KIND.eq(o.kind());
-        return o.kind() == OwnerKind.global ? c : c.and(ownerColumn(o).eq(o.name()));
-    }
-
-    private static org.jooq.TableField<VariableRecord, String> ownerColumn(Owner o) {
-        return switch (o.kind()) {
-            case component -> VARIABLE.COMPONENT_ID;
-            case system -> VARIABLE.SYSTEM_ID;
-            case location -> VARIABLE.LOCATION_ID;
-            case node -> VARIABLE.NODE_ID;
-            case global -> throw new IllegalArgumentException("global has no owner column");
-        };
+        return DSL.and(o.columns(VARIABLE).entrySet().stream()
+                .map(e -> ((org.jooq.Field<Object>) e.getKey()).eq(e.getValue())).toList());
     }
 
     static String owner(VariableRecord v) {
-        return switch (v.getOwnerKind()) {
-            case component -> "component:" + v.getComponentId();
-            case system -> "system:" + v.getSystemId();
-            case location -> "location:" + v.getLocationId();
-            case node -> "node:" + v.getNodeId();
-            case global -> "global";
-        };
+        OwnerKind kind = v.getOwnerKind();
+        return new Owner(kind, kind == OwnerKind.global ? null : (String) v.get(kind.getLiteral() + "_id")).toString();
     }
 
     static VariableInfo info(VariableRecord v) {

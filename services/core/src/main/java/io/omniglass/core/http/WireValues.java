@@ -50,7 +50,7 @@ final class WireValues {
         if (b == null) {
             g.writeNull();
         } else if (binary[col]) {
-            g.writeNumber(b.length == 8 ? ByteConverter.int8(b, 0) : b.length == 4 ? ByteConverter.int4(b, 0) : ByteConverter.int2(b, 0));
+            g.writeNumber(binaryInteger(b));
         } else {
             rawAscii(g, b);
         }
@@ -58,10 +58,12 @@ final class WireValues {
 
     /** The value of a bigint or int column (for cursors). */
     long longValue(int col, byte[] b) {
-        if (binary[col]) {
-            return b.length == 8 ? ByteConverter.int8(b, 0) : b.length == 4 ? ByteConverter.int4(b, 0) : ByteConverter.int2(b, 0);
-        }
-        return Long.parseLong(new String(b, StandardCharsets.US_ASCII));
+        return binary[col] ? binaryInteger(b) : Long.parseLong(new String(b, StandardCharsets.US_ASCII));
+    }
+
+    /** bigint, int or smallint in binary format: big-endian, its width telling which. */
+    private static long binaryInteger(byte[] b) {
+        return b.length == 8 ? ByteConverter.int8(b, 0) : b.length == 4 ? ByteConverter.int4(b, 0) : ByteConverter.int2(b, 0);
     }
 
     /** A double precision column as a JSON number; NaN and infinities, which JSON cannot carry, as null. */

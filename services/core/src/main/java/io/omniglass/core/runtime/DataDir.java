@@ -46,6 +46,25 @@ public final class DataDir {
         return root.resolve("admin.token");
     }
 
+    public Path secretKeyFile() {
+        return root.resolve("secret.key");
+    }
+
+    /**
+     * The key that seals secret variables, created by {@code create} on first use; written like the
+     * admin token (owner-only, atomically), so a concurrent reader never sees it half written.
+     */
+    public String readOrCreateSecretKey(java.util.function.Supplier<String> create) {
+        try {
+            if (!Files.exists(secretKeyFile())) {
+                writeAtomically(secretKeyFile(), create.get() + "\n", true);
+            }
+            return Files.readString(secretKeyFile()).trim();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read or create the secret key " + secretKeyFile(), e);
+        }
+    }
+
     public Path endpointsFile() {
         return root.resolve("endpoints.json");
     }
