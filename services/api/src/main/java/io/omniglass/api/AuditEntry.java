@@ -7,8 +7,16 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
 import java.time.OffsetDateTime;
 
-/** One operator action: who did what to which resource, old -> new. */
+/**
+ * One operator action: who did what to which resource, old -> new. {@code actorId} is the acting
+ * principal's id (the identity; {@code actor} is its name, a label), null for the core's own work.
+ */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record AuditEntry(long id, OffsetDateTime ts, String actor, String verb, String resource, JsonNode old,
-                         @JsonProperty("new") JsonNode newValue, String correlationId) {
+                         @JsonProperty("new") JsonNode newValue, String correlationId, Long actorId) {
+
+    public AuditEntry(long id, OffsetDateTime ts, String actor, String verb, String resource, JsonNode old,
+                      JsonNode newValue, String correlationId) {
+        this(id, ts, actor, verb, resource, old, newValue, correlationId, null);
+    }
 }

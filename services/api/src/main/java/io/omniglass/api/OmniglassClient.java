@@ -73,6 +73,16 @@ public class OmniglassClient {
         return post("/api/v1/tokens", request, new TypeReference<TokenCreated>() { });
     }
 
+    /** The tokens this (admin) token may manage, newest first. */
+    public Page<TokenInfo> tokens(Integer limit, String after) {
+        return get("/api/v1/tokens" + query("limit", limit, "after", after), new TypeReference<Page<TokenInfo>>() { });
+    }
+
+    /** Revokes a token on every core (idempotent: revoking a revoked token answers its record again). */
+    public TokenInfo revokeToken(long id) {
+        return post("/api/v1/tokens/" + id + ":revoke", null, new TypeReference<TokenInfo>() { });
+    }
+
     // ---------------------------------------------------------------- gateway endpoints
 
     public EntityList entities(String tenant) {

@@ -1,7 +1,15 @@
 package io.omniglass.api;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+import java.time.OffsetDateTime;
 
 /** The one time a token's secret is shown. */
-public record TokenCreated(long id, String token, String prefix, String role, String tenant, String scope) {
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record TokenCreated(long id, String token, String prefix, String role, String tenant, String scope,
+                           String principal, OffsetDateTime expiresAt) {
+
+    public TokenCreated(long id, String token, String prefix, String role, String tenant, String scope) {
+        this(id, token, prefix, role, tenant, scope, null, null);
+    }
 }

@@ -133,14 +133,15 @@ final class CoreCommand implements Runnable {
         }
     }
 
-    @Command(name = "token", mixinStandardHelpOptions = true, description = "API tokens.", subcommands = {TokenCmd.Create.class})
+    @Command(name = "token", mixinStandardHelpOptions = true, description = "API tokens.",
+            subcommands = {TokenCmd.Create.class, TokenCmd.ListCmd.class, TokenCmd.Revoke.class})
     static final class TokenCmd implements Runnable {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
         @Override
         public void run() {
-            throw new CommandLine.ParameterException(spec.commandLine(), "use 'token create --role ROLE'");
+            throw new CommandLine.ParameterException(spec.commandLine(), "use 'token create --role ROLE', 'token list' or 'token revoke ID'");
         }
 
         @Command(name = "create", mixinStandardHelpOptions = true, description = "Issue an API token (printed once, stored hashed).")
@@ -153,18 +154,65 @@ final class CoreCommand implements Runnable {
             String tenant;
             @Option(names = "--scope", description = "location:NAME or system:NAME, narrowing the token within its tenant")
             String scope;
-            @Option(names = "--principal", description = "who the token is for (default: ROLE-TENANT)")
+            @Option(names = "--principal", description = "who the token is for (default: ROLE-TENANT-RANDOM); a new name, or one this core's admin created")
             String principal;
+            @Option(names = "--expires", description = "lifetime: 90d, 12h, 30m, 45s, 2w or ISO-8601 (P30D); default: until revoked")
+            String expires;
 
             @Override
             public Integer call() {
                 try (CoreAccess core = CoreAccess.open(config.load())) {
-                    TokenCreated t = core.client().createToken(new CreateTokenRequest(role, tenant, scope, principal));
+                    TokenCreated t = core.client().createToken(new CreateTokenRequest(role, tenant, scope, principal, expires));
                     System.out.println(t.token());
                     System.err.println("token " + t.prefix() + "... (" + t.role()
                             + (t.tenant() == null ? ", all tenants" : ", tenant " + t.tenant())
                             + (t.scope() == null ? "" : ", scope " + t.scope())
+                            + ", principal " + t.principal()
+                            + (t.expiresAt() == null ? "" : ", expires " + t.expiresAt())
                             + "): shown once, stored hashed");
+                }
+                return 0;
+            }
+        }
+
+        @Command(name = "list", mixinStandardHelpOptions = true, description = "List tokens (never their secrets), newest first.")
+        static final class ListCmd implements Callable<Integer> {
+            @Mixin
+            ConfigOptions config;
+
+            @Override
+            public Integer call() {
+                try (CoreAccess core = CoreAccess.open(config.load())) {
+                    System.out.printf("%-6s %-11s %-24s %-8s %-16s %-20s %-8s %s%n",
+                            "ID", "PREFIX", "PRINCIPAL", "ROLE", "TENANT", "SCOPE", "STATE", "EXPIRES");
+                    String after = null;
+                    do {
+                        io.omniglass.api.Page<io.omniglass.api.TokenInfo> page = core.client().tokens(1000, after);
+                        for (io.omniglass.api.TokenInfo t : page.items()) {
+                            System.out.printf("%-6d %-11s %-24s %-8s %-16s %-20s %-8s %s%n", t.id(), t.prefix() + "...",
+                                    t.principal(), t.role(), t.tenant() == null ? "(all)" : t.tenant(),
+                                    t.scope() == null ? "(tenant)" : t.scope(), t.state(),
+                                    t.expiresAt() == null ? "never" : t.expiresAt());
+                        }
+                        after = page.next();
+                    } while (after != null);
+                }
+                return 0;
+            }
+        }
+
+        @Command(name = "revoke", mixinStandardHelpOptions = true, description = "Revoke a token on every core (within a second).")
+        static final class Revoke implements Callable<Integer> {
+            @Mixin
+            ConfigOptions config;
+            @Parameters(paramLabel = "ID", description = "the token id (see 'token list')")
+            long id;
+
+            @Override
+            public Integer call() {
+                try (CoreAccess core = CoreAccess.open(config.load())) {
+                    io.omniglass.api.TokenInfo t = core.client().revokeToken(id);
+                    System.out.println("token " + t.id() + " (" + t.prefix() + "…, " + t.principal() + ") revoked at " + t.revokedAt());
                 }
                 return 0;
             }

@@ -22,6 +22,7 @@ public enum Action {
     WRITE_ENTITIES(Role.admin),
     WRITE_VARIABLES(Role.admin),
     DECRYPT_SECRETS(Role.admin),
+    IMPORT_PLANT(Role.admin),
     ADMIN(Role.admin);
 
     private final Role minimumRole;

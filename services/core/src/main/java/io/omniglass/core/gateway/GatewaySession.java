@@ -168,6 +168,7 @@ public final class GatewaySession {
     public void audit(DSLContext tx, String verb, String resource, Object old, Object neu) {
         tx.insertInto(AUDIT_LOG)
                 .set(AUDIT_LOG.ACTOR, principal.actor())
+                .set(AUDIT_LOG.ACTOR_ID, principal.principalId() == 0 ? null : principal.principalId())
                 .set(AUDIT_LOG.VERB, verb)
                 .set(AUDIT_LOG.RESOURCE, resource)
                 .set(AUDIT_LOG.OLD, json(old))

@@ -59,6 +59,7 @@ public final class ResourceFields {
             .number("id", AUDIT_LOG.ID)
             .timestamp("ts", AUDIT_LOG.TS)
             .text("actor", AUDIT_LOG.ACTOR)
+            .number("actor_id", AUDIT_LOG.ACTOR_ID)
             .text("verb", AUDIT_LOG.VERB)
             .text("resource", AUDIT_LOG.RESOURCE)
             .text("correlation_id", AUDIT_LOG.CORRELATION_ID)

@@ -23,7 +23,8 @@ import static io.omniglass.schema.tenant.Tables.AUDIT_LOG;
 /**
  * {@code GET /api/v1/tenants/{t}/audit-log?filter=&limit=&after=}: operator actions, newest first.
  * Needs operator. A token scoped below the tenant sees only its own actions (audit rows are not
- * owner-bearing, so they cannot be narrowed by location or system).
+ * owner-bearing, so they cannot be narrowed by location or system), matched by principal id: the
+ * name in {@code actor} is a label, two principals never share an id.
  */
 public final class AuditRoutes {
 
@@ -37,7 +38,7 @@ public final class AuditRoutes {
         Condition filter = Filter.parse(ctx.queryParam("filter"), ResourceFields.AUDIT);
         int limit = Keyset.limit(ctx.queryParam("limit"), 100, 10_000);
         Condition after = KEYSET.after(ctx.queryParam("after"));
-        Condition own = s.visibleSet().unrestricted() ? DSL.trueCondition() : AUDIT_LOG.ACTOR.eq(s.principal().actor());
+        Condition own = s.visibleSet().unrestricted() ? DSL.trueCondition() : AUDIT_LOG.ACTOR_ID.eq(s.principal().principalId());
         List<AuditLogRecord> rows = s.read(tx -> tx.selectFrom(AUDIT_LOG)
                 .where(filter).and(after).and(own)
                 .orderBy(KEYSET.orderBy()).limit(limit + 1).fetch());
@@ -47,7 +48,7 @@ public final class AuditRoutes {
             next = Keyset.cursor(rows.get(limit - 1).getId());
         }
         List<AuditEntry> items = rows.stream().map(r -> new AuditEntry(r.getId(), r.getTs(), r.getActor(), r.getVerb(),
-                r.getResource(), json(r.getOld()), json(r.getNew()), r.getCorrelationId())).toList();
+                r.getResource(), json(r.getOld()), json(r.getNew()), r.getCorrelationId(), r.getActorId())).toList();
         ctx.json(new Page<>(items, next));
     }
 

@@ -23,6 +23,11 @@ public final class Auth {
         ctx.attribute(ATTR, p);
     }
 
+    /** Forgets a cached token (see {@link TokenRevocations}). */
+    static void forget(TokenService tokens, long tokenId) {
+        CACHE.forget(tokens, tokenId);
+    }
+
     public static Principal principal(Context ctx) {
         Principal p = ctx.attribute(ATTR);
         if (p == null) {

@@ -9,15 +9,12 @@ import io.javalin.json.JavalinJackson;
 import io.nats.client.Connection;
 import io.omniglass.api.ApiError;
 import io.omniglass.api.CreateTenantRequest;
-import io.omniglass.api.CreateTokenRequest;
 import io.omniglass.api.OmniglassClient;
 import io.omniglass.api.TenantInfo;
-import io.omniglass.api.TokenCreated;
 import io.omniglass.core.CoreContext;
 import io.omniglass.core.CoreModule;
 import io.omniglass.core.access.Principal;
 import io.omniglass.core.access.Role;
-import io.omniglass.core.access.TokenService;
 import io.omniglass.core.gateway.FilterException;
 import org.jooq.exception.DataAccessException;
 import io.omniglass.core.tenancy.Tenant;
@@ -28,7 +25,6 @@ import org.slf4j.LoggerFactory;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /** The HTTP API: JSON, bearer tokens, errors as {"error", "detail"}, never a stack trace. */
 public final class HttpApi {
@@ -101,11 +97,7 @@ public final class HttpApi {
             Tenant t = core.provisioner().create(req.slug(), req.name(), p.actor());
             ctx.status(HttpStatus.CREATED).json(info(t));
         });
-        app.post("/api/v1/tokens", ctx -> {
-            Principal p = Auth.require(ctx, Role.admin);
-            CreateTokenRequest req = ctx.bodyAsClass(CreateTokenRequest.class);
-            ctx.status(HttpStatus.CREATED).json(createToken(core, p, req));
-        });
+        TokenRoutes.register(app, core);
 
         app.post("/api/v1/admin/migrate", ctx -> {
             Principal p = Auth.require(ctx, Role.admin);
@@ -126,44 +118,6 @@ public final class HttpApi {
             m.routes(app, core);
         }
         return app;
-    }
-
-    static TokenCreated createToken(CoreContext core, Principal caller, CreateTokenRequest req) {
-        if (req == null || req.role() == null) {
-            throw ApiException.badRequest("role is required (viewer, operator or admin)");
-        }
-        Role role;
-        try {
-            role = Role.valueOf(req.role());
-        } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest("unknown role '" + req.role() + "': use viewer, operator or admin");
-        }
-        Optional<String> tenant = Optional.ofNullable(req.tenant());
-        if (tenant.isPresent() && (!caller.canSeeTenant(tenant.get()) || core.tenants().find(tenant.get()).isEmpty())) {
-            throw ApiException.notFound("no tenant '" + tenant.get() + "'");
-        }
-        if (tenant.isEmpty() && caller.tenant().isPresent()) {
-            throw ApiException.forbidden("a tenant-bound token cannot issue an all-tenant token");
-        }
-        Principal.ScopeKind kind = Principal.ScopeKind.tenant;
-        Optional<String> scopeName = Optional.empty();
-        if (req.scope() != null && !req.scope().isBlank()) {
-            String[] parts = req.scope().split(":", 2);
-            if (parts.length != 2 || !(parts[0].equals("location") || parts[0].equals("system")) || parts[1].isBlank()) {
-                throw ApiException.badRequest("scope must be location:NAME or system:NAME");
-            }
-            kind = Principal.ScopeKind.valueOf(parts[0]);
-            scopeName = Optional.of(parts[1]);
-        }
-        String principal = req.principal() == null || req.principal().isBlank()
-                ? role + "-" + tenant.orElse("all") : req.principal();
-        try {
-            TokenService.Issued issued = core.tokens().create(caller.actor(), principal, role, tenant, kind, scopeName);
-            return new TokenCreated(issued.id(), issued.secret(), issued.prefix(), role.name(), tenant.orElse(null),
-                    req.scope());
-        } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest(e.getMessage());
-        }
     }
 
     private static void health(Context ctx, CoreContext core) {

@@ -10,7 +10,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Remembers successful token lookups for a few seconds, so a point read does not pay a control
- * database round trip for authentication. A revoked or expired token keeps working for at most
+ * database round trip for authentication. An expired token is refused the moment it expires; a
+ * revoked one as soon as {@link TokenRevocations} tells this core, and in any case within
  * {@link #TTL_MILLIS}; failed lookups are never cached (a bad token always costs a lookup).
  */
 final class TokenCache {
@@ -28,7 +29,8 @@ final class TokenCache {
         long now = System.currentTimeMillis();
         Entry e = entries.get(key);
         // keyed by the token service too: several cores (tests) in one JVM have different control databases
-        if (e != null && e.tokens() == tokens && now - e.at() < TTL_MILLIS) {
+        if (e != null && e.tokens() == tokens && now - e.at() < TTL_MILLIS
+                && !TokenService.expired(e.principal(), java.time.Instant.ofEpochMilli(now))) {
             return Optional.of(e.principal());
         }
         Optional<Principal> p = tokens.authenticate(secret);
@@ -41,5 +43,10 @@ final class TokenCache {
             entries.remove(key);
         }
         return p;
+    }
+
+    /** Drops the token's entries, so its next request reads the control database (a revoke). */
+    void forget(TokenService tokens, long tokenId) {
+        entries.values().removeIf(e -> e.tokens() == tokens && e.principal().tokenId() == tokenId);
     }
 }

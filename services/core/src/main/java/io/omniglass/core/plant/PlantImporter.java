@@ -51,8 +51,32 @@ public final class PlantImporter {
     public Map<String, Object> importPlant(JsonNode tree, String actor, String tenant) {
         PlantDescription plant = PlantDescription.fromTree(tree);
         validate(plant);
+        return explained(() -> DSL.using(tenantDb, SQLDialect.POSTGRES).transactionResult(cfg -> {
+            Map<String, Object> counts = apply(cfg.dsl(), plant, actor);
+            audit(cfg.dsl(), actor, tenant, counts);
+            return counts;
+        }));
+    }
+
+    /**
+     * An operator's import: through the Storage Gateway, so the session's scope check, telemetry and
+     * audit attribution (principal id) apply. A plant is the whole tenant's structure: only a token
+     * scoped to the whole tenant may load one (403 otherwise).
+     */
+    public static Map<String, Object> importPlant(io.omniglass.core.gateway.GatewaySession s, JsonNode tree) {
+        s.requireTenantWideScope();
+        PlantDescription plant = PlantDescription.fromTree(tree);
+        validate(plant);
+        return explained(() -> s.transaction(tx -> {
+            Map<String, Object> counts = apply(tx, plant, s.principal().actor());
+            s.audit(tx, "plant.import", "tenant:" + s.tenant().slug(), null, counts);
+            return counts;
+        }));
+    }
+
+    private static Map<String, Object> explained(java.util.function.Supplier<Map<String, Object>> work) {
         try {
-            return DSL.using(tenantDb, SQLDialect.POSTGRES).transactionResult(cfg -> apply(cfg.dsl(), plant, actor, tenant));
+            return work.get();
         } catch (DataAccessException e) {
             if (e.getCause() instanceof IllegalArgumentException iae) {
                 throw iae;
@@ -111,7 +135,7 @@ public final class PlantImporter {
         return s == null ? "" : s;
     }
 
-    private Map<String, Object> apply(DSLContext tx, PlantDescription p, String actor, String tenant) {
+    private static Map<String, Object> apply(DSLContext tx, PlantDescription p, String actor) {
         Set<String> types = new HashSet<>(tx.select(COMPONENT_TYPE.NAME).from(COMPONENT_TYPE).fetch(COMPONENT_TYPE.NAME));
         for (PlantDescription.Component c : p.components()) {
             if (c.type() != null && !types.contains(c.type())) {
@@ -241,12 +265,15 @@ public final class PlantImporter {
                 counts.put("rules", ruleCounts);
             }
         }
+        return counts;
+    }
+
+    private static void audit(DSLContext tx, String actor, String tenant, Map<String, Object> counts) {
         tx.insertInto(AUDIT_LOG)
                 .set(AUDIT_LOG.ACTOR, actor)
                 .set(AUDIT_LOG.VERB, "plant.import")
                 .set(AUDIT_LOG.RESOURCE, "tenant:" + tenant)
                 .set(AUDIT_LOG.NEW, JSONB.valueOf(JSON.valueToTree(counts).toString()))
                 .execute();
-        return counts;
     }
 }

@@ -1,14 +1,13 @@
 package io.omniglass.core.plant;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.javalin.Javalin;
 import io.omniglass.core.CoreContext;
 import io.omniglass.core.CoreModule;
-import io.omniglass.core.access.Principal;
-import io.omniglass.core.access.Role;
+import io.omniglass.core.gateway.Action;
+import io.omniglass.core.gateway.Gateway;
+import io.omniglass.core.gateway.GatewaySession;
 import io.omniglass.core.http.ApiException;
 import io.omniglass.core.http.Auth;
-import io.omniglass.core.tenancy.Tenant;
 
 import java.util.Map;
 
@@ -23,17 +22,10 @@ public final class PlantModule implements CoreModule {
     @Override
     public void routes(Javalin app, CoreContext core) {
         app.post("/api/v1/tenants/{tenant}/import", ctx -> {
-            Principal p = Auth.require(ctx, Role.admin);
-            String slug = ctx.pathParam("tenant");
-            if (!p.canSeeTenant(slug)) {
-                throw ApiException.notFound("no tenant '" + slug + "'");
-            }
-            Tenant t = core.tenant(slug).filter(Tenant::active)
-                    .orElseThrow(() -> ApiException.notFound("no tenant '" + slug + "'"));
+            GatewaySession s = Gateway.forCore(core).scoped(Auth.principal(ctx), ctx.pathParam("tenant"), Action.IMPORT_PLANT);
             Map<String, Object> counts;
             try {
-                JsonNode tree = PlantDescription.parseTree(ctx.body());
-                counts = new PlantImporter(core.tenantDataSource(t)).importPlant(tree, p.actor(), slug);
+                counts = PlantImporter.importPlant(s, PlantDescription.parseTree(ctx.body()));
             } catch (IllegalArgumentException e) {
                 throw ApiException.badRequest(e.getMessage());
             }

@@ -142,21 +142,36 @@ public final class BootPhase {
         }
     }
 
+    /**
+     * Slots are cluster-wide: an existing slot of this name is accepted only when it is a
+     * pgoutput slot of this very database, never another tenant's (which would stream its WAL here).
+     */
     static void ensureSlot(Connection c, String slot) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_replication_slots WHERE slot_name = ?")) {
-            ps.setString(1, slot);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (rs.next()) {
-                    return;
-                }
-            }
+        if (slotExists(c, slot)) {
+            return;
         }
         try (PreparedStatement ps = c.prepareStatement("SELECT pg_create_logical_replication_slot(?, 'pgoutput')")) {
             ps.setString(1, slot);
             ps.execute();
         } catch (SQLException e) {
-            if (!"42710".equals(e.getSQLState())) { // created concurrently by another core
+            if (!"42710".equals(e.getSQLState()) || !slotExists(c, slot)) { // 42710: created concurrently by another core
                 throw e;
+            }
+        }
+    }
+
+    private static boolean slotExists(Connection c, String slot) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT database = current_database() AND plugin = 'pgoutput' FROM pg_replication_slots WHERE slot_name = ?")) {
+            ps.setString(1, slot);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return false;
+                }
+                if (!rs.getBoolean(1)) {
+                    throw new SQLException("replication slot " + slot + " exists but belongs to another database: refusing to share it", "42710");
+                }
+                return true;
             }
         }
     }

@@ -59,7 +59,9 @@ public final class TenantProvisioner {
         PgServer server = databases.server(reserved);
         boolean createdDb = false;
         try {
+            requireNoForeignDatabase(server, reserved);
             createdDb = Infrastructure.ensureDatabase(server, reserved.databaseName());
+            markDatabase(server, reserved);
             DataSource ds = databases.dataSource(reserved);
             Migrations.migrateTenant(ds);
             BootPhase.run(reserved, ds, reference);
@@ -82,6 +84,9 @@ public final class TenantProvisioner {
                 dropDatabase(server, reserved);
             }
             registry.delete(slug);
+            if (e instanceof Tenant.InvalidTenantException refused) {
+                throw refused;
+            }
             throw new IllegalStateException("provisioning tenant " + slug + " failed: " + e.getMessage(), e);
         }
         Tenant active = registry.find(slug).orElseThrow();
@@ -98,6 +103,43 @@ public final class TenantProvisioner {
             TenantStreams.ensure(nats, tenant.slug());
         } catch (java.io.IOException | io.nats.client.JetStreamApiException e) {
             throw new IllegalStateException("tenant " + tenant.slug() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The comment that proves a database is this tenant's (the registry row alone cannot: it is newer). */
+    static String marker(Tenant tenant) {
+        return "omniglass tenant " + tenant.slug();
+    }
+
+    /**
+     * "Already exists" is success only when the database provably is this tenant's (a crashed
+     * earlier attempt of the same slug); anything else (another tenant's database, a stranger's)
+     * is refused before a single migration touches it.
+     */
+    private static void requireNoForeignDatabase(PgServer server, Tenant tenant) {
+        try (java.sql.Connection c = DriverManager.getConnection(server.jdbcUrl("postgres"), server.user(), server.password());
+             PreparedStatement ps = c.prepareStatement(
+                     "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = ?")) {
+            ps.setString(1, tenant.databaseName());
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                if (rs.next() && !marker(tenant).equals(rs.getString(1))) {
+                    throw new Tenant.InvalidTenantException("database " + tenant.databaseName()
+                            + " already exists and is not tenant '" + tenant.slug() + "''s: refusing to use it");
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot inspect the databases of " + server.jdbcUrl("postgres") + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void markDatabase(PgServer server, Tenant tenant) {
+        try (java.sql.Connection c = DriverManager.getConnection(server.jdbcUrl("postgres"), server.user(), server.password());
+             Statement st = c.createStatement()) {
+            // neither a database name nor a comment can be a bound parameter: identifier and literal quoted
+            st.execute("COMMENT ON DATABASE " + Infrastructure.quoteIdent(tenant.databaseName())
+                    + " IS '" + marker(tenant).replace("'", "''") + "'");
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot mark database " + tenant.databaseName() + ": " + e.getMessage(), e);
         }
     }
 
