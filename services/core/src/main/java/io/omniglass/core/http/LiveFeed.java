@@ -8,6 +8,7 @@ import io.nats.client.Dispatcher;
 import io.nats.client.Message;
 import io.omniglass.api.LiveValue;
 import io.omniglass.api.OmniglassClient;
+import io.omniglass.core.access.Principal;
 import io.omniglass.core.gateway.Action;
 import io.omniglass.core.gateway.Gateway;
 import io.omniglass.core.gateway.GatewaySession;
@@ -19,6 +20,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executors;
@@ -40,6 +42,12 @@ import static io.omniglass.schema.tenant.Tables.NODE;
  *   <li>a comment every {@value #HEARTBEAT_SECONDS} s keeps proxies from closing the stream.</li>
  * </ul>
  * Plain (ephemeral) NATS subscriptions: a client sees what happens while it is connected.
+ * <p>
+ * The feed shows what REST would show the same token, no more ({@link ChangePolicy}): record-lane
+ * tables the REST API serves to its role, {@code audit_log} only to operators, secret variables
+ * without their ciphertext. The token is held to account for as long as the stream lasts: a revoke
+ * ({@link TokenRevocations}) or its expiry ends the stream, and a periodic re-check backs both up.
+ * Streams are capped per token and per core, each being a NATS subscription and a timer.
  */
 public final class LiveFeed {
 
@@ -47,15 +55,133 @@ public final class LiveFeed {
     static final int COALESCE_MILLIS = 250;
     static final int HEARTBEAT_SECONDS = 15;
     static final int SCOPE_REFRESH_SECONDS = 30;
+    static final int PRINCIPAL_RECHECK_SECONDS = 10;
+    /** Open streams one token may hold on one core (a console opens one per tenant view). */
+    static final int MAX_STREAMS_PER_TOKEN = 4;
+    /** Open streams per core, whatever the tokens. */
+    static final int MAX_STREAMS = 256;
     private static final Set<String> OWNER_TABLES = Set.of("series", "event", "alarm", "action");
+    private static final StreamCounts COUNTS = new StreamCounts();
 
     private LiveFeed() {
     }
 
     static void handle(Context ctx, Gateway gateway) throws Exception {
-        GatewaySession s = gateway.scoped(Auth.principal(ctx), ctx.pathParam("t"), Action.READ_CURRENT_VALUES);
+        Principal principal = Auth.principal(ctx);
+        GatewaySession s = gateway.scoped(principal, ctx.pathParam("t"), Action.READ_CURRENT_VALUES);
         Scope scope = Scope.load(s); // before any byte is sent, so failures are still proper errors
-        new SseHandler(0, client -> new Subscription(gateway, s, scope, client).start()).handle(ctx);
+        StreamCounts.Slot slot = COUNTS.acquire(gateway, principal.tokenId());
+        try {
+            new SseHandler(0, client -> new Subscription(gateway, s, scope, client, slot).start()).handle(ctx);
+        } catch (Exception | Error e) {
+            slot.release();
+            throw e;
+        }
+    }
+
+    /** Open streams per core and per token; a stream over either cap is a 429, not a thread. */
+    static final class StreamCounts {
+        private final Map<Gateway, Map<Long, Integer>> perToken = new java.util.WeakHashMap<>();
+        private final Map<Gateway, Integer> total = new java.util.WeakHashMap<>();
+
+        final class Slot {
+            private final Gateway gateway;
+            private final long tokenId;
+            private boolean released;
+
+            private Slot(Gateway gateway, long tokenId) {
+                this.gateway = gateway;
+                this.tokenId = tokenId;
+            }
+
+            void release() {
+                synchronized (StreamCounts.this) {
+                    if (released) {
+                        return;
+                    }
+                    released = true;
+                    total.merge(gateway, -1, Integer::sum);
+                    perToken.get(gateway).computeIfPresent(tokenId, (k, n) -> n <= 1 ? null : n - 1);
+                }
+            }
+        }
+
+        synchronized Slot acquire(Gateway gateway, long tokenId) {
+            Map<Long, Integer> mine = perToken.computeIfAbsent(gateway, g -> new java.util.HashMap<>());
+            if (total.getOrDefault(gateway, 0) >= MAX_STREAMS) {
+                throw new ApiException(429, "too many streams", "this core serves " + MAX_STREAMS + " live streams at most; try again later");
+            }
+            if (mine.getOrDefault(tokenId, 0) >= MAX_STREAMS_PER_TOKEN) {
+                throw new ApiException(429, "too many streams", "a token may hold " + MAX_STREAMS_PER_TOKEN
+                        + " live streams at once; close one first");
+            }
+            mine.merge(tokenId, 1, Integer::sum);
+            total.merge(gateway, 1, Integer::sum);
+            return new Slot(gateway, tokenId);
+        }
+    }
+
+    /** Which record-lane changes a token sees, by the REST API's rules for its role. */
+    static final class ChangePolicy {
+        /** Tables REST serves to viewers (structure, registry, series, alarms, events, actions, rules, variables). */
+        private static final Set<String> VIEWER_TABLES = Set.of("location", "system", "component", "node", "system_member",
+                "component_type", "interface_type", "variable_type", "datapoint_type", "event_type",
+                "series", "event", "alarm", "action", "variable",
+                "event_rule", "event_rule_version", "calc_rule", "calc_rule_version", "action_rule", "action_rule_version");
+        /** Columns never sent: a secret's ciphertext is released only by the audited decrypt endpoint. */
+        private static final Set<String> WITHHELD_COLUMNS = Set.of("ciphertext");
+
+        private ChangePolicy() {
+        }
+
+        /** The change as this principal may see it, or null. */
+        static JsonNode visible(JsonNode change, Principal p, Scope scope) {
+            String table = change.path("table").asText("");
+            if (table.equals("audit_log")) {
+                // REST: operators; a scoped token only its own actions
+                if (!p.role().atLeast(io.omniglass.core.access.Role.operator)) {
+                    return null;
+                }
+                if (scope != null && change.path("row").path("actor_id").asLong(-1) != p.principalId()) {
+                    return null;
+                }
+                return change;
+            }
+            boolean allowed = scope == null
+                    ? VIEWER_TABLES.contains(table) || p.role().atLeast(io.omniglass.core.access.Role.admin)
+                    : OWNER_TABLES.contains(table) && (scope.row(change.get("row")) || scope.row(change.get("old")));
+            if (!allowed) {
+                return null;
+            }
+            return withhold(change);
+        }
+
+        private static JsonNode withhold(JsonNode change) {
+            boolean any = false;
+            for (String part : List.of("row", "old", "key")) {
+                JsonNode n = change.get(part);
+                if (n != null && n.isObject()) {
+                    for (String c : WITHHELD_COLUMNS) {
+                        any |= n.has(c);
+                    }
+                }
+            }
+            if (!any) {
+                return change;
+            }
+            com.fasterxml.jackson.databind.node.ObjectNode copy = change.deepCopy();
+            for (String part : List.of("row", "old", "key")) {
+                JsonNode n = copy.get(part);
+                if (n instanceof com.fasterxml.jackson.databind.node.ObjectNode o) {
+                    for (String c : WITHHELD_COLUMNS) {
+                        if (o.has(c) && !o.get(c).isNull()) {
+                            o.put(c, "(withheld)");
+                        }
+                    }
+                }
+            }
+            return copy;
+        }
     }
 
     /** The owners a token may see, as name sets (null: everything). */
@@ -110,15 +236,18 @@ public final class LiveFeed {
         private final GatewaySession session;
         private volatile Scope scope;
         private final SseClient client;
+        private final StreamCounts.Slot slot;
         private final ScheduledExecutorService timer;
         private final Map<String, LiveValue> pending = new LinkedHashMap<>();
         private Dispatcher dispatcher;
+        private AutoCloseable revocation;
 
-        Subscription(Gateway gateway, GatewaySession session, Scope scope, SseClient client) {
+        Subscription(Gateway gateway, GatewaySession session, Scope scope, SseClient client, StreamCounts.Slot slot) {
             this.gateway = gateway;
             this.session = session;
             this.scope = scope;
             this.client = client;
+            this.slot = slot;
             this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "og-live-" + session.tenant().slug());
                 t.setDaemon(true);
@@ -129,6 +258,11 @@ public final class LiveFeed {
         void start() {
             client.keepAlive();
             client.onClose(this::stop);
+            Principal p = session.principal();
+            revocation = TokenRevocations.of(gateway.core()).whenRevoked(p.tokenId(), this::end);
+            p.expiresAt().ifPresent(at -> timer.schedule(this::end,
+                    Math.max(0, at.toEpochMilli() - System.currentTimeMillis()), TimeUnit.MILLISECONDS));
+            timer.scheduleWithFixedDelay(this::recheckPrincipal, PRINCIPAL_RECHECK_SECONDS, PRINCIPAL_RECHECK_SECONDS, TimeUnit.SECONDS);
             String slug = session.tenant().slug();
             dispatcher = gateway.core().nats().createDispatcher();
             dispatcher.subscribe("og." + slug + ".cdc.>", this::onChange);
@@ -141,6 +275,32 @@ public final class LiveFeed {
             send(null, "connected");
         }
 
+        /** The backstop for a revocation message this core missed: the token must still be valid. */
+        private void recheckPrincipal() {
+            try {
+                if (!gateway.core().tokens().stillValid(session.principal().tokenId())) {
+                    end();
+                }
+            } catch (RuntimeException e) {
+                log.warn("live feed: could not re-check the token: {}", e.toString());
+            }
+        }
+
+        /** The server ends the stream: the token was revoked or has expired. */
+        private void end() {
+            synchronized (client) {
+                if (!client.terminated()) {
+                    try {
+                        client.sendEvent("end", "{\"reason\": \"the token was revoked or has expired\"}");
+                    } catch (RuntimeException ignored) {
+                        // closing anyway
+                    }
+                    client.close();
+                }
+            }
+            stop();
+        }
+
         private void refreshScope() {
             try {
                 scope = Scope.load(session);
@@ -151,18 +311,14 @@ public final class LiveFeed {
 
         private void onChange(Message m) {
             try {
-                Scope sc = scope;
-                if (sc != null) {
-                    JsonNode change = OmniglassClient.JSON.readTree(m.getData());
-                    String table = change.path("table").asText("");
-                    if (!OWNER_TABLES.contains(table)) {
-                        return;
-                    }
-                    if (!sc.row(change.get("row")) && !sc.row(change.get("old"))) {
-                        return;
-                    }
+                JsonNode change = OmniglassClient.JSON.readTree(m.getData());
+                JsonNode visible = change == null || !change.isObject() ? null : ChangePolicy.visible(change, session.principal(), scope);
+                if (visible == null) {
+                    return;
                 }
-                send("change", new String(m.getData(), java.nio.charset.StandardCharsets.UTF_8));
+                send("change", visible == change
+                        ? new String(m.getData(), java.nio.charset.StandardCharsets.UTF_8)
+                        : OmniglassClient.JSON.writeValueAsString(visible));
             } catch (Exception e) {
                 log.debug("live feed: unreadable change skipped: {}", e.toString());
             }
@@ -240,6 +396,16 @@ public final class LiveFeed {
 
         private void stop() {
             timer.shutdownNow();
+            slot.release();
+            AutoCloseable r = revocation;
+            if (r != null) {
+                revocation = null;
+                try {
+                    r.close();
+                } catch (Exception ignored) {
+                    // an in-memory deregistration
+                }
+            }
             Dispatcher d = dispatcher;
             if (d != null) {
                 dispatcher = null;
