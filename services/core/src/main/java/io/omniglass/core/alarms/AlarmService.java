@@ -133,6 +133,9 @@ public final class AlarmService {
         return out;
     }
 
+    /** The longest snooze: past it an alarm must be looked at again (re-snoozing is one more audited decision). */
+    public static final java.time.Duration MAX_SNOOZE = java.time.Duration.ofDays(30);
+
     /** Why a snooze request cannot be honoured (400), if it cannot. */
     public static Optional<AlarmResult> checkSnooze(long id, OffsetDateTime until, String reason) {
         if (reason == null || reason.isBlank()) {
@@ -143,6 +146,10 @@ public final class AlarmService {
         }
         if (!until.isAfter(now())) {
             return Optional.of(new AlarmResult(id, 400, "until must be in the future", null));
+        }
+        if (until.isAfter(now().plus(MAX_SNOOZE))) {
+            // a shelved alarm is a silenced one: a snooze "until 9999" would silence it for good
+            return Optional.of(new AlarmResult(id, 400, "until must be within " + MAX_SNOOZE.toDays() + " days", null));
         }
         return Optional.empty();
     }

@@ -40,6 +40,7 @@ public final class Filter {
     public static final int MAX_VALUE_LENGTH = 512;
 
     private static final Pattern NUMBER = Pattern.compile("[+-]?(\\d+(\\.\\d*)?|\\.\\d+)([eE][+-]?\\d+)?");
+    static final int MAX_GLOB_STARS = 8;
     private static final Pattern INTEGER = Pattern.compile("[+-]?\\d{1,18}");
 
     private enum Kind { WORD, STRING, OP, LPAREN, RPAREN, COMMA, EOF }
@@ -170,6 +171,10 @@ public final class Filter {
                 throw new FilterException(op.pos, "'~' (glob) needs a text field; '" + spec.name() + "' is " + typeName(spec));
             }
             checkLength(value);
+            if (value.text.chars().filter(c -> c == '*').count() > MAX_GLOB_STARS) {
+                // each '*' multiplies the matcher's work over an unbounded column value
+                throw new FilterException(value.pos, "a glob may hold at most " + MAX_GLOB_STARS + " '*'");
+            }
             Field<String> text = (Field<String>) spec.column();
             if (spec.name().equals("owner") && value.text.indexOf(':') < 0) {
                 // owners read "component:pump-7"; a pattern without a kind is about the name
@@ -245,6 +250,14 @@ public final class Filter {
     }
 
     private static OffsetDateTime timestamp(FilterFields.Spec spec, Token v) {
+        OffsetDateTime t = parseTimestamp(spec, v);
+        if (!StorableTime.storable(t)) {
+            throw new FilterException(v.pos, "'" + spec.name() + "' needs a time " + StorableTime.range() + ", found " + describe(v));
+        }
+        return t;
+    }
+
+    private static OffsetDateTime parseTimestamp(FilterFields.Spec spec, Token v) {
         String s = v.text;
         try {
             if (s.length() == 10) {

@@ -105,7 +105,10 @@ public final class Keyset {
                 return Double.parseDouble(s);
             }
             if (t == OffsetDateTime.class) {
-                return OffsetDateTime.parse(s);
+                OffsetDateTime time = OffsetDateTime.parse(s);
+                if (StorableTime.storable(time)) {
+                    return time;
+                }
             }
             if (EnumType.class.isAssignableFrom(t)) {
                 for (Object e : t.getEnumConstants()) {

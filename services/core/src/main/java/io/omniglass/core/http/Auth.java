@@ -23,6 +23,15 @@ public final class Auth {
         ctx.attribute(ATTR, p);
     }
 
+    /** The caller when a token is sent (401 for a bad one), empty when none is: for endpoints open to both. */
+    static java.util.Optional<Principal> optional(Context ctx, TokenService tokens) {
+        if (ctx.header("Authorization") == null) {
+            return java.util.Optional.empty();
+        }
+        authenticate(ctx, tokens);
+        return java.util.Optional.of(principal(ctx));
+    }
+
     /** Forgets a cached token (see {@link TokenRevocations}). */
     static void forget(TokenService tokens, long tokenId) {
         CACHE.forget(tokens, tokenId);

@@ -26,6 +26,10 @@ final class DatabaseErrors {
             case "23503" -> HttpApi.error(ctx, 400, "bad request", "it refers to something that does not exist");
             case "23502", "23514", "22001", "22003", "22007", "22008", "22P02", "22023" ->
                     HttpApi.error(ctx, 400, "bad request", "a value was rejected by the data model's rules");
+            // a NUL character (22021), a value too long for an index (54000), a time or zone out of
+            // range (22009): values no check before the database caught; still the caller's (issue 16, finding 12)
+            case "22021", "54000", "22009", "22P05" ->
+                    HttpApi.error(ctx, 400, "bad request", "a value was rejected: it holds a NUL character, is too long or out of range");
             case "42501" -> HttpApi.error(ctx, 403, "forbidden", "outside the token's scope or not allowed");
             case "57014" -> HttpApi.error(ctx, 503, "timeout", "the query took too long");
             default -> {

@@ -55,6 +55,7 @@ public final class HttpApi {
         app.exception(JsonMappingException.class, (e, ctx) -> error(ctx, 400, "bad request", "malformed JSON: " + e.getOriginalMessage()));
         app.exception(FilterException.class, (e, ctx) -> error(ctx, 400, "bad filter", e.getMessage()));
         app.exception(DataAccessException.class, (e, ctx) -> DatabaseErrors.answer(ctx, e));
+        app.exception(java.time.DateTimeException.class, (e, ctx) -> error(ctx, 400, "bad request", "a time is out of range: " + e.getMessage()));
         app.exception(Exception.class, (e, ctx) -> {
             Throwable cause = e.getCause();
             if (cause instanceof JsonProcessingException jpe) {
@@ -72,7 +73,8 @@ public final class HttpApi {
         app.error(405, ctx -> error(ctx, 405, "method not allowed", ctx.method() + " " + ctx.path()));
 
         app.get("/healthz", ctx -> health(ctx, core));
-        app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(core.metrics().scrape()));
+        app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
+                .result(MetricsAccess.visible(core.metrics().scrape(), Auth.optional(ctx, core.tokens()))));
 
         app.get("/api/v1/tenants", ctx -> {
             Principal p = Auth.principal(ctx);
@@ -86,8 +88,8 @@ public final class HttpApi {
             if (p.tenant().isPresent()) {
                 throw ApiException.forbidden("a tenant-bound token cannot provision tenants");
             }
-            CreateTenantRequest req = ctx.bodyAsClass(CreateTenantRequest.class);
-            if (req == null || req.slug() == null) {
+            CreateTenantRequest req = HttpParams.body(ctx, CreateTenantRequest.class, "{\"slug\": \"...\", \"name\": \"...\"}");
+            if (req.slug() == null) {
                 throw ApiException.badRequest("body must be {\"slug\": \"...\", \"name\": \"...\"}");
             }
             Tenant.requireValidSlug(req.slug());

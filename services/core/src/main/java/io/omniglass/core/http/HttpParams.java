@@ -1,6 +1,7 @@
 package io.omniglass.core.http;
 
 import io.javalin.http.Context;
+import io.omniglass.core.gateway.StorableTime;
 
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -28,15 +29,20 @@ public final class HttpParams {
         if (v == null || v.isEmpty()) {
             return dflt;
         }
+        OffsetDateTime t;
         try {
-            return OffsetDateTime.parse(v);
+            t = OffsetDateTime.parse(v);
         } catch (DateTimeParseException e) {
             try {
-                return Instant.parse(v).atOffset(ZoneOffset.UTC);
+                t = Instant.parse(v).atOffset(ZoneOffset.UTC);
             } catch (DateTimeParseException e2) {
                 throw ApiException.badRequest("'" + name + "' must be an ISO-8601 time like 2026-11-21T07:00:00Z");
             }
         }
+        if (!StorableTime.storable(t)) {
+            throw ApiException.badRequest("'" + name + "' must be a time " + StorableTime.range());
+        }
+        return t;
     }
 
     public static int intParam(Context ctx, String name, int dflt, int min, int max) {

@@ -97,7 +97,7 @@ public final class VariableRoutes {
                 throw ApiException.notFound("no variable you can change");
             }
             JSONB value = secretType ? null : JSONB.valueOf(req.value().toString());
-            byte[] sealed = secretType ? box.seal(req.secret(), identity(s, req.variableType(), req.name())) : null;
+            byte[] sealed = secretType ? box.seal(req.secret(), identity(s, req.variableType(), req.name(), owner.toString())) : null;
             VariableRecord row;
             if (old == null) {
                 row = tx.insertInto(VARIABLE).set(VARIABLE.NAME, req.name()).set(VARIABLE.VARIABLE_TYPE, req.variableType())
@@ -145,7 +145,8 @@ public final class VariableRoutes {
             }
             String plain;
             try {
-                plain = box.open(v.getCiphertext(), identity(s, v.getVariableType(), v.getName()));
+                plain = box.open(v.getCiphertext(), identity(s, v.getVariableType(), v.getName(), owner(v)),
+                        legacyIdentity(s, v.getVariableType(), v.getName()));
             } catch (SecretBox.SealBrokenException e) {
                 throw ApiException.conflict("variable " + id + " cannot be decrypted: " + e.getMessage());
             }
@@ -155,8 +156,13 @@ public final class VariableRoutes {
         ctx.json(out);
     }
 
-    /** What the seal is bound to: moving a ciphertext to another tenant, type or name breaks it. */
-    private static String identity(GatewaySession s, String type, String name) {
+    /** What the seal is bound to: moving a ciphertext to another tenant, type, name or owner breaks it. */
+    private static String identity(GatewaySession s, String type, String name, String owner) {
+        return "omniglass/variable/v2/" + s.tenant().slug() + "/" + owner + "/" + type + "/" + name;
+    }
+
+    /** The binding of version 1 boxes (no owner), for reading values sealed before the owner was bound. */
+    private static String legacyIdentity(GatewaySession s, String type, String name) {
         return "omniglass/variable/" + s.tenant().slug() + "/" + type + "/" + name;
     }
 

@@ -38,6 +38,9 @@ public final class LineageRoutes {
             } catch (DateTimeParseException e) {
                 throw ApiException.badRequest("ts must be an ISO-8601 instant, e.g. 2026-11-21T07:00:00.123456Z");
             }
+            if (!io.omniglass.core.gateway.StorableTime.storable(ts)) {
+                throw ApiException.badRequest("ts must be a time " + io.omniglass.core.gateway.StorableTime.range());
+            }
             String root = Lineage.datapointId(kind, series, ts);
             int depth = depth(ctx);
             ctx.json(s.read(tx -> new Lineage(tx).walk(root, depth))

@@ -10,6 +10,7 @@ import io.omniglass.core.gateway.Action;
 import io.omniglass.core.gateway.Gateway;
 import io.omniglass.core.gateway.GatewaySession;
 import io.omniglass.core.http.ApiException;
+import io.omniglass.core.http.HttpParams;
 import io.omniglass.core.http.Auth;
 
 /**
@@ -20,6 +21,8 @@ import io.omniglass.core.http.Auth;
 final class EventRuleRoutes {
 
     private static final String BASE = "/api/v1/tenants/{t}/event-rules";
+    private static final String EXAMPLE = "{\"name\": \"...\", \"selector\": \"component:pump-*\", \"key\": \"...\", "
+            + "\"condition\": {\"type\": \"high\", \"threshold\": 85}, \"severity\": \"error\"}";
 
     private EventRuleRoutes() {
     }
@@ -36,7 +39,7 @@ final class EventRuleRoutes {
         });
         app.post(BASE, ctx -> {
             GatewaySession s = writer(ctx, core);
-            EventRuleRequest req = ctx.bodyAsClass(EventRuleRequest.class);
+            EventRuleRequest req = HttpParams.body(ctx, EventRuleRequest.class, EXAMPLE);
             EventRuleInfo created = write(() -> s.transaction(tx -> EventRuleStore.create(tx, req, s.principal().actor())));
             module.reload(s.tenant().slug());
             ctx.status(HttpStatus.CREATED).json(created);
@@ -44,7 +47,7 @@ final class EventRuleRoutes {
         app.put(BASE + "/{id}", ctx -> {
             GatewaySession s = writer(ctx, core);
             long id = id(ctx);
-            EventRuleRequest req = ctx.bodyAsClass(EventRuleRequest.class);
+            EventRuleRequest req = HttpParams.body(ctx, EventRuleRequest.class, EXAMPLE);
             EventRuleInfo updated = write(() -> s.transaction(tx -> EventRuleStore.update(tx, id, req, s.principal().actor())))
                     .orElseThrow(() -> ApiException.notFound("no event rule " + id));
             module.reload(s.tenant().slug());

@@ -1,27 +1,61 @@
 package io.omniglass.core.rules;
 
-import java.util.regex.Pattern;
+/**
+ * An owner glob ({@code component:pump-*}, {@code *}): '*' any run of characters, '?' one.
+ * Matched by a two-pointer scan that backtracks only to the last '*' (time at most glob x owner
+ * length), never a regex: "*a*a*a*b" against a long owner made a backtracking regex take
+ * exponential time on the rules' hot path (issue 16, finding 13).
+ */
+public record Selector(String glob) {
 
-/** An owner glob ({@code component:pump-*}, {@code *}): '*' any run of characters, '?' one. */
-public record Selector(String glob, Pattern pattern) {
+    static final int MAX_LENGTH = 256;
+    static final int MAX_STARS = 8;
 
-    public static Selector of(String glob) {
+    public Selector {
         if (glob == null || glob.isBlank()) {
             throw new IllegalArgumentException("selector is required, e.g. component:pump-*");
         }
-        StringBuilder re = new StringBuilder();
-        for (char c : glob.toCharArray()) {
-            switch (c) {
-                case '*' -> re.append(".*");
-                case '?' -> re.append('.');
-                default -> re.append(Pattern.quote(String.valueOf(c)));
-            }
+        if (glob.length() > MAX_LENGTH) {
+            throw new IllegalArgumentException("selector longer than " + MAX_LENGTH + " characters");
         }
-        return new Selector(glob, Pattern.compile(re.toString()));
+        if (glob.chars().filter(c -> c == '*').count() > MAX_STARS) {
+            throw new IllegalArgumentException("selector has more than " + MAX_STARS + " '*'");
+        }
+        if (glob.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("selector contains a NUL character");
+        }
+    }
+
+    public static Selector of(String glob) {
+        return new Selector(glob);
     }
 
     public boolean matches(String owner) {
-        return pattern.matcher(owner).matches();
+        if (owner == null) {
+            return false;
+        }
+        int g = 0;
+        int t = 0;
+        int star = -1;
+        int resume = 0;
+        while (t < owner.length()) {
+            if (g < glob.length() && (glob.charAt(g) == '?' || glob.charAt(g) == owner.charAt(t))) {
+                g++;
+                t++;
+            } else if (g < glob.length() && glob.charAt(g) == '*') {
+                star = g++;
+                resume = t;
+            } else if (star >= 0) {
+                g = star + 1;
+                t = ++resume;
+            } else {
+                return false;
+            }
+        }
+        while (g < glob.length() && glob.charAt(g) == '*') {
+            g++;
+        }
+        return g == glob.length();
     }
 
     /** The SQL LIKE pattern equivalent to the glob (for the scheduled checks over stored series). */

@@ -11,13 +11,16 @@ import java.security.SecureRandom;
 
 /**
  * Encrypts secret variable values for the {@code variable.ciphertext} column: AES-256-GCM with a
- * fresh 96-bit nonce per value, and the value's identity (tenant, variable type, name) as
- * associated data, so a ciphertext copied onto another row does not decrypt. Layout: version byte,
- * nonce, ciphertext with its 128-bit tag.
+ * fresh 96-bit nonce per value, and the value's identity as associated data, so a ciphertext
+ * copied onto another row does not decrypt. Layout: version byte, nonce, ciphertext with its
+ * 128-bit tag. Version 2 (written since issue 16, finding 13) binds the owner too; version 1 boxes
+ * (tenant, type and name only: one moved to another owner's variable of the same name opened)
+ * still open with their legacy identity and are re-sealed as version 2 on their next write.
  */
 public final class SecretBox {
 
-    private static final byte VERSION = 1;
+    private static final byte VERSION = 2;
+    private static final byte LEGACY_VERSION = 1;
     private static final int NONCE_BYTES = 12;
     private static final int TAG_BITS = 128;
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -52,8 +55,20 @@ public final class SecretBox {
         }
     }
 
+    /** Opens a box sealed with {@code identity}, or a version 1 box sealed with {@code legacyIdentity}. */
+    public String open(byte[] box, String identity, String legacyIdentity) {
+        if (box != null && box.length > 0 && box[0] == LEGACY_VERSION) {
+            return open(box, legacyIdentity, LEGACY_VERSION);
+        }
+        return open(box, identity, VERSION);
+    }
+
     public String open(byte[] box, String identity) {
-        if (box == null || box.length < 1 + NONCE_BYTES + TAG_BITS / 8 || box[0] != VERSION) {
+        return open(box, identity, VERSION);
+    }
+
+    private String open(byte[] box, String identity, byte version) {
+        if (box == null || box.length < 1 + NONCE_BYTES + TAG_BITS / 8 || box[0] != version) {
             throw new SealBrokenException("not a sealed value of this version", null);
         }
         try {

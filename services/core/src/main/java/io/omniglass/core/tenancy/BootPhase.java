@@ -169,7 +169,8 @@ public final class BootPhase {
                     return false;
                 }
                 if (!rs.getBoolean(1)) {
-                    throw new SQLException("replication slot " + slot + " exists but belongs to another database: refusing to share it", "42710");
+                    throw new Tenant.InvalidTenantException("replication slot " + slot
+                            + " exists but belongs to another database: refusing to share it");
                 }
                 return true;
             }

@@ -52,6 +52,9 @@ public final class TenantProvisioner {
         if (name.length() > 200) {
             throw new Tenant.InvalidTenantException("display name longer than 200 characters");
         }
+        if (name.chars().anyMatch(Character::isISOControl)) {
+            throw new Tenant.InvalidTenantException("display name must not hold control characters (NUL, newlines, ...)");
+        }
         if (!registry.reserve(slug, name, null)) {
             throw new Tenant.DuplicateTenantException(slug);
         }
@@ -145,8 +148,11 @@ public final class TenantProvisioner {
 
     private static void dropDatabase(PgServer server, Tenant tenant) {
         try (java.sql.Connection c = DriverManager.getConnection(server.jdbcUrl("postgres"), server.user(), server.password())) {
-            try (PreparedStatement ps = c.prepareStatement("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = ?")) {
+            // only the slot of this tenant's database: a same-named slot elsewhere is not ours to drop
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = ? AND database = ?")) {
                 ps.setString(1, tenant.slotName());
+                ps.setString(2, tenant.databaseName());
                 ps.execute();
             }
             try (Statement st = c.createStatement()) {

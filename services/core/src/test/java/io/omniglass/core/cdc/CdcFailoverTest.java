@@ -264,7 +264,9 @@ class CdcFailoverTest {
     }
 
     static double metric(CoreProcess core, String name, String tenant) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(core.httpUrl() + "/metrics")).build(),
+        // tenant-labelled series need a token (issue 16, finding 13)
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(core.httpUrl() + "/metrics"))
+                        .header("Authorization", "Bearer " + core.adminToken()).build(),
                 HttpResponse.BodyHandlers.ofString());
         for (String line : r.body().split("\n")) {
             if (line.startsWith(name + "{") && line.contains("tenant=\"" + tenant + "\"")) {

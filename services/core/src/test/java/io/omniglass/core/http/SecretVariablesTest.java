@@ -125,6 +125,19 @@ class SecretVariablesTest {
         assertThat(admin.decryptSecret("vault", a.id()).secret()).isEqualTo("alpha-secret");
     }
 
+    /** Issue 16, finding 13: the binding omitted the owner, so this moved ciphertext opened. */
+    @Test
+    void aSecretMovedToAnotherOwnersVariableOfTheSameNameDoesNotOpen() throws Exception {
+        VariableInfo mine = admin.setVariable("vault", new VariableRequest("plc_password", "component:pump-1", "credential", null, "pump-1-secret"));
+        VariableInfo theirs = admin.setVariable("vault", new VariableRequest("plc_password", "component:valve-3", "credential", null, "valve-3-secret"));
+        try (Connection c = db.getConnection(); Statement st = c.createStatement()) {
+            st.execute("UPDATE variable SET ciphertext = (SELECT ciphertext FROM variable WHERE id = " + mine.id() + ") WHERE id = " + theirs.id());
+        }
+        OmniglassClient.ApiException e = catchThrowableOfType(() -> admin.decryptSecret("vault", theirs.id()), OmniglassClient.ApiException.class);
+        assertThat(e.status()).isEqualTo(409);
+        assertThat(admin.decryptSecret("vault", mine.id()).secret()).isEqualTo("pump-1-secret");
+    }
+
     @Test
     void badRequestsSayWhatIsWrong() throws Exception {
         JsonNode v = OmniglassClient.JSON.readTree("1");
