@@ -119,6 +119,25 @@ class AlarmOperationsTest {
         assertThat(audits("alarm.snooze", pump2)).isEqualTo(before);
     }
 
+    /** Issue 16, finding 13: a snooze "until 9999" silenced an alarm for good. */
+    @Test
+    void aSnoozeHasAnUpperBound() {
+        long before = audits("alarm.snooze", pump2);
+        for (OffsetDateTime until : List.of(OffsetDateTime.now(ZoneOffset.UTC).plusDays(31),
+                OffsetDateTime.parse("9999-12-31T23:59:59Z"), OffsetDateTime.parse("+999999999-12-31T23:59:59Z"))) {
+            assertThatThrownBy(() -> operator.post(path("/" + pump2 + ":snooze"), new AlarmCommand(null, "forever", until),
+                    new TypeReference<AlarmInfo>() { }))
+                    .isInstanceOfSatisfying(OmniglassClient.ApiException.class, e -> {
+                        assertThat(e.status()).isEqualTo(400);
+                        assertThat(e.error().detail()).contains("within 30 days");
+                    });
+            assertThatThrownBy(() -> operator.post("/api/v1/tenants/ops/alarms:snooze", new AlarmCommand(List.of(pump2), "forever", until),
+                    new TypeReference<List<AlarmResult>>() { }))
+                    .isInstanceOfSatisfying(OmniglassClient.ApiException.class, e -> assertThat(e.status()).isEqualTo(400));
+        }
+        assertThat(audits("alarm.snooze", pump2)).isEqualTo(before);
+    }
+
     @Test
     void aSnoozeThatExpiresWhileActiveAnnouncesTheAlarmAgainAndUnsnoozeEndsOne() {
         AlarmInfo snoozed = operator.post(path("/" + pump2 + ":snooze"),
