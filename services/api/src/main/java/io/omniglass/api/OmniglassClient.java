@@ -31,9 +31,18 @@ public class OmniglassClient {
     private final HttpClient http;
 
     public OmniglassClient(String baseUrl, String token) {
+        this(baseUrl, token, null);
+    }
+
+    /** {@code tls}: how an https core is verified (see {@link TlsTrust}); null: the JDK's trusted CAs. */
+    public OmniglassClient(String baseUrl, String token, javax.net.ssl.SSLContext tls) {
         this.base = URI.create(baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl);
         this.token = token;
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
+        if (tls != null) {
+            b.sslContext(tls);
+        }
+        this.http = b.build();
     }
 
     public URI baseUri() {

@@ -173,7 +173,7 @@ public final class CoreService implements AutoCloseable {
         if (host.equals("0.0.0.0") || host.equals("::") || host.isBlank()) {
             host = "127.0.0.1";
         }
-        return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + http.port();
+        return (ctx.config().httpTls() ? "https://" : "http://") + (host.contains(":") ? "[" + host + "]" : host) + ":" + http.port();
     }
 
     public CoreContext context() {

@@ -32,12 +32,24 @@ final class CoreAccess implements AutoCloseable {
         if (dataDir.coreRunning() && endpoints.isPresent()) {
             String token = dataDir.readAdminToken().orElseThrow(() ->
                     new IllegalStateException("a core is running but " + dataDir.adminTokenFile() + " is missing"));
-            return new CoreAccess(new OmniglassClient(endpoints.get().get("http"), token), null, endpoints.get());
+            return new CoreAccess(new OmniglassClient(endpoints.get().get("http"), token, tls(config)), null, endpoints.get());
         }
         CoreService core = new CoreService(List.of()).start(config.withHttpPort(0));
         String token = dataDir.readAdminToken().orElseThrow();
-        return new CoreAccess(new OmniglassClient(core.httpUrl(), token), core,
+        return new CoreAccess(new OmniglassClient(core.httpUrl(), token, tls(config)), core,
                 dataDir.readEndpoints().orElse(Map.of()));
+    }
+
+    /** An HTTPS core of this data dir is trusted by its own certificate (the CLI runs beside it). */
+    private static javax.net.ssl.SSLContext tls(OmniglassConfig config) {
+        if (!config.httpTls()) {
+            return null;
+        }
+        try {
+            return io.omniglass.api.TlsTrust.trustFile(java.nio.file.Path.of(config.httpTlsCert().orElseThrow()));
+        } catch (java.io.IOException | java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("cannot read the core's certificate " + config.httpTlsCert().get() + ": " + e.getMessage(), e);
+        }
     }
 
     OmniglassClient client() {

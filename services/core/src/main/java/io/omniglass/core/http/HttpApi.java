@@ -41,6 +41,10 @@ public final class HttpApi {
             cfg.http.maxRequestSize = 16L * 1024 * 1024;
             // long filters must reach the filter parser (a 400 that names the limit), not die as a 431/414
             cfg.jetty.modifyHttpConfiguration(hc -> hc.setRequestHeaderSize(64 * 1024));
+            if (core.config().httpTls()) {
+                // the only connector: with TLS configured the API never answers in plain text
+                cfg.jetty.addConnector((server, http) -> HttpsConnector.create(server, http, core.config()));
+            }
         });
 
         app.before("/api/*", ctx -> {

@@ -25,7 +25,20 @@ public record OmniglassConfig(
         Optional<String> natsServerBin,
         String pgUser,
         String pgPassword,
-        Optional<String> secretKey) {
+        Optional<String> secretKey,
+        Optional<String> httpTlsCert,
+        Optional<String> httpTlsKey) {
+
+    public OmniglassConfig(Path dataDir, Optional<String> pgUrl, Optional<String> natsUrl, int httpPort, String httpHost,
+                           Optional<String> natsServerBin, String pgUser, String pgPassword, Optional<String> secretKey) {
+        this(dataDir, pgUrl, natsUrl, httpPort, httpHost, natsServerBin, pgUser, pgPassword, secretKey,
+                Optional.empty(), Optional.empty());
+    }
+
+    /** The API serves HTTPS with these PEM files (both or neither). */
+    public boolean httpTls() {
+        return httpTlsCert.isPresent();
+    }
 
     public static final int DEFAULT_HTTP_PORT = 8686;
     /** Loopback unless told otherwise: opening the API to a network is the operator's decision. */
@@ -50,7 +63,7 @@ public record OmniglassConfig(
                 .map(Paths::get)
                 .orElseGet(() -> Paths.get(System.getProperty("user.home"), ".local", "share", "omniglass"));
         int port = l.get("OMNIGLASS_HTTP_PORT", "http_port").map(Integer::parseInt).orElse(DEFAULT_HTTP_PORT);
-        return new OmniglassConfig(
+        OmniglassConfig cfg = new OmniglassConfig(
                 dataDir.toAbsolutePath().normalize(),
                 l.get("OMNIGLASS_PG_URL", "pg_url"),
                 l.get("OMNIGLASS_NATS_URL", "nats_url"),
@@ -59,11 +72,18 @@ public record OmniglassConfig(
                 l.get("NATS_SERVER_BIN", "nats_server_bin"),
                 l.get("OMNIGLASS_PG_USER", "pg_user").orElse("postgres"),
                 l.get("OMNIGLASS_PG_PASSWORD", "pg_password").orElse("postgres"),
-                l.get("OMNIGLASS_SECRET_KEY", "secret_key"));
+                l.get("OMNIGLASS_SECRET_KEY", "secret_key"),
+                l.get("OMNIGLASS_HTTP_TLS_CERT", "http_tls_cert"),
+                l.get("OMNIGLASS_HTTP_TLS_KEY", "http_tls_key"));
+        if (cfg.httpTlsCert().isPresent() != cfg.httpTlsKey().isPresent()) {
+            throw new IllegalArgumentException("OMNIGLASS_HTTP_TLS_CERT and OMNIGLASS_HTTP_TLS_KEY go together: set both or neither");
+        }
+        return cfg;
     }
 
     public OmniglassConfig withHttpPort(int port) {
-        return new OmniglassConfig(dataDir, pgUrl, natsUrl, port, httpHost, natsServerBin, pgUser, pgPassword, secretKey);
+        return new OmniglassConfig(dataDir, pgUrl, natsUrl, port, httpHost, natsServerBin, pgUser, pgPassword, secretKey,
+                httpTlsCert, httpTlsKey);
     }
 
     private static JsonNode readYaml(Path file) {
