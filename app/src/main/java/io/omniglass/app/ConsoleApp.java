@@ -115,7 +115,7 @@ public class ConsoleApp extends Application {
                 throw new IllegalStateException("The token file " + file + " cannot be read.");
             }
         }
-        OmniglassClient c = new OmniglassClient(url, secret);
+        OmniglassClient c = settings.client(url, secret); // https: verified by the pin or trust file of the settings
         c.tenants(); // a 401 here is "the token was refused", unreachable is status 0: both end up in the form
         if (file == null) {
             file = settings.storeToken(secret);

@@ -25,6 +25,12 @@ import java.util.Set;
  * (default {@code ~/.config/omniglass}): the core URL, the token file, the theme. A pasted token is
  * written to {@code console.token} in the same directory, readable only by the user (0600); the
  * properties file only names it.
+ * <p>
+ * An HTTPS core is verified by {@code tls_pin} (the certificate's SHA-256 fingerprint) or
+ * {@code tls_trust_file} (a PEM file of trusted certificates: the core's own, or the site CA),
+ * each also settable as {@code OMNIGLASS_CONSOLE_TLS_PIN} / {@code OMNIGLASS_CONSOLE_TLS_TRUST};
+ * without either, the core's own {@code OMNIGLASS_HTTP_TLS_CERT} when the console runs beside it,
+ * else the JDK's public CAs. A console never falls back to trusting any certificate.
  */
 public final class ConsoleSettings {
 
@@ -82,6 +88,55 @@ public final class ConsoleSettings {
             return Optional.empty();
         }
         return Optional.of(new Connection(url, Paths.get(tf)));
+    }
+
+    /** How an https core is verified (see the class comment); null: the JDK's trusted CAs. */
+    public javax.net.ssl.SSLContext tls() {
+        Properties p = load();
+        String pin = firstOf(env.get("OMNIGLASS_CONSOLE_TLS_PIN"), p.getProperty("tls_pin"));
+        String trust = firstOf(env.get("OMNIGLASS_CONSOLE_TLS_TRUST"), p.getProperty("tls_trust_file"),
+                env.get("OMNIGLASS_HTTP_TLS_CERT"));
+        try {
+            if (pin != null) {
+                return io.omniglass.api.TlsTrust.pinned(pin);
+            }
+            if (trust != null) {
+                return io.omniglass.api.TlsTrust.trustFile(Paths.get(trust));
+            }
+            return null;
+        } catch (IOException | java.security.GeneralSecurityException | IllegalArgumentException e) {
+            throw new IllegalStateException("The TLS settings cannot be used: " + e.getMessage(), e);
+        }
+    }
+
+    /** A client of the core at {@code url} verifying it as {@link #tls()} says. */
+    public OmniglassClient client(String url, String token) {
+        return new OmniglassClient(url, token, url.startsWith("https:") ? tls() : null);
+    }
+
+    /** Remembers how to verify the core: a pin, a trust file, or (both null) neither. */
+    public void rememberTls(String trustFile, String pin) {
+        Properties p = load();
+        set(p, "tls_trust_file", trustFile == null ? null : Paths.get(trustFile).toAbsolutePath().toString());
+        set(p, "tls_pin", pin);
+        save(p);
+    }
+
+    private static void set(Properties p, String key, String value) {
+        if (value == null || value.isBlank()) {
+            p.remove(key);
+        } else {
+            p.setProperty(key, value.strip());
+        }
+    }
+
+    private static String firstOf(String... values) {
+        for (String v : values) {
+            if (v != null && !v.isBlank()) {
+                return v.strip();
+            }
+        }
+        return null;
     }
 
     public String theme() {
