@@ -256,6 +256,15 @@ public final class LiveFeed {
         }
 
         void start() {
+            try {
+                subscribe();
+            } catch (RuntimeException | Error e) {
+                stop(); // the stream's slot, timer and subscriptions go with it
+                throw e;
+            }
+        }
+
+        private void subscribe() {
             client.keepAlive();
             client.onClose(this::stop);
             Principal p = session.principal();

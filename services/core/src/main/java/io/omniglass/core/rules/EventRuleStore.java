@@ -234,10 +234,13 @@ public final class EventRuleStore {
         if (name == null || name.isBlank() || name.length() > 128) {
             throw new IllegalArgumentException("name is required (at most 128 characters)");
         }
+        if (name.chars().anyMatch(Character::isISOControl)) {
+            throw new IllegalArgumentException("name must not hold control characters (NUL, newlines, ...)");
+        }
         if (key == null || key.isBlank()) {
             throw new IllegalArgumentException("key is required (a datapoint type name)");
         }
-        Selector.of(selector);
+        Selector.parse(selector);
         Severity severity = Severity.lookupLiteral(sev);
         if (severity == null) {
             throw new IllegalArgumentException("unknown severity '" + sev + "': use debug, info, notice, warning, error or critical");

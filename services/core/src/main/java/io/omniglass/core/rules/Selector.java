@@ -15,19 +15,26 @@ public record Selector(String glob) {
         if (glob == null || glob.isBlank()) {
             throw new IllegalArgumentException("selector is required, e.g. component:pump-*");
         }
+    }
+
+    /** A selector already stored (a rule of an earlier version): matched as it is, whatever its size. */
+    public static Selector of(String glob) {
+        return new Selector(glob);
+    }
+
+    /** A selector a caller asks for: bounded, so that what is stored stays cheap to match. */
+    public static Selector parse(String glob) {
+        Selector s = new Selector(glob);
         if (glob.length() > MAX_LENGTH) {
             throw new IllegalArgumentException("selector longer than " + MAX_LENGTH + " characters");
         }
         if (glob.chars().filter(c -> c == '*').count() > MAX_STARS) {
             throw new IllegalArgumentException("selector has more than " + MAX_STARS + " '*'");
         }
-        if (glob.indexOf('\0') >= 0) {
-            throw new IllegalArgumentException("selector contains a NUL character");
+        if (glob.chars().anyMatch(Character::isISOControl)) {
+            throw new IllegalArgumentException("selector contains a control character (NUL, newline, ...)");
         }
-    }
-
-    public static Selector of(String glob) {
-        return new Selector(glob);
+        return s;
     }
 
     public boolean matches(String owner) {
