@@ -62,11 +62,23 @@ public final class TokenRevocations {
     }
 
     private void received(io.nats.client.Message m) {
+        long tokenId;
         try {
-            revoked(Long.parseLong(new String(m.getData(), StandardCharsets.UTF_8).trim()));
+            tokenId = Long.parseLong(new String(m.getData(), StandardCharsets.UTF_8).trim());
         } catch (NumberFormatException e) {
             log.warn("ignoring a malformed token revocation on {}", SUBJECT);
+            return;
         }
+        Auth.forget(core.tokens(), tokenId); // harmless whatever the message: the next request reads the database
+        try {
+            // the database is the truth: a message alone (a stray or forged one) never ends a stream
+            if (core.tokens().stillValid(tokenId)) {
+                return;
+            }
+        } catch (RuntimeException e) {
+            log.warn("cannot check revoked token {}; ending its streams: {}", tokenId, e.toString());
+        }
+        revoked(tokenId);
     }
 
     private void revoked(long tokenId) {
