@@ -51,6 +51,13 @@ public final class BootPhase {
     }
 
     public static void run(Tenant tenant, DataSource ds, ReferenceData reference) {
+        if (tenant.databaseName().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > Tenant.MAX_NAME_BYTES) {
+            // created before V60: Postgres cut its name, so it shares the database of the tenant
+            // whose name begins with the same 63 bytes (issue 16, finding 3)
+            log.error("tenant {} was created before tenant names fit Postgres: its database {} is the same as the tenant"
+                    + " whose database name starts with its first 63 bytes; move its data to a new tenant", tenant.slug(),
+                    tenant.databaseName());
+        }
         try (Connection c = ds.getConnection()) {
             c.setAutoCommit(true);
             ensurePartitions(c, PARTITION_DAYS_BEHIND, PARTITION_DAYS_AHEAD);

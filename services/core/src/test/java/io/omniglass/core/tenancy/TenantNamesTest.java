@@ -132,6 +132,41 @@ class TenantNamesTest {
         execute("postgres", "SELECT pg_drop_replication_slot('og_cdc_slot_squat')");
     }
 
+    /**
+     * V60 on a control database of before: tenants keep the names Postgres really gave them (the
+     * 63-byte truncation), and of two whose truncated slot names met, the later one gets its own.
+     * The upgrade must not fail on the very collision it is about.
+     */
+    @Test
+    void existingTenantsKeepTheirRealNamesThroughV60() throws Exception {
+        io.omniglass.core.runtime.Infrastructure.ensureDatabase(pg(), "og_v60_upgrade");
+        String url = pg().jdbcUrl("og_v60_upgrade");
+        org.flywaydb.core.Flyway.configure().dataSource(url, pg().user(), pg().password())
+                .locations("classpath:omniglass/db/control").target("30").load().migrate();
+        String older = "upgrade_" + "s".repeat(50) + "_old1"; // 63 characters: og_cdc_ + 56 of them fit
+        String newer = "upgrade_" + "s".repeat(50) + "_new2";
+        execute("og_v60_upgrade", "INSERT INTO tenant (slug, display_name, database_name, created_at) VALUES "
+                + "('short_old', 'x', 'og_t_short_old', now() - interval '2 days'), "
+                + "('" + older + "', 'x', 'og_t_" + older + "', now() - interval '1 day'), "
+                + "('" + newer + "', 'x', 'og_t_" + newer + "', now())");
+        org.flywaydb.core.Flyway.configure().dataSource(url, pg().user(), pg().password())
+                .locations("classpath:omniglass/db/control").load().migrate();
+        java.util.Map<String, String[]> rows = new java.util.HashMap<>();
+        try (Connection c = DriverManager.getConnection(url, pg().user(), pg().password());
+             Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT slug, database_name, slot_name FROM tenant")) {
+            while (rs.next()) {
+                rows.put(rs.getString(1), new String[] {rs.getString(2), rs.getString(3)});
+            }
+        }
+        assertThat(rows.get("short_old")).containsExactly("og_t_short_old", "og_cdc_short_old");
+        // what Postgres made of the long names: cut at 63 bytes
+        assertThat(rows.get(older)).containsExactly(("og_t_" + older).substring(0, 63), ("og_cdc_" + older).substring(0, 63));
+        // the later one really shared that database: its row keeps the long name it had (the core logs it)
+        assertThat(rows.get(newer)[0]).isEqualTo("og_t_" + newer);
+        assertThat(rows.get(newer)[1]).isNotEqualTo(rows.get(older)[1]).hasSizeLessThanOrEqualTo(63).matches("[a-z0-9_]+");
+        execute("postgres", "DROP DATABASE og_v60_upgrade WITH (FORCE)");
+    }
+
     @Test
     void derivedNamesFitAndNeverMeet() {
         String a = "a".repeat(63);
