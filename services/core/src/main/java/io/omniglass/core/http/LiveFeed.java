@@ -47,7 +47,7 @@ import static io.omniglass.schema.tenant.Tables.NODE;
  * tables the REST API serves to its role, {@code audit_log} only to operators, secret variables
  * without their ciphertext. The token is held to account for as long as the stream lasts: a revoke
  * ({@link TokenRevocations}) or its expiry ends the stream, and a periodic re-check backs both up.
- * Streams are capped per token and per core, each being a NATS subscription and a timer.
+ * Streams are capped per principal and per core, each being a NATS subscription and a timer.
  */
 public final class LiveFeed {
 
@@ -56,8 +56,8 @@ public final class LiveFeed {
     static final int HEARTBEAT_SECONDS = 15;
     static final int SCOPE_REFRESH_SECONDS = 30;
     static final int PRINCIPAL_RECHECK_SECONDS = 10;
-    /** Open streams one token may hold on one core (a console opens one per tenant view). */
-    static final int MAX_STREAMS_PER_TOKEN = 4;
+    /** Open streams one principal may hold on one core, whatever its tokens (a console opens one per tenant view). */
+    static final int MAX_STREAMS_PER_PRINCIPAL = 4;
     /** Open streams per core, whatever the tokens. */
     static final int MAX_STREAMS = 256;
     private static final Set<String> OWNER_TABLES = Set.of("series", "event", "alarm", "action");
@@ -70,7 +70,8 @@ public final class LiveFeed {
         Principal principal = Auth.principal(ctx);
         GatewaySession s = gateway.scoped(principal, ctx.pathParam("t"), Action.READ_CURRENT_VALUES);
         Scope scope = Scope.load(s); // before any byte is sent, so failures are still proper errors
-        StreamCounts.Slot slot = COUNTS.acquire(gateway, principal.tokenId());
+        // by principal, so minting more tokens for one identity buys no more streams
+        StreamCounts.Slot slot = COUNTS.acquire(gateway, principal.principalId() != 0 ? principal.principalId() : -principal.tokenId());
         try {
             new SseHandler(0, client -> new Subscription(gateway, s, scope, client, slot).start()).handle(ctx);
         } catch (Exception | Error e) {
@@ -79,19 +80,19 @@ public final class LiveFeed {
         }
     }
 
-    /** Open streams per core and per token; a stream over either cap is a 429, not a thread. */
+    /** Open streams per core and per principal; a stream over either cap is a 429, not a thread. */
     static final class StreamCounts {
-        private final Map<Gateway, Map<Long, Integer>> perToken = new java.util.WeakHashMap<>();
+        private final Map<Gateway, Map<Long, Integer>> perPrincipal = new java.util.WeakHashMap<>();
         private final Map<Gateway, Integer> total = new java.util.WeakHashMap<>();
 
         final class Slot {
             private final Gateway gateway;
-            private final long tokenId;
+            private final long who;
             private boolean released;
 
-            private Slot(Gateway gateway, long tokenId) {
+            private Slot(Gateway gateway, long who) {
                 this.gateway = gateway;
-                this.tokenId = tokenId;
+                this.who = who;
             }
 
             void release() {
@@ -101,23 +102,23 @@ public final class LiveFeed {
                     }
                     released = true;
                     total.merge(gateway, -1, Integer::sum);
-                    perToken.get(gateway).computeIfPresent(tokenId, (k, n) -> n <= 1 ? null : n - 1);
+                    perPrincipal.get(gateway).computeIfPresent(who, (k, n) -> n <= 1 ? null : n - 1);
                 }
             }
         }
 
-        synchronized Slot acquire(Gateway gateway, long tokenId) {
-            Map<Long, Integer> mine = perToken.computeIfAbsent(gateway, g -> new java.util.HashMap<>());
+        synchronized Slot acquire(Gateway gateway, long who) {
+            Map<Long, Integer> mine = perPrincipal.computeIfAbsent(gateway, g -> new java.util.HashMap<>());
             if (total.getOrDefault(gateway, 0) >= MAX_STREAMS) {
                 throw new ApiException(429, "too many streams", "this core serves " + MAX_STREAMS + " live streams at most; try again later");
             }
-            if (mine.getOrDefault(tokenId, 0) >= MAX_STREAMS_PER_TOKEN) {
-                throw new ApiException(429, "too many streams", "a token may hold " + MAX_STREAMS_PER_TOKEN
+            if (mine.getOrDefault(who, 0) >= MAX_STREAMS_PER_PRINCIPAL) {
+                throw new ApiException(429, "too many streams", "a principal may hold " + MAX_STREAMS_PER_PRINCIPAL
                         + " live streams at once; close one first");
             }
-            mine.merge(tokenId, 1, Integer::sum);
+            mine.merge(who, 1, Integer::sum);
             total.merge(gateway, 1, Integer::sum);
-            return new Slot(gateway, tokenId);
+            return new Slot(gateway, who);
         }
     }
 
