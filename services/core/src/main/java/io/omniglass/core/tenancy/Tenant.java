@@ -16,6 +16,11 @@ import java.util.regex.Pattern;
 public record Tenant(String slug, String displayName, String databaseName, String serverUrl,
                      String status, OffsetDateTime createdAt, String slotName) {
 
+    /** A tenant named the current way (for rows of a registry that records no slot name yet). */
+    public Tenant(String slug, String displayName, String databaseName, String serverUrl, String status, OffsetDateTime createdAt) {
+        this(slug, displayName, databaseName, serverUrl, status, createdAt, slotFor(slug));
+    }
+
     public static final Pattern SLUG = Pattern.compile("[a-z][a-z0-9_]{0,62}");
     /** Postgres keeps 63 bytes of an identifier (NAMEDATALEN - 1) and silently drops the rest. */
     public static final int MAX_NAME_BYTES = 63;
