@@ -43,17 +43,20 @@ final class RuleEngine implements AutoCloseable {
     private final Connection nats;
     private final DSLContext db;
     private final Supplier<List<EventRuleDef>> rules;
+    private final LaneWindow window;
     private final Counter evaluated;
     private final Counter transitions;
     private final Thread thread;
     private volatile boolean running = true;
     private long lastComplaint;
 
-    RuleEngine(String slug, Connection nats, DSLContext db, Supplier<List<EventRuleDef>> rules, MeterRegistry metrics) {
+    RuleEngine(String slug, Connection nats, DSLContext db, Supplier<List<EventRuleDef>> rules, LaneWindow window,
+               MeterRegistry metrics) {
         this.slug = slug;
         this.nats = nats;
         this.db = db;
         this.rules = rules;
+        this.window = window;
         this.evaluated = Counter.builder("og_rules_datapoints_evaluated").tag("tenant", slug).register(metrics);
         this.transitions = Counter.builder("og_rules_alarm_transitions").tag("tenant", slug).register(metrics);
         this.thread = new Thread(this::run, "og-rules-" + slug);
@@ -109,6 +112,9 @@ final class RuleEngine implements AutoCloseable {
             for (LaneDatapoint dp : LaneDatapoint.read(m)) {
                 if (dp.provenance().equals("intended")) {
                     continue; // a command is not a measurement
+                }
+                if (!window.accepts(dp.ts())) {
+                    continue; // the sink dead-letters it; as a rule's last sample it would silence the rule
                 }
                 if (dp.causedByEventId() != null) {
                     confirmations.add(dp);
