@@ -71,12 +71,20 @@ public final class TestInfra implements AutoCloseable {
         return infra;
     }
 
+    /** The control database's JDBC URL with the superuser's credentials (the server admits no one without them). */
     public String pgUrl() {
-        return infra.pg().jdbcUrl(infra.controlDatabase()) + "?user=postgres&password=postgres";
+        return infra.pg().jdbcUrl(infra.controlDatabase()) + "?user=" + infra.pg().user() + "&password="
+                + java.net.URLEncoder.encode(infra.pg().password(), java.nio.charset.StandardCharsets.UTF_8);
     }
 
+    /** The nats-server's URL with the core's credentials in it (the server admits no anonymous client). */
     public String natsUrl() {
-        return "nats://127.0.0.1:" + natsPort;
+        return nats.url();
+    }
+
+    /** The same without credentials: what an anonymous local user would try. */
+    public String anonymousNatsUrl() {
+        return nats.publicUrl();
     }
 
     /** The environment that points a core at this infrastructure. */
