@@ -91,6 +91,9 @@ public final class DeviceModule implements CoreModule {
             } else if (externalAuthFile.isPresent()) {
                 String password = corePassword(ctx.infrastructure().natsUrl());
                 DataDir.writeOwnerOnly(externalAuthFile.get(), NatsAuthorization.render(password, grants));
+                // the nats-server reads it through the group it shares with the core (packaging/core/)
+                java.nio.file.Files.setPosixFilePermissions(externalAuthFile.get(),
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-r-----"));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot grant device credentials on the nats-server", e);
