@@ -9,6 +9,7 @@ import io.nats.client.Message;
 import io.nats.client.api.AckPolicy;
 import io.nats.client.api.ConsumerConfiguration;
 import io.nats.client.api.DeliverPolicy;
+import io.omniglass.core.sink.DataRefusal;
 import io.omniglass.core.tenancy.TenantStreams;
 import io.omniglass.schema.tenant.enums.ActionStatus;
 import org.jooq.DSLContext;
@@ -146,6 +147,11 @@ final class RuleEngine implements AutoCloseable {
                 // the owner or key is not in the model: the sink dead-letters these datapoints too
                 complain("tenant {}: datapoints skipped by the rules: {}", e);
             } catch (DataAccessException e) {
+                if (DataRefusal.isData(e)) {
+                    // the database refuses these datapoints as data: redelivering them would refuse them forever
+                    complain("tenant {}: datapoints refused by the database, skipped by the rules: {}", e);
+                    continue;
+                }
                 complain("tenant {}: rule evaluation failed, redelivering: {}", e);
                 retry = true;
             }

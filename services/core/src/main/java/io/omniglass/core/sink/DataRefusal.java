@@ -5,9 +5,10 @@ import java.sql.SQLException;
 /**
  * Tells a database refusing the data (it will refuse it again, whatever the retry) from the
  * database being in trouble (retry later). Only the first belongs to a datapoint: it is
- * isolated and dead-lettered; the second leaves the batch for redelivery.
+ * isolated and dead-lettered; the second leaves the batch for redelivery. The rules classify the
+ * same way: a refusal of the data is skipped, never redelivered without end.
  */
-final class DataRefusal {
+public final class DataRefusal {
 
     private DataRefusal() {
     }
@@ -16,12 +17,12 @@ final class DataRefusal {
      * SQLSTATE classes 22 (data exception: NUL in text, out of range), 23 (integrity constraint)
      * and 54 (program limit: an index row too large) are the data's fault.
      */
-    static boolean isData(String sqlState) {
+    public static boolean isData(String sqlState) {
         return sqlState != null && (sqlState.startsWith("22") || sqlState.startsWith("23") || sqlState.startsWith("54"));
     }
 
     /** Whether {@code e} (or what it wraps, as jOOQ does) is such a refusal. */
-    static boolean isData(Throwable e) {
+    public static boolean isData(Throwable e) {
         return isData(sqlState(e));
     }
 

@@ -101,6 +101,37 @@ class ClosedRuntimeTest {
         assertThat(endpoints).doesNotContain("password");
     }
 
+    @Test
+    void aDataDirMadeWithTrustIsClosedAtItsFirstStart() throws Exception {
+        Path root = Files.createTempDirectory("og-trust-");
+        try {
+            Path data = root.resolve("postgres").resolve("data");
+            Files.createDirectories(data);
+            // as an earlier Omniglass left it: zonky's initdb with trust, no password
+            int port = FreePort.pick();
+            var old = new io.zonky.test.db.postgres.embedded.OwnedEmbeddedPostgres(data.toFile(),
+                    Map.of("listen_addresses", "127.0.0.1"), port, ProcessBuilder.Redirect.DISCARD,
+                    ProcessBuilder.Redirect.DISCARD, Duration.ofSeconds(60));
+            try (var c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", "postgres", "")) {
+                assertThat(c.isValid(5)).as("trusted before").isTrue();
+            }
+            old.stop();
+
+            try (EmbeddedPostgresServer pg = EmbeddedPostgresServer.start(data, root.resolve("postgres.password"))) {
+                String url = pg.jdbcUrl("postgres");
+                assertThatThrownBy(() -> DriverManager.getConnection(url, "postgres", ""))
+                        .isInstanceOf(SQLException.class);
+                try (var c = DriverManager.getConnection(url, "postgres", Files.readString(root.resolve("postgres.password")).trim())) {
+                    assertThat(c.isValid(5)).isTrue();
+                }
+                assertThat(Files.readAllLines(data.resolve("pg_hba.conf")).stream()
+                        .filter(l -> !l.isBlank() && !l.startsWith("#"))).allSatisfy(l -> assertThat(l).endsWith("scram-sha-256"));
+            }
+        } finally {
+            io.omniglass.core.testing.TestFiles.deleteQuietly(root);
+        }
+    }
+
     private static Options options(String url) {
         return new Options.Builder().server(url).noReconnect().connectionTimeout(Duration.ofSeconds(5)).maxReconnects(0).build();
     }
