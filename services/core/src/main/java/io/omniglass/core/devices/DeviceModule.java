@@ -40,7 +40,7 @@ public final class DeviceModule implements CoreModule {
     private DeviceStore store;
 
     public DeviceModule() {
-        this(Optional.ofNullable(System.getenv("OMNIGLASS_NATS_AUTH_FILE")).filter(s -> !s.isBlank()).map(Paths::get));
+        this(authFileFromEnv());
     }
 
     DeviceModule(Optional<Path> externalAuthFile) {
@@ -68,21 +68,20 @@ public final class DeviceModule implements CoreModule {
         store.list(tenant).stream().filter(d -> d.name().equals(name) && d.revokedAt() == null)
                 .forEach(d -> store.revoke("system:" + name, tenant, d.id()));
         DeviceStore.Created created = store.create("system:" + name, tenant, name);
-        DeviceModule m = new DeviceModule();
-        m.ctx = ctx;
-        m.store = store;
-        m.grant();
+        grant(ctx, store, authFileFromEnv());
         return created;
     }
 
-    /** Makes the nats-server admit exactly the live credentials. */
-    private void grant() {
-        synchronized (DeviceModule.class) { // one rewrite of the authorization at a time, whoever asks
-            grantNow();
-        }
+    private static Optional<Path> authFileFromEnv() {
+        return Optional.ofNullable(System.getenv("OMNIGLASS_NATS_AUTH_FILE")).filter(s -> !s.isBlank()).map(Paths::get);
     }
 
-    private void grantNow() {
+    private void grant() {
+        grant(ctx, store, externalAuthFile);
+    }
+
+    /** Makes the nats-server admit exactly the live credentials (one rewrite at a time, whoever asks). */
+    private static synchronized void grant(CoreContext ctx, DeviceStore store, Optional<Path> externalAuthFile) {
         List<NatsAuthorization.DeviceGrant> grants = store.grants();
         try {
             Optional<NatsServerProcess> embedded = ctx.infrastructure().embeddedNats();
@@ -94,6 +93,9 @@ public final class DeviceModule implements CoreModule {
                 // the nats-server reads it through the group it shares with the core (packaging/core/)
                 java.nio.file.Files.setPosixFilePermissions(externalAuthFile.get(),
                         java.nio.file.attribute.PosixFilePermissions.fromString("rw-r-----"));
+            } else {
+                log.debug("external NATS without OMNIGLASS_NATS_AUTH_FILE: its operator grants the {} device credentials", grants.size());
+                return;
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot grant device credentials on the nats-server", e);

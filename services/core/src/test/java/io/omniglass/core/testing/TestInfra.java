@@ -34,6 +34,10 @@ public final class TestInfra implements AutoCloseable {
     public static TestInfra start() {
         try {
             Path dir = Files.createTempDirectory("og-test-infra-");
+            // a stand-in for an external server, whose superuser password defaults to postgres
+            // (OMNIGLASS_PG_PASSWORD): tests may connect with it. Authentication stays on
+            // (scram-sha-256, no trust); the embedded default of TestCore and production generates one.
+            io.omniglass.core.runtime.DataDir.writeOwnerOnly(dir.resolve("postgres.password"), "postgres\n");
             // the nats-server is the test's own (not the Infrastructure's) so a test can restart it
             NatsServerProcess nats = NatsServerProcess.start(natsStore(dir), Optional.empty());
             try {
