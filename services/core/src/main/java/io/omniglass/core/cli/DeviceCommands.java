@@ -2,12 +2,15 @@ package io.omniglass.core.cli;
 
 import io.omniglass.api.DeviceCreated;
 import io.omniglass.api.DeviceInfo;
+import io.omniglass.api.TenantInfo;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code core device create|list|revoke}: data-lane credentials for a tenant's devices. */
@@ -19,7 +22,19 @@ final class DeviceCommands implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "use 'device create --tenant SLUG NAME', 'device list' or 'device revoke'");
+        throw new CommandLine.ParameterException(spec.commandLine(), "use 'device create --tenant SLUG NAME', 'device list [--tenant SLUG]' or 'device revoke ID'");
+    }
+
+    /** The devices of {@code tenant}, or of every tenant the token sees. */
+    static List<DeviceInfo> devices(CoreAccess core, String tenant) {
+        if (tenant != null) {
+            return core.client().devices(tenant);
+        }
+        List<DeviceInfo> all = new ArrayList<>();
+        for (TenantInfo t : core.client().tenants()) {
+            all.addAll(core.client().devices(t.slug()));
+        }
+        return all;
     }
 
     @Command(name = "create", mixinStandardHelpOptions = true,
@@ -49,15 +64,15 @@ final class DeviceCommands implements Runnable {
     static final class ListCmd implements Callable<Integer> {
         @Mixin
         ConfigOptions config;
-        @Option(names = "--tenant", required = true, description = "the tenant")
+        @Option(names = "--tenant", description = "the tenant (default: every tenant)")
         String tenant;
 
         @Override
         public Integer call() {
             try (CoreAccess core = CoreAccess.open(config.load())) {
-                System.out.printf("%-6s %-24s %-10s %-26s %s%n", "ID", "NAME", "STATE", "CREATED", "PUBLIC KEY");
-                for (DeviceInfo d : core.client().devices(tenant)) {
-                    System.out.printf("%-6d %-24s %-10s %-26s %s%n", d.id(), d.name(),
+                System.out.printf("%-6s %-16s %-24s %-8s %-28s %s%n", "ID", "TENANT", "NAME", "STATE", "CREATED", "PUBLIC KEY");
+                for (DeviceInfo d : devices(core, tenant)) {
+                    System.out.printf("%-6d %-16s %-24s %-8s %-28s %s%n", d.id(), d.tenant(), d.name(),
                             d.revokedAt() == null ? "live" : "revoked", d.createdAt(), d.publicKey());
                 }
             }
@@ -70,7 +85,7 @@ final class DeviceCommands implements Runnable {
     static final class Revoke implements Callable<Integer> {
         @Mixin
         ConfigOptions config;
-        @Option(names = "--tenant", required = true, description = "the tenant")
+        @Option(names = "--tenant", description = "the device's tenant (default: found by its id)")
         String tenant;
         @Parameters(index = "0", description = "the device's id (see device list)")
         long id;
@@ -78,8 +93,11 @@ final class DeviceCommands implements Runnable {
         @Override
         public Integer call() {
             try (CoreAccess core = CoreAccess.open(config.load())) {
-                DeviceInfo d = core.client().revokeDevice(tenant, id);
-                System.out.println("device " + d.id() + " '" + d.name() + "' of tenant " + tenant + " revoked at " + d.revokedAt());
+                String of = tenant != null ? tenant : devices(core, null).stream().filter(d -> d.id() == id)
+                        .map(DeviceInfo::tenant).findFirst()
+                        .orElseThrow(() -> new IllegalArgumentException("no device " + id + " (see device list)"));
+                DeviceInfo d = core.client().revokeDevice(of, id);
+                System.out.println("device " + d.id() + " '" + d.name() + "' of tenant " + of + " revoked at " + d.revokedAt());
             }
             return 0;
         }
