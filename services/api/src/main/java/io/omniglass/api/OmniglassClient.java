@@ -94,6 +94,20 @@ public class OmniglassClient {
 
     // ---------------------------------------------------------------- gateway endpoints
 
+    /** A data-lane credential for a device of {@code tenant}; the seed in the answer is shown this once. */
+    public DeviceCreated createDevice(String tenant, String name) {
+        return post(tenantPath(tenant, "/devices"), new CreateDeviceRequest(name), new TypeReference<>() { });
+    }
+
+    public List<DeviceInfo> devices(String tenant) {
+        return get(tenantPath(tenant, "/devices"), new TypeReference<>() { });
+    }
+
+    /** Revokes a device credential: the nats-server refuses it (and drops its connection) from now on. */
+    public DeviceInfo revokeDevice(String tenant, long id) {
+        return post(tenantPath(tenant, "/devices/" + id + ":revoke"), null, new TypeReference<>() { });
+    }
+
     public EntityList entities(String tenant) {
         return get(tenantPath(tenant, "/entities"), new TypeReference<EntityList>() { });
     }

@@ -161,9 +161,10 @@ public final class CoreService implements AutoCloseable {
     private void writeEndpoints() {
         Map<String, String> e = new LinkedHashMap<>();
         e.put("http", httpUrl());
-        e.put("nats", ctx.infrastructure().natsUrl());
+        // no secret here: the file tells where, the credentials stay in their 0600 files
+        e.put("nats", ctx.infrastructure().publicNatsUrl());
         e.put("pg", ctx.infrastructure().pg().libpqUrl());
-        e.put("jdbc", ctx.infrastructure().controlJdbcUrl());
+        e.put("jdbc", ctx.infrastructure().pg().publicJdbcUrl(ctx.infrastructure().controlDatabase()));
         ctx.dataDir().writeEndpoints(e);
     }
 

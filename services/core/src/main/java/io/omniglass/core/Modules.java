@@ -12,6 +12,7 @@ public final class Modules {
     public static List<CoreModule> all() {
         List<CoreModule> modules = new ArrayList<>();
         modules.add(new io.omniglass.core.gateway.GatewayModule());
+        modules.add(new io.omniglass.core.devices.DeviceModule());
         modules.add(new io.omniglass.core.sink.SinkModule());
         modules.add(new io.omniglass.core.plant.PlantModule());
         modules.add(new io.omniglass.core.cdc.CdcModule());

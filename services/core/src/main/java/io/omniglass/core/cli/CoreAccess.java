@@ -34,7 +34,10 @@ final class CoreAccess implements AutoCloseable {
                     new IllegalStateException("a core is running but " + dataDir.adminTokenFile() + " is missing"));
             return new CoreAccess(new OmniglassClient(endpoints.get().get("http"), token, tls(config)), null, endpoints.get());
         }
-        CoreService core = new CoreService(List.of()).start(config.withHttpPort(0));
+        // the routes the commands use beyond the core's own: plant import, device credentials
+        // (granted on the nats-server this short-lived core starts)
+        CoreService core = new CoreService(List.of(new io.omniglass.core.plant.PlantModule(),
+                new io.omniglass.core.devices.DeviceModule())).start(config.withHttpPort(0));
         String token = dataDir.readAdminToken().orElseThrow();
         return new CoreAccess(new OmniglassClient(core.httpUrl(), token, tls(config)), core,
                 dataDir.readEndpoints().orElse(Map.of()));

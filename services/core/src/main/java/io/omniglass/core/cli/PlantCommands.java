@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.nats.client.Connection;
 import io.nats.client.Nats;
+import io.omniglass.api.DeviceCreated;
+import io.omniglass.core.devices.DeviceCredential;
 import io.omniglass.core.plant.PlantDescription;
 import io.omniglass.core.plant.PlantSimulator;
 import picocli.CommandLine.Command;
@@ -20,6 +22,11 @@ import java.util.concurrent.Callable;
 final class PlantCommands {
 
     private PlantCommands() {
+    }
+
+    /** The URL without the core's {@code user:password@}: a device authenticates with its own credential. */
+    private static String publicUrl(String urls) {
+        return urls.replaceAll("([a-z]+://)[^@/,]*@", "$1");
     }
 
     static Map<String, Object> importTree(CoreAccess core, String tenant, JsonNode tree) {
@@ -76,7 +83,10 @@ final class PlantCommands {
                 if (!core.viaRunningCore()) {
                     System.err.println("no core is running for this data dir: datapoints wait in JetStream until one starts");
                 }
-                try (Connection nats = Nats.connect(natsUrl)) {
+                // the simulator is a device like any other: a credential of its own, revoked when it stops
+                DeviceCreated device = core.client().createDevice(tenant,
+                        "simulate-" + Long.toString(System.currentTimeMillis(), 36));
+                try (Connection nats = Nats.connect(DeviceCredential.options(publicUrl(natsUrl), device.seed()).build())) {
                     long sent;
                     if (series != null) {
                         double r = rate == null ? 1000 : rate;
@@ -91,6 +101,8 @@ final class PlantCommands {
                         sent = sim.published();
                     }
                     System.out.printf("published %,d datapoints%n", sent);
+                } finally {
+                    core.client().revokeDevice(tenant, device.device().id());
                 }
             }
             return 0;

@@ -1,5 +1,9 @@
 package io.omniglass.core.plant;
 
+import io.nats.client.Connection;
+import io.nats.client.Nats;
+import io.omniglass.core.devices.DeviceCredential;
+import io.omniglass.core.devices.DeviceModule;
 import io.omniglass.core.CoreContext;
 import io.omniglass.core.tenancy.Tenant;
 import org.slf4j.Logger;
@@ -20,7 +24,11 @@ public final class DemoPlant {
     public static AutoCloseable start(CoreContext ctx, Tenant tenant) throws Exception {
         var tree = PlantDescription.demoTree();
         new PlantImporter(ctx.tenantDataSource(tenant)).importPlant(tree, "demo", tenant.slug());
-        PlantSimulator sim = new PlantSimulator(tenant.slug(), ctx.nats(), PlantDescription.fromTree(tree)).listen();
+        // the simulated plant is a device like any other: its own credential, confined to the tenant's lane
+        String seed = DeviceModule.issue(ctx, tenant.slug(), "demo-plant").seed();
+        Connection device = Nats.connect(DeviceCredential.options(ctx.infrastructure().publicNatsUrl(), seed)
+                .maxReconnects(-1).build());
+        PlantSimulator sim = new PlantSimulator(tenant.slug(), device, PlantDescription.fromTree(tree)).listen();
         Thread t = new Thread(() -> {
             try {
                 sim.run(1, 0);
@@ -35,6 +43,7 @@ public final class DemoPlant {
         return () -> {
             sim.close();
             t.join(5_000);
+            device.close();
         };
     }
 }

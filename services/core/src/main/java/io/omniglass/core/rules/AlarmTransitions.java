@@ -17,9 +17,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.TreeMap;
 
 import static io.omniglass.schema.tenant.Tables.ALARM;
 import static io.omniglass.schema.tenant.Tables.EVENT;
+import static io.omniglass.schema.tenant.Tables.EVENT_RULE;
 import static io.omniglass.schema.tenant.Tables.EVENT_RULE_STATE;
 
 /**
@@ -70,6 +74,7 @@ public final class AlarmTransitions {
                 .orderBy(EVENT_RULE_STATE.EVENT_RULE_ID, EVENT_RULE_STATE.OWNER).forUpdate().fetch()) {
             states.put(key(r.getEventRuleId(), r.getOwner()), r);
         }
+        Set<Long> live = live(tx, work.stream().map(Work::rule).toList());
         Map<String, AlarmRecord> alarms = new HashMap<>();
         for (AlarmRecord a : tx.selectFrom(ALARM).where(DSL.row(ALARM.EVENT_RULE_ID, ALARM.OWNER).in(keys)).forUpdate().fetch()) {
             alarms.put(key(a.getEventRuleId(), a.getOwner()), a);
@@ -77,6 +82,9 @@ public final class AlarmTransitions {
         List<Transition> done = new ArrayList<>();
         List<EventRuleStateRecord> changed = new ArrayList<>();
         for (Work w : work) {
+            if (!live.contains(w.rule().id())) {
+                continue; // disabled, deleted or edited since this list was read: nothing may raise for it
+            }
             String k = key(w.rule().id(), w.owner());
             EventRuleStateRecord state = states.get(k);
             if (evaluate(tx, w, state, alarms, k, done)) {
@@ -130,6 +138,28 @@ public final class AlarmTransitions {
         return changed;
     }
 
+    /**
+     * The rules whose version the caller holds is still the enabled current one, read FOR SHARE:
+     * a disable (or an edit) takes the rule row for update, so it either waits for this
+     * transaction and then clears what it raised, or commits first and this transaction sees the
+     * rule disabled. Either way no alarm outlives its rule (no ghost that nothing will clear),
+     * whatever the batch in flight or the peer with a stale rule list.
+     */
+    private static Set<Long> live(DSLContext tx, List<EventRuleDef> rules) {
+        Map<Long, Integer> held = new TreeMap<>();
+        rules.forEach(r -> held.put(r.id(), r.version()));
+        Set<Long> live = new HashSet<>();
+        tx.select(EVENT_RULE.ID, EVENT_RULE.CURRENT_VERSION).from(EVENT_RULE)
+                .where(EVENT_RULE.ID.in(held.keySet()).and(EVENT_RULE.ENABLED.isTrue()).and(EVENT_RULE.DELETED_AT.isNull()))
+                .orderBy(EVENT_RULE.ID).forShare().fetch()
+                .forEach(r -> {
+                    if (r.value2().equals(held.get(r.value1()))) {
+                        live.add(r.value1());
+                    }
+                });
+        return live;
+    }
+
     private static String key(long ruleId, String owner) {
         return ruleId + "/" + owner;
     }
@@ -142,6 +172,9 @@ public final class AlarmTransitions {
                                                    Long lastSeriesId, OffsetDateTime lastTs, OffsetDateTime silentSince) {
         EventRuleStateRecord state = lockState(tx, rule.id(), owner);
         if (state.getLastTs() != null && state.getLastTs().isAfter(silentSince)) {
+            return Optional.empty();
+        }
+        if (live(tx, List.of(rule)).isEmpty()) {
             return Optional.empty();
         }
         AlarmRecord alarm = tx.selectFrom(ALARM)

@@ -53,15 +53,17 @@ final class CalcEngine implements AutoCloseable {
     private final String slug;
     private final Connection nats;
     private final DSLContext db;
+    private final LaneWindow window;
     private volatile List<CalcRuleDef> rules = List.of();
     private final Map<String, double[]> latest = new ConcurrentHashMap<>(); // owner|key -> {value, epoch micros}
     private Dispatcher dispatcher;
     private final java.util.Set<String> announced = ConcurrentHashMap.newKeySet();
 
-    CalcEngine(String slug, Connection nats, DSLContext db) {
+    CalcEngine(String slug, Connection nats, DSLContext db, LaneWindow window) {
         this.slug = slug;
         this.nats = nats;
         this.db = db;
+        this.window = window;
     }
 
     void start() {
@@ -141,8 +143,8 @@ final class CalcEngine implements AutoCloseable {
         }
         List<CalcRuleDef> touched = new ArrayList<>();
         for (LaneDatapoint dp : LaneDatapoint.read(m)) {
-            if (dp.number() == null || !dp.provenance().equals("observed")) {
-                continue;
+            if (dp.number() == null || !dp.provenance().equals("observed") || !window.accepts(dp.ts())) {
+                continue; // an input the sink will not store must not become the latest one
             }
             String k = dp.owner() + "|" + dp.key();
             latest.merge(k, new double[]{dp.number(), micros(dp.ts())}, (a, b) -> a[1] >= b[1] ? a : b);

@@ -4,16 +4,20 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.nats.client.Message;
 import io.nats.client.impl.Headers;
 import io.omniglass.api.OmniglassClient;
+import io.omniglass.core.sink.LaneText;
 
 import java.io.IOException;
+
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * One datapoint as the data lane carries it (CONTRACT.md), read for evaluation. The sink is the
- * judge of what is storable; the rules only skip what they cannot read.
+ * judge of what is storable; the rules skip what they cannot read, and what the sink refuses
+ * without looking anything up (text the database cannot hold; see {@link LaneWindow} for time).
  */
 public record LaneDatapoint(String kind, String owner, String key, String instance, Instant ts,
                             Double number, String text, String provenance, String source,
@@ -62,9 +66,16 @@ public record LaneDatapoint(String kind, String owner, String key, String instan
         if (!n.isObject() || !n.path("owner").isTextual() || !n.path("key").isTextual() || !n.path("ts").isTextual()) {
             return;
         }
+        if (LaneText.keyProblem(n.get("key").asText()) != null
+                || LaneText.fieldProblem("instance", n.path("instance").asText("")) != null
+                || LaneText.fieldProblem("source", n.path("source").asText("")) != null
+                || LaneText.fieldProblem("source_rule", n.path("source_rule").asText("")) != null) {
+            return; // the sink dead-letters it: nothing to evaluate
+        }
         Instant ts;
         try {
-            ts = Instant.parse(n.get("ts").asText());
+            // as the sink reads it: any offset, and always representable as an OffsetDateTime again
+            ts = OffsetDateTime.parse(n.get("ts").asText()).toInstant();
         } catch (DateTimeParseException e) {
             return;
         }

@@ -9,6 +9,7 @@ import io.nats.client.Message;
 import io.nats.client.api.AckPolicy;
 import io.nats.client.api.ConsumerConfiguration;
 import io.nats.client.api.DeliverPolicy;
+import io.omniglass.core.sink.DataRefusal;
 import io.omniglass.core.tenancy.TenantStreams;
 import io.omniglass.schema.tenant.enums.ActionStatus;
 import org.jooq.DSLContext;
@@ -43,17 +44,20 @@ final class RuleEngine implements AutoCloseable {
     private final Connection nats;
     private final DSLContext db;
     private final Supplier<List<EventRuleDef>> rules;
+    private final LaneWindow window;
     private final Counter evaluated;
     private final Counter transitions;
     private final Thread thread;
     private volatile boolean running = true;
     private long lastComplaint;
 
-    RuleEngine(String slug, Connection nats, DSLContext db, Supplier<List<EventRuleDef>> rules, MeterRegistry metrics) {
+    RuleEngine(String slug, Connection nats, DSLContext db, Supplier<List<EventRuleDef>> rules, LaneWindow window,
+               MeterRegistry metrics) {
         this.slug = slug;
         this.nats = nats;
         this.db = db;
         this.rules = rules;
+        this.window = window;
         this.evaluated = Counter.builder("og_rules_datapoints_evaluated").tag("tenant", slug).register(metrics);
         this.transitions = Counter.builder("og_rules_alarm_transitions").tag("tenant", slug).register(metrics);
         this.thread = new Thread(this::run, "og-rules-" + slug);
@@ -110,6 +114,9 @@ final class RuleEngine implements AutoCloseable {
                 if (dp.provenance().equals("intended")) {
                     continue; // a command is not a measurement
                 }
+                if (!window.accepts(dp.ts())) {
+                    continue; // the sink dead-letters it; as a rule's last sample it would silence the rule
+                }
                 if (dp.causedByEventId() != null) {
                     confirmations.add(dp);
                 }
@@ -140,6 +147,11 @@ final class RuleEngine implements AutoCloseable {
                 // the owner or key is not in the model: the sink dead-letters these datapoints too
                 complain("tenant {}: datapoints skipped by the rules: {}", e);
             } catch (DataAccessException e) {
+                if (DataRefusal.isData(e)) {
+                    // the database refuses these datapoints as data: redelivering them would refuse them forever
+                    complain("tenant {}: datapoints refused by the database, skipped by the rules: {}", e);
+                    continue;
+                }
                 complain("tenant {}: rule evaluation failed, redelivering: {}", e);
                 retry = true;
             }

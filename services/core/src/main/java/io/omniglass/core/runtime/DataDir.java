@@ -69,12 +69,53 @@ public final class DataDir {
         return root.resolve("endpoints.json");
     }
 
+    /** The embedded Postgres superuser's generated password (mode 0600). */
+    public Path postgresPasswordFile() {
+        return root.resolve("postgres.password");
+    }
+
+    /**
+     * Creates the data dir closed to other local users (mode 0700): it holds the database files,
+     * the admin token and the runtime's credentials.
+     */
     public void create() {
         try {
             Files.createDirectories(root);
+            ownerOnlyDirectory(root);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create data dir " + root, e);
         }
+    }
+
+    /** Mode 0700 where the file system has POSIX permissions (a no-op elsewhere). */
+    public static void ownerOnlyDirectory(Path dir) throws IOException {
+        try {
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system: its own ACLs apply
+        }
+    }
+
+    /**
+     * The secret in {@code file}, generated (256 random bits, base64url) and written owner-only
+     * on first use. Shared by the runtime's credentials (Postgres superuser, the core's NATS user).
+     */
+    public static String readOrCreateSecret(Path file) {
+        try {
+            if (!Files.exists(file)) {
+                byte[] raw = new byte[32];
+                new java.security.SecureRandom().nextBytes(raw);
+                writeAtomically(file, java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(raw) + "\n", true);
+            }
+            return Files.readString(file).trim();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read or create " + file, e);
+        }
+    }
+
+    /** Writes {@code content} owner-only (0600) and atomically. */
+    public static void writeOwnerOnly(Path target, String content) throws IOException {
+        writeAtomically(target, content, true);
     }
 
     /** The lock a running core holds for its whole life; the kernel drops it when the core dies. */

@@ -31,9 +31,19 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         this.dataDirectory = dataDirectory;
     }
 
-    public static EmbeddedPostgresServer start(Path dataDirectory) throws IOException {
+    /**
+     * Starts Postgres on {@code dataDirectory}, closed to other local users: password
+     * authentication (scram-sha-256) for every connection, TCP and socket, the superuser's password
+     * in {@code passwordFile} (generated on first start, mode 0600), the Unix socket inside the
+     * data directory (mode 0700). A data directory made before this (trust authentication) is
+     * brought to the same state at its first start.
+     */
+    public static EmbeddedPostgresServer start(Path dataDirectory, Path passwordFile) throws IOException {
         Files.createDirectories(dataDirectory);
+        DataDir.ownerOnlyDirectory(dataDirectory.getParent());
         stopLeftoverPostmaster(dataDirectory);
+        String password = DataDir.readOrCreateSecret(passwordFile);
+        boolean fresh = !Files.exists(dataDirectory.resolve("PG_VERSION"));
         int slots = MAX_TENANTS + 20;
         Map<String, String> conf = new LinkedHashMap<>();
         conf.put("listen_addresses", "127.0.0.1");
@@ -53,9 +63,20 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         conf.put("max_slot_wal_keep_size", "8GB");
         conf.put("timezone", "UTC");
         conf.put("logging_collector", "off");
+        // the socket where only this user can reach it (the data directory is 0700)
+        conf.put("unix_socket_directories", dataDirectory.toAbsolutePath().toString());
+        conf.put("password_encryption", "scram-sha-256");
+        // initdb's options: no trust anywhere, the superuser's password from the 0600 file
+        Map<String, String> initdb = new LinkedHashMap<>();
+        initdb.put("auth-host", "scram-sha-256");
+        initdb.put("auth-local", "scram-sha-256");
+        initdb.put("pwfile", passwordFile.toAbsolutePath().toString());
         ProcessBuilder.Redirect pgLog = ProcessBuilder.Redirect.appendTo(dataDirectory.resolveSibling("postgres.log").toFile());
         OwnedEmbeddedPostgres pg = new OwnedEmbeddedPostgres(dataDirectory.toFile(), conf, FreePort.pick(),
-                pgLog, pgLog, Duration.ofSeconds(60));
+                pgLog, pgLog, Duration.ofSeconds(60), fresh ? initdb : Map.of(), Map.of("password", password));
+        if (!fresh) {
+            PgAuthentication.closeTrust(dataDirectory, pg.getPort(), password);
+        }
         // SIGINT is Postgres' fast shutdown: clean, no recovery needed at the next start
         ParentWatchdog watchdog = ParentWatchdog.signalPidFile("INT", dataDirectory.resolve("postmaster.pid").toString());
         log.info("embedded Postgres on 127.0.0.1:{} (data {})", pg.getPort(), dataDirectory);

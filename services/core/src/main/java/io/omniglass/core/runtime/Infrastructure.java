@@ -50,8 +50,8 @@ public final class Infrastructure implements AutoCloseable {
             PgServer pg;
             String controlDb;
             if (config.embeddedPostgres()) {
-                epg = EmbeddedPostgresServer.start(dataDir.postgresData());
-                pg = new PgServer("127.0.0.1", epg.port(), "", "postgres", "postgres");
+                epg = EmbeddedPostgresServer.start(dataDir.postgresData(), dataDir.postgresPasswordFile());
+                pg = new PgServer("127.0.0.1", epg.port(), "", "postgres", DataDir.readOrCreateSecret(dataDir.postgresPasswordFile()));
                 controlDb = DEFAULT_CONTROL_DB;
             } else {
                 pg = PgServer.parse(config.pgUrl().get(), config.pgUser(), config.pgPassword());
@@ -91,8 +91,26 @@ public final class Infrastructure implements AutoCloseable {
         return pg.jdbcUrl(controlDatabase);
     }
 
+    /** The NATS URL the core connects with (credentials included: never print it). */
     public String natsUrl() {
         return natsUrl;
+    }
+
+    /** The same without credentials, for endpoints.json, logs and people. */
+    public String publicNatsUrl() {
+        return withoutUserInfo(natsUrl);
+    }
+
+    /** The embedded nats-server, when this core started one (device credentials are granted on it). */
+    public Optional<NatsServerProcess> embeddedNats() {
+        return Optional.ofNullable(embeddedNats);
+    }
+
+    /** Each of a comma-separated list of URLs without its {@code user:password@}. */
+    static String withoutUserInfo(String urls) {
+        return java.util.Arrays.stream(urls.split(","))
+                .map(u -> u.trim().replaceFirst("^([a-z]+://)[^@/]*@", "$1"))
+                .collect(java.util.stream.Collectors.joining(","));
     }
 
     public boolean embedded() {

@@ -26,32 +26,54 @@ public final class NatsServerProcess implements AutoCloseable {
     private final Process process;
     private final ParentWatchdog watchdog;
     private final int port;
+    private final Path authFile;
+    private final String corePassword;
 
-    private NatsServerProcess(Process process, ParentWatchdog watchdog, int port) {
+    private NatsServerProcess(Process process, ParentWatchdog watchdog, int port, Path authFile, String corePassword) {
         this.process = process;
         this.watchdog = watchdog;
         this.port = port;
+        this.authFile = authFile;
+        this.corePassword = corePassword;
     }
 
     public static NatsServerProcess start(Path storeDir, Optional<String> configuredBinary) throws IOException {
         return start(storeDir, configuredBinary, 0);
     }
 
-    /** {@code fixedPort} 0 picks a free port; otherwise the server listens there (e.g. a restart keeps its URL). */
+    /**
+     * {@code fixedPort} 0 picks a free port; otherwise the server listens there (e.g. a restart keeps its URL).
+     * The server admits authenticated clients only: the core's user, whose password is generated
+     * into {@code core.password} beside the store (mode 0600) and kept across restarts, and the
+     * device credentials {@link #authorize} grants.
+     */
     public static NatsServerProcess start(Path storeDir, Optional<String> configuredBinary, int fixedPort) throws IOException {
+        return start(storeDir, configuredBinary, fixedPort, List.of());
+    }
+
+    public static NatsServerProcess start(Path storeDir, Optional<String> configuredBinary, int fixedPort,
+                                          List<NatsAuthorization.DeviceGrant> devices) throws IOException {
         String binary = locate(configuredBinary).orElseThrow(() -> new MissingNatsServerException(INSTALL_HINT));
         Files.createDirectories(storeDir);
+        Path home = storeDir.toAbsolutePath().getParent();
+        DataDir.ownerOnlyDirectory(home);
+        DataDir.ownerOnlyDirectory(storeDir);
+        String corePassword = DataDir.readOrCreateSecret(home.resolve("core.password"));
+        Path authFile = home.resolve("authorization.conf");
+        DataDir.writeOwnerOnly(authFile, NatsAuthorization.render(corePassword, devices));
         Path pidFile = storeDir.resolve("nats-server.pid");
         stopLeftover(pidFile);
         IOException last = null;
         for (int attempt = 0; attempt < 5; attempt++) {
             int port = fixedPort > 0 ? fixedPort : FreePort.pick();
-            Path conf = storeDir.resolve("nats-server.conf");
+            Path conf = storeDir.toAbsolutePath().resolve("nats-server.conf");
             // JetStream durability: acknowledged writes reach the page cache, and the server syncs
             // on its interval. Production configs (packaging/) set sync_interval: always where the
             // CDC slot advances on PubAck (nats-server 2.10+).
-            Files.writeString(conf, String.join("\n",
+            DataDir.writeOwnerOnly(conf, String.join("\n",
                     "listen: 127.0.0.1:" + port,
+                    // nats-server resolves an include against the including file's directory, absolute or not
+                    "include \"" + conf.getParent().relativize(authFile) + "\"",
                     "server_name: omniglass-embedded",
                     "max_payload: 8MB",
                     "jetstream {",
@@ -66,7 +88,7 @@ public final class NatsServerProcess implements AutoCloseable {
             ParentWatchdog watchdog = ParentWatchdog.signalPid("TERM", p.pid());
             if (waitForPort(port, p, Duration.ofSeconds(20))) {
                 log.info("embedded nats-server on 127.0.0.1:{} (store {})", port, storeDir);
-                return new NatsServerProcess(p, watchdog, port);
+                return new NatsServerProcess(p, watchdog, port, authFile, corePassword);
             }
             p.destroyForcibly();
             watchdog.disarm();
@@ -127,8 +149,32 @@ public final class NatsServerProcess implements AutoCloseable {
         return false;
     }
 
+    /** The URL the core connects with: its credentials ride in it (never print or publish it; see {@link #publicUrl}). */
     public String url() {
+        return "nats://" + NatsAuthorization.CORE_USER + ":" + corePassword + "@127.0.0.1:" + port;
+    }
+
+    /** The URL without credentials: for endpoints.json, logs and people. */
+    public String publicUrl() {
         return "nats://127.0.0.1:" + port;
+    }
+
+    /**
+     * Grants exactly these device credentials (and the core's user): the authorization file is
+     * rewritten and the server reloads it (SIGHUP) without a restart. A client whose credential
+     * is gone is disconnected by the server at the reload.
+     */
+    public synchronized void authorize(List<NatsAuthorization.DeviceGrant> devices) throws IOException {
+        DataDir.writeOwnerOnly(authFile, NatsAuthorization.render(corePassword, devices));
+        try {
+            Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(process.pid())).start();
+            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IOException("signalling nats-server " + process.pid() + " to reload failed");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while reloading nats-server", e);
+        }
     }
 
     public long pid() {

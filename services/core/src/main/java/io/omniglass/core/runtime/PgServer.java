@@ -31,6 +31,14 @@ public record PgServer(String host, int port, String query, String user, String 
         return "jdbc:postgresql://" + host + ":" + port + "/" + database + (query.isEmpty() ? "" : "?" + query);
     }
 
+    /** The JDBC URL without a password parameter: what endpoints.json may carry. */
+    public String publicJdbcUrl(String database) {
+        String q = java.util.Arrays.stream(query.split("&"))
+                .filter(kv -> !kv.isEmpty() && !kv.startsWith("password="))
+                .collect(java.util.stream.Collectors.joining("&"));
+        return "jdbc:postgresql://" + host + ":" + port + "/" + database + (q.isEmpty() ? "" : "?" + q);
+    }
+
     /** The libpq form for psql and other clients (no password). */
     public String libpqUrl() {
         return "postgresql://" + user + "@" + host + ":" + port + "/";

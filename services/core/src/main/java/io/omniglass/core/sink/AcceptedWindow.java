@@ -15,9 +15,10 @@ import java.time.OffsetDateTime;
 /**
  * The timestamps a tenant accepts: the control setting {@code ingest.accepted_window} around now
  * (default 7 days back, 1 day ahead), narrowed to the span its partitions cover (no default
- * partition: a row outside them could never be stored). Refreshed once a minute.
+ * partition: a row outside them could never be stored). Refreshed once a minute. The rules apply
+ * it too, so a datapoint the sink will never store cannot move an alarm's state.
  */
-final class AcceptedWindow {
+public final class AcceptedWindow {
 
     private static final Logger log = LoggerFactory.getLogger(AcceptedWindow.class);
     private static final Duration REFRESH = Duration.ofMinutes(1);
@@ -30,13 +31,13 @@ final class AcceptedWindow {
     private volatile Instant spanTo = Instant.MIN;
     private volatile long refreshedAt;
 
-    AcceptedWindow(DataSource control, DataSource tenant) {
+    public AcceptedWindow(DataSource control, DataSource tenant) {
         this.control = control;
         this.tenant = tenant;
     }
 
     /** null when ts is accepted, else why not. */
-    String check(OffsetDateTime ts) {
+    public String check(OffsetDateTime ts) {
         maybeRefresh();
         Instant t = ts.toInstant();
         Instant now = Instant.now();

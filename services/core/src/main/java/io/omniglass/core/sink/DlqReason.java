@@ -11,6 +11,8 @@ public enum DlqReason {
     WRONG_VALUE_TYPE("wrong_value_type"),
     LINEAGE("lineage"),
     BAD_TS("bad_ts"),
+    /** A text field the database cannot hold: a NUL byte, or too long for the series' unique index. */
+    BAD_FIELD("bad_field"),
     TS_OUTSIDE_WINDOW("ts_outside_window"),
     /** Passed validation but the database still refused the row (e.g. an owner deleted meanwhile). */
     REJECTED_BY_DATABASE("rejected_by_database"),

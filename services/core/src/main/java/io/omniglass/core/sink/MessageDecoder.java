@@ -51,8 +51,8 @@ final class MessageDecoder {
         String correlationId = header(headers, CORRELATION_HEADER);
         String causedByText = header(headers, CAUSED_BY_HEADER);
         Long causedBy = null;
-        String causedByError = null;
-        if (causedByText != null) {
+        String causedByError = correlationId == null ? null : LaneText.fieldProblem(CORRELATION_HEADER, correlationId);
+        if (causedByError == null && causedByText != null) {
             try {
                 causedBy = Long.parseLong(causedByText.trim());
             } catch (NumberFormatException e) {
@@ -88,8 +88,12 @@ final class MessageDecoder {
                     + "' is not component:NAME, system:NAME, location:NAME, node:NAME or global");
         }
         String key = text(item, "key", DlqReason.UNKNOWN_KEY, true);
-        String instance = orEmpty(text(item, "instance", DlqReason.BAD_JSON, false));
-        String source = orEmpty(text(item, "source", DlqReason.BAD_JSON, false));
+        String keyProblem = LaneText.keyProblem(key);
+        if (keyProblem != null) {
+            throw new Invalid(DlqReason.UNKNOWN_KEY, keyProblem);
+        }
+        String instance = storable("instance", orEmpty(text(item, "instance", DlqReason.BAD_JSON, false)));
+        String source = storable("source", orEmpty(text(item, "source", DlqReason.BAD_JSON, false)));
 
         String tsText = text(item, "ts", DlqReason.BAD_TS, true);
         OffsetDateTime ts;
@@ -112,6 +116,9 @@ final class MessageDecoder {
             };
         }
         String sourceRule = text(item, "source_rule", DlqReason.LINEAGE, false);
+        if (sourceRule != null) {
+            storable("source_rule", sourceRule);
+        }
         JsonNode versionNode = item.get("source_rule_version");
         JsonNode eventNode = item.get("event_id");
         boolean hasEvent = eventNode != null && !eventNode.isNull();
@@ -162,6 +169,15 @@ final class MessageDecoder {
             throw new Invalid(reason, field + " must be a string");
         }
         return n.textValue();
+    }
+
+    /** The field itself when the database can hold it; otherwise the datapoint is refused here, alone. */
+    private static String storable(String field, String value) {
+        String problem = LaneText.fieldProblem(field, value);
+        if (problem != null) {
+            throw new Invalid(DlqReason.BAD_FIELD, problem);
+        }
+        return value;
     }
 
     private static String orEmpty(String s) {

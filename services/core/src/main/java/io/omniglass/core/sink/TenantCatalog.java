@@ -8,7 +8,6 @@ import io.omniglass.schema.tenant.tables.records.SeriesRecord;
 import org.jooq.DSLContext;
 import org.jooq.InsertValuesStep10;
 import org.jooq.exception.DataAccessException;
-import org.jooq.exception.IntegrityConstraintViolationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,6 +71,7 @@ final class TenantCatalog {
     };
     private final Map<SourceRuleKey, Integer> sourceRules = new HashMap<>();
     private final Map<SeriesKey, Long> series = new HashMap<>();
+    private final Map<Object, String> refusals = new HashMap<>();
 
     TenantCatalog(DSLContext db) {
         this.db = db;
@@ -80,6 +80,7 @@ final class TenantCatalog {
 
     /** Looks up, in one query per table, every owner, key and event of these candidates not yet known. */
     void prefetch(Collection<Candidate> candidates) {
+        refusals.clear(); // a new batch
         Map<OwnerKind, Set<String>> ownerMisses = new EnumMap<>(OwnerKind.class);
         Set<String> keyMisses = new HashSet<>();
         Set<Long> eventMisses = new HashSet<>();
@@ -164,13 +165,26 @@ final class TenantCatalog {
     Map<SourceRuleKey, Integer> sourceRules(Set<SourceRuleKey> wanted) {
         List<SourceRuleKey> missing = wanted.stream().filter(k -> !sourceRules.containsKey(k)).toList();
         if (!missing.isEmpty()) {
-            var insert = db.insertInto(SOURCE_RULE, SOURCE_RULE.NAME, SOURCE_RULE.VERSION);
-            for (SourceRuleKey k : missing) {
-                insert = insert.values(k.name(), k.version());
+            try {
+                insertSourceRules(missing);
+            } catch (DataAccessException e) {
+                if (!DataRefusal.isData(e)) {
+                    throw e;
+                }
+                log.warn("creating {} source rules in bulk was refused ({}); creating them one by one", missing.size(), DataRefusal.describe(e));
+                for (SourceRuleKey k : missing) {
+                    try {
+                        insertSourceRules(List.of(k));
+                    } catch (DataAccessException one) {
+                        if (!DataRefusal.isData(one)) {
+                            throw one;
+                        }
+                        refusals.put(k, DataRefusal.describe(one));
+                    }
+                }
             }
-            insert.onConflictDoNothing().execute();
             Set<String> names = new HashSet<>();
-            missing.forEach(k -> names.add(k.name()));
+            missing.stream().filter(k -> !refusals.containsKey(k)).forEach(k -> names.add(k.name()));
             db.select(SOURCE_RULE.ID, SOURCE_RULE.NAME, SOURCE_RULE.VERSION).from(SOURCE_RULE)
                     .where(SOURCE_RULE.NAME.eq(any(strings(names))))
                     .forEach(r -> sourceRules.put(new SourceRuleKey(r.value2(), r.value3()), r.value1()));
@@ -178,9 +192,26 @@ final class TenantCatalog {
         return Collections.unmodifiableMap(sourceRules);
     }
 
+    private void insertSourceRules(List<SourceRuleKey> keys) {
+        var insert = db.insertInto(SOURCE_RULE, SOURCE_RULE.NAME, SOURCE_RULE.VERSION);
+        for (SourceRuleKey k : keys) {
+            insert = insert.values(k.name(), k.version());
+        }
+        insert.onConflictDoNothing().execute();
+    }
+
+    /**
+     * Why the database refused to create this series or source rule in this batch (since
+     * {@link #prefetch}); null if it did not.
+     */
+    String refusal(Object key) {
+        return refusals.get(key);
+    }
+
     /**
      * Series ids for these keys, creating the series missing. A key whose series cannot be created
-     * (its owner vanished meanwhile) is absent from the answer.
+     * (its owner vanished meanwhile, or the database refuses its text) is absent from the answer,
+     * and {@link #refusal} says why; the other keys are created all the same.
      */
     Map<SeriesKey, Long> series(Set<SeriesKey> wanted) {
         List<SeriesKey> missing = wanted.stream().filter(k -> !series.containsKey(k)).toList();
@@ -192,13 +223,20 @@ final class TenantCatalog {
                 for (List<SeriesKey> chunk : chunks(missing, 5000)) { // 10 bind values each, under the 65535 limit
                     insertSeries(chunk);
                 }
-            } catch (IntegrityConstraintViolationException e) {
-                log.warn("creating {} series in bulk failed ({}); creating them one by one", missing.size(), e.getMessage());
+            } catch (DataAccessException e) {
+                if (!DataRefusal.isData(e)) {
+                    throw e; // the database's trouble, not the data's: the batch is redelivered
+                }
+                log.warn("creating {} series in bulk was refused ({}); creating them one by one", missing.size(), DataRefusal.describe(e));
                 for (SeriesKey k : missing) {
                     try {
                         insertSeries(List.of(k));
                     } catch (DataAccessException one) {
-                        log.warn("series {} {} cannot be created: {}", k.owner(), k.typeId(), one.getMessage());
+                        if (!DataRefusal.isData(one)) {
+                            throw one;
+                        }
+                        refusals.put(k, DataRefusal.describe(one));
+                        log.warn("series {} {} cannot be created: {}", k.owner(), k.typeId(), DataRefusal.describe(one));
                     }
                 }
             }

@@ -164,7 +164,16 @@ final class TenantSink implements AutoCloseable {
             try {
                 p = prepare(batch);
             } catch (org.jooq.exception.DataAccessException e) {
-                giveBack(batch, e);
+                if (!DataRefusal.isData(e)) {
+                    giveBack(batch, e);
+                    continue;
+                }
+                // the database refuses something in these messages as data: find it, set it aside
+                log.warn("sink {}: the database refused a batch of {} as data ({}); retrying its messages one by one",
+                        tenant.slug(), batch.size(), DataRefusal.describe(e));
+                if (!handOverOneByOne(batch)) {
+                    break;
+                }
                 continue;
             } catch (RuntimeException e) {
                 // not the database: something in a message trips the sink; find it, set it aside
@@ -187,8 +196,12 @@ final class TenantSink implements AutoCloseable {
             try {
                 one = prepare(List.of(m));
             } catch (org.jooq.exception.DataAccessException e) {
-                giveBack(batch.subList(i, batch.size()), e);
-                return true;
+                if (!DataRefusal.isData(e)) {
+                    giveBack(batch.subList(i, batch.size()), e);
+                    return true;
+                }
+                one = new Prepared(List.of(m), List.of(), List.of(new Dead(0, new Rejection(DlqReason.REJECTED_BY_DATABASE,
+                        DataRefusal.describe(e), -1, m.getData() == null ? new byte[0] : m.getData()))), 0);
             } catch (RuntimeException e) {
                 log.error("sink {}: message {} cannot be processed; dead-lettered", tenant.slug(), m.metaData().streamSequence(), e);
                 one = new Prepared(List.of(m), List.of(), List.of(new Dead(0, new Rejection(DlqReason.UNPROCESSABLE,
@@ -348,7 +361,11 @@ final class TenantSink implements AutoCloseable {
             TenantCatalog.SeriesKey sk = seriesOf.get(i);
             Long seriesId = series.get(sk);
             if (seriesId == null) {
-                dead.add(new Dead(c.message(), new Rejection(DlqReason.UNKNOWN_OWNER,
+                String refused = catalog.refusal(sk);
+                dead.add(new Dead(c.message(), refused != null
+                        ? new Rejection(DlqReason.REJECTED_BY_DATABASE, "series of " + c.owner() + " / " + c.key()
+                                + " refused: " + refused, c.index(), MessageDecoder.bytes(c.raw()))
+                        : new Rejection(DlqReason.UNKNOWN_OWNER,
                         "no series could be made for " + c.owner() + " / " + c.key() + " (owner removed?)",
                         c.index(), MessageDecoder.bytes(c.raw()))));
                 continue;
@@ -357,8 +374,14 @@ final class TenantSink implements AutoCloseable {
                 repeatsInBatch++;
                 continue;
             }
-            Integer ruleId = c.sourceRule() == null ? null
-                    : rules.get(new TenantCatalog.SourceRuleKey(c.sourceRule(), c.sourceRuleVersion()));
+            TenantCatalog.SourceRuleKey ruleKey = c.sourceRule() == null ? null
+                    : new TenantCatalog.SourceRuleKey(c.sourceRule(), c.sourceRuleVersion());
+            Integer ruleId = ruleKey == null ? null : rules.get(ruleKey);
+            if (ruleKey != null && ruleId == null) {
+                dead.add(new Dead(c.message(), new Rejection(DlqReason.REJECTED_BY_DATABASE, "source_rule refused: "
+                        + catalog.refusal(ruleKey), c.index(), MessageDecoder.bytes(c.raw()))));
+                continue;
+            }
             rows.add(row(c, sk.kind(), seriesId, ruleId));
         }
 
@@ -384,7 +407,7 @@ final class TenantSink implements AutoCloseable {
         }
         metrics.messages.increment(p.batch().size());
         metrics.rowsWritten.increment(inserted);
-        int refused = (int) dead.stream().filter(d -> d.rejection().reason() == DlqReason.REJECTED_BY_DATABASE).count();
+        int refused = dead.size() - p.dead().size(); // rows the database refused while writing
         metrics.duplicates.increment(Math.max(0, p.rows().size() - refused - inserted) + p.repeatsInBatch());
         metrics.batchRows.record(p.rows().size());
         for (Dead d : dead) {
@@ -436,7 +459,8 @@ final class TenantSink implements AutoCloseable {
         }
         JsonNode v = c.value();
         return switch (key.kind()) {
-            case metric -> v.isNumber() ? null : "a metric value is a number, not " + v.getNodeType().name().toLowerCase();
+            case metric -> !v.isNumber() ? "a metric value is a number, not " + v.getNodeType().name().toLowerCase()
+                    : Double.isFinite(v.doubleValue()) ? null : "metric value " + v.asText() + " is not a finite double";
             case state -> v.isTextual() ? (v.textValue().indexOf('\0') >= 0 ? "a state value cannot hold NUL" : null)
                     : "a state value is a string, not " + v.getNodeType().name().toLowerCase();
             case log -> {
@@ -523,10 +547,9 @@ final class TenantSink implements AutoCloseable {
         return mergeResilient(rows.subList(0, half), dead) + mergeResilient(rows.subList(half, rows.size()), dead);
     }
 
-    /** Data and integrity errors (classes 22, 23) belong to a row; anything else is the database's trouble. */
+    /** Data, integrity and limit errors (classes 22, 23, 54) belong to a row; anything else is the database's trouble. */
     private static boolean isDataError(SQLException e) {
-        String state = e.getSQLState();
-        return state != null && (state.startsWith("22") || state.startsWith("23"));
+        return DataRefusal.isData(e.getSQLState());
     }
 
     private void deadLetter(List<Message> batch, List<Dead> dead) throws Exception {

@@ -3,6 +3,8 @@ package io.omniglass.core.plant;
 import io.nats.client.Connection;
 import io.nats.client.Nats;
 import io.omniglass.core.CoreContext;
+import io.omniglass.core.devices.DeviceCredential;
+import io.omniglass.core.devices.DeviceModule;
 import io.omniglass.core.sink.SinkModule;
 import io.omniglass.core.sink.SinkSettings;
 import io.omniglass.core.testing.TestCore;
@@ -19,7 +21,10 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** The demo plant simulated through the real sink: every signal is storable, and commands come back with their cause. */
+/**
+ * The demo plant simulated through the real sink, publishing with a device credential as the demo
+ * does: every signal is storable, and commands come back with their cause.
+ */
 class PlantSimulatorTest {
 
     private static long count(DataSource ds, String sql) throws Exception {
@@ -36,8 +41,11 @@ class PlantSimulatorTest {
             var tenant = core.createTenant("sim");
             DataSource ds = ctx.tenantDataSource(tenant);
             new PlantImporter(ds).importPlant(PlantDescription.demoTree(), "test", "sim");
-            try (Connection nats = Nats.connect(ctx.infrastructure().natsUrl());
-                 PlantSimulator sim = new PlantSimulator("sim", nats, PlantDescription.fromTree(PlantDescription.demoTree())).listen()) {
+            // the simulator is a device: its own credential, confined to the tenant's lane and commands
+            String seed = DeviceModule.issue(ctx, "sim", "simulator").seed();
+            Connection nats = ctx.nats();
+            try (Connection device = Nats.connect(DeviceCredential.options(ctx.infrastructure().publicNatsUrl(), seed).build());
+                 PlantSimulator sim = new PlantSimulator("sim", device, PlantDescription.fromTree(PlantDescription.demoTree())).listen()) {
                 Instant t = Instant.now().minusSeconds(10);
                 sim.tickOnce(t);
                 sim.tickOnce(t.plusSeconds(1));

@@ -34,6 +34,10 @@ public final class TestInfra implements AutoCloseable {
     public static TestInfra start() {
         try {
             Path dir = Files.createTempDirectory("og-test-infra-");
+            // a stand-in for an external server, whose superuser password defaults to postgres
+            // (OMNIGLASS_PG_PASSWORD): tests may connect with it. Authentication stays on
+            // (scram-sha-256, no trust); the embedded default of TestCore and production generates one.
+            io.omniglass.core.runtime.DataDir.writeOwnerOnly(dir.resolve("postgres.password"), "postgres\n");
             // the nats-server is the test's own (not the Infrastructure's) so a test can restart it
             NatsServerProcess nats = NatsServerProcess.start(natsStore(dir), Optional.empty());
             try {
@@ -71,12 +75,20 @@ public final class TestInfra implements AutoCloseable {
         return infra;
     }
 
+    /** The control database's JDBC URL with the superuser's credentials (the server admits no one without them). */
     public String pgUrl() {
-        return infra.pg().jdbcUrl(infra.controlDatabase()) + "?user=postgres&password=postgres";
+        return infra.pg().jdbcUrl(infra.controlDatabase()) + "?user=" + infra.pg().user() + "&password="
+                + java.net.URLEncoder.encode(infra.pg().password(), java.nio.charset.StandardCharsets.UTF_8);
     }
 
+    /** The nats-server's URL with the core's credentials in it (the server admits no anonymous client). */
     public String natsUrl() {
-        return "nats://127.0.0.1:" + natsPort;
+        return nats.url();
+    }
+
+    /** The same without credentials: what an anonymous local user would try. */
+    public String anonymousNatsUrl() {
+        return nats.publicUrl();
     }
 
     /** The environment that points a core at this infrastructure. */

@@ -19,7 +19,18 @@ public final class OwnedEmbeddedPostgres extends EmbeddedPostgres {
 
     public OwnedEmbeddedPostgres(File dataDirectory, Map<String, String> serverConfig, int port,
                                  Redirect errors, Redirect output, Duration startupWait) throws IOException {
-        super(null, dataDirectory, false, serverConfig, Map.of(), port, Map.of(),
+        this(dataDirectory, serverConfig, port, errors, output, startupWait, Map.of(), Map.of());
+    }
+
+    /**
+     * {@code initdbOptions} become {@code --key=value} options of initdb (after zonky's own, so
+     * they win); {@code connectConfig} are the JDBC properties of zonky's readiness check (the
+     * superuser's password once authentication is on).
+     */
+    public OwnedEmbeddedPostgres(File dataDirectory, Map<String, String> serverConfig, int port,
+                                 Redirect errors, Redirect output, Duration startupWait,
+                                 Map<String, String> initdbOptions, Map<String, String> connectConfig) throws IOException {
+        super(null, dataDirectory, false, serverConfig, initdbOptions, port, connectConfig,
                 DefaultPostgresBinaryResolver.INSTANCE, errors, output, startupWait, null);
     }
 
