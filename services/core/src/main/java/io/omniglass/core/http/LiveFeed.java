@@ -17,12 +17,14 @@ import io.omniglass.schema.tenant.Tables;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 import static io.omniglass.schema.tenant.Tables.COMPONENT;
@@ -48,6 +50,22 @@ public final class LiveFeed {
     static final int HEARTBEAT_SECONDS = 15;
     static final int SCOPE_REFRESH_SECONDS = 30;
     private static final Set<String> OWNER_TABLES = Set.of("series", "event", "alarm", "action");
+    /**
+     * One small timer pool for every stream's coalescing, heartbeat and scope refresh (not a thread
+     * per stream): a tick only moves what is pending onto the stream.
+     */
+    private static final ScheduledThreadPoolExecutor TIMERS = timers();
+
+    private static ScheduledThreadPoolExecutor timers() {
+        java.util.concurrent.atomic.AtomicInteger ids = new java.util.concurrent.atomic.AtomicInteger();
+        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(2, r -> {
+            Thread th = new Thread(r, "og-live-timer-" + ids.incrementAndGet());
+            th.setDaemon(true);
+            return th;
+        });
+        t.setRemoveOnCancelPolicy(true);
+        return t;
+    }
 
     private LiveFeed() {
     }
@@ -110,7 +128,7 @@ public final class LiveFeed {
         private final GatewaySession session;
         private volatile Scope scope;
         private final SseClient client;
-        private final ScheduledExecutorService timer;
+        private final List<ScheduledFuture<?>> timers = new ArrayList<>();
         private final Map<String, LiveValue> pending = new LinkedHashMap<>();
         private Dispatcher dispatcher;
 
@@ -119,11 +137,6 @@ public final class LiveFeed {
             this.session = session;
             this.scope = scope;
             this.client = client;
-            this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "og-live-" + session.tenant().slug());
-                t.setDaemon(true);
-                return t;
-            });
         }
 
         void start() {
@@ -133,10 +146,12 @@ public final class LiveFeed {
             dispatcher = gateway.core().nats().createDispatcher();
             dispatcher.subscribe("og." + slug + ".cdc.>", this::onChange);
             dispatcher.subscribe(TenantStreams.dataSubjects(slug), this::onData);
-            timer.scheduleAtFixedRate(this::flushValues, COALESCE_MILLIS, COALESCE_MILLIS, TimeUnit.MILLISECONDS);
-            timer.scheduleAtFixedRate(() -> send(null, "heartbeat"), HEARTBEAT_SECONDS, HEARTBEAT_SECONDS, TimeUnit.SECONDS);
-            if (scope != null) {
-                timer.scheduleWithFixedDelay(this::refreshScope, SCOPE_REFRESH_SECONDS, SCOPE_REFRESH_SECONDS, TimeUnit.SECONDS);
+            synchronized (timers) {
+                timers.add(TIMERS.scheduleAtFixedRate(this::flushValues, COALESCE_MILLIS, COALESCE_MILLIS, TimeUnit.MILLISECONDS));
+                timers.add(TIMERS.scheduleAtFixedRate(() -> send(null, "heartbeat"), HEARTBEAT_SECONDS, HEARTBEAT_SECONDS, TimeUnit.SECONDS));
+                if (scope != null) {
+                    timers.add(TIMERS.scheduleWithFixedDelay(this::refreshScope, SCOPE_REFRESH_SECONDS, SCOPE_REFRESH_SECONDS, TimeUnit.SECONDS));
+                }
             }
             send(null, "connected");
         }
@@ -239,7 +254,10 @@ public final class LiveFeed {
         }
 
         private void stop() {
-            timer.shutdownNow();
+            synchronized (timers) {
+                timers.forEach(f -> f.cancel(false));
+                timers.clear();
+            }
             Dispatcher d = dispatcher;
             if (d != null) {
                 dispatcher = null;
