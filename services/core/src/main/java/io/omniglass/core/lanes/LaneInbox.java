@@ -62,18 +62,23 @@ public final class LaneInbox implements AutoCloseable {
     }
 
     /**
-     * Starts consuming the durable {@code durable} of {@code stream} (which must exist) over the
-     * tenant's lane connection and dispatcher, waking {@code lane} on arrivals.
+     * An inbox for the durable {@code durable} of {@code stream} (which must exist) over the
+     * tenant's lane connection and dispatcher, waking {@code lane} on arrivals once
+     * {@link #start()}ed (the lane's work must be able to see the inbox before the first arrival).
      */
-    public static LaneInbox open(Lanes lanes, String tenant, String stream, String durable, Lane lane,
-                                 int pullBatch, int highMessages, long highBytes) throws Exception {
+    public static LaneInbox create(Lanes lanes, String tenant, String stream, String durable, Lane lane,
+                                   int pullBatch, int highMessages, long highBytes) throws Exception {
         Connection c = lanes.connection(tenant);
-        LaneInbox in = new LaneInbox(stream + "/" + durable, c.getConsumerContext(stream, durable),
+        return new LaneInbox(stream + "/" + durable, c.getConsumerContext(stream, durable),
                 lanes.dispatcher(tenant), lanes, lane, pullBatch, highMessages, highBytes);
-        synchronized (in) {
-            in.active = in.consumer.consume(in.options, in.dispatcher, in::arrived);
+    }
+
+    /** Starts consuming. */
+    public synchronized LaneInbox start() throws Exception {
+        if (active == null && !closed) {
+            active = consumer.consume(options, dispatcher, this::arrived);
         }
-        return in;
+        return this;
     }
 
     private void arrived(Message m) {

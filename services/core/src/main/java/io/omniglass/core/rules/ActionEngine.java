@@ -97,7 +97,8 @@ final class ActionEngine implements AutoCloseable {
                 .deliverPolicy(DeliverPolicy.All)
                 .ackWait(Duration.ofSeconds(30))
                 .build());
-        inbox = LaneInbox.open(lanes, slug, TenantStreams.cdcStream(slug), DURABLE, lane, BATCH, 4 * BATCH, 16L << 20);
+        inbox = LaneInbox.create(lanes, slug, TenantStreams.cdcStream(slug), DURABLE, lane, BATCH, 4 * BATCH, 16L << 20);
+        inbox.start();
     }
 
     private boolean turn() {

@@ -74,7 +74,8 @@ final class RuleEngine implements AutoCloseable {
                 .ackWait(Duration.ofSeconds(30))
                 .maxAckPending(20_000)
                 .build());
-        inbox = LaneInbox.open(lanes, slug, TenantStreams.dataStream(slug), DURABLE, lane, BATCH, 4 * BATCH, 16L << 20);
+        inbox = LaneInbox.create(lanes, slug, TenantStreams.dataStream(slug), DURABLE, lane, BATCH, 4 * BATCH, 16L << 20);
+        inbox.start();
     }
 
     private boolean turn() {

@@ -86,8 +86,9 @@ final class TenantSink implements AutoCloseable {
     void start() throws Exception {
         ensureConsumer();
         int pull = Math.min(settings.batchMessages(), 1000);
-        inbox = LaneInbox.open(lanes, tenant.slug(), TenantStreams.dataStream(tenant.slug()), settings.durableName(),
+        inbox = LaneInbox.create(lanes, tenant.slug(), TenantStreams.dataStream(tenant.slug()), settings.durableName(),
                 lane, pull, 2 * settings.batchMessages(), MAX_FETCH_BYTES);
+        inbox.start();
     }
 
     String slug() {
