@@ -1,64 +1,78 @@
 package io.omniglass.core.lanes;
 
-import io.nats.client.ConsumeOptions;
 import io.nats.client.Connection;
-import io.nats.client.ConsumerContext;
 import io.nats.client.Dispatcher;
+import io.nats.client.JetStreamSubscription;
 import io.nats.client.Message;
-import io.nats.client.MessageConsumer;
+import io.nats.client.PullRequestOptions;
+import io.nats.client.PullSubscribeOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A JetStream durable consumer feeding a {@link Lane}: the server serves the pull requests that
- * jnats keeps topped up ({@code consume}), the messages arrive on a shared dispatcher, and the
- * handler only queues them and signals the lane. An idle tenant's consumer is a pull request
- * waiting on the server (renewed once per {@link #EXPIRES}, with a heartbeat at half of it): no
- * thread and no work here.
+ * A JetStream durable consumer feeding a {@link Lane}. One pull request at a time waits on the
+ * server for up to {@code pullBatch} messages; the server streams messages into it as they come,
+ * they arrive on the tenant's shared dispatcher, and the handler only queues them and signals the
+ * lane. When a request is used up, the next is sent. An idle tenant's consumer is that one request
+ * waiting on the server: no thread, no heartbeat (jnats 2.20 gives every heartbeat-watched consumer
+ * a {@link java.util.Timer} thread of its own), only a renewal every {@link #EXPIRES} on the shared
+ * timer, and a new request at once when the lane connection reconnects (the server forgets the
+ * waiting requests of a lost connection).
  * <p>
- * Memory is bounded per tenant: past {@code highMessages} queued messages (or {@code highBytes})
- * the consumer stops asking for more, and starts again when the lane has worked the queue down to
- * half, so a tenant replaying months of backlog holds a few batches here, not the backlog.
+ * Memory is bounded per tenant: a request asks for at most {@code pullBatch} messages and about a
+ * quarter of {@code highBytes} (by the recent messages' size); past {@code highMessages} queued
+ * messages (or {@code highBytes}) no new request is sent, until the lane has worked the queue down to half, so a tenant replaying
+ * months of backlog holds a few batches here, not the backlog.
  */
 public final class LaneInbox implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(LaneInbox.class);
-    /** Long pulls: an idle consumer costs one renewed pull a minute and a heartbeat every 30 s. */
-    static final Duration EXPIRES = Duration.ofSeconds(60);
+    /** How long a pull request waits on the server; renewed a little before it ends (overlapping is harmless). */
+    static final Duration EXPIRES = Duration.ofMinutes(2);
+    private static final long RENEW_MARGIN_MS = 2_000;
 
     private final String name;
-    private final ConsumerContext consumer;
-    private final Dispatcher dispatcher;
-    private final ConsumeOptions options;
-    private final Lane lane;
     private final Lanes lanes;
+    private final Dispatcher dispatcher;
+    private final Connection connection;
+    private final String stream;
+    private final String durable;
+    private final Lane lane;
+    private final int pullBatch;
     private final int highMessages;
     private final long highBytes;
     private final ArrayDeque<Message> queue = new ArrayDeque<>();
-    private final List<MessageConsumer> draining = new ArrayList<>();
+    private final Runnable onReconnect = this::repull;
+    private JetStreamSubscription subscription;
+    private ScheduledFuture<?> renewal;
     private long bytes;
-    private MessageConsumer active;
+    /** Messages the current pull request may still bring. */
+    private int requested;
+    /** Recent messages' mean size: a request asks for about a quarter of the byte bound. */
+    private double meanBytes = 1024;
     private boolean paused;
     private boolean closed;
     private volatile long streamPending;
 
-    private LaneInbox(String name, ConsumerContext consumer, Dispatcher dispatcher, Lanes lanes, Lane lane,
+    private LaneInbox(Lanes lanes, String tenant, String stream, String durable, Lane lane,
                       int pullBatch, int highMessages, long highBytes) {
-        this.name = name;
-        this.consumer = consumer;
-        this.dispatcher = dispatcher;
+        this.name = stream + "/" + durable;
         this.lanes = lanes;
+        this.connection = lanes.connection(tenant);
+        this.dispatcher = lanes.dispatcher(tenant);
+        this.stream = stream;
+        this.durable = durable;
         this.lane = lane;
-        this.highMessages = highMessages;
+        this.pullBatch = pullBatch;
+        this.highMessages = Math.max(highMessages, pullBatch);
         this.highBytes = highBytes;
-        this.options = ConsumeOptions.builder().batchSize(pullBatch).expiresIn(EXPIRES.toMillis()).build();
     }
 
     /**
@@ -67,22 +81,55 @@ public final class LaneInbox implements AutoCloseable {
      * {@link #start()}ed (the lane's work must be able to see the inbox before the first arrival).
      */
     public static LaneInbox create(Lanes lanes, String tenant, String stream, String durable, Lane lane,
-                                   int pullBatch, int highMessages, long highBytes) throws Exception {
-        Connection c = lanes.connection(tenant);
-        return new LaneInbox(stream + "/" + durable, c.getConsumerContext(stream, durable),
-                lanes.dispatcher(tenant), lanes, lane, pullBatch, highMessages, highBytes);
+                                   int pullBatch, int highMessages, long highBytes) {
+        return new LaneInbox(lanes, tenant, stream, durable, lane, pullBatch, highMessages, highBytes);
     }
 
-    /** Starts consuming. */
+    /** Binds to the consumer and sends the first pull request. */
     public synchronized LaneInbox start() throws Exception {
-        if (active == null && !closed) {
-            active = consumer.consume(options, dispatcher, this::arrived);
+        if (subscription == null && !closed) {
+            subscription = connection.jetStream().subscribe(null, dispatcher, this::arrived,
+                    PullSubscribeOptions.bind(stream, durable));
+            lanes.onReconnect(onReconnect);
+            pull();
         }
         return this;
     }
 
+    /** Sends a new pull request (the previous one is used up, expired or lost); holds the monitor. */
+    private void pull() {
+        if (closed || subscription == null) {
+            return;
+        }
+        if (renewal != null) {
+            renewal.cancel(false);
+        }
+        try {
+            int n = (int) Math.max(1, Math.min(pullBatch, highBytes / 4 / meanBytes));
+            subscription.pull(PullRequestOptions.builder(n).expiresIn(EXPIRES).build());
+            requested = n;
+        } catch (RuntimeException e) {
+            log.warn("{}: cannot ask for messages yet ({}); trying again in a second", name, e.toString());
+            requested = 0;
+        }
+        long next = requested > 0 ? EXPIRES.toMillis() - RENEW_MARGIN_MS : 1_000;
+        renewal = lanes.timers().schedule(this::renew, next, TimeUnit.MILLISECONDS);
+    }
+
+    private synchronized void renew() {
+        if (!paused) {
+            pull();
+        }
+    }
+
+    private synchronized void repull() {
+        if (!paused) {
+            pull();
+        }
+    }
+
     private void arrived(Message m) {
-        if (m == null || !m.isJetStream()) {
+        if (m == null || m.isStatusMessage() || !m.isJetStream()) {
             return;
         }
         synchronized (this) {
@@ -91,10 +138,18 @@ public final class LaneInbox implements AutoCloseable {
                 return;
             }
             queue.add(m);
-            bytes += size(m);
-            if (!paused && (queue.size() >= highMessages || bytes >= highBytes)) {
-                paused = true;
-                active.stop(); // what is already asked for still arrives, and is queued
+            long size = size(m);
+            bytes += size;
+            meanBytes = 0.9 * meanBytes + 0.1 * size;
+            if (--requested <= 0) {
+                if (queue.size() >= highMessages || bytes >= highBytes) {
+                    paused = true; // taking messages out sends the next request
+                    if (renewal != null) {
+                        renewal.cancel(false);
+                    }
+                } else {
+                    pull();
+                }
             }
         }
         lane.signal();
@@ -112,30 +167,12 @@ public final class LaneInbox implements AutoCloseable {
             if (!out.isEmpty()) {
                 streamPending = out.get(out.size() - 1).metaData().pendingCount();
             }
-            if (paused && !closed && queue.size() <= highMessages / 2 && bytes <= highBytes / 2) {
-                resume();
+            if (paused && queue.size() <= highMessages / 2 && bytes <= highBytes / 2) {
+                paused = false;
+                pull();
             }
         }
         return out;
-    }
-
-    private void resume() {
-        try {
-            draining.add(active);
-            for (Iterator<MessageConsumer> it = draining.iterator(); it.hasNext(); ) {
-                MessageConsumer old = it.next();
-                if (old.isFinished()) {
-                    closeQuietly(old);
-                    it.remove();
-                }
-            }
-            active = consumer.consume(options, dispatcher, this::arrived);
-            paused = false;
-        } catch (Exception e) {
-            draining.remove(active);
-            log.warn("{}: cannot ask for more messages yet ({}); trying again in a second", name, e.toString());
-            lanes.timers().schedule(lane::signal, 1, TimeUnit.SECONDS);
-        }
     }
 
     /** Whether messages are queued. */
@@ -167,14 +204,20 @@ public final class LaneInbox implements AutoCloseable {
                 return;
             }
             closed = true;
+            lanes.removeOnReconnect(onReconnect);
+            if (renewal != null) {
+                renewal.cancel(false);
+            }
             left = new ArrayList<>(queue);
             queue.clear();
             bytes = 0;
-            if (active != null) {
-                draining.add(active);
+            if (subscription != null) {
+                try {
+                    dispatcher.unsubscribe(subscription);
+                } catch (RuntimeException ignored) {
+                    // the connection is closing
+                }
             }
-            draining.forEach(LaneInbox::closeQuietly);
-            draining.clear();
         }
         for (Message m : left) {
             try {
@@ -182,15 +225,6 @@ public final class LaneInbox implements AutoCloseable {
             } catch (RuntimeException ignored) {
                 // the connection is closing: the ack wait hands it out again
             }
-        }
-    }
-
-    private static void closeQuietly(MessageConsumer c) {
-        try {
-            c.stop();
-            c.close();
-        } catch (Exception ignored) {
-            // the connection is closing
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.omniglass.core.lanes;
 
 import io.nats.client.Connection;
+import io.nats.client.ConnectionListener;
 import io.nats.client.Dispatcher;
 import io.nats.client.Nats;
 import io.nats.client.Options;
@@ -72,6 +73,7 @@ public final class Lanes implements AutoCloseable {
     private final List<Connection> connections = new ArrayList<>();
     private final List<Dispatcher> dispatchers = new ArrayList<>();
     private final AtomicInteger busy = new AtomicInteger();
+    private final java.util.Set<Runnable> reconnectHooks = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     private Lanes(Settings settings) {
@@ -106,6 +108,11 @@ public final class Lanes implements AutoCloseable {
                         .maxReconnects(-1)
                         .reconnectWait(Duration.ofMillis(500))
                         .connectionTimeout(Duration.ofSeconds(10))
+                        .connectionListener((conn, event) -> {
+                            if (event == ConnectionListener.Events.RECONNECTED) {
+                                l.reconnected();
+                            }
+                        })
                         .build());
                 l.connections.add(c);
                 for (int d = 0; d < settings.dispatchersPerConnection(); d++) {
@@ -138,6 +145,25 @@ public final class Lanes implements AutoCloseable {
         int c = spread(tenant, connections.size());
         int d = spread(new StringBuilder(tenant).reverse().toString(), perConnection);
         return dispatchers.get(c * perConnection + d);
+    }
+
+    /** {@code hook} runs (on the shared timer) whenever a lane connection has reconnected. */
+    void onReconnect(Runnable hook) {
+        reconnectHooks.add(hook);
+    }
+
+    void removeOnReconnect(Runnable hook) {
+        reconnectHooks.remove(hook);
+    }
+
+    private void reconnected() {
+        if (closed) {
+            return;
+        }
+        log.info("a lane connection reconnected: renewing {} pull requests", reconnectHooks.size());
+        for (Runnable hook : reconnectHooks) {
+            timers.execute(hook);
+        }
     }
 
     /** The shared timer: short tasks only (they signal a lane, or hand work to one). */
