@@ -98,6 +98,7 @@ public final class CoreService implements AutoCloseable {
             new JvmGcMetrics().bindTo(metrics);
             new JvmThreadMetrics().bindTo(metrics);
             new ProcessorMetrics().bindTo(metrics);
+            lanes.bindTo(metrics);
 
             TenantProvisioner provisioner = new TenantProvisioner(control, tenantDbs, nats, ReferenceData.load(),
                     t -> nats.publish(TENANT_ACTIVE_SUBJECT, t.slug().getBytes(StandardCharsets.UTF_8)));

@@ -1,5 +1,7 @@
 package io.omniglass.core.lanes;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;
 import io.nats.client.Dispatcher;
@@ -169,6 +171,16 @@ public final class Lanes implements AutoCloseable {
     /** The shared timer: short tasks only (they signal a lane, or hand work to one). */
     public ScheduledExecutorService timers() {
         return timers;
+    }
+
+    /** og_lanes_ready (lanes waiting for a worker) and og_lanes_busy_workers in /metrics. */
+    public void bindTo(MeterRegistry registry) {
+        Gauge.builder("og.lanes.ready", ready, BlockingQueue::size)
+                .description("tenant lanes with work waiting for a shared worker").register(registry);
+        Gauge.builder("og.lanes.busy.workers", busy, AtomicInteger::get)
+                .description("shared lane workers in a turn").register(registry);
+        Gauge.builder("og.lanes.workers", workers, List::size)
+                .description("shared lane workers").register(registry);
     }
 
     /** Lanes with work waiting for a worker (a gauge of how far behind the workers are). */
