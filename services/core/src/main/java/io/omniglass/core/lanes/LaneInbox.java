@@ -90,7 +90,7 @@ public final class LaneInbox implements AutoCloseable {
         if (subscription == null && !closed) {
             subscription = connection.jetStream().subscribe(null, dispatcher, this::arrived,
                     PullSubscribeOptions.bind(stream, durable));
-            lanes.onReconnect(onReconnect);
+            lanes.onReconnect(connection, onReconnect);
             pull();
         }
         return this;
@@ -204,7 +204,7 @@ public final class LaneInbox implements AutoCloseable {
                 return;
             }
             closed = true;
-            lanes.removeOnReconnect(onReconnect);
+            lanes.removeOnReconnect(connection, onReconnect);
             if (renewal != null) {
                 renewal.cancel(false);
             }

@@ -75,7 +75,7 @@ public final class Lanes implements AutoCloseable {
     private final List<Connection> connections = new ArrayList<>();
     private final List<Dispatcher> dispatchers = new ArrayList<>();
     private final AtomicInteger busy = new AtomicInteger();
-    private final java.util.Set<Runnable> reconnectHooks = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.Map<Connection, java.util.Set<Runnable>> reconnectHooks = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean closed;
 
     private Lanes(Settings settings) {
@@ -111,8 +111,8 @@ public final class Lanes implements AutoCloseable {
                         .reconnectWait(Duration.ofMillis(500))
                         .connectionTimeout(Duration.ofSeconds(10))
                         .connectionListener((conn, event) -> {
-                            if (event == ConnectionListener.Events.RECONNECTED) {
-                                l.reconnected();
+                            if (event == ConnectionListener.Events.RECONNECTED || event == ConnectionListener.Events.RESUBSCRIBED) {
+                                l.reconnected(conn);
                             }
                         })
                         .build());
@@ -149,21 +149,25 @@ public final class Lanes implements AutoCloseable {
         return dispatchers.get(c * perConnection + d);
     }
 
-    /** {@code hook} runs (on the shared timer) whenever a lane connection has reconnected. */
-    void onReconnect(Runnable hook) {
-        reconnectHooks.add(hook);
+    /** {@code hook} runs (on the shared timer) whenever the lane connection {@code c} has reconnected. */
+    void onReconnect(Connection c, Runnable hook) {
+        reconnectHooks.computeIfAbsent(c, k -> java.util.concurrent.ConcurrentHashMap.newKeySet()).add(hook);
     }
 
-    void removeOnReconnect(Runnable hook) {
-        reconnectHooks.remove(hook);
+    void removeOnReconnect(Connection c, Runnable hook) {
+        java.util.Set<Runnable> hooks = reconnectHooks.get(c);
+        if (hooks != null) {
+            hooks.remove(hook);
+        }
     }
 
-    private void reconnected() {
-        if (closed) {
+    private void reconnected(Connection c) {
+        java.util.Set<Runnable> hooks = reconnectHooks.getOrDefault(c, java.util.Set.of());
+        if (closed || hooks.isEmpty()) {
             return;
         }
-        log.info("a lane connection reconnected: renewing {} pull requests", reconnectHooks.size());
-        for (Runnable hook : reconnectHooks) {
+        log.info("lane connection {} is back: renewing {} pull requests", c.getOptions().getConnectionName(), hooks.size());
+        for (Runnable hook : hooks) {
             timers.execute(hook);
         }
     }
