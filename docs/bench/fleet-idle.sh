@@ -2,7 +2,8 @@
 # Idle cost of a fleet on one core: starts `./omniglass core serve` on a fresh data dir (embedded
 # Postgres and nats-server), provisions tenants through POST /api/v1/tenants up to each step, lets
 # the core go quiet, then reports JVM threads, Postgres client backends and walsenders, and the
-# core's CPU over a quiet minute. Usage: docs/bench/fleet-idle.sh [STEPS...] (default 0 25 50).
+# core's CPU over a quiet minute. Usage: docs/bench/fleet-idle.sh [STEPS...] (default 0 25 50);
+# QUIET_S and CPU_S change the waits, SHOW_THREADS=1 adds the commonest thread names per step.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 steps=("$@")
@@ -38,4 +39,8 @@ for n in "${steps[@]}"; do
   t0=$(ticks "$pid"); sleep "$cpu_s"; t1=$(ticks "$pid")
   cpu=$(awk -v a="$t0" -v b="$t1" -v s="$cpu_s" 'BEGIN {printf "%.2f", (b - a) / s}')
   printf '%8d %8d %9d %11d %12s\n' "$n" "$threads" "$backends" "$walsenders" "$cpu"
+  if [ -n "${SHOW_THREADS:-}" ]; then # the most common thread names, numbers and slugs folded
+    for t in /proc/"$pid"/task/*; do cat "$t/comm"; done | sed -E 's/idle_[0-9]+/<t>/; s/[0-9]+/N/g' \
+      | sort | uniq -c | sort -rn | head -12 | sed 's/^/    /'
+  fi
 done
