@@ -15,7 +15,7 @@ port=$((20000 + RANDOM % 20000))
 export OMNIGLASS_DATA_DIR=$data OMNIGLASS_HTTP_PORT=$port
 ./omniglass core serve > "$data/core.log" 2>&1 &
 launcher=$!
-trap 'kill $launcher 2>/dev/null; wait $launcher 2>/dev/null; rm -rf "$data"' EXIT
+trap 'kill $launcher 2>/dev/null; wait $launcher 2>/dev/null; sleep 3; rm -rf "$data"' EXIT
 for _ in $(seq 1 180); do
   curl -fs "http://127.0.0.1:$port/healthz" > /dev/null 2>&1 && break
   sleep 1
