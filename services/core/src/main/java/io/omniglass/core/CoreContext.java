@@ -3,6 +3,7 @@ package io.omniglass.core;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.nats.client.Connection;
 import io.omniglass.core.access.TokenService;
+import io.omniglass.core.lanes.Lanes;
 import io.omniglass.core.runtime.DataDir;
 import io.omniglass.core.runtime.Infrastructure;
 import io.omniglass.core.runtime.OmniglassConfig;
@@ -15,7 +16,11 @@ import org.jooq.DSLContext;
 import javax.sql.DataSource;
 import java.util.Optional;
 
-/** What a module gets to work with: the parts of one running core. */
+/**
+ * What a module gets to work with: the parts of one running core. {@code nats} is the control
+ * connection (leases, control subjects, stream management); per-tenant bulk traffic and lane work
+ * go through {@code lanes}.
+ */
 public record CoreContext(
         String instanceId,
         OmniglassConfig config,
@@ -28,7 +33,8 @@ public record CoreContext(
         TenantRegistry tenants,
         TenantProvisioner provisioner,
         TokenService tokens,
-        PrometheusMeterRegistry metrics) {
+        PrometheusMeterRegistry metrics,
+        Lanes lanes) {
 
     public DataSource tenantDataSource(Tenant tenant) {
         return tenantDatabases.dataSource(tenant);

@@ -16,6 +16,7 @@ import io.omniglass.core.access.Principal;
 import io.omniglass.core.access.Role;
 import io.omniglass.core.access.TokenService;
 import io.omniglass.core.http.HttpApi;
+import io.omniglass.core.lanes.Lanes;
 import io.omniglass.core.runtime.DataDir;
 import io.omniglass.core.runtime.Infrastructure;
 import io.omniglass.core.runtime.OmniglassConfig;
@@ -87,6 +88,8 @@ public final class CoreService implements AutoCloseable {
                     .connectionTimeout(Duration.ofSeconds(10))
                     .build());
             closeables.add(nats::close);
+            Lanes lanes = Lanes.start(Lanes.Settings.fromEnv(System.getenv()), infra.natsUrl(), instanceId);
+            closeables.add(lanes);
 
             TenantDatabases tenantDbs = new TenantDatabases(infra.pg(), 8);
             closeables.add(tenantDbs);
@@ -95,11 +98,12 @@ public final class CoreService implements AutoCloseable {
             new JvmGcMetrics().bindTo(metrics);
             new JvmThreadMetrics().bindTo(metrics);
             new ProcessorMetrics().bindTo(metrics);
+            lanes.bindTo(metrics);
 
             TenantProvisioner provisioner = new TenantProvisioner(control, tenantDbs, nats, ReferenceData.load(),
                     t -> nats.publish(TENANT_ACTIVE_SUBJECT, t.slug().getBytes(StandardCharsets.UTF_8)));
             ctx = new CoreContext(instanceId, config, dataDir, infra, controlDs, control, nats, tenantDbs,
-                    new TenantRegistry(control), provisioner, tokens, metrics);
+                    new TenantRegistry(control), provisioner, tokens, metrics, lanes);
 
             for (CoreModule m : modules) {
                 m.start(ctx);

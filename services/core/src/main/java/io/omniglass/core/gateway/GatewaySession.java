@@ -97,7 +97,8 @@ public final class GatewaySession {
     }
 
     private <T> T transaction(Work<T> work, boolean oneSnapshot) {
-        DataSource ds = gateway.core().tenantDataSource(tenant);
+        // requests and the core's own work draw on separate pools: a slow reader cannot starve the sink
+        DataSource ds = scoped ? gateway.core().tenantDatabases().httpDataSource(tenant) : gateway.core().tenantDataSource(tenant);
         try (Connection c = ds.getConnection()) {
             if (oneSnapshot) {
                 // Hikari puts the pool's isolation back when the connection returns

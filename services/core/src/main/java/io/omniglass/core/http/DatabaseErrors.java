@@ -32,6 +32,7 @@ final class DatabaseErrors {
                     HttpApi.error(ctx, 400, "bad request", "a value was rejected: it holds a NUL character, is too long or out of range");
             case "42501" -> HttpApi.error(ctx, 403, "forbidden", "outside the token's scope or not allowed");
             case "57014" -> HttpApi.error(ctx, 503, "timeout", "the query took too long");
+            case "08004", "25P03" -> HttpApi.error(ctx, 503, "busy", "no database connection was free in time; try again shortly");
             default -> {
                 log.error("{} {} failed in the database (SQLSTATE {})", ctx.method(), ctx.path(), state, e);
                 HttpApi.error(ctx, 500, "internal error", "the request failed on the server; see the core log");

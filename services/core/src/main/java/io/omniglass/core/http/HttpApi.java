@@ -66,6 +66,10 @@ public final class HttpApi {
                 error(ctx, 400, "bad request", "malformed JSON: " + jpe.getOriginalMessage());
                 return;
             }
+            if (cause instanceof java.sql.SQLTransientConnectionException) {
+                error(ctx, 503, "busy", "every database connection for requests is in use; try again shortly");
+                return;
+            }
             log.error("{} {} failed", ctx.method(), ctx.path(), e);
             error(ctx, 500, "internal error", "the request failed on the server; see the core log");
         });

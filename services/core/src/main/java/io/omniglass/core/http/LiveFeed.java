@@ -18,13 +18,14 @@ import io.omniglass.schema.tenant.Tables;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 import static io.omniglass.schema.tenant.Tables.COMPONENT;
@@ -62,6 +63,22 @@ public final class LiveFeed {
     static final int MAX_STREAMS = 256;
     private static final Set<String> OWNER_TABLES = Set.of("series", "event", "alarm", "action");
     private static final StreamCounts COUNTS = new StreamCounts();
+    /**
+     * One small timer pool for every stream's coalescing, heartbeat and scope refresh (not a thread
+     * per stream): a tick only moves what is pending onto the stream.
+     */
+    private static final ScheduledThreadPoolExecutor TIMERS = timers();
+
+    private static ScheduledThreadPoolExecutor timers() {
+        java.util.concurrent.atomic.AtomicInteger ids = new java.util.concurrent.atomic.AtomicInteger();
+        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(2, r -> {
+            Thread th = new Thread(r, "og-live-timer-" + ids.incrementAndGet());
+            th.setDaemon(true);
+            return th;
+        });
+        t.setRemoveOnCancelPolicy(true);
+        return t;
+    }
 
     private LiveFeed() {
     }
@@ -238,7 +255,7 @@ public final class LiveFeed {
         private volatile Scope scope;
         private final SseClient client;
         private final StreamCounts.Slot slot;
-        private final ScheduledExecutorService timer;
+        private final List<ScheduledFuture<?>> timers = new ArrayList<>();
         private final Map<String, LiveValue> pending = new LinkedHashMap<>();
         private Dispatcher dispatcher;
         private AutoCloseable revocation;
@@ -249,11 +266,6 @@ public final class LiveFeed {
             this.scope = scope;
             this.client = client;
             this.slot = slot;
-            this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "og-live-" + session.tenant().slug());
-                t.setDaemon(true);
-                return t;
-            });
         }
 
         void start() {
@@ -270,17 +282,22 @@ public final class LiveFeed {
             client.onClose(this::stop);
             Principal p = session.principal();
             revocation = TokenRevocations.of(gateway.core()).whenRevoked(p.tokenId(), this::end);
-            p.expiresAt().ifPresent(at -> timer.schedule(this::end,
-                    Math.max(0, at.toEpochMilli() - System.currentTimeMillis()), TimeUnit.MILLISECONDS));
-            timer.scheduleWithFixedDelay(this::recheckPrincipal, PRINCIPAL_RECHECK_SECONDS, PRINCIPAL_RECHECK_SECONDS, TimeUnit.SECONDS);
+            synchronized (timers) {
+                p.expiresAt().ifPresent(at -> timers.add(TIMERS.schedule(this::end,
+                        Math.max(0, at.toEpochMilli() - System.currentTimeMillis()), TimeUnit.MILLISECONDS)));
+                timers.add(TIMERS.scheduleWithFixedDelay(this::recheckPrincipal,
+                        PRINCIPAL_RECHECK_SECONDS, PRINCIPAL_RECHECK_SECONDS, TimeUnit.SECONDS));
+            }
             String slug = session.tenant().slug();
             dispatcher = gateway.core().nats().createDispatcher();
             dispatcher.subscribe("og." + slug + ".cdc.>", this::onChange);
             dispatcher.subscribe(TenantStreams.dataSubjects(slug), this::onData);
-            timer.scheduleAtFixedRate(this::flushValues, COALESCE_MILLIS, COALESCE_MILLIS, TimeUnit.MILLISECONDS);
-            timer.scheduleAtFixedRate(() -> send(null, "heartbeat"), HEARTBEAT_SECONDS, HEARTBEAT_SECONDS, TimeUnit.SECONDS);
-            if (scope != null) {
-                timer.scheduleWithFixedDelay(this::refreshScope, SCOPE_REFRESH_SECONDS, SCOPE_REFRESH_SECONDS, TimeUnit.SECONDS);
+            synchronized (timers) {
+                timers.add(TIMERS.scheduleAtFixedRate(this::flushValues, COALESCE_MILLIS, COALESCE_MILLIS, TimeUnit.MILLISECONDS));
+                timers.add(TIMERS.scheduleAtFixedRate(() -> send(null, "heartbeat"), HEARTBEAT_SECONDS, HEARTBEAT_SECONDS, TimeUnit.SECONDS));
+                if (scope != null) {
+                    timers.add(TIMERS.scheduleWithFixedDelay(this::refreshScope, SCOPE_REFRESH_SECONDS, SCOPE_REFRESH_SECONDS, TimeUnit.SECONDS));
+                }
             }
             send(null, "connected");
         }
@@ -405,7 +422,10 @@ public final class LiveFeed {
         }
 
         private void stop() {
-            timer.shutdownNow();
+            synchronized (timers) {
+                timers.forEach(f -> f.cancel(false));
+                timers.clear();
+            }
             slot.release();
             AutoCloseable r = revocation;
             if (r != null) {

@@ -1,6 +1,8 @@
 package io.omniglass.core.rules;
 
-import io.omniglass.core.runtime.Sleep;
+import io.omniglass.core.lanes.Lane;
+import io.omniglass.core.lanes.LaneInbox;
+import io.omniglass.core.lanes.Lanes;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nats.client.Connection;
@@ -45,8 +47,8 @@ import static io.omniglass.schema.tenant.Tables.EVENT;
 import static io.omniglass.schema.tenant.Tables.EVENT_RULE;
 
 /**
- * Action rules of one tenant, reacting to the CDC feed of the alarm table (shared durable consumer
- * {@code og-actions}). When an alarm an action rule watches becomes active, one transaction
+ * Action rules of one tenant, a {@link Lane} reacting to the CDC feed of the alarm table (shared
+ * durable consumer {@code og-actions}). When an alarm an action rule watches becomes active, one transaction
  * writes the command event (lineage: the action rule version and the alarm's raise event) and the
  * action row; after the commit the intended datapoint goes onto the data lane (the sink stores it)
  * and the command onto {@code og.<tenant>.cmd}. A redelivered change finds the command already
@@ -57,18 +59,26 @@ final class ActionEngine implements AutoCloseable {
     static final String DURABLE = "og-actions";
     private static final Logger log = LoggerFactory.getLogger(ActionEngine.class);
 
+    private static final int BATCH = 100;
+
     private final String slug;
+    private final Lanes lanes;
+    private final Connection control;
     private final Connection nats;
     private final DSLContext db;
-    private final Thread thread;
-    private volatile boolean running = true;
+    private final Lane lane;
+    private final java.util.function.Consumer<JsonNode> alarmRows;
+    private volatile LaneInbox inbox;
 
-    ActionEngine(String slug, Connection nats, DSLContext db) {
+    /** {@code alarmRows} sees the row of every alarm change this instance handles (the snooze timer listens). */
+    ActionEngine(String slug, Lanes lanes, Connection control, DSLContext db, java.util.function.Consumer<JsonNode> alarmRows) {
         this.slug = slug;
-        this.nats = nats;
+        this.lanes = lanes;
+        this.control = control;
+        this.nats = lanes.connection(slug);
         this.db = db;
-        this.thread = new Thread(this::run, "og-actions-" + slug);
-        this.thread.setDaemon(true);
+        this.alarmRows = alarmRows;
+        this.lane = lanes.lane("actions:" + slug, this::turn);
     }
 
     static String alarmSubject(String slug) {
@@ -79,54 +89,42 @@ final class ActionEngine implements AutoCloseable {
         return "og." + slug + ".cmd";
     }
 
-    void start() throws IOException, JetStreamApiException {
-        nats.jetStreamManagement().addOrUpdateConsumer(TenantStreams.cdcStream(slug), ConsumerConfiguration.builder()
+    void start() throws Exception {
+        control.jetStreamManagement().addOrUpdateConsumer(TenantStreams.cdcStream(slug), ConsumerConfiguration.builder()
                 .durable(DURABLE)
                 .filterSubject(alarmSubject(slug))
                 .ackPolicy(AckPolicy.Explicit)
                 .deliverPolicy(DeliverPolicy.All)
                 .ackWait(Duration.ofSeconds(30))
                 .build());
-        thread.start();
+        inbox = LaneInbox.create(lanes, slug, TenantStreams.cdcStream(slug), DURABLE, lane, BATCH, 4 * BATCH, 16L << 20);
+        inbox.start();
     }
 
-    private void run() {
-        PullBatches sub = null;
-        while (running) {
+    private boolean turn() {
+        LaneInbox in = inbox;
+        if (in == null) {
+            return false;
+        }
+        for (Message m : in.take(BATCH)) {
             try {
-                if (sub == null) {
-                    sub = new PullBatches(nats, TenantStreams.cdcStream(slug), DURABLE, 100);
-                }
-                for (Message m : sub.next(Duration.ofMillis(500))) {
-                    try {
-                        handle(m.getData());
-                        m.ack();
-                    } catch (RuntimeException e) {
-                        log.warn("tenant {}: action rules failed on an alarm change (redelivering): {}", slug, e.toString());
-                        m.nakWithDelay(Duration.ofSeconds(2));
-                    }
-                }
-            } catch (Exception e) {
-                if (!running) {
-                    return;
-                }
-                log.warn("tenant {}: action consumer: {}", slug, e.toString());
-                if (sub != null) {
-                    sub.close();
-                }
-                sub = null;
-                Sleep.quietly(1000);
+                handle(m.getData());
+                m.ack();
+            } catch (IOException | RuntimeException e) {
+                log.warn("tenant {}: action rules failed on an alarm change (redelivering): {}", slug, e.toString());
+                m.nakWithDelay(Duration.ofSeconds(2));
             }
         }
-        if (sub != null) {
-            sub.close();
-        }
+        return in.hasQueued();
     }
 
     /** One CDC change of the alarm table, in the CONTRACT.md format. */
     void handle(byte[] body) throws IOException {
         JsonNode change = OmniglassClient.JSON.readTree(body);
         JsonNode row = change.path("row");
+        if (row.isObject()) {
+            alarmRows.accept(row);
+        }
         if (!"alarm".equals(change.path("table").asText()) || "delete".equals(change.path("op").asText())
                 || !"active".equals(row.path("state").asText())) {
             return;
@@ -265,11 +263,10 @@ final class ActionEngine implements AutoCloseable {
 
     @Override
     public void close() {
-        running = false;
-        try {
-            thread.join(3000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        lane.close(3000);
+        LaneInbox in = inbox;
+        if (in != null) {
+            in.close();
         }
     }
 }

@@ -6,8 +6,10 @@ import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
 import io.nats.client.Message;
 import io.nats.client.PublishOptions;
+import io.nats.client.Subscription;
 import io.nats.client.impl.Headers;
 import io.omniglass.api.OmniglassClient;
+import io.omniglass.core.lanes.Lanes;
 import io.omniglass.core.tenancy.TenantStreams;
 import io.omniglass.schema.tenant.enums.Provenance;
 import org.jooq.DSLContext;
@@ -52,24 +54,36 @@ final class CalcEngine implements AutoCloseable {
 
     private final String slug;
     private final Connection nats;
+    private final Dispatcher dispatcher;
     private final DSLContext db;
     private final LaneWindow window;
     private volatile List<CalcRuleDef> rules = List.of();
     private final Map<String, double[]> latest = new ConcurrentHashMap<>(); // owner|key -> {value, epoch micros}
-    private Dispatcher dispatcher;
+    /** The metric lane, watched only while the tenant has calc rules (a tenant without costs nothing here). */
+    private Subscription watching;
+    private boolean closed;
     private final java.util.Set<String> announced = ConcurrentHashMap.newKeySet();
 
-    CalcEngine(String slug, Connection nats, DSLContext db, LaneWindow window) {
+    /** Deliveries come on the tenant's shared lane dispatcher; the work per message is small and in memory. */
+    CalcEngine(String slug, Lanes lanes, DSLContext db, LaneWindow window) {
         this.slug = slug;
-        this.nats = nats;
+        this.nats = lanes.connection(slug);
+        this.dispatcher = lanes.dispatcher(slug);
         this.db = db;
         this.window = window;
     }
 
     void start() {
         refresh();
-        dispatcher = nats.createDispatcher(this::onMessage);
-        dispatcher.subscribe(TenantStreams.dataSubject(slug, "metric"));
+    }
+
+    private synchronized void watch(boolean wanted) {
+        if (wanted && watching == null && !closed) {
+            watching = dispatcher.subscribe(TenantStreams.dataSubject(slug, "metric"), this::onMessage);
+        } else if (!wanted && watching != null) {
+            dispatcher.unsubscribe(watching);
+            watching = null;
+        }
     }
 
     /** Reloads the enabled calc rules, making sure each version has its source_rule row. */
@@ -92,7 +106,10 @@ final class CalcEngine implements AutoCloseable {
             }
         }
         rules = List.copyOf(loaded);
-        log.info("tenant {}: {} calc rules", slug, loaded.size());
+        watch(!loaded.isEmpty());
+        if (!loaded.isEmpty()) {
+            log.info("tenant {}: {} calc rules", slug, loaded.size());
+        }
     }
 
     static CalcRuleDef define(long id, int version, String name, JsonNode inputs, String expression,
@@ -211,8 +228,9 @@ final class CalcEngine implements AutoCloseable {
 
     @Override
     public void close() {
-        if (dispatcher != null) {
-            nats.closeDispatcher(dispatcher);
+        synchronized (this) {
+            closed = true;
         }
+        watch(false);
     }
 }

@@ -1,10 +1,11 @@
 package io.omniglass.core.rules;
 
-import io.omniglass.core.runtime.Sleep;
+import io.omniglass.core.lanes.Lane;
+import io.omniglass.core.lanes.LaneInbox;
+import io.omniglass.core.lanes.Lanes;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.nats.client.Connection;
-import io.nats.client.JetStreamApiException;
 import io.nats.client.Message;
 import io.nats.client.api.AckPolicy;
 import io.nats.client.api.ConsumerConfiguration;
@@ -18,7 +19,6 @@ import org.jooq.exception.IntegrityConstraintViolationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -31,41 +31,46 @@ import java.util.function.Supplier;
 import static io.omniglass.schema.tenant.Tables.ACTION;
 
 /**
- * The event-rule evaluator of one tenant: a member of the shared durable consumer {@code og-rules}
- * on the data lane (instances split the messages between them; the database serializes the
- * decisions). Messages are acknowledged only after their transitions committed.
+ * The event-rule evaluator of one tenant: a {@link Lane} fed by the shared durable consumer
+ * {@code og-rules} on the data lane (instances split the messages between them; the database
+ * serializes the decisions). Messages are acknowledged only after their transitions committed.
  */
 final class RuleEngine implements AutoCloseable {
 
     static final String DURABLE = "og-rules";
     private static final Logger log = LoggerFactory.getLogger(RuleEngine.class);
 
+    /** Datapoint messages per turn: a replaying tenant's turn stays short, so others get theirs. */
+    static final int BATCH = 500;
+
     private final String slug;
-    private final Connection nats;
+    private final Lanes lanes;
+    private final Connection control;
     private final DSLContext db;
     private final Supplier<List<EventRuleDef>> rules;
     private final LaneWindow window;
     private final Counter evaluated;
     private final Counter transitions;
-    private final Thread thread;
-    private volatile boolean running = true;
+    private final Lane lane;
+    private volatile LaneInbox inbox;
     private long lastComplaint;
 
-    RuleEngine(String slug, Connection nats, DSLContext db, Supplier<List<EventRuleDef>> rules, LaneWindow window,
+    RuleEngine(String slug, Lanes lanes, Connection control, DSLContext db, Supplier<List<EventRuleDef>> rules,
+               LaneWindow window,
                MeterRegistry metrics) {
         this.slug = slug;
-        this.nats = nats;
+        this.lanes = lanes;
+        this.control = control;
         this.db = db;
         this.rules = rules;
         this.window = window;
         this.evaluated = Counter.builder("og_rules_datapoints_evaluated").tag("tenant", slug).register(metrics);
         this.transitions = Counter.builder("og_rules_alarm_transitions").tag("tenant", slug).register(metrics);
-        this.thread = new Thread(this::run, "og-rules-" + slug);
-        this.thread.setDaemon(true);
+        this.lane = lanes.lane("rules:" + slug, this::turn);
     }
 
-    void start() throws IOException, JetStreamApiException {
-        nats.jetStreamManagement().addOrUpdateConsumer(TenantStreams.dataStream(slug), ConsumerConfiguration.builder()
+    void start() throws Exception {
+        control.jetStreamManagement().addOrUpdateConsumer(TenantStreams.dataStream(slug), ConsumerConfiguration.builder()
                 .durable(DURABLE)
                 .filterSubject(TenantStreams.dataSubjects(slug))
                 .ackPolicy(AckPolicy.Explicit)
@@ -73,35 +78,27 @@ final class RuleEngine implements AutoCloseable {
                 .ackWait(Duration.ofSeconds(30))
                 .maxAckPending(20_000)
                 .build());
-        thread.start();
+        inbox = LaneInbox.create(lanes, slug, TenantStreams.dataStream(slug), DURABLE, lane, BATCH, 4 * BATCH, 16L << 20);
+        inbox.start();
     }
 
-    private void run() {
-        PullBatches sub = null;
-        while (running) {
-            try {
-                if (sub == null) {
-                    sub = new PullBatches(nats, TenantStreams.dataStream(slug), DURABLE, 500);
-                }
-                List<Message> batch = sub.next(Duration.ofMillis(500));
-                if (!batch.isEmpty()) {
-                    process(batch);
-                }
-            } catch (Exception e) {
-                if (!running) {
-                    return;
-                }
-                complain("rule engine of tenant {} failed a batch (will retry): {}", e);
-                if (sub != null) {
-                    sub.close();
-                }
-                sub = null;
-                Sleep.quietly(1000);
-            }
+    private boolean turn() {
+        LaneInbox in = inbox;
+        if (in == null) {
+            return false;
         }
-        if (sub != null) {
-            sub.close();
+        List<Message> batch = in.take(BATCH);
+        if (batch.isEmpty()) {
+            return false;
         }
+        try {
+            process(batch);
+        } catch (RuntimeException e) {
+            complain("rule engine of tenant {} failed a batch (will retry): {}", e);
+            batch.forEach(m -> m.nakWithDelay(Duration.ofSeconds(1)));
+            lane.parkAfterTurn(1000);
+        }
+        return in.hasQueued();
     }
 
     /** Evaluates a batch; acks it when every decision committed, otherwise leaves it for redelivery. */
@@ -232,11 +229,10 @@ final class RuleEngine implements AutoCloseable {
 
     @Override
     public void close() {
-        running = false;
-        try {
-            thread.join(3000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        lane.close(3000);
+        LaneInbox in = inbox;
+        if (in != null) {
+            in.close();
         }
     }
 }

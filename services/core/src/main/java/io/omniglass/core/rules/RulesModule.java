@@ -2,10 +2,13 @@ package io.omniglass.core.rules;
 
 import io.javalin.Javalin;
 import io.nats.client.Dispatcher;
+import io.nats.client.Subscription;
 import io.omniglass.core.CoreContext;
 import io.omniglass.core.CoreModule;
 import io.omniglass.core.alarms.AlarmRoutes;
 import io.omniglass.core.alarms.AlarmService;
+import io.omniglass.core.lanes.Lane;
+import io.omniglass.core.lanes.Lanes;
 import io.omniglass.core.lineage.LineageRoutes;
 import io.omniglass.core.sink.AcceptedWindow;
 import io.omniglass.core.tenancy.Tenant;
@@ -19,24 +22,34 @@ import org.slf4j.LoggerFactory;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
+import java.time.OffsetDateTime;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static io.omniglass.schema.tenant.Tables.ALARM;
 
 /**
  * Rules, alarms and actions for every active tenant: the event-rule evaluator on the data lane,
- * the action rules on the alarm change feed, calculated datapoints, and the scheduled checks
+ * the action rules on the alarm change feed, calculated datapoints, and the timed checks
  * (snooze expiry, no-data rules). Rules are held in memory and reloaded when they change: on
  * this instance's own writes and on the CDC feed of the rule tables (other instances' writes).
+ * Everything runs as lanes on the core's shared workers; the timed checks are armed per tenant
+ * only where there is something to time (a snooze's end, a no-data rule), so an idle tenant
+ * costs no query and no thread.
  */
 public final class RulesModule implements CoreModule {
 
     private static final Logger log = LoggerFactory.getLogger(RulesModule.class);
-    /** How often the scheduled checks run; the tests shorten it. */
+    /** How often silence is looked for (no-data rules), in fifths; the tests shorten it. */
     static final long CHECK_INTERVAL_MS = Long.getLong("omniglass.rules.checkIntervalMs", 1000);
+    private static final String ALARMS = "/api/v1/tenants/{t}/alarms";
 
     private final Map<String, TenantRules> tenants = new ConcurrentHashMap<>();
     private ScheduledExecutorService scheduler;
+    private Lanes lanes;
     private CoreContext ctx;
 
     @Override
@@ -47,18 +60,27 @@ public final class RulesModule implements CoreModule {
     @Override
     public void start(CoreContext ctx) {
         this.ctx = ctx;
-        scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "og-rules-scheduler");
-            t.setDaemon(true);
-            return t;
-        });
-        scheduler.scheduleWithFixedDelay(this::scheduledChecks, CHECK_INTERVAL_MS, CHECK_INTERVAL_MS, TimeUnit.MILLISECONDS);
+        this.lanes = ctx.lanes();
+        // the shared timer: timed checks are armed per tenant, only where there is something to time
+        this.scheduler = lanes.timers();
     }
 
     @Override
     public void routes(Javalin app, CoreContext ctx) {
         EventRuleRoutes.register(app, ctx, this);
         AlarmRoutes.register(app, ctx);
+        // a snooze made here arms this instance's timer for its end (other instances' come by CDC)
+        app.after(ALARMS + "/{idAction}", c -> {
+            if (c.method() == io.javalin.http.HandlerType.POST && c.statusCode() == 200
+                    && c.pathParam("idAction").endsWith(":snooze")) {
+                snoozesChanged(c.pathParam("t"));
+            }
+        });
+        app.after(ALARMS + ":snooze", c -> {
+            if (c.statusCode() == 200) {
+                snoozesChanged(c.pathParam("t"));
+            }
+        });
         LineageRoutes.register(app, ctx);
     }
 
@@ -68,17 +90,23 @@ public final class RulesModule implements CoreModule {
         TenantRules t = new TenantRules(tenant.slug(), db);
         t.reload();
         LaneWindow window = new LaneWindow(new AcceptedWindow(ctx.controlDataSource(), ctx.tenantDataSource(tenant)));
-        t.engine = new RuleEngine(tenant.slug(), ctx.nats(), db, () -> t.eventRules, window, ctx.metrics());
-        t.actions = new ActionEngine(tenant.slug(), ctx.nats(), db);
-        t.calc = new CalcEngine(tenant.slug(), ctx.nats(), db, window);
+        t.engine = new RuleEngine(tenant.slug(), lanes, ctx.nats(), db, () -> t.eventRules, window, ctx.metrics());
+        t.actions = new ActionEngine(tenant.slug(), lanes, ctx.nats(), db, row -> {
+            if (!row.path("snoozed_until").isNull() && !row.path("snoozed_until").isMissingNode()) {
+                snoozesChanged(tenant.slug());
+            }
+        });
+        t.calc = new CalcEngine(tenant.slug(), lanes, db, window);
         t.engine.start();
         t.actions.start();
         t.calc.start();
         // other instances' rule edits arrive as committed changes on the CDC feed
-        t.changes = ctx.nats().createDispatcher(m -> reloadSoon(tenant.slug()));
+        Dispatcher shared = lanes.dispatcher(tenant.slug());
         for (String table : List.of("event_rule", "event_rule_version", "calc_rule", "calc_rule_version")) {
-            t.changes.subscribe(TenantStreams.cdcSubject(tenant.slug(), table));
+            t.changes.add(shared.subscribe(TenantStreams.cdcSubject(tenant.slug(), table), m -> reloadSoon(tenant.slug())));
         }
+        t.armNoData();
+        t.snoozeCheckIn(0);
         TenantRules previous = tenants.put(tenant.slug(), t);
         if (previous != null) {
             previous.close();
@@ -95,10 +123,7 @@ public final class RulesModule implements CoreModule {
     private void reloadSoon(String slug) {
         TenantRules t = tenants.get(slug);
         if (t != null && t.reloadPending.compareAndSet(false, true)) {
-            scheduler.schedule(() -> {
-                t.reloadPending.set(false);
-                reload(slug);
-            }, 50, TimeUnit.MILLISECONDS);
+            scheduler.schedule(() -> t.due(t.reloadDue), 50, TimeUnit.MILLISECONDS);
         }
     }
 
@@ -114,31 +139,16 @@ public final class RulesModule implements CoreModule {
         }
     }
 
-    private long ticks;
-
-    private void scheduledChecks() {
-        // snoozes end on time (every tick); silence is looked for every 5th tick, it is measured in tens of seconds
-        boolean noData = ticks++ % 5 == 0;
-        for (TenantRules t : tenants.values()) {
-            try {
-                AlarmService.system(t.db).expireSnoozes();
-                if (!noData) {
-                    continue;
-                }
-                for (AlarmTransitions.Transition tr : NoDataCheck.run(t.db, t.eventRules)) {
-                    log.info("tenant {}: no data, alarm {} raised (event {})", t.slug, tr.alarmId(), tr.eventId());
-                }
-            } catch (RuntimeException e) {
-                log.warn("tenant {}: scheduled rule checks failed: {}", t.slug, e.toString());
-            }
+    /** Snoozes of the tenant were set or changed: look for the earliest end again. */
+    private void snoozesChanged(String slug) {
+        TenantRules t = tenants.get(slug);
+        if (t != null) {
+            t.snoozeCheckIn(0);
         }
     }
 
     @Override
     public void close() {
-        if (scheduler != null) {
-            scheduler.shutdownNow();
-        }
         tenants.values().forEach(TenantRules::close);
         tenants.clear();
     }
@@ -150,12 +160,108 @@ public final class RulesModule implements CoreModule {
         RuleEngine engine;
         ActionEngine actions;
         CalcEngine calc;
-        Dispatcher changes;
-        final java.util.concurrent.atomic.AtomicBoolean reloadPending = new java.util.concurrent.atomic.AtomicBoolean();
+        final List<Subscription> changes = new java.util.ArrayList<>();
+        final AtomicBoolean reloadPending = new AtomicBoolean();
+        /** The timed work of the tenant (reloads, catch-ups, snooze ends, silence), a lane of its own. */
+        final Lane timed;
+        final AtomicBoolean reloadDue = new AtomicBoolean();
+        final AtomicBoolean snoozeDue = new AtomicBoolean();
+        final AtomicBoolean noDataDue = new AtomicBoolean();
+        final java.util.Queue<List<EventRuleDef>> catchUps = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        private ScheduledFuture<?> snoozeTimer;
+        private long snoozeTimerAt = Long.MAX_VALUE;
+        private ScheduledFuture<?> noDataTimer;
+        private volatile boolean closed;
 
         TenantRules(String slug, DSLContext db) {
             this.slug = slug;
             this.db = db;
+            this.timed = lanes.lane("rules-timed:" + slug, this::timedTurn);
+        }
+
+        void due(AtomicBoolean flag) {
+            flag.set(true);
+            timed.signal();
+        }
+
+        private boolean timedTurn() {
+            if (reloadDue.getAndSet(false)) {
+                reloadPending.set(false);
+                RulesModule.this.reload(slug);
+            }
+            for (List<EventRuleDef> fresh; (fresh = catchUps.poll()) != null; ) {
+                catchUp(fresh);
+            }
+            boolean more = false;
+            if (snoozeDue.getAndSet(false)) {
+                more = expireSnoozes();
+            }
+            if (noDataDue.getAndSet(false)) {
+                try {
+                    for (AlarmTransitions.Transition tr : NoDataCheck.run(db, eventRules)) {
+                        log.info("tenant {}: no data, alarm {} raised (event {})", slug, tr.alarmId(), tr.eventId());
+                    }
+                } catch (RuntimeException e) {
+                    log.warn("tenant {}: the no-data check failed: {}", slug, e.toString());
+                }
+            }
+            return more;
+        }
+
+        /** Ends the snoozes due now and arms the timer for the next end; true when a full page was ended (more now). */
+        private boolean expireSnoozes() {
+            try {
+                int ended = AlarmService.system(db).expireSnoozes();
+                if (ended >= 200) {
+                    snoozeDue.set(true);
+                    return true;
+                }
+                OffsetDateTime next = db.select(DSL.min(ALARM.SNOOZED_UNTIL)).from(ALARM)
+                        .where(ALARM.SNOOZED_UNTIL.isNotNull()).fetchOne(0, OffsetDateTime.class);
+                synchronized (this) {
+                    snoozeTimerAt = Long.MAX_VALUE;
+                }
+                if (next != null) {
+                    snoozeCheckIn(Math.max(0, next.toInstant().toEpochMilli() - System.currentTimeMillis()));
+                }
+            } catch (RuntimeException e) {
+                log.warn("tenant {}: ending snoozes failed (trying again in 5 s): {}", slug, e.toString());
+                snoozeCheckIn(5_000);
+            }
+            return false;
+        }
+
+        /** Arms the snooze timer to fire in {@code millis} unless it fires sooner already. */
+        synchronized void snoozeCheckIn(long millis) {
+            long at = System.currentTimeMillis() + millis;
+            if (closed || (snoozeTimer != null && !snoozeTimer.isDone() && snoozeTimerAt <= at)) {
+                return;
+            }
+            if (snoozeTimer != null) {
+                snoozeTimer.cancel(false);
+            }
+            snoozeTimerAt = at;
+            try {
+                snoozeTimer = scheduler.schedule(() -> due(snoozeDue), millis, TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException stopping) {
+                // the core is stopping
+            }
+        }
+
+        /** Silence is looked for on a timer only while the tenant has no-data rules. */
+        synchronized void armNoData() {
+            boolean wanted = !closed && eventRules.stream().anyMatch(r -> r.condition() instanceof Condition.NoData);
+            if (wanted && noDataTimer == null) {
+                long every = 5 * CHECK_INTERVAL_MS;
+                try {
+                    noDataTimer = scheduler.scheduleWithFixedDelay(() -> due(noDataDue), every, every, TimeUnit.MILLISECONDS);
+                } catch (RejectedExecutionException stopping) {
+                    // the core is stopping
+                }
+            } else if (!wanted && noDataTimer != null) {
+                noDataTimer.cancel(false);
+                noDataTimer = null;
+            }
         }
 
         /** Rule versions already judged against the present (see {@link CatchUp}). */
@@ -166,14 +272,21 @@ public final class RulesModule implements CoreModule {
             if (calc != null) {
                 calc.refresh();
             }
+            if (timed != null) {
+                armNoData();
+            }
             List<EventRuleDef> fresh = eventRules.stream().filter(r -> !caughtUp.contains(r.id() + "/" + r.version())).toList();
             if (!fresh.isEmpty() && scheduler != null) {
                 fresh.forEach(r -> caughtUp.add(r.id() + "/" + r.version()));
                 // now, and once more when the sink has surely stored what crossed the lane meanwhile
                 try {
-                    scheduler.execute(() -> catchUp(fresh));
-                    scheduler.schedule(() -> catchUp(fresh), 3, TimeUnit.SECONDS);
-                } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                    catchUps.add(fresh);
+                    timed.signal();
+                    scheduler.schedule(() -> {
+                        catchUps.add(fresh);
+                        timed.signal();
+                    }, 3, TimeUnit.SECONDS);
+                } catch (RejectedExecutionException stopping) {
                     // the module is closing
                 }
             }
@@ -191,9 +304,24 @@ public final class RulesModule implements CoreModule {
 
         @Override
         public void close() {
-            if (changes != null) {
-                ctx.nats().closeDispatcher(changes);
+            synchronized (this) {
+                closed = true;
+                if (snoozeTimer != null) {
+                    snoozeTimer.cancel(false);
+                }
+                if (noDataTimer != null) {
+                    noDataTimer.cancel(false);
+                }
             }
+            Dispatcher shared = lanes.dispatcher(slug);
+            for (Subscription sub : changes) {
+                try {
+                    shared.unsubscribe(sub);
+                } catch (RuntimeException e) {
+                    // the connection is closing
+                }
+            }
+            timed.close(3000);
             for (AutoCloseable c : new AutoCloseable[]{engine, actions, calc}) {
                 try {
                     if (c != null) {

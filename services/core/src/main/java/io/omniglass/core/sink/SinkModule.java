@@ -15,9 +15,9 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The persistence consumer: one {@link TenantSink} per active tenant on this instance, all
- * instances sharing each tenant's durable consumer. Also keeps the datapoint partitions ahead
- * (daily) and the lag gauges fresh.
+ * The persistence consumer: one {@link TenantSink} (a lane on the shared workers) per active
+ * tenant on this instance, all instances sharing each tenant's durable consumer. Also keeps the
+ * datapoint partitions ahead.
  */
 public final class SinkModule implements CoreModule {
 
@@ -49,13 +49,12 @@ public final class SinkModule implements CoreModule {
             t.setDaemon(true);
             return t;
         });
-        timer.scheduleAtFixedRate(this::refreshLag, 2, 5, TimeUnit.SECONDS);
         timer.scheduleAtFixedRate(this::maintainPartitions, 6, 6, TimeUnit.HOURS);
     }
 
     @Override
     public void tenantActive(CoreContext ctx, Tenant tenant) throws Exception {
-        TenantSink sink = new TenantSink(tenant, ctx.nats(), ctx.tenantDataSource(tenant), ctx.controlDataSource(),
+        TenantSink sink = new TenantSink(tenant, ctx.lanes(), ctx.nats(), ctx.tenantDataSource(tenant), ctx.controlDataSource(),
                 settings, new SinkMetrics(ctx.metrics(), tenant.slug()));
         if (sinks.putIfAbsent(tenant.slug(), sink) != null) {
             return;
@@ -63,10 +62,6 @@ public final class SinkModule implements CoreModule {
         ensurePartitions(tenant);
         sink.start();
         log.info("sink consuming the data lane of tenant {}", tenant.slug());
-    }
-
-    private void refreshLag() {
-        sinks.values().forEach(TenantSink::refreshLag);
     }
 
     private void maintainPartitions() {

@@ -1,10 +1,9 @@
 package io.omniglass.core.sink;
 
-import io.omniglass.core.runtime.Sleep;
+import io.omniglass.core.lanes.Lane;
+import io.omniglass.core.lanes.LaneInbox;
+import io.omniglass.core.lanes.Lanes;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.nats.client.ConsumerContext;
-import io.nats.client.JetStreamSubscription;
-import io.nats.client.PullSubscribeOptions;
 import io.nats.client.JetStream;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
@@ -12,7 +11,6 @@ import io.nats.client.Message;
 import io.nats.client.PublishOptions;
 import io.nats.client.api.AckPolicy;
 import io.nats.client.api.ConsumerConfiguration;
-import io.nats.client.api.ConsumerInfo;
 import io.nats.client.api.DeliverPolicy;
 import io.nats.client.api.PublishAck;
 import io.nats.client.impl.Headers;
@@ -39,11 +37,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The sink worker of one tenant on this core instance: pulls batches from the tenant's durable
- * consumer (shared by every instance, so instances split the messages), validates, writes with
- * COPY + idempotent merge, dead-letters what cannot be stored, and acks only after the commit.
- * Nothing a publisher sends can stop it: bad data goes to the DLQ, database trouble leaves the
- * batch unacked for redelivery.
+ * The sink of one tenant on this core instance: a {@link Lane} fed by the tenant's durable
+ * consumer (shared by every instance, so instances split the messages). Each turn takes about one
+ * batch from the {@link LaneInbox}, validates, writes with COPY + idempotent merge, dead-letters
+ * what cannot be stored, and acks only after the commit. Nothing a publisher sends can stop it:
+ * bad data goes to the DLQ, database trouble leaves the batch unacked for redelivery and parks the
+ * lane for a while (without holding a worker). An idle tenant's sink is a waiting pull request.
  */
 final class TenantSink implements AutoCloseable {
 
@@ -52,46 +51,44 @@ final class TenantSink implements AutoCloseable {
 
     private final Tenant tenant;
     private final io.nats.client.Connection nats;
+    private final io.nats.client.Connection control;
     private final DataSource db;
     private final SinkSettings settings;
     private final SinkMetrics metrics;
     private final TenantCatalog catalog;
     private final AcceptedWindow window;
-    private final Thread thread;
-    private final Thread writer;
-    /** One prepared batch in hand at most: memory stays bounded while the writer is busy. */
-    private final java.util.concurrent.BlockingQueue<Prepared> handoff = new java.util.concurrent.ArrayBlockingQueue<>(1);
-    private volatile long backoffMs;
-    /** Batches to write by the staged merge before trying the direct COPY again (writer thread only). */
+    private final Lanes lanes;
+    private final Lane lane;
+    private volatile LaneInbox inbox;
+    private long backoffMs;
+    /** Batches to write by the staged merge before trying the direct COPY again (lane turns only). */
     private int mergeOnlyBatches;
-    private volatile boolean running = true;
-    private volatile JetStreamSubscription subscription;
-    private volatile ConsumerContext consumerContext;
-    /** The last batch's shape, so a fetch asks for about batchRows datapoints and bounded bytes. */
-    private volatile double rowsPerMessage = 1;
-    private volatile double bytesPerMessage = 1024;
-    private volatile int lastBatchMessages;
+    /** The last batch's shape, so a turn takes about batchRows datapoints and bounded bytes. */
+    private double rowsPerMessage = 1;
+    private double bytesPerMessage = 1024;
+    private int lastBatchMessages;
     private static final long MAX_FETCH_BYTES = 32L * 1024 * 1024;
 
-    TenantSink(Tenant tenant, io.nats.client.Connection nats, DataSource db, DataSource control,
+    TenantSink(Tenant tenant, Lanes lanes, io.nats.client.Connection control, DataSource db, DataSource controlDb,
                SinkSettings settings, SinkMetrics metrics) {
         this.tenant = tenant;
-        this.nats = nats;
+        this.lanes = lanes;
+        this.nats = lanes.connection(tenant.slug());
+        this.control = control;
         this.db = db;
         this.settings = settings;
         this.metrics = metrics;
         this.catalog = new TenantCatalog(DSL.using(db, SQLDialect.POSTGRES));
-        this.window = new AcceptedWindow(control, db);
-        this.thread = new Thread(this::run, "og-sink-" + tenant.slug());
-        this.thread.setDaemon(true);
-        this.writer = new Thread(this::write, "og-sink-writer-" + tenant.slug());
-        this.writer.setDaemon(true);
+        this.window = new AcceptedWindow(controlDb, db);
+        this.lane = lanes.lane("sink:" + tenant.slug(), this::turn);
     }
 
-    void start() throws IOException, JetStreamApiException {
+    void start() throws Exception {
         ensureConsumer();
-        writer.start();
-        thread.start();
+        int pull = Math.min(settings.batchMessages(), 1000);
+        inbox = LaneInbox.create(lanes, tenant.slug(), TenantStreams.dataStream(tenant.slug()), settings.durableName(),
+                lane, pull, 2 * settings.batchMessages(), MAX_FETCH_BYTES);
+        inbox.start();
     }
 
     String slug() {
@@ -104,7 +101,7 @@ final class TenantSink implements AutoCloseable {
 
     private void ensureConsumer() throws IOException, JetStreamApiException {
         String stream = TenantStreams.dataStream(tenant.slug());
-        JetStreamManagement jsm = nats.jetStreamManagement();
+        JetStreamManagement jsm = control.jetStreamManagement();
         jsm.addOrUpdateConsumer(stream, ConsumerConfiguration.builder()
                 .durable(settings.durableName())
                 .filterSubject(TenantStreams.dataSubjects(tenant.slug()))
@@ -114,82 +111,62 @@ final class TenantSink implements AutoCloseable {
                 .maxAckPending(settings.maxAckPending())
                 .maxDeliver(-1) // never drop: only the sink decides a message is dead, and says why
                 .build());
-        consumerContext = nats.getConsumerContext(stream, settings.durableName());
-        JetStreamSubscription sub = nats.jetStream().subscribe(null,
-                PullSubscribeOptions.bind(stream, settings.durableName()));
-        // explicit fetches bound what is buffered here; never drop a message as a slow consumer
-        sub.setPendingLimits(-1, -1);
-        subscription = sub;
     }
 
-    /** Lag figures for /metrics. */
+    /** Lag figures for /metrics, from what the deliveries said (no request to the server). */
     void refreshLag() {
-        ConsumerContext cc = consumerContext;
-        if (cc == null) {
-            return;
-        }
-        try {
-            ConsumerInfo info = cc.getConsumerInfo();
-            metrics.pending.set(info.getNumPending());
-            metrics.ackPending.set(info.getNumAckPending());
-        } catch (IOException | JetStreamApiException | RuntimeException e) {
-            log.debug("consumer info of {}: {}", tenant.slug(), e.toString());
+        LaneInbox in = inbox;
+        if (in != null) {
+            metrics.pending.set(in.streamPending());
+            metrics.ackPending.set(in.queued());
         }
     }
 
     /**
-     * The consumer thread: pulls and prepares (parse, validate, resolve series) the next batch
-     * while the writer thread commits the previous one, so JSON work and database work overlap.
+     * One lane turn: about one batch (prepared and committed on this worker), then back to the end
+     * of the ready queue if more is waiting.
      */
-    private void run() {
-        while (running) {
-            List<Message> batch;
-            try {
-                batch = collect();
-            } catch (InterruptedException e) {
-                break;
-            } catch (Exception e) {
-                if (!running) {
-                    break;
-                }
-                log.warn("sink {}: pulling failed ({}); re-subscribing", tenant.slug(), e.toString());
-                Sleep.quietly(1000);
-                resubscribe();
-                continue;
-            }
-            if (batch.isEmpty()) {
-                continue;
-            }
-            Prepared p;
-            try {
-                p = prepare(batch);
-            } catch (org.jooq.exception.DataAccessException e) {
-                if (!DataRefusal.isData(e)) {
-                    giveBack(batch, e);
-                    continue;
-                }
-                // the database refuses something in these messages as data: find it, set it aside
-                log.warn("sink {}: the database refused a batch of {} as data ({}); retrying its messages one by one",
-                        tenant.slug(), batch.size(), DataRefusal.describe(e));
-                if (!handOverOneByOne(batch)) {
-                    break;
-                }
-                continue;
-            } catch (RuntimeException e) {
-                // not the database: something in a message trips the sink; find it, set it aside
-                log.error("sink {}: preparing a batch failed; retrying its messages one by one", tenant.slug(), e);
-                if (!handOverOneByOne(batch)) {
-                    break;
-                }
-                continue;
-            }
-            if (!handOver(p)) {
-                break;
-            }
+    private boolean turn() {
+        LaneInbox in = inbox;
+        if (in == null) {
+            return false;
         }
+        List<Message> batch = collect(in);
+        if (batch.isEmpty()) {
+            return false;
+        }
+        Prepared p;
+        try {
+            p = prepare(batch);
+        } catch (org.jooq.exception.DataAccessException e) {
+            if (!DataRefusal.isData(e)) {
+                giveBack(batch, e);
+                return true;
+            }
+            // the database refuses something in these messages as data: find it, set it aside
+            log.warn("sink {}: the database refused a batch of {} as data ({}); retrying its messages one by one",
+                    tenant.slug(), batch.size(), DataRefusal.describe(e));
+            commitOneByOne(batch);
+            refreshLag();
+            return in.hasQueued();
+        } catch (RuntimeException e) {
+            // not the database: something in a message trips the sink; find it, set it aside
+            log.error("sink {}: preparing a batch failed; retrying its messages one by one", tenant.slug(), e);
+            commitOneByOne(batch);
+            refreshLag();
+            return in.hasQueued();
+        }
+        try {
+            commit(p);
+            backoffMs = 0;
+        } catch (Exception e) {
+            giveBack(p.batch(), e);
+        }
+        refreshLag();
+        return in.hasQueued();
     }
 
-    private boolean handOverOneByOne(List<Message> batch) {
+    private void commitOneByOne(List<Message> batch) {
         for (int i = 0; i < batch.size(); i++) {
             Message m = batch.get(i);
             Prepared one;
@@ -198,7 +175,7 @@ final class TenantSink implements AutoCloseable {
             } catch (org.jooq.exception.DataAccessException e) {
                 if (!DataRefusal.isData(e)) {
                     giveBack(batch.subList(i, batch.size()), e);
-                    return true;
+                    return;
                 }
                 one = new Prepared(List.of(m), List.of(), List.of(new Dead(0, new Rejection(DlqReason.REJECTED_BY_DATABASE,
                         DataRefusal.describe(e), -1, m.getData() == null ? new byte[0] : m.getData()))), 0);
@@ -207,47 +184,11 @@ final class TenantSink implements AutoCloseable {
                 one = new Prepared(List.of(m), List.of(), List.of(new Dead(0, new Rejection(DlqReason.UNPROCESSABLE,
                         e.toString(), -1, m.getData() == null ? new byte[0] : m.getData()))), 0);
             }
-            if (!handOver(one)) {
-                batch.subList(i + 1, batch.size()).forEach(Message::nak);
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** Passes a prepared batch to the writer; false when closing (the batch is handed back to JetStream). */
-    private boolean handOver(Prepared p) {
-        try {
-            boolean handed = false;
-            while (!handed && running) {
-                handed = handoff.offer(p, 200, TimeUnit.MILLISECONDS);
-            }
-            if (!handed) {
-                p.batch().forEach(Message::nak); // closing: another instance (or the next start) takes them
-            }
-            return handed;
-        } catch (InterruptedException e) {
-            p.batch().forEach(Message::nak);
-            return false;
-        }
-    }
-
-    private void write() {
-        while (running || !handoff.isEmpty()) {
-            Prepared p;
             try {
-                p = handoff.poll(200, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                break;
-            }
-            if (p == null) {
-                continue;
-            }
-            try {
-                commit(p);
-                backoffMs = 0;
+                commit(one);
             } catch (Exception e) {
-                giveBack(p.batch(), e);
+                giveBack(batch.subList(i, batch.size()), e);
+                return;
             }
         }
     }
@@ -260,31 +201,19 @@ final class TenantSink implements AutoCloseable {
         for (Message m : batch) {
             m.nakWithDelay(Duration.ofMillis(backoffMs));
         }
-        Sleep.quietly(backoffMs);
-    }
-
-    private void resubscribe() {
-        try {
-            JetStreamSubscription old = subscription;
-            if (old != null && old.isActive()) {
-                old.unsubscribe();
-            }
-            ensureConsumer();
-        } catch (Exception e) {
-            log.warn("sink {}: cannot subscribe yet: {}", tenant.slug(), e.toString());
-        }
+        lane.parkAfterTurn(backoffMs);
     }
 
     /**
-     * One pull: as many messages as make about batchRows datapoints and at most
+     * One batch from the inbox: as many messages as make about batchRows datapoints and at most
      * {@link #MAX_FETCH_BYTES} by the last batch's averages, growing at most to twice the last
-     * batch (so a sudden switch to huge messages cannot blow the heap), back when that many arrived
-     * or batchWait passed.
+     * batch (so a sudden switch to huge messages cannot blow the heap). Whatever is queued now:
+     * the turn does not wait for a batch to fill (under load the queue fills while others run).
      */
-    private List<Message> collect() throws Exception {
+    private List<Message> collect(LaneInbox in) {
         int want = (int) Math.max(1, Math.min(Math.min(settings.batchMessages(), settings.batchRows() / rowsPerMessage),
                 Math.min(MAX_FETCH_BYTES / bytesPerMessage, 2L * lastBatchMessages + 100)));
-        List<Message> batch = subscription.fetch(want, settings.batchWait());
+        List<Message> batch = in.take(want);
         if (!batch.isEmpty()) {
             long rows = 0;
             long bytes = 0;
@@ -593,20 +522,10 @@ final class TenantSink implements AutoCloseable {
 
     @Override
     public void close() {
-        running = false;
-        try {
-            thread.join(TimeUnit.SECONDS.toMillis(30));
-            writer.join(TimeUnit.SECONDS.toMillis(30));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        JetStreamSubscription sub = subscription;
-        if (sub != null && sub.isActive()) {
-            try {
-                sub.unsubscribe();
-            } catch (RuntimeException ignored) {
-                // the connection is closing anyway
-            }
+        lane.close(30_000);
+        LaneInbox in = inbox;
+        if (in != null) {
+            in.close();
         }
     }
 }

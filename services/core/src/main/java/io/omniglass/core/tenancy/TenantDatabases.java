@@ -7,17 +7,49 @@ import io.omniglass.core.runtime.PgServer;
 import javax.sql.DataSource;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.Semaphore;
 
-/** One small connection pool per tenant database, on the server the registry names for it. */
+/**
+ * The connection pools of the tenant databases, on the server the registry names for each. Two
+ * per tenant, so that HTTP reads cannot starve ingestion: the system pool (sink, rules, CDC,
+ * provisioning) and the HTTP pool (scoped requests), whose sessions carry a statement timeout and
+ * an idle-in-transaction timeout (a streamed response to a client that stopped reading cannot hold
+ * a transaction open). Costs do not grow with quiet tenants: pools start empty and shrink back to
+ * zero connections after {@link #IDLE_TIMEOUT_MS}, one shared thread does every pool's
+ * housekeeping, and each kind of work has one budget of connections in use for the whole core
+ * (OMNIGLASS_PG_SYSTEM_CONNECTIONS, OMNIGLASS_PG_HTTP_CONNECTIONS), whatever the tenant count.
+ */
 public final class TenantDatabases implements AutoCloseable {
+
+    /** Hikari's least idle timeout: a quiet tenant's connections close within it (plus a housekeeping period). */
+    static final long IDLE_TIMEOUT_MS = 10_000;
+    private static final long WAIT_MS = 30_000;
+
+    /** The HTTP side's bounds, from OMNIGLASS_HTTP_STATEMENT_TIMEOUT_MS (default 30 s). */
+    static final long HTTP_STATEMENT_TIMEOUT_MS = longEnv("OMNIGLASS_HTTP_STATEMENT_TIMEOUT_MS", 30_000);
+    static final long HTTP_IDLE_IN_TRANSACTION_MS = Math.max(HTTP_STATEMENT_TIMEOUT_MS, 60_000);
 
     private final PgServer defaultServer;
     private final int poolSize;
-    private final Map<String, HikariDataSource> pools = new ConcurrentHashMap<>();
+    private final Map<String, DataSource> system = new ConcurrentHashMap<>();
+    private final Map<String, DataSource> http = new ConcurrentHashMap<>();
+    private final Map<String, HikariDataSource> open = new ConcurrentHashMap<>();
+    private final Semaphore systemBudget;
+    private final Semaphore httpBudget;
+    private final ScheduledThreadPoolExecutor housekeeping;
 
     public TenantDatabases(PgServer defaultServer, int poolSize) {
         this.defaultServer = defaultServer;
         this.poolSize = poolSize;
+        this.systemBudget = new Semaphore((int) longEnv("OMNIGLASS_PG_SYSTEM_CONNECTIONS", 48), true);
+        this.httpBudget = new Semaphore((int) longEnv("OMNIGLASS_PG_HTTP_CONNECTIONS", 24), true);
+        this.housekeeping = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "og-pool-housekeeping");
+            t.setDaemon(true);
+            return t;
+        });
+        housekeeping.setRemoveOnCancelPolicy(true);
     }
 
     public PgServer server(Tenant tenant) {
@@ -30,34 +62,88 @@ public final class TenantDatabases implements AutoCloseable {
         return server(tenant).jdbcUrl(tenant.databaseName());
     }
 
+    /** The system pool: the core's own work on the tenant (sink, rules, CDC, provisioning). */
     public DataSource dataSource(Tenant tenant) {
-        return pools.computeIfAbsent(tenant.slug(), s -> pool(server(tenant), tenant.databaseName(), "og-" + s, poolSize));
+        return system.computeIfAbsent(tenant.slug(), s -> new CappedDataSource(
+                tenantPool(tenant, "system/" + s, "og-" + s, poolSize, false), systemBudget, WAIT_MS, "system"));
     }
 
+    /** The HTTP pool: scoped requests, with a statement timeout; separate from the system pool and its budget. */
+    public DataSource httpDataSource(Tenant tenant) {
+        return http.computeIfAbsent(tenant.slug(), s -> new CappedDataSource(
+                tenantPool(tenant, "http/" + s, "og-http-" + s, Math.max(2, poolSize / 2), true), httpBudget, WAIT_MS, "HTTP"));
+    }
+
+    private HikariDataSource tenantPool(Tenant tenant, String key, String name, int size, boolean forHttp) {
+        HikariConfig hc = config(server(tenant), tenant.databaseName(), name, size);
+        hc.setMinimumIdle(0);
+        hc.setIdleTimeout(IDLE_TIMEOUT_MS);
+        hc.setScheduledExecutor(housekeeping);
+        if (forHttp) {
+            hc.addDataSourceProperty("options", "-c statement_timeout=" + HTTP_STATEMENT_TIMEOUT_MS
+                    + " -c idle_in_transaction_session_timeout=" + HTTP_IDLE_IN_TRANSACTION_MS);
+        }
+        HikariDataSource ds = new HikariDataSource(hc);
+        HikariDataSource old = open.put(key, ds);
+        if (old != null) {
+            old.close();
+        }
+        return ds;
+    }
+
+    /** A plain pool (the control database), kept one connection warm. */
     public static HikariDataSource pool(PgServer server, String database, String name, int size) {
+        HikariConfig hc = config(server, database, name, size);
+        hc.setMinimumIdle(1);
+        return new HikariDataSource(hc);
+    }
+
+    private static HikariConfig config(PgServer server, String database, String name, int size) {
         HikariConfig hc = new HikariConfig();
         hc.setJdbcUrl(server.jdbcUrl(database));
         hc.setUsername(server.user());
         hc.setPassword(server.password());
         hc.setPoolName(name);
         hc.setMaximumPoolSize(size);
-        hc.setMinimumIdle(1);
-        hc.setConnectionTimeout(30_000);
+        hc.setConnectionTimeout(WAIT_MS);
         hc.addDataSourceProperty("reWriteBatchedInserts", "true");
         hc.addDataSourceProperty("ApplicationName", "omniglass-core");
-        return new HikariDataSource(hc);
+        return hc;
     }
 
     public void evict(String slug) {
-        HikariDataSource ds = pools.remove(slug);
-        if (ds != null) {
-            ds.close();
+        system.remove(slug);
+        http.remove(slug);
+        for (String key : new String[]{"system/" + slug, "http/" + slug}) {
+            HikariDataSource ds = open.remove(key);
+            if (ds != null) {
+                ds.close();
+            }
         }
     }
 
     @Override
     public void close() {
-        pools.values().forEach(HikariDataSource::close);
-        pools.clear();
+        open.values().forEach(HikariDataSource::close);
+        open.clear();
+        system.clear();
+        http.clear();
+        housekeeping.shutdownNow();
+    }
+
+    private static long longEnv(String name, long dflt) {
+        String v = System.getenv(name);
+        if (v == null || v.isBlank()) {
+            return dflt;
+        }
+        try {
+            long n = Long.parseLong(v.trim());
+            if (n < 1) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a positive integer, not '" + v + "'");
+        }
     }
 }

@@ -1,0 +1,140 @@
+package io.omniglass.core.tenancy;
+
+import javax.sql.DataSource;
+import java.io.PrintWriter;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.sql.SQLTransientConnectionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Logger;
+
+/**
+ * A tenant pool behind a budget shared by every tenant: a connection is handed out only with a
+ * permit of the {@link Semaphore}, and closing it gives the permit back. However many tenants a
+ * core serves, no more connections than the budget are in use at once; a caller over budget waits
+ * (fairly, first come first served) up to the pool's connection timeout, like Hikari's own wait.
+ */
+final class CappedDataSource implements DataSource {
+
+    private final DataSource pool;
+    private final Semaphore budget;
+    private final long waitMillis;
+    private final String what;
+
+    CappedDataSource(DataSource pool, Semaphore budget, long waitMillis, String what) {
+        this.pool = pool;
+        this.budget = budget;
+        this.waitMillis = waitMillis;
+        this.what = what;
+    }
+
+    @Override
+    public Connection getConnection() throws SQLException {
+        try {
+            if (!budget.tryAcquire(waitMillis, TimeUnit.MILLISECONDS)) {
+                throw new SQLTransientConnectionException("all " + what + " connections of this core are in use (waited "
+                        + waitMillis + " ms)", "08004");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLTransientConnectionException("interrupted waiting for a " + what + " connection", "08004", e);
+        }
+        Connection c;
+        try {
+            c = pool.getConnection();
+        } catch (SQLException | RuntimeException e) {
+            budget.release();
+            throw e;
+        }
+        return permitted(c);
+    }
+
+    /** The connection, giving the permit back once when it is closed. */
+    private Connection permitted(Connection c) {
+        AtomicBoolean released = new AtomicBoolean();
+        return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[]{Connection.class},
+                (proxy, method, args) -> {
+                    switch (method.getName()) {
+                        case "close" -> {
+                            try {
+                                c.close();
+                            } finally {
+                                if (released.compareAndSet(false, true)) {
+                                    budget.release();
+                                }
+                            }
+                            return null;
+                        }
+                        case "unwrap" -> {
+                            Class<?> type = (Class<?>) args[0];
+                            return type.isInstance(proxy) ? proxy : c.unwrap(type);
+                        }
+                        case "isWrapperFor" -> {
+                            Class<?> type = (Class<?>) args[0];
+                            return type.isInstance(proxy) || c.isWrapperFor(type);
+                        }
+                        case "equals" -> {
+                            return proxy == args[0];
+                        }
+                        case "hashCode" -> {
+                            return System.identityHashCode(proxy);
+                        }
+                        case "toString" -> {
+                            return "capped " + c;
+                        }
+                        default -> {
+                            try {
+                                return method.invoke(c, args);
+                            } catch (InvocationTargetException e) {
+                                throw e.getCause();
+                            }
+                        }
+                    }
+                });
+    }
+
+    @Override
+    public Connection getConnection(String username, String password) throws SQLException {
+        throw new SQLFeatureNotSupportedException("tenant pools have their own credentials");
+    }
+
+    @Override
+    public PrintWriter getLogWriter() throws SQLException {
+        return pool.getLogWriter();
+    }
+
+    @Override
+    public void setLogWriter(PrintWriter out) throws SQLException {
+        pool.setLogWriter(out);
+    }
+
+    @Override
+    public void setLoginTimeout(int seconds) throws SQLException {
+        pool.setLoginTimeout(seconds);
+    }
+
+    @Override
+    public int getLoginTimeout() throws SQLException {
+        return pool.getLoginTimeout();
+    }
+
+    @Override
+    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
+        return pool.getParentLogger();
+    }
+
+    @Override
+    public <T> T unwrap(Class<T> iface) throws SQLException {
+        return iface.isInstance(this) ? iface.cast(this) : pool.unwrap(iface);
+    }
+
+    @Override
+    public boolean isWrapperFor(Class<?> iface) throws SQLException {
+        return iface.isInstance(this) || pool.isWrapperFor(iface);
+    }
+}

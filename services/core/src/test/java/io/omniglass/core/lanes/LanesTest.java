@@ -1,0 +1,130 @@
+package io.omniglass.core.lanes;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** The shared scheduler on its own: lanes are served round-robin, one at a time each, and cost nothing when idle. */
+class LanesTest {
+
+    Lanes lanes;
+
+    @BeforeEach
+    void start() {
+        lanes = Lanes.start(new Lanes.Settings(2, 1, 1));
+    }
+
+    @AfterEach
+    void stop() {
+        lanes.close();
+    }
+
+    @Test
+    void aLaneWithABacklogTakesTurnsWithTheOthers() {
+        List<String> order = Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger backlog = new AtomicInteger(1000);
+        Lane big = lanes.lane("big", () -> {
+            order.add("big");
+            sleep(5);
+            return backlog.decrementAndGet() > 0;
+        });
+        big.signal();
+        await().atMost(Duration.ofSeconds(5)).until(() -> order.size() >= 5);
+        // while the backlog drains, ten small lanes get work: each is served within a few turns
+        List<Long> waitedMs = Collections.synchronizedList(new ArrayList<>());
+        for (int i = 0; i < 10; i++) {
+            long t0 = System.nanoTime();
+            String name = "small-" + i;
+            lanes.lane(name, () -> {
+                order.add(name);
+                waitedMs.add((System.nanoTime() - t0) / 1_000_000);
+                return false;
+            }).signal();
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> waitedMs.size() == 10);
+        assertThat(backlog.get()).as("the backlog is still draining").isPositive();
+        assertThat(waitedMs).allSatisfy(ms -> assertThat(ms).isLessThan(500));
+        await().atMost(Duration.ofSeconds(30)).until(() -> backlog.get() <= 0);
+    }
+
+    @Test
+    void aLaneNeverRunsOnTwoWorkersAtOnceAndEverySignalIsAnswered() {
+        AtomicInteger inside = new AtomicInteger();
+        AtomicInteger overlaps = new AtomicInteger();
+        AtomicInteger pending = new AtomicInteger();
+        AtomicInteger done = new AtomicInteger();
+        Lane lane = lanes.lane("serial", () -> {
+            if (inside.incrementAndGet() > 1) {
+                overlaps.incrementAndGet();
+            }
+            sleep(1);
+            int n = pending.getAndSet(0);
+            done.addAndGet(n);
+            inside.decrementAndGet();
+            return false;
+        });
+        for (int i = 0; i < 500; i++) {
+            pending.incrementAndGet();
+            lane.signal();
+            if (i % 50 == 0) {
+                sleep(3);
+            }
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> done.get() == 500);
+        assertThat(overlaps.get()).isZero();
+    }
+
+    @Test
+    void aParkedLaneWakesAfterItsPauseWithoutHoldingAWorker() {
+        AtomicInteger turns = new AtomicInteger();
+        long[] second = new long[1];
+        long t0 = System.nanoTime();
+        Lane[] self = new Lane[1];
+        self[0] = lanes.lane("parked", () -> {
+            if (turns.incrementAndGet() == 1) {
+                self[0].parkAfterTurn(300);
+                return true;
+            }
+            second[0] = System.nanoTime();
+            return false;
+        });
+        self[0].signal();
+        // meanwhile both workers are free for others
+        AtomicInteger others = new AtomicInteger();
+        for (int i = 0; i < 20; i++) {
+            lanes.lane("other-" + i, () -> {
+                others.incrementAndGet();
+                return false;
+            }).signal();
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> turns.get() == 2);
+        assertThat(others.get()).isEqualTo(20);
+        assertThat((second[0] - t0) / 1_000_000).isGreaterThanOrEqualTo(300);
+    }
+
+    @Test
+    void idleLanesAreInNoQueue() {
+        for (int i = 0; i < 1000; i++) {
+            lanes.lane("idle-" + i, () -> false);
+        }
+        assertThat(lanes.readyLanes()).isZero();
+        assertThat(lanes.busyWorkers()).isZero();
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
