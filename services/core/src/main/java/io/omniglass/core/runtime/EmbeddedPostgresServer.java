@@ -55,7 +55,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         conf.put("logging_collector", "off");
         ProcessBuilder.Redirect pgLog = ProcessBuilder.Redirect.appendTo(dataDirectory.resolveSibling("postgres.log").toFile());
         OwnedEmbeddedPostgres pg = new OwnedEmbeddedPostgres(dataDirectory.toFile(), conf, FreePort.pick(),
-                pgLog, pgLog, Duration.ofSeconds(60));
+                new BundledPgBinaries(), pgLog, pgLog, Duration.ofSeconds(60));
         // SIGINT is Postgres' fast shutdown: clean, no recovery needed at the next start
         ParentWatchdog watchdog = ParentWatchdog.signalPidFile("INT", dataDirectory.resolve("postmaster.pid").toString());
         log.info("embedded Postgres on 127.0.0.1:{} (data {})", pg.getPort(), dataDirectory);

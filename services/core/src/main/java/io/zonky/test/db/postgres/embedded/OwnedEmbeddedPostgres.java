@@ -18,9 +18,10 @@ public final class OwnedEmbeddedPostgres extends EmbeddedPostgres {
     private volatile boolean stopping;
 
     public OwnedEmbeddedPostgres(File dataDirectory, Map<String, String> serverConfig, int port,
-                                 Redirect errors, Redirect output, Duration startupWait) throws IOException {
+                                 PgBinaryResolver binaries, Redirect errors, Redirect output,
+                                 Duration startupWait) throws IOException {
         super(null, dataDirectory, false, serverConfig, Map.of(), port, Map.of(),
-                DefaultPostgresBinaryResolver.INSTANCE, errors, output, startupWait, null);
+                binaries, errors, output, startupWait, null);
     }
 
     /** Stops Postgres (fast shutdown). */
