@@ -115,10 +115,11 @@ public final class FingerprintStore {
             return FingerprintRecipe.compute(order, Map.of(), 0);
         }
         Instant from = raisedAt.minus(FingerprintRecipe.WINDOW);
-        // width_bucket over epoch seconds: 1..BUCKETS inside the window (BUCKETS + 1 at its very end)
+        // width_bucket over epoch seconds: 1..BUCKETS inside the window (BUCKETS + 1 at its very end);
+        // the bounds are inlined numbers (computed here) so the GROUP BY repeats the select expression
         Field<Integer> bucket = DSL.function("width_bucket", Integer.class,
                 DSL.extract(METRIC_DATAPOINT.TS, DatePart.EPOCH),
-                DSL.val(from.toEpochMilli() / 1000.0), DSL.val(raisedAt.toEpochMilli() / 1000.0),
+                DSL.inline(from.toEpochMilli() / 1000.0), DSL.inline(raisedAt.toEpochMilli() / 1000.0),
                 DSL.inline(FingerprintRecipe.BUCKETS));
         Field<Double> mean = DSL.avg(METRIC_DATAPOINT.VALUE).cast(Double.class);
         Field<Integer> count = DSL.count();

@@ -12,6 +12,7 @@ import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.JSONB;
 import org.jooq.Record;
+import org.jooq.Select;
 import org.jooq.SelectConditionStep;
 import org.jooq.Table;
 import org.jooq.impl.DSL;
@@ -109,21 +110,7 @@ public final class SimilarSearch {
         tx.select(DSL.function("set_config", String.class, DSL.inline("hnsw.iterative_scan"), DSL.inline("relaxed_order"), DSL.inline(true)),
                 DSL.function("set_config", String.class, DSL.inline("hnsw.ef_search"), DSL.val(Integer.toString(Math.max(40, 2 * limit))), DSL.inline(true)))
                 .fetch();
-        Field<Double> distance = distance(queryEventId).as("distance");
-        Table<?> top = DSL.select(ALARM_FINGERPRINT.EVENT_ID, ALARM_FINGERPRINT.ALARM_ID, ALARM_FINGERPRINT.EVENT_RULE_ID,
-                        EVENT_RULE.NAME, ALARM_FINGERPRINT.OWNER, ALARM_FINGERPRINT.RAISED_AT,
-                        ALARM_FINGERPRINT.OCCURRED_FROM, ALARM_FINGERPRINT.OCCURRED_UNTIL,
-                        ALARM_FINGERPRINT.KEYS, ALARM_FINGERPRINT.LEAD_UP, distance)
-                .from(ALARM_FINGERPRINT)
-                .join(EVENT_RULE).on(EVENT_RULE.ID.eq(ALARM_FINGERPRINT.EVENT_RULE_ID))
-                .where(ALARM_FINGERPRINT.EVENT_ID.ne(queryEventId))
-                .and(ALARM_FINGERPRINT.RECIPE_VERSION.eq((short) FingerprintRecipe.VERSION))
-                .and(EMBEDDING.isNotNull())
-                .and(ALARM_FINGERPRINT.RAISED_AT.lt(raisedAt))
-                .and(where)
-                .orderBy(distance(queryEventId))
-                .limit(limit)
-                .asTable("top");
+        Table<?> top = top(queryEventId, raisedAt, where, limit).asTable("top");
 
         Field<Long> alarmId = top.field(ALARM_FINGERPRINT.ALARM_ID);
         Field<Long> eventId = top.field(ALARM_FINGERPRINT.EVENT_ID);
@@ -173,6 +160,24 @@ public final class SimilarSearch {
                     FingerprintStore.list(r.get(top.field(ALARM_FINGERPRINT.LEAD_UP)))));
         }
         return out;
+    }
+
+    /** The vector search itself: past occurrences in scope and filter, closest first (the HNSW index scan). */
+    static Select<? extends Record> top(long queryEventId, OffsetDateTime raisedAt, Condition where, int limit) {
+        Field<Double> distance = distance(queryEventId).as("distance");
+        return DSL.select(ALARM_FINGERPRINT.EVENT_ID, ALARM_FINGERPRINT.ALARM_ID, ALARM_FINGERPRINT.EVENT_RULE_ID,
+                        EVENT_RULE.NAME, ALARM_FINGERPRINT.OWNER, ALARM_FINGERPRINT.RAISED_AT,
+                        ALARM_FINGERPRINT.OCCURRED_FROM, ALARM_FINGERPRINT.OCCURRED_UNTIL,
+                        ALARM_FINGERPRINT.KEYS, ALARM_FINGERPRINT.LEAD_UP, distance)
+                .from(ALARM_FINGERPRINT)
+                .join(EVENT_RULE).on(EVENT_RULE.ID.eq(ALARM_FINGERPRINT.EVENT_RULE_ID))
+                .where(ALARM_FINGERPRINT.EVENT_ID.ne(queryEventId))
+                .and(ALARM_FINGERPRINT.RECIPE_VERSION.eq((short) FingerprintRecipe.VERSION))
+                .and(EMBEDDING.isNotNull())
+                .and(ALARM_FINGERPRINT.RAISED_AT.lt(raisedAt))
+                .and(where)
+                .orderBy(distance(queryEventId))
+                .limit(limit);
     }
 
     private static JsonNode json(JSONB j) {
