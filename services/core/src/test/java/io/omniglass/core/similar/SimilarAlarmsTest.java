@@ -220,6 +220,35 @@ class SimilarAlarmsTest {
         assertThat(count(db, "SELECT count(*) FROM alarm_fingerprint")).isGreaterThan(before);
     }
 
+    @Test
+    void withoutTheExtensionTheEndpointSaysSoAndEverythingElseRuns() throws Exception {
+        // a tenant database as on a Postgres without pgvector: the extension (and with it the column) gone
+        Tenant plain = core.createTenant("plain");
+        DataSource plainDb = core.core().context().tenantDataSource(plain);
+        new PlantImporter(plainDb).importPlant(PlantDescription.parseTree(SimilarHistory.PLANT), "test", "plain");
+        try (Connection c = plainDb.getConnection(); Statement st = c.createStatement()) {
+            st.execute("INSERT INTO source_rule (name) VALUES ('sim-poll') ON CONFLICT DO NOTHING");
+            st.execute("DROP EXTENSION vector CASCADE");
+        }
+        SimilarHistory plainHistory = new SimilarHistory(plainDb);
+        long raise = plainHistory.occurrence("pump-1", "pump-temperature-high", Instant.now().minus(Duration.ofHours(1)),
+                SimilarHistory.BEARING);
+        long alarm = plainHistory.alarmOf(raise);
+        HttpResponse<String> r = get("/api/v1/tenants/plain/alarms/" + alarm + "/similar", core.adminToken());
+        assertThat(r.statusCode()).isEqualTo(503);
+        assertThat(r.body()).contains("pgvector").contains("packaging/pgvector/build.sh");
+        assertThat(get("/api/v1/tenants/plain/alarms/" + alarm, core.adminToken()).statusCode()).isEqualTo(200);
+        // the fingerprint itself does not need the extension: it is there for when pgvector comes
+        assertThat(FingerprintStore.fingerprint(DSL.using(plainDb, SQLDialect.POSTGRES), raise))
+                .isIn(FingerprintStore.Outcome.STORED, FingerprintStore.Outcome.ALREADY_THERE);
+        assertThat(count(plainDb, "SELECT samples FROM alarm_fingerprint WHERE event_id = ?", raise))
+                .as("3 keys every 10 s over (raise - 30 min, raise]: the datapoint at the window's open end is outside")
+                .isEqualTo(3 * 180);
+        assertThat(SimilarSchema.ensure(plainDb)).as("the start-up step brings pgvector back where the server has it").isTrue();
+        assertThat(count(plainDb, "SELECT count(*) FROM alarm_fingerprint WHERE embedding IS NOT NULL AND event_id = ?", raise))
+                .isEqualTo(1);
+    }
+
     private static SimilarAlarm byEvent(SimilarAlarms answer, long event) {
         return answer.similar().stream().filter(s -> s.raiseEventId() == event).findFirst().orElseThrow();
     }
