@@ -159,6 +159,7 @@ class SimilarAlarmsTest {
         assertThat(get("/api/v1/tenants/sim/alarms/" + alarm + "/similar?limit=1000", core.adminToken()).statusCode()).isEqualTo(400);
         assertThat(get("/api/v1/tenants/sim/alarms/abc/similar", core.adminToken()).statusCode()).isEqualTo(400);
         assertThat(get("/api/v1/tenants/sim/alarms/999999/similar", core.adminToken()).statusCode()).isEqualTo(404);
+        assertThat(get("/api/v1/openapi.json", core.adminToken()).body()).contains("/api/v1/tenants/{t}/alarms/{id}/similar");
     }
 
     @Test
