@@ -8,6 +8,7 @@ import io.omniglass.core.gateway.GatewayModule;
 import io.omniglass.core.runtime.FileTrees;
 import io.omniglass.core.runtime.OmniglassConfig;
 import io.omniglass.core.tenancy.Tenant;
+import io.omniglass.schema.tenant.tables.records.AlarmFingerprintRecord;
 import org.HdrHistogram.Histogram;
 import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
@@ -27,7 +28,6 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -61,6 +61,9 @@ public final class SimilarBench implements Callable<Integer> {
     @Option(names = "--queries", defaultValue = "300", description = "measured searches per path (default ${DEFAULT-VALUE})")
     int queries;
 
+    @Option(names = "--explain", description = "print the plans of the search statement (tenant-wide and system-scoped)")
+    boolean explain;
+
     static final int PUMPS = 50;
     static final int RULES = 5;
     static final int SHAPES = 20;
@@ -93,6 +96,9 @@ public final class SimilarBench implements Callable<Integer> {
             String admin = core.context().dataDir().readAdminToken().orElseThrow();
             OmniglassClient adminClient = new OmniglassClient(core.httpUrl(), admin);
             String scoped = adminClient.createToken(new CreateTokenRequest("viewer", slug, "system:line-3", "bench")).token();
+            if (explain) {
+                explain(ds, probes.get(0)[1]);
+            }
             for (String filter : FILTERS) {
                 Map<String, Object> f = new LinkedHashMap<>();
                 f.put("direct_sql", direct(db, probes, filter, r));
@@ -168,6 +174,31 @@ public final class SimilarBench implements Callable<Integer> {
         }
     }
 
+    /** EXPLAIN ANALYZE of the search, tenant-wide and as a token scoped to system line-3 (role and settings as the gateway sets them). */
+    private static void explain(DataSource ds, long event) throws Exception {
+        io.omniglass.core.access.Principal line3 = new io.omniglass.core.access.Principal(0, "bench", io.omniglass.core.access.Role.viewer,
+                Optional.empty(), io.omniglass.core.access.Principal.ScopeKind.system, Optional.of("line-3"));
+        for (boolean scoped : new boolean[]{false, true}) {
+            try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+                c.setAutoCommit(false);
+                DSLContext tx = DSL.using(c, SQLDialect.POSTGRES);
+                AlarmFingerprintRecord q = query(tx, event);
+                org.jooq.Condition where = Filter.parse("same_rule = true", SimilarSearch.fields(q));
+                if (scoped) {
+                    st.execute("SELECT set_config('og.scope_kind', 'system', true), set_config('og.scope_name', 'line-3', true), "
+                            + "set_config('role', 'og_scoped', true)");
+                    where = where.and(io.omniglass.core.gateway.VisibleSet.of(line3).owner(SimilarRoutes.FINGERPRINT_OWNER));
+                }
+                st.execute("SET LOCAL hnsw.iterative_scan = relaxed_order");
+                System.out.println("---- plan, " + (scoped ? "system-scoped (line-3)" : "tenant-wide") + ", same_rule = true, limit 10");
+                for (org.jooq.Record r : tx.fetch("EXPLAIN (ANALYZE, BUFFERS) " + tx.renderInlined(SimilarSearch.top(q, where, 10)))) {
+                    System.out.println(r.get(0));
+                }
+                c.rollback();
+            }
+        }
+    }
+
     /** Query raises: recent ones (so nearly the whole history is "past"), as (alarm id, event id). */
     private static List<long[]> probes(DataSource ds) throws Exception {
         List<long[]> p = new ArrayList<>();
@@ -184,10 +215,11 @@ public final class SimilarBench implements Callable<Integer> {
         Histogram h = new Histogram(3);
         for (int i = 0; i < queries + 50; i++) {
             long[] p = probes.get(r.nextInt(probes.size()));
-            OffsetDateTime raisedAt = raisedAt(db, p[1]);
             long s = System.nanoTime();
-            int n = db.transactionResult(cfg -> SimilarSearch.search(cfg.dsl(), p[1], raisedAt,
-                    Filter.parse(filter, SimilarSearch.fields(p[1])), 10).size());
+            int n = db.transactionResult(cfg -> {
+                AlarmFingerprintRecord q = query(cfg.dsl(), p[1]);
+                return SimilarSearch.search(cfg.dsl(), q, Filter.parse(filter, SimilarSearch.fields(q)), 10).size();
+            });
             if (i >= 50) {
                 h.recordValue((System.nanoTime() - s) / 1000);
             }
@@ -231,12 +263,12 @@ public final class SimilarBench implements Callable<Integer> {
         int total = 0;
         for (int i = 0; i < 30; i++) {
             long[] p = probes.get(r.nextInt(probes.size()));
-            OffsetDateTime raisedAt = raisedAt(db, p[1]);
-            Set<Long> approx = ids(db.transactionResult(cfg -> SimilarSearch.search(cfg.dsl(), p[1], raisedAt,
-                    Filter.parse(filter, SimilarSearch.fields(p[1])), 10)));
+            AlarmFingerprintRecord q = query(db, p[1]);
+            Set<Long> approx = ids(db.transactionResult(cfg -> SimilarSearch.search(cfg.dsl(), q,
+                    Filter.parse(filter, SimilarSearch.fields(q)), 10)));
             Set<Long> exact = ids(db.transactionResult(cfg -> {
                 cfg.dsl().execute("SET LOCAL enable_indexscan = off");
-                return SimilarSearch.search(cfg.dsl(), p[1], raisedAt, Filter.parse(filter, SimilarSearch.fields(p[1])), 10);
+                return SimilarSearch.search(cfg.dsl(), q, Filter.parse(filter, SimilarSearch.fields(q)), 10);
             }));
             total += exact.size();
             exact.retainAll(approx);
@@ -251,8 +283,8 @@ public final class SimilarBench implements Callable<Integer> {
         return s;
     }
 
-    private static OffsetDateTime raisedAt(DSLContext db, long event) {
-        return db.select(ALARM_FINGERPRINT.RAISED_AT).from(ALARM_FINGERPRINT).where(ALARM_FINGERPRINT.EVENT_ID.eq(event)).fetchOne().value1();
+    private static AlarmFingerprintRecord query(DSLContext db, long event) {
+        return db.selectFrom(ALARM_FINGERPRINT).where(ALARM_FINGERPRINT.EVENT_ID.eq(event)).fetchOne();
     }
 
     private static Map<String, Object> percentiles(Histogram h) {

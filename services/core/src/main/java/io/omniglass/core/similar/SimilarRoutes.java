@@ -13,9 +13,8 @@ import io.omniglass.core.http.ApiException;
 import io.omniglass.core.http.Auth;
 import io.omniglass.schema.tenant.tables.records.AlarmFingerprintRecord;
 import org.jooq.Condition;
-import org.jooq.Record3;
+import org.jooq.DSLContext;
 
-import java.time.OffsetDateTime;
 import java.util.List;
 
 import static io.omniglass.schema.tenant.Tables.ALARM;
@@ -39,36 +38,48 @@ final class SimilarRoutes {
             long id = id(ctx.pathParam("id"));
             int limit = Keyset.limit(ctx.queryParam("limit"), SimilarSearch.DEFAULT_LIMIT, SimilarSearch.MAX_LIMIT);
             String filter = ctx.queryParam("filter");
-            Record3<Long, Long, OffsetDateTime> alarm = s.read(tx -> {
-                if (!tx.connectionResult(SimilarSchema::ready)) {
-                    throw new ApiException(503, "pgvector missing", SimilarSchema.MISSING);
-                }
-                return tx.select(ALARM.ID, ALARM.RAISE_EVENT_ID, ALARM.RAISED_AT).from(ALARM)
-                        .where(ALARM.ID.eq(id).and(s.visible(OwnerColumns.ALARM_OWNER))).fetchOne();
-            });
-            if (alarm == null) {
-                throw ApiException.notFound("no alarm " + id);
-            }
-            long raise = alarm.value2();
-            // the filter is parsed before any work, so a bad one is a 400 however the rest would go
-            Condition where = Filter.parse(filter, SimilarSearch.fields(raise)).and(s.visible(FINGERPRINT_OWNER));
-            // a raise the worker has not reached yet (it is a moment behind the commit) is done now
-            module.db(s.tenant().slug()).ifPresent(db -> FingerprintStore.fingerprint(db, raise));
-            ctx.json(s.read(tx -> {
-                AlarmFingerprintRecord q = tx.selectFrom(ALARM_FINGERPRINT).where(ALARM_FINGERPRINT.EVENT_ID.eq(raise)).fetchOne();
-                if (q == null) {
+            SimilarAlarms answer = s.read(tx -> answer(tx, s, id, filter, limit));
+            if (answer == null) {
+                // a raise the worker has not reached yet (it is a moment behind the commit): done now
+                long raise = s.read(tx -> raiseOf(tx, s, id));
+                module.db(s.tenant().slug()).ifPresent(db -> FingerprintStore.fingerprint(db, raise));
+                answer = s.read(tx -> answer(tx, s, id, filter, limit));
+                if (answer == null) {
                     throw ApiException.conflict("the fingerprint of alarm " + id + "'s raise is not computed yet: retry in a moment");
                 }
-                if (q.getLeadUp() == null) {
-                    return new SimilarAlarms(id, raise, q.getRaisedAt(), q.getRecipeVersion(), List.of(q.getKeys()), List.of(),
-                            List.of(), "the owner had no metric datapoint in the " + FingerprintRecipe.WINDOW.toMinutes()
-                            + " minutes before the raise: nothing to compare");
-                }
-                return new SimilarAlarms(id, raise, q.getRaisedAt(), q.getRecipeVersion(), List.of(q.getKeys()),
-                        FingerprintStore.list(q.getLeadUp()),
-                        SimilarSearch.search(tx, raise, q.getRaisedAt(), where, limit), null);
-            }));
+            }
+            ctx.json(answer);
         });
+    }
+
+    /** The whole answer in one transaction; null when the raise has no fingerprint yet. */
+    private static SimilarAlarms answer(DSLContext tx, GatewaySession s, long id, String filter, int limit) throws Exception {
+        long raise = raiseOf(tx, s, id);
+        AlarmFingerprintRecord q = tx.selectFrom(ALARM_FINGERPRINT).where(ALARM_FINGERPRINT.EVENT_ID.eq(raise)).fetchOne();
+        if (q == null) {
+            return null;
+        }
+        Condition where = Filter.parse(filter, SimilarSearch.fields(q)).and(s.visible(FINGERPRINT_OWNER));
+        if (q.getLeadUp() == null) {
+            return new SimilarAlarms(id, raise, q.getRaisedAt(), q.getRecipeVersion(), List.of(q.getKeys()), List.of(),
+                    List.of(), "the owner had no metric datapoint in the " + FingerprintRecipe.WINDOW.toMinutes()
+                    + " minutes before the raise: nothing to compare");
+        }
+        return new SimilarAlarms(id, raise, q.getRaisedAt(), q.getRecipeVersion(), List.of(q.getKeys()),
+                FingerprintStore.list(q.getLeadUp()), SimilarSearch.search(tx, q, where, limit), null);
+    }
+
+    /** The alarm's current raise event: 503 without pgvector, 404 when the alarm is not the caller's to see. */
+    private static long raiseOf(DSLContext tx, GatewaySession s, long id) throws Exception {
+        if (!tx.connectionResult(SimilarSchema::ready)) {
+            throw new ApiException(503, "pgvector missing", SimilarSchema.MISSING);
+        }
+        Long raise = tx.select(ALARM.RAISE_EVENT_ID).from(ALARM)
+                .where(ALARM.ID.eq(id).and(s.visible(OwnerColumns.ALARM_OWNER))).fetchOne(ALARM.RAISE_EVENT_ID);
+        if (raise == null) {
+            throw ApiException.notFound("no alarm " + id);
+        }
+        return raise;
     }
 
     private static long id(String s) {

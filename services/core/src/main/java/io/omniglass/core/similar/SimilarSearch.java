@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.omniglass.api.OmniglassClient;
 import io.omniglass.api.SimilarAlarm;
 import io.omniglass.core.gateway.FilterFields;
-import io.omniglass.schema.tenant.tables.AlarmFingerprint;
 import io.omniglass.schema.tenant.tables.AuditLog;
+import io.omniglass.schema.tenant.tables.records.AlarmFingerprintRecord;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Field;
@@ -39,14 +39,11 @@ import static io.omniglass.schema.tenant.Tables.EVENT_RULE;
  */
 public final class SimilarSearch {
 
-    /** The fingerprint asked about (a second reference to the table). */
-    static final AlarmFingerprint Q = ALARM_FINGERPRINT.as("q");
     /**
      * The pgvector column: it exists only where the extension does (see V70), so it is not in the
      * generated classes; named here once, qualified by the generated table.
      */
     static final Field<Object> EMBEDDING = DSL.field(ALARM_FINGERPRINT.getUnqualifiedName().append(SimilarSchema.EMBEDDING), SQLDataType.OTHER);
-    static final Field<Object> Q_EMBEDDING = DSL.field(Q.getUnqualifiedName().append(SimilarSchema.EMBEDDING), SQLDataType.OTHER);
 
     public static final int DEFAULT_LIMIT = 10;
     public static final int MAX_LIMIT = 100;
@@ -54,8 +51,8 @@ public final class SimilarSearch {
     private SimilarSearch() {
     }
 
-    /** The filter fields of the search (over the candidate past occurrences). */
-    static FilterFields fields(long queryEventId) {
+    /** The filter fields of the search (over the candidate past occurrences), {@code q} being the asked-about raise. */
+    static FilterFields fields(AlarmFingerprintRecord q) {
         return FilterFields.builder()
                 .number("alarm_id", ALARM_FINGERPRINT.ALARM_ID)
                 .number("event_rule_id", ALARM_FINGERPRINT.EVENT_RULE_ID)
@@ -63,12 +60,9 @@ public final class SimilarSearch {
                 .text("owner", ALARM_FINGERPRINT.OWNER)
                 .enumeration("owner_kind", ALARM_FINGERPRINT.OWNER_KIND)
                 .timestamp("raised_at", ALARM_FINGERPRINT.RAISED_AT)
-                .bool("same_rule", DSL.field(ALARM_FINGERPRINT.EVENT_RULE_ID.eq(
-                        DSL.field(DSL.select(Q.EVENT_RULE_ID).from(Q).where(Q.EVENT_ID.eq(queryEventId))))))
-                .bool("same_owner", DSL.field(ALARM_FINGERPRINT.OWNER.eq(
-                        DSL.field(DSL.select(Q.OWNER).from(Q).where(Q.EVENT_ID.eq(queryEventId))))))
-                .bool("same_keys", DSL.field(ALARM_FINGERPRINT.KEYS.eq(
-                        DSL.field(DSL.select(Q.KEYS).from(Q).where(Q.EVENT_ID.eq(queryEventId))))))
+                .bool("same_rule", DSL.field(ALARM_FINGERPRINT.EVENT_RULE_ID.eq(q.getEventRuleId())))
+                .bool("same_owner", DSL.field(ALARM_FINGERPRINT.OWNER.eq(q.getOwner())))
+                .bool("same_keys", DSL.field(ALARM_FINGERPRINT.KEYS.eq(q.getKeys())))
                 .bool("acked", DSL.field(DSL.exists(operatorRow(AUDIT_LOG.as("fa"), "alarm.ack", "ack_reason"))))
                 .bool("snoozed", DSL.field(DSL.exists(operatorRow(AUDIT_LOG.as("fs"), "alarm.snooze", "snooze_reason"))))
                 .build();
@@ -91,26 +85,34 @@ public final class SimilarSearch {
                 .and(until.isNull().or(a.TS.lt(until)));
     }
 
-    /** The query fingerprint's vector, for the ORDER BY (an InitPlan: computed once, fed to the index scan). */
-    static Field<Object> queryVector(long queryEventId) {
-        return DSL.field(DSL.select(Q_EMBEDDING).from(Q).where(Q.EVENT_ID.eq(queryEventId)));
+    /**
+     * The asked-about fingerprint as a bound vector value, the index scan's order-by argument. (Bound
+     * rather than a sub-select of the table: under a scoped token every reference to the table pays
+     * the row-level-security scope sets again.)
+     */
+    static Field<Object> queryVector(AlarmFingerprintRecord q) {
+        StringBuilder text = new StringBuilder("[");
+        for (Float x : q.getLeadUp()) {
+            text.append(text.length() == 1 ? "" : ",").append(x);
+        }
+        return DSL.field("cast({0} as vector)", SQLDataType.OTHER, DSL.val(text.append(']').toString()));
     }
 
-    static Field<Double> distance(long queryEventId) {
-        return DSL.field("{0} <-> {1}", SQLDataType.DOUBLE, EMBEDDING, queryVector(queryEventId));
+    static Field<Double> distance(AlarmFingerprintRecord q) {
+        return DSL.field("{0} <-> {1}", SQLDataType.DOUBLE, EMBEDDING, queryVector(q));
     }
 
     /**
-     * The closest past occurrences to raise {@code queryEventId} (signal time {@code raisedAt}),
-     * {@code where} being the caller's scope and filter over {@code alarm_fingerprint}.
+     * The closest past occurrences to the raise {@code q} (a fingerprint with a vector), {@code where}
+     * being the caller's scope and filter over {@code alarm_fingerprint}.
      */
-    static List<SimilarAlarm> search(DSLContext tx, long queryEventId, OffsetDateTime raisedAt, Condition where, int limit) {
+    static List<SimilarAlarm> search(DSLContext tx, AlarmFingerprintRecord q, Condition where, int limit) {
         // the index scan goes on past rows the filter drops until it has enough (pgvector 0.8);
         // the outer ORDER BY restores the exact order the relaxed scan may bend
         tx.select(DSL.function("set_config", String.class, DSL.inline("hnsw.iterative_scan"), DSL.inline("relaxed_order"), DSL.inline(true)),
                 DSL.function("set_config", String.class, DSL.inline("hnsw.ef_search"), DSL.val(Integer.toString(Math.max(40, 2 * limit))), DSL.inline(true)))
                 .fetch();
-        Table<?> top = top(queryEventId, raisedAt, where, limit).asTable("top");
+        Table<?> top = top(q, where, limit).asTable("top");
 
         Field<Long> alarmId = top.field(ALARM_FINGERPRINT.ALARM_ID);
         Field<Long> eventId = top.field(ALARM_FINGERPRINT.EVENT_ID);
@@ -163,20 +165,20 @@ public final class SimilarSearch {
     }
 
     /** The vector search itself: past occurrences in scope and filter, closest first (the HNSW index scan). */
-    static Select<? extends Record> top(long queryEventId, OffsetDateTime raisedAt, Condition where, int limit) {
-        Field<Double> distance = distance(queryEventId).as("distance");
+    static Select<? extends Record> top(AlarmFingerprintRecord q, Condition where, int limit) {
+        Field<Double> distance = distance(q).as("distance");
         return DSL.select(ALARM_FINGERPRINT.EVENT_ID, ALARM_FINGERPRINT.ALARM_ID, ALARM_FINGERPRINT.EVENT_RULE_ID,
                         EVENT_RULE.NAME, ALARM_FINGERPRINT.OWNER, ALARM_FINGERPRINT.RAISED_AT,
                         ALARM_FINGERPRINT.OCCURRED_FROM, ALARM_FINGERPRINT.OCCURRED_UNTIL,
                         ALARM_FINGERPRINT.KEYS, ALARM_FINGERPRINT.LEAD_UP, distance)
                 .from(ALARM_FINGERPRINT)
                 .join(EVENT_RULE).on(EVENT_RULE.ID.eq(ALARM_FINGERPRINT.EVENT_RULE_ID))
-                .where(ALARM_FINGERPRINT.EVENT_ID.ne(queryEventId))
+                .where(ALARM_FINGERPRINT.EVENT_ID.ne(q.getEventId()))
                 .and(ALARM_FINGERPRINT.RECIPE_VERSION.eq((short) FingerprintRecipe.VERSION))
                 .and(EMBEDDING.isNotNull())
-                .and(ALARM_FINGERPRINT.RAISED_AT.lt(raisedAt))
+                .and(ALARM_FINGERPRINT.RAISED_AT.lt(q.getRaisedAt()))
                 .and(where)
-                .orderBy(distance(queryEventId))
+                .orderBy(distance(q))
                 .limit(limit);
     }
 

@@ -164,30 +164,30 @@ class SimilarAlarmsTest {
 
     @Test
     void theHnswIndexServesTheFilteredSearch() throws Exception {
-        // enough rows that a sequential scan would cost more than the index (a handful never would)
+        // enough rows of the same rule that a scan of them would cost more than the index (for a
+        // handful the planner rightly takes the rule's btree index and sorts)
         try (Connection c = db.getConnection(); Statement st = c.createStatement()) {
             c.setAutoCommit(false);
             st.execute("""
                     WITH ev AS (
                         INSERT INTO event (ts, name, origin, owner_kind, component_id, event_rule_id, event_rule_version, severity)
                         SELECT now() - interval '300 hours', 'synthetic.raise', 'rule', 'component', 'pump-3',
-                               (SELECT id FROM event_rule WHERE name = 'pump-flow-high'), 1, 'warning'
+                               (SELECT id FROM event_rule WHERE name = 'pump-temperature-high'), 1, 'warning'
                         FROM generate_series(1, 3000) RETURNING id)
                     INSERT INTO alarm_fingerprint (event_id, alarm_id, event_rule_id, owner_kind, component_id, raised_at,
                                                    occurred_from, recipe_version, keys, samples, lead_up)
                     SELECT ev.id, (SELECT alarm_id FROM alarm_fingerprint WHERE event_id = %d),
-                           (SELECT id FROM event_rule WHERE name = 'pump-flow-high'), 'component', 'pump-3',
+                           (SELECT id FROM event_rule WHERE name = 'pump-temperature-high'), 'component', 'pump-3',
                            now() - interval '300 hours', now() - interval '300 hours', 1,
                            '{flow,pressure,temperature,"","","","",""}', 1,
                            (SELECT array_agg((random() - 0.5)::real) FROM generate_series(1, 96) g WHERE g > ev.id * 0)
                     FROM ev""".formatted(surge3));
             st.execute("ANALYZE alarm_fingerprint");
             DSLContext tx = DSL.using(c, SQLDialect.POSTGRES);
-            String plan = String.join("\n", tx.fetch("EXPLAIN " + tx.renderInlined(SimilarSearch.top(wear1Now,
-                    tx.select(io.omniglass.schema.tenant.Tables.ALARM_FINGERPRINT.RAISED_AT)
-                            .from(io.omniglass.schema.tenant.Tables.ALARM_FINGERPRINT)
-                            .where(io.omniglass.schema.tenant.Tables.ALARM_FINGERPRINT.EVENT_ID.eq(wear1Now)).fetchOne().value1(),
-                    io.omniglass.core.gateway.Filter.parse("same_rule = true", SimilarSearch.fields(wear1Now)), 10)))
+            var q = tx.selectFrom(io.omniglass.schema.tenant.Tables.ALARM_FINGERPRINT)
+                    .where(io.omniglass.schema.tenant.Tables.ALARM_FINGERPRINT.EVENT_ID.eq(wear1Now)).fetchOne();
+            String plan = String.join("\n", tx.fetch("EXPLAIN " + tx.renderInlined(SimilarSearch.top(q,
+                    io.omniglass.core.gateway.Filter.parse("same_rule = true", SimilarSearch.fields(q)), 10)))
                     .getValues(0, String.class));
             c.rollback();
             assertThat(plan).as(plan).contains("Index Scan using " + SimilarSchema.INDEX);
@@ -227,6 +227,8 @@ class SimilarAlarmsTest {
         Tenant plain = core.createTenant("plain");
         DataSource plainDb = core.core().context().tenantDataSource(plain);
         new PlantImporter(plainDb).importPlant(PlantDescription.parseTree(SimilarHistory.PLANT), "test", "plain");
+        // after this core's start-up step for the tenant (it would create the extension again)
+        await().atMost(Duration.ofSeconds(30)).until(() -> similar.db("plain").isPresent());
         try (Connection c = plainDb.getConnection(); Statement st = c.createStatement()) {
             st.execute("INSERT INTO source_rule (name) VALUES ('sim-poll') ON CONFLICT DO NOTHING");
             st.execute("DROP EXTENSION vector CASCADE");
