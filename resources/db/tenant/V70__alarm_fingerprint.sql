@@ -34,7 +34,7 @@ CREATE TABLE alarm_fingerprint (
     -- the datapoint types of the blocks, in vector order ('' for an empty block)
     keys           text[] NOT NULL,
     samples        int NOT NULL,
-    -- null when the lead-up held no metric datapoint at all (nothing to compare)
+    -- null when nothing moved in the lead-up (or it held no metric datapoint): nothing to compare
     lead_up        real[],
     computed_at    timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT alarm_fingerprint_owner_arc CHECK (
@@ -42,7 +42,7 @@ CREATE TABLE alarm_fingerprint (
         (owner_kind = 'system')    = (system_id IS NOT NULL) AND
         (owner_kind = 'location')  = (location_id IS NOT NULL) AND
         (owner_kind = 'node')      = (node_id IS NOT NULL)),
-    CHECK ((lead_up IS NULL) = (samples = 0))
+    CHECK (samples > 0 OR lead_up IS NULL)
 );
 CREATE INDEX alarm_fingerprint_alarm ON alarm_fingerprint (alarm_id, occurred_from);
 CREATE INDEX alarm_fingerprint_rule ON alarm_fingerprint (event_rule_id, raised_at);

@@ -13,7 +13,8 @@ import java.util.TreeSet;
  * (docs/similar.md). The 30 minutes before the raise are cut into {@link #BUCKETS} buckets; each
  * metric datapoint type of the owner is one block of the vector, its bucket means (gaps carried
  * forward) centred on its own mean and divided by its spread, so every block weighs the same
- * whatever its unit; the blocks are concatenated in a fixed order: the rule's key first (the
+ * whatever its unit (a block whose spread is under 5 % of its level is flat and stays zero; a
+ * lead-up with no moving block has no vector); the blocks are concatenated in a fixed order: the rule's key first (the
  * signal that tripped), then the owner's other metric keys by name, {@link #BLOCKS} at most,
  * empty blocks zero. Cosine distance between two fingerprints then compares the shapes of the
  * lead-ups key by key. A change to any of this is a new {@link #VERSION}: only fingerprints of the
@@ -27,15 +28,15 @@ public final class FingerprintRecipe {
     public static final int BLOCKS = 8;
     public static final int DIMENSIONS = BUCKETS * BLOCKS;
     /**
-     * A block whose spread is below this share of its level counts as flat: its noise is not
-     * blown up to the size of a real excursion.
+     * A block whose spread is at most this share of its level counts as flat (zero): its noise is
+     * not blown up to the size of a real excursion.
      */
     static final double FLAT_SHARE = 0.05;
 
     private FingerprintRecipe() {
     }
 
-    /** A computed fingerprint; {@code vector} is null when the window held no datapoint at all. */
+    /** A computed fingerprint; {@code vector} is null when nothing moved in the window (or it held no datapoint). */
     public record Fingerprint(List<String> keys, int samples, float[] vector) {
     }
 
@@ -77,6 +78,7 @@ public final class FingerprintRecipe {
             return new Fingerprint(keys, 0, null);
         }
         float[] v = new float[DIMENSIONS];
+        int moving = 0;
         for (int block = 0; block < order.size(); block++) {
             double[] m = means.get(order.get(block));
             if (m == null) {
@@ -95,14 +97,19 @@ public final class FingerprintRecipe {
             for (double x : filled) {
                 var += (x - mean) * (x - mean);
             }
-            double spread = Math.max(Math.sqrt(var / BUCKETS), Math.max(FLAT_SHARE * Math.abs(mean), 1e-9));
-            // unit norm for a block that moves: each key weighs the same in the cosine
+            double spread = Math.sqrt(var / BUCKETS);
+            if (spread <= Math.max(FLAT_SHARE * Math.abs(mean), 1e-9)) {
+                continue; // flat: its block stays zero
+            }
+            // unit norm for a block that moves: each key weighs the same in the distance
             double scale = 1.0 / (spread * Math.sqrt(BUCKETS));
             for (int b = 0; b < BUCKETS; b++) {
                 v[block * BUCKETS + b] = (float) ((filled[b] - mean) * scale);
             }
+            moving++;
         }
-        return new Fingerprint(keys, samples, v);
+        // a lead-up in which nothing moved has no shape to compare: every quiet lead-up would tie with it
+        return new Fingerprint(keys, samples, moving == 0 ? null : v);
     }
 
     /** Gaps take the bucket before them, leading gaps the first value; null when all are empty. */

@@ -62,8 +62,11 @@ final class SimilarRoutes {
         Condition where = Filter.parse(filter, SimilarSearch.fields(q)).and(s.visible(FINGERPRINT_OWNER));
         if (q.getLeadUp() == null) {
             return new SimilarAlarms(id, raise, q.getRaisedAt(), q.getRecipeVersion(), List.of(q.getKeys()), List.of(),
-                    List.of(), "the owner had no metric datapoint in the " + FingerprintRecipe.WINDOW.toMinutes()
-                    + " minutes before the raise: nothing to compare");
+                    List.of(), q.getSamples() == 0
+                    ? "the owner had no metric datapoint in the " + FingerprintRecipe.WINDOW.toMinutes()
+                    + " minutes before the raise: nothing to compare"
+                    : "none of the owner's signals moved in the " + FingerprintRecipe.WINDOW.toMinutes()
+                    + " minutes before the raise (a sudden fault): no lead-up shape to compare");
         }
         return new SimilarAlarms(id, raise, q.getRaisedAt(), q.getRecipeVersion(), List.of(q.getKeys()),
                 FingerprintStore.list(q.getLeadUp()), SimilarSearch.search(tx, q, where, limit), null);
