@@ -76,6 +76,7 @@ public final class SimilarBench implements Callable<Integer> {
         env.put("OMNIGLASS_DATA_DIR", dataDir.toString());
         env.put("OMNIGLASS_HTTP_PORT", "0");
         Map<String, Object> out = new LinkedHashMap<>();
+        String loadBefore = loadAverage();
         SimilarModule module = new SimilarModule();
         try (CoreService core = new CoreService(List.of(new GatewayModule(), module)).start(OmniglassConfig.load(Optional.empty(), env))) {
             String slug = "bench_sim_" + Long.toString(System.currentTimeMillis() % 1_000_000, 36);
@@ -116,6 +117,10 @@ public final class SimilarBench implements Callable<Integer> {
             out.put("table_and_index_mb", round(mb(ds)));
             out.put("postgres", single(ds, "SELECT version()"));
             out.put("pgvector", single(ds, "SELECT extversion FROM pg_extension WHERE extname = 'vector'"));
+            // the machine is shared: say how busy it was
+            out.put("load_average_before", loadBefore);
+            out.put("load_average_after", loadAverage());
+            out.put("cpus", Runtime.getRuntime().availableProcessors());
         } finally {
             FileTrees.deleteQuietly(dataDir);
         }
@@ -304,6 +309,14 @@ public final class SimilarBench implements Callable<Integer> {
         try (Connection c = ds.getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             rs.next();
             return rs.getString(1);
+        }
+    }
+
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).trim();
+        } catch (Exception e) {
+            return "unknown";
         }
     }
 
