@@ -37,11 +37,11 @@ public final class SimilarPane extends VBox {
         TableView<SimilarAlarms.Occurrence> table = new TableView<>(vm.occurrences());
         table.setId("similar-table");
         table.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
-        table.getColumns().add(col("Distance", SimilarViewModel::closeness, 70));
-        table.getColumns().add(col("Raised", o -> Ages.timestamp(o.raisedAt()), 140));
-        table.getColumns().add(col("Owner", SimilarAlarms.Occurrence::owner, 130));
-        table.getColumns().add(col("Rule", SimilarAlarms.Occurrence::rule, 150));
-        table.getColumns().add(col("How it ended, what was done", SimilarViewModel::outcome, 380));
+        table.getColumns().add(col("Distance", SimilarViewModel::closeness, 64));
+        table.getColumns().add(col("Raised", o -> Ages.timestamp(o.raisedAt()), 150));
+        table.getColumns().add(col("Owner", SimilarAlarms.Occurrence::owner, 150));
+        table.getColumns().add(col("Rule", SimilarAlarms.Occurrence::rule, 170));
+        table.getColumns().add(col("How it ended, what was done", SimilarViewModel::outcome, 420));
         table.setPlaceholder(new Label(""));
         table.setRowFactory(tv -> {
             var row = new javafx.scene.control.TableRow<SimilarAlarms.Occurrence>();
@@ -88,7 +88,7 @@ public final class SimilarPane extends VBox {
         VBox.setVgrow(chart, Priority.ALWAYS);
         SplitPane split = new SplitPane(table, compare);
         split.setOrientation(Orientation.HORIZONTAL);
-        split.setDividerPositions(0.58);
+        split.setDividerPositions(0.64);
         VBox.setVgrow(split, Priority.ALWAYS);
         getChildren().addAll(title, message, split);
         setSpacing(6);

@@ -46,7 +46,13 @@ public final class SimilarViewModel {
     public SimilarViewModel(AlarmsService service, BackgroundExecutor executor) {
         this.service = service;
         this.executor = executor;
-        opened.addListener((o, a, b) -> compare());
+        opened.addListener((o, a, b) -> {
+            // an occurrence of another rule may not have the key on show: chart one they share
+            if (b != null && current != null && key.get() != null && !b.keys().contains(key.get())) {
+                keys.stream().filter(b.keys()::contains).findFirst().ifPresent(key::set);
+            }
+            compare();
+        });
         key.addListener((o, a, b) -> compare());
     }
 

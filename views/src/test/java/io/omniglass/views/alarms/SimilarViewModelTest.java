@@ -131,6 +131,18 @@ class SimilarViewModelTest {
     }
 
     @Test
+    void openingAnOccurrenceWithoutTheKeyOnShowChartsOneTheyShare() {
+        SimilarAlarms.Occurrence tank = new SimilarAlarms.Occurrence(4, 40, "tank-level-high", "component:tank-2",
+                Instant.parse("2026-11-20T07:00:00Z"), 1.8, "cleared", null, null, null, null, null, List.of(),
+                List.of("level", "flow", "", "", "", "", "", ""), ramp(0));
+        service.answer = new SimilarAlarms(7, Instant.parse("2026-11-21T07:00:00Z"), KEYS, ramp(0), List.of(tank), null);
+        alarms.tenantProperty().set("demo");
+        alarms.focusedProperty().set(Fakes.alarm(7, "error", null));
+        assertThat(vm.keyProperty().get()).isEqualTo("flow");
+        assertThat(vm.comparison()).hasSize(2);
+    }
+
+    @Test
     void aCoreWithoutPgvectorIsSaidPlainlyAndAnEmptyHistoryToo() {
         service.failWith = new OmniglassClient.ApiException(503, new ApiError("pgvector missing", "the pgvector extension is not installed"));
         alarms.tenantProperty().set("demo");
