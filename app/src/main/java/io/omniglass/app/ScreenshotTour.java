@@ -76,13 +76,13 @@ final class ScreenshotTour {
                         a.table().requestFocus();
                     });
         }, "alarms");
-        step(() -> {
+        // latest raises first: the first whose closest past occurrence is its own rule recurring
+        steps.add(() -> {
             AlarmsView a = (AlarmsView) view.screen(Page.ALARMS);
-            // latest raises first: the first whose closest past occurrence is its own rule recurring
             List<Alarm> candidates = new ArrayList<>(a.table().getItems().stream().filter(x -> x.raisedAt() != null).toList());
             candidates.sort(java.util.Comparator.comparing(Alarm::raisedAt).reversed());
             pickRecurring(a, candidates, 0);
-        }, null);
+        });
         step(() -> shell.alarms().modeProperty().set(io.omniglass.views.alarms.AlarmsViewModel.Mode.SNOOZED), null);
         step(() -> { }, "alarms-snoozed");
         step(() -> shell.alarms().modeProperty().set(io.omniglass.views.alarms.AlarmsViewModel.Mode.ALL), null);
@@ -132,7 +132,7 @@ final class ScreenshotTour {
 
     /** Selects candidates in turn until one's similar pane leads with its own rule; then captures "similar". */
     private void pickRecurring(AlarmsView a, List<Alarm> candidates, int i) {
-        if (i >= candidates.size()) {
+        if (candidates.isEmpty()) {
             capture("similar");
             next();
             return;
