@@ -276,6 +276,49 @@ public final class HttpConsoleServices implements TenantsService, CurrentValuesS
     }
 
     @Override
+    public io.omniglass.views.services.SimilarAlarms similar(String tenant, long alarmId, int limit) {
+        return similarAlarms(get(tenantPath(tenant) + "/alarms/" + alarmId + "/similar?limit=" + limit));
+    }
+
+    static io.omniglass.views.services.SimilarAlarms similarAlarms(JsonNode body) {
+        List<io.omniglass.views.services.SimilarAlarms.Occurrence> similar = new ArrayList<>();
+        for (JsonNode o : Json.items(body, "similar")) {
+            List<String> actions = new ArrayList<>();
+            for (JsonNode a : Json.items(o, "actions")) {
+                JsonNode cmd = Json.field(a, "command");
+                JsonNode value = cmd == null ? null : Json.field(cmd, "value");
+                actions.add(Json.textOr(a, "", "key") + (value == null ? "" : " = " + value.asText()) + " on "
+                        + Json.textOr(a, "", "owner") + " (" + Json.textOr(a, "", "status") + ")");
+            }
+            Double distance = Json.doubleValue(o, "distance");
+            similar.add(new io.omniglass.views.services.SimilarAlarms.Occurrence(
+                    Json.longValue(o, "alarm_id"), Json.longValue(o, "raise_event_id"), Json.textOr(o, "", "rule"),
+                    Json.textOr(o, "", "owner"), Json.instant(o, "raised_at"), distance == null ? Double.NaN : distance,
+                    Json.textOr(o, "", "ended"), Json.instant(o, "cleared_at"),
+                    Json.text(o, "ack_reason"), Json.text(o, "acked_by"), Json.text(o, "snooze_reason"), Json.text(o, "snoozed_by"),
+                    actions, strings(Json.field(o, "keys")), floats(Json.field(o, "lead_up"))));
+        }
+        return new io.omniglass.views.services.SimilarAlarms(Json.longValue(body, "alarm_id"), Json.instant(body, "raised_at"),
+                strings(Json.field(body, "keys")), floats(Json.field(body, "lead_up")), similar, Json.text(body, "note"));
+    }
+
+    private static List<String> strings(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        if (array != null) {
+            array.forEach(n -> out.add(n.asText()));
+        }
+        return out;
+    }
+
+    private static List<Float> floats(JsonNode array) {
+        List<Float> out = new ArrayList<>();
+        if (array != null) {
+            array.forEach(n -> out.add((float) n.asDouble()));
+        }
+        return out;
+    }
+
+    @Override
     public List<AuditEntry> auditTrail(String tenant, long alarmId) {
         // audit rows name the alarm in `resource`; ask the core to narrow, else narrow here
         JsonNode body;

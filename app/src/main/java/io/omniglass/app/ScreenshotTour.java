@@ -19,6 +19,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Deque;
 
 /**
@@ -74,6 +76,13 @@ final class ScreenshotTour {
                         a.table().requestFocus();
                     });
         }, "alarms");
+        // latest raises first: the first whose closest past occurrence is its own rule recurring
+        steps.add(() -> {
+            AlarmsView a = (AlarmsView) view.screen(Page.ALARMS);
+            List<Alarm> candidates = new ArrayList<>(a.table().getItems().stream().filter(x -> x.raisedAt() != null).toList());
+            candidates.sort(java.util.Comparator.comparing(Alarm::raisedAt).reversed());
+            pickRecurring(a, candidates, 0);
+        });
         step(() -> shell.alarms().modeProperty().set(io.omniglass.views.alarms.AlarmsViewModel.Mode.SNOOZED), null);
         step(() -> { }, "alarms-snoozed");
         step(() -> shell.alarms().modeProperty().set(io.omniglass.views.alarms.AlarmsViewModel.Mode.ALL), null);
@@ -119,6 +128,30 @@ final class ScreenshotTour {
             System.exit(0);
         }, null);
         next();
+    }
+
+    /** Selects candidates in turn until one's similar pane leads with its own rule; then captures "similar". */
+    private void pickRecurring(AlarmsView a, List<Alarm> candidates, int i) {
+        if (candidates.isEmpty()) {
+            capture("similar");
+            next();
+            return;
+        }
+        Alarm x = candidates.get(i);
+        a.table().getSelectionModel().clearSelection();
+        a.table().getSelectionModel().select(x);
+        a.table().scrollTo(x);
+        PauseTransition settle = new PauseTransition(Duration.seconds(4));
+        settle.setOnFinished(e -> {
+            var found = shell.alarms().similar().occurrences();
+            if (!found.isEmpty() && found.get(0).rule().equals(x.rule()) || i == candidates.size() - 1) {
+                capture("similar");
+                next();
+            } else {
+                pickRecurring(a, candidates, i + 1);
+            }
+        });
+        settle.play();
     }
 
     private void openHistory(CurrentValuesView v, CurrentValue c) {

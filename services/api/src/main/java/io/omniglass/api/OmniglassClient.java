@@ -278,6 +278,12 @@ public class OmniglassClient {
                 new TypeReference<List<AlarmResult>>() { });
     }
 
+    /** The alarm's most similar past occurrences (pgvector); {@code filter} in the filter language, null for none. */
+    public SimilarAlarms similarAlarms(String tenant, long id, Integer limit, String filter) {
+        return get(tenantPath(tenant, "/alarms/" + id + "/similar") + query("limit", limit, "filter", filter),
+                new TypeReference<SimilarAlarms>() { });
+    }
+
     public List<EventRuleInfo> eventRules(String tenant) {
         return get("/api/v1/tenants/" + tenant + "/event-rules", new TypeReference<List<EventRuleInfo>>() { });
     }

@@ -173,13 +173,16 @@ public final class AlarmsView extends BorderPane {
         SplitPane split = new SplitPane(new ProgressOverlay(table, vm.busy().busyProperty()), side);
         split.setOrientation(Orientation.HORIZONTAL);
         split.setDividerPositions(0.72);
+        SplitPane withSimilar = new SplitPane(split, new SimilarPane(vm.similar()));
+        withSimilar.setOrientation(Orientation.VERTICAL);
+        withSimilar.setDividerPositions(0.56);
 
         Label outcome = Labels.message(vm.outcomeProperty(), "outcome-label");
         outcome.setId("alarms-outcome");
         Label filterError = Labels.message(vm.filterErrorProperty(), "error-label");
         filterError.setId("alarms-filter-error");
         setTop(new VBox(bars, filterError, Labels.message(vm.errorProperty(), "error-label"), outcome));
-        setCenter(split);
+        setCenter(withSimilar);
 
         addEventHandler(KeyEvent.KEY_PRESSED, e -> {
             if (ACK.match(e)) {

@@ -49,6 +49,7 @@ public final class AlarmsViewModel {
     private final ObjectProperty<Mode> mode = new SimpleObjectProperty<>(Mode.ALL);
     private final ObjectProperty<Alarm> focused = new SimpleObjectProperty<>();
     private final Busy busy = new Busy();
+    private final SimilarViewModel similar;
     private long generation;
     private boolean reloadQueued;
 
@@ -56,8 +57,16 @@ public final class AlarmsViewModel {
         this.service = service;
         this.executor = executor;
         this.clock = clock;
+        this.similar = new SimilarViewModel(service, executor);
+        similar.tenantProperty().bind(tenant);
         mode.addListener((o, a, b) -> refresh());
         focused.addListener((o, a, alarm) -> loadAuditTrail(alarm));
+        // a reload hands over a fresh record of the same alarm: only another alarm asks again
+        focused.addListener((o, a, alarm) -> {
+            if (a == null || alarm == null || a.id() != alarm.id()) {
+                similar.show(alarm);
+            }
+        });
     }
 
     /** The filter sent to the core: the operator's filter plus the mode's condition. */
@@ -270,5 +279,10 @@ public final class AlarmsViewModel {
 
     public Busy busy() {
         return busy;
+    }
+
+    /** The "Similar" pane of the focused alarm. */
+    public SimilarViewModel similar() {
+        return similar;
     }
 }

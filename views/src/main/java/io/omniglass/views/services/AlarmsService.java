@@ -15,4 +15,9 @@ public interface AlarmsService {
 
     /** The operator actions on one alarm, oldest first. */
     List<AuditEntry> auditTrail(String tenant, long alarmId);
+
+    /** The past occurrences most like the alarm's current raise, closest first (a core with pgvector). */
+    default SimilarAlarms similar(String tenant, long alarmId, int limit) {
+        throw new UnsupportedOperationException("similar alarms are not available from this core");
+    }
 }

@@ -73,7 +73,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         initdb.put("pwfile", passwordFile.toAbsolutePath().toString());
         ProcessBuilder.Redirect pgLog = ProcessBuilder.Redirect.appendTo(dataDirectory.resolveSibling("postgres.log").toFile());
         OwnedEmbeddedPostgres pg = new OwnedEmbeddedPostgres(dataDirectory.toFile(), conf, FreePort.pick(),
-                pgLog, pgLog, Duration.ofSeconds(60), fresh ? initdb : Map.of(), Map.of("password", password));
+                new BundledPgBinaries(), pgLog, pgLog, Duration.ofSeconds(60), fresh ? initdb : Map.of(), Map.of("password", password));
         if (!fresh) {
             PgAuthentication.closeTrust(dataDirectory, pg.getPort(), password);
         }

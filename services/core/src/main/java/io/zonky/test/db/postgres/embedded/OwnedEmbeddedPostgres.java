@@ -18,20 +18,12 @@ public final class OwnedEmbeddedPostgres extends EmbeddedPostgres {
     private volatile boolean stopping;
 
     public OwnedEmbeddedPostgres(File dataDirectory, Map<String, String> serverConfig, int port,
-                                 Redirect errors, Redirect output, Duration startupWait) throws IOException {
-        this(dataDirectory, serverConfig, port, errors, output, startupWait, Map.of(), Map.of());
-    }
-
-    /**
-     * {@code initdbOptions} become {@code --key=value} options of initdb (after zonky's own, so
-     * they win); {@code connectConfig} are the JDBC properties of zonky's readiness check (the
-     * superuser's password once authentication is on).
-     */
-    public OwnedEmbeddedPostgres(File dataDirectory, Map<String, String> serverConfig, int port,
-                                 Redirect errors, Redirect output, Duration startupWait,
+                                 PgBinaryResolver binaries, Redirect errors, Redirect output, Duration startupWait,
                                  Map<String, String> initdbOptions, Map<String, String> connectConfig) throws IOException {
+        // initdbOptions become --key=value options of initdb (after zonky's own, so they win);
+        // connectConfig are the JDBC properties of zonky's readiness check (the superuser's password)
         super(null, dataDirectory, false, serverConfig, initdbOptions, port, connectConfig,
-                DefaultPostgresBinaryResolver.INSTANCE, errors, output, startupWait, null);
+                binaries, errors, output, startupWait, null);
     }
 
     /** Stops Postgres (fast shutdown). */

@@ -1,0 +1,168 @@
+package io.omniglass.core.similar;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.javalin.Javalin;
+import io.nats.client.Dispatcher;
+import io.nats.client.Message;
+import io.omniglass.api.OmniglassClient;
+import io.omniglass.core.CoreContext;
+import io.omniglass.core.CoreModule;
+import io.omniglass.core.tenancy.Tenant;
+import org.jooq.DSLContext;
+import org.jooq.SQLDialect;
+import org.jooq.impl.DSL;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Similar past alarms: fingerprints of every alarm raise and the {@code /alarms/{id}/similar}
+ * search. A raise is fingerprinted right after it commits: the CDC feed carries the committed
+ * {@code alarm.raised} event row to one instance (a queue group over every tenant's event subject,
+ * one subscription whatever the number of tenants), which hands it to a small executor shared by
+ * all tenants (bounded threads and queue; its threads end when idle). Raises from before the
+ * feature, or missed while no core listened, are fingerprinted at tenant start on the same executor.
+ */
+public final class SimilarModule implements CoreModule {
+
+    private static final Logger log = LoggerFactory.getLogger(SimilarModule.class);
+    static final String QUEUE_GROUP = "og-similar";
+    private static final int THREADS = 2;
+    private static final int QUEUE = 10_000;
+    private static final int BACKFILL_BATCH = 200;
+
+    private final Map<String, DSLContext> tenants = new ConcurrentHashMap<>();
+    private final Map<String, Boolean> ready = new ConcurrentHashMap<>();
+    private ThreadPoolExecutor workers;
+    private Dispatcher raises;
+    private CoreContext ctx;
+
+    @Override
+    public String name() {
+        return "similar";
+    }
+
+    @Override
+    public void start(CoreContext ctx) {
+        this.ctx = ctx;
+        AtomicInteger n = new AtomicInteger();
+        workers = new ThreadPoolExecutor(THREADS, THREADS, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(QUEUE), r -> {
+            Thread t = new Thread(r, "og-similar-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        workers.allowCoreThreadTimeOut(true);
+        raises = ctx.nats().createDispatcher(this::onEventChange);
+        raises.subscribe("og.*.cdc.event", QUEUE_GROUP);
+    }
+
+    @Override
+    public void routes(Javalin app, CoreContext ctx) {
+        SimilarRoutes.register(app, ctx, this);
+    }
+
+    @Override
+    public void tenantActive(CoreContext ctx, Tenant tenant) throws Exception {
+        DSLContext db = DSL.using(ctx.tenantDataSource(tenant), SQLDialect.POSTGRES);
+        ready.put(tenant.slug(), SimilarSchema.ensure(ctx.tenantDataSource(tenant)));
+        tenants.put(tenant.slug(), db);
+        submit(() -> backfill(tenant.slug()));
+    }
+
+    /** The core's own (unscoped) access to a tenant this instance serves. */
+    Optional<DSLContext> db(String slug) {
+        return Optional.ofNullable(tenants.get(slug));
+    }
+
+    /** Fingerprints every raise of the tenant that has none yet; returns how many it stored. */
+    public int backfill(String slug) {
+        DSLContext db = tenants.get(slug);
+        if (db == null) {
+            return 0;
+        }
+        int stored = 0;
+        long last = -1;
+        while (true) {
+            List<Long> missing = FingerprintStore.missing(db, BACKFILL_BATCH);
+            if (missing.isEmpty() || missing.get(missing.size() - 1) == last) {
+                break; // done, or the same batch again (every one of them failed)
+            }
+            last = missing.get(missing.size() - 1);
+            for (long eventId : missing) {
+                if (fingerprint(slug, db, eventId)) {
+                    stored++;
+                }
+            }
+        }
+        if (stored > 0) {
+            log.info("tenant {}: {} earlier alarm raises fingerprinted", slug, stored);
+        }
+        return stored;
+    }
+
+    private void onEventChange(Message m) {
+        String[] subject = m.getSubject().split("\\.");
+        if (subject.length < 4) {
+            return;
+        }
+        String slug = subject[1];
+        try {
+            JsonNode change = OmniglassClient.JSON.readTree(m.getData());
+            JsonNode row = change.path("row");
+            if ("insert".equals(change.path("op").asText()) && FingerprintStore.RAISED.equals(row.path("name").asText())
+                    && row.path("id").canConvertToLong()) {
+                long eventId = row.path("id").asLong();
+                submit(() -> {
+                    DSLContext db = tenants.get(slug);
+                    if (db != null) {
+                        fingerprint(slug, db, eventId);
+                    }
+                });
+            }
+        } catch (Exception e) {
+            log.warn("tenant {}: unreadable event change on {}: {}", slug, m.getSubject(), e.toString());
+        }
+    }
+
+    private boolean fingerprint(String slug, DSLContext db, long eventId) {
+        try {
+            return FingerprintStore.fingerprint(db, eventId) == FingerprintStore.Outcome.STORED;
+        } catch (RuntimeException e) {
+            log.warn("tenant {}: fingerprint of raise event {} failed: {}", slug, eventId, e.toString());
+            return false;
+        }
+    }
+
+    private void submit(Runnable task) {
+        try {
+            workers.execute(task);
+        } catch (RejectedExecutionException full) {
+            // the next start's backfill picks up what a full queue (or a stopping core) dropped
+            log.warn("similar alarms: fingerprint queue full, a raise waits for the next backfill");
+        }
+    }
+
+    @Override
+    public void close() {
+        if (raises != null && ctx != null) {
+            try {
+                ctx.nats().closeDispatcher(raises);
+            } catch (RuntimeException ignored) {
+                // the connection is closing with the core
+            }
+        }
+        if (workers != null) {
+            workers.shutdownNow();
+        }
+        tenants.clear();
+    }
+}
