@@ -48,9 +48,14 @@ echo "pgvector: building the embedded Postgres $ZONKY_VERSION bundle with pgvect
 WORK="$OUT/work"
 rm -rf "$WORK"
 mkdir -p "$WORK" "$OUT/apt/lists/partial" "$OUT/apt/cache/archives/partial" "$OUT/apt/sources.list.d" "$OUT/apt/preferences.d"
+# the machine's own Debian mirror (the archive, not -security), named by its apt configuration
+MIRROR="$( (cat /etc/apt/sources.list.d/*.sources 2>/dev/null | sed -n 's/^URIs:[[:space:]]*//p';
+            cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | sed -n 's/^deb[[:space:]]\+\(\[[^]]*\][[:space:]]\+\)\?\([^[:space:]]*\).*/\2/p') \
+          | tr ' ' '\n' | grep -E '/debian/?$' | head -n 1)" || true
+[ -n "$MIRROR" ] || { echo "pgvector: no Debian archive in this machine's apt sources" >&2; exit 1; }
 cat > "$OUT/apt/sources.list.d/$SUITE.sources" <<EOF
 Types: deb deb-src
-URIs: http://deb.debian.org/debian
+URIs: $MIRROR
 Suites: $SUITE
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
