@@ -57,6 +57,7 @@ final class TenantSink implements AutoCloseable {
     private final SinkMetrics metrics;
     private final TenantCatalog catalog;
     private final AcceptedWindow window;
+    private final io.omniglass.core.lifecycle.Partitions partitions;
     private final Thread thread;
     private final Thread writer;
     /** One prepared batch in hand at most: memory stays bounded while the writer is busy. */
@@ -82,6 +83,7 @@ final class TenantSink implements AutoCloseable {
         this.metrics = metrics;
         this.catalog = new TenantCatalog(DSL.using(db, SQLDialect.POSTGRES));
         this.window = new AcceptedWindow(control, db);
+        this.partitions = new io.omniglass.core.lifecycle.Partitions(db);
         this.thread = new Thread(this::run, "og-sink-" + tenant.slug());
         this.thread.setDaemon(true);
         this.writer = new Thread(this::write, "og-sink-writer-" + tenant.slug());
@@ -375,6 +377,7 @@ final class TenantSink implements AutoCloseable {
         int inserted = 0;
         if (!p.rows().isEmpty()) {
             long t0 = System.nanoTime();
+            ensurePartitions(p.rows());
             inserted = writeResilient(p.rows(), dead);
             metrics.commit.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
         }
@@ -389,6 +392,18 @@ final class TenantSink implements AutoCloseable {
         metrics.batchRows.record(p.rows().size());
         for (Dead d : dead) {
             metrics.dlq(d.rejection().reason()).increment();
+        }
+    }
+
+    /** Backfill: a day without a partition gets one before the batch is written (a failure redelivers the batch). */
+    private void ensurePartitions(List<StagedRow> rows) throws SQLException {
+        Set<String> done = new HashSet<>();
+        for (StagedRow r : rows) {
+            java.time.LocalDate day = r.ts().atZoneSameInstant(java.time.ZoneOffset.UTC).toLocalDate();
+            String table = r.kind().getLiteral() + "_datapoint";
+            if (done.add(table + day)) {
+                partitions.ensure(table, day);
+            }
         }
     }
 
@@ -420,7 +435,7 @@ final class TenantSink implements AutoCloseable {
         } else if (c.causedByEventId() != null && !catalog.eventExists(c.causedByEventId())) {
             reason = DlqReason.LINEAGE;
             why = MessageDecoder.CAUSED_BY_HEADER + " " + c.causedByEventId() + " names no event";
-        } else if ((why = window.check(c.ts())) != null) {
+        } else if ((why = window.check(c.ts(), key.kind().getLiteral() + "_datapoint")) != null) {
             reason = DlqReason.TS_OUTSIDE_WINDOW;
         } else {
             return null;
