@@ -80,11 +80,13 @@ public final class RetentionCascade {
             hot = dflt.hot() != null ? dflt.hot() : keep;
             hotFrom = "default";
         }
-        if (hot.compareTo(keep) > 0) {
-            hot = keep; // a longer keep set below a shorter hot elsewhere: nothing is hot past its keep
-        }
         if (!DATAPOINT_TABLES.contains(table) && tier == Tier.parquet) {
             tier = Tier.none; // only the partitioned datapoint tables have a cold tier
+        }
+        if (tier == Tier.none || hot.compareTo(keep) > 0) {
+            // without a cold tier rows stay hot until they go; and nothing is hot past its keep
+            hot = keep;
+            hotFrom = keepFrom;
         }
         return new ResolvedRetention(table, type, owner, hot, hotFrom, keep, keepFrom, tier, tierFrom);
     }
@@ -93,9 +95,22 @@ public final class RetentionCascade {
     public List<ResolvedRetention> allFor(String table) {
         List<ResolvedRetention> out = new ArrayList<>();
         out.add(resolve(table, null, null));
+        List<String> types = new ArrayList<>();
+        List<String> owners = new ArrayList<>();
         for (RetentionLevel l : levels) {
             if (l.table().equals(table) && !l.isTableLevel()) {
                 out.add(resolve(table, l.type(), l.owner()));
+                if (l.type() != null) {
+                    types.add(l.type());
+                } else {
+                    owners.add(l.owner());
+                }
+            }
+        }
+        // a series of an overridden class at an overridden owner takes values from both
+        for (String t : types) {
+            for (String o : owners) {
+                out.add(resolve(table, t, o));
             }
         }
         return out;

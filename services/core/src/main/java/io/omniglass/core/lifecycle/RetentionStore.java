@@ -149,6 +149,6 @@ public final class RetentionStore {
     }
 
     private static YearToSecond interval(Duration d) {
-        return d == null ? null : YearToSecond.valueOf(d);
+        return d == null ? null : new YearToSecond(new org.jooq.types.YearToMonth(), org.jooq.types.DayToSecond.valueOf(d));
     }
 }
