@@ -37,7 +37,6 @@ public final class LifecycleModule implements CoreModule {
     private final Set<String> tenants = ConcurrentHashMap.newKeySet();
     private CoreContext ctx;
     private ScheduledExecutorService worker;
-    private volatile ColdEngine engine;
     private volatile KeyValue leases;
 
     public LifecycleModule() {
@@ -77,21 +76,12 @@ public final class LifecycleModule implements CoreModule {
     }
 
     public Path coldRoot() {
-        return ctx.dataDir().root().resolve("cold");
+        return ColdTier.forCore(ctx).root();
     }
 
     /** The core's DuckDB, started on first use (most cores of a small install never need it). */
     public ColdEngine engine() {
-        ColdEngine e = engine;
-        if (e == null) {
-            synchronized (this) {
-                if (engine == null) {
-                    engine = new ColdEngine();
-                }
-                e = engine;
-            }
-        }
-        return e;
+        return ColdTier.forCore(ctx).engine();
     }
 
     private void maintainAll() {
@@ -156,8 +146,8 @@ public final class LifecycleModule implements CoreModule {
                 Thread.currentThread().interrupt();
             }
         }
-        if (engine != null) {
-            engine.close();
+        if (ctx != null) {
+            ColdTier.release(ctx);
         }
     }
 }

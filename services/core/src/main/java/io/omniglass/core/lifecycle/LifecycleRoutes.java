@@ -47,6 +47,7 @@ final class LifecycleRoutes {
         app.put("/api/v1/tenants/{t}/retention", ctx -> set(ctx, gateway));
         app.post("/api/v1/tenants/{t}/maintenance", ctx -> maintain(ctx, gateway, module));
         app.get("/api/v1/tenants/{t}/storage", ctx -> StorageReport.answer(ctx, gateway));
+        AggregateRoutes.register(app, gateway);
 
     }
 

@@ -21,7 +21,10 @@ import java.time.Duration;
 final class MaintenanceLease {
 
     static final String BUCKET = "og_lifecycle_leases";
-    static final Duration TTL = Duration.ofMinutes(10);
+    /** How long a dead holder blocks the tenant's upkeep; OMNIGLASS_LIFECYCLE_LEASE_TTL (the bucket's, when it is created). */
+    static final Duration TTL = java.util.Optional.ofNullable(System.getenv("OMNIGLASS_LIFECYCLE_LEASE_TTL"))
+            .filter(s -> !s.isBlank()).map(s -> Duration.ofSeconds(Long.parseLong(s.trim().replace("s", ""))))
+            .orElse(Duration.ofMinutes(10));
 
     private final KeyValue kv;
     private final String key;

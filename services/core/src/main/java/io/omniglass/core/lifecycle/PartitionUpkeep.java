@@ -200,8 +200,8 @@ final class PartitionUpkeep {
                         .execute();
                 internalLog(tx, "tiered " + partition, Map.of("table", table, "day", day.toString(), "file", w.relativePath(),
                         "rows", w.rows(), "bytes", w.bytes(), "checksum", w.checksum(), "expired_rows", all - w.rows()));
-                LifecycleHooks.pause("dropping");
                 st.execute("DROP TABLE " + partition);
+                LifecycleHooks.pause("dropping");
                 c.commit();
             } catch (SQLException | RuntimeException e) {
                 c.rollback();
