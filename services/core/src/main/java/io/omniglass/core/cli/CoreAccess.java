@@ -27,6 +27,11 @@ final class CoreAccess implements AutoCloseable {
     }
 
     static CoreAccess open(OmniglassConfig config) {
+        return open(config, List.of());
+    }
+
+    /** As {@link #open(OmniglassConfig)}; a core of its own runs {@code modules} (the routes the command needs). */
+    static CoreAccess open(OmniglassConfig config, List<io.omniglass.core.CoreModule> modules) {
         DataDir dataDir = new DataDir(config.dataDir());
         Optional<Map<String, String>> endpoints = dataDir.readEndpoints();
         if (dataDir.coreRunning() && endpoints.isPresent()) {
@@ -34,7 +39,7 @@ final class CoreAccess implements AutoCloseable {
                     new IllegalStateException("a core is running but " + dataDir.adminTokenFile() + " is missing"));
             return new CoreAccess(new OmniglassClient(endpoints.get().get("http"), token), null, endpoints.get());
         }
-        CoreService core = new CoreService(List.of()).start(config.withHttpPort(0));
+        CoreService core = new CoreService(modules).start(config.withHttpPort(0));
         String token = dataDir.readAdminToken().orElseThrow();
         return new CoreAccess(new OmniglassClient(core.httpUrl(), token), core,
                 dataDir.readEndpoints().orElse(Map.of()));

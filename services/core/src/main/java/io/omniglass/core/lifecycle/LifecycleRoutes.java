@@ -113,7 +113,7 @@ final class LifecycleRoutes {
     }
 
     /** A class or owner that does not exist is a typo, not a policy. */
-    private static void requireKnown(DSLContext tx, RetentionLevel l) {
+    static void requireKnown(DSLContext tx, RetentionLevel l) {
         if (l.type() != null && !tx.fetchExists(DATAPOINT_TYPE, DATAPOINT_TYPE.NAME.eq(l.type()))) {
             throw new IllegalArgumentException("no datapoint type '" + l.type() + "'");
         }
@@ -148,11 +148,11 @@ final class LifecycleRoutes {
         m.put("type", p.type());
         m.put("owner", p.owner());
         m.put("hot", RetentionDuration.format(p.hot()));
-        m.put("hot_from", p.hotFrom());
+        m.put("hotFrom", p.hotFrom());
         m.put("keep", RetentionDuration.format(p.keep()));
-        m.put("keep_from", p.keepFrom());
+        m.put("keepFrom", p.keepFrom());
         m.put("tier", p.tier().name());
-        m.put("tier_from", p.tierFrom());
+        m.put("tierFrom", p.tierFrom());
         return m;
     }
 

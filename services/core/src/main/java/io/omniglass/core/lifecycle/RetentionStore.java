@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 
 import static io.omniglass.schema.control.Tables.SETTING;
+import static io.omniglass.schema.tenant.Tables.AUDIT_LOG;
 import static io.omniglass.schema.tenant.Tables.RETENTION_POLICY;
 
 /**
@@ -78,9 +79,20 @@ public final class RetentionStore {
      * no value left is removed), audited as {@code retention.set} in the same transaction.
      */
     public static RetentionLevel set(GatewaySession s, RetentionLevel level) {
+        validate(level);
+        return s.transaction(tx -> {
+            upsert(tx, s.principal().actor(), level);
+            return level;
+        });
+    }
+
+    static void validate(RetentionLevel level) {
         RetentionCascade.requireTable(level.table());
         if (level.type() != null && level.owner() != null) {
             throw new IllegalArgumentException("a level is a class (type) or an owner, not both");
+        }
+        if ((level.type() != null || level.owner() != null) && !RetentionCascade.DATAPOINT_TABLES.contains(level.table())) {
+            throw new IllegalArgumentException("class and owner overrides apply to the datapoint tables only");
         }
         if (level.hot() != null && level.keep() != null && level.hot().compareTo(level.keep()) > 0) {
             throw new IllegalArgumentException("hot (" + RetentionDuration.format(level.hot()) + ") cannot be longer than keep ("
@@ -94,42 +106,66 @@ public final class RetentionStore {
         if (level.tier() == Tier.parquet && !RetentionCascade.DATAPOINT_TABLES.contains(level.table())) {
             throw new IllegalArgumentException("only the datapoint tables have a cold tier; " + level.table() + " takes tier none");
         }
-        return s.transaction(tx -> {
-            RetentionPolicyRecord old = tx.selectFrom(RETENTION_POLICY)
-                    .where(RETENTION_POLICY.TABLE_NAME.eq(level.table()))
-                    .and(level.type() == null ? RETENTION_POLICY.DATAPOINT_TYPE.isNull() : RETENTION_POLICY.DATAPOINT_TYPE.eq(level.type()))
-                    .and(level.owner() == null ? RETENTION_POLICY.OWNER.isNull() : RETENTION_POLICY.OWNER.eq(level.owner()))
-                    .forUpdate().fetchOne();
-            boolean empty = level.hot() == null && level.keep() == null && level.tier() == null;
-            if (old != null) {
-                if (empty) {
-                    tx.deleteFrom(RETENTION_POLICY).where(RETENTION_POLICY.ID.eq(old.getId())).execute();
-                } else {
-                    tx.update(RETENTION_POLICY)
-                            .set(RETENTION_POLICY.HOT, interval(level.hot()))
-                            .set(RETENTION_POLICY.KEEP, interval(level.keep()))
-                            .set(RETENTION_POLICY.TIER, level.tier() == null ? null : level.tier().name())
-                            .set(RETENTION_POLICY.UPDATED_AT, java.time.OffsetDateTime.now())
-                            .set(RETENTION_POLICY.UPDATED_BY, s.principal().actor())
-                            .where(RETENTION_POLICY.ID.eq(old.getId())).execute();
-                }
-            } else if (!empty) {
-                tx.insertInto(RETENTION_POLICY)
-                        .set(RETENTION_POLICY.TABLE_NAME, level.table())
-                        .set(RETENTION_POLICY.DATAPOINT_TYPE, level.type())
-                        .set(RETENTION_POLICY.OWNER, level.owner())
+    }
+
+    /**
+     * The write itself, in the caller's transaction (the API's session, a plant import): changes
+     * the level if it differs and writes its audit row; returns whether anything changed.
+     */
+    public static boolean upsert(DSLContext tx, String actor, RetentionLevel level) {
+        validate(level);
+        RetentionPolicyRecord old = tx.selectFrom(RETENTION_POLICY)
+                .where(RETENTION_POLICY.TABLE_NAME.eq(level.table()))
+                .and(level.type() == null ? RETENTION_POLICY.DATAPOINT_TYPE.isNull() : RETENTION_POLICY.DATAPOINT_TYPE.eq(level.type()))
+                .and(level.owner() == null ? RETENTION_POLICY.OWNER.isNull() : RETENTION_POLICY.OWNER.eq(level.owner()))
+                .forUpdate().fetchOne();
+        boolean empty = level.hot() == null && level.keep() == null && level.tier() == null;
+        if (old != null && level(old).equals(level)) {
+            return false;
+        }
+        if (old != null) {
+            if (empty) {
+                tx.deleteFrom(RETENTION_POLICY).where(RETENTION_POLICY.ID.eq(old.getId())).execute();
+            } else {
+                tx.update(RETENTION_POLICY)
                         .set(RETENTION_POLICY.HOT, interval(level.hot()))
                         .set(RETENTION_POLICY.KEEP, interval(level.keep()))
                         .set(RETENTION_POLICY.TIER, level.tier() == null ? null : level.tier().name())
-                        .set(RETENTION_POLICY.UPDATED_BY, s.principal().actor())
-                        .execute();
+                        .set(RETENTION_POLICY.UPDATED_AT, java.time.OffsetDateTime.now())
+                        .set(RETENTION_POLICY.UPDATED_BY, actor)
+                        .where(RETENTION_POLICY.ID.eq(old.getId())).execute();
             }
-            s.audit(tx, "retention.set", "retention:" + level.table()
-                            + (level.type() != null ? "/type:" + level.type() : "")
-                            + (level.owner() != null ? "/owner:" + level.owner() : ""),
-                    old == null ? null : describe(level(old)), empty ? null : describe(level));
-            return level;
-        });
+        } else if (empty) {
+            return false;
+        } else {
+            tx.insertInto(RETENTION_POLICY)
+                    .set(RETENTION_POLICY.TABLE_NAME, level.table())
+                    .set(RETENTION_POLICY.DATAPOINT_TYPE, level.type())
+                    .set(RETENTION_POLICY.OWNER, level.owner())
+                    .set(RETENTION_POLICY.HOT, interval(level.hot()))
+                    .set(RETENTION_POLICY.KEEP, interval(level.keep()))
+                    .set(RETENTION_POLICY.TIER, level.tier() == null ? null : level.tier().name())
+                    .set(RETENTION_POLICY.UPDATED_BY, actor)
+                    .execute();
+        }
+        tx.insertInto(AUDIT_LOG)
+                .set(AUDIT_LOG.ACTOR, actor)
+                .set(AUDIT_LOG.VERB, "retention.set")
+                .set(AUDIT_LOG.RESOURCE, "retention:" + level.table()
+                        + (level.type() != null ? "/type:" + level.type() : "")
+                        + (level.owner() != null ? "/owner:" + level.owner() : ""))
+                .set(AUDIT_LOG.OLD, old == null ? null : jsonb(describe(level(old))))
+                .set(AUDIT_LOG.NEW, empty ? null : jsonb(describe(level)))
+                .execute();
+        return true;
+    }
+
+    private static JSONB jsonb(Object o) {
+        try {
+            return JSONB.valueOf(OmniglassClient.JSON.writeValueAsString(o));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException(e);
+        }
     }
 
     /** A level as the API and the audit log show it. */

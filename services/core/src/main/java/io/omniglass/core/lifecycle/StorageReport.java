@@ -44,17 +44,17 @@ final class StorageReport {
                         .from(COLD_FILE).where(COLD_FILE.TABLE_NAME.eq(table)).fetchOne();
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("table", table);
-                m.put("hot_bytes", hot.get("bytes", Long.class));
-                m.put("hot_rows_estimate", hot.get("rows", Long.class));
-                m.put("hot_partitions", hot.get("partitions", Long.class));
+                m.put("hotBytes", hot.get("bytes", Long.class));
+                m.put("hotRowsEstimate", hot.get("rows", Long.class));
+                m.put("hotPartitions", hot.get("partitions", Long.class));
                 String oldest = hot.get("oldest", String.class);
-                m.put("hot_oldest_day", oldest == null ? null
+                m.put("hotOldestDay", oldest == null ? null
                         : java.time.LocalDate.parse(oldest, java.time.format.DateTimeFormatter.BASIC_ISO_DATE).toString());
-                m.put("cold_files", cold.get("files", Integer.class));
-                m.put("cold_rows", cold.get("rows", Long.class));
-                m.put("cold_bytes", cold.get("bytes", Long.class));
-                m.put("cold_oldest_day", cold.get("oldest") == null ? null : cold.get("oldest").toString());
-                m.put("cold_newest_day", cold.get("newest") == null ? null : cold.get("newest").toString());
+                m.put("coldFiles", cold.get("files", Integer.class));
+                m.put("coldRows", cold.get("rows", Long.class));
+                m.put("coldBytes", cold.get("bytes", Long.class));
+                m.put("coldOldestDay", cold.get("oldest") == null ? null : cold.get("oldest").toString());
+                m.put("coldNewestDay", cold.get("newest") == null ? null : cold.get("newest").toString());
                 out.add(m);
             }
             return out;

@@ -77,7 +77,7 @@ class PartitionUpkeepTest {
         f.sql("INSERT INTO audit_log (ts, actor, verb, resource) VALUES (now() - interval '400 days', 'someone', 'alarm.ack', 'alarm:1')");
 
         Map<String, Object> set = putRetention("drop", Map.of("table", "metric_datapoint", "keep", "30d", "tier", "none"));
-        assertThat(set).containsEntry("keep", "30d").containsEntry("keep_from", "table").containsEntry("tier_from", "table");
+        assertThat(set).containsEntry("keep", "30d").containsEntry("keepFrom", "table").containsEntry("tierFrom", "table");
         long audits = f.value("SELECT count(*) FROM audit_log");
 
         Map<String, Object> report = maintain("drop");
@@ -144,9 +144,36 @@ class PartitionUpkeepTest {
         @SuppressWarnings("unchecked")
         Map<String, Object> metric = ((List<Map<String, Object>>) storage.get("tables")).stream()
                 .filter(m -> m.get("table").equals("metric_datapoint")).findFirst().orElseThrow();
-        assertThat(((Number) metric.get("cold_rows")).longValue()).isEqualTo(1440);
-        assertThat(((Number) metric.get("cold_files")).intValue()).isEqualTo(1);
-        assertThat(metric.get("cold_newest_day")).isEqualTo(day.toString());
+        assertThat(((Number) metric.get("coldRows")).longValue()).isEqualTo(1440);
+        assertThat(((Number) metric.get("coldFiles")).intValue()).isEqualTo(1);
+        assertThat(metric.get("coldNewestDay")).isEqualTo(day.toString());
+    }
+
+    @Test
+    void thePlantFileSetsRetentionIdempotentlyAndAudited() throws Exception {
+        LifecycleFixture f = tenant("plantret");
+        String yaml = LifecycleFixture.PLANT + """
+                retention:
+                  - {table: metric_datapoint, keep: 180d}
+                  - {table: metric_datapoint, type: mode, hot: 2d}
+                  - {table: metric_datapoint, owner: "component:pump-1", keep: 2y, tier: none}
+                """;
+        var tree = io.omniglass.core.plant.PlantDescription.parseTree(yaml);
+        Map<String, Object> first = admin.post("/api/v1/tenants/plantret/import", tree, new TypeReference<Map<String, Object>>() { });
+        assertThat(first).containsEntry("retention_changed", 3);
+        Map<String, Object> again = admin.post("/api/v1/tenants/plantret/import", tree, new TypeReference<Map<String, Object>>() { });
+        assertThat(again).containsEntry("retention_changed", 0);
+        assertThat(f.value("SELECT count(*) FROM audit_log WHERE verb = 'retention.set'")).isEqualTo(3);
+        Map<String, Object> r = admin.get("/api/v1/tenants/plantret/retention?table=metric_datapoint&owner=component:pump-1",
+                new TypeReference<Map<String, Object>>() { });
+        @SuppressWarnings("unchecked")
+        Map<String, Object> p = ((List<Map<String, Object>>) r.get("policies")).get(0);
+        assertThat(p).containsEntry("keep", "730d").containsEntry("keepFrom", "owner:component:pump-1")
+                .containsEntry("tier", "none").containsEntry("hot", "730d");
+        String bad = LifecycleFixture.PLANT + "retention:\n  - {table: metric_datapoint, owner: \"component:nope\", keep: 1y}\n";
+        assertThatThrownBy(() -> admin.post("/api/v1/tenants/plantret/import", io.omniglass.core.plant.PlantDescription.parseTree(bad),
+                new TypeReference<Map<String, Object>>() { }))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(400));
     }
 
     @Test
@@ -158,9 +185,9 @@ class PartitionUpkeepTest {
                 new TypeReference<Map<String, Object>>() { });
         @SuppressWarnings("unchecked")
         Map<String, Object> p = ((List<Map<String, Object>>) one.get("policies")).get(0);
-        assertThat(p).containsEntry("hot", "3d").containsEntry("hot_from", "type:discharge_pressure")
-                .containsEntry("keep", "365d").containsEntry("keep_from", "owner:component:pump-2")
-                .containsEntry("tier", "parquet").containsEntry("tier_from", "default");
+        assertThat(p).containsEntry("hot", "3d").containsEntry("hotFrom", "type:discharge_pressure")
+                .containsEntry("keep", "365d").containsEntry("keepFrom", "owner:component:pump-2")
+                .containsEntry("tier", "parquet").containsEntry("tierFrom", "default");
 
         assertThatThrownBy(() -> putRetention("show", Map.of("table", "metric_datapoint", "keep", "soon")))
                 .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(400));
