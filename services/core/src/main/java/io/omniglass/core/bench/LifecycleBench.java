@@ -180,7 +180,7 @@ public final class LifecycleBench implements Callable<Integer> {
             st.execute("SELECT og_ensure_partitions('" + today.minusDays(days) + "', '" + today.plusDays(1) + "')");
             st.execute("INSERT INTO location (name) VALUES ('site')");
             st.execute("INSERT INTO component (name, location) SELECT format('m-%s', lpad(g::text, 4, '0')), 'site' FROM generate_series(1, " + series + ") g");
-            st.execute("INSERT INTO datapoint_type (name, kind, unit) VALUES ('power', 'metric', 'kW')");
+            st.execute("INSERT INTO datapoint_type (name, kind, unit) VALUES ('bench_power', 'metric', 'kW')");
             st.execute("INSERT INTO source_rule (name) VALUES ('bench-gen')");
             st.execute("INSERT INTO series (owner_kind, component_id, datapoint_type_id, kind, provenance) "
                     + "SELECT 'component', c.name, t.id, 'metric', 'observed' FROM component c CROSS JOIN datapoint_type t ORDER BY c.name");

@@ -140,6 +140,8 @@ public final class VariableRoutes {
             if (v == null) {
                 throw ApiException.notFound("no variable " + id);
             }
+            // an expired secret is never opened again; the upkeep purges its sealed value (docs/lifecycle.md)
+            io.omniglass.core.lifecycle.SecretExpiry.requireNotExpired(v);
             if (v.getCiphertext() == null) {
                 throw ApiException.badRequest("variable " + id + " is not a secret: its value is in the list");
             }

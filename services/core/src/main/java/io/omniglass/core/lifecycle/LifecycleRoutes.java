@@ -48,6 +48,7 @@ final class LifecycleRoutes {
         app.post("/api/v1/tenants/{t}/maintenance", ctx -> maintain(ctx, gateway, module));
         app.get("/api/v1/tenants/{t}/storage", ctx -> StorageReport.answer(ctx, gateway));
         AggregateRoutes.register(app, gateway);
+        SecretExpiry.register(app, gateway);
 
     }
 

@@ -50,7 +50,7 @@ final class PartitionUpkeep {
 
     /** What a run did. */
     record Report(String tenant, int created, List<String> tiered, List<String> dropped, List<String> coldRemoved,
-                  int straysRemoved, long rowsTiered, long rowsDropped, List<String> failed) {
+                  int straysRemoved, long rowsTiered, long rowsDropped, int secretsPurged, List<String> failed) {
     }
 
     private final String tenant;
@@ -125,7 +125,8 @@ final class PartitionUpkeep {
             }
             coldRemoved.addAll(removeAgedCold(tdb, table, today.minusDays(dropAfter.toDays() + 1)));
         }
-        return new Report(tenant, created, tiered, dropped, coldRemoved, strays, rowsTiered, rowsDropped, failed);
+        int purged = SecretExpiry.purge(tdb);
+        return new Report(tenant, created, tiered, dropped, coldRemoved, strays, rowsTiered, rowsDropped, purged, failed);
     }
 
     private static boolean wantsCold(RetentionCascade cascade, String table, Duration age) {
