@@ -183,7 +183,7 @@ public final class LifecycleBench implements Callable<Integer> {
             st.execute("INSERT INTO datapoint_type (name, kind, unit) VALUES ('bench_power', 'metric', 'kW')");
             st.execute("INSERT INTO source_rule (name) VALUES ('bench-gen')");
             st.execute("INSERT INTO series (owner_kind, component_id, datapoint_type_id, kind, provenance) "
-                    + "SELECT 'component', c.name, t.id, 'metric', 'observed' FROM component c CROSS JOIN datapoint_type t ORDER BY c.name");
+                    + "SELECT 'component', c.name, t.id, 'metric', 'observed' FROM component c CROSS JOIN datapoint_type t WHERE t.name = 'bench_power' ORDER BY c.name");
             st.execute("SET session_replication_role = replica");
             st.execute("SET synchronous_commit = off");
             int perDay = 86400 / stepSeconds;
