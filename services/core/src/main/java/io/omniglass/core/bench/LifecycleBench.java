@@ -71,7 +71,7 @@ public final class LifecycleBench implements Callable<Integer> {
         env.put("OMNIGLASS_HTTP_PORT", "0");
         OmniglassConfig cfg = OmniglassConfig.load(Optional.empty(), env);
         Map<String, Object> out = new LinkedHashMap<>();
-        try (CoreService core = new CoreService(List.of(new GatewayModule(), new LifecycleModule(Duration.ofDays(30)))).start(cfg)) {
+        try (CoreService core = new CoreService(List.of(new GatewayModule(), new LifecycleModule(Duration.ZERO))).start(cfg)) {
             String slug = "bench_lc";
             Tenant tenant = core.context().provisioner().create(slug, "lifecycle bench", "bench");
             DataSource ds = core.context().tenantDataSource(tenant);

@@ -2,7 +2,6 @@ package io.omniglass.core.lifecycle;
 
 import io.omniglass.api.AggregateBucket;
 import org.jooq.DSLContext;
-import org.jooq.Field;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
 
@@ -39,24 +38,36 @@ final class Aggregates {
     private Aggregates() {
     }
 
-    /** The hot tier's partials of these series in [from, to), added to {@code into}. */
+    /**
+     * The hot tier's partials of these series in [from, to), added to {@code into}. First and last
+     * are read back by primary key at each bucket's min(ts) and max(ts) (two index probes per
+     * bucket, partitions pruned at run time) rather than sorted per bucket.
+     */
     static void hot(DSLContext tx, List<Long> series, OffsetDateTime from, OffsetDateTime to, Duration bucket,
                     Map<Key, Partial> into) {
         if (series.isEmpty()) {
             return;
         }
-        Field<OffsetDateTime> b = DSL.field("date_bin({0}::interval, {1}, to_timestamp(0))", SQLDataType.TIMESTAMPWITHTIMEZONE,
-                DSL.inline(bucket.toSeconds() + " seconds"), METRIC_DATAPOINT.TS); // inlined: GROUP BY must see the same expression
-        Field<Double> first = DSL.field("(array_agg({0} ORDER BY {1}))[1]", SQLDataType.DOUBLE, METRIC_DATAPOINT.VALUE, METRIC_DATAPOINT.TS);
-        Field<Double> last = DSL.field("(array_agg({0} ORDER BY {1} DESC))[1]", SQLDataType.DOUBLE, METRIC_DATAPOINT.VALUE, METRIC_DATAPOINT.TS);
-        tx.select(METRIC_DATAPOINT.SERIES_ID, b, DSL.count(), DSL.sum(METRIC_DATAPOINT.VALUE), DSL.min(METRIC_DATAPOINT.VALUE),
-                        DSL.max(METRIC_DATAPOINT.VALUE), DSL.min(METRIC_DATAPOINT.TS), first, DSL.max(METRIC_DATAPOINT.TS), last)
-                .from(METRIC_DATAPOINT)
-                .where(METRIC_DATAPOINT.SERIES_ID.in(series))
-                .and(METRIC_DATAPOINT.TS.ge(from)).and(METRIC_DATAPOINT.TS.lt(to))
-                .groupBy(METRIC_DATAPOINT.SERIES_ID, b)
+        tx.resultQuery("""
+                        WITH agg AS (
+                            SELECT series_id, date_bin({0}::interval, ts, to_timestamp(0)) AS b, count(*) AS n,
+                                   sum(value) AS s, min(value) AS lo, max(value) AS hi, min(ts) AS t0, max(ts) AS t1
+                            FROM {1}
+                            WHERE series_id = ANY({2}) AND ts >= {3} AND ts < {4}
+                            GROUP BY 1, 2)
+                        SELECT agg.series_id, agg.b, agg.n, agg.s, agg.lo, agg.hi, agg.t0, f.value, agg.t1, l.value
+                        FROM agg
+                        JOIN {1} f ON f.series_id = agg.series_id AND f.ts = agg.t0
+                        JOIN {1} l ON l.series_id = agg.series_id AND l.ts = agg.t1""",
+                        DSL.inline(bucket.toSeconds() + " seconds"), METRIC_DATAPOINT,
+                        DSL.val(series.toArray(Long[]::new)), DSL.val(from), DSL.val(to))
+                .coerce(DSL.field("series_id", SQLDataType.BIGINT), DSL.field("b", SQLDataType.TIMESTAMPWITHTIMEZONE),
+                        DSL.field("n", SQLDataType.BIGINT), DSL.field("s", SQLDataType.DOUBLE),
+                        DSL.field("lo", SQLDataType.DOUBLE), DSL.field("hi", SQLDataType.DOUBLE),
+                        DSL.field("t0", SQLDataType.TIMESTAMPWITHTIMEZONE), DSL.field("first", SQLDataType.DOUBLE),
+                        DSL.field("t1", SQLDataType.TIMESTAMPWITHTIMEZONE), DSL.field("last", SQLDataType.DOUBLE))
                 .forEach(r -> into.merge(new Key(r.value1(), ColdReads.micros(r.value2())),
-                        new Partial(r.value3(), r.value4().doubleValue(), r.value5(), r.value6(),
+                        new Partial(r.value3(), r.value4(), r.value5(), r.value6(),
                                 ColdReads.micros(r.value7()), r.value8(), ColdReads.micros(r.value9()), r.value10()),
                         Partial::merge));
     }

@@ -44,6 +44,7 @@ public final class LifecycleModule implements CoreModule {
                 .map(RetentionDuration::parse).orElse(Duration.ofHours(1)));
     }
 
+    /** {@code interval} between scheduled runs; {@link Duration#ZERO}: no schedule, on demand only. */
     public LifecycleModule(Duration interval) {
         this.interval = interval;
     }
@@ -61,8 +62,10 @@ public final class LifecycleModule implements CoreModule {
             t.setDaemon(true);
             return t;
         });
-        long first = Math.min(interval.toSeconds(), 300);
-        worker.scheduleWithFixedDelay(this::maintainAll, first, interval.toSeconds(), TimeUnit.SECONDS);
+        if (!interval.isZero()) { // zero: on demand only (the benchmark)
+            long first = Math.min(interval.toSeconds(), 300);
+            worker.scheduleWithFixedDelay(this::maintainAll, first, interval.toSeconds(), TimeUnit.SECONDS);
+        }
     }
 
     @Override

@@ -58,6 +58,7 @@ final class LifecycleRoutes {
 
     private static void show(Context ctx, Gateway gateway) {
         GatewaySession s = gateway.scoped(Auth.principal(ctx), ctx.pathParam("t"), Action.READ_ENTITIES);
+        s.requireTenantWideScope(); // the levels name owners anywhere in the tenant
         RetentionCascade cascade = cascade(gateway, s);
         String table = ctx.queryParam("table");
         String type = blankToNull(ctx.queryParam("type"));

@@ -109,7 +109,8 @@ final class PartitionUpkeep {
                 }
                 String partition = Partitions.partitionName(table, day);
                 try {
-                    if (age.compareTo(dropAfter) < 0 && wantsCold(cascade, table, age)) {
+                    // an empty partition (made ahead, or again by the boot phase for a day already tiered) needs no file
+                    if (age.compareTo(dropAfter) < 0 && wantsCold(cascade, table, age) && !isEmpty(partition)) {
                         rowsTiered += tier(tdb, cascade, table, day, age);
                         tiered.add(partition);
                     } else {
@@ -127,6 +128,14 @@ final class PartitionUpkeep {
         }
         int purged = SecretExpiry.purge(tdb);
         return new Report(tenant, created, tiered, dropped, coldRemoved, strays, rowsTiered, rowsDropped, purged, failed);
+    }
+
+    private boolean isEmpty(String partition) throws SQLException {
+        try (Connection c = db.getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT NOT EXISTS (SELECT 1 FROM ONLY " + partition + ")")) {
+            rs.next();
+            return rs.getBoolean(1);
+        }
     }
 
     private static boolean wantsCold(RetentionCascade cascade, String table, Duration age) {

@@ -18,6 +18,7 @@ import static io.omniglass.schema.tenant.Tables.COLD_FILE;
  * {@code GET /api/v1/tenants/{t}/storage}: per append-only table, the hot side (bytes of heap and
  * indexes over all partitions, rows as the planner estimates them, partition days) and the cold
  * side (manifest files, rows and bytes, exact), plus where the cold tier ends and hot begins.
+ * A tenant-wide token only (a scoped one would learn the sizes of what it cannot see).
  */
 final class StorageReport {
 
@@ -26,6 +27,7 @@ final class StorageReport {
 
     static void answer(Context ctx, Gateway gateway) {
         GatewaySession s = gateway.scoped(Auth.principal(ctx), ctx.pathParam("t"), Action.READ_ENTITIES);
+        s.requireTenantWideScope(); // sizes are the whole tenant's
         ctx.json(Map.of("tenant", s.tenant().slug(), "tables", s.read(tx -> {
             List<Map<String, Object>> out = new java.util.ArrayList<>();
             for (String table : RetentionCascade.TABLES) {
