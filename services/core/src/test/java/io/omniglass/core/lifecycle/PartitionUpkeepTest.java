@@ -150,6 +150,22 @@ class PartitionUpkeepTest {
     }
 
     @Test
+    void whileAnotherCoreHoldsTheTenantsLeaseTheUpkeepIsNotRunHere() throws Exception {
+        LifecycleFixture f = tenant("leased");
+        LocalDate old = LocalDate.now(ZoneOffset.UTC).minusDays(200);
+        f.metricDay(f.series("pump-1", "discharge_pressure"), old, 60);
+        var kv = MaintenanceLease.bucket(core.core().context().nats());
+        long rev = kv.create("leased", "another-core".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThatThrownBy(() -> maintain("leased"))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(409));
+        assertThat(f.partitionExists("metric_datapoint", old)).isTrue();
+        kv.delete("leased", rev);
+        assertThat(strings(maintain("leased").get("dropped"))).contains(Partitions.partitionName("metric_datapoint", old));
+        // and the run gave its lease back
+        assertThat(kv.get("leased") == null || kv.get("leased").getOperation() != io.nats.client.api.KeyValueOperation.PUT).isTrue();
+    }
+
+    @Test
     void thePlantFileSetsRetentionIdempotentlyAndAudited() throws Exception {
         LifecycleFixture f = tenant("plantret");
         String yaml = LifecycleFixture.PLANT + """
