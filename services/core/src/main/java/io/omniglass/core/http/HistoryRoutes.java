@@ -8,6 +8,8 @@ import io.omniglass.core.gateway.Gateway;
 import io.omniglass.core.gateway.GatewaySession;
 import io.omniglass.core.gateway.Keyset;
 import io.omniglass.core.gateway.OwnerColumns;
+import io.omniglass.core.lifecycle.ColdReads;
+import io.omniglass.core.lifecycle.ColdTier;
 
 import java.time.Duration;
 import java.time.OffsetDateTime;
@@ -64,7 +66,7 @@ public final class HistoryRoutes {
                         .fetch(r -> new DatapointValue(r.value1(), null, r.value2(), r.value3().getLiteral(), r.value4().getLiteral()));
             };
             // days already tiered to Parquet answer from the cold tier, merged (docs/lifecycle.md)
-            points = io.omniglass.core.lifecycle.ColdReads.history(io.omniglass.core.lifecycle.ColdTier.forCore(gateway.core()),
+            points = ColdReads.history(ColdTier.forCore(gateway.core()),
                     tx, series.value4(), id, from, to, limit, points);
             return new SeriesHistory(series.value1(), series.value2(), series.value3(), series.value4().getLiteral(),
                     series.value5(), series.value6().getLiteral(), series.value7(), points);

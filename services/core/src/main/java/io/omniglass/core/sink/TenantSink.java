@@ -16,6 +16,7 @@ import io.nats.client.api.ConsumerInfo;
 import io.nats.client.api.DeliverPolicy;
 import io.nats.client.api.PublishAck;
 import io.nats.client.impl.Headers;
+import io.omniglass.core.lifecycle.Partitions;
 import io.omniglass.core.tenancy.Tenant;
 import io.omniglass.core.tenancy.TenantStreams;
 import io.omniglass.schema.tenant.enums.DatapointKind;
@@ -57,7 +58,7 @@ final class TenantSink implements AutoCloseable {
     private final SinkMetrics metrics;
     private final TenantCatalog catalog;
     private final AcceptedWindow window;
-    private final io.omniglass.core.lifecycle.Partitions partitions;
+    private final Partitions partitions;
     private final Thread thread;
     private final Thread writer;
     /** One prepared batch in hand at most: memory stays bounded while the writer is busy. */
@@ -83,7 +84,7 @@ final class TenantSink implements AutoCloseable {
         this.metrics = metrics;
         this.catalog = new TenantCatalog(DSL.using(db, SQLDialect.POSTGRES));
         this.window = new AcceptedWindow(control, db);
-        this.partitions = new io.omniglass.core.lifecycle.Partitions(db);
+        this.partitions = new Partitions(db);
         this.thread = new Thread(this::run, "og-sink-" + tenant.slug());
         this.thread.setDaemon(true);
         this.writer = new Thread(this::write, "og-sink-writer-" + tenant.slug());
