@@ -40,8 +40,9 @@ final class Aggregates {
 
     /**
      * The hot tier's partials of these series in [from, to), added to {@code into}. First and last
-     * are read back by primary key at each bucket's min(ts) and max(ts) (two index probes per
-     * bucket, partitions pruned at run time) rather than sorted per bucket.
+     * are read back by primary key at each bucket's min(ts) and max(ts) in two scalar subqueries,
+     * so always two index probes per bucket (as a join the planner may hash-join whole partitions),
+     * rather than a sort per bucket.
      */
     static void hot(DSLContext tx, List<Long> series, OffsetDateTime from, OffsetDateTime to, Duration bucket,
                     Map<Key, Partial> into) {
@@ -55,10 +56,10 @@ final class Aggregates {
                             FROM {1}
                             WHERE series_id = ANY({2}) AND ts >= {3} AND ts < {4}
                             GROUP BY 1, 2)
-                        SELECT agg.series_id, agg.b, agg.n, agg.s, agg.lo, agg.hi, agg.t0, f.value, agg.t1, l.value
-                        FROM agg
-                        JOIN {1} f ON f.series_id = agg.series_id AND f.ts = agg.t0
-                        JOIN {1} l ON l.series_id = agg.series_id AND l.ts = agg.t1""",
+                        SELECT agg.series_id, agg.b, agg.n, agg.s, agg.lo, agg.hi,
+                               agg.t0, (SELECT f.value FROM {1} f WHERE f.series_id = agg.series_id AND f.ts = agg.t0),
+                               agg.t1, (SELECT l.value FROM {1} l WHERE l.series_id = agg.series_id AND l.ts = agg.t1)
+                        FROM agg""",
                         DSL.inline(bucket.toSeconds() + " seconds"), METRIC_DATAPOINT,
                         DSL.val(series.toArray(Long[]::new)), DSL.val(from), DSL.val(to))
                 .coerce(DSL.field("series_id", SQLDataType.BIGINT), DSL.field("b", SQLDataType.TIMESTAMPWITHTIMEZONE),
