@@ -168,6 +168,19 @@ public final class HttpConsoleServices implements TenantsService, CurrentValuesS
     }
 
     @Override
+    public io.omniglass.views.services.SeriesBuckets aggregates(String tenant, long seriesId, Instant from, Instant to, String bucket) {
+        JsonNode body = get(tenantPath(tenant) + "/series/" + seriesId + "/aggregates?from=" + enc(from.toString())
+                + "&to=" + enc(to.toString()) + "&bucket=" + enc(bucket));
+        List<io.omniglass.views.services.SeriesBuckets.Bucket> out = new ArrayList<>();
+        for (JsonNode b : body.path("buckets")) {
+            out.add(new io.omniglass.views.services.SeriesBuckets.Bucket(Json.instant(b, "ts"), b.path("count").asLong(),
+                    b.path("min").asDouble(), b.path("max").asDouble(), b.path("avg").asDouble()));
+        }
+        JsonNode cold = body.path("coldBefore");
+        return new io.omniglass.views.services.SeriesBuckets(out, cold.isTextual() ? Json.instant(body, "coldBefore") : null);
+    }
+
+    @Override
     public List<Datapoint> history(String tenant, long seriesId, Instant from, Instant to, int limit) {
         JsonNode body = get(tenantPath(tenant) + "/series/" + seriesId + "/datapoints?from=" + enc(from.toString())
                 + "&to=" + enc(to.toString()) + "&limit=" + limit);

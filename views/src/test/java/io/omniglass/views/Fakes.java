@@ -56,6 +56,17 @@ public final class Fakes {
         public List<Datapoint> history(String tenant, long seriesId, Instant from, Instant to, int limit) {
             return List.of(new Datapoint(from, 1.0, null), new Datapoint(to, 2.0, null));
         }
+
+        public final List<String> buckets = new ArrayList<>();
+
+        @Override
+        public io.omniglass.views.services.SeriesBuckets aggregates(String tenant, long seriesId, Instant from, Instant to, String bucket) {
+            buckets.add(bucket);
+            return new io.omniglass.views.services.SeriesBuckets(List.of(
+                    new io.omniglass.views.services.SeriesBuckets.Bucket(from, 60, 1.0, 3.0, 2.0),
+                    new io.omniglass.views.services.SeriesBuckets.Bucket(to.minusSeconds(3600), 60, 2.0, 4.0, 3.0)),
+                    to.minus(java.time.Duration.ofDays(7)));
+        }
     }
 
     public static final class Alarms implements AlarmsService {

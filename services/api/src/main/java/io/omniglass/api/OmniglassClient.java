@@ -163,6 +163,20 @@ public class OmniglassClient {
                 new TypeReference<SeriesHistory>() { });
     }
 
+    /** Min, max, avg, count, first and last per bucket of a metric series, across hot and cold; bucket like 1h or 1d (null: chosen). */
+    public SeriesAggregates seriesAggregates(String tenant, long seriesId, java.time.OffsetDateTime from,
+                                             java.time.OffsetDateTime to, String bucket) {
+        return get(tenantPath(tenant, "/series/" + seriesId + "/aggregates") + query("from", from, "to", to, "bucket", bucket),
+                new TypeReference<SeriesAggregates>() { });
+    }
+
+    /** The same for every metric series the filter selects (fleet charts). */
+    public FleetAggregates aggregates(String tenant, String filter, java.time.OffsetDateTime from,
+                                      java.time.OffsetDateTime to, String bucket) {
+        return get(tenantPath(tenant, "/aggregates") + query("filter", filter, "from", from, "to", to, "bucket", bucket),
+                new TypeReference<FleetAggregates>() { });
+    }
+
     public Page<AuditEntry> auditLog(String tenant, String filter, Integer limit, String after) {
         return get(tenantPath(tenant, "/audit-log") + query("filter", filter, "limit", limit, "after", after),
                 new TypeReference<Page<AuditEntry>>() { });

@@ -18,6 +18,7 @@ public final class Modules {
         modules.add(new io.omniglass.core.cdc.CdcModule());
         modules.add(new io.omniglass.core.rules.RulesModule());
         modules.add(new io.omniglass.core.similar.SimilarModule());
+        modules.add(new io.omniglass.core.lifecycle.LifecycleModule());
         return modules;
     }
 }

@@ -9,4 +9,9 @@ public interface CurrentValuesService {
     Page<CurrentValue> currentValues(String tenant, String filter, int limit, String after);
 
     List<Datapoint> history(String tenant, long seriesId, Instant from, Instant to, int limit);
+
+    /** Min, max and avg per bucket ({@code 1h}, {@code 1d}, ...) across hot and cold, for long ranges. */
+    default SeriesBuckets aggregates(String tenant, long seriesId, Instant from, Instant to, String bucket) {
+        throw new UnsupportedOperationException("this service has no aggregates");
+    }
 }

@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (print figures, write JSON).",
         subcommands = {io.omniglass.core.bench.SinkBenchCommand.class, io.omniglass.core.bench.CdcBench.class,
                 io.omniglass.core.bench.GatewayBench.class, io.omniglass.core.bench.RulesBench.class,
-                io.omniglass.core.similar.SimilarBench.class})
+                io.omniglass.core.similar.SimilarBench.class, io.omniglass.core.bench.LifecycleBench.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;

@@ -27,6 +27,11 @@ final class CoreAccess implements AutoCloseable {
     }
 
     static CoreAccess open(OmniglassConfig config) {
+        return open(config, List.of());
+    }
+
+    /** As {@link #open(OmniglassConfig)}; a core of its own runs {@code modules} (the routes the command needs). */
+    static CoreAccess open(OmniglassConfig config, List<io.omniglass.core.CoreModule> modules) {
         DataDir dataDir = new DataDir(config.dataDir());
         Optional<Map<String, String>> endpoints = dataDir.readEndpoints();
         if (dataDir.coreRunning() && endpoints.isPresent()) {
@@ -35,9 +40,11 @@ final class CoreAccess implements AutoCloseable {
             return new CoreAccess(new OmniglassClient(endpoints.get().get("http"), token, tls(config)), null, endpoints.get());
         }
         // the routes the commands use beyond the core's own: plant import, device credentials
-        // (granted on the nats-server this short-lived core starts)
-        CoreService core = new CoreService(List.of(new io.omniglass.core.plant.PlantModule(),
-                new io.omniglass.core.devices.DeviceModule())).start(config.withHttpPort(0));
+        // (granted on the nats-server this short-lived core starts), and what the command adds
+        List<io.omniglass.core.CoreModule> own = new java.util.ArrayList<>(List.of(
+                new io.omniglass.core.plant.PlantModule(), new io.omniglass.core.devices.DeviceModule()));
+        own.addAll(modules);
+        CoreService core = new CoreService(own).start(config.withHttpPort(0));
         String token = dataDir.readAdminToken().orElseThrow();
         return new CoreAccess(new OmniglassClient(core.httpUrl(), token, tls(config)), core,
                 dataDir.readEndpoints().orElse(Map.of()));

@@ -19,7 +19,8 @@ import java.util.concurrent.Callable;
 /** ./omniglass core ...: the headless core service and its administration. */
 @Command(name = "core", mixinStandardHelpOptions = true, description = "The core service and its administration.",
         subcommands = {CoreCommand.Serve.class, CoreCommand.Migrate.class, CoreCommand.TenantCmd.class,
-                CoreCommand.TokenCmd.class, DeviceCommands.class, PlantCommands.Import.class, PlantCommands.Simulate.class})
+                CoreCommand.TokenCmd.class, DeviceCommands.class, PlantCommands.Import.class, PlantCommands.Simulate.class,
+                LifecycleCommands.Maintain.class, LifecycleCommands.Retention.class})
 final class CoreCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -8,6 +8,8 @@ import io.omniglass.core.gateway.Gateway;
 import io.omniglass.core.gateway.GatewaySession;
 import io.omniglass.core.gateway.Keyset;
 import io.omniglass.core.gateway.OwnerColumns;
+import io.omniglass.core.lifecycle.ColdReads;
+import io.omniglass.core.lifecycle.ColdTier;
 
 import java.time.Duration;
 import java.time.OffsetDateTime;
@@ -22,7 +24,8 @@ import static io.omniglass.schema.tenant.Tables.STATE_DATAPOINT;
 /**
  * {@code GET /api/v1/tenants/{t}/series/{id}/datapoints?from=&to=&limit=}: one series' stored
  * datapoints in [from, to), newest first (default: the last 24 hours). The table is chosen by the
- * series' kind; a series outside the token's scope is a 404 like a missing one.
+ * series' kind; a series outside the token's scope is a 404 like a missing one. Days tiered to
+ * the cold tier are read from their Parquet files and merged.
  */
 public final class HistoryRoutes {
 
@@ -62,6 +65,9 @@ public final class HistoryRoutes {
                         .orderBy(LOG_DATAPOINT.TS.desc()).limit(limit)
                         .fetch(r -> new DatapointValue(r.value1(), null, r.value2(), r.value3().getLiteral(), r.value4().getLiteral()));
             };
+            // days already tiered to Parquet answer from the cold tier, merged (docs/lifecycle.md)
+            points = ColdReads.history(ColdTier.forCore(gateway.core()),
+                    tx, series.value4(), id, from, to, limit, points);
             return new SeriesHistory(series.value1(), series.value2(), series.value3(), series.value4().getLiteral(),
                     series.value5(), series.value6().getLiteral(), series.value7(), points);
         });

@@ -12,6 +12,7 @@ import io.omniglass.core.gateway.Action;
 import io.omniglass.core.gateway.Gateway;
 import io.omniglass.core.gateway.GatewaySession;
 import io.omniglass.core.gateway.OwnerColumns;
+import io.omniglass.core.lifecycle.SecretExpiry;
 import io.omniglass.core.rules.Owner;
 import io.omniglass.core.secrets.SecretBox;
 import io.omniglass.schema.tenant.enums.OwnerKind;
@@ -140,6 +141,8 @@ public final class VariableRoutes {
             if (v == null) {
                 throw ApiException.notFound("no variable " + id);
             }
+            // an expired secret is never opened again; the upkeep purges its sealed value (docs/lifecycle.md)
+            SecretExpiry.requireNotExpired(v);
             if (v.getCiphertext() == null) {
                 throw ApiException.badRequest("variable " + id + " is not a secret: its value is in the list");
             }

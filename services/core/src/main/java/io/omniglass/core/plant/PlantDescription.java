@@ -25,7 +25,8 @@ public record PlantDescription(
         List<Component> components,
         List<Node> nodes,
         @JsonProperty("datapoint_types") List<DatapointType> datapointTypes,
-        JsonNode rules) {
+        JsonNode rules,
+        List<Retention> retention) {
 
     public static final String DEMO_RESOURCE = "omniglass/plants/demo-plant.yaml";
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
@@ -47,6 +48,14 @@ public record PlantDescription(
 
     public record DatapointType(String name, String kind, String unit, @JsonProperty("fusion_policy") String fusionPolicy,
                                 String description) {
+    }
+
+    /** A level of the retention cascade (docs/lifecycle.md): a table, optionally narrowed to a class (type) or an owner. */
+    public record Retention(String table, String type, String owner, String hot, String keep, String tier) {
+    }
+
+    public List<Retention> retention() {
+        return retention == null ? List.of() : retention;
     }
 
     public List<Location> locations() {

@@ -254,6 +254,9 @@ public final class PlantImporter {
         counts.put("nodes", p.nodes().size());
         counts.put("datapoint_types_added", keysAdded);
         counts.put("datapoint_types_existing", keysKept);
+        if (!p.retention().isEmpty()) {
+            counts.put("retention_changed", io.omniglass.core.lifecycle.PlantRetention.apply(tx, p.retention(), actor));
+        }
         if (p.rules() != null && !p.rules().isNull()) {
             List<PlantRulesImporter> importers = ServiceLoader.load(PlantRulesImporter.class).stream()
                     .map(ServiceLoader.Provider::get).toList();

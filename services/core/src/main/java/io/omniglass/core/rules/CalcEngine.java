@@ -160,7 +160,7 @@ final class CalcEngine implements AutoCloseable {
         }
         List<CalcRuleDef> touched = new ArrayList<>();
         for (LaneDatapoint dp : LaneDatapoint.read(m)) {
-            if (dp.number() == null || !dp.provenance().equals("observed") || !window.accepts(dp.ts())) {
+            if (dp.number() == null || !dp.provenance().equals("observed") || !window.accepts(dp)) {
                 continue; // an input the sink will not store must not become the latest one
             }
             String k = dp.owner() + "|" + dp.key();

@@ -3,7 +3,6 @@ package io.omniglass.core.rules;
 import io.omniglass.core.sink.AcceptedWindow;
 
 import java.time.DateTimeException;
-import java.time.Instant;
 import java.time.ZoneOffset;
 
 /**
@@ -19,9 +18,9 @@ final class LaneWindow {
         this.window = window;
     }
 
-    boolean accepts(Instant ts) {
+    boolean accepts(LaneDatapoint dp) {
         try {
-            return window.check(ts.atOffset(ZoneOffset.UTC)) == null;
+            return window.check(dp.ts().atOffset(ZoneOffset.UTC), dp.kind() + "_datapoint") == null;
         } catch (DateTimeException | ArithmeticException e) {
             return false; // beyond what a timestamp can be: certainly not stored
         }

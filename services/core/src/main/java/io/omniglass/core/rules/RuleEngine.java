@@ -111,7 +111,7 @@ final class RuleEngine implements AutoCloseable {
                 if (dp.provenance().equals("intended")) {
                     continue; // a command is not a measurement
                 }
-                if (!window.accepts(dp.ts())) {
+                if (!window.accepts(dp)) {
                     continue; // the sink dead-letters it; as a rule's last sample it would silence the rule
                 }
                 if (dp.causedByEventId() != null) {

@@ -1,5 +1,9 @@
 package io.omniglass.core.sink;
 
+import io.omniglass.core.lifecycle.RetentionCascade;
+import io.omniglass.core.lifecycle.RetentionStore;
+import org.jooq.SQLDialect;
+import org.jooq.impl.DSL;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -11,11 +15,15 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The timestamps a tenant accepts: the control setting {@code ingest.accepted_window} around now
- * (default 7 days back, 1 day ahead), narrowed to the span its partitions cover (no default
- * partition: a row outside them could never be stored). Refreshed once a minute. The rules apply
+ * The timestamps a tenant accepts, per datapoint table: back as far as the table's retention keeps
+ * anything (the longest keep of its cascade, docs/lifecycle.md), ahead by the control setting
+ * {@code ingest.accepted_window}'s {@code future} (default 1 day). A {@code past} in that setting
+ * narrows the window further. A day without a partition is no reason to refuse: the writer makes
+ * it on demand. Refreshed once a minute. The rules apply
  * it too, so a datapoint the sink will never store cannot move an alarm's state.
  */
 public final class AcceptedWindow {
@@ -25,10 +33,9 @@ public final class AcceptedWindow {
 
     private final DataSource control;
     private final DataSource tenant;
-    private volatile Duration past = Duration.ofDays(7);
+    private volatile Duration past;
     private volatile Duration future = Duration.ofDays(1);
-    private volatile Instant spanFrom = Instant.MIN;
-    private volatile Instant spanTo = Instant.MIN;
+    private final Map<String, Duration> keep = new ConcurrentHashMap<>();
     private volatile long refreshedAt;
 
     public AcceptedWindow(DataSource control, DataSource tenant) {
@@ -36,19 +43,21 @@ public final class AcceptedWindow {
         this.tenant = tenant;
     }
 
-    /** null when ts is accepted, else why not. */
-    public String check(OffsetDateTime ts) {
+    /** null when ts is accepted into {@code table}, else why not. */
+    public String check(OffsetDateTime ts, String table) {
         maybeRefresh();
         Instant t = ts.toInstant();
         Instant now = Instant.now();
-        if (t.isBefore(now.minus(past))) {
-            return "ts " + ts + " is more than " + human(past) + " in the past";
+        Duration back = keep.getOrDefault(table, Duration.ofDays(90));
+        Duration narrowed = past;
+        if (t.isBefore(now.minus(back))) {
+            return "ts " + ts + " is older than the retention of " + table + " (" + human(back) + ")";
+        }
+        if (narrowed != null && t.isBefore(now.minus(narrowed))) {
+            return "ts " + ts + " is more than " + human(narrowed) + " in the past (ingest.accepted_window)";
         }
         if (t.isAfter(now.plus(future))) {
             return "ts " + ts + " is more than " + human(future) + " in the future";
-        }
-        if (t.isBefore(spanFrom) || !t.isBefore(spanTo)) {
-            return "ts " + ts + " is outside the stored partitions [" + spanFrom + ", " + spanTo + ")";
         }
         return null;
     }
@@ -69,9 +78,7 @@ public final class AcceptedWindow {
                              + " FROM setting WHERE key = 'ingest.accepted_window'");
              ResultSet rs = ps.executeQuery()) {
             if (rs.next()) {
-                if (rs.getObject(1) != null) {
-                    past = Duration.ofMillis((long) (rs.getDouble(1) * 1000));
-                }
+                past = rs.getObject(1) == null ? null : Duration.ofMillis((long) (rs.getDouble(1) * 1000));
                 if (rs.getObject(2) != null) {
                     future = Duration.ofMillis((long) (rs.getDouble(2) * 1000));
                 }
@@ -79,16 +86,14 @@ public final class AcceptedWindow {
         } catch (SQLException e) {
             log.warn("reading ingest.accepted_window failed, keeping {} / {}: {}", past, future, e.getMessage());
         }
-        try (Connection c = tenant.getConnection();
-             PreparedStatement ps = c.prepareStatement(
-                     "SELECT lower(s), upper(s) FROM (SELECT og_partition_span('metric_datapoint') AS s) x");
-             ResultSet rs = ps.executeQuery()) {
-            if (rs.next() && rs.getObject(1) != null) {
-                spanFrom = rs.getObject(1, OffsetDateTime.class).toInstant();
-                spanTo = rs.getObject(2, OffsetDateTime.class).toInstant();
+        try {
+            RetentionCascade cascade = RetentionStore.load(DSL.using(control, SQLDialect.POSTGRES),
+                    DSL.using(tenant, SQLDialect.POSTGRES));
+            for (String table : RetentionCascade.DATAPOINT_TABLES) {
+                keep.put(table, cascade.dropAfter(table));
             }
-        } catch (SQLException e) {
-            log.warn("reading the partition span failed: {}", e.getMessage());
+        } catch (RuntimeException e) {
+            log.warn("reading the retention policies failed, keeping {}: {}", keep, e.getMessage());
         }
         refreshedAt = now;
     }

@@ -14,6 +14,7 @@ import io.nats.client.api.ConsumerConfiguration;
 import io.nats.client.api.DeliverPolicy;
 import io.nats.client.api.PublishAck;
 import io.nats.client.impl.Headers;
+import io.omniglass.core.lifecycle.Partitions;
 import io.omniglass.core.tenancy.Tenant;
 import io.omniglass.core.tenancy.TenantStreams;
 import io.omniglass.schema.tenant.enums.DatapointKind;
@@ -62,6 +63,7 @@ final class TenantSink implements AutoCloseable {
     private volatile LaneInbox inbox;
     private long backoffMs;
     /** Batches to write by the staged merge before trying the direct COPY again (lane turns only). */
+    private final Partitions partitions;
     private int mergeOnlyBatches;
     /** The last batch's shape, so a turn takes about batchRows datapoints and bounded bytes. */
     private double rowsPerMessage = 1;
@@ -80,6 +82,7 @@ final class TenantSink implements AutoCloseable {
         this.metrics = metrics;
         this.catalog = new TenantCatalog(DSL.using(db, SQLDialect.POSTGRES));
         this.window = new AcceptedWindow(controlDb, db);
+        this.partitions = new Partitions(db);
         this.lane = lanes.lane("sink:" + tenant.slug(), this::turn);
     }
 
@@ -327,6 +330,7 @@ final class TenantSink implements AutoCloseable {
         int inserted = 0;
         if (!p.rows().isEmpty()) {
             long t0 = System.nanoTime();
+            ensurePartitions(p.rows());
             inserted = writeResilient(p.rows(), dead);
             metrics.commit.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
         }
@@ -341,6 +345,18 @@ final class TenantSink implements AutoCloseable {
         metrics.batchRows.record(p.rows().size());
         for (Dead d : dead) {
             metrics.dlq(d.rejection().reason()).increment();
+        }
+    }
+
+    /** Backfill: a day without a partition gets one before the batch is written (a failure redelivers the batch). */
+    private void ensurePartitions(List<StagedRow> rows) throws SQLException {
+        Set<String> done = new HashSet<>();
+        for (StagedRow r : rows) {
+            java.time.LocalDate day = r.ts().atZoneSameInstant(java.time.ZoneOffset.UTC).toLocalDate();
+            String table = r.kind().getLiteral() + "_datapoint";
+            if (done.add(table + day)) {
+                partitions.ensure(table, day);
+            }
         }
     }
 
@@ -372,7 +388,7 @@ final class TenantSink implements AutoCloseable {
         } else if (c.causedByEventId() != null && !catalog.eventExists(c.causedByEventId())) {
             reason = DlqReason.LINEAGE;
             why = MessageDecoder.CAUSED_BY_HEADER + " " + c.causedByEventId() + " names no event";
-        } else if ((why = window.check(c.ts())) != null) {
+        } else if ((why = window.check(c.ts(), key.kind().getLiteral() + "_datapoint")) != null) {
             reason = DlqReason.TS_OUTSIDE_WINDOW;
         } else {
             return null;

@@ -68,7 +68,7 @@ class SinkDeadLetterTest {
             batch.add(with(with(good, "source_rule", null), "ts", now.plusMillis(3).toString()));     // 4 lineage: no source_rule
             batch.add(with(good, "ts", null));                                                        // 5 missing ts
             batch.add(with(good, "ts", "yesterday at noon"));                                         // 6 unparseable ts
-            batch.add(with(good, "ts", now.minus(Duration.ofDays(30)).toString()));                   // 7 outside window
+            batch.add(with(good, "ts", now.minus(Duration.ofDays(400)).toString()));                  // 7 outside retention
             batch.add(with(good, "ts", now.plus(Duration.ofDays(3)).toString()));                     // 8 outside window
             Map<String, Object> intended = with(with(with(good, "provenance", "intended"), "source_rule", null),
                     "event_id", 987654321);

@@ -1,0 +1,134 @@
+package io.omniglass.core.lifecycle;
+
+import io.omniglass.api.DatapointValue;
+import io.omniglass.schema.tenant.enums.DatapointKind;
+import org.jooq.DSLContext;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import static io.omniglass.schema.tenant.Tables.COLD_FILE;
+
+/**
+ * Reads of the cold tier for the read paths: the manifest names the files of the days a range
+ * touches (read in the caller's gateway transaction), DuckDB reads exactly those files. The caller
+ * has already resolved the series through its scoped session, so the cold read is as narrow as
+ * the hot one: only those series' rows are asked for.
+ */
+public final class ColdReads {
+
+    private ColdReads() {
+    }
+
+    /** The manifest's files of {@code table} for the days [from, to) touches. */
+    static List<Path> files(DSLContext tx, Path root, String table, OffsetDateTime from, OffsetDateTime to) {
+        return tx.select(COLD_FILE.PATH).from(COLD_FILE)
+                .where(COLD_FILE.TABLE_NAME.eq(table))
+                .and(COLD_FILE.DAY.ge(from.atZoneSameInstant(ZoneOffset.UTC).toLocalDate()))
+                .and(COLD_FILE.DAY.le(to.atZoneSameInstant(ZoneOffset.UTC).toLocalDate()))
+                .orderBy(COLD_FILE.DAY, COLD_FILE.ID)
+                .fetch(r -> root.resolve(r.value1()));
+    }
+
+    /** Where the cold tier of {@code table} ends within [from, to): the day after its newest cold day; null if none. */
+    public static OffsetDateTime coldBefore(DSLContext tx, String table, OffsetDateTime from, OffsetDateTime to) {
+        var newest = tx.select(org.jooq.impl.DSL.max(COLD_FILE.DAY)).from(COLD_FILE)
+                .where(COLD_FILE.TABLE_NAME.eq(table))
+                .and(COLD_FILE.DAY.ge(from.atZoneSameInstant(ZoneOffset.UTC).toLocalDate()))
+                .and(COLD_FILE.DAY.le(to.atZoneSameInstant(ZoneOffset.UTC).toLocalDate()))
+                .fetchOne(0, java.time.LocalDate.class);
+        return newest == null ? null : newest.plusDays(1).atStartOfDay().atOffset(ZoneOffset.UTC);
+    }
+
+    /**
+     * One series' history in [from, to), newest first, hot and cold merged: {@code hot} is what
+     * Postgres returned (newest first, at most {@code limit}); a ts in both tiers (a day backfilled
+     * after it was tiered) is shown once, the hot row winning.
+     */
+    public static List<DatapointValue> history(ColdTier cold, DSLContext tx, DatapointKind kind, long series,
+                                               OffsetDateTime from, OffsetDateTime to, int limit, List<DatapointValue> hot) {
+        String table = kind.getLiteral() + "_datapoint";
+        List<Path> files = files(tx, cold.root(), table, from, to);
+        if (files.isEmpty()) {
+            return hot;
+        }
+        String cols = switch (kind) {
+            case metric -> "ts_us, value, NULL, NULL, provenance";
+            case state -> "ts_us, NULL, value, NULL, provenance";
+            case log -> "ts_us, NULL, message, severity, provenance";
+        };
+        List<DatapointValue> coldRows = new ArrayList<>();
+        try (Connection d = cold.engine().connection();
+             PreparedStatement ps = d.prepareStatement("SELECT " + cols + " FROM " + ColdEngine.readParquet(files)
+                     + " WHERE series_id = ? AND ts_us >= ? AND ts_us < ? ORDER BY ts_us DESC LIMIT ?")) {
+            ps.setLong(1, series);
+            ps.setLong(2, micros(from));
+            ps.setLong(3, micros(to));
+            ps.setInt(4, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Object v = rs.getObject(2);
+                    coldRows.add(new DatapointValue(ColdExport.micros(rs.getLong(1)),
+                            v == null ? null : ((Number) v).doubleValue(), rs.getString(3), rs.getString(4), rs.getString(5)));
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("reading the cold tier failed: " + e.getMessage(), e);
+        }
+        Set<Long> seen = hot.stream().map(p -> micros(p.ts())).collect(Collectors.toCollection(HashSet::new));
+        List<DatapointValue> all = new ArrayList<>(hot);
+        for (DatapointValue p : coldRows) {
+            if (seen.add(micros(p.ts()))) {
+                all.add(p);
+            }
+        }
+        all.sort(Comparator.comparing(DatapointValue::ts).reversed());
+        return all.size() > limit ? List.copyOf(all.subList(0, limit)) : all;
+    }
+
+    /** Adds the cold tier's partial aggregates of these metric series to {@code into}. */
+    static void aggregates(ColdTier cold, DSLContext tx, List<Long> series, OffsetDateTime from, OffsetDateTime to,
+                           long bucketMicros, Map<Aggregates.Key, Aggregates.Partial> into) {
+        List<Path> files = files(tx, cold.root(), "metric_datapoint", from, to);
+        if (files.isEmpty() || series.isEmpty()) {
+            return;
+        }
+        String ids = series.stream().map(String::valueOf).collect(Collectors.joining(", "));
+        try (Connection d = cold.engine().connection();
+             PreparedStatement ps = d.prepareStatement("SELECT series_id, (ts_us // ?) * ? AS b, count(*), sum(value),"
+                     + " min(value), max(value), min(ts_us), max(ts_us), arg_min(value, ts_us), arg_max(value, ts_us)"
+                     + " FROM " + ColdEngine.readParquet(files)
+                     + " WHERE series_id IN (" + ids + ") AND ts_us >= ? AND ts_us < ? GROUP BY 1, 2")) {
+            ps.setLong(1, bucketMicros);
+            ps.setLong(2, bucketMicros);
+            ps.setLong(3, micros(from));
+            ps.setLong(4, micros(to));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Aggregates.Partial p = new Aggregates.Partial(rs.getLong(3), rs.getDouble(4), rs.getDouble(5),
+                            rs.getDouble(6), rs.getLong(7), rs.getDouble(9), rs.getLong(8), rs.getDouble(10));
+                    into.merge(new Aggregates.Key(rs.getLong(1), rs.getLong(2)), p, Aggregates.Partial::merge);
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("reading the cold tier failed: " + e.getMessage(), e);
+        }
+    }
+
+    static long micros(OffsetDateTime t) {
+        java.time.Instant i = t.toInstant();
+        return Math.addExact(Math.multiplyExact(i.getEpochSecond(), 1_000_000L), i.getNano() / 1000);
+    }
+}

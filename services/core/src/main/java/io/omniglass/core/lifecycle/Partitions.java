@@ -1,0 +1,98 @@
+package io.omniglass.core.lifecycle;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The daily partitions of a tenant's datapoint tables: made on demand (a backfilled day gets its
+ * partition from the write path), listed, and dropped whole by the upkeep. Making one is a short
+ * transaction of its own with a lock timeout (tenant migration V80, {@code og_create_partition}:
+ * created standalone, then attached, which does not block the live lane's inserts); a timeout
+ * fails the caller's batch, which is then redelivered.
+ */
+public final class Partitions {
+
+    private static final Logger log = LoggerFactory.getLogger(Partitions.class);
+    /** A partition known to exist is trusted for this long (upkeep on another core may drop aged ones). */
+    private static final long KNOWN_MILLIS = 5 * 60_000L;
+    static final String LOCK_TIMEOUT = "2s";
+
+    private final DataSource db;
+    private final Map<String, Long> known = new ConcurrentHashMap<>();
+
+    public Partitions(DataSource db) {
+        this.db = db;
+    }
+
+    /** Makes sure {@code table} has the partition of {@code day}; true when this call made it. */
+    public boolean ensure(String table, LocalDate day) throws SQLException {
+        String key = partitionName(table, day);
+        Long at = known.get(key);
+        long now = System.currentTimeMillis();
+        if (at != null && now - at < KNOWN_MILLIS) {
+            return false;
+        }
+        boolean made;
+        try (Connection c = db.getConnection()) {
+            c.setAutoCommit(false);
+            try (Statement st = c.createStatement()) {
+                st.execute("SET LOCAL lock_timeout = '" + LOCK_TIMEOUT + "'");
+                try (PreparedStatement ps = c.prepareStatement("SELECT og_create_partition(?, ?)")) {
+                    ps.setString(1, table);
+                    ps.setObject(2, day);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        made = rs.getBoolean(1);
+                    }
+                }
+                c.commit();
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        }
+        known.put(key, now);
+        if (made) {
+            log.info("partition {} made on demand", key);
+        }
+        return made;
+    }
+
+    /** Forgets what this instance knew (after the upkeep dropped partitions). */
+    public void forget(String table, LocalDate day) {
+        known.remove(partitionName(table, day));
+    }
+
+    public static String partitionName(String table, LocalDate day) {
+        RetentionCascade.requireTable(table);
+        return table + "_p" + day.format(java.time.format.DateTimeFormatter.BASIC_ISO_DATE);
+    }
+
+    /** The days {@code table} has a partition for, oldest first. */
+    public static List<LocalDate> days(Connection c, String table) throws SQLException {
+        List<LocalDate> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT day FROM og_partition_days(?)")) {
+            ps.setString(1, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getObject(1, LocalDate.class));
+                }
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,65 @@
+package io.omniglass.core.lifecycle;
+
+import io.javalin.http.Context;
+import io.omniglass.core.gateway.Action;
+import io.omniglass.core.gateway.Gateway;
+import io.omniglass.core.gateway.GatewaySession;
+import io.omniglass.core.http.Auth;
+import org.jooq.Record;
+import org.jooq.impl.DSL;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static io.omniglass.schema.tenant.Tables.COLD_FILE;
+
+/**
+ * {@code GET /api/v1/tenants/{t}/storage}: per append-only table, the hot side (bytes of heap and
+ * indexes over all partitions, rows as the planner estimates them, partition days) and the cold
+ * side (manifest files, rows and bytes, exact), plus where the cold tier ends and hot begins.
+ * A tenant-wide token only (a scoped one would learn the sizes of what it cannot see).
+ */
+final class StorageReport {
+
+    private StorageReport() {
+    }
+
+    static void answer(Context ctx, Gateway gateway) {
+        GatewaySession s = gateway.scoped(Auth.principal(ctx), ctx.pathParam("t"), Action.READ_ENTITIES);
+        s.requireTenantWideScope(); // sizes are the whole tenant's
+        ctx.json(Map.of("tenant", s.tenant().slug(), "tables", s.read(tx -> {
+            List<Map<String, Object>> out = new java.util.ArrayList<>();
+            for (String table : RetentionCascade.TABLES) {
+                Record hot = tx.resultQuery("""
+                        SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint AS bytes,
+                               coalesce(sum(greatest(c.reltuples, 0)), 0)::bigint AS rows,
+                               count(*) FILTER (WHERE c.oid <> p.oid) AS partitions,
+                               min(substring(c.relname from '_p(\\d{8})$')) AS oldest
+                        FROM pg_class p
+                        LEFT JOIN pg_inherits i ON i.inhparent = p.oid
+                        JOIN pg_class c ON c.oid = coalesce(i.inhrelid, p.oid)
+                        WHERE p.oid = to_regclass({0})""", DSL.val(table)).fetchOne();
+                Record cold = tx.select(DSL.count().as("files"), DSL.coalesce(DSL.sum(COLD_FILE.ROW_COUNT), 0L).as("rows"),
+                                DSL.coalesce(DSL.sum(COLD_FILE.BYTES), 0L).as("bytes"),
+                                DSL.min(COLD_FILE.DAY).as("oldest"), DSL.max(COLD_FILE.DAY).as("newest"))
+                        .from(COLD_FILE).where(COLD_FILE.TABLE_NAME.eq(table)).fetchOne();
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("table", table);
+                m.put("hotBytes", hot.get("bytes", Long.class));
+                m.put("hotRowsEstimate", hot.get("rows", Long.class));
+                m.put("hotPartitions", hot.get("partitions", Long.class));
+                String oldest = hot.get("oldest", String.class);
+                m.put("hotOldestDay", oldest == null ? null
+                        : java.time.LocalDate.parse(oldest, java.time.format.DateTimeFormatter.BASIC_ISO_DATE).toString());
+                m.put("coldFiles", cold.get("files", Integer.class));
+                m.put("coldRows", cold.get("rows", Long.class));
+                m.put("coldBytes", cold.get("bytes", Long.class));
+                m.put("coldOldestDay", cold.get("oldest") == null ? null : cold.get("oldest").toString());
+                m.put("coldNewestDay", cold.get("newest") == null ? null : cold.get("newest").toString());
+                out.add(m);
+            }
+            return out;
+        })));
+    }
+}
