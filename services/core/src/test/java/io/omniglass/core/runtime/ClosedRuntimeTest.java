@@ -110,8 +110,8 @@ class ClosedRuntimeTest {
             // as an earlier Omniglass left it: zonky's initdb with trust, no password
             int port = FreePort.pick();
             var old = new io.zonky.test.db.postgres.embedded.OwnedEmbeddedPostgres(data.toFile(),
-                    Map.of("listen_addresses", "127.0.0.1"), port, ProcessBuilder.Redirect.DISCARD,
-                    ProcessBuilder.Redirect.DISCARD, Duration.ofSeconds(60));
+                    Map.of("listen_addresses", "127.0.0.1"), port, new BundledPgBinaries(),
+                    ProcessBuilder.Redirect.DISCARD, ProcessBuilder.Redirect.DISCARD, Duration.ofSeconds(60), Map.of(), Map.of());
             try (var c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", "postgres", "")) {
                 assertThat(c.isValid(5)).as("trusted before").isTrue();
             }
