@@ -1,6 +1,10 @@
 package io.omniglass.core.cdc;
 
+import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamManagement;
 import io.nats.client.Subscription;
+import io.nats.client.api.MessageInfo;
+import io.nats.client.api.StreamState;
 import io.nats.client.Message;
 import io.nats.client.impl.Headers;
 import io.omniglass.core.tenancy.TenantStreams;
@@ -30,7 +34,15 @@ import java.util.function.BooleanSupplier;
  * position, every change published asynchronously with a bounded window of PubAcks in flight, and
  * the slot's flushed position moved to the end of the newest transaction whose changes are all
  * acknowledged. Any failure (Postgres, NATS, a PubAck timeout, the fence) ends the run; the next
- * run starts again from the confirmed position and JetStream drops the republished duplicates.
+ * run starts again from the confirmed position.
+ *
+ * <p>Commit order holds even when one PubAck of the window fails while its successors are already
+ * on their way: every publish names the stream sequence it must follow
+ * ({@code Nats-Expected-Last-Sequence}), so JetStream refuses every successor of a change it did
+ * not store, and the stream is always a gap-free prefix of the commit order. A new run reads the
+ * stream's last stored change (its {@code Nats-Msg-Id} is the commit LSN and position) and skips
+ * what is already there instead of republishing it. The same expectation fences a publisher
+ * that lost its lease: once another one has stored anything, its next publish is refused.
  */
 public final class CdcSession implements AutoCloseable {
 
@@ -103,6 +115,12 @@ public final class CdcSession implements AutoCloseable {
     private long flushed;
     private long lastStatusNanos;
     private long lastActivityNanos = System.nanoTime();
+    /** The stream sequence the next publish must follow. */
+    private long expectedLastSeq;
+    /** The newest change already in the stream when this run began: commit LSN and position. */
+    private long storedLsn = -1;
+    private int storedPosition = -1;
+    private long currentLsnValue;
 
     public CdcSession(Source source, io.nats.client.Connection nats, BooleanSupplier fence, CdcStats stats,
                AckListener listener, Settings settings, Runnable heartbeat) {
@@ -186,7 +204,10 @@ public final class CdcSession implements AutoCloseable {
             try {
                 replicationConnection = DriverManager.getConnection(source.jdbcUrl(), p);
                 stream = startStream(replicationConnection, source, settings.statusInterval());
-                log.info("cdc {}: replication from slot {} started", source.slug(), source.slot());
+                // read only now: holding the slot, no earlier run of ours can still be reading it
+                resumeAfterStored();
+                log.info("cdc {}: replication from slot {} started after stream sequence {}",
+                        source.slug(), source.slot(), expectedLastSeq);
                 return;
             } catch (SQLException e) {
                 closeQuietly();
@@ -203,6 +224,43 @@ public final class CdcSession implements AutoCloseable {
         throw new InterruptedException("fence dropped before replication started");
     }
 
+    /**
+     * Where the stream ends: the sequence the next publish must follow, and the newest change it
+     * holds, so that what an earlier run stored past the slot's confirmed position is not sent again.
+     */
+    private void resumeAfterStored() throws SQLException {
+        String name = TenantStreams.cdcStream(source.slug());
+        try {
+            JetStreamManagement jsm = nats.jetStreamManagement();
+            StreamState state = jsm.getStreamInfo(name).getStreamState();
+            expectedLastSeq = state.getLastSequence();
+            storedLsn = -1;
+            storedPosition = -1;
+            if (expectedLastSeq > 0 && state.getMsgCount() > 0) {
+                MessageInfo last;
+                try {
+                    last = jsm.getMessage(name, expectedLastSeq);
+                } catch (JetStreamApiException e) {
+                    return; // aged out meanwhile: nothing newer than the slot's position can be in the stream
+                }
+                String id = last.getHeaders() == null ? null : last.getHeaders().getFirst(MSG_ID);
+                int colon = id == null ? -1 : id.lastIndexOf(':');
+                if (colon > 0) {
+                    storedLsn = LogSequenceNumber.valueOf(id.substring(0, colon)).asLong();
+                    storedPosition = Integer.parseInt(id.substring(colon + 1));
+                }
+            }
+        } catch (java.io.IOException | JetStreamApiException | RuntimeException e) {
+            closeQuietly();
+            throw new SQLException("cdc " + source.slug() + ": cannot read the end of stream " + name + ": " + e, "08000", e);
+        }
+    }
+
+    /** True when the change at the current commit LSN and {@code pos} is already in the stream. */
+    private boolean alreadyStored(int pos) {
+        return currentLsnValue < storedLsn || (currentLsnValue == storedLsn && pos <= storedPosition);
+    }
+
     private void handle(PgOutput.Message m) throws Exception {
         if (m instanceof PgOutput.Insert i) {
             publish(relation(i.relationOid()), ChangeEncoder.Op.insert, i.row(), null, false);
@@ -217,6 +275,7 @@ public final class CdcSession implements AutoCloseable {
             }
             inFlight.addLast(current);
             currentLsn = PgOutput.lsn(b.finalLsn());
+            currentLsnValue = b.finalLsn();
             currentXid = b.xid();
             currentCommitTs = ChangeEncoder.isoMicros(b.commitTsMicros());
             position = 0;
@@ -251,6 +310,10 @@ public final class CdcSession implements AutoCloseable {
         if (txn == null) {
             throw new IllegalStateException("pgoutput: change outside a transaction");
         }
+        if (alreadyStored(position)) {
+            position++; // stored by an earlier run before it failed: its place is taken, in order
+            return;
+        }
         byte[] body = encoder.encode(currentLsn, currentXid, currentCommitTs, rel, op, row, old, oldIsKeyOnly);
         if (body.length > maxBody) {
             log.warn("cdc {}: a change of {} ({} bytes) exceeds the NATS payload limit; published with its key only",
@@ -259,7 +322,7 @@ public final class CdcSession implements AutoCloseable {
         }
         Headers h = new Headers();
         // the commit LSN and the change's place in its transaction: the same on every republish
-        h.put("Nats-Msg-Id", currentLsn + ":" + position++);
+        h.put(MSG_ID, currentLsn + ":" + position++);
         long seq = nextPublishSeq++;
         int slot = (int) (seq % awaitingAck.length);
         while (awaitingCount >= awaitingAck.length || awaitingAck[slot] != null) {
@@ -281,6 +344,8 @@ public final class CdcSession implements AutoCloseable {
         if (!fence.getAsBoolean()) {
             throw new FencedException(); // a leader that lost its lease publishes nothing more
         }
+        // JetStream stores it only right after its predecessor: a refused change refuses all that follow
+        h.put(EXPECTED_LAST_SEQ, Long.toString(expectedLastSeq++));
         awaitingAck[slot] = txn;
         awaitingCount++;
         txn.pending++;
@@ -330,6 +395,8 @@ public final class CdcSession implements AutoCloseable {
         }
     }
 
+    private static final String MSG_ID = "Nats-Msg-Id";
+    private static final String EXPECTED_LAST_SEQ = "Nats-Expected-Last-Sequence";
     private static final byte[] ERROR_FIELD = "\"error\"".getBytes(java.nio.charset.StandardCharsets.UTF_8);
 
     private static int indexOf(byte[] data, byte[] what) {
@@ -365,6 +432,9 @@ public final class CdcSession implements AutoCloseable {
         stats.oldestUnackedCommit(inFlight.isEmpty() ? 0 : inFlight.peekFirst().commitTsMicros);
         long now = System.nanoTime();
         if (confirm > flushed) {
+            if (!fence.getAsBoolean()) {
+                return; // a fenced publisher confirms nothing more: the next leader reads from here
+            }
             flushed = confirm;
             LogSequenceNumber lsn = LogSequenceNumber.valueOf(confirm);
             stream.setFlushedLSN(lsn);
