@@ -142,18 +142,50 @@ public final class CdcSession implements AutoCloseable {
         this.maxBody = serverMax - 1024; // room for the subject, reply and headers
     }
 
-    /** Streams until the fence drops (returns) or something fails (throws). */
+    /**
+     * When a run may end before its fence drops: the scheduler's sessions drain a slot and move on;
+     * the benchmark's run until told to stop.
+     */
+    public interface Drain {
+        Drain NEVER = receivedLsn -> false;
+
+        /** Asked when the run has nothing buffered, nothing in flight and no open transaction. */
+        boolean done(long receivedLsn);
+
+        /** Asked between transactions: hand the session over to another slot now. */
+        default boolean yieldNow() {
+            return false;
+        }
+    }
+
+    private Drain drain = Drain.NEVER;
+
+    /** Ends the run where {@code drain} says (between transactions, everything acknowledged and confirmed). */
+    public CdcSession drainingUntil(Drain drain) {
+        this.drain = drain;
+        return this;
+    }
+
+    /** Streams until the fence drops or the drain is done (returns), or something fails (throws). */
     public void run() throws Exception {
         open();
         while (fence.getAsBoolean()) {
             readAcks(NO_WAIT);
             checkFailure();
             checkConnection();
+            if (current == null && drain.yieldNow()) {
+                settle();
+                return;
+            }
             // readPending waits up to 1 ms on the socket when nothing is buffered; no blocking read(),
             // which can hang on an idle slot in some pgjdbc 42.7.x releases (pgjdbc issue 4328)
             ByteBuffer buf = stream.readPending();
             if (buf == null) {
                 advance(true);
+                if (current == null && inFlight.isEmpty() && drain.done(stream.getLastReceiveLSN().asLong())) {
+                    stream.forceUpdateStatus(); // the walsender learns the confirmed position before we hang up
+                    return;
+                }
                 maybeHeartbeat();
                 if (System.nanoTime() - lastActivityNanos > IDLE_AFTER_NANOS) {
                     Thread.sleep(IDLE_POLL_MILLIS); // a quiet tenant polls less often
@@ -167,6 +199,17 @@ public final class CdcSession implements AutoCloseable {
         advance(false);
         stream.forceUpdateStatus();
         log.info("cdc {}: fence dropped, replication stopped", source.slug());
+    }
+
+    /** Waits (up to the ack timeout) for the PubAcks in flight and confirms what they complete. */
+    private void settle() throws Exception {
+        long deadline = System.nanoTime() + settings.ackTimeout().toNanos();
+        while (awaitingCount > 0 && System.nanoTime() < deadline && fence.getAsBoolean()) {
+            readAcks(ACK_WAIT);
+            checkFailure();
+        }
+        advance(false);
+        stream.forceUpdateStatus();
     }
 
     static Properties replicationProperties(Source source) {

@@ -52,7 +52,8 @@ public final class PlantImporter {
         PlantDescription plant = PlantDescription.fromTree(tree);
         validate(plant);
         try {
-            return DSL.using(tenantDb, SQLDialect.POSTGRES).transactionResult(cfg -> apply(cfg.dsl(), plant, actor, tenant));
+            return io.omniglass.core.cdc.CdcWakeups.wakingDsl(tenantDb, tenant)
+                    .transactionResult(cfg -> apply(cfg.dsl(), plant, actor, tenant));
         } catch (DataAccessException e) {
             if (e.getCause() instanceof IllegalArgumentException iae) {
                 throw iae;

@@ -63,7 +63,8 @@ public final class RulesModule implements CoreModule {
 
     @Override
     public void tenantActive(CoreContext ctx, Tenant tenant) throws Exception {
-        DSLContext db = DSL.using(ctx.tenantDataSource(tenant), SQLDialect.POSTGRES);
+        // alarm transitions, actions and calculations commit here: each commit wakes the tenant's CDC
+        DSLContext db = io.omniglass.core.cdc.CdcWakeups.wakingDsl(ctx.tenantDataSource(tenant), tenant.slug());
         TenantRules t = new TenantRules(tenant.slug(), db);
         t.reload();
         t.engine = new RuleEngine(tenant.slug(), ctx.nats(), db, () -> t.eventRules, ctx.metrics());
