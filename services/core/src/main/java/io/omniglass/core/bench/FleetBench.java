@@ -410,7 +410,8 @@ public final class FleetBench implements Callable<Integer> {
                 commitToCdc.recordValue(Math.max(1, now - committed));
             }
             JsonNode row = body.get("row");
-            if (row != null && "component:alarmprobe".equals(row.path("owner").asText()) && "active".equals(row.path("state").asText())) {
+            // generated columns (alarm.owner) are not in the pgoutput stream before Postgres 18
+            if (row != null && "alarmprobe".equals(row.path("component_id").asText()) && "active".equals(row.path("state").asText())) {
                 String slug = m.getSubject().split("\\.")[1];
                 CompletableFuture<Long> f = alarmWaits.get(slug);
                 if (f != null) {
@@ -485,10 +486,15 @@ public final class FleetBench implements Callable<Integer> {
         DataSource ds = core.context().tenantDataSource(t);
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(60);
         long stored = 0;
+        long progressAt = System.nanoTime();
         while (System.nanoTime() < deadline) {
-            stored = written != null ? (long) written.count() : count(ds, "SELECT count(*) FROM metric_datapoint");
-            if (stored >= replayRows) {
-                break;
+            long now = written != null ? (long) written.count() : count(ds, "SELECT count(*) FROM metric_datapoint");
+            if (now > stored) {
+                stored = now;
+                progressAt = System.nanoTime();
+            }
+            if (stored >= replayRows || System.nanoTime() - progressAt > TimeUnit.SECONDS.toNanos(120)) {
+                break; // all in, or stuck (what is missing is counted as lost below)
             }
             Thread.sleep(written != null ? 20 : 1000);
         }

@@ -72,6 +72,7 @@ final class LeaseManager implements AutoCloseable {
     private final long safetyNanos;
     private volatile long validUntilNanos;
     private volatile long selfEchoNanos = System.nanoTime();
+    private volatile long renewedNanos;
     private volatile boolean closed;
     private final java.util.concurrent.atomic.AtomicBoolean tickQueued = new java.util.concurrent.atomic.AtomicBoolean();
     private NatsKeyValueWatchSubscription coresWatch;
@@ -243,6 +244,9 @@ final class LeaseManager implements AutoCloseable {
         for (String tenant : candidates) {
             if (!held.containsKey(tenant)) {
                 try {
+                    if (System.nanoTime() - renewedNanos > renewEvery.toNanos()) {
+                        renewCore(); // hundreds of bids on a slow NATS must not let our own lease run out
+                    }
                     bid(tenant);
                 } catch (Exception e) {
                     log.debug("cdc {}: bid failed: {}", tenant, e.toString());
@@ -254,6 +258,7 @@ final class LeaseManager implements AutoCloseable {
     private void renewCore() throws IOException, JetStreamApiException {
         long started = System.nanoTime();
         cores.put(me, me.getBytes(StandardCharsets.UTF_8));
+        renewedNanos = started;
         validUntilNanos = started + ttl.toNanos() - safetyNanos;
     }
 
