@@ -34,6 +34,7 @@ public final class CdcModule implements CoreModule {
     private ScheduledExecutorService leaseThread;
     private ScheduledExecutorService sweepThread;
     private LeaseManager leases;
+    private io.nats.client.Connection leaseNats;
     private SlotScheduler sessions;
     private Dispatcher wakeups;
     private Runnable unregister;
@@ -60,7 +61,15 @@ public final class CdcModule implements CoreModule {
         sweepThread = Executors.newSingleThreadScheduledExecutor(daemon("og-cdc-sweep"));
         sessions = new SlotScheduler(settings, ctx.infrastructure().natsUrl(), ctx.instanceId(), sweepThread,
                 feeds::values, (feed, token) -> leases.holds(feed.slug(), token));
-        leases = new LeaseManager(ctx.nats(), ctx.instanceId(), settings.ttl(), settings.renewEvery(), leaseThread,
+        // a connection of its own: a renewal must not wait behind a busy tenant's traffic on the core's
+        leaseNats = io.nats.client.Nats.connect(new io.nats.client.Options.Builder()
+                .server(ctx.infrastructure().natsUrl())
+                .connectionName("omniglass-cdc-leases-" + ctx.instanceId())
+                .maxReconnects(-1)
+                .reconnectWait(java.time.Duration.ofMillis(250))
+                .connectionTimeout(java.time.Duration.ofSeconds(5))
+                .build());
+        leases = new LeaseManager(leaseNats, ctx.instanceId(), settings.ttl(), settings.renewEvery(), leaseThread,
                 new LeaseManager.Listener() {
                     @Override
                     public void acquired(String tenant, long token) {
@@ -150,6 +159,13 @@ public final class CdcModule implements CoreModule {
         }
         if (sweepThread != null) {
             sweepThread.shutdownNow();
+        }
+        if (leaseNats != null) {
+            try {
+                leaseNats.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         feeds.values().forEach(TenantFeed::unlead);
         feeds.clear();

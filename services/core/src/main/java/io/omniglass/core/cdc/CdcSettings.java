@@ -6,7 +6,7 @@ import java.util.Map;
 /**
  * How CDC serves a fleet: {@code sessions} replication sessions at most (per core), leases with a
  * time to live, a sweep for writes from outside the core, a time slice after which a session
- * hands over to a waiting slot, and the retained WAL past which an idle slot is drained anyway.
+ * hands over to a waiting slot, and the unconfirmed WAL past which an idle slot is drained anyway.
  */
 public record CdcSettings(int sessions, Duration ttl, Duration renewEvery, Duration sweepEvery, Duration timeSlice,
                           long maxRetainedWal) {
@@ -25,7 +25,7 @@ public record CdcSettings(int sessions, Duration ttl, Duration renewEvery, Durat
 
     public static CdcSettings defaults() {
         return new CdcSettings(3, Duration.ofSeconds(3), Duration.ofMillis(500), Duration.ofSeconds(10),
-                Duration.ofSeconds(1), 64L * 1024 * 1024);
+                Duration.ofSeconds(1), 32L * 1024 * 1024);
     }
 
     /** The defaults, with {@value #SESSIONS_ENV} and {@value #SWEEP_ENV} from the environment. */

@@ -57,7 +57,9 @@ final class LeaseManager implements AutoCloseable {
     private record Claim(String holder, long revision, long seenNanos) {
     }
 
+    private static final String CORE_SUBJECT_PREFIX = "$KV." + "og_cdc_cores" + ".";
     private final KeyValue cores;
+    private final io.nats.client.JetStream js;
     private final KeyValue tenants;
     private final String me;
     private final Duration ttl;
@@ -81,6 +83,7 @@ final class LeaseManager implements AutoCloseable {
     LeaseManager(Connection nats, String me, Duration ttl, Duration renewEvery, ScheduledExecutorService scheduler,
                  Listener listener) throws IOException, JetStreamApiException {
         this.cores = bucket(nats, CORES, ttl);
+        this.js = nats.jetStream();
         this.tenants = bucket(nats, TENANTS, null);
         this.me = me;
         this.ttl = ttl;
@@ -111,7 +114,7 @@ final class LeaseManager implements AutoCloseable {
 
     /** Renews this core's key, starts the watches and the renewal schedule. */
     void start() throws Exception {
-        renewCore();
+        renewCoreNow();
         watch();
         scheduler.scheduleWithFixedDelay(this::tick, renewEvery.toMillis(), renewEvery.toMillis(), TimeUnit.MILLISECONDS);
     }
@@ -255,7 +258,25 @@ final class LeaseManager implements AutoCloseable {
         }
     }
 
-    private void renewCore() throws IOException, JetStreamApiException {
+    /**
+     * One renewal, not waited for: a slow NATS (a replay filling the server) answers late, and
+     * renewals overlap instead of queueing behind each other; each PubAck extends the validity
+     * from the start of its own renewal.
+     */
+    private void renewCore() throws IOException {
+        long started = System.nanoTime();
+        renewedNanos = started;
+        js.publishAsync(CORE_SUBJECT_PREFIX + me, me.getBytes(StandardCharsets.UTF_8)).whenComplete((ack, failed) -> {
+            if (failed == null && ack != null && !ack.hasError()) {
+                validUntilNanos = Math.max(validUntilNanos, started + ttl.toNanos() - safetyNanos);
+            } else if (failed != null) {
+                log.debug("cdc leases: renewal failed: {}", failed.toString());
+            }
+        });
+    }
+
+    /** The first renewal, waited for: a core starts leading only with a valid lease. */
+    private void renewCoreNow() throws IOException, JetStreamApiException {
         long started = System.nanoTime();
         cores.put(me, me.getBytes(StandardCharsets.UTF_8));
         renewedNanos = started;

@@ -30,8 +30,8 @@ import java.util.function.Supplier;
  * server's WAL, so {@code sessions} walsenders at most, not one per tenant.
  *
  * <p>The sweep is for writes from elsewhere (psql, another application): once per interval, one
- * query per Postgres server reads each tenant database's write counters and each slot's retained
- * WAL; a database that was written to, or a slot holding more than the threshold, is drained.
+ * query per Postgres server reads each tenant database's write counters and each slot's
+ * unconfirmed WAL; a database that was written to, or a slot behind by more than the threshold, is drained.
  */
 final class SlotScheduler implements AutoCloseable {
 
@@ -204,8 +204,7 @@ final class SlotScheduler implements AutoCloseable {
         }
         // one statement for every tenant on the server: write counters, retained and unconfirmed WAL
         try (java.sql.Connection c = group.get(0).db.getConnection(); PreparedStatement ps = c.prepareStatement("""
-                SELECT d.datname, d.tup_inserted + d.tup_updated + d.tup_deleted,
-                       pg_wal_lsn_diff(pg_current_wal_lsn(), s.restart_lsn)::bigint,
+                SELECT d.datname, d.tup_inserted + d.tup_updated + d.tup_deleted, 0,
                        pg_wal_lsn_diff(pg_current_wal_lsn(), s.confirmed_flush_lsn)::bigint
                 FROM pg_stat_database d JOIN pg_replication_slots s ON s.database = d.datname
                 WHERE s.slot_type = 'logical' AND s.slot_name LIKE 'og\\_cdc\\_%'""")) {
@@ -216,10 +215,13 @@ final class SlotScheduler implements AutoCloseable {
                         continue;
                     }
                     long writes = rs.getLong(2);
-                    long retained = rs.getLong(3);
-                    f.stats.lagBytes(rs.getLong(4));
+                    long unconfirmed = rs.getLong(4);
+                    f.stats.lagBytes(unconfirmed);
                     Long before = writesSeen.put(f.database, writes);
-                    if (f.leading() && ((before != null && before != writes) || retained > settings.maxRetainedWal())) {
+                    // WAL the slot has not confirmed (anyone's): a drain confirms it, and Postgres then
+                    // releases it at its next restart point. Not restart_lsn itself: on an idle server
+                    // it only moves when a running-xacts record comes by, and would ask for a drain forever
+                    if (f.leading() && ((before != null && before != writes) || unconfirmed > settings.maxRetainedWal())) {
                         wake(f);
                     }
                 }
