@@ -147,10 +147,13 @@ public final class CdcSession implements AutoCloseable {
      * the benchmark's run until told to stop.
      */
     public interface Drain {
-        Drain NEVER = receivedLsn -> false;
+        Drain NEVER = (receivedLsn, quietNanos, walsenderPid) -> false;
 
-        /** Asked when the run has nothing buffered, nothing in flight and no open transaction. */
-        boolean done(long receivedLsn);
+        /**
+         * Asked when the run has nothing buffered, nothing in flight and no open transaction;
+         * {@code quietNanos} since the last message, {@code walsenderPid} the server process.
+         */
+        boolean done(long receivedLsn, long quietNanos, int walsenderPid);
 
         /** Asked between transactions: hand the session over to another slot now. */
         default boolean yieldNow() {
@@ -159,6 +162,7 @@ public final class CdcSession implements AutoCloseable {
     }
 
     private Drain drain = Drain.NEVER;
+    private int walsenderPid;
 
     /** Ends the run where {@code drain} says (between transactions, everything acknowledged and confirmed). */
     public CdcSession drainingUntil(Drain drain) {
@@ -182,7 +186,8 @@ public final class CdcSession implements AutoCloseable {
             ByteBuffer buf = stream.readPending();
             if (buf == null) {
                 advance(true);
-                if (current == null && inFlight.isEmpty() && drain.done(stream.getLastReceiveLSN().asLong())) {
+                if (current == null && inFlight.isEmpty() && drain.done(stream.getLastReceiveLSN().asLong(),
+                        System.nanoTime() - lastActivityNanos, walsenderPid)) {
                     stream.forceUpdateStatus(); // the walsender learns the confirmed position before we hang up
                     return;
                 }
@@ -247,6 +252,7 @@ public final class CdcSession implements AutoCloseable {
             try {
                 replicationConnection = DriverManager.getConnection(source.jdbcUrl(), p);
                 stream = startStream(replicationConnection, source, settings.statusInterval());
+                walsenderPid = replicationConnection.unwrap(PGConnection.class).getBackendPID();
                 // read only now: holding the slot, no earlier run of ours can still be reading it
                 resumeAfterStored();
                 log.info("cdc {}: replication from slot {} started after stream sequence {}",

@@ -138,21 +138,30 @@ final class SlotScheduler implements AutoCloseable {
         long started = System.nanoTime();
         long[] target = {flushedWal(feed)};
         boolean[] yielded = {false};
+        long[] lastAsked = {0};
         CdcSession.Drain until = new CdcSession.Drain() {
             @Override
-            public boolean done(long receivedLsn) {
-                if (receivedLsn < target[0]) {
-                    return false;
-                }
-                if (feed.takeWake()) {
-                    try {
-                        target[0] = flushedWal(feed); // woken meanwhile: drain on in this session
-                    } catch (Exception e) {
-                        throw new IllegalStateException(e);
+            public boolean done(long receivedLsn, long quietNanos, int walsenderPid) {
+                try {
+                    // caught up: the walsender's keepalive says so, or (when none came) the server
+                    // says it has sent past the target and nothing has arrived for a while since
+                    boolean caughtUp = receivedLsn >= target[0];
+                    long now = System.nanoTime();
+                    if (!caughtUp && quietNanos > QUIET_NANOS && now - lastAsked[0] > QUIET_NANOS) {
+                        lastAsked[0] = now; // at most ten questions a second
+                        caughtUp = sentLsn(feed, walsenderPid) >= target[0];
                     }
-                    return false;
+                    if (!caughtUp) {
+                        return false;
+                    }
+                    if (feed.takeWake()) {
+                        target[0] = flushedWal(feed); // woken meanwhile: drain on in this session
+                        return false;
+                    }
+                    return true;
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
                 }
-                return true;
             }
 
             @Override
@@ -169,6 +178,19 @@ final class SlotScheduler implements AutoCloseable {
             session.run();
         }
         return yielded[0];
+    }
+
+    private static final long QUIET_NANOS = 100_000_000L;
+
+    /** What the session's walsender has sent so far (0 when unknown). */
+    private static long sentLsn(TenantFeed feed, int walsenderPid) throws Exception {
+        try (java.sql.Connection c = feed.db.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT pg_wal_lsn_diff(sent_lsn, '0/0')::bigint FROM pg_stat_replication WHERE pid = ?")) {
+            ps.setInt(1, walsenderPid);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0;
+            }
+        }
     }
 
     /** The server's flushed WAL position: every commit that has returned is at or before it. */
