@@ -42,6 +42,11 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One core instance: its infrastructure (embedded or external), the control database, NATS, the
@@ -52,6 +57,11 @@ public final class CoreService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CoreService.class);
     /** Core instances tell each other about newly active tenants here (never a tenant slug: no dot-free "_"). */
     public static final String TENANT_ACTIVE_SUBJECT = "og._control.tenant.active";
+    /** Tenants converged and activated at once during start (each mostly waits on Postgres). */
+    private static final int START_THREADS = 4;
+    private static final Duration MODULE_CLOSE_DEADLINE = Duration.ofSeconds(8);
+    private static final Duration CHECKPOINT_AFTER_PROVISIONING = Duration.ofSeconds(15);
+    private final java.util.concurrent.atomic.AtomicBoolean checkpointPending = new java.util.concurrent.atomic.AtomicBoolean();
 
     private final List<CoreModule> modules;
     private final List<AutoCloseable> closeables = new ArrayList<>();
@@ -100,8 +110,10 @@ public final class CoreService implements AutoCloseable {
             new ProcessorMetrics().bindTo(metrics);
             lanes.bindTo(metrics);
 
-            TenantProvisioner provisioner = new TenantProvisioner(control, tenantDbs, nats, ReferenceData.load(),
-                    t -> nats.publish(TENANT_ACTIVE_SUBJECT, t.slug().getBytes(StandardCharsets.UTF_8)));
+            TenantProvisioner provisioner = new TenantProvisioner(control, tenantDbs, nats, ReferenceData.load(), t -> {
+                nats.publish(TENANT_ACTIVE_SUBJECT, t.slug().getBytes(StandardCharsets.UTF_8));
+                checkpointSoon();
+            });
             ctx = new CoreContext(instanceId, config, dataDir, infra, controlDs, control, nats, tenantDbs,
                     new TenantRegistry(control), provisioner, tokens, metrics, lanes);
 
@@ -111,12 +123,7 @@ public final class CoreService implements AutoCloseable {
             }
             Dispatcher d = nats.createDispatcher(msg -> activate(new String(msg.getData(), StandardCharsets.UTF_8)));
             d.subscribe(TENANT_ACTIVE_SUBJECT);
-            for (Tenant t : ctx.tenants().list()) {
-                if (t.active()) {
-                    provisioner.converge(t);
-                    activate(t.slug());
-                }
-            }
+            bringUp(ctx.tenants().list().stream().filter(Tenant::active).toList(), provisioner);
             http = HttpApi.create(ctx, modules);
             http.start(config.httpHost(), config.httpPort());
             writeEndpoints();
@@ -129,6 +136,48 @@ public final class CoreService implements AutoCloseable {
             close();
             throw new IllegalStateException(e.getMessage(), e);
         }
+    }
+
+    /**
+     * Converges and activates the tenants on a small bounded pool: a fleet of 200 comes up in
+     * parallel, each tenant's modules in order, without a thread per tenant. A tenant that cannot
+     * be brought up is logged and left out; the others serve.
+     */
+    private void bringUp(List<Tenant> tenants, TenantProvisioner provisioner) throws InterruptedException {
+        long started = System.nanoTime();
+        int threads = Math.max(1, Math.min(START_THREADS, tenants.size()));
+        AtomicInteger n = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "og-start-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (Tenant t : tenants) {
+                done.add(pool.submit(() -> {
+                    if (closed) {
+                        return;
+                    }
+                    try {
+                        provisioner.converge(t);
+                        activate(t.slug());
+                    } catch (RuntimeException e) {
+                        log.error("tenant {} could not be brought up; the others serve", t.slug(), e);
+                    }
+                }));
+            }
+            for (Future<?> f : done) {
+                try {
+                    f.get();
+                } catch (ExecutionException e) {
+                    log.error("bringing a tenant up: {}", e.getCause().toString());
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        log.info("{} tenants up in {} ms", tenants.size(), (System.nanoTime() - started) / 1_000_000);
     }
 
     private void activate(String slug) {
@@ -148,6 +197,37 @@ public final class CoreService implements AutoCloseable {
             }
         }
         log.info("tenant {} active on this core", slug);
+    }
+
+    /**
+     * A new tenant database is some thousand files that Postgres must fsync at its next
+     * checkpoint; after a burst of provisioning the embedded server checkpoints in the background
+     * (once, a little later), so that the cost is not paid by the next stop.
+     */
+    private void checkpointSoon() {
+        if (closed || !ctx.infrastructure().embedded() || !checkpointPending.compareAndSet(false, true)) {
+            return;
+        }
+        Thread t = new Thread(() -> {
+            try {
+                Thread.sleep(CHECKPOINT_AFTER_PROVISIONING.toMillis());
+                checkpointPending.set(false);
+                if (closed) {
+                    return;
+                }
+                long t0 = System.nanoTime();
+                try (java.sql.Connection c = ctx.controlDataSource().getConnection(); java.sql.Statement st = c.createStatement()) {
+                    st.execute("CHECKPOINT");
+                }
+                log.info("checkpoint after provisioning done in {} ms", (System.nanoTime() - t0) / 1_000_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (Exception e) {
+                log.debug("checkpoint after provisioning: {}", e.toString());
+            }
+        }, "og-checkpoint");
+        t.setDaemon(true);
+        t.start();
     }
 
     /** On first start (or a new control database) the admin token is made and written, mode 0600. */
@@ -191,29 +271,64 @@ public final class CoreService implements AutoCloseable {
             return;
         }
         closed = true;
+        long started = System.nanoTime();
+        log.info("core stopping");
         if (http != null) {
             http.stop();
+            log.info("http closed in {} ms", (System.nanoTime() - started) / 1_000_000);
         }
-        for (int i = modules.size() - 1; i >= 0; i--) {
-            try {
-                modules.get(i).close();
-            } catch (Exception e) {
-                log.warn("closing module {}: {}", modules.get(i).name(), e.toString());
-            }
-        }
+        closeModules();
         if (ctx != null) {
             ctx.dataDir().deleteEndpoints();
         }
         for (int i = closeables.size() - 1; i >= 0; i--) {
+            long t0 = System.nanoTime();
             try {
                 closeables.get(i).close();
             } catch (Exception e) {
                 log.warn("closing: {}", e.toString());
             }
+            log.info("{} closed in {} ms", closeables.get(i).getClass().getSimpleName(), (System.nanoTime() - t0) / 1_000_000);
         }
         if (lock != null) {
             lock.close();
         }
-        log.info("core stopped");
+        log.info("core stopped in {} ms", (System.nanoTime() - started) / 1_000_000);
+    }
+
+    /**
+     * The modules close side by side (each stops its own tenants' work), within a deadline: a
+     * module that hangs is logged and left to the JVM's exit rather than holding the stop.
+     */
+    private void closeModules() {
+        List<Thread> closing = new ArrayList<>();
+        for (CoreModule m : modules) {
+            Thread t = new Thread(() -> {
+                long t0 = System.nanoTime();
+                try {
+                    m.close();
+                } catch (Exception e) {
+                    log.warn("closing module {}: {}", m.name(), e.toString());
+                }
+                log.info("module {} closed in {} ms", m.name(), (System.nanoTime() - t0) / 1_000_000);
+            }, "og-stop-" + m.name());
+            t.setDaemon(true);
+            t.start();
+            closing.add(t);
+        }
+        long deadline = System.nanoTime() + MODULE_CLOSE_DEADLINE.toNanos();
+        for (int i = 0; i < closing.size(); i++) {
+            Thread t = closing.get(i);
+            try {
+                t.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            if (t.isAlive()) {
+                log.warn("module {} did not close within {} s; stopping without it", modules.get(i).name(),
+                        MODULE_CLOSE_DEADLINE.toSeconds());
+            }
+        }
     }
 }

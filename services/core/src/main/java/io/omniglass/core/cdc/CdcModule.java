@@ -1,32 +1,51 @@
 package io.omniglass.core.cdc;
 
-import io.nats.client.KeyValue;
+import io.nats.client.Dispatcher;
 import io.omniglass.core.CoreContext;
 import io.omniglass.core.CoreModule;
 import io.omniglass.core.runtime.PgServer;
 import io.omniglass.core.tenancy.Tenant;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The record lane's change feed: per active tenant, a leader-elected publisher from the tenant
  * database's WAL (slot og_cdc_&lt;slug&gt;, publication og_cdc) to og.&lt;tenant&gt;.cdc.&lt;table&gt;.
+ * Whatever the number of tenants: one lease thread, one sweep thread and a bounded pool of
+ * replication sessions ({@link CdcSettings#sessions()}) that serve the slots with pending changes.
  */
 public final class CdcModule implements CoreModule {
 
-    private final Map<String, TenantCdc> tenants = new ConcurrentHashMap<>();
-    private final AtomicInteger leadersHere = new AtomicInteger();
-    private final TenantCdc.Timing timing;
-    private KeyValue leases;
+    private static final Logger log = LoggerFactory.getLogger(CdcModule.class);
+    /** Other cores' commits wake this core's feeds here (the payload is the tenant slug). */
+    public static final String WAKE_SUBJECT = "og._control.cdc.wake";
+
+    private final Map<String, TenantFeed> feeds = new ConcurrentHashMap<>();
+    private final CdcSettings fixedSettings;
+    private CdcSettings settings;
+    private CoreContext ctx;
+    private ScheduledExecutorService leaseThread;
+    private ScheduledExecutorService sweepThread;
+    private LeaseManager leases;
+    private io.nats.client.Connection leaseNats;
+    private SlotScheduler sessions;
+    private Dispatcher wakeups;
+    private Runnable unregister;
 
     public CdcModule() {
-        this(TenantCdc.Timing.defaults());
+        this(null);
     }
 
-    CdcModule(TenantCdc.Timing timing) {
-        this.timing = timing;
+    /** With fixed settings (tests); null reads them from the environment at start. */
+    public CdcModule(CdcSettings settings) {
+        this.fixedSettings = settings;
     }
 
     @Override
@@ -36,30 +55,127 @@ public final class CdcModule implements CoreModule {
 
     @Override
     public void start(CoreContext ctx) throws Exception {
-        leases = LeaseElector.bucket(ctx.nats(), timing.ttl());
+        this.ctx = ctx;
+        settings = fixedSettings != null ? fixedSettings : CdcSettings.from(System.getenv());
+        leaseThread = Executors.newSingleThreadScheduledExecutor(daemon("og-cdc-leases"));
+        sweepThread = Executors.newSingleThreadScheduledExecutor(daemon("og-cdc-sweep"));
+        sessions = new SlotScheduler(settings, ctx.infrastructure().natsUrl(), ctx.instanceId(), sweepThread,
+                feeds::values, (feed, token) -> leases.holds(feed.slug(), token));
+        // a connection of its own: a renewal must not wait behind a busy tenant's traffic on the core's
+        leaseNats = io.nats.client.Nats.connect(new io.nats.client.Options.Builder()
+                .server(ctx.infrastructure().natsUrl())
+                .connectionName("omniglass-cdc-leases-" + ctx.instanceId())
+                .maxReconnects(-1)
+                .reconnectWait(java.time.Duration.ofMillis(250))
+                .connectionTimeout(java.time.Duration.ofSeconds(5))
+                .build());
+        leases = new LeaseManager(leaseNats, ctx.instanceId(), settings.ttl(), settings.renewEvery(), leaseThread,
+                new LeaseManager.Listener() {
+                    @Override
+                    public void acquired(String tenant, long token) {
+                        TenantFeed f = feeds.get(tenant);
+                        if (f != null) {
+                            f.lead(token);
+                            log.info("cdc {}: this core ({}) leads the feed (token {})", tenant, ctx.instanceId(), token);
+                            sessions.wake(f); // whatever the previous leader left in the slot
+                        }
+                    }
+
+                    @Override
+                    public void lost(String tenant, String why) {
+                        TenantFeed f = feeds.get(tenant);
+                        if (f != null) {
+                            f.unlead();
+                            log.warn("cdc {}: stopped publishing ({})", tenant, why);
+                        }
+                    }
+                });
+        sessions.start();
+        leases.start();
+        wakeups = ctx.nats().createDispatcher(m -> wakeHere(new String(m.getData(), StandardCharsets.UTF_8)));
+        wakeups.subscribe(WAKE_SUBJECT);
+        unregister = CdcWakeups.register(this::wakeHere,
+                slug -> ctx.nats().publish(WAKE_SUBJECT, slug.getBytes(StandardCharsets.UTF_8)));
+        log.info("cdc: {} replication sessions at most, sweep every {} s", settings.sessions(), settings.sweepEvery().toSeconds());
+    }
+
+    private boolean wakeHere(String slug) {
+        TenantFeed f = feeds.get(slug);
+        if (f == null || !f.leading()) {
+            return false;
+        }
+        sessions.wake(f);
+        return true;
     }
 
     @Override
     public void tenantActive(CoreContext ctx, Tenant tenant) {
-        tenants.computeIfAbsent(tenant.slug(), s -> {
+        feeds.computeIfAbsent(tenant.slug(), s -> {
             PgServer server = ctx.tenantDatabases().server(tenant);
             CdcSession.Source source = new CdcSession.Source(tenant.slug(), tenant.slotName(),
                     ctx.tenantDatabases().jdbcUrl(tenant), server.user(), server.password());
-            TenantCdc cdc = new TenantCdc(source, ctx.infrastructure().natsUrl(), ctx.instanceId(),
-                    ctx.tenantDataSource(tenant), leases, leadersHere, ctx.metrics(), timing, CdcSession.Settings.defaults());
-            cdc.start();
-            return cdc;
+            return new TenantFeed(source, tenant.databaseName(), server, ctx.tenantDataSource(tenant),
+                    new CdcStats(tenant.slug(), ctx.metrics()));
         });
+        leases.candidate(tenant.slug());
+        sessions.sweepSoon();
     }
 
     /** Tenants this instance currently publishes. */
     public int leaderCount() {
-        return leadersHere.get();
+        return leases == null ? 0 : leases.heldCount();
     }
 
+    public CdcSettings settings() {
+        return settings;
+    }
+
+    /** Clean stop: sessions end first, then the leases are deleted so another core takes over at once. */
     @Override
     public void close() {
-        tenants.values().parallelStream().forEach(TenantCdc::close);
-        tenants.clear();
+        if (unregister != null) {
+            unregister.run();
+        }
+        if (wakeups != null) {
+            try {
+                ctx.nats().closeDispatcher(wakeups);
+            } catch (RuntimeException ignored) {
+                // connection closing
+            }
+        }
+        if (sessions != null) {
+            sessions.close();
+        }
+        if (leaseThread != null) {
+            leaseThread.shutdown();
+            try {
+                leaseThread.awaitTermination(2, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (leases != null) {
+            leases.close();
+        }
+        if (sweepThread != null) {
+            sweepThread.shutdownNow();
+        }
+        if (leaseNats != null) {
+            try {
+                leaseNats.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        feeds.values().forEach(TenantFeed::unlead);
+        feeds.clear();
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
     }
 }

@@ -1,6 +1,10 @@
 package io.omniglass.core.cdc;
 
+import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamManagement;
 import io.nats.client.Subscription;
+import io.nats.client.api.MessageInfo;
+import io.nats.client.api.StreamState;
 import io.nats.client.Message;
 import io.nats.client.impl.Headers;
 import io.omniglass.core.tenancy.TenantStreams;
@@ -30,7 +34,15 @@ import java.util.function.BooleanSupplier;
  * position, every change published asynchronously with a bounded window of PubAcks in flight, and
  * the slot's flushed position moved to the end of the newest transaction whose changes are all
  * acknowledged. Any failure (Postgres, NATS, a PubAck timeout, the fence) ends the run; the next
- * run starts again from the confirmed position and JetStream drops the republished duplicates.
+ * run starts again from the confirmed position.
+ *
+ * <p>Commit order holds even when one PubAck of the window fails while its successors are already
+ * on their way: every publish names the stream sequence it must follow
+ * ({@code Nats-Expected-Last-Sequence}), so JetStream refuses every successor of a change it did
+ * not store, and the stream is always a gap-free prefix of the commit order. A new run reads the
+ * stream's last stored change (its {@code Nats-Msg-Id} is the commit LSN and position) and skips
+ * what is already there instead of republishing it. The same expectation fences a publisher
+ * that lost its lease: once another one has stored anything, its next publish is refused.
  */
 public final class CdcSession implements AutoCloseable {
 
@@ -103,6 +115,12 @@ public final class CdcSession implements AutoCloseable {
     private long flushed;
     private long lastStatusNanos;
     private long lastActivityNanos = System.nanoTime();
+    /** The stream sequence the next publish must follow. */
+    private long expectedLastSeq;
+    /** The newest change already in the stream when this run began: commit LSN and position. */
+    private long storedLsn = -1;
+    private int storedPosition = -1;
+    private long currentLsnValue;
 
     public CdcSession(Source source, io.nats.client.Connection nats, BooleanSupplier fence, CdcStats stats,
                AckListener listener, Settings settings, Runnable heartbeat) {
@@ -124,18 +142,55 @@ public final class CdcSession implements AutoCloseable {
         this.maxBody = serverMax - 1024; // room for the subject, reply and headers
     }
 
-    /** Streams until the fence drops (returns) or something fails (throws). */
+    /**
+     * When a run may end before its fence drops: the scheduler's sessions drain a slot and move on;
+     * the benchmark's run until told to stop.
+     */
+    public interface Drain {
+        Drain NEVER = (receivedLsn, quietNanos, walsenderPid) -> false;
+
+        /**
+         * Asked when the run has nothing buffered, nothing in flight and no open transaction;
+         * {@code quietNanos} since the last message, {@code walsenderPid} the server process.
+         */
+        boolean done(long receivedLsn, long quietNanos, int walsenderPid);
+
+        /** Asked between transactions: hand the session over to another slot now. */
+        default boolean yieldNow() {
+            return false;
+        }
+    }
+
+    private Drain drain = Drain.NEVER;
+    private int walsenderPid;
+
+    /** Ends the run where {@code drain} says (between transactions, everything acknowledged and confirmed). */
+    public CdcSession drainingUntil(Drain drain) {
+        this.drain = drain;
+        return this;
+    }
+
+    /** Streams until the fence drops or the drain is done (returns), or something fails (throws). */
     public void run() throws Exception {
         open();
         while (fence.getAsBoolean()) {
             readAcks(NO_WAIT);
             checkFailure();
             checkConnection();
+            if (current == null && drain.yieldNow()) {
+                settle();
+                return;
+            }
             // readPending waits up to 1 ms on the socket when nothing is buffered; no blocking read(),
             // which can hang on an idle slot in some pgjdbc 42.7.x releases (pgjdbc issue 4328)
             ByteBuffer buf = stream.readPending();
             if (buf == null) {
                 advance(true);
+                if (current == null && inFlight.isEmpty() && drain.done(stream.getLastReceiveLSN().asLong(),
+                        System.nanoTime() - lastActivityNanos, walsenderPid)) {
+                    stream.forceUpdateStatus(); // the walsender learns the confirmed position before we hang up
+                    return;
+                }
                 maybeHeartbeat();
                 if (System.nanoTime() - lastActivityNanos > IDLE_AFTER_NANOS) {
                     Thread.sleep(IDLE_POLL_MILLIS); // a quiet tenant polls less often
@@ -149,6 +204,17 @@ public final class CdcSession implements AutoCloseable {
         advance(false);
         stream.forceUpdateStatus();
         log.info("cdc {}: fence dropped, replication stopped", source.slug());
+    }
+
+    /** Waits (up to the ack timeout) for the PubAcks in flight and confirms what they complete. */
+    private void settle() throws Exception {
+        long deadline = System.nanoTime() + settings.ackTimeout().toNanos();
+        while (awaitingCount > 0 && System.nanoTime() < deadline && fence.getAsBoolean()) {
+            readAcks(ACK_WAIT);
+            checkFailure();
+        }
+        advance(false);
+        stream.forceUpdateStatus();
     }
 
     static Properties replicationProperties(Source source) {
@@ -186,7 +252,11 @@ public final class CdcSession implements AutoCloseable {
             try {
                 replicationConnection = DriverManager.getConnection(source.jdbcUrl(), p);
                 stream = startStream(replicationConnection, source, settings.statusInterval());
-                log.info("cdc {}: replication from slot {} started", source.slug(), source.slot());
+                walsenderPid = replicationConnection.unwrap(PGConnection.class).getBackendPID();
+                // read only now: holding the slot, no earlier run of ours can still be reading it
+                resumeAfterStored();
+                log.info("cdc {}: replication from slot {} started after stream sequence {}",
+                        source.slug(), source.slot(), expectedLastSeq);
                 return;
             } catch (SQLException e) {
                 closeQuietly();
@@ -203,6 +273,43 @@ public final class CdcSession implements AutoCloseable {
         throw new InterruptedException("fence dropped before replication started");
     }
 
+    /**
+     * Where the stream ends: the sequence the next publish must follow, and the newest change it
+     * holds, so that what an earlier run stored past the slot's confirmed position is not sent again.
+     */
+    private void resumeAfterStored() throws SQLException {
+        String name = TenantStreams.cdcStream(source.slug());
+        try {
+            JetStreamManagement jsm = nats.jetStreamManagement();
+            StreamState state = jsm.getStreamInfo(name).getStreamState();
+            expectedLastSeq = state.getLastSequence();
+            storedLsn = -1;
+            storedPosition = -1;
+            if (expectedLastSeq > 0 && state.getMsgCount() > 0) {
+                MessageInfo last;
+                try {
+                    last = jsm.getMessage(name, expectedLastSeq);
+                } catch (JetStreamApiException e) {
+                    return; // aged out meanwhile: nothing newer than the slot's position can be in the stream
+                }
+                String id = last.getHeaders() == null ? null : last.getHeaders().getFirst(MSG_ID);
+                int colon = id == null ? -1 : id.lastIndexOf(':');
+                if (colon > 0) {
+                    storedLsn = LogSequenceNumber.valueOf(id.substring(0, colon)).asLong();
+                    storedPosition = Integer.parseInt(id.substring(colon + 1));
+                }
+            }
+        } catch (java.io.IOException | JetStreamApiException | RuntimeException e) {
+            closeQuietly();
+            throw new SQLException("cdc " + source.slug() + ": cannot read the end of stream " + name + ": " + e, "08000", e);
+        }
+    }
+
+    /** True when the change at the current commit LSN and {@code pos} is already in the stream. */
+    private boolean alreadyStored(int pos) {
+        return currentLsnValue < storedLsn || (currentLsnValue == storedLsn && pos <= storedPosition);
+    }
+
     private void handle(PgOutput.Message m) throws Exception {
         if (m instanceof PgOutput.Insert i) {
             publish(relation(i.relationOid()), ChangeEncoder.Op.insert, i.row(), null, false);
@@ -217,6 +324,7 @@ public final class CdcSession implements AutoCloseable {
             }
             inFlight.addLast(current);
             currentLsn = PgOutput.lsn(b.finalLsn());
+            currentLsnValue = b.finalLsn();
             currentXid = b.xid();
             currentCommitTs = ChangeEncoder.isoMicros(b.commitTsMicros());
             position = 0;
@@ -251,6 +359,10 @@ public final class CdcSession implements AutoCloseable {
         if (txn == null) {
             throw new IllegalStateException("pgoutput: change outside a transaction");
         }
+        if (alreadyStored(position)) {
+            position++; // stored by an earlier run before it failed: its place is taken, in order
+            return;
+        }
         byte[] body = encoder.encode(currentLsn, currentXid, currentCommitTs, rel, op, row, old, oldIsKeyOnly);
         if (body.length > maxBody) {
             log.warn("cdc {}: a change of {} ({} bytes) exceeds the NATS payload limit; published with its key only",
@@ -259,7 +371,7 @@ public final class CdcSession implements AutoCloseable {
         }
         Headers h = new Headers();
         // the commit LSN and the change's place in its transaction: the same on every republish
-        h.put("Nats-Msg-Id", currentLsn + ":" + position++);
+        h.put(MSG_ID, currentLsn + ":" + position++);
         long seq = nextPublishSeq++;
         int slot = (int) (seq % awaitingAck.length);
         while (awaitingCount >= awaitingAck.length || awaitingAck[slot] != null) {
@@ -281,6 +393,8 @@ public final class CdcSession implements AutoCloseable {
         if (!fence.getAsBoolean()) {
             throw new FencedException(); // a leader that lost its lease publishes nothing more
         }
+        // JetStream stores it only right after its predecessor: a refused change refuses all that follow
+        h.put(EXPECTED_LAST_SEQ, Long.toString(expectedLastSeq++));
         awaitingAck[slot] = txn;
         awaitingCount++;
         txn.pending++;
@@ -330,6 +444,8 @@ public final class CdcSession implements AutoCloseable {
         }
     }
 
+    private static final String MSG_ID = "Nats-Msg-Id";
+    private static final String EXPECTED_LAST_SEQ = "Nats-Expected-Last-Sequence";
     private static final byte[] ERROR_FIELD = "\"error\"".getBytes(java.nio.charset.StandardCharsets.UTF_8);
 
     private static int indexOf(byte[] data, byte[] what) {
@@ -365,6 +481,9 @@ public final class CdcSession implements AutoCloseable {
         stats.oldestUnackedCommit(inFlight.isEmpty() ? 0 : inFlight.peekFirst().commitTsMicros);
         long now = System.nanoTime();
         if (confirm > flushed) {
+            if (!fence.getAsBoolean()) {
+                return; // a fenced publisher confirms nothing more: the next leader reads from here
+            }
             flushed = confirm;
             LogSequenceNumber lsn = LogSequenceNumber.valueOf(confirm);
             stream.setFlushedLSN(lsn);

@@ -93,7 +93,16 @@ public final class GatewaySession {
      * statement timed, commit on return, rollback on any exception (which is rethrown).
      */
     public <T> T transaction(Work<T> work) {
-        return transaction(work, false);
+        boolean[] wrote = {false};
+        T result = transaction(tx -> {
+            T r = work.run(tx);
+            wrote[0] = io.omniglass.core.cdc.CdcWakeups.wrote(tx); // a read-only transaction wakes nobody
+            return r;
+        }, false);
+        if (wrote[0]) {
+            io.omniglass.core.cdc.CdcWakeups.committed(tenant.slug()); // its changes are in the WAL now: carry them
+        }
+        return result;
     }
 
     private <T> T transaction(Work<T> work, boolean oneSnapshot) {

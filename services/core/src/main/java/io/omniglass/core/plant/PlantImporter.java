@@ -51,7 +51,7 @@ public final class PlantImporter {
     public Map<String, Object> importPlant(JsonNode tree, String actor, String tenant) {
         PlantDescription plant = PlantDescription.fromTree(tree);
         validate(plant);
-        return explained(() -> DSL.using(tenantDb, SQLDialect.POSTGRES).transactionResult(cfg -> {
+        return explained(() -> io.omniglass.core.cdc.CdcWakeups.wakingDsl(tenantDb, tenant).transactionResult(cfg -> {
             Map<String, Object> counts = apply(cfg.dsl(), plant, actor);
             audit(cfg.dsl(), actor, tenant, counts);
             return counts;

@@ -86,7 +86,8 @@ public final class RulesModule implements CoreModule {
 
     @Override
     public void tenantActive(CoreContext ctx, Tenant tenant) throws Exception {
-        DSLContext db = DSL.using(ctx.tenantDataSource(tenant), SQLDialect.POSTGRES);
+        // alarm transitions, actions and calculations commit here: each commit wakes the tenant's CDC
+        DSLContext db = io.omniglass.core.cdc.CdcWakeups.wakingDsl(ctx.tenantDataSource(tenant), tenant.slug());
         TenantRules t = new TenantRules(tenant.slug(), db);
         t.reload();
         LaneWindow window = new LaneWindow(new AcceptedWindow(ctx.controlDataSource(), ctx.tenantDataSource(tenant)));

@@ -20,6 +20,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(EmbeddedPostgresServer.class);
     static final int MAX_TENANTS = 200;
+    private static final Duration LEFTOVER_WAIT = Duration.ofSeconds(180);
 
     private final OwnedEmbeddedPostgres pg;
     private final ParentWatchdog watchdog;
@@ -57,7 +58,8 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         conf.put("max_connections", "400");
         conf.put("shared_buffers", "256MB");
         conf.put("max_wal_size", "4GB");
-        conf.put("checkpoint_timeout", "15min");
+        // a shorter interval bounds what the shutdown checkpoint has to write and fsync at stop
+        conf.put("checkpoint_timeout", "5min");
         conf.put("wal_sender_timeout", "60s");
         // a slot left behind by a dead tenant must never fill the disk
         conf.put("max_slot_wal_keep_size", "8GB");
@@ -72,13 +74,21 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         initdb.put("auth-local", "scram-sha-256");
         initdb.put("pwfile", passwordFile.toAbsolutePath().toString());
         ProcessBuilder.Redirect pgLog = ProcessBuilder.Redirect.appendTo(dataDirectory.resolveSibling("postgres.log").toFile());
-        OwnedEmbeddedPostgres pg = new OwnedEmbeddedPostgres(dataDirectory.toFile(), conf, FreePort.pick(),
-                new BundledPgBinaries(), pgLog, pgLog, Duration.ofSeconds(60), fresh ? initdb : Map.of(), Map.of("password", password));
-        if (!fresh) {
-            PgAuthentication.closeTrust(dataDirectory, pg.getPort(), password);
-        }
-        // SIGINT is Postgres' fast shutdown: clean, no recovery needed at the next start
+        // armed before the postmaster exists: a kill -9 while Postgres is starting must stop it too
+        // (the watchdog reads the pid file only when we die). SIGINT is Postgres' fast shutdown:
+        // clean, no recovery needed at the next start
         ParentWatchdog watchdog = ParentWatchdog.signalPidFile("INT", dataDirectory.resolve("postmaster.pid").toString());
+        OwnedEmbeddedPostgres pg;
+        try {
+            pg = new OwnedEmbeddedPostgres(dataDirectory.toFile(), conf, FreePort.pick(), new BundledPgBinaries(),
+                    pgLog, pgLog, Duration.ofSeconds(60), fresh ? initdb : Map.of(), Map.of("password", password));
+            if (!fresh) {
+                PgAuthentication.closeTrust(dataDirectory, pg.getPort(), password);
+            }
+        } catch (IOException | RuntimeException e) {
+            watchdog.close(); // it stops whatever half-started postmaster the pid file names
+            throw e;
+        }
         log.info("embedded Postgres on 127.0.0.1:{} (data {})", pg.getPort(), dataDirectory);
         return new EmbeddedPostgresServer(pg, watchdog, dataDirectory);
     }
@@ -95,12 +105,14 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         }
         log.warn("a Postgres left by an earlier run (pid {}) holds {}; stopping it", pid.get(), dataDirectory);
         new ProcessBuilder("kill", "-INT", pid.get().toString()).start();
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        // its shutdown checkpoint may be under way already (a core killed while stopping): let it finish
+        long deadline = System.nanoTime() + LEFTOVER_WAIT.toNanos();
         while (handle.get().isAlive() && System.nanoTime() < deadline) {
             Sleep.quietly(100);
         }
         if (handle.get().isAlive()) {
-            throw new IOException("Postgres pid " + pid.get() + " still holds " + dataDirectory + " after 60 s");
+            throw new IOException("Postgres pid " + pid.get() + " still holds " + dataDirectory + " after "
+                    + LEFTOVER_WAIT.toSeconds() + " s");
         }
     }
 

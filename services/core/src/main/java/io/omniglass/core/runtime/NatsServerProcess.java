@@ -85,6 +85,8 @@ public final class NatsServerProcess implements AutoCloseable {
             pb.redirectErrorStream(true);
             pb.redirectOutput(ProcessBuilder.Redirect.appendTo(storeDir.resolveSibling("nats-server.log").toFile()));
             Process p = pb.start();
+            // right after the fork: the window before it is the JVM's own (a kill -9 there leaves a
+            // nats-server that the next start finds by its pid file and stops)
             ParentWatchdog watchdog = ParentWatchdog.signalPid("TERM", p.pid());
             if (waitForPort(port, p, Duration.ofSeconds(20))) {
                 log.info("embedded nats-server on 127.0.0.1:{} (store {})", port, storeDir);

@@ -149,7 +149,7 @@ class CdcFailoverTest {
         CoreProcess leader = awaitLeader();
         CoreProcess other = cores.stream().filter(c -> c != leader).findFirst().orElseThrow();
         try (io.nats.client.Connection nc = io.nats.client.Nats.connect(infra.natsUrl())) {
-            io.nats.client.KeyValue leases = nc.keyValue(LeaseElector.BUCKET);
+            io.nats.client.KeyValue leases = nc.keyValue(LeaseManager.TENANTS);
             String holder = new String(leases.get(TENANT).getValue(), java.nio.charset.StandardCharsets.UTF_8);
             long stoppedAt = System.nanoTime();
             assertThat(leader.terminate()).isNotEqualTo(-1);

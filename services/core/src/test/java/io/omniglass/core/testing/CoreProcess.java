@@ -36,6 +36,13 @@ public final class CoreProcess implements AutoCloseable {
 
     /** Starts {@code core serve} with the given environment (add OMNIGLASS_DATA_DIR to reuse one). */
     public static CoreProcess start(Map<String, String> env, String... jvmArgs) {
+        CoreProcess cp = launch(env, jvmArgs);
+        cp.awaitReady(Duration.ofSeconds(120));
+        return cp;
+    }
+
+    /** Starts {@code core serve} without waiting for it to be ready (to kill it during its start). */
+    public static CoreProcess launch(Map<String, String> env, String... jvmArgs) {
         try {
             Map<String, String> all = new HashMap<>(env);
             Path dataDir = all.containsKey("OMNIGLASS_DATA_DIR")
@@ -55,15 +62,14 @@ public final class CoreProcess implements AutoCloseable {
             Path log = dataDir.resolve("core-" + System.nanoTime() + ".log");
             pb.redirectErrorStream(true);
             pb.redirectOutput(log.toFile());
-            CoreProcess cp = new CoreProcess(pb.start(), dataDir, log);
-            cp.awaitReady(Duration.ofSeconds(120));
-            return cp;
+            return new CoreProcess(pb.start(), dataDir, log);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    private void awaitReady(Duration timeout) {
+    /** Waits until the core answers /healthz (after {@link #launch}). */
+    public void awaitReady(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         HttpClient http = HttpClient.newHttpClient();
         while (System.nanoTime() < deadline) {
@@ -151,6 +157,15 @@ public final class CoreProcess implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return -1;
+        }
+    }
+
+    /** Everything the process has logged so far. */
+    public String log() {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            return "";
         }
     }
 

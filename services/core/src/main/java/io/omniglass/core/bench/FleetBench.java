@@ -1,0 +1,644 @@
+package io.omniglass.core.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.micrometer.core.instrument.Counter;
+import io.nats.client.Connection;
+import io.nats.client.Dispatcher;
+import io.nats.client.JetStream;
+import io.nats.client.Nats;
+import io.nats.client.PublishOptions;
+import io.nats.client.api.PublishAck;
+import io.omniglass.api.OmniglassClient;
+import io.omniglass.core.CoreService;
+import io.omniglass.core.Modules;
+import io.omniglass.core.plant.PlantDescription;
+import io.omniglass.core.plant.PlantImporter;
+import io.omniglass.core.runtime.FileTrees;
+import io.omniglass.core.runtime.OmniglassConfig;
+import io.omniglass.core.tenancy.Tenant;
+import io.omniglass.core.tenancy.TenantStreams;
+import org.HdrHistogram.Histogram;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import javax.sql.DataSource;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * The fleet scenario on one embedded Postgres and nats-server: N tenants with a small plant and
+ * rules, publishing together at an aggregate rate spread unevenly; the idle cost of the fleet;
+ * then one tenant replays a backlog as fast as it can publish while the live tenants' latencies
+ * (publish to current value, datapoint to alarm, commit to CDC delivery) are measured; the
+ * replay's rate against raw COPY of the same rows in the same run; rows lost and doubled counted
+ * in the databases; threads, heap, Postgres backends and walsenders, CPU per process.
+ */
+@Command(name = "fleet", mixinStandardHelpOptions = true,
+        description = "The fleet: N live tenants, an idle-cost measurement, one tenant replaying a backlog meanwhile.")
+public final class FleetBench implements Callable<Integer> {
+
+    @Option(names = "--json", paramLabel = "FILE", description = "write the figures here as JSON")
+    Path json;
+    @Option(names = "--tenants", defaultValue = "180", description = "live tenants (default ${DEFAULT-VALUE})")
+    int tenants;
+    @Option(names = "--replay-rows", defaultValue = "23000000", description = "datapoints the replaying tenant publishes (default ${DEFAULT-VALUE})")
+    long replayRows;
+    @Option(names = "--replay-days", defaultValue = "6",
+            description = "span of the backlog, days back from now (default ${DEFAULT-VALUE}: within the 7-day accepted window)")
+    int replayDays;
+    @Option(names = "--replay-series", defaultValue = "1000", description = "series of the replaying tenant (default ${DEFAULT-VALUE})")
+    int replaySeries;
+    @Option(names = "--rate", defaultValue = "544", description = "aggregate live datapoints/s over the tenants (default ${DEFAULT-VALUE})")
+    int rate;
+    @Option(names = "--idle-seconds", defaultValue = "60", description = "how long the idle fleet is measured (default ${DEFAULT-VALUE})")
+    int idleSeconds;
+    @Option(names = "--warmup-seconds", defaultValue = "20", description = "live load before the replay starts (default ${DEFAULT-VALUE})")
+    int warmupSeconds;
+    @Option(names = "--label", defaultValue = "", description = "a note stored with the figures (e.g. 'reduced run')")
+    String label;
+    @Option(names = "--keep", description = "keep the bench's data dir")
+    boolean keep;
+
+    private static final int COMPONENTS = 5;
+    private static final int PER_MESSAGE = 200;
+
+    private final Map<String, Object> result = new LinkedHashMap<>();
+    private final Random random = new Random(42);
+    private final AtomicBoolean measuring = new AtomicBoolean();
+    private final Histogram toCurrentValue = histogram();
+    private final Histogram toAlarm = histogram();
+    private final Histogram commitToCdc = histogram();
+    private final AtomicLong probeTimeouts = new AtomicLong();
+    private final Map<String, CompletableFuture<Long>> alarmWaits = new ConcurrentHashMap<>();
+    private CoreService core;
+    private List<Tenant> live;
+    private AtomicLongArray livePublished;
+
+    @Override
+    public Integer call() throws Exception {
+        Path dir = Files.createTempDirectory("omniglass-bench-fleet-");
+        try {
+            Map<String, String> env = new HashMap<>();
+            env.put("OMNIGLASS_DATA_DIR", dir.toString());
+            env.put("OMNIGLASS_HTTP_PORT", "0");
+            core = new CoreService(Modules.all()).start(OmniglassConfig.load(Optional.empty(), env));
+            try {
+                run();
+            } finally {
+                core.close();
+            }
+            if (json != null) {
+                SinkBench.writeJson(result, json);
+                System.out.println("written to " + json.toAbsolutePath());
+            }
+            return 0;
+        } finally {
+            if (!keep) {
+                FileTrees.deleteQuietly(dir);
+            }
+        }
+    }
+
+    private void run() throws Exception {
+        result.put("label", label.isBlank() ? "full run" : label);
+        result.put("when", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+        result.put("machine", Map.of("cpus", Runtime.getRuntime().availableProcessors(),
+                "max_heap_mb", Runtime.getRuntime().maxMemory() / (1024 * 1024)));
+        Map<String, Object> params = new LinkedHashMap<>();
+        params.put("tenants", tenants);
+        params.put("aggregate_rate_per_s", rate);
+        params.put("replay_rows", replayRows);
+        params.put("replay_days", replayDays);
+        params.put("replay_series", replaySeries);
+        params.put("cdc_sessions", System.getenv().getOrDefault("OMNIGLASS_CDC_SESSIONS", "3 (default)"));
+        result.put("parameters", params);
+
+        provision();
+        Tenant replay = tenant("replay", replayPlant());
+        Tenant copyRef = tenant("copyref", replayPlant());
+        idle();
+
+        try (Connection nats = Nats.connect(core.context().infrastructure().natsUrl())) {
+            Dispatcher cdc = nats.createDispatcher(this::onCdc);
+            for (Tenant t : live) {
+                cdc.subscribe(TenantStreams.cdcSubject(t.slug(), "alarm"));
+            }
+            LiveLoad load = new LiveLoad(nats);
+            Thread loadThread = new Thread(load, "bench-live-load");
+            Thread probeThread = new Thread(() -> probe(nats), "bench-probes");
+            loadThread.start();
+            System.out.printf("live load: %d datapoints/s over %d tenants; warming up %d s%n", rate, tenants, warmupSeconds);
+            Thread.sleep(warmupSeconds * 1000L);
+            measuring.set(true);
+            probeThread.start();
+            Map<String, Object> replayFigures = replay(replay);
+            measuring.set(false);
+            load.running.set(false);
+            loadThread.join();
+            probeThread.join(15_000);
+            result.put("replay", replayFigures);
+            Map<String, Object> during = new LinkedHashMap<>();
+            during.put("publish_to_current_value_ms", percentiles(toCurrentValue));
+            during.put("datapoint_to_alarm_ms", percentiles(toAlarm));
+            during.put("commit_to_cdc_delivery_ms", percentiles(commitToCdc));
+            during.put("probe_timeouts", probeTimeouts.get());
+            during.put("note", "other tenants, while the replay ran; commit-to-CDC is measured at a subscriber "
+                    + "(commit_ts of the alarm change to its delivery), so it bounds commit-to-PubAck from above");
+            result.put("live_tenants_during_replay", during);
+            System.out.printf("during the replay, other tenants: publish->current value p50 %s p99 %s ms; datapoint->alarm p50 %s p99 %s ms; "
+                            + "commit->CDC p50 %s p99 %s ms (%d probe timeouts)%n",
+                    p(toCurrentValue, 50), p(toCurrentValue, 99), p(toAlarm, 50), p(toAlarm, 99),
+                    p(commitToCdc, 50), p(commitToCdc, 99), probeTimeouts.get());
+            result.put("live_rows", liveRows(load));
+        }
+        Map<String, Object> copy = rawCopy(copyRef);
+        result.put("raw_copy", copy);
+        @SuppressWarnings("unchecked")
+        double replayRate = (double) ((Map<String, Object>) result.get("replay")).get("rows_per_s");
+        double ratio = replayRate / (double) copy.get("rows_per_s");
+        result.put("replay_vs_copy", round(ratio));
+        System.out.printf("replay %.0f rows/s vs raw COPY %.0f rows/s: %.2fx%n", replayRate, (double) copy.get("rows_per_s"), ratio);
+    }
+
+    // ------------------------------------------------------------------ provisioning and idle cost
+
+    private void provision() {
+        live = new ArrayList<>();
+        Histogram ms = new Histogram(3_600_000L, 3);
+        long lastTenMicros = 0;
+        for (int i = 0; i < tenants; i++) {
+            long t0 = System.nanoTime();
+            live.add(tenant(String.format("f%03d", i), livePlant()));
+            long took = (System.nanoTime() - t0) / 1_000_000;
+            ms.recordValue(Math.max(1, took));
+            if (i >= tenants - 10) {
+                lastTenMicros += took;
+            }
+            if ((i + 1) % 25 == 0) {
+                System.out.printf("  %d tenants provisioned (last: %d ms)%n", i + 1, took);
+            }
+        }
+        livePublished = new AtomicLongArray(tenants);
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("tenants", tenants);
+        r.put("mean_ms", round(ms.getMean()));
+        r.put("p50_ms", ms.getValueAtPercentile(50));
+        r.put("max_ms", ms.getMaxValue());
+        r.put("last_10_mean_ms", round(lastTenMicros / (double) Math.min(10, tenants)));
+        r.put("includes", "database, migrations, boot phase, streams, plant import (5 components, 2 rules)");
+        result.put("provisioning", r);
+        System.out.printf("provisioning: mean %.0f ms a tenant, the last ten %.0f ms%n", ms.getMean(), lastTenMicros / (double) Math.min(10, tenants));
+    }
+
+    private Tenant tenant(String slug, String plant) {
+        Tenant t = core.context().provisioner().create(slug, slug, "bench");
+        new PlantImporter(core.context().tenantDataSource(t)).importPlant(PlantDescription.parseTree(plant), "bench", slug);
+        return t;
+    }
+
+    private static String livePlant() {
+        StringBuilder p = new StringBuilder("{\"name\": \"fleet\", \"locations\": [{\"name\": \"site\"}], \"components\": [");
+        for (int c = 1; c <= COMPONENTS; c++) {
+            p.append("{\"name\": \"pump-").append(c).append("\", \"type\": \"pump\", \"location\": \"site\"},");
+        }
+        p.append("{\"name\": \"probe\", \"type\": \"meter\", \"location\": \"site\"},");
+        p.append("{\"name\": \"alarmprobe\", \"type\": \"meter\", \"location\": \"site\"}],");
+        p.append("\"rules\": {\"event_rules\": [")
+                .append("{\"name\": \"flow-high\", \"selector\": \"component:pump-*\", \"key\": \"flow\", ")
+                .append("\"condition\": {\"type\": \"high\", \"threshold\": 80, \"deadband\": 5}, \"severity\": \"warning\", \"message\": \"{owner}: flow high\"},")
+                .append("{\"name\": \"probe-high\", \"selector\": \"component:alarmprobe\", \"key\": \"flow\", ")
+                .append("\"condition\": {\"type\": \"high\", \"threshold\": 80, \"deadband\": 5}, \"severity\": \"warning\", \"message\": \"{owner}: probe\"}")
+                .append("]}}");
+        return p.toString();
+    }
+
+    private String replayPlant() {
+        StringBuilder p = new StringBuilder("{\"name\": \"replay\", \"locations\": [{\"name\": \"site\"}], \"components\": [");
+        for (int i = 0; i < replaySeries; i++) {
+            p.append(i == 0 ? "" : ",").append("{\"name\": \"").append(meter(i)).append("\", \"type\": \"meter\", \"location\": \"site\"}");
+        }
+        return p.append("]}").toString();
+    }
+
+    private static String meter(int i) {
+        return String.format("meter-%05d", i);
+    }
+
+    private void idle() throws Exception {
+        Thread.sleep(10_000); // provisioning's own work settles first
+        long self = ProcessHandle.current().pid();
+        long pg = core.context().infrastructure().embeddedPostgresPid().orElse(-1L);
+        long nats = core.context().infrastructure().embeddedNatsPid().orElse(-1L);
+        double c0 = ProcessCpu.seconds(self, false);
+        double p0 = ProcessCpu.seconds(pg, true);
+        double n0 = ProcessCpu.seconds(nats, false);
+        long t0 = System.nanoTime();
+        System.out.printf("idle: %d tenants, no traffic, %d s ...%n", tenants + 2, idleSeconds);
+        Thread.sleep(idleSeconds * 1000L);
+        double secs = (System.nanoTime() - t0) / 1e9;
+        Map<String, Object> r = new LinkedHashMap<>(resources());
+        r.put("tenants", tenants + 2);
+        r.put("seconds", round(secs));
+        r.put("core_cpu_percent_of_one_core", round(100 * (ProcessCpu.seconds(self, false) - c0) / secs));
+        r.put("postgres_cpu_percent_of_one_core", round(100 * (ProcessCpu.seconds(pg, true) - p0) / secs));
+        r.put("nats_cpu_percent_of_one_core", round(100 * (ProcessCpu.seconds(nats, false) - n0) / secs));
+        result.put("idle", r);
+        System.out.printf("idle: core %.1f%% of a core, Postgres %.1f%%, nats %.1f%%; %s JVM threads, %s Postgres client backends, %s walsenders%n",
+                r.get("core_cpu_percent_of_one_core"), r.get("postgres_cpu_percent_of_one_core"), r.get("nats_cpu_percent_of_one_core"),
+                r.get("jvm_threads"), r.get("postgres_client_backends"), r.get("walsenders"));
+    }
+
+    private Map<String, Object> resources() throws Exception {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("jvm_threads", ManagementFactory.getThreadMXBean().getThreadCount());
+        r.put("heap_used_mb", ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / (1024 * 1024));
+        try (java.sql.Connection c = core.context().controlDataSource().getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FILTER (WHERE backend_type = 'client backend'), "
+                     + "count(*) FILTER (WHERE backend_type = 'walsender') FROM pg_stat_activity")) {
+            rs.next();
+            r.put("postgres_client_backends", rs.getLong(1));
+            r.put("walsenders", rs.getLong(2));
+        }
+        return r;
+    }
+
+    // ------------------------------------------------------------------ live load and probes
+
+    /** The live tenants' datapoints: weights 1/(i+1)^0.8, so a few tenants are busy and most are quiet. */
+    private final class LiveLoad implements Runnable {
+        final AtomicBoolean running = new AtomicBoolean(true);
+        final Connection nats;
+        final double[] cumulative;
+
+        LiveLoad(Connection nats) {
+            this.nats = nats;
+            double[] w = new double[tenants];
+            double sum = 0;
+            for (int i = 0; i < tenants; i++) {
+                w[i] = 1 / Math.pow(i + 1, 0.8);
+                sum += w[i];
+            }
+            cumulative = new double[tenants];
+            double acc = 0;
+            for (int i = 0; i < tenants; i++) {
+                acc += w[i] / sum;
+                cumulative[i] = acc;
+            }
+        }
+
+        @Override
+        public void run() {
+            Random r = new Random(7);
+            long intervalNanos = 1_000_000_000L / Math.max(1, rate);
+            long next = System.nanoTime();
+            while (running.get()) {
+                double u = r.nextDouble();
+                int t = 0;
+                while (t < tenants - 1 && cumulative[t] < u) {
+                    t++;
+                }
+                int c = 1 + r.nextInt(COMPONENTS);
+                Instant now = Instant.now();
+                // a slow wave per owner crosses the rule's threshold: alarms raise and clear
+                double phase = (now.toEpochMilli() / 1000.0 + t * 7 + c * 3) / 40.0 * 2 * Math.PI;
+                double value = Math.round((50 + 45 * Math.sin(phase)) * 10) / 10.0;
+                nats.publish(TenantStreams.dataSubject(live.get(t).slug(), "metric"),
+                        datapoint("pump-" + c, now, value).getBytes(StandardCharsets.UTF_8));
+                livePublished.incrementAndGet(t);
+                next += intervalNanos;
+                long wait = next - System.nanoTime();
+                if (wait > 0) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                }
+            }
+        }
+    }
+
+    private static String datapoint(String component, Instant ts, double value) {
+        return "{\"owner\":\"component:" + component + "\",\"key\":\"flow\",\"ts\":\"" + ts.truncatedTo(ChronoUnit.MICROS)
+                + "\",\"value\":" + value + ",\"source\":\"bench\",\"source_rule\":\"bench-gen\",\"source_rule_version\":1}";
+    }
+
+    /** One probe at a time on a random live tenant: a datapoint to its current value, then one that raises an alarm. */
+    private void probe(Connection nats) {
+        Random r = new Random(11);
+        while (measuring.get()) {
+            Tenant t = live.get(r.nextInt(live.size()));
+            try {
+                Instant ts = Instant.now().truncatedTo(ChronoUnit.MICROS);
+                long sent = System.nanoTime();
+                nats.publish(TenantStreams.dataSubject(t.slug(), "metric"), datapoint("probe", ts, 1).getBytes(StandardCharsets.UTF_8));
+                if (awaitCurrentValue(t, ts)) {
+                    toCurrentValue.recordValue(Math.max(1, (System.nanoTime() - sent) / 1_000_000));
+                } else {
+                    probeTimeouts.incrementAndGet();
+                }
+                CompletableFuture<Long> raised = new CompletableFuture<>();
+                alarmWaits.put(t.slug(), raised);
+                long sentMillis = System.currentTimeMillis();
+                nats.publish(TenantStreams.dataSubject(t.slug(), "metric"),
+                        datapoint("alarmprobe", Instant.now(), 100).getBytes(StandardCharsets.UTF_8));
+                try {
+                    long committedMillis = raised.get(10, TimeUnit.SECONDS);
+                    toAlarm.recordValue(Math.max(1, committedMillis - sentMillis));
+                } catch (java.util.concurrent.TimeoutException e) {
+                    probeTimeouts.incrementAndGet();
+                }
+                alarmWaits.remove(t.slug());
+                nats.publish(TenantStreams.dataSubject(t.slug(), "metric"),
+                        datapoint("alarmprobe", Instant.now(), 0).getBytes(StandardCharsets.UTF_8));
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                return;
+            } catch (Exception e) {
+                probeTimeouts.incrementAndGet();
+            }
+        }
+    }
+
+    private boolean awaitCurrentValue(Tenant t, Instant ts) throws Exception {
+        DataSource ds = core.context().tenantDataSource(t);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        java.time.OffsetDateTime want = ts.atOffset(java.time.ZoneOffset.UTC);
+        try (java.sql.Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT l.ts FROM series_latest l JOIN series s ON s.id = l.series_id WHERE s.component_id = 'probe'")) {
+            while (System.nanoTime() < deadline) {
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next() && !rs.getObject(1, java.time.OffsetDateTime.class).isBefore(want)) {
+                        return true;
+                    }
+                }
+                Thread.sleep(5);
+            }
+        }
+        return false;
+    }
+
+    /** Alarm changes of the live tenants: commit-to-delivery for all, and the alarm probes' raise time. */
+    private void onCdc(io.nats.client.Message m) {
+        try {
+            JsonNode body = OmniglassClient.JSON.readTree(m.getData());
+            long committed = Instant.parse(body.get("commit_ts").asText()).toEpochMilli();
+            long now = System.currentTimeMillis();
+            if (measuring.get()) {
+                commitToCdc.recordValue(Math.max(1, now - committed));
+            }
+            JsonNode row = body.get("row");
+            // generated columns (alarm.owner) are not in the pgoutput stream before Postgres 18
+            if (row != null && "alarmprobe".equals(row.path("component_id").asText()) && "active".equals(row.path("state").asText())) {
+                String slug = m.getSubject().split("\\.")[1];
+                CompletableFuture<Long> f = alarmWaits.get(slug);
+                if (f != null) {
+                    f.complete(committed);
+                }
+            }
+        } catch (Exception ignored) {
+            // not a change message
+        }
+    }
+
+    // ------------------------------------------------------------------ the replay
+
+    private Map<String, Object> replay(Tenant t) throws Exception {
+        long self = ProcessHandle.current().pid();
+        long pg = core.context().infrastructure().embeddedPostgresPid().orElse(-1L);
+        long natsPid = core.context().infrastructure().embeddedNatsPid().orElse(-1L);
+        double c0 = ProcessCpu.seconds(self, false);
+        double p0 = ProcessCpu.seconds(pg, true);
+        double n0 = ProcessCpu.seconds(natsPid, false);
+        Map<String, Long> peaks = new ConcurrentHashMap<>();
+        AtomicBoolean sampling = new AtomicBoolean(true);
+        Thread sampler = new Thread(() -> {
+            while (sampling.get()) {
+                try {
+                    resources().forEach((k, v) -> peaks.merge(k, ((Number) v).longValue(), Math::max));
+                    Thread.sleep(1000);
+                } catch (InterruptedException e) {
+                    return;
+                } catch (Exception ignored) {
+                    // next sample
+                }
+            }
+        }, "bench-sampler");
+        sampler.start();
+        Instant from = Instant.now().minus(Duration.ofDays(replayDays)).truncatedTo(ChronoUnit.SECONDS);
+        long spanMicros = Duration.ofDays(replayDays).minusHours(1).toNanos() / 1000;
+        long perSeries = Math.max(1, replayRows / replaySeries);
+        long stepMicros = Math.max(1, spanMicros / perSeries);
+        System.out.printf("replay: %,d datapoints over %d days into tenant %s, as fast as it can publish ...%n", replayRows, replayDays, t.slug());
+        long start = System.nanoTime();
+        long published;
+        try (Connection nc = Nats.connect(core.context().infrastructure().natsUrl())) {
+            JetStream js = nc.jetStream();
+            Deque<CompletableFuture<PublishAck>> inflight = new ArrayDeque<>();
+            String subject = TenantStreams.dataSubject(t.slug(), "metric");
+            long msg = 0;
+            for (long i = 0; i < replayRows; i += PER_MESSAGE, msg++) {
+                StringBuilder sb = new StringBuilder(PER_MESSAGE * 190).append('[');
+                long to = Math.min(replayRows, i + PER_MESSAGE);
+                for (long j = i; j < to; j++) {
+                    if (j > i) {
+                        sb.append(',');
+                    }
+                    Instant ts = from.plus((j / replaySeries) * stepMicros, ChronoUnit.MICROS);
+                    sb.append(datapoint(meter((int) (j % replaySeries)), ts, (j % 1000) / 10.0));
+                }
+                sb.append(']');
+                inflight.add(js.publishAsync(subject, null, sb.toString().getBytes(StandardCharsets.UTF_8),
+                        PublishOptions.builder().messageId("replay-" + msg).build()));
+                while (inflight.size() > 256) {
+                    inflight.poll().get(60, TimeUnit.SECONDS);
+                }
+            }
+            for (CompletableFuture<PublishAck> f : inflight) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+            published = System.nanoTime();
+        }
+        System.out.printf("  published in %.1f s; waiting for the sink ...%n", (published - start) / 1e9);
+        Counter written = core.context().metrics().find("og.sink.rows.written").tag("tenant", t.slug()).counter();
+        DataSource ds = core.context().tenantDataSource(t);
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(60);
+        long stored = 0;
+        long progressAt = System.nanoTime();
+        while (System.nanoTime() < deadline) {
+            long now = written != null ? (long) written.count() : count(ds, "SELECT count(*) FROM metric_datapoint");
+            if (now > stored) {
+                stored = now;
+                progressAt = System.nanoTime();
+            }
+            if (stored >= replayRows || System.nanoTime() - progressAt > TimeUnit.SECONDS.toNanos(120)) {
+                break; // all in, or stuck (what is missing is counted as lost below)
+            }
+            Thread.sleep(written != null ? 20 : 1000);
+        }
+        long end = System.nanoTime();
+        sampling.set(false);
+        sampler.join();
+        double secs = (end - start) / 1e9;
+        Map<String, Object> r = new LinkedHashMap<>();
+        long rows = count(ds, "SELECT count(*) FROM metric_datapoint");
+        long distinct = count(ds, "SELECT count(*) FROM (SELECT DISTINCT series_id, ts FROM metric_datapoint) d");
+        r.put("rows_published", replayRows);
+        r.put("rows_stored", rows);
+        r.put("rows_lost", Math.max(0, replayRows - distinct));
+        r.put("rows_doubled", rows - distinct);
+        r.put("seconds", round(secs));
+        r.put("publish_seconds", round((published - start) / 1e9));
+        r.put("rows_per_s", round(rows / secs));
+        r.put("span", replayDays + " days back (the accepted window; 90 days needs partitions on demand)");
+        Map<String, Object> cpu = new LinkedHashMap<>();
+        cpu.put("core_percent_of_one_core", round(100 * (ProcessCpu.seconds(self, false) - c0) / secs));
+        cpu.put("postgres_percent_of_one_core", round(100 * (ProcessCpu.seconds(pg, true) - p0) / secs));
+        cpu.put("nats_percent_of_one_core", round(100 * (ProcessCpu.seconds(natsPid, false) - n0) / secs));
+        r.put("cpu_during_replay", cpu);
+        r.put("peaks_during_replay", new LinkedHashMap<>(peaks));
+        System.out.printf("replay: %,d rows in %.1f s = %,.0f rows/s (lost %d, doubled %d); CPU core %s%%, Postgres %s%%, nats %s%%; peaks %s%n",
+                rows, secs, rows / secs, r.get("rows_lost"), r.get("rows_doubled"),
+                cpu.get("core_percent_of_one_core"), cpu.get("postgres_percent_of_one_core"), cpu.get("nats_percent_of_one_core"), peaks);
+        return r;
+    }
+
+    /** Every live datapoint published is stored once (waits up to a minute for the sink to finish). */
+    private Map<String, Object> liveRows(LiveLoad load) throws Exception {
+        long published = 0;
+        for (int i = 0; i < tenants; i++) {
+            published += livePublished.get(i);
+        }
+        long stored = 0;
+        long distinct = 0;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        do {
+            stored = 0;
+            distinct = 0;
+            for (Tenant t : live) {
+                DataSource ds = core.context().tenantDataSource(t);
+                String pumps = " FROM metric_datapoint d JOIN series s ON s.id = d.series_id WHERE s.component_id LIKE 'pump-%'";
+                stored += count(ds, "SELECT count(*)" + pumps);
+                distinct += count(ds, "SELECT count(DISTINCT (d.series_id, d.ts))" + pumps);
+            }
+            if (distinct >= published) {
+                break;
+            }
+            Thread.sleep(2000);
+        } while (System.nanoTime() < deadline);
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("published", published);
+        r.put("stored", stored);
+        r.put("lost", Math.max(0, published - distinct));
+        r.put("doubled", stored - distinct);
+        System.out.printf("live tenants: %,d datapoints published, %,d stored, lost %d, doubled %d%n",
+                published, stored, r.get("lost"), r.get("doubled"));
+        return r;
+    }
+
+    private Map<String, Object> rawCopy(Tenant t) throws Exception {
+        DataSource ds = core.context().tenantDataSource(t);
+        long[] ids = new long[replaySeries];
+        int rule;
+        try (java.sql.Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            st.execute("INSERT INTO source_rule (name, version) VALUES ('bench-gen', 1) ON CONFLICT DO NOTHING");
+            st.execute("INSERT INTO series (owner_kind, component_id, datapoint_type_id, kind, instance, provenance, source) "
+                    + "SELECT 'component', c.name, t.id, 'metric', '', 'observed', 'bench' FROM component c, datapoint_type t "
+                    + "WHERE t.name = 'flow' AND t.scope <> 'template' AND c.name LIKE 'meter-%' ON CONFLICT DO NOTHING");
+            try (ResultSet rs = st.executeQuery("SELECT component_id, id FROM series WHERE component_id LIKE 'meter-%'")) {
+                while (rs.next()) {
+                    ids[Integer.parseInt(rs.getString(1).substring("meter-".length()))] = rs.getLong(2);
+                }
+            }
+            try (ResultSet rs = st.executeQuery("SELECT id FROM source_rule WHERE name = 'bench-gen' AND version = 1")) {
+                rs.next();
+                rule = rs.getInt(1);
+            }
+        }
+        Instant from = Instant.now().minus(Duration.ofDays(replayDays)).truncatedTo(ChronoUnit.SECONDS);
+        long perSeries = Math.max(1, replayRows / replaySeries);
+        long stepMicros = Math.max(1, Duration.ofDays(replayDays).minusHours(1).toNanos() / 1000 / perSeries);
+        long start = System.nanoTime();
+        long rows;
+        try (java.sql.Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            CopyIn in = c.unwrap(PGConnection.class).getCopyAPI().copyIn(
+                    "COPY metric_datapoint (series_id, ts, value, provenance, source_rule_id) FROM STDIN");
+            StringBuilder sb = new StringBuilder(1 << 20);
+            for (long j = 0; j < replayRows; j++) {
+                sb.append(ids[(int) (j % replaySeries)]).append('\t')
+                        .append(from.plus((j / replaySeries) * stepMicros, ChronoUnit.MICROS)).append('\t')
+                        .append((j % 1000) / 10.0).append("\tobserved\t").append(rule).append('\n');
+                if (sb.length() > (1 << 20) - 256) {
+                    byte[] b = sb.toString().getBytes(StandardCharsets.UTF_8);
+                    in.writeToCopy(b, 0, b.length);
+                    sb.setLength(0);
+                }
+            }
+            byte[] b = sb.toString().getBytes(StandardCharsets.UTF_8);
+            in.writeToCopy(b, 0, b.length);
+            rows = in.endCopy();
+            c.commit();
+        }
+        double secs = (System.nanoTime() - start) / 1e9;
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("rows", rows);
+        r.put("seconds", round(secs));
+        r.put("rows_per_s", round(rows / secs));
+        r.put("how", "one COPY into metric_datapoint on one connection, same rows and span, same Postgres, after the replay");
+        System.out.printf("raw COPY: %,d rows in %.1f s = %,.0f rows/s%n", rows, secs, rows / secs);
+        return r;
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private static Histogram histogram() {
+        return new org.HdrHistogram.ConcurrentHistogram(600_000L, 3);
+    }
+
+    private static Map<String, Object> percentiles(Histogram h) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("samples", h.getTotalCount());
+        r.put("p50", h.getTotalCount() == 0 ? null : h.getValueAtPercentile(50));
+        r.put("p99", h.getTotalCount() == 0 ? null : h.getValueAtPercentile(99));
+        r.put("max", h.getTotalCount() == 0 ? null : h.getMaxValue());
+        return r;
+    }
+
+    private static String p(Histogram h, double pct) {
+        return h.getTotalCount() == 0 ? "-" : Long.toString(h.getValueAtPercentile(pct));
+    }
+
+    private static long count(DataSource ds, String sql) throws Exception {
+        try (java.sql.Connection c = ds.getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static double round(double d) {
+        return Math.round(d * 100) / 100.0;
+    }
+}

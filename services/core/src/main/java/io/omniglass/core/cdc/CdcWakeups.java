@@ -1,0 +1,78 @@
+package io.omniglass.core.cdc;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Predicate;
+
+/**
+ * The cheap signal a writer gives after committing record-lane rows in a tenant database, so the
+ * tenant's CDC leader drains the slot now rather than at the next sweep. In-process when this
+ * core leads the tenant; otherwise one message on {@link CdcModule#WAKE_SUBJECT} for the core that does.
+ */
+public final class CdcWakeups {
+
+    /** Each CDC module of this JVM: true when it led the tenant and has woken its feed. */
+    private static final List<Predicate<String>> local = new CopyOnWriteArrayList<>();
+    private static final List<java.util.function.Consumer<String>> remote = new CopyOnWriteArrayList<>();
+
+    private CdcWakeups() {
+    }
+
+    /** Call after the commit returned (never inside the transaction: the change must be in the WAL). */
+    public static void committed(String tenant) {
+        for (Predicate<String> l : local) {
+            if (l.test(tenant)) {
+                return;
+            }
+        }
+        for (java.util.function.Consumer<String> r : remote) {
+            r.accept(tenant);
+            return; // one message reaches every core
+        }
+    }
+
+    /**
+     * A DSL over a tenant's pool whose every committed transaction ({@code transaction},
+     * {@code transactionResult}) gives the signal: one place for a module's writers instead of a
+     * call after each commit.
+     */
+    public static org.jooq.DSLContext wakingDsl(javax.sql.DataSource tenantDb, String tenant) {
+        return org.jooq.impl.DSL.using(new org.jooq.impl.DefaultConfiguration()
+                .set(tenantDb)
+                .set(org.jooq.SQLDialect.POSTGRES)
+                .set(new org.jooq.impl.DefaultTransactionListenerProvider(new org.jooq.TransactionListener() {
+                    @Override
+                    public void commitStart(org.jooq.TransactionContext ctx) {
+                        // an xid is assigned at the first write: a read-only transaction wakes nobody
+                        if (wrote(ctx.dsl())) {
+                            ctx.configuration().data(WROTE, Boolean.TRUE);
+                        }
+                    }
+
+                    @Override
+                    public void commitEnd(org.jooq.TransactionContext ctx) {
+                        if (ctx.configuration().data(WROTE) != null) {
+                            committed(tenant);
+                        }
+                    }
+                })));
+    }
+
+    private static final String WROTE = "og.cdc.wrote";
+
+    /** True when the current transaction has written anything (Postgres gave it an xid). */
+    public static boolean wrote(org.jooq.DSLContext tx) {
+        Boolean w = tx.select(org.jooq.impl.DSL.function("pg_current_xact_id_if_assigned", Object.class).isNotNull())
+                .fetchOne(0, Boolean.class);
+        return Boolean.TRUE.equals(w);
+    }
+
+    static Runnable register(Predicate<String> wakeHere, java.util.function.Consumer<String> tellOthers) {
+        local.add(wakeHere);
+        remote.add(tellOthers);
+        return () -> {
+            local.remove(wakeHere);
+            remote.remove(tellOthers);
+        };
+    }
+}

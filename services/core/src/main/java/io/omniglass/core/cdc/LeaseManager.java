@@ -1,0 +1,381 @@
+package io.omniglass.core.cdc;
+
+import io.nats.client.Connection;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.KeyValue;
+import io.nats.client.KeyValueManagement;
+import io.nats.client.api.KeyValueConfiguration;
+import io.nats.client.api.KeyValueEntry;
+import io.nats.client.api.KeyValueOperation;
+import io.nats.client.api.KeyValueWatcher;
+import io.nats.client.api.StorageType;
+import io.nats.client.impl.NatsKeyValueWatchSubscription;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Every tenant's CDC lease on this core, on one scheduler thread and two KV watches, whatever the
+ * number of tenants.
+ *
+ * <p>Liveness is per core, not per tenant: a core keeps one key in {@value #CORES} (a bucket whose
+ * max age is the time to live) and renews only that one. A tenant's lease is a key in
+ * {@value #TENANTS} (no max age) naming its holder; it changes only when it changes hands, so its
+ * KV revision is the holder's <em>fencing token</em>. A core takes a tenant when the key is absent
+ * (create) or when the holder's core key has not been seen for a whole time to live (update at
+ * the revision it saw: only one taker wins). Both buckets are watched, so this core knows every
+ * holder and every core's last renewal without asking; an idle fleet costs one KV write per
+ * renewal interval per core.
+ *
+ * <p>A holder judges its validity by its own clock from the start of its last successful renewal,
+ * minus a safety margin; a taker waits a full time to live from when it <em>saw</em> that renewal
+ * stored, so the old holder has stopped before anyone else starts.
+ */
+final class LeaseManager implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(LeaseManager.class);
+    static final String CORES = "og_cdc_cores";
+    static final String TENANTS = "og_cdc_tenants";
+    private static final long SPREAD_WAIT_NANOS = 1_000_000_000L;
+
+    /** Told when this core starts and stops holding a tenant's lease (on the lease thread). */
+    interface Listener {
+        void acquired(String tenant, long token);
+
+        void lost(String tenant, String why);
+    }
+
+    /** A tenant's lease as last seen: its holder, the revision (fencing token) and when we saw it. */
+    private record Claim(String holder, long revision, long seenNanos) {
+    }
+
+    private static final String CORE_SUBJECT_PREFIX = "$KV." + "og_cdc_cores" + ".";
+    private final KeyValue cores;
+    private final io.nats.client.JetStream js;
+    private final KeyValue tenants;
+    private final String me;
+    private final Duration ttl;
+    private final Duration renewEvery;
+    private final ScheduledExecutorService scheduler;
+    private final Listener listener;
+    private final Map<String, Long> coreSeenNanos = new ConcurrentHashMap<>();
+    private final Map<String, Claim> claims = new ConcurrentHashMap<>();
+    private final Map<String, Long> held = new ConcurrentHashMap<>();
+    private final Map<String, Long> freeSinceNanos = new ConcurrentHashMap<>();
+    private final Set<String> candidates = ConcurrentHashMap.newKeySet();
+    private final long safetyNanos;
+    private volatile long validUntilNanos;
+    private volatile long selfEchoNanos = System.nanoTime();
+    private volatile long renewedNanos;
+    private volatile boolean closed;
+    private final java.util.concurrent.atomic.AtomicBoolean tickQueued = new java.util.concurrent.atomic.AtomicBoolean();
+    private NatsKeyValueWatchSubscription coresWatch;
+    private NatsKeyValueWatchSubscription tenantsWatch;
+
+    LeaseManager(Connection nats, String me, Duration ttl, Duration renewEvery, ScheduledExecutorService scheduler,
+                 Listener listener) throws IOException, JetStreamApiException {
+        this.cores = bucket(nats, CORES, ttl);
+        this.js = nats.jetStream();
+        this.tenants = bucket(nats, TENANTS, null);
+        this.me = me;
+        this.ttl = ttl;
+        this.renewEvery = renewEvery;
+        this.scheduler = scheduler;
+        this.listener = listener;
+        this.safetyNanos = ttl.toNanos() / 5;
+    }
+
+    static KeyValue bucket(Connection nats, String name, Duration ttl) throws IOException, JetStreamApiException {
+        KeyValueManagement kvm = nats.keyValueManagement();
+        try {
+            kvm.getStatus(name);
+        } catch (JetStreamApiException e) {
+            KeyValueConfiguration.Builder b = KeyValueConfiguration.builder()
+                    .name(name).maxHistoryPerKey(1).storageType(StorageType.File);
+            if (ttl != null) {
+                b.ttl(ttl);
+            }
+            try {
+                kvm.create(b.build());
+            } catch (JetStreamApiException raced) {
+                kvm.getStatus(name); // created by another core meanwhile; anything else is real
+            }
+        }
+        return nats.keyValue(name);
+    }
+
+    /** Renews this core's key, starts the watches and the renewal schedule. */
+    void start() throws Exception {
+        renewCoreNow();
+        watch();
+        scheduler.scheduleWithFixedDelay(this::tick, renewEvery.toMillis(), renewEvery.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void watch() throws Exception {
+        unwatch();
+        selfEchoNanos = System.nanoTime();
+        coresWatch = cores.watchAll(new Watcher(this::onCore));
+        tenantsWatch = tenants.watchAll(new Watcher(this::onTenant));
+    }
+
+    private void unwatch() {
+        for (NatsKeyValueWatchSubscription w : new NatsKeyValueWatchSubscription[]{coresWatch, tenantsWatch}) {
+            if (w != null) {
+                try {
+                    w.unsubscribe();
+                } catch (RuntimeException ignored) {
+                    // connection closing or already gone
+                }
+            }
+        }
+        coresWatch = null;
+        tenantsWatch = null;
+    }
+
+    /**
+     * Our own renewals come back through the watch; when they stop coming (a NATS restart can lose
+     * the watch's consumer) the watches are made again, which also delivers every current value.
+     */
+    private void checkWatches() {
+        if (System.nanoTime() - selfEchoNanos > renewEvery.toNanos() * 4 + 1_000_000_000L) {
+            log.warn("cdc leases: the KV watch went quiet; watching again");
+            try {
+                watch();
+            } catch (Exception e) {
+                log.warn("cdc leases: cannot watch the lease buckets: {}", e.toString());
+            }
+        }
+    }
+
+    /** This core may lead the tenant: it bids for the lease now and whenever it falls free. */
+    void candidate(String tenant) {
+        candidates.add(tenant);
+        tickSoon();
+    }
+
+    /** True while this core holds the tenant's lease with this token, by its own clock. */
+    boolean holds(String tenant, long token) {
+        Long t = held.get(tenant);
+        return !closed && t != null && t == token && System.nanoTime() < validUntilNanos;
+    }
+
+    int heldCount() {
+        return held.size();
+    }
+
+    private void onCore(KeyValueEntry e) {
+        if (e.getKey().equals(me)) {
+            selfEchoNanos = System.nanoTime();
+        }
+        if (e.getOperation() == KeyValueOperation.PUT) {
+            coreSeenNanos.put(e.getKey(), System.nanoTime());
+        } else {
+            coreSeenNanos.remove(e.getKey());
+            tickSoon(); // a core stopped cleanly: its tenants are free
+        }
+    }
+
+    private void onTenant(KeyValueEntry e) {
+        String tenant = e.getKey();
+        if (e.getOperation() != KeyValueOperation.PUT) {
+            claims.remove(tenant);
+            if (candidates.contains(tenant)) {
+                tickSoon(); // released: bid at once
+            }
+            return;
+        }
+        String holder = new String(e.getValue(), StandardCharsets.UTF_8);
+        claims.put(tenant, new Claim(holder, e.getRevision(), System.nanoTime()));
+        Long mine = held.get(tenant);
+        if (mine != null && (!holder.equals(me) || e.getRevision() != mine)) {
+            onLeaseThread(() -> drop(tenant, "taken by " + holder)); // not ours any more: stop now
+        }
+    }
+
+    /** One tick on the lease thread soon, however many events asked for it. */
+    private void tickSoon() {
+        if (tickQueued.compareAndSet(false, true) && !onLeaseThread(() -> {
+            tickQueued.set(false);
+            tick();
+        })) {
+            tickQueued.set(false);
+        }
+    }
+
+    private boolean onLeaseThread(Runnable r) {
+        try {
+            scheduler.execute(r);
+            return true;
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            return false;
+        }
+    }
+
+    /** Never throws: a scheduled task that throws is never run again. */
+    private void tick() {
+        try {
+            renewAndBid();
+        } catch (RuntimeException e) {
+            log.warn("cdc leases: {}", e.toString(), e);
+        }
+    }
+
+    private void renewAndBid() {
+        if (closed) {
+            return;
+        }
+        try {
+            renewCore();
+        } catch (Exception e) {
+            log.warn("cdc leases: renewal failed: {}", e.toString());
+        }
+        checkWatches();
+        if (System.nanoTime() >= validUntilNanos) {
+            for (String t : held.keySet()) {
+                drop(t, "core lease expired (NATS unreachable?)");
+            }
+            return;
+        }
+        for (String tenant : candidates) {
+            if (!held.containsKey(tenant)) {
+                try {
+                    if (System.nanoTime() - renewedNanos > renewEvery.toNanos()) {
+                        renewCore(); // hundreds of bids on a slow NATS must not let our own lease run out
+                    }
+                    bid(tenant);
+                } catch (Exception e) {
+                    log.debug("cdc {}: bid failed: {}", tenant, e.toString());
+                }
+            }
+        }
+    }
+
+    /**
+     * One renewal, not waited for: a slow NATS (a replay filling the server) answers late, and
+     * renewals overlap instead of queueing behind each other; each PubAck extends the validity
+     * from the start of its own renewal.
+     */
+    private void renewCore() throws IOException {
+        long started = System.nanoTime();
+        renewedNanos = started;
+        js.publishAsync(CORE_SUBJECT_PREFIX + me, me.getBytes(StandardCharsets.UTF_8)).whenComplete((ack, failed) -> {
+            if (failed == null && ack != null && !ack.hasError()) {
+                validUntilNanos = Math.max(validUntilNanos, started + ttl.toNanos() - safetyNanos);
+            } else if (failed != null) {
+                log.debug("cdc leases: renewal failed: {}", failed.toString());
+            }
+        });
+    }
+
+    /** The first renewal, waited for: a core starts leading only with a valid lease. */
+    private void renewCoreNow() throws IOException, JetStreamApiException {
+        long started = System.nanoTime();
+        cores.put(me, me.getBytes(StandardCharsets.UTF_8));
+        renewedNanos = started;
+        validUntilNanos = started + ttl.toNanos() - safetyNanos;
+    }
+
+    private void bid(String tenant) throws IOException, JetStreamApiException {
+        Claim c = claims.get(tenant);
+        long now = System.nanoTime();
+        if (c == null) {
+            // free: a core that holds its fair share already leaves it to the others for a while,
+            // so the leases spread over the cores (and after that takes it, so none stays unled)
+            long since = freeSinceNanos.computeIfAbsent(tenant, t -> now);
+            int cores = Math.max(1, coreSeenNanos.size());
+            int fairShare = (candidates.size() + cores - 1) / cores;
+            if (held.size() >= fairShare && now - since < SPREAD_WAIT_NANOS) {
+                return;
+            }
+            try {
+                won(tenant, tenants.create(tenant, me.getBytes(StandardCharsets.UTF_8)));
+            } catch (JetStreamApiException taken) {
+                // another core created it first; its claim arrives through the watch
+            }
+            return;
+        }
+        if (c.holder().equals(me)) {
+            // ours from before (a renewal raced the watch): take it back at its revision to get a token
+            takeOver(tenant, c);
+            return;
+        }
+        Long coreSeen = coreSeenNanos.get(c.holder());
+        long lastSign = Math.max(c.seenNanos(), coreSeen == null ? Long.MIN_VALUE : coreSeen);
+        if (now - lastSign > ttl.toNanos()) {
+            // the watch says silent; the bucket's max age decides: a core key exists only while renewed
+            if (cores.get(c.holder()) != null) {
+                coreSeenNanos.put(c.holder(), now);
+                return;
+            }
+            log.info("cdc {}: holder {} silent for {} ms; taking over", tenant, c.holder(), (now - lastSign) / 1_000_000);
+            takeOver(tenant, c);
+        }
+    }
+
+    private void takeOver(String tenant, Claim c) throws IOException {
+        try {
+            won(tenant, tenants.update(tenant, me.getBytes(StandardCharsets.UTF_8), c.revision()));
+        } catch (JetStreamApiException raced) {
+            // someone else took it first
+        }
+    }
+
+    private void won(String tenant, long revision) {
+        freeSinceNanos.remove(tenant);
+        held.put(tenant, revision);
+        claims.put(tenant, new Claim(me, revision, System.nanoTime()));
+        listener.acquired(tenant, revision);
+    }
+
+    private void drop(String tenant, String why) {
+        if (held.remove(tenant) != null) {
+            listener.lost(tenant, why);
+        }
+    }
+
+    /** Gives up a tenant's lease at once (its publisher has stopped), so another core takes over now. */
+    void release(String tenant) {
+        Long token = held.remove(tenant);
+        if (token != null) {
+            try {
+                tenants.delete(tenant, token);
+            } catch (IOException | JetStreamApiException | RuntimeException ignored) {
+                // taken over or NATS gone: the taker waits out our core key
+            }
+        }
+    }
+
+    /** Stops renewing; every lease still held is released (callers stop their publishers first). */
+    @Override
+    public void close() {
+        closed = true;
+        for (String t : held.keySet()) {
+            release(t);
+        }
+        unwatch();
+        try {
+            cores.delete(me);
+        } catch (IOException | JetStreamApiException | RuntimeException ignored) {
+            // ages out
+        }
+    }
+
+    private record Watcher(java.util.function.Consumer<KeyValueEntry> onEntry) implements KeyValueWatcher {
+        @Override
+        public void watch(KeyValueEntry entry) {
+            onEntry.accept(entry);
+        }
+
+        @Override
+        public void endOfData() {
+        }
+    }
+}

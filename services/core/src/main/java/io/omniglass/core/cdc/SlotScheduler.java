@@ -1,0 +1,291 @@
+package io.omniglass.core.cdc;
+
+import io.nats.client.Connection;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import io.omniglass.core.runtime.PgServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * A bounded number of replication sessions serving every tenant slot this core leads: a feed with
+ * pending changes is queued (woken by a commit of this core, a wake-up from another core, a
+ * take-over or the sweep); a session takes it, drains its slot to the server's flushed WAL
+ * position, confirms after the PubAcks and moves on to the next one. Every slot decodes the whole
+ * server's WAL, so {@code sessions} walsenders at most, not one per tenant.
+ *
+ * <p>The sweep is for writes from elsewhere (psql, another application): once per interval, one
+ * query per Postgres server reads each tenant database's write counters and each slot's
+ * unconfirmed WAL; a database that was written to, or a slot behind by more than the threshold, is drained.
+ */
+final class SlotScheduler implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(SlotScheduler.class);
+
+    private final BlockingQueue<TenantFeed> queue = new LinkedBlockingQueue<>();
+    private final CdcSettings settings;
+    private final String natsUrl;
+    private final String instanceId;
+    private final ScheduledExecutorService timers;
+    private final Supplier<Collection<TenantFeed>> feeds;
+    private final Fence fence;
+    private final List<Thread> workers = new ArrayList<>();
+    private final Map<String, Long> writesSeen = new HashMap<>();
+    private volatile boolean closed;
+
+    /** Whether a session may still publish for the feed (its lease, at the token it holds). */
+    interface Fence {
+        boolean holds(TenantFeed feed, long token);
+    }
+
+    SlotScheduler(CdcSettings settings, String natsUrl, String instanceId, ScheduledExecutorService timers,
+                  Supplier<Collection<TenantFeed>> feeds, Fence fence) {
+        this.settings = settings;
+        this.natsUrl = natsUrl;
+        this.instanceId = instanceId;
+        this.timers = timers;
+        this.feeds = feeds;
+        this.fence = fence;
+    }
+
+    void start() {
+        for (int i = 1; i <= settings.sessions(); i++) {
+            // named after its place in the pool, never after a tenant
+            Thread t = new Thread(this::serve, "og-cdc-session-" + i);
+            t.setDaemon(true);
+            workers.add(t);
+            t.start();
+        }
+        timers.scheduleWithFixedDelay(this::sweep, 1000, settings.sweepEvery().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The feed may have changes to carry. */
+    void wake(TenantFeed feed) {
+        if (!closed && feed.leading() && feed.wake()) {
+            queue.add(feed);
+        }
+    }
+
+    /** A sweep soon (a new tenant: its lag figure), without waiting for the interval. */
+    void sweepSoon() {
+        later(this::sweep, 200);
+    }
+
+    private void later(Runnable r, long millis) {
+        try {
+            timers.schedule(r, millis, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            // closing
+        }
+    }
+
+    private void serve() {
+        Connection nats = null;
+        try {
+            while (!closed) {
+                TenantFeed feed = queue.take(); // blocks: an idle fleet costs nothing here
+                if (!feed.begin()) {
+                    continue;
+                }
+                long token = feed.token();
+                if (token == 0 || closed) {
+                    feed.reset();
+                    continue;
+                }
+                try {
+                    if (nats == null || nats.getStatus() != Connection.Status.CONNECTED) {
+                        closeQuietly(nats);
+                        nats = connect();
+                    }
+                    boolean again = drain(feed, token, nats);
+                    if (feed.end(again)) {
+                        queue.add(feed);
+                    }
+                } catch (InterruptedException e) {
+                    throw e;
+                } catch (Exception e) {
+                    feed.reset();
+                    if (!closed && fence.holds(feed, token)) {
+                        log.warn("cdc {}: session failed, retrying: {}", feed.slug(), e.toString());
+                        later(() -> wake(feed), 500);
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            closeQuietly(nats);
+        }
+    }
+
+    /** One session on the feed's slot; true when it yielded to other feeds before it was done. */
+    private boolean drain(TenantFeed feed, long token, Connection nats) throws Exception {
+        long started = System.nanoTime();
+        long[] target = {flushedWal(feed)};
+        boolean[] yielded = {false};
+        long[] lastAsked = {0};
+        CdcSession.Drain until = new CdcSession.Drain() {
+            @Override
+            public boolean done(long receivedLsn, long quietNanos, int walsenderPid) {
+                try {
+                    // caught up: the walsender's keepalive says so, or (when none came) the server
+                    // says it has sent past the target and nothing has arrived for a while since
+                    boolean caughtUp = receivedLsn >= target[0];
+                    long now = System.nanoTime();
+                    if (!caughtUp && quietNanos > QUIET_NANOS && now - lastAsked[0] > QUIET_NANOS) {
+                        lastAsked[0] = now; // at most ten questions a second
+                        caughtUp = sentLsn(feed, walsenderPid) >= target[0];
+                    }
+                    if (!caughtUp) {
+                        return false;
+                    }
+                    if (feed.takeWake()) {
+                        target[0] = flushedWal(feed); // woken meanwhile: drain on in this session
+                        return false;
+                    }
+                    return true;
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+
+            @Override
+            public boolean yieldNow() {
+                if (!queue.isEmpty() && System.nanoTime() - started > settings.timeSlice().toNanos()) {
+                    yielded[0] = true;
+                    return true;
+                }
+                return false;
+            }
+        };
+        try (CdcSession session = new CdcSession(feed.source, nats, () -> !closed && fence.holds(feed, token),
+                feed.stats, null, CdcSession.Settings.defaults(), null).drainingUntil(until)) {
+            session.run();
+        }
+        return yielded[0];
+    }
+
+    private static final long QUIET_NANOS = 100_000_000L;
+
+    /** What the session's walsender has sent so far (0 when unknown). */
+    private static long sentLsn(TenantFeed feed, int walsenderPid) throws Exception {
+        try (java.sql.Connection c = feed.db.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT pg_wal_lsn_diff(sent_lsn, '0/0')::bigint FROM pg_stat_replication WHERE pid = ?")) {
+            ps.setInt(1, walsenderPid);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0;
+            }
+        }
+    }
+
+    /** The server's flushed WAL position: every commit that has returned is at or before it. */
+    private static long flushedWal(TenantFeed feed) throws Exception {
+        try (java.sql.Connection c = feed.db.getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT pg_wal_lsn_diff(pg_current_wal_flush_lsn(), '0/0')::bigint")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private void sweep() {
+        if (closed) {
+            return;
+        }
+        Map<PgServer, List<TenantFeed>> byServer = new HashMap<>();
+        for (TenantFeed f : feeds.get()) {
+            byServer.computeIfAbsent(f.server, s -> new ArrayList<>()).add(f);
+        }
+        for (List<TenantFeed> group : byServer.values()) {
+            try {
+                sweepServer(group);
+            } catch (Exception e) {
+                log.debug("cdc sweep of {}: {}", group.get(0).server.host(), e.toString());
+            }
+        }
+    }
+
+    private synchronized void sweepServer(List<TenantFeed> group) throws Exception {
+        Map<String, TenantFeed> byDb = new HashMap<>();
+        for (TenantFeed f : group) {
+            byDb.put(f.database, f);
+        }
+        // one statement for every tenant on the server: write counters, retained and unconfirmed WAL
+        try (java.sql.Connection c = group.get(0).db.getConnection(); PreparedStatement ps = c.prepareStatement("""
+                SELECT d.datname, d.tup_inserted + d.tup_updated + d.tup_deleted, 0,
+                       pg_wal_lsn_diff(pg_current_wal_lsn(), s.confirmed_flush_lsn)::bigint
+                FROM pg_stat_database d JOIN pg_replication_slots s ON s.database = d.datname
+                WHERE s.slot_type = 'logical' AND s.slot_name LIKE 'og\\_cdc\\_%'""")) {
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    TenantFeed f = byDb.get(rs.getString(1));
+                    if (f == null) {
+                        continue;
+                    }
+                    long writes = rs.getLong(2);
+                    long unconfirmed = rs.getLong(4);
+                    f.stats.lagBytes(unconfirmed);
+                    Long before = writesSeen.put(f.database, writes);
+                    // WAL the slot has not confirmed (anyone's): a drain confirms it, and Postgres then
+                    // releases it at its next restart point. Not restart_lsn itself: on an idle server
+                    // it only moves when a running-xacts record comes by, and would ask for a drain forever
+                    if (f.leading() && ((before != null && before != writes) || unconfirmed > settings.maxRetainedWal())) {
+                        wake(f);
+                    }
+                }
+            }
+        }
+    }
+
+    private Connection connect() throws Exception {
+        return Nats.connect(new Options.Builder()
+                .server(natsUrl)
+                .connectionName("omniglass-cdc-" + instanceId + "-" + Thread.currentThread().getName())
+                // no reconnect and no reconnect buffer: a broken connection ends the session, and the
+                // next one resumes after what the stream holds (each publish names its predecessor)
+                .noReconnect()
+                .reconnectBufferSize(0)
+                .maxMessagesInOutgoingQueue(100_000)
+                .connectionTimeout(Duration.ofSeconds(2))
+                .build());
+    }
+
+    private static void closeQuietly(Connection nats) {
+        if (nats != null) {
+            try {
+                nats.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Sessions stop at their next fence check (between messages); no per-tenant work to wait for. */
+    @Override
+    public void close() {
+        closed = true;
+        workers.forEach(Thread::interrupt);
+        for (Thread t : workers) {
+            try {
+                t.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+}

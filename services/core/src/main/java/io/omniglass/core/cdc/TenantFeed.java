@@ -1,0 +1,105 @@
+package io.omniglass.core.cdc;
+
+import io.omniglass.core.runtime.PgServer;
+
+import javax.sql.DataSource;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One tenant's change feed on this core: where its slot is, whether this core leads it (and with
+ * which fencing token), and whether a session is queued for it or draining it. No thread of its
+ * own: the {@link SlotScheduler}'s sessions serve it when it has pending changes.
+ */
+final class TenantFeed {
+
+    private static final int IDLE = 0;
+    private static final int QUEUED = 1;
+    private static final int RUNNING = 2;
+    /** Draining, and woken again meanwhile: drain on (or queue again) when caught up. */
+    private static final int RUNNING_WOKEN = 3;
+
+    final CdcSession.Source source;
+    final String database;
+    final PgServer server;
+    final DataSource db;
+    final CdcStats stats;
+    private final AtomicInteger state = new AtomicInteger(IDLE);
+    /** The lease's fencing token while this core leads the tenant; 0 when it does not. */
+    private volatile long token;
+
+    TenantFeed(CdcSession.Source source, String database, PgServer server, DataSource db, CdcStats stats) {
+        this.source = source;
+        this.database = database;
+        this.server = server;
+        this.db = db;
+        this.stats = stats;
+    }
+
+    String slug() {
+        return source.slug();
+    }
+
+    void lead(long token) {
+        this.token = token;
+        stats.leader(true);
+    }
+
+    void unlead() {
+        token = 0;
+        stats.leader(false);
+    }
+
+    long token() {
+        return token;
+    }
+
+    boolean leading() {
+        return token != 0;
+    }
+
+    /** There may be changes to carry: true when the caller must queue the feed (it was idle). */
+    boolean wake() {
+        while (true) {
+            int s = state.get();
+            if (s == IDLE) {
+                if (state.compareAndSet(IDLE, QUEUED)) {
+                    return true;
+                }
+            } else if (s == RUNNING) {
+                if (state.compareAndSet(RUNNING, RUNNING_WOKEN)) {
+                    return false;
+                }
+            } else {
+                return false; // queued already, or already told
+            }
+        }
+    }
+
+    /** A session takes the feed; false when it is not queued (taken already). */
+    boolean begin() {
+        return state.compareAndSet(QUEUED, RUNNING);
+    }
+
+    /** While draining: true (and cleared) when a wake came in since the drain's target was set. */
+    boolean takeWake() {
+        return state.compareAndSet(RUNNING_WOKEN, RUNNING);
+    }
+
+    /** The session is done with the feed: true when the caller must queue it again. */
+    boolean end(boolean again) {
+        if (again) {
+            state.set(QUEUED);
+            return true;
+        }
+        if (state.compareAndSet(RUNNING, IDLE)) {
+            return false;
+        }
+        state.set(QUEUED); // woken while finishing
+        return true;
+    }
+
+    /** After a failure: idle, and nothing pending (the caller retries later). */
+    void reset() {
+        state.set(IDLE);
+    }
+}
