@@ -38,10 +38,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The sink of one tenant on this core instance: a {@link Lane} fed by the tenant's durable
- * consumer (shared by every instance, so instances split the messages). Each turn takes about one
- * batch from the {@link LaneInbox}, validates, writes with COPY + idempotent merge, dead-letters
- * what cannot be stored, and acks only after the commit. Nothing a publisher sends can stop it:
+ * The sink of one tenant on this core instance: two {@link Lane}s fed by the tenant's durable
+ * consumer (shared by every instance, so instances split the messages). A preparing turn takes
+ * about one batch from the {@link LaneInbox} and validates it while the writing lane writes the
+ * previous one with COPY + idempotent merge, dead-letters what cannot be stored, and acks only
+ * after the commit. Nothing a publisher sends can stop it:
  * bad data goes to the DLQ, database trouble leaves the batch unacked for redelivery and parks the
  * lane for a while (without holding a worker). An idle tenant's sink is a waiting pull request.
  */
@@ -59,12 +60,17 @@ final class TenantSink implements AutoCloseable {
     private final TenantCatalog catalog;
     private final AcceptedWindow window;
     private final Lanes lanes;
+    /** Takes and prepares batches (parse, validate, resolve series). */
     private final Lane lane;
+    /** Writes and acks them: the next batch is prepared while this one is written. */
+    private final Lane writer;
+    /** One prepared batch at most between the two: memory stays bounded while the writer is busy. */
+    private final java.util.concurrent.atomic.AtomicReference<Prepared> handoff = new java.util.concurrent.atomic.AtomicReference<>();
     private volatile LaneInbox inbox;
-    private long backoffMs;
+    private volatile long backoffMs;
     /** Batches to write by the staged merge before trying the direct COPY again (lane turns only). */
     private final Partitions partitions;
-    private int mergeOnlyBatches;
+    private volatile int mergeOnlyBatches;
     /** The last batch's shape, so a turn takes about batchRows datapoints and bounded bytes. */
     private double rowsPerMessage = 1;
     private double bytesPerMessage = 1024;
@@ -84,6 +90,7 @@ final class TenantSink implements AutoCloseable {
         this.window = new AcceptedWindow(controlDb, db);
         this.partitions = new Partitions(db);
         this.lane = lanes.lane("sink:" + tenant.slug(), this::turn);
+        this.writer = lanes.lane("sink-writer:" + tenant.slug(), this::writeTurn);
     }
 
     void start() throws Exception {
@@ -126,12 +133,12 @@ final class TenantSink implements AutoCloseable {
     }
 
     /**
-     * One lane turn: about one batch (prepared and committed on this worker), then back to the end
-     * of the ready queue if more is waiting.
+     * A preparing turn: about one batch, prepared and handed to the writer lane; none while the
+     * writer still has one waiting (the writer's turn wakes this lane when it takes it).
      */
     private boolean turn() {
         LaneInbox in = inbox;
-        if (in == null) {
+        if (in == null || handoff.get() != null) {
             return false;
         }
         List<Message> batch = collect(in);
@@ -143,7 +150,7 @@ final class TenantSink implements AutoCloseable {
             p = prepare(batch);
         } catch (org.jooq.exception.DataAccessException e) {
             if (!DataRefusal.isData(e)) {
-                giveBack(batch, e);
+                giveBack(batch, e, lane);
                 return true;
             }
             // the database refuses something in these messages as data: find it, set it aside
@@ -159,14 +166,26 @@ final class TenantSink implements AutoCloseable {
             refreshLag();
             return in.hasQueued();
         }
+        handoff.set(p);
+        writer.signal();
+        return false; // the writer wakes this lane when it has taken the batch
+    }
+
+    /** A writing turn: commits the waiting batch, acks it, and wakes the preparing lane for the next. */
+    private boolean writeTurn() {
+        Prepared p = handoff.getAndSet(null);
+        if (p == null) {
+            return false;
+        }
+        lane.signal();
         try {
             commit(p);
             backoffMs = 0;
         } catch (Exception e) {
-            giveBack(p.batch(), e);
+            giveBack(p.batch(), e, writer);
         }
         refreshLag();
-        return in.hasQueued();
+        return handoff.get() != null;
     }
 
     private void commitOneByOne(List<Message> batch) {
@@ -177,7 +196,7 @@ final class TenantSink implements AutoCloseable {
                 one = prepare(List.of(m));
             } catch (org.jooq.exception.DataAccessException e) {
                 if (!DataRefusal.isData(e)) {
-                    giveBack(batch.subList(i, batch.size()), e);
+                    giveBack(batch.subList(i, batch.size()), e, lane);
                     return;
                 }
                 one = new Prepared(List.of(m), List.of(), List.of(new Dead(0, new Rejection(DlqReason.REJECTED_BY_DATABASE,
@@ -190,21 +209,21 @@ final class TenantSink implements AutoCloseable {
             try {
                 commit(one);
             } catch (Exception e) {
-                giveBack(batch.subList(i, batch.size()), e);
+                giveBack(batch.subList(i, batch.size()), e, lane);
                 return;
             }
         }
     }
 
     /** The database or NATS is in trouble, not the data: leave the batch for redelivery, and slow down. */
-    private void giveBack(List<Message> batch, Exception e) {
+    private void giveBack(List<Message> batch, Exception e, Lane toPark) {
         backoffMs = Math.min(10_000, Math.max(500, backoffMs * 2));
         log.warn("sink {}: batch of {} messages not stored ({}); redelivery in {} ms",
                 tenant.slug(), batch.size(), e.toString(), backoffMs);
         for (Message m : batch) {
             m.nakWithDelay(Duration.ofMillis(backoffMs));
         }
-        lane.parkAfterTurn(backoffMs);
+        toPark.parkAfterTurn(backoffMs);
     }
 
     /**
@@ -539,6 +558,11 @@ final class TenantSink implements AutoCloseable {
     @Override
     public void close() {
         lane.close(30_000);
+        writer.close(30_000);
+        Prepared left = handoff.getAndSet(null);
+        if (left != null) {
+            left.batch().forEach(Message::nak); // closing: another instance (or the next start) takes them
+        }
         LaneInbox in = inbox;
         if (in != null) {
             in.close();
