@@ -33,8 +33,10 @@ final class RealCore implements AutoCloseable {
         admin = core.admin();
         core.createTenant(tenant);
         importDemoPlant(tenant);
-        JsonNode endpoints = OmniglassClient.JSON.readTree(core.dataDir().resolve("endpoints.json").toFile());
-        nats = Nats.connect(endpoints.path("nats").asText());
+        // the test publishes as a device does: with a credential of the tenant's own (the lane is closed to others)
+        var ctx = core.core().context();
+        String seed = io.omniglass.core.devices.DeviceModule.issue(ctx, tenant, "e2e-device").seed();
+        nats = Nats.connect(io.omniglass.core.devices.DeviceCredential.options(ctx.infrastructure().publicNatsUrl(), seed).build());
         tokenFile = core.dataDir().resolve("admin.token");
     }
 

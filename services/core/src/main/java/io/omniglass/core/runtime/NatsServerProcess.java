@@ -167,15 +167,43 @@ public final class NatsServerProcess implements AutoCloseable {
      * is gone is disconnected by the server at the reload.
      */
     public synchronized void authorize(List<NatsAuthorization.DeviceGrant> devices) throws IOException {
-        DataDir.writeOwnerOnly(authFile, NatsAuthorization.render(corePassword, devices));
+        String rendered = NatsAuthorization.render(corePassword, devices);
+        if (java.nio.file.Files.exists(authFile) && java.nio.file.Files.readString(authFile).equals(rendered)) {
+            // nothing changed (a core's start): a reload would only drop connections in their handshake
+            return;
+        }
+        DataDir.writeOwnerOnly(authFile, rendered);
+        Path serverLog = authFile.resolveSibling("nats-server.log");
+        long reloadsBefore = reloads(serverLog);
         try {
             Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(process.pid())).start();
             if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
                 throw new IOException("signalling nats-server " + process.pid() + " to reload failed");
             }
+            // the signal only asks: a credential issued now must work once this returns, so wait
+            // for the server to say it has reloaded
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (reloads(serverLog) <= reloadsBefore) {
+                if (System.nanoTime() > deadline || !process.isAlive()) {
+                    throw new IOException("nats-server " + process.pid() + " did not reload its authorization (see " + serverLog + ")");
+                }
+                Thread.sleep(10);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while reloading nats-server", e);
+        }
+    }
+
+    /** How often the server's log says it reloaded its configuration. */
+    private static long reloads(Path serverLog) throws IOException {
+        if (!Files.exists(serverLog)) {
+            return 0;
+        }
+        try (var lines = Files.lines(serverLog, java.nio.charset.StandardCharsets.UTF_8)) {
+            return lines.filter(l -> l.contains("Reloaded server configuration")).count();
+        } catch (java.io.UncheckedIOException e) {
+            return 0; // a line cut mid-character while the server writes: count again next time
         }
     }
 

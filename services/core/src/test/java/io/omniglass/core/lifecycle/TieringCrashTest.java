@@ -62,7 +62,11 @@ class TieringCrashTest {
                 CoreProcess core = CoreProcess.start(env, "-Xmx384m", "-Domniglass.lifecycle.pause=" + step);
                 try {
                     startMaintenance(core, slug);
-                    await().atMost(Duration.ofSeconds(60)).until(() -> core.logTail().contains("lifecycle paused at " + step));
+                    try {
+                        await().atMost(Duration.ofSeconds(60)).until(() -> core.logTail().contains("lifecycle paused at " + step));
+                    } catch (org.awaitility.core.ConditionTimeoutException e) {
+                        throw new AssertionError("the upkeep never paused at " + step + "; the core's log:\n" + core.logTail(), e);
+                    }
                 } finally {
                     core.kill9();
                 }
@@ -98,11 +102,27 @@ class TieringCrashTest {
         }
     }
 
-    private static void startMaintenance(CoreProcess core, String slug) {
-        // the run pauses by design: fire and forget, the log says when it is there
-        HttpClient.newHttpClient().sendAsync(HttpRequest.newBuilder(URI.create(core.httpUrl() + "/api/v1/tenants/" + slug + "/maintenance"))
-                .header("Authorization", "Bearer " + core.adminToken())
-                .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.discarding());
+    /**
+     * Starts a run that pauses by design (its request never answers). The core killed at the step
+     * before still holds the upkeep lease until it ages out (3 s here): a 409 is asked again.
+     */
+    private static void startMaintenance(CoreProcess core, String slug) throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (true) {
+            var answer = http.sendAsync(HttpRequest.newBuilder(URI.create(core.httpUrl() + "/api/v1/tenants/" + slug + "/maintenance"))
+                    .header("Authorization", "Bearer " + core.adminToken())
+                    .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r;
+            try {
+                r = answer.get(3, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException paused) {
+                return; // the run holds the lease and waits at its step
+            }
+            assertThat(r.statusCode()).as("maintenance answered %s", r.body()).isEqualTo(409);
+            assertThat(System.nanoTime()).as("the killed core's lease never aged out").isLessThan(deadline);
+            Thread.sleep(500);
+        }
     }
 
     private static List<Path> parquetFiles(Path dir) throws Exception {

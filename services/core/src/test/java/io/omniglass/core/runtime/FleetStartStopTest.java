@@ -166,7 +166,9 @@ class FleetStartStopTest {
     }
 
     static int cdcLeaders(CoreProcess core) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(core.httpUrl() + "/metrics")).build(),
+        // tenant-labelled series are shown to a token that sees the tenants (issue 16, finding 13)
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(core.httpUrl() + "/metrics"))
+                        .header("Authorization", "Bearer " + core.adminToken()).build(),
                 HttpResponse.BodyHandlers.ofString());
         int leaders = 0;
         for (String line : r.body().split("\n")) {
