@@ -3,6 +3,7 @@ package io.omniglass.core.lifecycle;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.omniglass.api.OmniglassClient;
 import org.jooq.DSLContext;
+import org.jooq.Field;
 import org.jooq.JSONB;
 import org.jooq.impl.DSL;
 import org.slf4j.Logger;
@@ -12,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.List;
 
 import static io.omniglass.schema.control.Tables.API_TOKEN;
 import static io.omniglass.schema.control.Tables.AUDIT_LOG;
@@ -53,6 +55,10 @@ final class PersonalDataExpiry {
                     .and(PRINCIPAL.CREATED_AT.lt(cutoff))
                     .andNotExists(counting)
                     .returning(PRINCIPAL.ID, PRINCIPAL.NAME).fetch();
+            List<Long> ids = done.map(r -> r.getId());
+            if (!ids.isEmpty()) {
+                eraseControlAuditNames(tx, ids);
+            }
             for (var p : done) {
                 tx.insertInto(AUDIT_LOG).set(AUDIT_LOG.ACTOR, "system:lifecycle").set(AUDIT_LOG.VERB, "principal.pseudonymise")
                         .set(AUDIT_LOG.RESOURCE, "principal:" + p.getId())
@@ -62,6 +68,43 @@ final class PersonalDataExpiry {
             }
             return done.size();
         });
+    }
+
+    /**
+     * The control audit trail's names of just-pseudonymised principals: the actor label of their
+     * own writes and the principal named by the {@code token.create} rows that issued their tokens
+     * (control migration V91 admits exactly these updates). Same transaction as the renaming.
+     */
+    private static void eraseControlAuditNames(DSLContext tx, List<Long> ids) {
+        tx.update(AUDIT_LOG).set(AUDIT_LOG.ACTOR, pseudonym(AUDIT_LOG.ACTOR_ID))
+                .where(AUDIT_LOG.ACTOR_ID.in(ids)).and(AUDIT_LOG.ACTOR.ne(pseudonym(AUDIT_LOG.ACTOR_ID))).execute();
+        Field<String> issuedTo = DSL.field("({0} ->> 'principal_id')", String.class, AUDIT_LOG.NEW);
+        tx.update(AUDIT_LOG)
+                .set(AUDIT_LOG.NEW, DSL.field("{0} || jsonb_build_object('principal', {1})", JSONB.class, AUDIT_LOG.NEW,
+                        DSL.concat(DSL.inline(PSEUDONYM_PREFIX), issuedTo)))
+                .where(AUDIT_LOG.VERB.eq("token.create"))
+                .and(DSL.field("({0} ->> 'principal')", String.class, AUDIT_LOG.NEW).isNotNull())
+                .and(issuedTo.in(ids.stream().map(String::valueOf).toList()))
+                .execute();
+    }
+
+    /**
+     * The tenant audit trail's actor labels of every pseudonymised principal (tenant migration V90
+     * admits exactly this update); one index probe per principal (audit_log_actor_id). Returns how
+     * many rows were relabelled.
+     */
+    static int eraseTenantAuditNames(DSLContext control, DSLContext tenant) {
+        List<Long> ids = control.select(PRINCIPAL.ID).from(PRINCIPAL).where(PRINCIPAL.PSEUDONYMISED_AT.isNotNull()).fetch(PRINCIPAL.ID);
+        if (ids.isEmpty()) {
+            return 0;
+        }
+        var a = io.omniglass.schema.tenant.Tables.AUDIT_LOG;
+        return tenant.update(a).set(a.ACTOR, pseudonym(a.ACTOR_ID))
+                .where(a.ACTOR_ID.in(ids)).and(a.ACTOR.ne(pseudonym(a.ACTOR_ID))).execute();
+    }
+
+    private static Field<String> pseudonym(Field<Long> id) {
+        return DSL.concat(DSL.inline(PSEUDONYM_PREFIX), id.cast(String.class));
     }
 
     static Duration period(DSLContext control) {

@@ -10,6 +10,7 @@ import io.omniglass.core.plant.PlantModule;
 import io.omniglass.core.tenancy.Tenant;
 import io.omniglass.core.testing.TestCore;
 import org.jooq.DSLContext;
+import org.jooq.impl.DSL;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -22,6 +23,7 @@ import static io.omniglass.schema.control.Tables.API_TOKEN;
 import static io.omniglass.schema.control.Tables.AUDIT_LOG;
 import static io.omniglass.schema.control.Tables.PRINCIPAL;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * A principal whose tokens all ended longer ago than the personal-data period loses its name at the
@@ -79,6 +81,23 @@ class PersonalDataExpiryTest {
         assertThat(admin.tokens(500, null).items()).filteredOn(i -> i.id() == gone.id())
                 .singleElement().satisfies(i -> assertThat(i.principal()).isEqualTo("og:erased-" + aliceId));
         assertThat(f.value("SELECT count(*) FROM audit_log WHERE actor_id = " + aliceId + " AND verb LIKE 'variable.%'")).isEqualTo(1);
+        assertThat(f.text("SELECT actor FROM audit_log WHERE actor_id = " + aliceId)).isEqualTo("og:erased-" + aliceId);
+        assertThat(report).containsEntry("auditNamesErased", 1);
+        // no audit row names her as its actor any more, and no control audit row names her at all;
+        // the control trail still knows which token was hers (payload names in tenant rows: docs/lifecycle.md, not yet)
+        assertThat(f.value("SELECT count(*) FROM audit_log WHERE actor LIKE '%alice%'")).isZero();
+        assertThat(control.fetchCount(AUDIT_LOG, DSL.condition("(actor || coalesce(old::text, '') || coalesce(new::text, '')) LIKE '%alice%'"))).isZero();
+        assertThat(control.fetchCount(AUDIT_LOG, AUDIT_LOG.VERB.eq("token.create")
+                .and(DSL.condition("new ->> 'principal_id' = {0}", String.valueOf(aliceId)))
+                .and(DSL.condition("new ->> 'principal' = {0}", "og:erased-" + aliceId)))).isEqualTo(1);
+        assertThat(control.fetchCount(AUDIT_LOG, DSL.condition("new ->> 'principal' = 'bob.jones@example.com'"))).isEqualTo(1);
+        // the trail is still append-only: no other rewrite of a name, no delete
+        assertThatThrownBy(() -> f.sql("UPDATE audit_log SET actor = 'mallory' WHERE actor_id = " + aliceId)).hasMessageContaining("append-only");
+        assertThatThrownBy(() -> f.sql("UPDATE audit_log SET actor = 'og:erased-" + bobId + "' WHERE actor_id = " + aliceId)).hasMessageContaining("append-only");
+        assertThatThrownBy(() -> f.sql("UPDATE audit_log SET actor = actor || '', verb = 'x' WHERE actor_id = " + aliceId)).hasMessageContaining("append-only");
+        assertThatThrownBy(() -> f.sql("DELETE FROM audit_log WHERE actor_id = " + aliceId)).hasMessageContaining("append-only");
+        assertThatThrownBy(() -> control.execute("UPDATE audit_log SET new = jsonb_set(new, '{principal}', '\"someone\"') WHERE verb = 'token.create'"))
+                .hasMessageContaining("append-only");
         // the pseudonymisation is audited by id, and its audit row does not carry the old name
         var audit = control.selectFrom(AUDIT_LOG).where(AUDIT_LOG.VERB.eq("principal.pseudonymise")).fetch();
         assertThat(audit).singleElement().satisfies(a -> {
@@ -89,7 +108,7 @@ class PersonalDataExpiryTest {
 
         // a second run changes nothing
         Map<String, Object> again = admin.post("/api/v1/tenants/personal/maintenance", Map.of(), new TypeReference<Map<String, Object>>() { });
-        assertThat(again).containsEntry("principalsPseudonymised", 0);
+        assertThat(again).containsEntry("principalsPseudonymised", 0).containsEntry("auditNamesErased", 0);
     }
 
     private static long principalId(DSLContext control, long tokenId) {
