@@ -16,7 +16,11 @@ import io.omniglass.views.services.HeatmapService;
 import io.omniglass.views.services.LineageGraph;
 import io.omniglass.views.services.LineageService;
 import io.omniglass.views.services.Page;
+import io.omniglass.views.services.RetentionPolicy;
 import io.omniglass.views.services.SlowStatement;
+import io.omniglass.views.services.StorageOverview;
+import io.omniglass.views.services.StorageService;
+import io.omniglass.views.services.TableStorage;
 import io.omniglass.views.services.TenantSummary;
 import io.omniglass.views.services.TenantsService;
 
@@ -32,7 +36,7 @@ import java.util.Map;
 
 /** The console's services over the HTTP API (CONTRACT.md), through {@link OmniglassClient}. */
 public final class HttpConsoleServices implements TenantsService, CurrentValuesService, AlarmsService,
-        HeatmapService, LineageService {
+        HeatmapService, LineageService, StorageService {
 
     private static final TypeReference<JsonNode> NODE = new TypeReference<>() { };
 
@@ -43,7 +47,7 @@ public final class HttpConsoleServices implements TenantsService, CurrentValuesS
     }
 
     public ConsoleServices bundle(SseLiveFeed live) {
-        return new ConsoleServices(this, this, this, this, this, live);
+        return new ConsoleServices(this, this, this, this, this, live, this);
     }
 
     static String enc(String s) {
@@ -540,5 +544,29 @@ public final class HttpConsoleServices implements TenantsService, CurrentValuesS
             return p[0] + "/" + id.substring(p[0].length() + 1);
         }
         return null;
+    }
+
+    // ------------------------------------------------------------------ storage
+
+    @Override
+    public StorageOverview storage(String tenant) {
+        List<TableStorage> tables = new ArrayList<>();
+        for (JsonNode t : Json.items(get(tenantPath(tenant) + "/storage"), "tables")) {
+            tables.add(new TableStorage(Json.text(t, "table"), orZero(Json.longValue(t, "hotBytes")),
+                    orZero(Json.longValue(t, "hotRowsEstimate")), orZero(Json.longValue(t, "hotPartitions")),
+                    Json.text(t, "hotOldestDay"), orZero(Json.longValue(t, "coldFiles")), orZero(Json.longValue(t, "coldRows")),
+                    orZero(Json.longValue(t, "coldBytes")), Json.text(t, "coldOldestDay"), Json.text(t, "coldNewestDay")));
+        }
+        List<RetentionPolicy> policies = new ArrayList<>();
+        for (JsonNode p : Json.items(get(tenantPath(tenant) + "/retention"), "policies")) {
+            policies.add(new RetentionPolicy(Json.text(p, "table"), Json.text(p, "type"), Json.text(p, "owner"),
+                    Json.text(p, "hot"), Json.text(p, "hotFrom"), Json.text(p, "keep"), Json.text(p, "keepFrom"),
+                    Json.text(p, "tier"), Json.text(p, "tierFrom")));
+        }
+        return new StorageOverview(tables, policies);
+    }
+
+    private static long orZero(Long v) {
+        return v == null ? 0 : v;
     }
 }

@@ -115,6 +115,10 @@ final class ScreenshotTour {
                 }
             }
         }, "heatmap");
+        step(() -> {
+            shell.pageProperty().set(Page.STORAGE);
+            shell.storage().refresh();
+        }, "storage");
         // last of the light ones: by now the ingest rates have a baseline and a second sample
         step(() -> shell.pageProperty().set(Page.TENANTS), "tenants");
         step(() -> {

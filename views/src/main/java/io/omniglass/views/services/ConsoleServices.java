@@ -2,5 +2,11 @@ package io.omniglass.views.services;
 
 /** Everything the views need from the core, bundled so the shell can hand it on. */
 public record ConsoleServices(TenantsService tenants, CurrentValuesService values, AlarmsService alarms,
-                              HeatmapService heatmap, LineageService lineage, LiveFeed live) {
+                              HeatmapService heatmap, LineageService lineage, LiveFeed live, StorageService storage) {
+
+    /** Without the storage screen's service (it then shows an error when opened). */
+    public ConsoleServices(TenantsService tenants, CurrentValuesService values, AlarmsService alarms,
+                           HeatmapService heatmap, LineageService lineage, LiveFeed live) {
+        this(tenants, values, alarms, heatmap, lineage, live, null);
+    }
 }

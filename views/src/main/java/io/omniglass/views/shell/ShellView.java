@@ -3,6 +3,7 @@ package io.omniglass.views.shell;
 import io.omniglass.views.alarms.AlarmsView;
 import io.omniglass.views.heatmap.HeatmapView;
 import io.omniglass.views.lineage.LineageView;
+import io.omniglass.views.storage.StorageView;
 import io.omniglass.views.services.ConnectionState;
 import io.omniglass.views.services.CurrentValue;
 import io.omniglass.views.tenants.TenantsView;
@@ -51,6 +52,7 @@ public final class ShellView extends BorderPane {
         screens.put(Page.ALARMS, new AlarmsView(vm.alarms(), vm::openLineage));
         screens.put(Page.HEATMAP, new HeatmapView(vm.heatmap()));
         screens.put(Page.LINEAGE, new LineageView(vm.lineage()));
+        screens.put(Page.STORAGE, new StorageView(vm.storage()));
 
         Label brand = new Label("Omniglass");
         brand.getStyleClass().add("brand");
@@ -114,7 +116,7 @@ public final class ShellView extends BorderPane {
 
     private void installShortcuts(Scene scene) {
         int i = 0;
-        KeyCode[] digits = {KeyCode.DIGIT1, KeyCode.DIGIT2, KeyCode.DIGIT3, KeyCode.DIGIT4, KeyCode.DIGIT5};
+        KeyCode[] digits = {KeyCode.DIGIT1, KeyCode.DIGIT2, KeyCode.DIGIT3, KeyCode.DIGIT4, KeyCode.DIGIT5, KeyCode.DIGIT6};
         for (Page p : Page.values()) {
             scene.getAccelerators().put(new KeyCodeCombination(digits[i++], KeyCombination.SHORTCUT_DOWN),
                     () -> vm.pageProperty().set(p));

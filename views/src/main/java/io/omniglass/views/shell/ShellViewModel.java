@@ -6,6 +6,7 @@ import io.omniglass.views.common.FrameCoalescer;
 import io.omniglass.views.common.Theme;
 import io.omniglass.views.heatmap.HeatmapViewModel;
 import io.omniglass.views.lineage.LineageViewModel;
+import io.omniglass.views.storage.StorageViewModel;
 import io.omniglass.views.services.Alarm;
 import io.omniglass.views.services.ConnectionState;
 import io.omniglass.views.services.ConsoleServices;
@@ -42,6 +43,7 @@ public final class ShellViewModel implements AutoCloseable {
     private final AlarmsViewModel alarms;
     private final HeatmapViewModel heatmap;
     private final LineageViewModel lineage;
+    private final StorageViewModel storage;
     private final ObjectProperty<Page> page = new SimpleObjectProperty<>(Page.TENANTS);
     private final ObjectProperty<ConnectionState> connection = new SimpleObjectProperty<>(ConnectionState.DISCONNECTED);
     private final StringProperty connectionDetail = new SimpleStringProperty("");
@@ -59,6 +61,7 @@ public final class ShellViewModel implements AutoCloseable {
         this.alarms = new AlarmsViewModel(services.alarms(), executor, clock);
         this.heatmap = new HeatmapViewModel(services.heatmap(), executor);
         this.lineage = new LineageViewModel(services.lineage(), executor);
+        this.storage = new StorageViewModel(services.storage(), executor);
         this.coalescer = new FrameCoalescer<>(ShellViewModel::coalesceKey, this::onFrame, executor::onUiThread);
         tenants.visibleTenants().addListener((javafx.collections.ListChangeListener<TenantSummary>) c -> {
             List<String> slugs = new ArrayList<>();
@@ -106,6 +109,7 @@ public final class ShellViewModel implements AutoCloseable {
         alarms.tenantProperty().set(slug);
         values.apply();
         alarms.refresh();
+        storage.tenantProperty().set(slug);
         if (!slug.equals(heatmap.tenantProperty().get()) && heatmap.tenants().contains(slug)) {
             heatmap.tenantProperty().set(slug);
         }
@@ -202,6 +206,10 @@ public final class ShellViewModel implements AutoCloseable {
 
     public LineageViewModel lineage() {
         return lineage;
+    }
+
+    public StorageViewModel storage() {
+        return storage;
     }
 
     public ObjectProperty<Page> pageProperty() {

@@ -50,7 +50,8 @@ final class PartitionUpkeep {
 
     /** What a run did. */
     record Report(String tenant, int created, List<String> tiered, List<String> dropped, List<String> coldRemoved,
-                  int straysRemoved, long rowsTiered, long rowsDropped, int secretsPurged, List<String> failed) {
+                  int straysRemoved, long rowsTiered, long rowsDropped, int secretsPurged, int principalsPseudonymised,
+                  int auditNamesErased, List<String> failed) {
     }
 
     private final String tenant;
@@ -127,7 +128,10 @@ final class PartitionUpkeep {
             coldRemoved.addAll(removeAgedCold(tdb, table, today.minusDays(dropAfter.toDays() + 1)));
         }
         int purged = SecretExpiry.purge(tdb);
-        return new Report(tenant, created, tiered, dropped, coldRemoved, strays, rowsTiered, rowsDropped, purged, failed);
+        int pseudonymised = PersonalDataExpiry.pseudonymise(control, now);
+        int erased = PersonalDataExpiry.eraseTenantAuditNames(control, tdb);
+        return new Report(tenant, created, tiered, dropped, coldRemoved, strays, rowsTiered, rowsDropped, purged,
+                pseudonymised, erased, failed);
     }
 
     private boolean isEmpty(String partition) throws SQLException {
