@@ -255,7 +255,8 @@ public final class CdcSession implements AutoCloseable {
                 walsenderPid = replicationConnection.unwrap(PGConnection.class).getBackendPID();
                 // read only now: holding the slot, no earlier run of ours can still be reading it
                 resumeAfterStored();
-                log.info("cdc {}: replication from slot {} started after stream sequence {}",
+                // a session per drain: an active tenant starts one every second or so (debug, not info)
+                log.debug("cdc {}: replication from slot {} started after stream sequence {}",
                         source.slug(), source.slot(), expectedLastSeq);
                 return;
             } catch (SQLException e) {

@@ -110,6 +110,7 @@ public final class Lanes implements AutoCloseable {
                         .maxReconnects(-1)
                         .reconnectWait(Duration.ofMillis(500))
                         .connectionTimeout(Duration.ofSeconds(10))
+                        .errorListener(new QuietPullExpiry())
                         .connectionListener((conn, event) -> {
                             if (event == ConnectionListener.Events.RECONNECTED || event == ConnectionListener.Events.RESUBSCRIBED) {
                                 l.reconnected(conn);
@@ -248,6 +249,20 @@ public final class Lanes implements AutoCloseable {
                 Thread.currentThread().interrupt();
             } catch (RuntimeException e) {
                 log.debug("closing a lane connection: {}", e.toString());
+            }
+        }
+    }
+
+    /**
+     * A lane's pull request waits on the server until it expires and is renewed (LaneInbox): its
+     * 408 "Request Timeout" is the normal end of an idle pull, not a warning worth a log line per
+     * consumer every two minutes. Everything else is reported as jnats does.
+     */
+    private static final class QuietPullExpiry extends io.nats.client.impl.ErrorListenerLoggerImpl {
+        @Override
+        public void pullStatusWarning(Connection conn, io.nats.client.JetStreamSubscription sub, io.nats.client.support.Status status) {
+            if (status.getCode() != 408) {
+                super.pullStatusWarning(conn, sub, status);
             }
         }
     }
