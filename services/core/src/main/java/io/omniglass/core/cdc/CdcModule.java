@@ -57,8 +57,8 @@ public final class CdcModule implements CoreModule {
     public void start(CoreContext ctx) throws Exception {
         this.ctx = ctx;
         settings = fixedSettings != null ? fixedSettings : CdcSettings.from(System.getenv());
-        leaseThread = Executors.newSingleThreadScheduledExecutor(daemon("og-cdc-leases"));
-        sweepThread = Executors.newSingleThreadScheduledExecutor(daemon("og-cdc-sweep"));
+        leaseThread = Executors.newSingleThreadScheduledExecutor(io.omniglass.core.runtime.DaemonThreads.named("og-cdc-leases"));
+        sweepThread = Executors.newSingleThreadScheduledExecutor(io.omniglass.core.runtime.DaemonThreads.named("og-cdc-sweep"));
         sessions = new SlotScheduler(settings, ctx.infrastructure().natsUrl(), ctx.instanceId(), sweepThread,
                 feeds::values, (feed, token) -> leases.holds(feed.slug(), token));
         // a connection of its own: a renewal must not wait behind a busy tenant's traffic on the core's
@@ -169,13 +169,5 @@ public final class CdcModule implements CoreModule {
         }
         feeds.values().forEach(TenantFeed::unlead);
         feeds.clear();
-    }
-
-    private static java.util.concurrent.ThreadFactory daemon(String name) {
-        return r -> {
-            Thread t = new Thread(r, name);
-            t.setDaemon(true);
-            return t;
-        };
     }
 }

@@ -79,11 +79,7 @@ public final class Lanes implements AutoCloseable {
     private volatile boolean closed;
 
     private Lanes(Settings settings) {
-        timers = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "og-lane-timer");
-            t.setDaemon(true);
-            return t;
-        });
+        timers = new ScheduledThreadPoolExecutor(1, io.omniglass.core.runtime.DaemonThreads.named("og-lane-timer"));
         timers.setRemoveOnCancelPolicy(true);
         for (int i = 0; i < settings.workers(); i++) {
             Thread t = new Thread(this::work, "og-lane-worker-" + i);

@@ -57,11 +57,7 @@ public final class LifecycleModule implements CoreModule {
     @Override
     public void start(CoreContext ctx) {
         this.ctx = ctx;
-        worker = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "og-lifecycle");
-            t.setDaemon(true);
-            return t;
-        });
+        worker = Executors.newSingleThreadScheduledExecutor(io.omniglass.core.runtime.DaemonThreads.named("og-lifecycle"));
         if (!interval.isZero()) { // zero: on demand only (the benchmark)
             long first = Math.min(interval.toSeconds(), 300);
             worker.scheduleWithFixedDelay(this::maintainAll, first, interval.toSeconds(), TimeUnit.SECONDS);

@@ -22,7 +22,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Similar past alarms: fingerprints of every alarm raise and the {@code /alarms/{id}/similar}
@@ -54,12 +53,8 @@ public final class SimilarModule implements CoreModule {
     @Override
     public void start(CoreContext ctx) {
         this.ctx = ctx;
-        AtomicInteger n = new AtomicInteger();
-        workers = new ThreadPoolExecutor(THREADS, THREADS, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(QUEUE), r -> {
-            Thread t = new Thread(r, "og-similar-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        workers = new ThreadPoolExecutor(THREADS, THREADS, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(QUEUE),
+                io.omniglass.core.runtime.DaemonThreads.numbered("og-similar-"));
         workers.allowCoreThreadTimeOut(true);
         raises = ctx.nats().createDispatcher(this::onEventChange);
         raises.subscribe("og.*.cdc.event", QUEUE_GROUP);

@@ -44,11 +44,7 @@ public final class TenantDatabases implements AutoCloseable {
         this.poolSize = poolSize;
         this.systemBudget = new Semaphore((int) longEnv("OMNIGLASS_PG_SYSTEM_CONNECTIONS", 48), true);
         this.httpBudget = new Semaphore((int) longEnv("OMNIGLASS_PG_HTTP_CONNECTIONS", 24), true);
-        this.housekeeping = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "og-pool-housekeeping");
-            t.setDaemon(true);
-            return t;
-        });
+        this.housekeeping = new ScheduledThreadPoolExecutor(1, io.omniglass.core.runtime.DaemonThreads.named("og-pool-housekeeping"));
         housekeeping.setRemoveOnCancelPolicy(true);
     }
 
