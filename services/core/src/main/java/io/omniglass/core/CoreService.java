@@ -265,6 +265,11 @@ public final class CoreService implements AutoCloseable {
         return ctx;
     }
 
+    /** Every endpoint the HTTP API serves, as "METHOD /path" (what the OpenAPI document must describe). */
+    public java.util.List<String> httpRoutes() {
+        return HttpApi.routes(http);
+    }
+
     @Override
     public synchronized void close() {
         if (closed) {

@@ -6,6 +6,7 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import io.javalin.json.JavalinJackson;
+import io.javalin.router.ParsedEndpoint;
 import io.nats.client.Connection;
 import io.omniglass.api.ApiError;
 import io.omniglass.api.CreateTenantRequest;
@@ -128,6 +129,15 @@ public final class HttpApi {
             m.routes(app, core);
         }
         return app;
+    }
+
+    /** The endpoints registered on {@code app}, as "METHOD /path" in Javalin's path syntax; filters left out. */
+    public static List<String> routes(Javalin app) {
+        return app.unsafeConfig().pvt.internalRouter.allHttpHandlers().stream()
+                .map(ParsedEndpoint::getEndpoint)
+                .filter(e -> e.getMethod().isHttpMethod())
+                .map(e -> e.getMethod().name() + " " + e.getPath())
+                .toList();
     }
 
     private static void health(Context ctx, CoreContext core) {
