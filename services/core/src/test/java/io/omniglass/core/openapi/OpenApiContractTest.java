@@ -64,7 +64,8 @@ class OpenApiContractTest {
             "runMaintenance 409", "another core must hold the tenant's upkeep lease (TieringCrashTest, PartitionUpkeepTest)",
             "decryptVariable 409", "a ciphertext sealed under another core's key (SecretVariablesTest)",
             "similarAlarms 409", "a raise the fingerprint worker has not reached; the route computes it on the spot first",
-            "similarAlarms 503", "a tenant Postgres without pgvector (SimilarAlarmsTest starts one)");
+            "similarAlarms 503", "a tenant Postgres without pgvector (SimilarAlarmsTest starts one)",
+            "health 503", "Postgres or NATS unreachable from the core; not brought about here");
 
     static TestCore core;
     static String admin;
@@ -433,6 +434,67 @@ class OpenApiContractTest {
             }
         }
         assertThat(missing).as("documented statuses no call here received (add a case, or fix the document)").isEmpty();
+    }
+
+    /**
+     * What a reader and a generator rely on: servers, a unique operationId and a summary on every
+     * operation, at least one 4xx answered with the Error schema (health and the document itself
+     * have no client error), and an example on every JSON body that validates against its schema.
+     */
+    @Test
+    @Order(5)
+    void everyOperationHasAnIdErrorsAndExamples() {
+        JsonNode root = DOC.root();
+        assertThat(root.path("servers").size()).as("servers").isPositive();
+        List<String> problems = new ArrayList<>();
+        Set<String> ids = new TreeSet<>();
+        for (OpenApiDocument.Operation op : DOC.operations()) {
+            if (op.id() == null || !ids.add(op.id())) {
+                problems.add(op + ": no operationId, or one used twice");
+            }
+            if (op.node().path("summary").asText("").isBlank()) {
+                problems.add(op + ": no summary");
+            }
+            String where = "/paths/" + OpenApiDocument.escape(op.path()) + "/" + op.method();
+            boolean clientError = false;
+            for (String status : op.statuses()) {
+                String pointer = where + "/responses/" + status;
+                JsonNode response = root.at(pointer);
+                if (response.has("$ref")) {
+                    pointer = response.get("$ref").asText().substring(1);
+                    response = root.at(pointer);
+                }
+                JsonNode json = response.path("content").path("application/json");
+                if (status.startsWith("4")) {
+                    clientError = true;
+                    if (!json.path("schema").path("$ref").asText().equals("#/components/schemas/Error")) {
+                        problems.add(op + " " + status + ": not answered with the Error schema");
+                    }
+                }
+                problems.addAll(exampleProblems(op + " " + status, pointer + "/content/application~1json", json));
+                response.path("content").fields().forEachRemaining(m -> {
+                    if (!m.getValue().has("example") && !m.getValue().has("examples")) {
+                        problems.add(op + " " + status + " " + m.getKey() + ": no example");
+                    }
+                });
+            }
+            if (!clientError && !Set.of("health", "openApiDocument").contains(op.id())) {
+                problems.add(op + ": no 4xx answer documented");
+            }
+            JsonNode request = op.node().path("requestBody").path("content").path("application/json");
+            problems.addAll(exampleProblems(op + " request", where + "/requestBody/content/application~1json", request));
+        }
+        assertThat(problems).isEmpty();
+    }
+
+    static List<String> exampleProblems(String what, String mediaPointer, JsonNode media) {
+        if (media.isMissingNode()) {
+            return List.of();
+        }
+        if (!media.has("example")) {
+            return List.of(what + ": no example");
+        }
+        return DOC.problems(mediaPointer + "/schema", media.get("example"));
     }
 
     // -- the cases' building blocks -----------------------------------------------------------------
