@@ -286,28 +286,18 @@ public class OmniglassClient {
                 new TypeReference<AlarmPage>() { });
     }
 
-    public AlarmInfo ackAlarm(String tenant, long id, String reason) {
-        return post("/api/v1/tenants/" + tenant + "/alarms/" + id + ":ack", new AlarmCommand(null, reason, null),
-                new TypeReference<AlarmInfo>() { });
-    }
-
-    public AlarmInfo snoozeAlarm(String tenant, long id, java.time.OffsetDateTime until, String reason) {
-        return post("/api/v1/tenants/" + tenant + "/alarms/" + id + ":snooze", new AlarmCommand(null, reason, until),
-                new TypeReference<AlarmInfo>() { });
-    }
-
     public AlarmInfo unsnoozeAlarm(String tenant, long id) {
-        return post("/api/v1/tenants/" + tenant + "/alarms/" + id + ":unsnooze", new AlarmCommand(null, null, null),
+        return post(tenantPath(tenant, "/alarms/" + id) + ":unsnooze", new AlarmCommand(null, null, null),
                 new TypeReference<AlarmInfo>() { });
     }
 
     public List<AlarmResult> ackAlarms(String tenant, List<Long> ids, String reason) {
-        return post("/api/v1/tenants/" + tenant + "/alarms:ack", new AlarmCommand(ids, reason, null),
+        return post(tenantPath(tenant, "/alarms:ack"), new AlarmCommand(ids, reason, null),
                 new TypeReference<List<AlarmResult>>() { });
     }
 
     public List<AlarmResult> snoozeAlarms(String tenant, List<Long> ids, java.time.OffsetDateTime until, String reason) {
-        return post("/api/v1/tenants/" + tenant + "/alarms:snooze", new AlarmCommand(ids, reason, until),
+        return post(tenantPath(tenant, "/alarms:snooze"), new AlarmCommand(ids, reason, until),
                 new TypeReference<List<AlarmResult>>() { });
     }
 
@@ -317,20 +307,8 @@ public class OmniglassClient {
                 new TypeReference<SimilarAlarms>() { });
     }
 
-    public List<EventRuleInfo> eventRules(String tenant) {
-        return get("/api/v1/tenants/" + tenant + "/event-rules", new TypeReference<List<EventRuleInfo>>() { });
-    }
-
     public EventRuleInfo createEventRule(String tenant, EventRuleRequest rule) {
-        return post("/api/v1/tenants/" + tenant + "/event-rules", rule, new TypeReference<EventRuleInfo>() { });
-    }
-
-    public EventRuleInfo updateEventRule(String tenant, long id, EventRuleRequest rule) {
-        return put("/api/v1/tenants/" + tenant + "/event-rules/" + id, rule, new TypeReference<EventRuleInfo>() { });
-    }
-
-    public void deleteEventRule(String tenant, long id) {
-        delete("/api/v1/tenants/" + tenant + "/event-rules/" + id, new TypeReference<Void>() { });
+        return post(tenantPath(tenant, "/event-rules"), rule, new TypeReference<EventRuleInfo>() { });
     }
 
     /** The lineage of one datapoint ({@code kind} metric, state or log). */
