@@ -1,8 +1,15 @@
 package io.omniglass.app;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.omniglass.api.AlarmInfo;
+import io.omniglass.api.AlarmResult;
+import io.omniglass.api.LatencyHeatmap;
 import io.omniglass.api.OmniglassClient;
+import io.omniglass.api.RetentionInfo;
+import io.omniglass.api.SimilarAlarm;
+import io.omniglass.api.StorageInfo;
+import io.omniglass.api.TenantInfo;
+import io.omniglass.api.TenantStats;
 import io.omniglass.views.services.Alarm;
 import io.omniglass.views.services.AlarmsService;
 import io.omniglass.views.services.AuditEntry;
@@ -17,28 +24,39 @@ import io.omniglass.views.services.LineageGraph;
 import io.omniglass.views.services.LineageService;
 import io.omniglass.views.services.Page;
 import io.omniglass.views.services.RetentionPolicy;
+import io.omniglass.views.services.SeriesBuckets;
+import io.omniglass.views.services.SimilarAlarms;
 import io.omniglass.views.services.SlowStatement;
 import io.omniglass.views.services.StorageOverview;
 import io.omniglass.views.services.StorageService;
 import io.omniglass.views.services.TableStorage;
+import io.omniglass.views.services.TenantCounts;
 import io.omniglass.views.services.TenantSummary;
 import io.omniglass.views.services.TenantsService;
 
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
-/** The console's services over the HTTP API (CONTRACT.md), through {@link OmniglassClient}. */
+/**
+ * The console's services over the HTTP API, through the typed {@link OmniglassClient} only: the
+ * api records carry the wire names, so a field the server renames is a failed call (the client's
+ * "bad response"), never an empty cell. Here the records become the views' own types.
+ */
 public final class HttpConsoleServices implements TenantsService, CurrentValuesService, AlarmsService,
         HeatmapService, LineageService, StorageService {
 
-    private static final TypeReference<JsonNode> NODE = new TypeReference<>() { };
+    private static final Pattern ROWS_WRITTEN =
+            Pattern.compile("(?m)^og_sink_rows_written_total\\{[^}]*tenant=\"([^\"]+)\"[^}]*}\\s+([0-9.eE+-]+)");
 
     private final OmniglassClient client;
 
@@ -50,41 +68,32 @@ public final class HttpConsoleServices implements TenantsService, CurrentValuesS
         return new ConsoleServices(this, this, this, this, this, live, this);
     }
 
-    static String enc(String s) {
-        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    private static OffsetDateTime utc(Instant t) {
+        return t == null ? null : t.atOffset(ZoneOffset.UTC);
     }
 
-    private static String tenantPath(String tenant) {
-        return "/api/v1/tenants/" + enc(tenant);
-    }
-
-    private JsonNode get(String path) {
-        return client.get(path, NODE);
+    private static Instant instant(OffsetDateTime t) {
+        return t == null ? null : t.toInstant();
     }
 
     // ------------------------------------------------------------------ tenants
 
     @Override
     public List<TenantSummary> tenants() {
+        // counts come per tenant from counts(), rates from ingestRates(): the list itself is cheap
         List<TenantSummary> out = new ArrayList<>();
-        for (JsonNode t : Json.items(get("/api/v1/tenants"), "tenants")) {
-            JsonNode stats = Json.field(t, "stats", "counts");
-            JsonNode src = stats == null ? t : stats;
-            out.add(new TenantSummary(Json.text(t, "slug"), Json.text(t, "display_name", "name"), Json.text(t, "status"),
-                    Json.longValue(src, "series", "series_count"),
-                    Json.longValue(src, "active_alarms", "alarms_active"),
-                    Json.doubleValue(src, "ingest_rate", "ingest_per_second", "ingest_rate_per_s")));
+        for (TenantInfo t : client.tenants()) {
+            out.add(new TenantSummary(t.slug(), t.displayName() == null ? t.slug() : t.displayName(), t.status(),
+                    null, null, null));
         }
         return out;
     }
 
     @Override
-    public io.omniglass.views.services.TenantCounts counts(String slug) {
+    public TenantCounts counts(String slug) {
         // counted by the core in one query each (GET .../stats), however large the fleet
-        JsonNode stats = get(tenantPath(slug) + "/stats");
-        Long signals = Json.longValue(stats, "signals");
-        Long active = Json.longValue(stats, "active_alarms");
-        return new io.omniglass.views.services.TenantCounts(signals == null ? 0 : signals, active == null ? 0 : active);
+        TenantStats stats = client.stats(slug);
+        return new TenantCounts(stats.signals(), stats.activeAlarms());
     }
 
     private final Map<String, double[]> lastRowsWritten = new HashMap<>();
@@ -92,27 +101,18 @@ public final class HttpConsoleServices implements TenantsService, CurrentValuesS
     /** og_sink_rows_written_total{tenant=...} from /metrics, differenced against the previous call. */
     @Override
     public synchronized Map<String, Double> ingestRates() {
-        java.net.http.HttpResponse<String> r;
+        String metrics;
         try {
-            r = client.http().send(java.net.http.HttpRequest.newBuilder(client.baseUri().resolve("/metrics"))
-                    .header("Authorization", "Bearer " + client.token()).GET().build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofString());
-        } catch (java.io.IOException e) {
-            return Map.of();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return Map.of();
+            metrics = client.metrics();
+        } catch (OmniglassClient.ApiException e) {
+            return Map.of(); // rates are a nicety: the tenant list shows without them
         }
-        if (r.statusCode() != 200) {
-            return Map.of();
-        }
-        return ratesFrom(r.body(), System.nanoTime() / 1e9);
+        return ratesFrom(metrics, System.nanoTime() / 1e9);
     }
 
     Map<String, Double> ratesFrom(String metrics, double nowSeconds) {
         Map<String, Double> out = new LinkedHashMap<>();
-        java.util.regex.Matcher m = java.util.regex.Pattern
-                .compile("(?m)^og_sink_rows_written_total\\{[^}]*tenant=\"([^\"]+)\"[^}]*}\\s+([0-9.eE+-]+)").matcher(metrics);
+        Matcher m = ROWS_WRITTEN.matcher(metrics);
         while (m.find()) {
             String tenant = m.group(1);
             double rows = Double.parseDouble(m.group(2));
@@ -128,40 +128,22 @@ public final class HttpConsoleServices implements TenantsService, CurrentValuesS
 
     @Override
     public Page<CurrentValue> currentValues(String tenant, String filter, int limit, String after) {
-        StringBuilder q = new StringBuilder(tenantPath(tenant)).append("/current-values?limit=").append(limit);
-        if (filter != null && !filter.isBlank()) {
-            q.append("&filter=").append(enc(filter));
-        }
-        if (after != null) {
-            q.append("&after=").append(enc(after));
-        }
-        JsonNode body = get(q.toString());
-        List<CurrentValue> rows = Json.items(body, "values", "current_values").stream().map(HttpConsoleServices::currentValue).toList();
-        return new Page<>(rows, Json.nextCursor(body));
+        io.omniglass.api.Page<io.omniglass.api.CurrentValue> page =
+                client.currentValues(tenant, filter == null || filter.isBlank() ? null : filter, limit, after);
+        return new Page<>(page.items().stream().map(HttpConsoleServices::currentValue).toList(), page.next());
     }
 
-    static CurrentValue currentValue(JsonNode n) {
-        JsonNode v = Json.field(n, "value", "value_num");
-        String text = Json.text(n, "text", "value_text");
-        String severity = Json.text(n, "severity");
-        Double numeric = v != null && v.isNumber() ? Double.valueOf(v.asDouble()) : null;
+    static CurrentValue currentValue(io.omniglass.api.CurrentValue v) {
         String rendered;
-        if (v != null && v.isObject()) {
-            rendered = Json.textOr(v, "", "severity") + ": " + Json.textOr(v, "", "message");
-        } else if (numeric != null) {
-            rendered = formatNumber(numeric);
-        } else if (v != null) {
-            rendered = v.asText();
-        } else if (text != null) {
-            rendered = severity == null ? text : severity + ": " + text;
+        if (v.value() != null) {
+            rendered = formatNumber(v.value());
+        } else if (v.text() != null) {
+            rendered = v.severity() == null ? v.text() : v.severity() + ": " + v.text();
         } else {
             rendered = "";
         }
-        Long series = Json.longValue(n, "series_id", "seriesId");
-        return new CurrentValue(series == null ? 0 : series,
-                Json.textOr(n, "", "owner"), Json.textOr(n, "", "key"), Json.textOr(n, "", "instance"),
-                Json.textOr(n, "observed", "provenance"), Json.text(n, "kind"), rendered, numeric,
-                Json.text(n, "unit"), Json.instant(n, "ts"));
+        return new CurrentValue(v.seriesId(), v.owner(), v.key(), v.instance(), v.provenance(), v.kind(), rendered,
+                v.value(), v.unit(), instant(v.ts()));
     }
 
     static String formatNumber(double d) {
@@ -172,29 +154,21 @@ public final class HttpConsoleServices implements TenantsService, CurrentValuesS
     }
 
     @Override
-    public io.omniglass.views.services.SeriesBuckets aggregates(String tenant, long seriesId, Instant from, Instant to, String bucket) {
-        JsonNode body = get(tenantPath(tenant) + "/series/" + seriesId + "/aggregates?from=" + enc(from.toString())
-                + "&to=" + enc(to.toString()) + "&bucket=" + enc(bucket));
-        List<io.omniglass.views.services.SeriesBuckets.Bucket> out = new ArrayList<>();
-        for (JsonNode b : body.path("buckets")) {
-            out.add(new io.omniglass.views.services.SeriesBuckets.Bucket(Json.instant(b, "ts"), b.path("count").asLong(),
-                    b.path("min").asDouble(), b.path("max").asDouble(), b.path("avg").asDouble()));
-        }
-        JsonNode cold = body.path("coldBefore");
-        return new io.omniglass.views.services.SeriesBuckets(out, cold.isTextual() ? Json.instant(body, "coldBefore") : null);
+    public SeriesBuckets aggregates(String tenant, long seriesId, Instant from, Instant to, String bucket) {
+        io.omniglass.api.SeriesAggregates a = client.seriesAggregates(tenant, seriesId, utc(from), utc(to), bucket);
+        List<SeriesBuckets.Bucket> out = a.buckets().stream()
+                .map(b -> new SeriesBuckets.Bucket(instant(b.ts()), b.count(), b.min(), b.max(), b.avg())).toList();
+        return new SeriesBuckets(out, instant(a.coldBefore()));
     }
 
     @Override
     public List<Datapoint> history(String tenant, long seriesId, Instant from, Instant to, int limit) {
-        JsonNode body = get(tenantPath(tenant) + "/series/" + seriesId + "/datapoints?from=" + enc(from.toString())
-                + "&to=" + enc(to.toString()) + "&limit=" + limit);
         List<Datapoint> out = new ArrayList<>();
-        for (JsonNode p : Json.items(body, "datapoints", "points")) {
-            JsonNode v = Json.field(p, "value", "value_num");
-            Double num = v != null && v.isNumber() ? v.asDouble() : null;
-            out.add(new Datapoint(Json.instant(p, "ts"), num, v == null || v.isNumber() ? null : v.toString()));
+        for (io.omniglass.api.DatapointValue p : client.seriesHistory(tenant, seriesId, utc(from), utc(to), limit).points()) {
+            String text = p.text() == null ? null : p.severity() == null ? p.text() : p.severity() + ": " + p.text();
+            out.add(new Datapoint(instant(p.ts()), p.value(), text));
         }
-        out.sort(java.util.Comparator.comparing(Datapoint::ts, java.util.Comparator.nullsFirst(java.util.Comparator.naturalOrder())));
+        out.sort(Comparator.comparing(Datapoint::ts)); // the core answers newest first; charts draw oldest first
         return out;
     }
 
@@ -202,49 +176,26 @@ public final class HttpConsoleServices implements TenantsService, CurrentValuesS
 
     @Override
     public Page<Alarm> alarms(String tenant, String filter, int limit, String after) {
-        StringBuilder q = new StringBuilder(tenantPath(tenant)).append("/alarms?limit=").append(limit);
-        if (filter != null && !filter.isBlank()) {
-            q.append("&filter=").append(enc(filter));
-        }
-        if (after != null) {
-            q.append("&after=").append(enc(after));
-        }
-        JsonNode body = get(q.toString());
-        return new Page<>(Json.items(body, "alarms").stream().map(HttpConsoleServices::alarm).toList(), Json.nextCursor(body));
+        io.omniglass.api.AlarmPage page = client.alarms(tenant, filter == null || filter.isBlank() ? null : filter, limit, after);
+        return new Page<>(page.items().stream().map(HttpConsoleServices::alarm).toList(), page.next());
     }
 
-    static Alarm alarm(JsonNode n) {
-        return new Alarm(Json.longValue(n, "id"), Json.textOr(n, "", "owner"),
-                Json.textOr(n, Json.textOr(n, "", "event_rule_id", "eventRuleId"), "rule", "event_rule", "rule_name"),
-                Json.textOr(n, "", "state"), Json.textOr(n, "info", "severity"), Json.textOr(n, "", "message"),
-                Json.instant(n, "raised_at", "raisedAt"), Json.instant(n, "cleared_at", "clearedAt"),
-                Json.bool(n, "acked"), Json.text(n, "acked_by", "ackedBy"), Json.instant(n, "acked_at", "ackedAt"),
-                Json.text(n, "ack_reason", "ackReason"),
-                Json.instant(n, "snoozed_until", "snoozedUntil"), Json.text(n, "snoozed_by", "snoozedBy"),
-                Json.text(n, "snooze_reason", "snoozeReason"),
-                Json.longValue(n, "trigger_series_id", "triggerSeriesId"), Json.instant(n, "trigger_ts", "triggerTs"),
-                Json.text(n, "trigger_kind", "triggerKind"));
+    static Alarm alarm(AlarmInfo a) {
+        // the alarm answer names no trigger datapoint: lineage starts from the alarm itself (ofAlarm)
+        return new Alarm(a.id(), a.owner(), a.rule() == null ? Long.toString(a.eventRuleId()) : a.rule(), a.state(),
+                a.severity(), a.message(), instant(a.raisedAt()), instant(a.clearedAt()),
+                a.acked(), a.ackedBy(), instant(a.ackedAt()), a.ackReason(),
+                instant(a.snoozedUntil()), a.snoozedBy(), a.snoozeReason(), null, null, null);
     }
 
     @Override
     public List<BulkResult> ack(String tenant, List<Long> ids, String reason) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("ids", ids);
-        if (reason != null) {
-            body.put("reason", reason);
-        }
-        return bulkResults(ids, client.post(tenantPath(tenant) + "/alarms:ack", body, NODE));
+        return bulkResults(ids, client.ackAlarms(tenant, ids, reason));
     }
 
     @Override
     public List<BulkResult> snooze(String tenant, List<Long> ids, Instant until, String reason) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("ids", ids);
-        body.put("until", until.toString());
-        if (reason != null) {
-            body.put("reason", reason);
-        }
-        return bulkResults(ids, client.post(tenantPath(tenant) + "/alarms:snooze", body, NODE));
+        return bulkResults(ids, client.snoozeAlarms(tenant, ids, utc(until), reason));
     }
 
     @Override
@@ -252,7 +203,7 @@ public final class HttpConsoleServices implements TenantsService, CurrentValuesS
         List<BulkResult> out = new ArrayList<>();
         for (long id : ids) {
             try {
-                client.post(tenantPath(tenant) + "/alarms/" + id + ":unsnooze", Map.of(), NODE);
+                client.unsnoozeAlarm(tenant, id);
                 out.add(new BulkResult(id, true, null));
             } catch (OmniglassClient.ApiException e) {
                 out.add(new BulkResult(id, false, io.omniglass.views.common.Messages.readable(e)));
@@ -261,29 +212,12 @@ public final class HttpConsoleServices implements TenantsService, CurrentValuesS
         return out;
     }
 
-    /** A bulk answer: a result per id, whatever the exact shape; ids the core did not mention count as failed. */
-    static List<BulkResult> bulkResults(List<Long> ids, JsonNode body) {
+    /** A verdict per id asked about: the core's status per alarm (2xx: done); an id it did not answer counts as failed. */
+    static List<BulkResult> bulkResults(List<Long> ids, List<AlarmResult> results) {
         Map<Long, BulkResult> byId = new HashMap<>();
-        for (JsonNode r : Json.items(body, "results")) {
-            Long id = Json.longValue(r, "id");
-            if (id == null) {
-                continue;
-            }
-            String status = Json.text(r, "status", "result", "outcome");
-            JsonNode okNode = Json.field(r, "ok", "success");
-            boolean ok;
-            if (okNode != null) {
-                ok = okNode.asBoolean();
-            } else if (status != null) {
-                ok = status.matches("(?i)ok|done|acked|snoozed|unsnoozed|success|2\\d\\d");
-            } else {
-                ok = Json.field(r, "error") == null;
-            }
-            String err = Json.text(r, "error", "detail", "message");
-            if (!ok && err == null) {
-                err = status;
-            }
-            byId.put(id, new BulkResult(id, ok, ok ? null : err));
+        for (AlarmResult r : results) {
+            boolean ok = r.status() / 100 == 2;
+            byId.put(r.id(), new BulkResult(r.id(), ok, ok ? null : r.error() == null ? "status " + r.status() : r.error()));
         }
         List<BulkResult> out = new ArrayList<>();
         for (long id : ids) {
@@ -293,191 +227,101 @@ public final class HttpConsoleServices implements TenantsService, CurrentValuesS
     }
 
     @Override
-    public io.omniglass.views.services.SimilarAlarms similar(String tenant, long alarmId, int limit) {
-        return similarAlarms(get(tenantPath(tenant) + "/alarms/" + alarmId + "/similar?limit=" + limit));
+    public SimilarAlarms similar(String tenant, long alarmId, int limit) {
+        return similarAlarms(client.similarAlarms(tenant, alarmId, limit, null));
     }
 
-    static io.omniglass.views.services.SimilarAlarms similarAlarms(JsonNode body) {
-        List<io.omniglass.views.services.SimilarAlarms.Occurrence> similar = new ArrayList<>();
-        for (JsonNode o : Json.items(body, "similar")) {
+    static SimilarAlarms similarAlarms(io.omniglass.api.SimilarAlarms body) {
+        List<SimilarAlarms.Occurrence> similar = new ArrayList<>();
+        for (SimilarAlarm o : body.similar()) {
             List<String> actions = new ArrayList<>();
-            for (JsonNode a : Json.items(o, "actions")) {
-                JsonNode cmd = Json.field(a, "command");
-                JsonNode value = cmd == null ? null : Json.field(cmd, "value");
-                actions.add(Json.textOr(a, "", "key") + (value == null ? "" : " = " + value.asText()) + " on "
-                        + Json.textOr(a, "", "owner") + " (" + Json.textOr(a, "", "status") + ")");
+            for (SimilarAlarm.Action a : o.actions()) {
+                Object value = a.command() instanceof Map<?, ?> cmd ? cmd.get("value") : null;
+                actions.add(a.key() + (value == null ? "" : " = " + value) + " on " + a.owner() + " (" + a.status() + ")");
             }
-            Double distance = Json.doubleValue(o, "distance");
-            similar.add(new io.omniglass.views.services.SimilarAlarms.Occurrence(
-                    Json.longValue(o, "alarm_id"), Json.longValue(o, "raise_event_id"), Json.textOr(o, "", "rule"),
-                    Json.textOr(o, "", "owner"), Json.instant(o, "raised_at"), distance == null ? Double.NaN : distance,
-                    Json.textOr(o, "", "ended"), Json.instant(o, "cleared_at"),
-                    Json.text(o, "ack_reason"), Json.text(o, "acked_by"), Json.text(o, "snooze_reason"), Json.text(o, "snoozed_by"),
-                    actions, strings(Json.field(o, "keys")), floats(Json.field(o, "lead_up"))));
+            similar.add(new SimilarAlarms.Occurrence(o.alarmId(), o.raiseEventId(), o.rule(), o.owner(), instant(o.raisedAt()),
+                    o.distance(), o.ended(), instant(o.clearedAt()), o.ackReason(), o.ackedBy(), o.snoozeReason(), o.snoozedBy(),
+                    actions, o.keys(), o.leadUp()));
         }
-        return new io.omniglass.views.services.SimilarAlarms(Json.longValue(body, "alarm_id"), Json.instant(body, "raised_at"),
-                strings(Json.field(body, "keys")), floats(Json.field(body, "lead_up")), similar, Json.text(body, "note"));
-    }
-
-    private static List<String> strings(JsonNode array) {
-        List<String> out = new ArrayList<>();
-        if (array != null) {
-            array.forEach(n -> out.add(n.asText()));
-        }
-        return out;
-    }
-
-    private static List<Float> floats(JsonNode array) {
-        List<Float> out = new ArrayList<>();
-        if (array != null) {
-            array.forEach(n -> out.add((float) n.asDouble()));
-        }
-        return out;
+        return new SimilarAlarms(body.alarmId(), instant(body.raisedAt()), body.keys(), body.leadUp(), similar, body.note());
     }
 
     @Override
     public List<AuditEntry> auditTrail(String tenant, long alarmId) {
-        // audit rows name the alarm in `resource`; ask the core to narrow, else narrow here
-        JsonNode body;
-        try {
-            body = get(tenantPath(tenant) + "/audit-log?limit=500&filter=" + enc("resource = \"alarm:" + alarmId + "\""));
-        } catch (OmniglassClient.ApiException e) {
-            if (e.status() != 400) {
-                throw e;
-            }
-            body = get(tenantPath(tenant) + "/audit-log?limit=500");
-        }
+        // the alarm service writes its audit rows on resource "alarm:<id>" with the alarm's snapshot as "new"
+        String resource = "alarm:" + alarmId;
         List<AuditEntry> out = new ArrayList<>();
-        for (JsonNode a : Json.items(body, "entries", "audit_log")) {
-            String resource = Json.textOr(a, "", "resource");
-            if (!resource.matches("(?i)alarms?[/:#]" + alarmId)) {
-                continue;
-            }
-            JsonNode nw = Json.field(a, "new", "new_value", "newValue");
-            String detail = nw == null ? "" : describeChange(nw);
-            out.add(new AuditEntry(Json.longValue(a, "id"), Json.instant(a, "ts"), Json.textOr(a, "", "actor"),
-                    Json.textOr(a, "", "verb", "action"), resource, detail));
+        for (io.omniglass.api.AuditEntry a : client.auditLog(tenant, "resource = \"" + resource + "\"", 500, null).items()) {
+            out.add(new AuditEntry(a.id(), instant(a.ts()), a.actor(), a.verb(), a.resource(), describeChange(a.newValue())));
         }
-        out.sort(java.util.Comparator.comparing(AuditEntry::ts, java.util.Comparator.nullsFirst(java.util.Comparator.naturalOrder())));
+        out.sort(Comparator.comparing(AuditEntry::ts));
         return out;
     }
 
-    private static String describeChange(JsonNode nw) {
+    /** What an operator decided, from the alarm snapshot an audit row carries (its reasons and snooze end). */
+    private static String describeChange(JsonNode snapshot) {
+        if (snapshot == null || snapshot.isNull()) {
+            return "";
+        }
         List<String> parts = new ArrayList<>();
-        for (String f : List.of("reason", "ack_reason", "ackReason", "snooze_reason", "snoozeReason", "snoozed_until", "snoozedUntil")) {
-            String v = Json.text(nw, f);
-            if (v != null) {
-                parts.add(f + "=" + v);
+        for (String f : List.of("ack_reason", "snooze_reason", "snoozed_until")) {
+            JsonNode v = snapshot.get(f);
+            if (v != null && !v.isNull()) {
+                parts.add(f + "=" + v.asText());
             }
         }
-        return parts.isEmpty() ? nw.toString() : String.join(", ", parts);
+        return parts.isEmpty() ? snapshot.toString() : String.join(", ", parts);
     }
 
     // ------------------------------------------------------------------ heatmap
 
     /** The last heatmap answer: it carries each hour's slowest statements, so a click needs no second call. */
-    private volatile JsonNode lastHeatmap;
+    private volatile LatencyHeatmap lastHeatmap;
 
     @Override
     public Heatmap heatmap(String tenant, int hours) {
-        JsonNode body = get("/api/v1/latency-heatmap?hours=" + hours + (tenant == null ? "" : "&tenant=" + enc(tenant)));
+        LatencyHeatmap body = client.latencyHeatmap(tenant, hours);
         lastHeatmap = body;
         return heatmapOf(body);
     }
 
-    static Heatmap heatmapOf(JsonNode body) {
-        List<Instant> hourList = new ArrayList<>();
-        for (JsonNode h : Json.items(body, "hours", "columns")) {
-            hourList.add(h.isObject() ? Json.instant(h, "hour", "start", "ts") : parse(h.asText()));
-        }
-        List<String> pct = new ArrayList<>();
-        for (JsonNode p : Json.items(body, "percentiles", "rows")) {
-            pct.add(p.isObject() ? Json.textOr(p, "?", "name", "label", "percentile") : label(p));
-        }
-        Double[][] ms = new Double[pct.size()][hourList.size()];
-        long[][] counts = new long[pct.size()][hourList.size()];
-        JsonNode values = Json.field(body, "values_ms", "valuesMs", "ms", "values");
-        JsonNode countNode = Json.field(body, "counts", "samples");
-        if (values != null && values.isArray()) {
-            for (int r = 0; r < pct.size(); r++) {
-                for (int c = 0; c < hourList.size(); c++) {
-                    JsonNode v = values.path(r).path(c);
-                    ms[r][c] = v.isNumber() ? v.asDouble() : null;
-                    JsonNode cn = countNode == null ? null : (countNode.path(r).isArray() ? countNode.path(r).path(c) : countNode.path(c));
-                    counts[r][c] = cn != null && cn.isNumber() ? cn.asLong() : (ms[r][c] == null ? 0 : 1);
-                }
-            }
-        }
-        for (JsonNode cell : Json.items(body, "cells")) {
-            Integer c = indexOf(hourList, Json.instant(cell, "hour", "ts"));
-            Integer r = pct.indexOf(label(Json.field(cell, "percentile", "p")));
-            if (c != null && r >= 0) {
-                ms[r][c] = Json.doubleValue(cell, "ms", "value");
-                Long n = Json.longValue(cell, "count", "samples", "n");
+    static Heatmap heatmapOf(LatencyHeatmap body) {
+        List<Instant> hours = body.hours().stream().map(HttpConsoleServices::instant).toList();
+        List<String> pct = body.percentiles();
+        Double[][] ms = new Double[pct.size()][hours.size()];
+        long[][] counts = new long[pct.size()][hours.size()];
+        for (int r = 0; r < pct.size(); r++) {
+            for (int c = 0; c < hours.size(); c++) {
+                ms[r][c] = body.valuesMs().get(r).get(c);
+                Long n = body.counts().get(c); // the hour's sample count, the same for every percentile
                 counts[r][c] = n == null ? 0 : n;
             }
         }
-        return new Heatmap(hourList, pct, ms, counts);
-    }
-
-    private static Integer indexOf(List<Instant> hours, Instant h) {
-        int i = h == null ? -1 : hours.indexOf(h);
-        return i < 0 ? null : i;
-    }
-
-    private static Instant parse(String s) {
-        try {
-            return java.time.OffsetDateTime.parse(s).toInstant();
-        } catch (RuntimeException e) {
-            return null;
-        }
-    }
-
-    private static String label(JsonNode p) {
-        if (p == null) {
-            return "?";
-        }
-        if (p.isNumber()) {
-            double d = p.asDouble();
-            return "p" + (d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d));
-        }
-        return p.asText();
+        return new Heatmap(hours, pct, ms, counts);
     }
 
     @Override
     public List<SlowStatement> slowest(String tenant, Instant hour, int limit) {
-        JsonNode body = lastHeatmap;
-        List<SlowStatement> out = new ArrayList<>();
+        LatencyHeatmap body = lastHeatmap;
         if (body == null) {
-            return out;
+            return List.of();
         }
-        List<JsonNode> hours = Json.items(body, "hours");
-        int col = -1;
-        for (int i = 0; i < hours.size(); i++) {
-            if (hour.equals(parse(hours.get(i).asText()))) {
-                col = i;
-            }
+        int col = body.hours().stream().map(HttpConsoleServices::instant).toList().indexOf(hour);
+        if (col < 0 || col >= body.slowest().size()) {
+            return List.of();
         }
-        JsonNode slowest = Json.field(body, "slowest");
-        if (col < 0 || slowest == null) {
-            return out;
-        }
-        for (JsonNode s : slowest.path(col)) {
-            Double ms = Json.doubleValue(s, "duration_ms", "durationMs", "ms");
-            String action = Json.text(s, "action");
-            String sql = Json.textOr(s, "", "sql", "statement");
-            out.add(new SlowStatement(Json.instant(s, "ts"), Json.text(s, "tenant"),
-                    action == null ? sql : action + "  " + sql, ms == null ? 0 : ms));
-        }
-        out.sort(java.util.Comparator.comparingDouble(SlowStatement::ms).reversed());
-        return out.size() > limit ? out.subList(0, limit) : out;
+        return body.slowest().get(col).stream()
+                .map(s -> new SlowStatement(instant(s.ts()), s.tenant(), s.action() == null ? s.sql() : s.action() + "  " + s.sql(),
+                        s.durationMs()))
+                .sorted(Comparator.comparingDouble(SlowStatement::ms).reversed())
+                .limit(limit).toList();
     }
 
     // ------------------------------------------------------------------ lineage
 
     @Override
     public LineageGraph ofDatapoint(String tenant, String kind, long seriesId, Instant ts, int depth) {
-        return lineageOf(get(tenantPath(tenant) + "/lineage/" + enc(kind) + "/" + seriesId + "/" + enc(ts.toString()) + "?depth=" + depth));
+        return lineageOf(client.lineage(tenant, kind, seriesId, ts, depth));
     }
 
     @Override
@@ -486,64 +330,51 @@ public final class HttpConsoleServices implements TenantsService, CurrentValuesS
             return ofDatapoint(tenant, alarm.triggerKind() == null ? "metric" : alarm.triggerKind(),
                     alarm.triggerSeriesId(), alarm.triggerTs(), depth);
         }
-        return lineageOf(get(tenantPath(tenant) + "/lineage/alarm/" + alarm.id() + "?depth=" + depth));
+        return lineageOf(client.lineage(tenant, "alarm", alarm.id(), depth));
     }
 
+    /** {@code ref} is a node id the walk can start from (see {@link #walkable}). */
     @Override
     public LineageGraph ofRef(String tenant, String ref, int depth) {
-        return lineageOf(get(tenantPath(tenant) + "/lineage/" + ref + (ref.contains("?") ? "&" : "?") + "depth=" + depth));
+        String[] p = ref.split(":", 4);
+        if (p[0].equals("datapoint")) {
+            return ofDatapoint(tenant, p[1], Long.parseLong(p[2]), Instant.parse(p[3]), depth); // ids print Instant.toString()
+        }
+        return lineageOf(client.lineage(tenant, p[0], Long.parseLong(p[1]), depth));
     }
 
-    static LineageGraph lineageOf(JsonNode body) {
-        String root = Json.text(body, "root");
+    static LineageGraph lineageOf(io.omniglass.api.LineageGraph body) {
         List<LineageGraph.Node> nodes = new ArrayList<>();
-        for (JsonNode n : Json.items(body, "nodes")) {
+        for (io.omniglass.api.LineageGraph.Node n : body.nodes()) {
             Map<String, String> details = new LinkedHashMap<>();
-            JsonNode attrs = Json.field(n, "attrs", "attributes", "details");
-            JsonNode src = attrs != null && attrs.isObject() ? attrs : n;
-            src.fields().forEachRemaining(e -> {
-                if (src != n || !List.of("id", "kind", "label", "ref", "type", "hidden").contains(e.getKey())) {
-                    details.put(e.getKey(), e.getValue().isValueNode() ? e.getValue().asText() : e.getValue().toString());
-                }
-            });
-            String kind = Json.textOr(n, "node", "type", "kind");
-            String id = Json.textOr(n, kind + ":" + nodes.size(), "id");
-            Long hidden = Json.longValue(n, "hidden");
-            if (hidden != null && hidden > 0) {
-                details.put("not shown", hidden + " more linked records (expand)");
+            if (n.attrs() != null) {
+                n.attrs().forEach((k, v) -> details.put(k, String.valueOf(v)));
             }
-            String ref = Json.text(n, "ref");
-            if (ref == null && (hidden == null || hidden > 0)) {
-                ref = refOf(id);
+            if (n.hidden() > 0) {
+                details.put("not shown", n.hidden() + " more linked records (expand)");
             }
-            LineageGraph.Node node = new LineageGraph.Node(id, kind, Json.textOr(n, id, "label", "name"), details, ref);
-            if (id.equals(root)) {
+            // a node whose neighbours are all shown needs no expanding; others open from their id
+            String ref = n.hidden() > 0 && walkable(n.id()) ? n.id() : null;
+            LineageGraph.Node node = new LineageGraph.Node(n.id(), n.type(), n.label(), details, ref);
+            if (n.id().equals(body.root())) {
                 nodes.add(0, node); // the view-model treats the first node as the root
             } else {
                 nodes.add(node);
             }
         }
-        List<LineageGraph.Edge> edges = new ArrayList<>();
-        for (JsonNode e : Json.items(body, "edges")) {
-            edges.add(new LineageGraph.Edge(Json.text(e, "from", "source"), Json.text(e, "to", "target"), Json.text(e, "label", "kind", "relation")));
-        }
+        List<LineageGraph.Edge> edges = body.edges().stream()
+                .map(e -> new LineageGraph.Edge(e.from(), e.to(), e.label())).toList();
         return new LineageGraph(nodes, edges);
     }
 
     /**
-     * Where the lineage endpoint can start from a node id: {@code datapoint:metric:12:TS} is
-     * {@code metric/12/TS}, {@code alarm:3} / {@code event:5} / {@code action:2} are records; other
-     * nodes (rule versions, series) are leaves of the walk.
+     * Whether the lineage endpoint can start from a node: {@code datapoint:metric:12:TS} and the
+     * records {@code alarm:3}, {@code event:5}, {@code action:2}; rule versions and series are leaves.
      */
-    static String refOf(String id) {
+    static boolean walkable(String id) {
         String[] p = id.split(":", 4);
-        if (p.length == 4 && p[0].equals("datapoint")) {
-            return p[1] + "/" + p[2] + "/" + enc(p[3]);
-        }
-        if (p.length >= 2 && List.of("alarm", "event", "action").contains(p[0])) {
-            return p[0] + "/" + id.substring(p[0].length() + 1);
-        }
-        return null;
+        return (p.length == 4 && p[0].equals("datapoint"))
+                || (p.length == 2 && List.of("alarm", "event", "action").contains(p[0]) && p[1].matches("\\d+"));
     }
 
     // ------------------------------------------------------------------ storage
@@ -551,22 +382,15 @@ public final class HttpConsoleServices implements TenantsService, CurrentValuesS
     @Override
     public StorageOverview storage(String tenant) {
         List<TableStorage> tables = new ArrayList<>();
-        for (JsonNode t : Json.items(get(tenantPath(tenant) + "/storage"), "tables")) {
-            tables.add(new TableStorage(Json.text(t, "table"), orZero(Json.longValue(t, "hotBytes")),
-                    orZero(Json.longValue(t, "hotRowsEstimate")), orZero(Json.longValue(t, "hotPartitions")),
-                    Json.text(t, "hotOldestDay"), orZero(Json.longValue(t, "coldFiles")), orZero(Json.longValue(t, "coldRows")),
-                    orZero(Json.longValue(t, "coldBytes")), Json.text(t, "coldOldestDay"), Json.text(t, "coldNewestDay")));
+        for (StorageInfo.TableStorageInfo t : client.storage(tenant).tables()) {
+            tables.add(new TableStorage(t.table(), t.hotBytes(), t.hotRowsEstimate(), t.hotPartitions(), t.hotOldestDay(),
+                    t.coldFiles(), t.coldRows(), t.coldBytes(), t.coldOldestDay(), t.coldNewestDay()));
         }
         List<RetentionPolicy> policies = new ArrayList<>();
-        for (JsonNode p : Json.items(get(tenantPath(tenant) + "/retention"), "policies")) {
-            policies.add(new RetentionPolicy(Json.text(p, "table"), Json.text(p, "type"), Json.text(p, "owner"),
-                    Json.text(p, "hot"), Json.text(p, "hotFrom"), Json.text(p, "keep"), Json.text(p, "keepFrom"),
-                    Json.text(p, "tier"), Json.text(p, "tierFrom")));
+        for (RetentionInfo.Policy p : client.retention(tenant).policies()) {
+            policies.add(new RetentionPolicy(p.table(), p.type(), p.owner(), p.hot(), p.hotFrom(), p.keep(), p.keepFrom(),
+                    p.tier(), p.tierFrom()));
         }
         return new StorageOverview(tables, policies);
-    }
-
-    private static long orZero(Long v) {
-        return v == null ? 0 : v;
     }
 }

@@ -1,27 +1,27 @@
 package io.omniglass.app;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import io.omniglass.api.LiveChange;
+import io.omniglass.api.LiveValue;
 import io.omniglass.api.OmniglassClient;
+import io.omniglass.api.ServerSentEvents;
 import io.omniglass.views.services.ConnectionState;
+import io.omniglass.views.services.CurrentValue;
 import io.omniglass.views.services.LiveFeed;
 import io.omniglass.views.services.LiveUpdate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
+import java.time.OffsetDateTime;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * GET /api/v1/tenants/{t}/live as server-sent events on a daemon thread. When the stream breaks
+ * GET /api/v1/tenants/{t}/live as server-sent events on a daemon thread, read by the client's
+ * one event-stream reader ({@link ServerSentEvents}) into the api records. When the stream breaks
  * it reports RECONNECTING and retries with backoff (0.5 s doubling to 10 s), sending
  * Last-Event-ID so the core can resume where it can.
  */
@@ -38,7 +38,7 @@ public final class SseLiveFeed implements LiveFeed {
     @Override
     public AutoCloseable subscribe(String tenant, Consumer<LiveUpdate> updates, Consumer<ConnectionState> state) {
         Subscription s = new Subscription(tenant, updates, state);
-        Thread t = new Thread(s::run, "og-console-live-" + tenant);
+        Thread t = new Thread(s::run, "og-console-live");
         t.setDaemon(true);
         s.thread = t;
         t.start();
@@ -67,14 +67,7 @@ public final class SseLiveFeed implements LiveFeed {
                 state.accept(first ? ConnectionState.CONNECTING : ConnectionState.RECONNECTING);
                 first = false;
                 try {
-                    HttpRequest.Builder b = HttpRequest.newBuilder(client.baseUri().resolve(
-                                    "/api/v1/tenants/" + HttpConsoleServices.enc(tenant) + "/live"))
-                            .header("Accept", "text/event-stream")
-                            .header("Authorization", "Bearer " + client.token());
-                    if (lastEventId != null) {
-                        b.header("Last-Event-ID", lastEventId);
-                    }
-                    HttpResponse<InputStream> r = client.http().send(b.GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+                    HttpResponse<InputStream> r = client.openLive(tenant, lastEventId);
                     body = r.body();
                     if (r.statusCode() != 200) {
                         body.close();
@@ -105,39 +98,18 @@ public final class SseLiveFeed implements LiveFeed {
         }
 
         private void read(InputStream in) throws IOException {
-            BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-            StringBuilder data = new StringBuilder();
-            String event = null;
-            String line;
-            while (!closed && (line = reader.readLine()) != null) {
-                if (line.isEmpty()) {
-                    if (data.length() > 0) {
-                        dispatch(event, data.toString());
-                    }
-                    data.setLength(0);
-                    event = null;
-                } else if (line.startsWith("data:")) {
-                    if (data.length() > 0) {
-                        data.append('\n');
-                    }
-                    data.append(line.substring(line.startsWith("data: ") ? 6 : 5));
-                } else if (line.startsWith("event:")) {
-                    event = line.substring(6).trim();
-                } else if (line.startsWith("id:")) {
-                    lastEventId = line.substring(3).trim();
-                }
-            }
+            lastEventId = ServerSentEvents.read(in, lastEventId, this::dispatch, () -> closed);
         }
 
-        private void dispatch(String event, String data) {
+        private void dispatch(ServerSentEvents.Event e) {
+            lastEventId = e.id();
             try {
-                JsonNode n = OmniglassClient.JSON.readTree(data);
-                LiveUpdate u = toUpdate(event, n);
+                LiveUpdate u = toUpdate(OmniglassClient.liveEvent(e));
                 if (u != null) {
                     updates.accept(u);
                 }
-            } catch (IOException | RuntimeException e) {
-                log.debug("skipping an unreadable live event: {}", e.toString());
+            } catch (IOException | RuntimeException ex) {
+                log.debug("skipping an unreadable live event: {}", ex.toString());
             }
         }
 
@@ -167,22 +139,41 @@ public final class SseLiveFeed implements LiveFeed {
         }
     }
 
-    /** An SSE event as a live update: current values carry owner and key, record changes carry a table. */
-    static LiveUpdate toUpdate(String event, JsonNode n) {
-        JsonNode payload = Json.field(n, "payload", "data");
-        JsonNode body = payload != null && payload.isObject() ? payload : n;
-        String table = Json.text(body, "table");
-        if (table != null && (event == null || !event.contains("value"))) {
-            Map<String, Object> row = new HashMap<>();
-            JsonNode r = Json.field(body, "row", "key");
-            if (r != null) {
-                r.fields().forEachRemaining(e -> row.put(e.getKey(), e.getValue().isValueNode() ? e.getValue().asText() : e.getValue().toString()));
-            }
-            return new LiveUpdate.RecordChange(table, Json.textOr(body, "", "op"), row);
+    /** A live event's record as the views' update: a signal's newest value, or a record change. */
+    static LiveUpdate toUpdate(Object event) {
+        if (event instanceof LiveValue v) {
+            return new LiveUpdate.Value(currentValue(v));
         }
-        if (Json.text(body, "owner") != null && Json.text(body, "key") != null) {
-            return new LiveUpdate.Value(HttpConsoleServices.currentValue(body));
+        if (event instanceof LiveChange c) {
+            Map<String, Object> row = new HashMap<>();
+            if (c.row() != null) {
+                c.row().fields().forEachRemaining(f -> row.put(f.getKey(),
+                        f.getValue().isValueNode() ? f.getValue().asText() : f.getValue().toString()));
+            }
+            return new LiveUpdate.RecordChange(c.table(), c.op(), row);
         }
         return null;
+    }
+
+    /**
+     * A value event as a current-value row: {@code value} as on the data lane (a number, a state's
+     * text, or a log's {severity, message}); series, kind and unit are not in the event and are
+     * kept from the row it updates ({@link CurrentValue#over}).
+     */
+    static CurrentValue currentValue(LiveValue v) {
+        com.fasterxml.jackson.databind.JsonNode value = v.value();
+        Double numeric = value != null && value.isNumber() ? value.asDouble() : null;
+        String rendered;
+        if (numeric != null) {
+            rendered = HttpConsoleServices.formatNumber(numeric);
+        } else if (value != null && value.isObject()) {
+            rendered = value.path("severity").asText("") + ": " + value.path("message").asText("");
+        } else if (value != null && !value.isNull()) {
+            rendered = value.asText();
+        } else {
+            rendered = "";
+        }
+        return new CurrentValue(0, v.owner(), v.key(), v.instance(), v.provenance(), null, rendered, numeric, null,
+                v.ts() == null ? null : OffsetDateTime.parse(v.ts()).toInstant());
     }
 }

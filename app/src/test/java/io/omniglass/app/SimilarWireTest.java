@@ -1,8 +1,8 @@
 package io.omniglass.app;
 
-import io.omniglass.api.OmniglassClient;
 import io.omniglass.api.SimilarAlarm;
 import io.omniglass.api.SimilarAlarms;
+import io.omniglass.api.WireJson;
 import org.junit.jupiter.api.Test;
 
 import java.time.OffsetDateTime;
@@ -25,7 +25,8 @@ class SimilarWireTest {
                 List.of("temperature", "flow", "", "", "", "", "", ""), List.of(0.5f, -0.5f));
         SimilarAlarms answer = new SimilarAlarms(7, 70, OffsetDateTime.parse("2026-11-21T07:00:00Z"), 1,
                 List.of("temperature", "flow", "", "", "", "", "", ""), List.of(0.25f, 0.75f), List.of(past), null);
-        var read = HttpConsoleServices.similarAlarms(OmniglassClient.JSON.readTree(OmniglassClient.JSON.writeValueAsString(answer)));
+        var read = HttpConsoleServices.similarAlarms(
+                WireJson.mapper().readValue(WireJson.mapper().writeValueAsString(answer), SimilarAlarms.class));
 
         assertThat(read.alarmId()).isEqualTo(7);
         assertThat(read.leadUp()).containsExactly(0.25f, 0.75f);

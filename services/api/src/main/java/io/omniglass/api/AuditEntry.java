@@ -12,7 +12,7 @@ import java.time.OffsetDateTime;
  * principal's id (the identity; {@code actor} is its name, a label), null for the core's own work.
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-public record AuditEntry(long id, OffsetDateTime ts, String actor, String verb, String resource, JsonNode old,
+public record AuditEntry(@JsonProperty(value = "id", required = true) long id, @JsonProperty(value = "ts", required = true) OffsetDateTime ts, @JsonProperty(value = "actor", required = true) String actor, @JsonProperty(value = "verb", required = true) String verb, @JsonProperty(value = "resource", required = true) String resource, JsonNode old,
                          @JsonProperty("new") JsonNode newValue, String correlationId, Long actorId) {
 
     public AuditEntry(long id, OffsetDateTime ts, String actor, String verb, String resource, JsonNode old,

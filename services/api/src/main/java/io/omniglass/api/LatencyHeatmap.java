@@ -1,5 +1,6 @@
 package io.omniglass.api;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
@@ -13,6 +14,6 @@ import java.util.List;
  * {@code slowest.get(col)} its slowest statements. {@code tenant} null: every tenant (admin).
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-public record LatencyHeatmap(String tenant, String action, List<OffsetDateTime> hours, List<String> percentiles,
-                             List<List<Double>> valuesMs, List<Long> counts, List<List<SlowStatement>> slowest) {
+public record LatencyHeatmap(String tenant, String action, @JsonProperty(value = "hours", required = true) List<OffsetDateTime> hours, @JsonProperty(value = "percentiles", required = true) List<String> percentiles,
+                             @JsonProperty(value = "values_ms", required = true) List<List<Double>> valuesMs, @JsonProperty(value = "counts", required = true) List<Long> counts, @JsonProperty(value = "slowest", required = true) List<List<SlowStatement>> slowest) {
 }

@@ -1,5 +1,6 @@
 package io.omniglass.api;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 import java.util.Map;
 
@@ -10,12 +11,12 @@ import java.util.Map;
  * {@code series:12}); {@code hidden} counts the node's neighbours not in the graph (depth or
  * fan-out limit).
  */
-public record LineageGraph(String root, int depth, List<Node> nodes, List<Edge> edges) {
+public record LineageGraph(@JsonProperty(value = "root", required = true) String root, int depth, @JsonProperty(value = "nodes", required = true) List<Node> nodes, @JsonProperty(value = "edges", required = true) List<Edge> edges) {
 
-    public record Node(String id, String type, String label, Map<String, Object> attrs, int hidden) {
+    public record Node(@JsonProperty(value = "id", required = true) String id, @JsonProperty(value = "type", required = true) String type, @JsonProperty(value = "label", required = true) String label, @JsonProperty(value = "attrs", required = true) Map<String, Object> attrs, @JsonProperty(value = "hidden", required = true) int hidden) {
     }
 
     /** {@code from} -> {@code to}, labelled triggered, raised, commanded, intended, caused, of, by, ... */
-    public record Edge(String from, String to, String label) {
+    public record Edge(@JsonProperty(value = "from", required = true) String from, @JsonProperty(value = "to", required = true) String to, @JsonProperty(value = "label", required = true) String label) {
     }
 }

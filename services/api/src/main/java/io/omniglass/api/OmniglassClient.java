@@ -1,11 +1,8 @@
 package io.omniglass.api;
 
 import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 
 import java.io.IOException;
 import java.net.URI;
@@ -21,10 +18,7 @@ import java.util.List;
  */
 public class OmniglassClient {
 
-    public static final ObjectMapper JSON = new ObjectMapper()
-            .registerModule(new JavaTimeModule())
-            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    public static final ObjectMapper JSON = WireJson.mapper();
 
     private final URI base;
     private final String token;
@@ -189,54 +183,79 @@ public class OmniglassClient {
     }
 
     /**
-     * Subscribes to the live feed ({@code GET /api/v1/tenants/{t}/live}); {@code onEvent} gets the
-     * event name ({@code change} or {@code value}) and its JSON data, on an HTTP client thread.
-     * Close the returned handle to stop.
+     * Subscribes to the live feed ({@code GET /api/v1/tenants/{t}/live}); {@code onEvent} gets each
+     * event's name ({@code change} or {@code value}) and data (see {@link #liveEvent}) on a thread of its own until
+     * the stream ends or the returned handle is closed. No reconnect: the console's feed does that.
      */
     public AutoCloseable live(String tenant, java.util.function.BiConsumer<String, String> onEvent) {
-        HttpRequest req = HttpRequest.newBuilder(base.resolve(tenantPath(tenant, "/live")))
-                .header("Accept", "text/event-stream")
-                .header("Authorization", "Bearer " + token)
-                .GET().build();
-        java.util.concurrent.CompletableFuture<HttpResponse<java.util.stream.Stream<String>>> f =
-                http.sendAsync(req, HttpResponse.BodyHandlers.ofLines());
-        java.util.concurrent.atomic.AtomicReference<java.util.stream.Stream<String>> lines = new java.util.concurrent.atomic.AtomicReference<>();
-        f.thenAccept(r -> {
-            if (r.statusCode() != 200) {
-                r.body().close();
-                return;
-            }
-            lines.set(r.body());
-            String[] event = {"message"};
-            StringBuilder data = new StringBuilder();
+        java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicReference<java.io.InputStream> body = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread reader = new Thread(() -> {
             try {
-                r.body().forEach(line -> {
-                    if (line.isEmpty()) {
-                        if (data.length() > 0) {
-                            onEvent.accept(event[0], data.toString());
-                        }
-                        event[0] = "message";
-                        data.setLength(0);
-                    } else if (line.startsWith("event:")) {
-                        event[0] = line.substring(6).trim();
-                    } else if (line.startsWith("data:")) {
-                        if (data.length() > 0) {
-                            data.append('\n');
-                        }
-                        data.append(line.substring(5).startsWith(" ") ? line.substring(6) : line.substring(5));
-                    }
-                });
-            } catch (RuntimeException closed) {
-                // the stream was closed
+                HttpResponse<java.io.InputStream> r = openLive(tenant, null);
+                body.set(r.body());
+                if (r.statusCode() != 200 || closed.get()) {
+                    r.body().close();
+                    return;
+                }
+                ServerSentEvents.read(r.body(), null, e -> onEvent.accept(e.name(), e.data()), closed::get);
+            } catch (IOException e) {
+                // the stream ended or was closed
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
-        });
+        }, "og-client-live");
+        reader.setDaemon(true);
+        reader.start();
         return () -> {
-            f.cancel(true);
-            java.util.stream.Stream<String> s = lines.get();
-            if (s != null) {
-                s.close();
+            closed.set(true);
+            java.io.InputStream in = body.get();
+            if (in != null) {
+                in.close();
             }
+            reader.interrupt();
         };
+    }
+
+    /**
+     * Opens the live feed's event stream, resuming after {@code lastEventId} (null: from now);
+     * the caller reads the body with {@link ServerSentEvents#read} and closes it.
+     */
+    public HttpResponse<java.io.InputStream> openLive(String tenant, String lastEventId) throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(tenantPath(tenant, "/live")))
+                .header("Accept", "text/event-stream");
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        if (lastEventId != null) {
+            b.header("Last-Event-ID", lastEventId);
+        }
+        return http.send(b.GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+    }
+
+    /** A live-feed event's data: a {@link LiveValue} for {@code value}, a {@link LiveChange} for {@code change}, else null. */
+    public static Object liveEvent(ServerSentEvents.Event e) throws IOException {
+        return switch (e.name()) {
+            case "value" -> JSON.readValue(e.data(), LiveValue.class);
+            case "change" -> JSON.readValue(e.data(), LiveChange.class);
+            default -> null;
+        };
+    }
+
+    /** The Prometheus text of {@code GET /metrics} (tenant series only for a token that sees them). */
+    public String metrics() {
+        HttpResponse<String> r = sendForText(request("/metrics").GET().build());
+        return r.body();
+    }
+
+    /** Hot and cold sizes per table of a tenant (whole-tenant tokens). */
+    public StorageInfo storage(String tenant) {
+        return get(tenantPath(tenant, "/storage"), new TypeReference<StorageInfo>() { });
+    }
+
+    /** The resolved retention policies of every table (or of one table, type and owner). */
+    public RetentionInfo retention(String tenant) {
+        return get(tenantPath(tenant, "/retention"), new TypeReference<RetentionInfo>() { });
     }
 
     private static String tenantPath(String tenant, String rest) {
@@ -267,28 +286,18 @@ public class OmniglassClient {
                 new TypeReference<AlarmPage>() { });
     }
 
-    public AlarmInfo ackAlarm(String tenant, long id, String reason) {
-        return post("/api/v1/tenants/" + tenant + "/alarms/" + id + ":ack", new AlarmCommand(null, reason, null),
-                new TypeReference<AlarmInfo>() { });
-    }
-
-    public AlarmInfo snoozeAlarm(String tenant, long id, java.time.OffsetDateTime until, String reason) {
-        return post("/api/v1/tenants/" + tenant + "/alarms/" + id + ":snooze", new AlarmCommand(null, reason, until),
-                new TypeReference<AlarmInfo>() { });
-    }
-
     public AlarmInfo unsnoozeAlarm(String tenant, long id) {
-        return post("/api/v1/tenants/" + tenant + "/alarms/" + id + ":unsnooze", new AlarmCommand(null, null, null),
+        return post(tenantPath(tenant, "/alarms/" + id) + ":unsnooze", new AlarmCommand(null, null, null),
                 new TypeReference<AlarmInfo>() { });
     }
 
     public List<AlarmResult> ackAlarms(String tenant, List<Long> ids, String reason) {
-        return post("/api/v1/tenants/" + tenant + "/alarms:ack", new AlarmCommand(ids, reason, null),
+        return post(tenantPath(tenant, "/alarms:ack"), new AlarmCommand(ids, reason, null),
                 new TypeReference<List<AlarmResult>>() { });
     }
 
     public List<AlarmResult> snoozeAlarms(String tenant, List<Long> ids, java.time.OffsetDateTime until, String reason) {
-        return post("/api/v1/tenants/" + tenant + "/alarms:snooze", new AlarmCommand(ids, reason, until),
+        return post(tenantPath(tenant, "/alarms:snooze"), new AlarmCommand(ids, reason, until),
                 new TypeReference<List<AlarmResult>>() { });
     }
 
@@ -298,31 +307,19 @@ public class OmniglassClient {
                 new TypeReference<SimilarAlarms>() { });
     }
 
-    public List<EventRuleInfo> eventRules(String tenant) {
-        return get("/api/v1/tenants/" + tenant + "/event-rules", new TypeReference<List<EventRuleInfo>>() { });
-    }
-
     public EventRuleInfo createEventRule(String tenant, EventRuleRequest rule) {
-        return post("/api/v1/tenants/" + tenant + "/event-rules", rule, new TypeReference<EventRuleInfo>() { });
-    }
-
-    public EventRuleInfo updateEventRule(String tenant, long id, EventRuleRequest rule) {
-        return put("/api/v1/tenants/" + tenant + "/event-rules/" + id, rule, new TypeReference<EventRuleInfo>() { });
-    }
-
-    public void deleteEventRule(String tenant, long id) {
-        delete("/api/v1/tenants/" + tenant + "/event-rules/" + id, new TypeReference<Void>() { });
+        return post(tenantPath(tenant, "/event-rules"), rule, new TypeReference<EventRuleInfo>() { });
     }
 
     /** The lineage of one datapoint ({@code kind} metric, state or log). */
     public LineageGraph lineage(String tenant, String kind, long series, java.time.Instant ts, int depth) {
-        return get("/api/v1/tenants/" + tenant + "/lineage/" + kind + "/" + series + "/" + ts + "?depth=" + depth,
+        return get(tenantPath(tenant, "/lineage/" + encode(kind) + "/" + series + "/" + encode(ts.toString())) + query("depth", depth),
                 new TypeReference<LineageGraph>() { });
     }
 
     /** The lineage of an alarm, event or action ({@code type} alarm, event or action). */
     public LineageGraph lineage(String tenant, String type, long id, int depth) {
-        return get("/api/v1/tenants/" + tenant + "/lineage/" + type + "/" + id + "?depth=" + depth,
+        return get(tenantPath(tenant, "/lineage/" + encode(type) + "/" + id) + query("depth", depth),
                 new TypeReference<LineageGraph>() { });
     }
 
@@ -362,6 +359,20 @@ public class OmniglassClient {
     }
 
     private <T> T send(HttpRequest req, TypeReference<T> type) {
+        HttpResponse<String> r = sendForText(req);
+        try {
+            if (type.getType() == Void.class || r.body().isEmpty()) {
+                return null;
+            }
+            return JSON.readValue(r.body(), type);
+        } catch (IOException e) {
+            // a body that does not match the records (a field renamed or gone) is the server's
+            // contract broken: say which, never hand the console an empty cell
+            throw new ApiException(r.statusCode(), new ApiError("bad response", e.getMessage()));
+        }
+    }
+
+    private HttpResponse<String> sendForText(HttpRequest req) {
         HttpResponse<String> r;
         try {
             r = http.send(req, HttpResponse.BodyHandlers.ofString());
@@ -380,14 +391,7 @@ public class OmniglassClient {
             }
             throw new ApiException(r.statusCode(), err);
         }
-        try {
-            if (type.getType() == Void.class || r.body().isEmpty()) {
-                return null;
-            }
-            return JSON.readValue(r.body(), type);
-        } catch (IOException e) {
-            throw new ApiException(r.statusCode(), new ApiError("bad response", e.getMessage()));
-        }
+        return r;
     }
 
     /** A non-2xx answer (status 0: the core could not be reached). */

@@ -1,5 +1,6 @@
 package io.omniglass.api;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.time.OffsetDateTime;
 import java.util.List;
 
@@ -9,6 +10,6 @@ import java.util.List;
  * chart to mark it.
  */
 public record SeriesAggregates(long seriesId, String owner, String key, String unit, String bucket,
-                               OffsetDateTime from, OffsetDateTime to, OffsetDateTime coldBefore,
-                               List<AggregateBucket> buckets) {
+                               OffsetDateTime from, OffsetDateTime to, @JsonProperty(value = "coldBefore", required = true) OffsetDateTime coldBefore,
+                               @JsonProperty(value = "buckets", required = true) List<AggregateBucket> buckets) {
 }

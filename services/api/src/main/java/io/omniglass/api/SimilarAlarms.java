@@ -1,5 +1,6 @@
 package io.omniglass.api;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
@@ -12,6 +13,6 @@ import java.util.List;
  * when there was nothing to compare (no metric datapoint in the lead-up).
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-public record SimilarAlarms(long alarmId, long raiseEventId, OffsetDateTime raisedAt, int recipeVersion,
-                            List<String> keys, List<Float> leadUp, List<SimilarAlarm> similar, String note) {
+public record SimilarAlarms(@JsonProperty(value = "alarm_id", required = true) long alarmId, long raiseEventId, @JsonProperty(value = "raised_at", required = true) OffsetDateTime raisedAt, int recipeVersion,
+                            @JsonProperty(value = "keys", required = true) List<String> keys, @JsonProperty(value = "lead_up", required = true) List<Float> leadUp, @JsonProperty(value = "similar", required = true) List<SimilarAlarm> similar, @JsonProperty(value = "note", required = true) String note) {
 }

@@ -7,8 +7,8 @@ import java.time.OffsetDateTime;
 
 /** A tenant as the API shows it. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record TenantInfo(String slug,
+public record TenantInfo(@JsonProperty(value = "slug", required = true) String slug,
                          @JsonProperty("display_name") String displayName,
-                         String status,
+                         @JsonProperty(value = "status", required = true) String status,
                          @JsonProperty("created_at") OffsetDateTime createdAt) {
 }

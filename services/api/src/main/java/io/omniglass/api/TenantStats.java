@@ -1,5 +1,6 @@
 package io.omniglass.api;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
@@ -8,5 +9,5 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
  * active and active-and-unacknowledged.
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-public record TenantStats(long signals, long series, long activeAlarms, long unackedAlarms) {
+public record TenantStats(@JsonProperty(value = "signals", required = true) long signals, long series, @JsonProperty(value = "active_alarms", required = true) long activeAlarms, long unackedAlarms) {
 }
