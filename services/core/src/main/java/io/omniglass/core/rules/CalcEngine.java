@@ -9,6 +9,10 @@ import io.nats.client.PublishOptions;
 import io.nats.client.Subscription;
 import io.nats.client.impl.Headers;
 import io.omniglass.api.OmniglassClient;
+import io.omniglass.api.lane.LaneCodec;
+import io.omniglass.api.lane.LaneDatapoint;
+import io.omniglass.api.lane.LaneHeaders;
+import io.omniglass.api.lane.LaneSubjects;
 import io.omniglass.core.lanes.Lanes;
 import io.omniglass.core.tenancy.TenantStreams;
 import io.omniglass.schema.tenant.enums.Provenance;
@@ -159,7 +163,7 @@ final class CalcEngine implements AutoCloseable {
             return;
         }
         List<CalcRuleDef> touched = new ArrayList<>();
-        for (LaneDatapoint dp : LaneDatapoint.read(m)) {
+        for (Reading dp : Reading.read(m)) {
             if (dp.number() == null || !dp.provenance().equals("observed") || !window.accepts(dp)) {
                 continue; // an input the sink will not store must not become the latest one
             }
@@ -197,20 +201,13 @@ final class CalcEngine implements AutoCloseable {
         }
         long tsMicros = (long) ts;
         Instant at = Instant.ofEpochSecond(tsMicros / 1_000_000, (tsMicros % 1_000_000) * 1000);
-        ObjectNode dp = OmniglassClient.JSON.createObjectNode();
-        dp.put("owner", r.outputOwner());
-        dp.put("key", r.outputKey());
-        dp.put("ts", at.toString());
-        dp.put("value", value);
-        dp.put("provenance", "calculated");
-        dp.put("source", "og-calc");
-        dp.put("source_rule", r.sourceRule());
-        dp.put("source_rule_version", r.version());
+        LaneDatapoint dp = LaneDatapoint.calculated(r.outputOwner(), r.outputKey(), at, value, "og-calc",
+                r.sourceRule(), r.version());
         String msgId = "og-calc-" + r.id() + "-" + r.version() + "-" + tsMicros;
         Headers h = new Headers();
-        h.put("Nats-Msg-Id", msgId);
-        nats.jetStream().publishAsync(TenantStreams.dataSubject(slug, "metric"), h,
-                OmniglassClient.JSON.writeValueAsBytes(dp), PublishOptions.builder().messageId(msgId).build())
+        h.put(LaneHeaders.MSG_ID, msgId);
+        nats.jetStream().publishAsync(LaneSubjects.datapoints(slug, "metric"), h,
+                LaneCodec.encode(dp), PublishOptions.builder().messageId(msgId).build())
                 .whenComplete((ack, e) -> {
                     if (e != null) {
                         log.warn("tenant {}: calc rule {} could not publish: {}", slug, r.name(), e.toString());
