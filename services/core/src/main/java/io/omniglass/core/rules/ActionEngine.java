@@ -14,6 +14,7 @@ import io.nats.client.api.ConsumerConfiguration;
 import io.nats.client.api.DeliverPolicy;
 import io.nats.client.impl.Headers;
 import io.omniglass.api.OmniglassClient;
+import io.omniglass.api.lane.ChangeMessage;
 import io.omniglass.api.lane.LaneCodec;
 import io.omniglass.api.lane.LaneDatapoint;
 import io.omniglass.api.lane.LaneHeaders;
@@ -124,12 +125,12 @@ final class ActionEngine implements AutoCloseable {
 
     /** One CDC change of the alarm table, in the CONTRACT.md format. */
     void handle(byte[] body) throws IOException {
-        JsonNode change = OmniglassClient.JSON.readTree(body);
-        JsonNode row = change.path("row");
+        ChangeMessage change = ChangeMessage.read(body);
+        JsonNode row = change.rowOrMissing();
         if (row.isObject()) {
             alarmRows.accept(row);
         }
-        if (!"alarm".equals(change.path("table").asText()) || "delete".equals(change.path("op").asText())
+        if (!"alarm".equals(change.table()) || ChangeMessage.DELETE.equals(change.op())
                 || !"active".equals(row.path("state").asText())) {
             return;
         }
