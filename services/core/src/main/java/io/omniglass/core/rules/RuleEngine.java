@@ -1,5 +1,6 @@
 package io.omniglass.core.rules;
 
+import io.omniglass.core.alarms.AlarmTransitions;
 import io.omniglass.core.lanes.Lane;
 import io.omniglass.core.lanes.LaneInbox;
 import io.omniglass.core.lanes.Lanes;

@@ -46,7 +46,7 @@ class AlarmOperationsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        core = TestCore.start(List.of(new io.omniglass.core.gateway.GatewayModule(), rules));
+        core = TestCore.start(List.of(new io.omniglass.core.gateway.GatewayModule(), rules, new AlarmsModule()));
         tenant = core.createTenant("ops");
         db = core.core().context().tenantDataSource(tenant);
         RulesFixture.importPlant(db, "ops");

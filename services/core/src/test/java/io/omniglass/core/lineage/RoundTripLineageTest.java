@@ -48,7 +48,8 @@ class RoundTripLineageTest {
 
     @BeforeAll
     static void start() {
-        core = TestCore.start(List.of(new io.omniglass.core.gateway.GatewayModule(), new SinkModule(), new CdcModule(), rules));
+        core = TestCore.start(List.of(new io.omniglass.core.gateway.GatewayModule(), new SinkModule(), new CdcModule(), rules,
+                new io.omniglass.core.alarms.AlarmsModule(), new LineageModule()));
         tenant = core.createTenant("trip");
         db = core.core().context().tenantDataSource(tenant);
         RulesFixture.importPlant(db, "trip");

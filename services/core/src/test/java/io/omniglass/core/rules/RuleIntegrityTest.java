@@ -1,5 +1,6 @@
 package io.omniglass.core.rules;
 
+import io.omniglass.core.alarms.AlarmTransitions;
 import io.nats.client.Connection;
 import io.omniglass.api.EventRuleRequest;
 import io.omniglass.core.gateway.GatewayModule;

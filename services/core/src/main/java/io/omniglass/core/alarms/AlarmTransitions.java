@@ -1,6 +1,12 @@
-package io.omniglass.core.rules;
+package io.omniglass.core.alarms;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.omniglass.core.rules.Audit;
+import io.omniglass.core.rules.Condition;
+import io.omniglass.core.rules.EventRuleDef;
+import io.omniglass.core.rules.Owner;
+import io.omniglass.core.rules.Reading;
+import io.omniglass.core.rules.SeriesIds;
 import io.omniglass.api.OmniglassClient;
 import io.omniglass.schema.tenant.enums.AlarmState;
 import io.omniglass.schema.tenant.enums.EventOrigin;
