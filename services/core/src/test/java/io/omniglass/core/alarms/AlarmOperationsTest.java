@@ -50,7 +50,7 @@ class AlarmOperationsTest {
         tenant = core.createTenant("ops");
         db = core.core().context().tenantDataSource(tenant);
         RulesFixture.importPlant(db, "ops");
-        // the calc rules follow the live lane (no durable consumer): publish once this core serves the tenant
+        // the calc consumer delivers what arrives after it is made (with the rules): publish once this core serves the tenant
         await().atMost(Duration.ofSeconds(30)).until(() -> rules.serving("ops"));
         rules.reload("ops");
         operator = core.client(core.admin().createToken(new CreateTokenRequest("operator", "ops", null, "olga")).token());

@@ -53,7 +53,7 @@ class RoundTripLineageTest {
         tenant = core.createTenant("trip");
         db = core.core().context().tenantDataSource(tenant);
         RulesFixture.importPlant(db, "trip");
-        // the calc rules follow the live lane (no durable consumer): publish once this core serves the tenant
+        // the calc consumer delivers what arrives after it is made (with the rules): publish once this core serves the tenant
         await().atMost(Duration.ofSeconds(30)).until(() -> rules.serving("trip"));
         rules.reload("trip");
         Connection nats = core.core().context().nats();
