@@ -17,6 +17,8 @@ public final class Modules {
         modules.add(new io.omniglass.core.plant.PlantModule());
         modules.add(new io.omniglass.core.cdc.CdcModule());
         modules.add(new io.omniglass.core.rules.RulesModule());
+        modules.add(new io.omniglass.core.alarms.AlarmsModule());
+        modules.add(new io.omniglass.core.lineage.LineageModule());
         modules.add(new io.omniglass.core.similar.SimilarModule());
         modules.add(new io.omniglass.core.lifecycle.LifecycleModule());
         return modules;

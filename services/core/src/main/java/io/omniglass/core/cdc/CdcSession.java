@@ -445,7 +445,7 @@ public final class CdcSession implements AutoCloseable {
         }
     }
 
-    private static final String MSG_ID = "Nats-Msg-Id";
+    private static final String MSG_ID = io.omniglass.api.lane.LaneHeaders.MSG_ID;
     private static final String EXPECTED_LAST_SEQ = "Nats-Expected-Last-Sequence";
     private static final byte[] ERROR_FIELD = "\"error\"".getBytes(java.nio.charset.StandardCharsets.UTF_8);
 

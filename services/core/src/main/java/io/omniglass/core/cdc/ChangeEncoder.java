@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
+import io.omniglass.api.lane.ChangeMessage;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -54,12 +55,12 @@ final class ChangeEncoder {
         buffer.reset();
         try (JsonGenerator g = JSON_FACTORY.createGenerator(buffer, JsonEncoding.UTF8)) {
             g.writeStartObject();
-            g.writeStringField("lsn", lsn);
-            g.writeNumberField("xid", xid);
-            g.writeStringField("commit_ts", commitTs);
-            g.writeStringField("table", rel.name());
-            g.writeStringField("op", op.name());
-            g.writeFieldName("key");
+            g.writeStringField(ChangeMessage.LSN, lsn);
+            g.writeNumberField(ChangeMessage.XID, xid);
+            g.writeStringField(ChangeMessage.COMMIT_TS, commitTs);
+            g.writeStringField(ChangeMessage.TABLE, rel.name());
+            g.writeStringField(ChangeMessage.OP, op.name());
+            g.writeFieldName(ChangeMessage.KEY);
             PgOutput.Tuple keySource = row != null ? row : old;
             if (keySource == null) {
                 g.writeNull();
@@ -67,20 +68,20 @@ final class ChangeEncoder {
                 writeTuple(g, rel.columns(), keySource, true);
             }
             if (tooLarge) {
-                g.writeNullField("row");
-                g.writeNullField("old");
-                g.writeBooleanField("too_large", true);
+                g.writeNullField(ChangeMessage.ROW);
+                g.writeNullField(ChangeMessage.OLD);
+                g.writeBooleanField(ChangeMessage.TOO_LARGE, true);
                 g.writeEndObject();
                 g.close();
                 return buffer.toByteArray();
             }
-            g.writeFieldName("row");
+            g.writeFieldName(ChangeMessage.ROW);
             if (row == null) {
                 g.writeNull();
             } else {
                 writeTuple(g, rel.columns(), row, false, oldIsKeyOnly ? null : old);
             }
-            g.writeFieldName("old");
+            g.writeFieldName(ChangeMessage.OLD);
             if (old == null || oldIsKeyOnly) {
                 g.writeNull();
             } else {
@@ -88,7 +89,7 @@ final class ChangeEncoder {
             }
             PgOutput.Tuple full = oldIsKeyOnly ? null : old;
             if (row != null && hasMissing(row, full)) {
-                g.writeArrayFieldStart("unchanged_toast");
+                g.writeArrayFieldStart(ChangeMessage.UNCHANGED_TOAST);
                 for (int i = 0; i < row.values().length; i++) {
                     if (missing(row, full, i)) {
                         g.writeString(rel.columns().get(i).name());

@@ -3,7 +3,6 @@ package io.omniglass.core.gateway;
 import io.micrometer.core.instrument.Timer;
 import io.omniglass.core.CoreContext;
 import io.omniglass.core.access.Principal;
-import io.omniglass.core.http.ApiException;
 import io.omniglass.core.telemetry.LatencyTelemetry;
 import io.omniglass.core.tenancy.Tenant;
 
@@ -95,7 +94,7 @@ public final class Gateway {
     /** 403 unless the principal's role includes the action. */
     public static void requireRole(Principal principal, Action action) {
         if (!principal.role().atLeast(action.minimumRole())) {
-            throw ApiException.forbidden(action.label() + " needs the " + action.minimumRole()
+            throw GatewayException.denied(action.label() + " needs the " + action.minimumRole()
                     + " role; this token has " + principal.role());
         }
     }
@@ -116,8 +115,8 @@ public final class Gateway {
         return c.tenant().filter(Tenant::active).orElseThrow(Gateway::noSuchTenant);
     }
 
-    private static ApiException noSuchTenant() {
-        return ApiException.notFound("no such tenant");
+    private static GatewayException noSuchTenant() {
+        return GatewayException.notFound("no such tenant");
     }
 
     QueryTimer timer(String tenant, Action action) {

@@ -1,11 +1,9 @@
 package io.omniglass.core.gateway;
 
-import io.javalin.Javalin;
 import io.omniglass.core.CoreContext;
 import io.omniglass.core.CoreModule;
-import io.omniglass.core.http.GatewayRoutes;
 
-/** Starts the gateway of a core, adds the gateway's HTTP endpoints, flushes its telemetry on stop. */
+/** Starts the gateway of a core and flushes its telemetry on stop; its HTTP endpoints are http.GatewayRoutes. */
 public final class GatewayModule implements CoreModule {
 
     private CoreContext ctx;
@@ -19,11 +17,6 @@ public final class GatewayModule implements CoreModule {
     public void start(CoreContext ctx) {
         this.ctx = ctx;
         Gateway.forCore(ctx);
-    }
-
-    @Override
-    public void routes(Javalin app, CoreContext ctx) {
-        GatewayRoutes.register(app, Gateway.forCore(ctx));
     }
 
     @Override

@@ -3,7 +3,6 @@ package io.omniglass.core.gateway;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.omniglass.api.OmniglassClient;
 import io.omniglass.core.access.Principal;
-import io.omniglass.core.http.ApiException;
 import io.omniglass.core.tenancy.Tenant;
 import org.jooq.Condition;
 import org.jooq.Configuration;
@@ -84,7 +83,7 @@ public final class GatewaySession {
     /** 403 unless the principal's scope is the whole tenant (for tenant-wide registries and settings). */
     public void requireTenantWideScope() {
         if (!visible.unrestricted()) {
-            throw ApiException.forbidden(action.label() + " needs a token scoped to the whole tenant");
+            throw GatewayException.denied(action.label() + " needs a token scoped to the whole tenant");
         }
     }
 
@@ -154,7 +153,7 @@ public final class GatewaySession {
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Exception e) {
-            throw new GatewayException(e);
+            throw new TransactionFailure(e);
         }
     }
 
@@ -192,7 +191,7 @@ public final class GatewaySession {
      */
     public static int requireAffected(int rows, String resource) {
         if (rows == 0) {
-            throw ApiException.notFound("no " + resource + " you can change");
+            throw GatewayException.notFound("no " + resource + " you can change");
         }
         return rows;
     }
@@ -209,8 +208,8 @@ public final class GatewaySession {
     }
 
     /** A checked failure inside a gateway transaction (JDBC, I/O of a streamed response). */
-    public static final class GatewayException extends RuntimeException {
-        GatewayException(Throwable cause) {
+    public static final class TransactionFailure extends RuntimeException {
+        TransactionFailure(Throwable cause) {
             super(cause.getMessage(), cause);
         }
     }

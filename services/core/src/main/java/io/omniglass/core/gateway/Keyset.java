@@ -2,7 +2,6 @@ package io.omniglass.core.gateway;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.omniglass.core.http.ApiException;
 import org.jooq.Condition;
 import org.jooq.EnumType;
 import org.jooq.Field;
@@ -62,7 +61,7 @@ public final class Keyset {
                 throw new IllegalArgumentException("wrong arity");
             }
         } catch (Exception e) {
-            throw ApiException.badRequest("invalid 'after' cursor: pass the 'next' value of the previous page unchanged");
+            throw GatewayException.invalid("invalid 'after' cursor: pass the 'next' value of the previous page unchanged");
         }
         List<Field<?>> values = new ArrayList<>();
         for (int k = 0; k < fields.size(); k++) {
@@ -120,7 +119,7 @@ public final class Keyset {
         } catch (RuntimeException e) {
             // fall through
         }
-        throw ApiException.badRequest("invalid 'after' cursor: pass the 'next' value of the previous page unchanged");
+        throw GatewayException.invalid("invalid 'after' cursor: pass the 'next' value of the previous page unchanged");
     }
 
     /** Parses a {@code limit} parameter: default when absent, 400 outside 1..max. */
@@ -136,7 +135,7 @@ public final class Keyset {
         } catch (NumberFormatException e) {
             // fall through
         }
-        throw ApiException.badRequest("limit must be an integer from 1 to " + max);
+        throw GatewayException.invalid("limit must be an integer from 1 to " + max);
     }
 
 }

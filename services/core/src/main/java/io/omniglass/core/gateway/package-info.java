@@ -12,7 +12,7 @@
  *         AlarmRecord old = tx.selectFrom(ALARM)
  *                 .where(ALARM.ID.eq(id).and(s.visible(OwnerColumns.ALARM_OWNER)))
  *                 .forUpdate().fetchOptional()
- *                 .orElseThrow(() -> ApiException.notFound("no alarm " + id));   // out of scope looks missing
+ *                 .orElseThrow(() -> GatewayException.notFound("no alarm " + id)); // out of scope looks missing
  *         int n = tx.update(ALARM).set(ALARM.ACKED, true) ... 
  *                 .where(ALARM.ID.eq(id).and(s.visible(OwnerColumns.ALARM_OWNER))).execute();
  *         GatewaySession.requireAffected(n, "alarm " + id);                   // 0 rows is never a success
@@ -36,7 +36,7 @@
  *       Keyset.cursor(lastRow.getId())}. {@code Keyset.limit(param, default, max)} parses limits.</li>
  *   <li>Timing: every statement run on the {@code tx} of a session is recorded in the latency
  *       telemetry under (tenant, action, hour); nothing to do.</li>
- *   <li>Errors: throw {@link io.omniglass.core.http.ApiException}; database errors never reach the
+ *   <li>Errors: throw {@link io.omniglass.core.gateway.GatewayException} (HTTP maps it to 400/403/404); database errors never reach the
  *       caller (constraint violations map to 400/409, anything else to a 500 without details).</li>
  * </ul>
  */

@@ -17,6 +17,9 @@ import io.omniglass.core.CoreModule;
 import io.omniglass.core.access.Principal;
 import io.omniglass.core.access.Role;
 import io.omniglass.core.gateway.FilterException;
+import io.omniglass.core.gateway.Gateway;
+import io.omniglass.core.gateway.GatewayException;
+import io.omniglass.core.gateway.GatewayModule;
 import org.jooq.exception.DataAccessException;
 import io.omniglass.core.tenancy.Tenant;
 import org.jooq.impl.DSL;
@@ -58,6 +61,13 @@ public final class HttpApi {
         app.exception(Tenant.InvalidTenantException.class, (e, ctx) -> error(ctx, 400, "bad request", e.getMessage()));
         app.exception(JsonProcessingException.class, (e, ctx) -> error(ctx, 400, "bad request", "malformed JSON: " + e.getOriginalMessage()));
         app.exception(JsonMappingException.class, (e, ctx) -> error(ctx, 400, "bad request", "malformed JSON: " + e.getOriginalMessage()));
+        app.exception(GatewayException.class, (e, ctx) -> {
+            switch (e.kind()) {
+                case INVALID -> error(ctx, 400, "bad request", e.getMessage());
+                case DENIED -> error(ctx, 403, "forbidden", e.getMessage());
+                case NOT_FOUND -> error(ctx, 404, "not found", e.getMessage());
+            }
+        });
         app.exception(FilterException.class, (e, ctx) -> error(ctx, 400, "bad filter", e.getMessage()));
         app.exception(DataAccessException.class, (e, ctx) -> DatabaseErrors.answer(ctx, e));
         app.exception(java.time.DateTimeException.class, (e, ctx) -> error(ctx, 400, "bad request", "a time is out of range: " + e.getMessage()));
@@ -126,6 +136,10 @@ public final class HttpApi {
         });
 
         for (CoreModule m : modules) {
+            if (m instanceof GatewayModule) {
+                // the gateway's own reads and writes over HTTP; the gateway itself knows nothing of HTTP
+                GatewayRoutes.register(app, Gateway.forCore(core));
+            }
             m.routes(app, core);
         }
         return app;

@@ -3,6 +3,10 @@ package io.omniglass.core.plant;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import io.omniglass.api.lane.LaneCodec;
+import io.omniglass.api.lane.LaneDatapoint;
+import io.omniglass.api.lane.LaneHeaders;
+import io.omniglass.api.lane.LaneSubjects;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
@@ -72,7 +76,7 @@ public final class PlantSimulator implements AutoCloseable {
         commands = nats.createDispatcher(msg -> {
             try {
                 JsonNode cmd = JSON.readTree(msg.getData());
-                String corr = msg.getHeaders() == null ? null : msg.getHeaders().getFirst("Og-Correlation-Id");
+                String corr = msg.getHeaders() == null ? null : msg.getHeaders().getFirst(LaneHeaders.CORRELATION_ID);
                 if (corr == null && cmd.hasNonNull("correlation_id")) {
                     corr = cmd.get("correlation_id").asText();
                 }
@@ -121,9 +125,9 @@ public final class PlantSimulator implements AutoCloseable {
         double hour = LocalTime.ofInstant(now, ZoneOffset.UTC).toSecondOfDay() / 3600.0;
         double ambient = 15 + 8 * Math.sin(2 * Math.PI * (hour - 9) / 24);
         double demand = 0.75 + 0.25 * Math.sin(2 * Math.PI * (hour - 6) / 24);
-        ArrayNode metrics = JSON.createArrayNode();
-        ArrayNode stateDps = JSON.createArrayNode();
-        ArrayNode logs = JSON.createArrayNode();
+        List<LaneDatapoint> metrics = new ArrayList<>();
+        List<LaneDatapoint> stateDps = new ArrayList<>();
+        List<LaneDatapoint> logs = new ArrayList<>();
         List<Command> causes = new ArrayList<>();
         for (int i = 0; i < components.size(); i++) {
             PlantDescription.Component c = components.get(i);
@@ -146,7 +150,7 @@ public final class PlantSimulator implements AutoCloseable {
         }
         for (Command cause : causes) {
             // the datapoint that reports a command's effect travels alone, carrying the cause
-            ArrayNode one = JSON.createArrayNode();
+            List<LaneDatapoint> one = new ArrayList<>();
             String kind = "state";
             one.add(dp(cause.owner(), cause.key(), now.plusMillis(1), states.get(cause.owner() + "|" + cause.key())));
             acks.add(publish(kind, one, cause));
@@ -159,7 +163,7 @@ public final class PlantSimulator implements AutoCloseable {
     }
 
     private void pump(Instant now, long t, int i, String name, String owner, double ambient, double demand,
-                      ArrayNode metrics, ArrayNode stateDps, ArrayNode logs, List<Command> causes) {
+                      List<LaneDatapoint> metrics, List<LaneDatapoint> stateDps, List<LaneDatapoint> logs, List<Command> causes) {
         String commandedState = commanded.get(owner + "|run_state");
         boolean tripped = name.equals("pump-5") && t % 300 < 20;
         String state = tripped ? "fault" : commandedState != null ? commandedState : "running";
@@ -191,7 +195,7 @@ public final class PlantSimulator implements AutoCloseable {
         metrics.add(dp(owner, "temperature", now, round(temperature)));
     }
 
-    private void tank(Instant now, long t, int i, String name, String owner, double ambient, ArrayNode metrics, ArrayNode logs) {
+    private void tank(Instant now, long t, int i, String name, String owner, double ambient, List<LaneDatapoint> metrics, List<LaneDatapoint> logs) {
         double level = 60 + 10 * Math.sin(2 * Math.PI * t / 1800.0 + i) + noise(0.2);
         if (name.equals("tank-2") && t % 360 < 90) {
             long phase = t % 360;
@@ -204,8 +208,8 @@ public final class PlantSimulator implements AutoCloseable {
         metrics.add(dp(owner, "temperature", now, round(ambient + 3 + noise(0.1))));
     }
 
-    private void valve(Instant now, long t, String name, String owner, ArrayNode metrics, ArrayNode stateDps,
-                       ArrayNode logs, List<Command> causes) {
+    private void valve(Instant now, long t, String name, String owner, List<LaneDatapoint> metrics, List<LaneDatapoint> stateDps,
+                       List<LaneDatapoint> logs, List<Command> causes) {
         String position = commanded.getOrDefault(owner + "|position", "open");
         if (name.equals("valve-2") && t % 420 < 15) {
             position = "moving";
@@ -215,7 +219,7 @@ public final class PlantSimulator implements AutoCloseable {
     }
 
     /** States are reported on change and every 30 ticks; a commanded change is reported with its cause. */
-    private void setState(Instant now, String owner, String key, String value, ArrayNode stateDps, ArrayNode logs,
+    private void setState(Instant now, String owner, String key, String value, List<LaneDatapoint> stateDps, List<LaneDatapoint> logs,
                           List<Command> causes, String severity, String message) {
         String k = owner + "|" + key;
         String before = states.put(k, value);
@@ -237,38 +241,29 @@ public final class PlantSimulator implements AutoCloseable {
         }
     }
 
-    private CompletableFuture<PublishAck> publish(String kind, ArrayNode body, Command cause) throws IOException {
+    private CompletableFuture<PublishAck> publish(String kind, List<LaneDatapoint> body, Command cause) throws IOException {
         if (body.isEmpty()) {
             return null;
         }
         Headers h = new Headers();
         if (cause != null) {
-            h.put("Og-Caused-By-Event-Id", Long.toString(cause.eventId()));
+            h.put(LaneHeaders.CAUSED_BY_EVENT_ID, Long.toString(cause.eventId()));
             if (cause.correlationId() != null) {
-                h.put("Og-Correlation-Id", cause.correlationId());
+                h.put(LaneHeaders.CORRELATION_ID, cause.correlationId());
             }
         }
         published += body.size();
         String id = "sim-" + runId + "-" + tick + "-" + kind + (cause == null ? "" : "-cmd-" + cause.eventId());
-        return js.publishAsync(TenantStreams.dataSubject(slug, kind), h, JSON.writeValueAsBytes(body),
+        return js.publishAsync(LaneSubjects.datapoints(slug, kind), h, LaneCodec.encode(body),
                 PublishOptions.builder().messageId(id).build());
     }
 
-    static ObjectNode dp(String owner, String key, Instant ts, Object value) {
-        ObjectNode n = JSON.createObjectNode();
-        n.put("owner", owner);
-        n.put("key", key);
-        n.put("ts", ts.toString());
-        n.set("value", JSON.valueToTree(value));
-        n.put("provenance", "observed");
-        n.put("source", SOURCE);
-        n.put("source_rule", SOURCE_RULE);
-        n.put("source_rule_version", 1);
-        return n;
+    static LaneDatapoint dp(String owner, String key, Instant ts, Object value) {
+        return LaneDatapoint.observed(owner, key, ts, value, SOURCE, SOURCE_RULE, 1);
     }
 
-    private static ObjectNode log(String owner, Instant ts, String severity, String message) {
-        return dp(owner, "status_log", ts, Map.of("severity", severity, "message", message));
+    private static LaneDatapoint log(String owner, Instant ts, String severity, String message) {
+        return dp(owner, "status_log", ts, LaneDatapoint.logValue(severity, message));
     }
 
     private double noise(double sigma) {
@@ -331,7 +326,7 @@ public final class PlantSimulator implements AutoCloseable {
                 continue;
             }
             int count = (int) Math.min(perMessage, due - sent);
-            ArrayNode body = JSON.createArrayNode();
+            List<LaneDatapoint> body = new ArrayList<>();
             Instant now = Instant.now();
             for (int k = 0; k < count; k++) {
                 body.add(dp("component:" + synthetic(next), "flow", now, round(50 + 10 * random.nextGaussian())));
@@ -340,7 +335,7 @@ public final class PlantSimulator implements AutoCloseable {
                     now = now.plusNanos(1000); // a new round over the series: a new ts for each
                 }
             }
-            inflight.add(js.publishAsync(TenantStreams.dataSubject(slug, "metric"), null, JSON.writeValueAsBytes(body),
+            inflight.add(js.publishAsync(LaneSubjects.datapoints(slug, "metric"), null, LaneCodec.encode(body),
                     PublishOptions.builder().messageId("simload-" + runId + "-" + msg++).build()));
             sent += count;
             if (inflight.size() >= 256) {

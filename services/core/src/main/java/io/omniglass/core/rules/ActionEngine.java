@@ -14,6 +14,11 @@ import io.nats.client.api.ConsumerConfiguration;
 import io.nats.client.api.DeliverPolicy;
 import io.nats.client.impl.Headers;
 import io.omniglass.api.OmniglassClient;
+import io.omniglass.api.lane.ChangeMessage;
+import io.omniglass.api.lane.LaneCodec;
+import io.omniglass.api.lane.LaneDatapoint;
+import io.omniglass.api.lane.LaneHeaders;
+import io.omniglass.api.lane.LaneSubjects;
 import io.omniglass.core.tenancy.TenantStreams;
 import io.omniglass.schema.tenant.enums.ActionStatus;
 import io.omniglass.schema.tenant.enums.AlarmState;
@@ -120,12 +125,12 @@ final class ActionEngine implements AutoCloseable {
 
     /** One CDC change of the alarm table, in the CONTRACT.md format. */
     void handle(byte[] body) throws IOException {
-        JsonNode change = OmniglassClient.JSON.readTree(body);
-        JsonNode row = change.path("row");
+        ChangeMessage change = ChangeMessage.read(body);
+        JsonNode row = change.rowOrMissing();
         if (row.isObject()) {
             alarmRows.accept(row);
         }
-        if (!"alarm".equals(change.path("table").asText()) || "delete".equals(change.path("op").asText())
+        if (!"alarm".equals(change.table()) || ChangeMessage.DELETE.equals(change.op())
                 || !"active".equals(row.path("state").asText())) {
             return;
         }
@@ -220,20 +225,15 @@ final class ActionEngine implements AutoCloseable {
 
     /** After the commit: the intended datapoint (deduplicated by its message id) and the device command. */
     private void send(Pending p) throws IOException {
-        ObjectNode dp = OmniglassClient.JSON.createObjectNode();
-        dp.put("owner", p.owner());
-        dp.put("key", p.key());
-        dp.put("ts", Instant.now().truncatedTo(ChronoUnit.MICROS).toString());
-        dp.set("value", p.value());
-        dp.put("provenance", "intended");
-        dp.put("source", "og-actions");
-        dp.put("event_id", p.eventId());
+        String msgId = "og-intended-" + p.eventId();
+        LaneDatapoint dp = LaneDatapoint.intended(p.owner(), p.key(), Instant.now().truncatedTo(ChronoUnit.MICROS),
+                p.value(), "og-actions", p.eventId());
         Headers h = new Headers();
-        h.put("Nats-Msg-Id", "og-intended-" + p.eventId());
-        h.put(LaneDatapoint.CORRELATION_HEADER, "event-" + p.eventId());
+        h.put(LaneHeaders.MSG_ID, msgId);
+        h.put(LaneHeaders.CORRELATION_ID, "event-" + p.eventId());
         try {
-            nats.jetStream().publish(TenantStreams.dataSubject(slug, p.kind().getLiteral()), h,
-                    OmniglassClient.JSON.writeValueAsBytes(dp), PublishOptions.builder().messageId("og-intended-" + p.eventId()).build());
+            nats.jetStream().publish(LaneSubjects.datapoints(slug, p.kind().getLiteral()), h,
+                    LaneCodec.encode(dp), PublishOptions.builder().messageId(msgId).build());
         } catch (JetStreamApiException e) {
             throw new IOException(e);
         }
@@ -243,7 +243,7 @@ final class ActionEngine implements AutoCloseable {
         cmd.put("key", p.key());
         cmd.set("value", p.value());
         Headers ch = new Headers();
-        ch.put(LaneDatapoint.CORRELATION_HEADER, "event-" + p.eventId());
+        ch.put(LaneHeaders.CORRELATION_ID, "event-" + p.eventId());
         nats.publish(commandSubject(slug), ch, OmniglassClient.JSON.writeValueAsBytes(cmd));
         db.update(ACTION).set(ACTION.STATUS, ActionStatus.sent).set(ACTION.UPDATED_AT, OffsetDateTime.now(ZoneOffset.UTC))
                 .where(ACTION.ID.eq(p.actionId()).and(ACTION.STATUS.eq(ActionStatus.pending))).execute();

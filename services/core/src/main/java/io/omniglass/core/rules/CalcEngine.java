@@ -1,15 +1,25 @@
 package io.omniglass.core.rules;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nats.client.Connection;
-import io.nats.client.Dispatcher;
 import io.nats.client.Message;
 import io.nats.client.PublishOptions;
-import io.nats.client.Subscription;
 import io.nats.client.impl.Headers;
 import io.omniglass.api.OmniglassClient;
+import io.omniglass.api.lane.LaneCodec;
+import io.omniglass.api.lane.LaneDatapoint;
+import io.omniglass.api.lane.LaneHeaders;
+import io.omniglass.api.lane.LaneSubjects;
 import io.omniglass.core.lanes.Lanes;
+import io.nats.client.api.AckPolicy;
+import io.nats.client.api.ConsumerConfiguration;
+import io.nats.client.api.DeliverPolicy;
+import io.nats.client.api.PublishAck;
+import io.omniglass.core.lanes.Lane;
+import io.omniglass.core.lanes.LaneInbox;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import io.omniglass.core.tenancy.TenantStreams;
 import io.omniglass.schema.tenant.enums.Provenance;
 import org.jooq.DSLContext;
@@ -32,11 +42,14 @@ import static io.omniglass.schema.tenant.Tables.CURRENT_VALUE;
 import static io.omniglass.schema.tenant.Tables.SOURCE_RULE;
 
 /**
- * Calculated datapoints of one tenant. Every instance watches the metric lane live and computes
- * the same outputs from the latest inputs; the output's message id (rule, version, ts) lets
- * JetStream keep one copy, and the sink is idempotent on (series, ts) besides. Outputs carry
- * provenance calculated and source_rule {@code calc:<rule>} at the rule's version, a source_rule
- * row linked to the calc_rule_version.
+ * Calculated datapoints of one tenant, fed by the shared durable consumer {@code og-calc} on the
+ * metric lane (at least once: a message is acknowledged only after the outputs it caused were
+ * stored by JetStream; a crash redelivers it). An output sits at the ts of the newest input the
+ * message carried and takes that message's values for the inputs it carries (the latest known
+ * ones for the others), so a redelivered message yields the same output at the same ts, under the
+ * same message id (rule, version, ts): JetStream keeps one copy and the sink is idempotent on
+ * (series, ts) besides. Outputs carry provenance calculated and source_rule {@code calc:<rule>}
+ * at the rule's version, a source_rule row linked to the calc_rule_version.
  */
 final class CalcEngine implements AutoCloseable {
 
@@ -52,25 +65,31 @@ final class CalcEngine implements AutoCloseable {
         }
     }
 
+    static final String DURABLE = "og-calc";
+    /** Metric messages per turn: a replaying tenant's turn stays short, so others get theirs. */
+    static final int BATCH = 200;
+
     private final String slug;
+    private final Lanes lanes;
     private final Connection nats;
-    private final Dispatcher dispatcher;
+    private final Lane lane;
     private final DSLContext db;
     private final LaneWindow window;
     private volatile List<CalcRuleDef> rules = List.of();
     private final Map<String, double[]> latest = new ConcurrentHashMap<>(); // owner|key -> {value, epoch micros}
-    /** The metric lane, watched only while the tenant has calc rules (a tenant without costs nothing here). */
-    private Subscription watching;
+    /** The metric lane, consumed only while the tenant has calc rules (a tenant without costs nothing here). */
+    private LaneInbox watching;
     private boolean closed;
     private final java.util.Set<String> announced = ConcurrentHashMap.newKeySet();
 
-    /** Deliveries come on the tenant's shared lane dispatcher; the work per message is small and in memory. */
+    /** Deliveries are pulled onto a lane of the core's shared workers; the work per message is small and in memory. */
     CalcEngine(String slug, Lanes lanes, DSLContext db, LaneWindow window) {
         this.slug = slug;
+        this.lanes = lanes;
         this.nats = lanes.connection(slug);
-        this.dispatcher = lanes.dispatcher(slug);
         this.db = db;
         this.window = window;
+        this.lane = lanes.lane("calc:" + slug, this::turn);
     }
 
     void start() {
@@ -79,9 +98,23 @@ final class CalcEngine implements AutoCloseable {
 
     private synchronized void watch(boolean wanted) {
         if (wanted && watching == null && !closed) {
-            watching = dispatcher.subscribe(TenantStreams.dataSubject(slug, "metric"), this::onMessage);
+            try {
+                nats.jetStreamManagement().addOrUpdateConsumer(TenantStreams.dataStream(slug), ConsumerConfiguration.builder()
+                        .durable(DURABLE)
+                        .filterSubject(LaneSubjects.datapoints(slug, "metric"))
+                        .ackPolicy(AckPolicy.Explicit)
+                        // made with the first calc rule: what came before has no rule to compute
+                        .deliverPolicy(DeliverPolicy.New)
+                        .ackWait(Duration.ofSeconds(30))
+                        .maxAckPending(4 * BATCH)
+                        .build());
+                watching = LaneInbox.create(lanes, slug, TenantStreams.dataStream(slug), DURABLE, lane, BATCH,
+                        4 * BATCH, 16L << 20).start();
+            } catch (Exception e) {
+                log.warn("tenant {}: calc rules cannot consume the metric lane: {}", slug, e.toString());
+            }
         } else if (!wanted && watching != null) {
-            dispatcher.unsubscribe(watching);
+            watching.close();
             watching = null;
         }
     }
@@ -153,73 +186,98 @@ final class CalcEngine implements AutoCloseable {
         }
     }
 
-    private void onMessage(Message m) {
+    private boolean turn() {
+        LaneInbox in;
+        synchronized (this) {
+            in = watching;
+        }
+        if (in == null) {
+            return false;
+        }
+        List<Message> batch = in.take(BATCH);
+        if (batch.isEmpty()) {
+            return false;
+        }
+        try {
+            process(batch);
+            batch.forEach(Message::ack);
+        } catch (Exception e) {
+            // nothing is acknowledged before its outputs are stored: the batch comes again, with the same keys
+            log.warn("tenant {}: calc outputs not stored, redelivering {} messages: {}", slug, batch.size(), e.toString());
+            batch.forEach(m -> m.nakWithDelay(Duration.ofSeconds(1)));
+            lane.parkAfterTurn(1000);
+        }
+        return in.hasQueued();
+    }
+
+    /** Computes and publishes the outputs of a batch; returns when JetStream stored every one. */
+    void process(List<Message> batch) throws Exception {
         List<CalcRuleDef> current = rules;
         if (current.isEmpty()) {
             return;
         }
-        List<CalcRuleDef> touched = new ArrayList<>();
-        for (LaneDatapoint dp : LaneDatapoint.read(m)) {
-            if (dp.number() == null || !dp.provenance().equals("observed") || !window.accepts(dp)) {
-                continue; // an input the sink will not store must not become the latest one
+        List<CompletableFuture<PublishAck>> acks = new ArrayList<>();
+        for (Message m : batch) {
+            Map<String, double[]> carried = new HashMap<>(); // owner|key -> {value, epoch micros}, newest in the message
+            for (Reading dp : Reading.read(m)) {
+                if (dp.number() == null || !dp.provenance().equals("observed") || !window.accepts(dp)) {
+                    continue; // an input the sink will not store must not become the latest one
+                }
+                carried.merge(dp.owner() + "|" + dp.key(), new double[]{dp.number(), micros(dp.ts())},
+                        (a, b) -> a[1] >= b[1] ? a : b);
             }
-            String k = dp.owner() + "|" + dp.key();
-            latest.merge(k, new double[]{dp.number(), micros(dp.ts())}, (a, b) -> a[1] >= b[1] ? a : b);
+            if (carried.isEmpty()) {
+                continue;
+            }
             for (CalcRuleDef r : current) {
-                if (!touched.contains(r) && r.inputs().stream().anyMatch(i -> i.owner().equals(dp.owner()) && i.key().equals(dp.key()))) {
-                    touched.add(r);
+                if (r.inputs().stream().anyMatch(i -> carried.containsKey(i.owner() + "|" + i.key()))) {
+                    CompletableFuture<PublishAck> ack = compute(r, carried);
+                    if (ack != null) {
+                        acks.add(ack);
+                    }
                 }
             }
+            carried.forEach((k, v) -> latest.merge(k, v, (a, b) -> a[1] >= b[1] ? a : b));
         }
-        for (CalcRuleDef r : touched) {
-            try {
-                compute(r);
-            } catch (Exception e) {
-                log.warn("tenant {}: calc rule {} failed: {}", slug, r.name(), e.toString());
-            }
+        for (CompletableFuture<PublishAck> ack : acks) {
+            ack.get(30, TimeUnit.SECONDS);
         }
     }
 
-    private void compute(CalcRuleDef r) throws Exception {
+    /** The output of {@code r} for one message, or null when an input was never seen or the value is not finite. */
+    private CompletableFuture<PublishAck> compute(CalcRuleDef r, Map<String, double[]> carried) throws Exception {
         Map<String, Double> vars = new HashMap<>();
         double ts = 0;
         for (Input in : r.inputs()) {
-            double[] v = latest.get(in.owner() + "|" + in.key());
+            String k = in.owner() + "|" + in.key();
+            double[] v = carried.get(k);
+            if (v != null) {
+                ts = Math.max(ts, v[1]);
+            } else {
+                v = latest.get(k);
+            }
             if (v == null) {
-                return; // not every input has been seen yet
+                return null; // not every input has been seen yet
             }
             vars.put(in.as(), v[0]);
-            ts = Math.max(ts, v[1]);
         }
         double value = r.expression().eval(vars);
         if (Double.isNaN(value) || Double.isInfinite(value)) {
-            return;
+            return null;
         }
         long tsMicros = (long) ts;
-        Instant at = Instant.ofEpochSecond(tsMicros / 1_000_000, (tsMicros % 1_000_000) * 1000);
-        ObjectNode dp = OmniglassClient.JSON.createObjectNode();
-        dp.put("owner", r.outputOwner());
-        dp.put("key", r.outputKey());
-        dp.put("ts", at.toString());
-        dp.put("value", value);
-        dp.put("provenance", "calculated");
-        dp.put("source", "og-calc");
-        dp.put("source_rule", r.sourceRule());
-        dp.put("source_rule_version", r.version());
+        Instant at = Instant.ofEpochSecond(Math.floorDiv(tsMicros, 1_000_000), Math.floorMod(tsMicros, 1_000_000) * 1000);
+        LaneDatapoint dp = LaneDatapoint.calculated(r.outputOwner(), r.outputKey(), at, value, "og-calc",
+                r.sourceRule(), r.version());
         String msgId = "og-calc-" + r.id() + "-" + r.version() + "-" + tsMicros;
         Headers h = new Headers();
-        h.put("Nats-Msg-Id", msgId);
-        nats.jetStream().publishAsync(TenantStreams.dataSubject(slug, "metric"), h,
-                OmniglassClient.JSON.writeValueAsBytes(dp), PublishOptions.builder().messageId(msgId).build())
-                .whenComplete((ack, e) -> {
-                    if (e != null) {
-                        log.warn("tenant {}: calc rule {} could not publish: {}", slug, r.name(), e.toString());
-                    }
-                });
+        h.put(LaneHeaders.MSG_ID, msgId);
         if (announced.add(r.id() + "/" + r.version())) {
             log.info("tenant {}: calc rule {} v{} producing {} {} (first value {} at {})", slug, r.name(), r.version(),
                     r.outputOwner(), r.outputKey(), value, at);
         }
+        return nats.jetStream().publishAsync(LaneSubjects.datapoints(slug, "metric"), h,
+                LaneCodec.encode(dp), PublishOptions.builder().messageId(msgId).build());
     }
 
     private static double micros(Instant ts) {
@@ -232,5 +290,6 @@ final class CalcEngine implements AutoCloseable {
             closed = true;
         }
         watch(false);
+        lane.close(3000);
     }
 }

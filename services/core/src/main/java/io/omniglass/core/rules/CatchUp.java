@@ -1,5 +1,6 @@
 package io.omniglass.core.rules;
 
+import io.omniglass.core.alarms.AlarmTransitions;
 import io.omniglass.schema.tenant.enums.Provenance;
 import org.jooq.DSLContext;
 import org.jooq.Record;
@@ -32,7 +33,7 @@ final class CatchUp {
             if (rule.condition() instanceof Condition.NoData) {
                 continue; // silence is judged by the scheduled check
             }
-            Map<String, List<LaneDatapoint>> byOwner = new LinkedHashMap<>();
+            Map<String, List<Reading>> byOwner = new LinkedHashMap<>();
             for (Record r : db.select(SERIES.OWNER, SERIES.INSTANCE, SERIES.PROVENANCE, SERIES.SOURCE, DATAPOINT_TYPE.KIND,
                             SERIES_LATEST.TS, SERIES_LATEST.VALUE_NUM, SERIES_LATEST.VALUE_TEXT)
                     .from(SERIES_LATEST)
@@ -47,7 +48,7 @@ final class CatchUp {
                 if (!rule.selector().matches(owner)) {
                     continue;
                 }
-                byOwner.computeIfAbsent(owner, o -> new ArrayList<>()).add(new LaneDatapoint(
+                byOwner.computeIfAbsent(owner, o -> new ArrayList<>()).add(new Reading(
                         r.get(DATAPOINT_TYPE.KIND).getLiteral(), owner, rule.key(), r.get(SERIES.INSTANCE),
                         r.get(SERIES_LATEST.TS).toInstant(), r.get(SERIES_LATEST.VALUE_NUM), r.get(SERIES_LATEST.VALUE_TEXT),
                         r.get(SERIES.PROVENANCE).getLiteral(), r.get(SERIES.SOURCE), null, null));

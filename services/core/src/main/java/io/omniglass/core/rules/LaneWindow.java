@@ -18,7 +18,7 @@ final class LaneWindow {
         this.window = window;
     }
 
-    boolean accepts(LaneDatapoint dp) {
+    boolean accepts(Reading dp) {
         try {
             return window.check(dp.ts().atOffset(ZoneOffset.UTC), dp.kind() + "_datapoint") == null;
         } catch (DateTimeException | ArithmeticException e) {

@@ -1,5 +1,6 @@
 package io.omniglass.core.rules;
 
+import io.omniglass.core.alarms.AlarmTransitions;
 import io.omniglass.schema.tenant.enums.Provenance;
 import org.jooq.DSLContext;
 import org.jooq.Record2;

@@ -1,5 +1,6 @@
 package io.omniglass.core.rules;
 
+import io.omniglass.core.alarms.AlarmTransitions;
 import io.omniglass.core.lanes.Lane;
 import io.omniglass.core.lanes.LaneInbox;
 import io.omniglass.core.lanes.Lanes;
@@ -105,9 +106,9 @@ final class RuleEngine implements AutoCloseable {
     void process(List<Message> batch) {
         List<EventRuleDef> current = rules.get();
         Map<String, Group> groups = new TreeMap<>(); // sorted: evaluators take state locks in one order
-        List<LaneDatapoint> confirmations = new ArrayList<>();
+        List<Reading> confirmations = new ArrayList<>();
         for (Message m : batch) {
-            for (LaneDatapoint dp : LaneDatapoint.read(m)) {
+            for (Reading dp : Reading.read(m)) {
                 if (dp.provenance().equals("intended")) {
                     continue; // a command is not a measurement
                 }
@@ -153,7 +154,7 @@ final class RuleEngine implements AutoCloseable {
                 retry = true;
             }
         }
-        for (LaneDatapoint dp : confirmations) {
+        for (Reading dp : confirmations) {
             try {
                 confirm(dp);
             } catch (IntegrityConstraintViolationException | IllegalArgumentException e) {
@@ -196,7 +197,7 @@ final class RuleEngine implements AutoCloseable {
     }
 
     /** The device reported back after a command: the action is confirmed by this datapoint. */
-    private void confirm(LaneDatapoint dp) {
+    private void confirm(Reading dp) {
         db.transaction(cfg -> {
             DSLContext tx = cfg.dsl();
             var action = tx.selectFrom(ACTION).where(ACTION.COMMAND_EVENT_ID.eq(dp.causedByEventId())
@@ -215,7 +216,7 @@ final class RuleEngine implements AutoCloseable {
         });
     }
 
-    private record Group(EventRuleDef rule, String owner, List<LaneDatapoint> datapoints) {
+    private record Group(EventRuleDef rule, String owner, List<Reading> datapoints) {
     }
 
     private void complain(String format, Exception e) {

@@ -1,15 +1,14 @@
 package io.omniglass.core.rules;
 
+import io.omniglass.core.alarms.AlarmTransitions;
 import io.javalin.Javalin;
 import io.nats.client.Dispatcher;
 import io.nats.client.Subscription;
 import io.omniglass.core.CoreContext;
 import io.omniglass.core.CoreModule;
-import io.omniglass.core.alarms.AlarmRoutes;
 import io.omniglass.core.alarms.AlarmService;
 import io.omniglass.core.lanes.Lane;
 import io.omniglass.core.lanes.Lanes;
-import io.omniglass.core.lineage.LineageRoutes;
 import io.omniglass.core.sink.AcceptedWindow;
 import io.omniglass.core.tenancy.Tenant;
 import io.omniglass.core.tenancy.TenantStreams;
@@ -68,8 +67,7 @@ public final class RulesModule implements CoreModule {
     @Override
     public void routes(Javalin app, CoreContext ctx) {
         EventRuleRoutes.register(app, ctx, this);
-        AlarmRoutes.register(app, ctx);
-        // a snooze made here arms this instance's timer for its end (other instances' come by CDC)
+        // a snooze made here (alarms.AlarmsModule serves it) arms this instance's timer for its end (other instances' come by CDC)
         app.after(ALARMS + "/{idAction}", c -> {
             if (c.method() == io.javalin.http.HandlerType.POST && c.statusCode() == 200
                     && c.pathParam("idAction").endsWith(":snooze")) {
@@ -81,7 +79,6 @@ public final class RulesModule implements CoreModule {
                 snoozesChanged(c.pathParam("t"));
             }
         });
-        LineageRoutes.register(app, ctx);
     }
 
     @Override

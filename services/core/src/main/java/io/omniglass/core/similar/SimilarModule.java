@@ -1,5 +1,6 @@
 package io.omniglass.core.similar;
 
+import io.omniglass.api.lane.ChangeMessage;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.javalin.Javalin;
 import io.nats.client.Dispatcher;
@@ -111,9 +112,9 @@ public final class SimilarModule implements CoreModule {
         }
         String slug = subject[1];
         try {
-            JsonNode change = OmniglassClient.JSON.readTree(m.getData());
-            JsonNode row = change.path("row");
-            if ("insert".equals(change.path("op").asText()) && FingerprintStore.RAISED.equals(row.path("name").asText())
+            ChangeMessage change = ChangeMessage.read(m.getData());
+            JsonNode row = change.rowOrMissing();
+            if (ChangeMessage.INSERT.equals(change.op()) && FingerprintStore.RAISED.equals(row.path("name").asText())
                     && row.path("id").canConvertToLong()) {
                 long eventId = row.path("id").asLong();
                 submit(() -> {

@@ -1,5 +1,6 @@
 package io.omniglass.core.sink;
 
+import io.omniglass.api.lane.DlqReason;
 /** A datapoint (or a whole message, index -1) the sink will not store, and why. */
 record Rejection(DlqReason reason, String detail, int index, byte[] body) {
 

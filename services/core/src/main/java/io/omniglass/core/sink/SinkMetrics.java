@@ -1,5 +1,6 @@
 package io.omniglass.core.sink;
 
+import io.omniglass.api.lane.DlqReason;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;

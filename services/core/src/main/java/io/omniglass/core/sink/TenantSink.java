@@ -1,5 +1,8 @@
 package io.omniglass.core.sink;
 
+import io.omniglass.api.lane.DlqReason;
+import io.omniglass.api.lane.LaneCodec;
+import io.omniglass.api.lane.LaneHeaders;
 import io.omniglass.core.lanes.Lane;
 import io.omniglass.core.lanes.LaneInbox;
 import io.omniglass.core.lanes.Lanes;
@@ -315,10 +318,10 @@ final class TenantSink implements AutoCloseable {
                 String refused = catalog.refusal(sk);
                 dead.add(new Dead(c.message(), refused != null
                         ? new Rejection(DlqReason.REJECTED_BY_DATABASE, "series of " + c.owner() + " / " + c.key()
-                                + " refused: " + refused, c.index(), MessageDecoder.bytes(c.raw()))
+                                + " refused: " + refused, c.index(), LaneCodec.bytes(c.raw()))
                         : new Rejection(DlqReason.UNKNOWN_OWNER,
                         "no series could be made for " + c.owner() + " / " + c.key() + " (owner removed?)",
-                        c.index(), MessageDecoder.bytes(c.raw()))));
+                        c.index(), LaneCodec.bytes(c.raw()))));
                 continue;
             }
             if (!seen.add(new SeriesInstant(seriesId, micros(c.ts())))) {
@@ -330,7 +333,7 @@ final class TenantSink implements AutoCloseable {
             Integer ruleId = ruleKey == null ? null : rules.get(ruleKey);
             if (ruleKey != null && ruleId == null) {
                 dead.add(new Dead(c.message(), new Rejection(DlqReason.REJECTED_BY_DATABASE, "source_rule refused: "
-                        + catalog.refusal(ruleKey), c.index(), MessageDecoder.bytes(c.raw()))));
+                        + catalog.refusal(ruleKey), c.index(), LaneCodec.bytes(c.raw()))));
                 continue;
             }
             rows.add(row(c, sk.kind(), seriesId, ruleId));
@@ -406,13 +409,13 @@ final class TenantSink implements AutoCloseable {
             why = "event_id " + c.eventId() + " names no event";
         } else if (c.causedByEventId() != null && !catalog.eventExists(c.causedByEventId())) {
             reason = DlqReason.LINEAGE;
-            why = MessageDecoder.CAUSED_BY_HEADER + " " + c.causedByEventId() + " names no event";
+            why = LaneHeaders.CAUSED_BY_EVENT_ID + " " + c.causedByEventId() + " names no event";
         } else if ((why = window.check(c.ts(), key.kind().getLiteral() + "_datapoint")) != null) {
             reason = DlqReason.TS_OUTSIDE_WINDOW;
         } else {
             return null;
         }
-        body = MessageDecoder.bytes(c.raw());
+        body = LaneCodec.bytes(c.raw());
         return new Rejection(reason, why, c.index(), body);
     }
 
@@ -528,23 +531,23 @@ final class TenantSink implements AutoCloseable {
             Headers h = new Headers();
             if (m.getHeaders() != null) {
                 for (String name : m.getHeaders().keySet()) {
-                    if (!name.equals("Nats-Msg-Id")) {
+                    if (!name.equals(LaneHeaders.MSG_ID)) {
                         h.put(name, m.getHeaders().get(name));
                     }
                 }
-                String original = m.getHeaders().getFirst("Nats-Msg-Id");
+                String original = m.getHeaders().getFirst(LaneHeaders.MSG_ID);
                 if (original != null) {
                     h.put("Og-Original-Msg-Id", original);
                 }
             }
-            h.put("Og-Error", r.header());
+            h.put(LaneHeaders.ERROR, r.header());
             h.put("Og-Subject", m.getSubject());
             if (r.index() >= 0) {
-                h.put("Og-Error-Index", Integer.toString(r.index()));
+                h.put(LaneHeaders.ERROR_INDEX, Integer.toString(r.index()));
             }
             // a redelivered batch dead-letters the same datapoint again: the DLQ stream drops the repeat
             String id = "dlq-" + m.metaData().streamSequence() + "-" + r.index();
-            byte[] body = r.body() != null ? r.body() : MessageDecoder.item(m.getData(), r.index());
+            byte[] body = r.body() != null ? r.body() : LaneCodec.item(m.getData(), r.index());
             acks.add(js.publishAsync(TenantStreams.dlqSubject(tenant.slug()), h, body,
                     PublishOptions.builder().messageId(id).build()));
         }

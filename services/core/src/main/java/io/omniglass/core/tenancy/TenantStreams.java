@@ -1,5 +1,6 @@
 package io.omniglass.core.tenancy;
 
+import io.omniglass.api.lane.LaneSubjects;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
@@ -37,19 +38,19 @@ public final class TenantStreams {
     }
 
     public static String dataSubject(String slug, String kind) {
-        return "og." + slug + ".dp." + kind;
+        return LaneSubjects.datapoints(slug, kind);
     }
 
     public static String dataSubjects(String slug) {
-        return "og." + slug + ".dp.>";
+        return LaneSubjects.allDatapoints(slug);
     }
 
     public static String cdcSubject(String slug, String table) {
-        return "og." + slug + ".cdc." + table;
+        return LaneSubjects.changes(slug, table);
     }
 
     public static String dlqSubject(String slug) {
-        return "og." + slug + ".dlq.dp";
+        return LaneSubjects.deadLetters(slug);
     }
 
     public static void ensure(Connection nats, String slug) throws IOException, JetStreamApiException {

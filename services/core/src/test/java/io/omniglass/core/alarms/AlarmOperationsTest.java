@@ -46,11 +46,11 @@ class AlarmOperationsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        core = TestCore.start(List.of(new io.omniglass.core.gateway.GatewayModule(), rules));
+        core = TestCore.start(List.of(new io.omniglass.core.gateway.GatewayModule(), rules, new AlarmsModule()));
         tenant = core.createTenant("ops");
         db = core.core().context().tenantDataSource(tenant);
         RulesFixture.importPlant(db, "ops");
-        // the calc rules follow the live lane (no durable consumer): publish once this core serves the tenant
+        // the calc consumer delivers what arrives after it is made (with the rules): publish once this core serves the tenant
         await().atMost(Duration.ofSeconds(30)).until(() -> rules.serving("ops"));
         rules.reload("ops");
         operator = core.client(core.admin().createToken(new CreateTokenRequest("operator", "ops", null, "olga")).token());

@@ -1,5 +1,6 @@
 package io.omniglass.core.cdc;
 
+import io.omniglass.api.lane.ChangeMessage;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
@@ -27,7 +28,7 @@ class ChangeEncoderTest {
     }
 
     @Test
-    void aDeleteCarriesTheKeyAndNoRow() {
+    void aDeleteCarriesTheKeyAndNoRow() throws Exception {
         PgOutput.Relation rel = (PgOutput.Relation) PgOutput.decode(relation());
         ByteBuffer d = ByteBuffer.allocate(64);
         d.put((byte) 'D').putInt(16384).put((byte) 'K').putShort((short) 2);
@@ -39,6 +40,15 @@ class ChangeEncoderTest {
                 null, del.old(), del.oldIsKeyOnly()), StandardCharsets.UTF_8);
         assertThat(json).isEqualTo("{\"lsn\":\"0/10\",\"xid\":7,\"commit_ts\":\"2026-11-21T07:00:00Z\",\"table\":\"config\","
                 + "\"op\":\"delete\",\"key\":{\"id\":42},\"row\":null,\"old\":null}");
+        ChangeMessage read = ChangeMessage.read(json.getBytes(StandardCharsets.UTF_8));
+        assertThat(read.lsn()).isEqualTo("0/10");
+        assertThat(read.xid()).isEqualTo(7);
+        assertThat(read.commitTs()).isEqualTo("2026-11-21T07:00:00Z");
+        assertThat(read.table()).isEqualTo("config");
+        assertThat(read.op()).isEqualTo(ChangeMessage.DELETE);
+        assertThat(read.key().get("id").asLong()).isEqualTo(42);
+        assertThat(read.rowOrMissing().isObject()).isFalse();
+        assertThat(read.tooLarge()).isFalse();
     }
 
     private static ByteBuffer relation() {

@@ -2,7 +2,6 @@ package io.omniglass.core.gateway;
 
 import io.omniglass.core.access.Principal;
 import io.omniglass.core.access.Role;
-import io.omniglass.core.http.ApiException;
 import io.omniglass.core.tenancy.Tenant;
 import io.omniglass.core.testing.TestCore;
 import org.junit.jupiter.api.AfterAll;
@@ -144,12 +143,12 @@ class GatewayScopeTest {
     void otherTenantIs404AndMissingRoleIs403() {
         Principal other = principal(Role.admin, "elsewhere", Principal.ScopeKind.tenant, null);
         assertThatThrownBy(() -> gateway.scoped(other, tenant.slug(), Action.READ_ALARMS))
-                .isInstanceOfSatisfying(ApiException.class, e -> {
-                    assertThat(e.status()).isEqualTo(404);
+                .isInstanceOfSatisfying(GatewayException.class, e -> {
+                    assertThat(e.kind()).isEqualTo(GatewayException.Kind.NOT_FOUND);
                     assertThat(e.getMessage()).doesNotContain("scopes");
                 });
         Principal viewer = principal(Role.viewer, "scopes", Principal.ScopeKind.tenant, null);
         assertThatThrownBy(() -> gateway.scoped(viewer, tenant.slug(), Action.ACK))
-                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(403));
+                .isInstanceOfSatisfying(GatewayException.class, e -> assertThat(e.kind()).isEqualTo(GatewayException.Kind.DENIED));
     }
 }

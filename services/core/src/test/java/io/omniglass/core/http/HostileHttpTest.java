@@ -58,7 +58,8 @@ class HostileHttpTest {
 
     @BeforeAll
     static void start() throws Exception {
-        core = TestCore.start(List.of(new GatewayModule(), new PlantModule(), RULES));
+        core = TestCore.start(List.of(new GatewayModule(), new PlantModule(), RULES, new io.omniglass.core.alarms.AlarmsModule(),
+                new io.omniglass.core.lineage.LineageModule()));
         Tenant a = core.createTenant("host_a");
         Tenant b = core.createTenant("host_b");
         RulesFixture.importPlant(core.core().context().tenantDataSource(a), "host_a");

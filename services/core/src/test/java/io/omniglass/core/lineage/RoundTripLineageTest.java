@@ -48,11 +48,12 @@ class RoundTripLineageTest {
 
     @BeforeAll
     static void start() {
-        core = TestCore.start(List.of(new io.omniglass.core.gateway.GatewayModule(), new SinkModule(), new CdcModule(), rules));
+        core = TestCore.start(List.of(new io.omniglass.core.gateway.GatewayModule(), new SinkModule(), new CdcModule(), rules,
+                new io.omniglass.core.alarms.AlarmsModule(), new LineageModule()));
         tenant = core.createTenant("trip");
         db = core.core().context().tenantDataSource(tenant);
         RulesFixture.importPlant(db, "trip");
-        // the calc rules follow the live lane (no durable consumer): publish once this core serves the tenant
+        // the calc consumer delivers what arrives after it is made (with the rules): publish once this core serves the tenant
         await().atMost(Duration.ofSeconds(30)).until(() -> rules.serving("trip"));
         rules.reload("trip");
         Connection nats = core.core().context().nats();

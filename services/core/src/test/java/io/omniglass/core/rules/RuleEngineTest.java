@@ -1,5 +1,6 @@
 package io.omniglass.core.rules;
 
+import io.omniglass.core.alarms.AlarmTransitions;
 import io.nats.client.Connection;
 import io.omniglass.api.EventRuleInfo;
 import io.omniglass.api.EventRuleRequest;
@@ -154,7 +155,7 @@ class RuleEngineTest {
         org.jooq.DSLContext dsl = org.jooq.impl.DSL.using(db, org.jooq.SQLDialect.POSTGRES);
         EventRuleDef rule = EventRuleStore.enabled(dsl).stream().filter(r -> r.name().equals("tank-level-high")).findFirst().orElseThrow();
         Instant ts = Instant.now().minusSeconds(30).truncatedTo(java.time.temporal.ChronoUnit.MICROS);
-        LaneDatapoint crossing = new LaneDatapoint("metric", "component:tank-2", "level", "", ts, 97.0, null, "observed", "sim", null, null);
+        Reading crossing = new Reading("metric", "component:tank-2", "level", "", ts, 97.0, null, "observed", "sim", null, null);
         ExecutorService pool = Executors.newFixedThreadPool(8);
         java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
         List<Future<Integer>> results = new ArrayList<>();

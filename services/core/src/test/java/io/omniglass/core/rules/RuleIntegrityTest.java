@@ -1,5 +1,6 @@
 package io.omniglass.core.rules;
 
+import io.omniglass.core.alarms.AlarmTransitions;
 import io.nats.client.Connection;
 import io.omniglass.api.EventRuleRequest;
 import io.omniglass.core.gateway.GatewayModule;
@@ -120,10 +121,10 @@ class RuleIntegrityTest {
                 new EventRuleRequest(null, null, null, null, null, null, false), "test-operator").orElseThrow());
     }
 
-    private static List<LaneDatapoint> crossing() {
+    private static List<Reading> crossing() {
         Instant t = Instant.now().minusSeconds(10);
         return List.of(
-                new LaneDatapoint("metric", "component:pump-1", "temperature", "", t, 70.0, null, "observed", "sim", null, null),
-                new LaneDatapoint("metric", "component:pump-1", "temperature", "", t.plusSeconds(1), 95.0, null, "observed", "sim", null, null));
+                new Reading("metric", "component:pump-1", "temperature", "", t, 70.0, null, "observed", "sim", null, null),
+                new Reading("metric", "component:pump-1", "temperature", "", t.plusSeconds(1), 95.0, null, "observed", "sim", null, null));
     }
 }

@@ -1,5 +1,8 @@
 package io.omniglass.core.rules;
 
+import io.omniglass.api.lane.LaneCodec;
+import io.omniglass.api.lane.LaneDatapoint;
+import io.omniglass.api.lane.LaneHeaders;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.nats.client.Connection;
 import io.nats.client.impl.Headers;
@@ -59,18 +62,18 @@ public final class RulesFixture {
     /** Publishes one metric datapoint (observed, source sim) on the data lane; {@code msgId} null: no dedup. */
     public static void metric(Connection nats, String slug, String owner, String key, Instant ts, double value,
                               String msgId, Long causedBy) throws Exception {
-        String body = "{\"owner\":\"" + owner + "\",\"key\":\"" + key + "\",\"ts\":\"" + ts.truncatedTo(ChronoUnit.MICROS)
-                + "\",\"value\":" + value + ",\"provenance\":\"observed\",\"source\":\"sim\",\"source_rule\":\"sim-poll\",\"source_rule_version\":1}";
+        LaneDatapoint dp = LaneDatapoint.observed(owner, key, ts.truncatedTo(ChronoUnit.MICROS), value, "sim", "sim-poll", 1);
+        String body = new String(LaneCodec.encode(dp), StandardCharsets.UTF_8);
         publish(nats, TenantStreams.dataSubject(slug, "metric"), body, msgId, causedBy);
     }
 
     public static void publish(Connection nats, String subject, String body, String msgId, Long causedBy) throws Exception {
         Headers h = new Headers();
         if (msgId != null) {
-            h.put("Nats-Msg-Id", msgId);
+            h.put(LaneHeaders.MSG_ID, msgId);
         }
         if (causedBy != null) {
-            h.put("Og-Caused-By-Event-Id", String.valueOf(causedBy));
+            h.put(LaneHeaders.CAUSED_BY_EVENT_ID, String.valueOf(causedBy));
         }
         nats.jetStream().publish(NatsMessage.builder().subject(subject).headers(h)
                 .data(body.getBytes(StandardCharsets.UTF_8)).build());
@@ -85,7 +88,7 @@ public final class RulesFixture {
             long last = jsm.getStreamInfo(stream).getStreamState().getLastSequence();
             for (long seq = Math.max(1, last - 20); seq <= last; seq++) {
                 var m = jsm.getMessage(stream, seq);
-                sb.append(m.getHeaders() == null ? "?" : m.getHeaders().getFirst("Og-Error")).append(": ")
+                sb.append(m.getHeaders() == null ? "?" : m.getHeaders().getFirst(LaneHeaders.ERROR)).append(": ")
                         .append(new String(m.getData(), StandardCharsets.UTF_8), 0, Math.min(300, m.getData().length)).append('\n');
             }
         } catch (Exception e) {

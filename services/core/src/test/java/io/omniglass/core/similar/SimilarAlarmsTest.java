@@ -64,7 +64,7 @@ class SimilarAlarmsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        core = TestCore.start(List.of(new GatewayModule(), new CdcModule(), rules, similar));
+        core = TestCore.start(List.of(new GatewayModule(), new CdcModule(), rules, new io.omniglass.core.alarms.AlarmsModule(), similar));
         Tenant tenant = core.createTenant("sim");
         db = core.core().context().tenantDataSource(tenant);
         new PlantImporter(db).importPlant(PlantDescription.parseTree(SimilarHistory.PLANT), "test", "sim");

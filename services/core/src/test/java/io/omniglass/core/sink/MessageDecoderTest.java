@@ -1,5 +1,6 @@
 package io.omniglass.core.sink;
 
+import io.omniglass.api.lane.DlqReason;
 import io.nats.client.impl.Headers;
 import io.omniglass.schema.tenant.enums.DatapointKind;
 import io.omniglass.schema.tenant.enums.OwnerKind;

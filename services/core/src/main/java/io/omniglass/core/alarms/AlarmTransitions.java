@@ -1,6 +1,12 @@
-package io.omniglass.core.rules;
+package io.omniglass.core.alarms;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.omniglass.core.rules.Audit;
+import io.omniglass.core.rules.Condition;
+import io.omniglass.core.rules.EventRuleDef;
+import io.omniglass.core.rules.Owner;
+import io.omniglass.core.rules.Reading;
+import io.omniglass.core.rules.SeriesIds;
 import io.omniglass.api.OmniglassClient;
 import io.omniglass.schema.tenant.enums.AlarmState;
 import io.omniglass.schema.tenant.enums.EventOrigin;
@@ -43,11 +49,11 @@ public final class AlarmTransitions {
     }
 
     /** The datapoints of one (rule, owner) to evaluate. */
-    public record Work(EventRuleDef rule, String owner, List<LaneDatapoint> datapoints) {
+    public record Work(EventRuleDef rule, String owner, List<Reading> datapoints) {
     }
 
     /** Evaluates {@code datapoints} (all for this rule and owner) in ts order. */
-    public static List<Transition> evaluate(DSLContext tx, EventRuleDef rule, String owner, List<LaneDatapoint> datapoints) {
+    public static List<Transition> evaluate(DSLContext tx, EventRuleDef rule, String owner, List<Reading> datapoints) {
         return evaluateAll(tx, List.of(new Work(rule, owner, datapoints)));
     }
 
@@ -102,10 +108,10 @@ public final class AlarmTransitions {
                                     String key, List<Transition> done) {
         EventRuleDef rule = w.rule();
         String owner = w.owner();
-        List<LaneDatapoint> ordered = new ArrayList<>(w.datapoints());
-        ordered.sort(Comparator.comparing(LaneDatapoint::ts));
+        List<Reading> ordered = new ArrayList<>(w.datapoints());
+        ordered.sort(Comparator.comparing(Reading::ts));
         boolean changed = false;
-        for (LaneDatapoint dp : ordered) {
+        for (Reading dp : ordered) {
             OffsetDateTime ts = dp.ts().atOffset(ZoneOffset.UTC);
             if (state.getLastTs() != null && !ts.isAfter(state.getLastTs())) {
                 continue; // redelivered or out of order: already decided on newer data
@@ -261,7 +267,7 @@ public final class AlarmTransitions {
                 .returning(EVENT.ID).fetchOne().getId();
     }
 
-    private static ObjectNode payload(EventRuleDef rule, LaneDatapoint dp) {
+    private static ObjectNode payload(EventRuleDef rule, Reading dp) {
         ObjectNode p = OmniglassClient.JSON.createObjectNode();
         p.put("rule", rule.name());
         p.put("key", dp.key());

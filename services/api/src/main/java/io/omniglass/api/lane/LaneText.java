@@ -1,4 +1,4 @@
-package io.omniglass.core.sink;
+package io.omniglass.api.lane;
 
 import java.nio.charset.StandardCharsets;
 import java.util.regex.Pattern;
@@ -8,7 +8,7 @@ import java.util.regex.Pattern;
  * cannot hold NUL (22021), and a series or source rule is keyed by a unique index whose row is
  * limited to about 2.7 kB (54000): such a datapoint is refused at decode time, with its reason,
  * instead of failing the batch it arrived in. The rules decode the same message and apply the
- * same checks, so they never evaluate what the sink will not store.
+ * same decoder ({@link LaneCodec}), so they never evaluate what the sink will not store.
  */
 public final class LaneText {
 

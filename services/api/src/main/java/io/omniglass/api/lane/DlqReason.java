@@ -1,4 +1,4 @@
-package io.omniglass.core.sink;
+package io.omniglass.api.lane;
 
 /**
  * Why a datapoint was not stored. The code leads the {@code Og-Error} header of its dead letter

@@ -1,0 +1,47 @@
+package io.omniglass.views;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchRule;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+/**
+ * The views' boundaries (modelled on JabRef's MainArchitectureTest): a view-model is plain state
+ * and logic, testable without a toolkit, so it never touches the scene graph; and the views talk
+ * to the core only through the services the app wires in, never over HTTP themselves.
+ */
+class ViewArchitectureTest {
+
+    static final String VIEWS = "io.omniglass.views";
+    /** Maps the client's errors to user messages; to move to app/, which owns the client (issue 17). */
+    static final String ERROR_MESSAGES = VIEWS + ".common.Messages";
+
+    static JavaClasses views;
+
+    @BeforeAll
+    static void importClasses() {
+        views = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS).importPackages(VIEWS);
+    }
+
+    @Test
+    void viewModelsDoNotTouchTheSceneGraph() {
+        ArchRule rule = noClasses().that().haveSimpleNameEndingWith("ViewModel")
+                .should().dependOnClassesThat().resideInAPackage("javafx.scene..")
+                .because("a view-model is tested without a toolkit; its view binds the scene to it");
+        rule.check(views);
+    }
+
+    @Test
+    void viewsDoNotSeeHttp() {
+        ArchRule rule = noClasses().that().resideInAPackage(VIEWS + "..")
+                .and().doNotHaveFullyQualifiedName(ERROR_MESSAGES)
+                .should().dependOnClassesThat().resideInAPackage("java.net.http..")
+                .orShould().dependOnClassesThat().belongToAnyOf(io.omniglass.api.OmniglassClient.class)
+                .because("the views see records and services; the app owns the client and its transport");
+        rule.check(views);
+    }
+}
