@@ -82,9 +82,15 @@ final class LeaseManager implements AutoCloseable {
 
     LeaseManager(Connection nats, String me, Duration ttl, Duration renewEvery, ScheduledExecutorService scheduler,
                  Listener listener) throws IOException, JetStreamApiException {
-        this.cores = bucket(nats, CORES, ttl);
+        this(nats, 1, me, ttl, renewEvery, scheduler, listener);
+    }
+
+    /** {@code replicas}: OMNIGLASS_NATS_REPLICAS, for the lease buckets. */
+    LeaseManager(Connection nats, int replicas, String me, Duration ttl, Duration renewEvery, ScheduledExecutorService scheduler,
+                 Listener listener) throws IOException, JetStreamApiException {
+        this.cores = bucket(nats, CORES, ttl, replicas);
         this.js = nats.jetStream();
-        this.tenants = bucket(nats, TENANTS, null);
+        this.tenants = bucket(nats, TENANTS, null, replicas);
         this.me = me;
         this.ttl = ttl;
         this.renewEvery = renewEvery;
@@ -93,13 +99,14 @@ final class LeaseManager implements AutoCloseable {
         this.safetyNanos = ttl.toNanos() / 5;
     }
 
-    static KeyValue bucket(Connection nats, String name, Duration ttl) throws IOException, JetStreamApiException {
+    static KeyValue bucket(Connection nats, String name, Duration ttl, int replicas) throws IOException, JetStreamApiException {
         KeyValueManagement kvm = nats.keyValueManagement();
         try {
             kvm.getStatus(name);
+            io.omniglass.core.runtime.StreamReplicas.reconcile(nats.jetStreamManagement(), "KV_" + name, replicas);
         } catch (JetStreamApiException e) {
             KeyValueConfiguration.Builder b = KeyValueConfiguration.builder()
-                    .name(name).maxHistoryPerKey(1).storageType(StorageType.File);
+                    .name(name).maxHistoryPerKey(1).storageType(StorageType.File).replicas(replicas);
             if (ttl != null) {
                 b.ttl(ttl);
             }

@@ -253,7 +253,7 @@ final class SlotScheduler implements AutoCloseable {
 
     private Connection connect() throws Exception {
         return Nats.connect(new Options.Builder()
-                .server(natsUrl)
+                .servers(io.omniglass.core.runtime.NatsUrls.servers(natsUrl))
                 .connectionName("omniglass-cdc-" + instanceId + "-" + Thread.currentThread().getName())
                 // no reconnect and no reconnect buffer: a broken connection ends the session, and the
                 // next one resumes after what the stream holds (each publish names its predecessor)

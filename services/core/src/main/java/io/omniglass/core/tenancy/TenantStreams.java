@@ -52,7 +52,8 @@ public final class TenantStreams {
         return "og." + slug + ".dlq.dp";
     }
 
-    public static void ensure(Connection nats, String slug) throws IOException, JetStreamApiException {
+    /** Creates the tenant's streams, or brings them to this configuration ({@code replicas} included). */
+    public static void ensure(Connection nats, String slug, int replicas) throws IOException, JetStreamApiException {
         JetStreamManagement jsm = nats.jetStreamManagement();
         upsert(jsm, StreamConfiguration.builder()
                 .name(dataStream(slug))
@@ -63,6 +64,7 @@ public final class TenantStreams {
                 .maxAge(Duration.ofDays(7))
                 .discardPolicy(DiscardPolicy.Old)
                 .duplicateWindow(DUPLICATE_WINDOW)
+                .replicas(replicas)
                 .build());
         upsert(jsm, StreamConfiguration.builder()
                 .name(cdcStream(slug))
@@ -71,6 +73,7 @@ public final class TenantStreams {
                 .retentionPolicy(RetentionPolicy.Limits)
                 .maxAge(Duration.ofDays(7))
                 .duplicateWindow(DUPLICATE_WINDOW)
+                .replicas(replicas)
                 .build());
         upsert(jsm, StreamConfiguration.builder()
                 .name(dlqStream(slug))
@@ -78,6 +81,7 @@ public final class TenantStreams {
                 .storageType(StorageType.File)
                 .retentionPolicy(RetentionPolicy.Limits)
                 .maxAge(Duration.ofDays(30))
+                .replicas(replicas)
                 .build());
     }
 
@@ -95,6 +99,8 @@ public final class TenantStreams {
         if (!existing.getConfiguration().getSubjects().equals(sc.getSubjects())
                 || !existing.getConfiguration().getDuplicateWindow().equals(sc.getDuplicateWindow())) {
             jsm.updateStream(sc);
+        } else {
+            io.omniglass.core.runtime.StreamReplicas.reconcile(jsm, existing, sc.getReplicas());
         }
     }
 
