@@ -45,6 +45,8 @@ final class LeaseManager implements AutoCloseable {
     static final String CORES = "og_cdc_cores";
     static final String TENANTS = "og_cdc_tenants";
     private static final long SPREAD_WAIT_NANOS = 1_000_000_000L;
+    /** At most one lease given back per this interval when rebalancing: the taker settles in first. */
+    private static final long SHED_EVERY_NANOS = 2_000_000_000L;
 
     /** Told when this core starts and stops holding a tenant's lease (on the lease thread). */
     interface Listener {
@@ -71,6 +73,7 @@ final class LeaseManager implements AutoCloseable {
     private final Map<String, Long> held = new ConcurrentHashMap<>();
     private final Map<String, Long> freeSinceNanos = new ConcurrentHashMap<>();
     private final Set<String> candidates = ConcurrentHashMap.newKeySet();
+    private long shedNanos = System.nanoTime();
     private final long safetyNanos;
     private volatile long validUntilNanos;
     private volatile long selfEchoNanos = System.nanoTime();
@@ -262,6 +265,47 @@ final class LeaseManager implements AutoCloseable {
                     log.debug("cdc {}: bid failed: {}", tenant, e.toString());
                 }
             }
+        }
+        shedExcess();
+    }
+
+    /**
+     * After a rolling restart the cores that stayed hold every lease and the one that came back
+     * none: a core holding more than its fair share ({@code ceil(tenants / live cores)}) while
+     * another live core holds less gives one lease back (publisher stopped first), and the core
+     * short of its share takes it at once (see {@link #bid}). One per {@value #SHED_EVERY_NANOS} ns,
+     * so the leases move one at a time and a take-over never stalls every feed at once.
+     */
+    private void shedExcess() {
+        long now = System.nanoTime();
+        if (now - shedNanos < SHED_EVERY_NANOS || held.isEmpty()) {
+            return;
+        }
+        Map<String, Integer> counts = new java.util.HashMap<>();
+        for (Map.Entry<String, Long> core : coreSeenNanos.entrySet()) {
+            if (now - core.getValue() < ttl.toNanos()) {
+                counts.put(core.getKey(), 0); // live: renewed within a time to live
+            }
+        }
+        counts.put(me, 0);
+        for (Claim c : claims.values()) {
+            counts.computeIfPresent(c.holder(), (k, n) -> n + 1);
+        }
+        int fairShare = (candidates.size() + counts.size() - 1) / counts.size();
+        int fewest = counts.values().stream().min(Integer::compare).orElse(0);
+        if (held.size() <= fairShare || fewest >= fairShare) {
+            return;
+        }
+        shedNanos = now;
+        String tenant = held.keySet().iterator().next();
+        log.info("cdc {}: this core ({}) holds {} of {} leases over {} live cores; giving this one back",
+                tenant, me, held.size(), candidates.size(), counts.size());
+        Long token = held.get(tenant);
+        drop(tenant, "rebalancing over " + counts.size() + " cores"); // fenced: no publish or flush after this
+        try {
+            tenants.delete(tenant, token);
+        } catch (IOException | JetStreamApiException | RuntimeException e) {
+            log.debug("cdc {}: giving the lease back failed: {}", tenant, e.toString());
         }
     }
 
