@@ -47,6 +47,12 @@ final class LeaseManager implements AutoCloseable {
     private static final long SPREAD_WAIT_NANOS = 1_000_000_000L;
     /** At most one lease given back per this interval when rebalancing: the taker settles in first. */
     private static final long SHED_EVERY_NANOS = 2_000_000_000L;
+    /**
+     * A core that had to take a free lease beyond its share (no core short of its share bid for it:
+     * the short one is live but not yet a candidate, e.g. still starting its tenants) keeps it this
+     * long before giving anything back, so two cores do not hand a lease to and fro meanwhile.
+     */
+    private static final long SHED_BACKOFF_NANOS = 20_000_000_000L;
 
     /** Told when this core starts and stops holding a tenant's lease (on the lease thread). */
     interface Listener {
@@ -74,6 +80,7 @@ final class LeaseManager implements AutoCloseable {
     private final Map<String, Long> freeSinceNanos = new ConcurrentHashMap<>();
     private final Set<String> candidates = ConcurrentHashMap.newKeySet();
     private long shedNanos = System.nanoTime();
+    private long noShedUntilNanos = System.nanoTime();
     private final long safetyNanos;
     private volatile long validUntilNanos;
     private volatile long selfEchoNanos = System.nanoTime();
@@ -278,7 +285,7 @@ final class LeaseManager implements AutoCloseable {
      */
     private void shedExcess() {
         long now = System.nanoTime();
-        if (now - shedNanos < SHED_EVERY_NANOS || held.isEmpty()) {
+        if (now - shedNanos < SHED_EVERY_NANOS || now < noShedUntilNanos || held.isEmpty()) {
             return;
         }
         Map<String, Integer> counts = new java.util.HashMap<>();
@@ -343,11 +350,15 @@ final class LeaseManager implements AutoCloseable {
             long since = freeSinceNanos.computeIfAbsent(tenant, t -> now);
             int cores = Math.max(1, coreSeenNanos.size());
             int fairShare = (candidates.size() + cores - 1) / cores;
-            if (held.size() >= fairShare && now - since < SPREAD_WAIT_NANOS) {
+            boolean beyondShare = held.size() >= fairShare;
+            if (beyondShare && now - since < SPREAD_WAIT_NANOS) {
                 return;
             }
             try {
                 won(tenant, tenants.create(tenant, me.getBytes(StandardCharsets.UTF_8)));
+                if (beyondShare) {
+                    noShedUntilNanos = now + SHED_BACKOFF_NANOS;
+                }
             } catch (JetStreamApiException taken) {
                 // another core created it first; its claim arrives through the watch
             }
