@@ -109,6 +109,25 @@ class JetStreamClusterTest {
     }
 
     @Test
+    @Order(4)
+    void streamsMadeUnderAnotherReplicaCountAreScaledToTheSetting() throws Exception {
+        try (Connection nc = cluster.connect()) {
+            JetStreamManagement jsm = nc.jetStreamManagement();
+            // as if the tenant had been made with OMNIGLASS_NATS_REPLICAS=1 and the setting is now 3
+            TenantStreams.ensure(nc, TENANT, 1);
+            assertThat(jsm.getStreamInfo(TenantStreams.dataStream(TENANT)).getConfiguration().getReplicas()).isEqualTo(1);
+            long before = jsm.getStreamInfo(TenantStreams.dataStream(TENANT)).getStreamState().getMsgCount();
+            TenantStreams.ensure(nc, TENANT, 3);
+            for (String stream : List.of(TenantStreams.dataStream(TENANT), TenantStreams.cdcStream(TENANT), TenantStreams.dlqStream(TENANT))) {
+                assertThat(jsm.getStreamInfo(stream).getConfiguration().getReplicas()).as(stream).isEqualTo(3);
+                await().atMost(Duration.ofSeconds(60)).until(() -> cluster.allReplicasCurrent(nc, stream));
+            }
+            assertThat(jsm.getStreamInfo(TenantStreams.dataStream(TENANT)).getStreamState().getMsgCount())
+                    .as("messages kept through the scaling").isEqualTo(before);
+        }
+    }
+
+    @Test
     @Order(2)
     void killingTheDataStreamLeaderDuringIngestLandsEveryDatapointOnce() throws Exception {
         String stream = TenantStreams.dataStream(TENANT);
