@@ -91,7 +91,7 @@ public final class CoreService implements AutoCloseable {
 
             String instanceId = UUID.randomUUID().toString().substring(0, 8);
             Connection nats = Nats.connect(new Options.Builder()
-                    .server(infra.natsUrl())
+                    .servers(io.omniglass.core.runtime.NatsUrls.servers(infra.natsUrl()))
                     .connectionName("omniglass-core-" + instanceId)
                     .maxReconnects(-1)
                     .reconnectWait(Duration.ofMillis(500))
@@ -110,7 +110,7 @@ public final class CoreService implements AutoCloseable {
             new ProcessorMetrics().bindTo(metrics);
             lanes.bindTo(metrics);
 
-            TenantProvisioner provisioner = new TenantProvisioner(control, tenantDbs, nats, ReferenceData.load(), t -> {
+            TenantProvisioner provisioner = new TenantProvisioner(control, tenantDbs, nats, config.natsReplicas(), ReferenceData.load(), t -> {
                 nats.publish(TENANT_ACTIVE_SUBJECT, t.slug().getBytes(StandardCharsets.UTF_8));
                 checkpointSoon();
             });

@@ -63,13 +63,13 @@ public final class CdcModule implements CoreModule {
                 feeds::values, (feed, token) -> leases.holds(feed.slug(), token));
         // a connection of its own: a renewal must not wait behind a busy tenant's traffic on the core's
         leaseNats = io.nats.client.Nats.connect(new io.nats.client.Options.Builder()
-                .server(ctx.infrastructure().natsUrl())
+                .servers(io.omniglass.core.runtime.NatsUrls.servers(ctx.infrastructure().natsUrl()))
                 .connectionName("omniglass-cdc-leases-" + ctx.instanceId())
                 .maxReconnects(-1)
                 .reconnectWait(java.time.Duration.ofMillis(250))
                 .connectionTimeout(java.time.Duration.ofSeconds(5))
                 .build());
-        leases = new LeaseManager(leaseNats, ctx.instanceId(), settings.ttl(), settings.renewEvery(), leaseThread,
+        leases = new LeaseManager(leaseNats, ctx.config().natsReplicas(), ctx.instanceId(), settings.ttl(), settings.renewEvery(), leaseThread,
                 new LeaseManager.Listener() {
                     @Override
                     public void acquired(String tenant, long token) {

@@ -45,6 +45,14 @@ final class LeaseManager implements AutoCloseable {
     static final String CORES = "og_cdc_cores";
     static final String TENANTS = "og_cdc_tenants";
     private static final long SPREAD_WAIT_NANOS = 1_000_000_000L;
+    /** At most one lease given back per this interval when rebalancing: the taker settles in first. */
+    private static final long SHED_EVERY_NANOS = 2_000_000_000L;
+    /**
+     * A core that had to take a free lease beyond its share (no core short of its share bid for it:
+     * the short one is live but not yet a candidate, e.g. still starting its tenants) keeps it this
+     * long before giving anything back, so two cores do not hand a lease to and fro meanwhile.
+     */
+    private static final long SHED_BACKOFF_NANOS = 20_000_000_000L;
 
     /** Told when this core starts and stops holding a tenant's lease (on the lease thread). */
     interface Listener {
@@ -71,6 +79,8 @@ final class LeaseManager implements AutoCloseable {
     private final Map<String, Long> held = new ConcurrentHashMap<>();
     private final Map<String, Long> freeSinceNanos = new ConcurrentHashMap<>();
     private final Set<String> candidates = ConcurrentHashMap.newKeySet();
+    private long shedNanos = System.nanoTime();
+    private long noShedUntilNanos = System.nanoTime();
     private final long safetyNanos;
     private volatile long validUntilNanos;
     private volatile long selfEchoNanos = System.nanoTime();
@@ -82,9 +92,15 @@ final class LeaseManager implements AutoCloseable {
 
     LeaseManager(Connection nats, String me, Duration ttl, Duration renewEvery, ScheduledExecutorService scheduler,
                  Listener listener) throws IOException, JetStreamApiException {
-        this.cores = bucket(nats, CORES, ttl);
+        this(nats, 1, me, ttl, renewEvery, scheduler, listener);
+    }
+
+    /** {@code replicas}: OMNIGLASS_NATS_REPLICAS, for the lease buckets. */
+    LeaseManager(Connection nats, int replicas, String me, Duration ttl, Duration renewEvery, ScheduledExecutorService scheduler,
+                 Listener listener) throws IOException, JetStreamApiException {
+        this.cores = bucket(nats, CORES, ttl, replicas);
         this.js = nats.jetStream();
-        this.tenants = bucket(nats, TENANTS, null);
+        this.tenants = bucket(nats, TENANTS, null, replicas);
         this.me = me;
         this.ttl = ttl;
         this.renewEvery = renewEvery;
@@ -93,13 +109,14 @@ final class LeaseManager implements AutoCloseable {
         this.safetyNanos = ttl.toNanos() / 5;
     }
 
-    static KeyValue bucket(Connection nats, String name, Duration ttl) throws IOException, JetStreamApiException {
+    static KeyValue bucket(Connection nats, String name, Duration ttl, int replicas) throws IOException, JetStreamApiException {
         KeyValueManagement kvm = nats.keyValueManagement();
         try {
             kvm.getStatus(name);
+            io.omniglass.core.runtime.StreamReplicas.reconcile(nats.jetStreamManagement(), "KV_" + name, replicas);
         } catch (JetStreamApiException e) {
             KeyValueConfiguration.Builder b = KeyValueConfiguration.builder()
-                    .name(name).maxHistoryPerKey(1).storageType(StorageType.File);
+                    .name(name).maxHistoryPerKey(1).storageType(StorageType.File).replicas(replicas);
             if (ttl != null) {
                 b.ttl(ttl);
             }
@@ -256,6 +273,47 @@ final class LeaseManager implements AutoCloseable {
                 }
             }
         }
+        shedExcess();
+    }
+
+    /**
+     * After a rolling restart the cores that stayed hold every lease and the one that came back
+     * none: a core holding more than its fair share ({@code ceil(tenants / live cores)}) while
+     * another live core holds less gives one lease back (publisher stopped first), and the core
+     * short of its share takes it at once (see {@link #bid}). One per {@value #SHED_EVERY_NANOS} ns,
+     * so the leases move one at a time and a take-over never stalls every feed at once.
+     */
+    private void shedExcess() {
+        long now = System.nanoTime();
+        if (now - shedNanos < SHED_EVERY_NANOS || now < noShedUntilNanos || held.isEmpty()) {
+            return;
+        }
+        Map<String, Integer> counts = new java.util.HashMap<>();
+        for (Map.Entry<String, Long> core : coreSeenNanos.entrySet()) {
+            if (now - core.getValue() < ttl.toNanos()) {
+                counts.put(core.getKey(), 0); // live: renewed within a time to live
+            }
+        }
+        counts.put(me, 0);
+        for (Claim c : claims.values()) {
+            counts.computeIfPresent(c.holder(), (k, n) -> n + 1);
+        }
+        int fairShare = (candidates.size() + counts.size() - 1) / counts.size();
+        int fewest = counts.values().stream().min(Integer::compare).orElse(0);
+        if (held.size() <= fairShare || fewest >= fairShare) {
+            return;
+        }
+        shedNanos = now;
+        String tenant = held.keySet().iterator().next();
+        log.info("cdc {}: this core ({}) holds {} of {} leases over {} live cores; giving this one back",
+                tenant, me, held.size(), candidates.size(), counts.size());
+        Long token = held.get(tenant);
+        drop(tenant, "rebalancing over " + counts.size() + " cores"); // fenced: no publish or flush after this
+        try {
+            tenants.delete(tenant, token);
+        } catch (IOException | JetStreamApiException | RuntimeException e) {
+            log.debug("cdc {}: giving the lease back failed: {}", tenant, e.toString());
+        }
     }
 
     /**
@@ -292,11 +350,15 @@ final class LeaseManager implements AutoCloseable {
             long since = freeSinceNanos.computeIfAbsent(tenant, t -> now);
             int cores = Math.max(1, coreSeenNanos.size());
             int fairShare = (candidates.size() + cores - 1) / cores;
-            if (held.size() >= fairShare && now - since < SPREAD_WAIT_NANOS) {
+            boolean beyondShare = held.size() >= fairShare;
+            if (beyondShare && now - since < SPREAD_WAIT_NANOS) {
                 return;
             }
             try {
                 won(tenant, tenants.create(tenant, me.getBytes(StandardCharsets.UTF_8)));
+                if (beyondShare) {
+                    noShedUntilNanos = now + SHED_BACKOFF_NANOS;
+                }
             } catch (JetStreamApiException taken) {
                 // another core created it first; its claim arrives through the watch
             }

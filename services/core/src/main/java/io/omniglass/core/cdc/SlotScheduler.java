@@ -123,6 +123,13 @@ final class SlotScheduler implements AutoCloseable {
                     if (!closed && fence.holds(feed, token)) {
                         log.warn("cdc {}: session failed, retrying: {}", feed.slug(), e.toString());
                         later(() -> wake(feed), 500);
+                    } else if (!closed && feed.leading()) {
+                        // the lease was lost and taken again while this session failed (a NATS node
+                        // died): the take-over's wake found the feed running and the reset dropped
+                        // it, so the new term drains now, or the slot waits for the next write
+                        log.info("cdc {}: session of lease term {} ended ({}); draining under term {}",
+                                feed.slug(), token, e.toString(), feed.token());
+                        later(() -> wake(feed), 500);
                     }
                 }
             }
@@ -253,7 +260,7 @@ final class SlotScheduler implements AutoCloseable {
 
     private Connection connect() throws Exception {
         return Nats.connect(new Options.Builder()
-                .server(natsUrl)
+                .servers(io.omniglass.core.runtime.NatsUrls.servers(natsUrl))
                 .connectionName("omniglass-cdc-" + instanceId + "-" + Thread.currentThread().getName())
                 // no reconnect and no reconnect buffer: a broken connection ends the session, and the
                 // next one resumes after what the stream holds (each publish names its predecessor)

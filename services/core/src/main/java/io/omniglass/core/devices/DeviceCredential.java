@@ -27,7 +27,7 @@ public final class DeviceCredential {
         } catch (IOException | GeneralSecurityException e) {
             throw new IllegalArgumentException("not an NKey user seed", e);
         }
-        return new Options.Builder().server(url)
+        return new Options.Builder().servers(io.omniglass.core.runtime.NatsUrls.servers(url))
                 .authHandler(new SeedAuth(key))
                 .inboxPrefix(NatsAuthorization.inboxPrefix(publicKey));
     }

@@ -101,7 +101,7 @@ public final class Lanes implements AutoCloseable {
         try {
             for (int i = 0; i < settings.connections(); i++) {
                 Connection c = Nats.connect(new Options.Builder()
-                        .server(natsUrl)
+                        .servers(io.omniglass.core.runtime.NatsUrls.servers(natsUrl))
                         .connectionName("omniglass-core-" + instanceId + "-lanes-" + i)
                         .maxReconnects(-1)
                         .reconnectWait(Duration.ofMillis(500))

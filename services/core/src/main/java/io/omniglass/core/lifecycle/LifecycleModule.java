@@ -110,7 +110,7 @@ public final class LifecycleModule implements CoreModule {
 
     private Optional<PartitionUpkeep.Report> runLeased(Tenant tenant, Instant now) throws Exception {
         if (leases == null) {
-            leases = MaintenanceLease.bucket(ctx.nats());
+            leases = MaintenanceLease.bucket(ctx.nats(), ctx.config().natsReplicas());
         }
         MaintenanceLease lease = MaintenanceLease.tryTake(leases, tenant.slug(), ctx.instanceId());
         if (lease == null) {

@@ -37,14 +37,16 @@ final class MaintenanceLease {
         this.holder = holder;
     }
 
-    static KeyValue bucket(Connection nats) throws IOException, JetStreamApiException {
+    /** {@code replicas}: OMNIGLASS_NATS_REPLICAS. */
+    static KeyValue bucket(Connection nats, int replicas) throws IOException, JetStreamApiException {
         KeyValueManagement kvm = nats.keyValueManagement();
         try {
             kvm.getStatus(BUCKET);
+            io.omniglass.core.runtime.StreamReplicas.reconcile(nats.jetStreamManagement(), "KV_" + BUCKET, replicas);
         } catch (JetStreamApiException e) {
             try {
                 kvm.create(KeyValueConfiguration.builder().name(BUCKET).maxHistoryPerKey(1).ttl(TTL)
-                        .storageType(StorageType.File).build());
+                        .storageType(StorageType.File).replicas(replicas).build());
             } catch (JetStreamApiException raced) {
                 kvm.getStatus(BUCKET);
             }

@@ -3,13 +3,11 @@ package io.omniglass.core.runtime;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.File;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -20,8 +18,8 @@ public final class NatsServerProcess implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(NatsServerProcess.class);
     public static final String INSTALL_HINT =
-            "nats-server not found: install it (Debian/Ubuntu: sudo apt-get install nats-server) "
-                    + "or set NATS_SERVER_BIN to its path";
+            "nats-server not found: run packaging/nats-server/fetch.sh (2.10 from Debian's packages), install "
+                    + "nats-server 2.10 or newer, or set NATS_SERVER_BIN to its path";
 
     private final Process process;
     private final ParentWatchdog watchdog;
@@ -53,7 +51,7 @@ public final class NatsServerProcess implements AutoCloseable {
 
     public static NatsServerProcess start(Path storeDir, Optional<String> configuredBinary, int fixedPort,
                                           List<NatsAuthorization.DeviceGrant> devices) throws IOException {
-        String binary = locate(configuredBinary).orElseThrow(() -> new MissingNatsServerException(INSTALL_HINT));
+        String binary = NatsServerBinary.locate(configuredBinary).path();
         Files.createDirectories(storeDir);
         Path home = storeDir.toAbsolutePath().getParent();
         DataDir.ownerOnlyDirectory(home);
@@ -67,9 +65,9 @@ public final class NatsServerProcess implements AutoCloseable {
         for (int attempt = 0; attempt < 5; attempt++) {
             int port = fixedPort > 0 ? fixedPort : FreePort.pick();
             Path conf = storeDir.toAbsolutePath().resolve("nats-server.conf");
-            // JetStream durability: acknowledged writes reach the page cache, and the server syncs
-            // on its interval. Production configs (packaging/) set sync_interval: always where the
-            // CDC slot advances on PubAck (nats-server 2.10+).
+            // JetStream durability: the CDC slot advances on PubAck and the sink acks after commit,
+            // so an acknowledged message must be on disk, not in the page cache (a power loss
+            // would lose it): sync_interval always, which needs nats-server 2.10+ (NatsServerBinary)
             DataDir.writeOwnerOnly(conf, String.join("\n",
                     "listen: 127.0.0.1:" + port,
                     // nats-server resolves an include against the including file's directory, absolute or not
@@ -79,6 +77,7 @@ public final class NatsServerProcess implements AutoCloseable {
                     "jetstream {",
                     "  store_dir: \"" + storeDir.toAbsolutePath() + "\"",
                     "  max_memory_store: 256MB",
+                    "  sync_interval: always",
                     "}",
                     ""));
             ProcessBuilder pb = new ProcessBuilder(List.of(binary, "-c", conf.toString(), "-P", pidFile.toString()));
@@ -99,18 +98,13 @@ public final class NatsServerProcess implements AutoCloseable {
         throw last;
     }
 
+    /** A durable nats-server's path (see {@link NatsServerBinary}), or empty when there is none. */
     public static Optional<String> locate(Optional<String> configured) {
-        if (configured.isPresent()) {
-            return Files.isExecutable(Paths.get(configured.get())) ? configured : Optional.empty();
+        try {
+            return Optional.of(NatsServerBinary.locate(configured).path());
+        } catch (MissingNatsServerException e) {
+            return Optional.empty();
         }
-        String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
-        for (String dir : (path + ":/usr/sbin:/usr/local/bin").split(File.pathSeparator)) {
-            Path candidate = Paths.get(dir, "nats-server");
-            if (Files.isExecutable(candidate)) {
-                return Optional.of(candidate.toString());
-            }
-        }
-        return Optional.empty();
     }
 
     private static void stopLeftover(Path pidFile) throws IOException {

@@ -27,12 +27,20 @@ public record OmniglassConfig(
         String pgPassword,
         Optional<String> secretKey,
         Optional<String> httpTlsCert,
-        Optional<String> httpTlsKey) {
+        Optional<String> httpTlsKey,
+        int natsReplicas) {
 
     public OmniglassConfig(Path dataDir, Optional<String> pgUrl, Optional<String> natsUrl, int httpPort, String httpHost,
                            Optional<String> natsServerBin, String pgUser, String pgPassword, Optional<String> secretKey) {
         this(dataDir, pgUrl, natsUrl, httpPort, httpHost, natsServerBin, pgUser, pgPassword, secretKey,
                 Optional.empty(), Optional.empty());
+    }
+
+    public OmniglassConfig(Path dataDir, Optional<String> pgUrl, Optional<String> natsUrl, int httpPort, String httpHost,
+                           Optional<String> natsServerBin, String pgUser, String pgPassword, Optional<String> secretKey,
+                           Optional<String> httpTlsCert, Optional<String> httpTlsKey) {
+        this(dataDir, pgUrl, natsUrl, httpPort, httpHost, natsServerBin, pgUser, pgPassword, secretKey,
+                httpTlsCert, httpTlsKey, 1);
     }
 
     /** The API serves HTTPS with these PEM files (both or neither). */
@@ -74,16 +82,22 @@ public record OmniglassConfig(
                 l.get("OMNIGLASS_PG_PASSWORD", "pg_password").orElse("postgres"),
                 l.get("OMNIGLASS_SECRET_KEY", "secret_key"),
                 l.get("OMNIGLASS_HTTP_TLS_CERT", "http_tls_cert"),
-                l.get("OMNIGLASS_HTTP_TLS_KEY", "http_tls_key"));
+                l.get("OMNIGLASS_HTTP_TLS_KEY", "http_tls_key"),
+                // replicas of every stream and KV bucket: 1 on one server, 3 (or 5) on a cluster
+                l.get("OMNIGLASS_NATS_REPLICAS", "nats_replicas").map(StreamReplicas::parse).orElse(1));
         if (cfg.httpTlsCert().isPresent() != cfg.httpTlsKey().isPresent()) {
             throw new IllegalArgumentException("OMNIGLASS_HTTP_TLS_CERT and OMNIGLASS_HTTP_TLS_KEY go together: set both or neither");
+        }
+        if (cfg.embeddedNats() && cfg.natsReplicas() > 1) {
+            throw new IllegalArgumentException("OMNIGLASS_NATS_REPLICAS=" + cfg.natsReplicas()
+                    + " needs a JetStream cluster: the embedded nats-server is one node (set OMNIGLASS_NATS_URL to the cluster's servers)");
         }
         return cfg;
     }
 
     public OmniglassConfig withHttpPort(int port) {
         return new OmniglassConfig(dataDir, pgUrl, natsUrl, port, httpHost, natsServerBin, pgUser, pgPassword, secretKey,
-                httpTlsCert, httpTlsKey);
+                httpTlsCert, httpTlsKey, natsReplicas);
     }
 
     private static JsonNode readYaml(Path file) {

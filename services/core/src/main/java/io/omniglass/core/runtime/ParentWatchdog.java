@@ -9,7 +9,7 @@ import java.util.List;
  * kill -9 included: it blocks reading a pipe from us, and the kernel closes that pipe when we die.
  * Shutdown hooks cover SIGTERM and Ctrl-C; this covers what hooks cannot.
  */
-final class ParentWatchdog implements AutoCloseable {
+public final class ParentWatchdog implements AutoCloseable {
 
     private final Process process;
     private final OutputStream pipe;
@@ -26,7 +26,7 @@ final class ParentWatchdog implements AutoCloseable {
     }
 
     /** On our death, send {@code signal} to {@code pid}. */
-    static ParentWatchdog signalPid(String signal, long pid) throws IOException {
+    public static ParentWatchdog signalPid(String signal, long pid) throws IOException {
         return start("cat >/dev/null; kill -" + signal + " \"$1\" 2>/dev/null; exit 0", Long.toString(pid));
     }
 
@@ -38,7 +38,7 @@ final class ParentWatchdog implements AutoCloseable {
     }
 
     /** We stopped the child ourselves: let the watchdog go without it signalling anything. */
-    void disarm() {
+    public void disarm() {
         process.destroy();
     }
 

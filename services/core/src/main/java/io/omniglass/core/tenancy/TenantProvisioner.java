@@ -35,9 +35,17 @@ public final class TenantProvisioner {
     private final Connection nats;
     private final ReferenceData reference;
     private final Consumer<Tenant> onActive;
+    private final int natsReplicas;
 
     public TenantProvisioner(DSLContext control, TenantDatabases databases, Connection nats,
                              ReferenceData reference, Consumer<Tenant> onActive) {
+        this(control, databases, nats, 1, reference, onActive);
+    }
+
+    /** {@code natsReplicas}: OMNIGLASS_NATS_REPLICAS, for the tenant's streams. */
+    public TenantProvisioner(DSLContext control, TenantDatabases databases, Connection nats, int natsReplicas,
+                             ReferenceData reference, Consumer<Tenant> onActive) {
+        this.natsReplicas = natsReplicas;
         this.control = control;
         this.registry = new TenantRegistry(control);
         this.databases = databases;
@@ -68,7 +76,7 @@ public final class TenantProvisioner {
             DataSource ds = databases.dataSource(reserved);
             Migrations.migrateTenant(ds);
             BootPhase.run(reserved, ds, reference);
-            TenantStreams.ensure(nats, slug);
+            TenantStreams.ensure(nats, slug, natsReplicas);
             control.transaction(tx -> {
                 tx.dsl().update(TENANT).set(TENANT.STATUS, TenantStatus.active).where(TENANT.SLUG.eq(slug)).execute();
                 tx.dsl().insertInto(AUDIT_LOG)
@@ -103,7 +111,7 @@ public final class TenantProvisioner {
             DataSource ds = databases.dataSource(tenant);
             Migrations.migrateTenant(ds);
             BootPhase.run(tenant, ds, reference);
-            TenantStreams.ensure(nats, tenant.slug());
+            TenantStreams.ensure(nats, tenant.slug(), natsReplicas);
         } catch (java.io.IOException | io.nats.client.JetStreamApiException e) {
             throw new IllegalStateException("tenant " + tenant.slug() + ": " + e.getMessage(), e);
         }

@@ -53,7 +53,8 @@ public final class TenantStreams {
         return LaneSubjects.deadLetters(slug);
     }
 
-    public static void ensure(Connection nats, String slug) throws IOException, JetStreamApiException {
+    /** Creates the tenant's streams, or brings them to this configuration ({@code replicas} included). */
+    public static void ensure(Connection nats, String slug, int replicas) throws IOException, JetStreamApiException {
         JetStreamManagement jsm = nats.jetStreamManagement();
         upsert(jsm, StreamConfiguration.builder()
                 .name(dataStream(slug))
@@ -64,6 +65,7 @@ public final class TenantStreams {
                 .maxAge(Duration.ofDays(7))
                 .discardPolicy(DiscardPolicy.Old)
                 .duplicateWindow(DUPLICATE_WINDOW)
+                .replicas(replicas)
                 .build());
         upsert(jsm, StreamConfiguration.builder()
                 .name(cdcStream(slug))
@@ -72,6 +74,7 @@ public final class TenantStreams {
                 .retentionPolicy(RetentionPolicy.Limits)
                 .maxAge(Duration.ofDays(7))
                 .duplicateWindow(DUPLICATE_WINDOW)
+                .replicas(replicas)
                 .build());
         upsert(jsm, StreamConfiguration.builder()
                 .name(dlqStream(slug))
@@ -79,6 +82,7 @@ public final class TenantStreams {
                 .storageType(StorageType.File)
                 .retentionPolicy(RetentionPolicy.Limits)
                 .maxAge(Duration.ofDays(30))
+                .replicas(replicas)
                 .build());
     }
 
@@ -96,6 +100,8 @@ public final class TenantStreams {
         if (!existing.getConfiguration().getSubjects().equals(sc.getSubjects())
                 || !existing.getConfiguration().getDuplicateWindow().equals(sc.getDuplicateWindow())) {
             jsm.updateStream(sc);
+        } else {
+            io.omniglass.core.runtime.StreamReplicas.reconcile(jsm, existing, sc.getReplicas());
         }
     }
 

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -108,6 +109,33 @@ class LeaseManagerTest {
         assertThat(b.held.get("t1")).isGreaterThan(tokenA);
         b.leases.close();
         b.thread.shutdownNow();
+    }
+
+    @Test
+    void coresThatJoinLaterGetTheirShareFromTheCoreThatHeldEverything() throws Exception {
+        List<String> tenants = List.of("r1", "r2", "r3", "r4", "r5", "r6");
+        Core a = new Core("core-a4");
+        tenants.forEach(a.leases::candidate);
+        await().atMost(Duration.ofSeconds(10)).until(() -> tenants.stream().allMatch(a::holds));
+        // as after a rolling restart: the cores coming back find every lease taken
+        Core b = new Core("core-b4");
+        Core c = new Core("core-c4");
+        tenants.forEach(b.leases::candidate);
+        tenants.forEach(c.leases::candidate);
+        long joined = System.nanoTime();
+        List<Core> cores = List.of(a, b, c);
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() ->
+                cores.stream().allMatch(k -> tenants.stream().filter(k::holds).count() == 2));
+        System.out.printf("6 leases spread 2/2/2 over 3 cores %d ms after two joined%n", (System.nanoTime() - joined) / 1_000_000);
+        for (String t : tenants) {
+            assertThat(cores.stream().filter(k -> k.holds(t)).count()).as("holders of " + t).isEqualTo(1);
+        }
+        Thread.sleep(3000); // settled: nothing moves any more
+        assertThat(cores.stream().map(k -> tenants.stream().filter(k::holds).count()).toList()).containsExactly(2L, 2L, 2L);
+        for (Core k : cores) {
+            k.leases.close();
+            k.thread.shutdownNow();
+        }
     }
 
     @Test

@@ -34,4 +34,22 @@ class OmniglassConfigTest {
         assertThat(fromEnv.httpPort()).isEqualTo(9000);
         assertThat(fromEnv.secretKey()).contains("from-env");
     }
+
+    @Test
+    void natsReplicasAreOneByDefaultAndNeedAClusterAboveOne() {
+        assertThat(OmniglassConfig.load(Optional.empty(), Map.of("OMNIGLASS_DATA_DIR", "/tmp/og-x")).natsReplicas()).isEqualTo(1);
+        OmniglassConfig cluster = OmniglassConfig.load(Optional.empty(), Map.of("OMNIGLASS_DATA_DIR", "/tmp/og-x",
+                "OMNIGLASS_NATS_URL", "nats://a:4222,nats://b:4222,nats://c:4222", "OMNIGLASS_NATS_REPLICAS", "3"));
+        assertThat(cluster.natsReplicas()).isEqualTo(3);
+        assertThat(NatsUrls.servers(cluster.natsUrl().orElseThrow())).containsExactly("nats://a:4222", "nats://b:4222", "nats://c:4222");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> OmniglassConfig.load(Optional.empty(),
+                        Map.of("OMNIGLASS_DATA_DIR", "/tmp/og-x", "OMNIGLASS_NATS_REPLICAS", "3")))
+                .hasMessageContaining("needs a JetStream cluster");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> OmniglassConfig.load(Optional.empty(),
+                        Map.of("OMNIGLASS_DATA_DIR", "/tmp/og-x", "OMNIGLASS_NATS_URL", "nats://a:4222", "OMNIGLASS_NATS_REPLICAS", "7")))
+                .hasMessageContaining("from 1 to 5");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> OmniglassConfig.load(Optional.empty(),
+                        Map.of("OMNIGLASS_DATA_DIR", "/tmp/og-x", "OMNIGLASS_NATS_URL", "nats://a:4222", "OMNIGLASS_NATS_REPLICAS", "three")))
+                .hasMessageContaining("must be a number");
+    }
 }

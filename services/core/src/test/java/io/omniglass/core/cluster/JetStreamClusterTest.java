@@ -1,0 +1,375 @@
+package io.omniglass.core.cluster;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.nats.client.Connection;
+import io.nats.client.JetStream;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.JetStreamSubscription;
+import io.nats.client.Message;
+import io.nats.client.PublishOptions;
+import io.nats.client.PushSubscribeOptions;
+import io.nats.client.api.StreamInfo;
+import io.omniglass.core.cdc.CdcModule;
+import io.omniglass.core.plant.PlantDescription;
+import io.omniglass.core.plant.PlantImporter;
+import io.omniglass.core.plant.PlantModule;
+import io.omniglass.core.sink.SinkModule;
+import io.omniglass.core.sink.SinkSettings;
+import io.omniglass.core.tenancy.Tenant;
+import io.omniglass.core.tenancy.TenantStreams;
+import io.omniglass.core.testing.NatsCluster;
+import io.omniglass.core.testing.TestCore;
+import io.omniglass.core.testing.TestInfra;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import javax.sql.DataSource;
+import java.io.IOException;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A core on a 3-node JetStream cluster (real nats-server processes, sync_interval always) with
+ * OMNIGLASS_NATS_REPLICAS=3: the tenant's streams and the lease buckets are R3, and a kill -9 of
+ * the node leading a stream, during ingest and during CDC, loses and doubles nothing; the killed
+ * node rejoins and catches up.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class JetStreamClusterTest {
+
+    static final String TENANT = "rk";
+    static final ObjectMapper JSON = new ObjectMapper();
+    static TestInfra infra;
+    static NatsCluster cluster;
+    static TestCore core;
+    static Tenant tenant;
+    static DataSource db;
+
+    @BeforeAll
+    static void start() {
+        infra = TestInfra.start();
+        cluster = NatsCluster.start(3);
+        core = TestCore.start(List.of(new SinkModule(SinkSettings.defaults()), new PlantModule(), new CdcModule()),
+                cluster.env(infra));
+        tenant = core.createTenant(TENANT);
+        db = core.core().context().tenantDataSource(tenant);
+        StringBuilder plant = new StringBuilder("name: p\nlocations: [{name: site}]\ncomponents:\n");
+        for (int i = 0; i < 50; i++) {
+            plant.append("  - {name: m-").append(i).append(", type: meter, location: site}\n");
+        }
+        new PlantImporter(db).importPlant(PlantDescription.parseTree(plant.toString()), "test", TENANT);
+    }
+
+    @AfterAll
+    static void stop() {
+        for (AutoCloseable c : new AutoCloseable[]{core, cluster, infra}) {
+            try {
+                if (c != null) {
+                    c.close();
+                }
+            } catch (Exception ignored) {
+                // closing the rest
+            }
+        }
+    }
+
+    @Test
+    @Order(1)
+    void theTenantsStreamsAndTheLeaseBucketsHaveThreeReplicas() throws Exception {
+        try (Connection nc = cluster.connect()) {
+            JetStreamManagement jsm = nc.jetStreamManagement();
+            for (String stream : List.of(TenantStreams.dataStream(TENANT), TenantStreams.cdcStream(TENANT),
+                    TenantStreams.dlqStream(TENANT), "KV_og_cdc_tenants", "KV_og_cdc_cores")) {
+                StreamInfo info = jsm.getStreamInfo(stream);
+                assertThat(info.getConfiguration().getReplicas()).as(stream).isEqualTo(3);
+                await().atMost(Duration.ofSeconds(30)).until(() -> cluster.allReplicasCurrent(nc, stream));
+            }
+        }
+    }
+
+    @Test
+    @Order(4)
+    void streamsMadeUnderAnotherReplicaCountAreScaledToTheSetting() throws Exception {
+        try (Connection nc = cluster.connect()) {
+            JetStreamManagement jsm = nc.jetStreamManagement();
+            // as if the tenant had been made with OMNIGLASS_NATS_REPLICAS=1 and the setting is now 3
+            TenantStreams.ensure(nc, TENANT, 1);
+            assertThat(jsm.getStreamInfo(TenantStreams.dataStream(TENANT)).getConfiguration().getReplicas()).isEqualTo(1);
+            long before = jsm.getStreamInfo(TenantStreams.dataStream(TENANT)).getStreamState().getMsgCount();
+            TenantStreams.ensure(nc, TENANT, 3);
+            for (String stream : List.of(TenantStreams.dataStream(TENANT), TenantStreams.cdcStream(TENANT), TenantStreams.dlqStream(TENANT))) {
+                assertThat(jsm.getStreamInfo(stream).getConfiguration().getReplicas()).as(stream).isEqualTo(3);
+                await().atMost(Duration.ofSeconds(60)).until(() -> cluster.allReplicasCurrent(nc, stream));
+            }
+            assertThat(jsm.getStreamInfo(TenantStreams.dataStream(TENANT)).getStreamState().getMsgCount())
+                    .as("messages kept through the scaling").isEqualTo(before);
+        }
+    }
+
+    @Test
+    @Order(2)
+    void killingTheDataStreamLeaderDuringIngestLandsEveryDatapointOnce() throws Exception {
+        String stream = TenantStreams.dataStream(TENANT);
+        int messages = 2000;
+        int perMessage = 10;
+        try (Connection nc = cluster.connect()) {
+            int leader = cluster.streamLeader(nc, stream);
+            Publisher publisher = new Publisher(nc.jetStream(), messages, perMessage);
+            publisher.start();
+            await().atMost(Duration.ofSeconds(60)).until(() -> publisher.acked.get() >= messages / 4);
+            long killedAt = System.nanoTime();
+            int ackedAtKill = publisher.acked.get();
+            cluster.kill9(leader);
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10))
+                    .until(() -> publisher.acked.get() > ackedAtKill);
+            System.out.printf("data stream: publishing resumed %.2f s after kill -9 of its leader %s (%d retries)%n",
+                    (System.nanoTime() - killedAt) / 1e9, cluster.serverName(leader), publisher.retries.get());
+            publisher.join(Duration.ofSeconds(120));
+            assertThat(leaderNow(nc, stream)).isNotEqualTo(leader);
+
+            long expected = (long) messages * perMessage;
+            await().atMost(Duration.ofSeconds(120)).until(() -> count("SELECT count(*) FROM metric_datapoint") >= expected);
+            assertThat(count("SELECT count(*) FROM metric_datapoint")).isEqualTo(expected);
+            assertThat(count("SELECT count(*) FROM (SELECT series_id, ts FROM metric_datapoint GROUP BY 1, 2 HAVING count(*) > 1) d"))
+                    .isZero();
+            AtomicReference<StreamInfo> info = new AtomicReference<>();
+            await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                    .until(() -> {
+                        info.set(nc.jetStreamManagement().getStreamInfo(stream));
+                        return true;
+                    });
+            assertThat(info.get().getStreamState().getMsgCount())
+                    .as("messages in the stream (a retried publish is deduplicated by its Nats-Msg-Id)").isEqualTo(messages);
+
+            cluster.restart(leader);
+            long restartedAt = System.nanoTime();
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> cluster.allReplicasCurrent(nc, stream));
+            System.out.printf("data stream: %s rejoined and was current %.2f s after its restart%n",
+                    cluster.serverName(leader), (System.nanoTime() - restartedAt) / 1e9);
+        }
+    }
+
+    @Test
+    @Order(3)
+    void killingTheCdcStreamLeaderDuringCdcDeliversEveryChangeOnceInCommitOrder() throws Exception {
+        String stream = TenantStreams.cdcStream(TENANT);
+        try (Connection nc = cluster.connect(); Writer writer = new Writer("cluster-kill9")) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> cluster.allReplicasCurrent(nc, stream));
+            int leader = cluster.streamLeader(nc, stream);
+            writer.start();
+            await().atMost(Duration.ofSeconds(60)).until(() -> feedIds(nc, "cluster-kill9").size() > 200);
+            long killedAt = System.nanoTime();
+            int seenAtKill = feedIds(nc, "cluster-kill9").size();
+            cluster.kill9(leader);
+            // a reader of the feed sees errors while the stream elects a leader: it asks again
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).ignoreExceptions()
+                    .until(() -> feedIds(nc, "cluster-kill9").size() > seenAtKill + 50);
+            System.out.printf("cdc stream: changes flowing again %.2f s after kill -9 of its leader %s%n",
+                    (System.nanoTime() - killedAt) / 1e9, cluster.serverName(leader));
+            Thread.sleep(2000);
+            writer.stopAndJoin();
+            List<Long> committed = writer.ids();
+            AtomicReference<List<Long>> feed = new AtomicReference<>(List.of());
+            await().atMost(Duration.ofSeconds(90)).ignoreExceptions().until(() -> {
+                feed.set(feedIds(nc, "cluster-kill9"));
+                return feed.get().size() >= committed.size();
+            });
+            assertThat(feed.get()).containsExactlyElementsOf(committed);
+            assertThat(leaderNow(nc, stream)).isNotEqualTo(leader);
+
+            cluster.restart(leader);
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> cluster.allReplicasCurrent(nc, stream));
+        }
+    }
+
+    /** The stream's leader, asking again while the cluster answers with timeouts (a node just died). */
+    static int leaderNow(Connection nc, String stream) {
+        AtomicInteger leader = new AtomicInteger(-1);
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
+            leader.set(cluster.streamLeader(nc, stream));
+            return true;
+        });
+        return leader.get();
+    }
+
+    static long count(String sql) throws Exception {
+        try (java.sql.Connection c = db.getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /**
+     * Publishes {@code messages} messages of distinct datapoints, each with its Nats-Msg-Id, as a
+     * device does: a publish that fails or times out (its stream is electing a leader) is sent
+     * again with the same id until a PubAck comes, so the stream keeps it once.
+     */
+    static final class Publisher {
+        final AtomicInteger acked = new AtomicInteger();
+        final AtomicInteger retries = new AtomicInteger();
+        private final AtomicReference<Throwable> failed = new AtomicReference<>();
+        private final Thread thread;
+
+        Publisher(JetStream js, int messages, int perMessage) {
+            Instant t0 = Instant.now().truncatedTo(ChronoUnit.SECONDS).minusSeconds(3600);
+            this.thread = new Thread(() -> {
+                try {
+                    for (int m = 0; m < messages; m++) {
+                        List<Map<String, Object>> body = new ArrayList<>();
+                        for (int k = 0; k < perMessage; k++) {
+                            long n = (long) m * perMessage + k;
+                            body.add(dp("component:m-" + (n % 50), "flow", t0.plusMillis(n), (double) n));
+                        }
+                        byte[] data = JSON.writeValueAsBytes(body);
+                        PublishOptions o = PublishOptions.builder().messageId("cl-" + m).build();
+                        while (true) {
+                            try {
+                                js.publish(TenantStreams.dataSubject(TENANT, "metric"), data, o);
+                                break;
+                            } catch (IOException | JetStreamApiException e) {
+                                retries.incrementAndGet();
+                                Thread.sleep(100);
+                            }
+                        }
+                        acked.incrementAndGet();
+                    }
+                } catch (Throwable t) {
+                    failed.set(t);
+                }
+            }, "cluster-publisher");
+        }
+
+        void start() {
+            thread.start();
+        }
+
+        void join(Duration timeout) throws InterruptedException {
+            thread.join(timeout.toMillis());
+            assertThat(thread.isAlive()).as("publisher finished").isFalse();
+            assertThat(failed.get()).isNull();
+        }
+    }
+
+    static Map<String, Object> dp(String owner, String key, Instant ts, Object value) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("owner", owner);
+        m.put("key", key);
+        m.put("ts", ts.toString());
+        m.put("value", value);
+        m.put("source", "test");
+        m.put("source_rule", "test-poll");
+        m.put("source_rule_version", 1);
+        return m;
+    }
+
+    /** Commits small transactions of audit rows from its own thread, remembering the ids in commit order. */
+    static final class Writer implements AutoCloseable {
+        private final String actor;
+        private final List<Long> ids = Collections.synchronizedList(new ArrayList<>());
+        private final AtomicBoolean running = new AtomicBoolean(true);
+        private final AtomicReference<Throwable> failed = new AtomicReference<>();
+        private final Thread thread;
+
+        Writer(String actor) {
+            this.actor = actor;
+            this.thread = new Thread(this::loop, "writer-" + actor);
+        }
+
+        void start() {
+            thread.start();
+        }
+
+        private void loop() {
+            try (java.sql.Connection c = db.getConnection();
+                 PreparedStatement ps = c.prepareStatement(
+                         "INSERT INTO audit_log (actor, verb, resource) SELECT ?, 'write', 'r-' || g FROM generate_series(1, 5) g RETURNING id")) {
+                c.setAutoCommit(false);
+                ps.setString(1, actor);
+                while (running.get()) {
+                    List<Long> txn = new ArrayList<>();
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            txn.add(rs.getLong(1));
+                        }
+                    }
+                    c.commit();
+                    ids.addAll(txn); // committed: these must reach the feed
+                    Thread.sleep(5);
+                }
+            } catch (Throwable t) {
+                failed.set(t);
+            }
+        }
+
+        void stopAndJoin() throws InterruptedException {
+            running.set(false);
+            thread.join();
+            assertThat(failed.get()).isNull();
+        }
+
+        List<Long> ids() {
+            synchronized (ids) {
+                return List.copyOf(ids);
+            }
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            running.set(false);
+            thread.join();
+        }
+    }
+
+    /** The ids of this actor's audit rows in the CDC stream, in stream order. */
+    static List<Long> feedIds(Connection nc, String actor) throws Exception {
+        String stream = TenantStreams.cdcStream(TENANT);
+        StreamInfo info = nc.jetStreamManagement().getStreamInfo(stream);
+        long last = info.getStreamState().getLastSequence();
+        List<Long> out = new ArrayList<>();
+        if (info.getStreamState().getMsgCount() == 0) {
+            return out;
+        }
+        JetStreamSubscription sub = nc.jetStream().subscribe("og." + TENANT + ".cdc.>",
+                PushSubscribeOptions.builder().stream(stream).ordered(true).build());
+        try {
+            while (true) {
+                Message m = sub.nextMessage(Duration.ofSeconds(10));
+                if (m == null) {
+                    throw new IllegalStateException("stream " + stream + " read stalled before " + last);
+                }
+                JsonNode body = JSON.readTree(m.getData());
+                if (body.path("table").asText().equals("audit_log") && body.path("row").path("actor").asText().equals(actor)) {
+                    out.add(body.path("row").path("id").asLong());
+                }
+                if (m.metaData().streamSequence() >= last) {
+                    return out;
+                }
+            }
+        } finally {
+            sub.unsubscribe();
+        }
+    }
+}
