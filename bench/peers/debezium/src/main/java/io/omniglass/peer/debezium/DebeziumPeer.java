@@ -83,7 +83,7 @@ public final class DebeziumPeer {
         props.setProperty("database.port", args[1]);
         props.setProperty("database.dbname", args[2]);
         props.setProperty("database.user", args[3]);
-        props.setProperty("database.password", System.getenv("PEER_PG_PASSWORD"));
+        props.setProperty("database.password", System.getenv().getOrDefault("PEER_PG_PASSWORD", ""));
         props.setProperty("topic.prefix", "bench");
         props.setProperty("plugin.name", "pgoutput");
         props.setProperty("slot.name", args[4]);
