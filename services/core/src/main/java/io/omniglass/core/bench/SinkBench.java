@@ -116,6 +116,8 @@ public final class SinkBench {
 
     public Map<String, Object> run() throws Exception {
         Map<String, Object> result = new LinkedHashMap<>();
+        // the machine's 1-minute load average around the run: on a shared box it explains most variance
+        result.put("load_avg_1m_before", round(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));
         SinkSettings settings = SinkSettings.fromEnv(System.getenv());
         Map<String, String> env = new java.util.HashMap<>();
         env.put("OMNIGLASS_DATA_DIR", o.dataDir().toString());
@@ -172,6 +174,7 @@ public final class SinkBench {
             set.put("nats", "embedded nats-server, JetStream file storage");
             set.put("same_machine", "Postgres, nats-server, the core (sink) and the publisher share this machine");
             result.put("settings", set);
+            result.put("load_avg_1m_after", round(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));
         }
         return result;
     }
