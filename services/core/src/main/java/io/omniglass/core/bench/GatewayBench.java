@@ -504,7 +504,8 @@ public final class GatewayBench implements Callable<Integer> {
             int status = c.getResponseCode();
             if (status != 200) {
                 try (InputStream err = c.getErrorStream()) {
-                    throw new IllegalStateException("fleet read failed: " + status + " "
+                    throw new IllegalStateException("fleet read failed on page " + (pages + 1) + " (limit " + page
+                            + (after == null ? ", the first" : ", after a keyset cursor") + "): " + status + " "
                             + (err == null ? "" : new String(err.readAllBytes(), StandardCharsets.UTF_8)));
                 }
             }
