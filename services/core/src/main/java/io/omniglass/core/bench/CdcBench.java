@@ -59,6 +59,9 @@ public final class CdcBench implements Callable<Integer> {
     @Option(names = "--txn-rows", description = "rows per transaction in the latency run (default ${DEFAULT-VALUE})")
     int txnRows = 10;
 
+    @Option(names = "--peer", description = "also run this peer on the same changes, in the same run: debezium (its own JVM; see docs/peers.md)")
+    String peer;
+
     static final int BATCH_ROWS = 100;
     static final String RAW_SLOT = "og_cdc_bench_raw";
 
@@ -69,6 +72,11 @@ public final class CdcBench implements Callable<Integer> {
                 Map.of("OMNIGLASS_DATA_DIR", dir.toString(), "OMNIGLASS_HTTP_PORT", "0"));
         Map<String, Object> out = new LinkedHashMap<>();
         double loadBefore = loadAverage();
+        if (peer != null && !peer.equals("debezium")) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--peer: only debezium is known, not " + peer);
+        }
+        String peerClasspath = peer == null ? null : DebeziumPeerBench.classpathFromEnvironment();
+        Path peerDir = peer == null ? null : Files.createTempDirectory("og-bench-cdc-peer-");
         try (CoreService core = new CoreService(List.of()).start(cfg)) {
             Tenant tenant = core.context().provisioner().create("bench", "CDC bench", "bench");
             DataSource db = core.context().tenantDataSource(tenant);
@@ -77,12 +85,16 @@ public final class CdcBench implements Callable<Integer> {
             CdcSession.Source main = new CdcSession.Source(tenant.slug(), tenant.slotName(), jdbc, server.user(), server.password());
             CdcSession.Source raw = new CdcSession.Source(tenant.slug(), RAW_SLOT, jdbc, server.user(), server.password());
             String natsUrl = core.context().infrastructure().natsUrl();
+            DebeziumPeerBench debezium = peer == null ? null : new DebeziumPeerBench(tenant, server, natsUrl, peerClasspath, peerDir);
 
             // both slots start at the same position, after the provisioning's own rows
             try (java.sql.Connection c = db.getConnection(); Statement st = c.createStatement()) {
                 st.execute("SELECT pg_drop_replication_slot('" + tenant.slotName() + "')");
                 st.execute("SELECT pg_create_logical_replication_slot('" + tenant.slotName() + "', 'pgoutput')");
                 st.execute("SELECT pg_create_logical_replication_slot('" + RAW_SLOT + "', 'pgoutput')");
+                if (debezium != null) {
+                    debezium.createSlots(st);
+                }
             }
             warmUp(db, raw, main, natsUrl);
             System.out.printf("committing %,d changes (audit_log inserts, %d per transaction)...%n", changes, BATCH_ROWS);
@@ -220,17 +232,48 @@ public final class CdcBench implements Callable<Integer> {
                 // the machine's 1-minute load average around the run: on a shared box it explains most variance
                 out.put("load_avg_1m_before", loadBefore);
                 out.put("load_avg_1m_after", loadAverage());
+                if (debezium != null) {
+                    runPeer(debezium, db, committed, pubPerS, rawPerS, p99, out);
+                    out.put("load_avg_1m_after_peer", loadAverage());
+                }
                 System.out.printf("load average (1 min): %.2f before, %.2f after, on %d CPUs%n",
                         loadBefore, loadAverage(), Runtime.getRuntime().availableProcessors());
             }
         } finally {
             FileTrees.deleteQuietly(dir);
         }
+        if (peerDir != null) {
+            FileTrees.deleteQuietly(peerDir); // kept when the run failed: the peer's log is there
+        }
         if (json != null) {
             new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), out);
             System.out.println("wrote " + json);
         }
         return 0;
+    }
+
+    /**
+     * The peer after the core's publisher has stopped, so neither competes for the CPUs: first with
+     * the publishing handler, then the no-op one, each draining the same changes and then running its
+     * own latency run at the same rate.
+     */
+    private void runPeer(DebeziumPeerBench debezium, DataSource db, long ourLatencyCommitted, double pubPerS, double rawPerS,
+                         double p99, Map<String, Object> out) throws Exception {
+        long backlog = warmup + (long) changes + ourLatencyCommitted;
+        DebeziumPeerBench.Result publish = debezium.run("publish", db, backlog, warmup, changes, rate, txnRows, latencySeconds);
+        DebeziumPeerBench.Result noop = debezium.run("noop", db, backlog + publish.committed(), warmup, changes, rate, txnRows,
+                latencySeconds);
+        out.put("peer", "debezium " + debezium.version());
+        out.put("peer_debezium_publish", publish.figures());
+        out.put("peer_debezium_noop", noop.figures());
+        double dbzPerS = ((Number) publish.figures().get("changes_per_s")).doubleValue();
+        double dbzP99 = ((Number) publish.figures().get("p99_ms")).doubleValue();
+        out.put("ratio_changes_per_s_vs_debezium_publish", round2(pubPerS / dbzPerS));
+        out.put("ratio_changes_per_s_vs_raw_drain", round2(pubPerS / rawPerS));
+        out.put("ratio_p99_vs_debezium_publish", round2(p99 / dbzP99));
+        System.out.printf("side by side: Omniglass %,.0f changes/s = %.2fx Debezium (JetStream, PubAck awaited), %.2fx the raw drain;"
+                        + " p99 %.2f ms vs Debezium's %.2f ms%n",
+                pubPerS, pubPerS / dbzPerS, pubPerS / rawPerS, p99, dbzP99);
     }
 
     static final long PG_EPOCH_MICROS = 946_684_800_000_000L;
@@ -299,7 +342,7 @@ public final class CdcBench implements Callable<Integer> {
      * Commits {@code rowsPerTxn}-row transactions paced to {@code rate} changes/s, noting when each
      * commit returned (by transaction id); returns the changes committed.
      */
-    private static long commitAtRate(DataSource db, int rate, int rowsPerTxn, int seconds, java.util.Map<Long, Long> commitReturned,
+    static long commitAtRate(DataSource db, int rate, int rowsPerTxn, int seconds, java.util.Map<Long, Long> commitReturned,
                                      Histogram commitDuration) throws Exception {
         long committed = 0;
         long txnIntervalNanos = 1_000_000_000L * rowsPerTxn / rate;

@@ -47,8 +47,11 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The ingest benchmark, three ways of landing the same rows in the same kind of table on one
  * Postgres: (1) end to end through JetStream and the real sink, (2) raw COPY on one connection
- * (the ceiling), (3) one INSERT ... ON CONFLICT per datapoint over 8 connections (a naive direct
- * write). Each phase gets its own tenant, so each starts from an empty table.
+ * (the ceiling), (2b) raw COPY into a bare partitioned table with the primary key only (the
+ * physical ceiling: what the schema's triggers, foreign keys and checks cost is (2) against it),
+ * (2c) the same with the real table's foreign keys, (3) one INSERT ... ON CONFLICT per datapoint
+ * over 8 connections (a naive direct write). Each phase gets its own tenant or table, so each
+ * starts from an empty table.
  */
 public final class SinkBench {
 
@@ -113,6 +116,8 @@ public final class SinkBench {
 
     public Map<String, Object> run() throws Exception {
         Map<String, Object> result = new LinkedHashMap<>();
+        // the machine's 1-minute load average around the run: on a shared box it explains most variance
+        result.put("load_avg_1m_before", round(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));
         SinkSettings settings = SinkSettings.fromEnv(System.getenv());
         Map<String, String> env = new java.util.HashMap<>();
         env.put("OMNIGLASS_DATA_DIR", o.dataDir().toString());
@@ -135,13 +140,20 @@ public final class SinkBench {
             result.put("sink_rows_per_s", sink.get("rows_per_s"));
             Map<String, Object> copyR = rawCopy(core, copy);
             result.put("copy_rows_per_s", copyR.get("rows_per_s"));
+            Map<String, Object> bare = bareCopies(core, copy);
+            @SuppressWarnings("unchecked")
+            double bareRate = (double) ((Map<String, Object>) bare.get("bare")).get("rows_per_s");
+            result.put("bare_copy_rows_per_s", bareRate);
             Map<String, Object> singleR = singleInserts(core, single);
             result.put("single_insert_rows_per_s", singleR.get("rows_per_s"));
             double s = (double) sink.get("rows_per_s");
             result.put("sink_vs_copy", round(s / (double) copyR.get("rows_per_s")));
+            result.put("sink_vs_bare_copy", round(s / bareRate));
+            result.put("copy_vs_bare_copy", round((double) copyR.get("rows_per_s") / bareRate));
             result.put("sink_vs_single_insert", round(s / (double) singleR.get("rows_per_s")));
             result.put("end_to_end", sink);
             result.put("raw_copy", copyR);
+            result.put("bare_copy", bare);
             result.put("single_insert", singleR);
 
             Map<String, Object> set = new LinkedHashMap<>();
@@ -162,6 +174,7 @@ public final class SinkBench {
             set.put("nats", "embedded nats-server, JetStream file storage");
             set.put("same_machine", "Postgres, nats-server, the core (sink) and the publisher share this machine");
             result.put("settings", set);
+            result.put("load_avg_1m_after", round(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));
         }
         return result;
     }
@@ -324,12 +337,48 @@ public final class SinkBench {
 
     private Map<String, Object> rawCopy(CoreService core, Tenant t) throws Exception {
         DataSource ds = core.context().tenantDataSource(t);
+        return copyInto(ds, prepareSeries(ds), "metric_datapoint", "(2) raw COPY into metric_datapoint, one connection:          ");
+    }
+
+    /**
+     * The physical ceiling: the same rows by COPY into a partitioned table with the real table's
+     * columns, partitions and primary key and nothing else (no trigger, no foreign key, no check, no
+     * other index); then the same with the real table's two foreign keys, so that what the schema's
+     * machinery costs splits into its foreign keys and the rest (the current-value trigger above all).
+     */
+    private Map<String, Object> bareCopies(CoreService core, Tenant t) throws Exception {
+        DataSource ds = core.context().tenantDataSource(t);
         SeriesIds s = prepareSeries(ds);
+        Map<String, Object> r = new LinkedHashMap<>();
+        createBareTable(ds, "bench_bare_metric", "");
+        r.put("bare", copyInto(ds, s, "bench_bare_metric", "(2b) raw COPY into a bare partitioned table (primary key only):"));
+        createBareTable(ds, "bench_bare_fk_metric", ", FOREIGN KEY (series_id, provenance) REFERENCES series (id, provenance)"
+                + ", FOREIGN KEY (source_rule_id) REFERENCES source_rule (id)");
+        r.put("bare_with_foreign_keys", copyInto(ds, s, "bench_bare_fk_metric", "(2c) the same with the real table's two foreign keys:        "));
+        return r;
+    }
+
+    private void createBareTable(DataSource ds, String table, String constraints) throws Exception {
+        java.time.LocalDate first = base.atZone(java.time.ZoneOffset.UTC).toLocalDate();
+        java.time.LocalDate last = ts(o.datapoints() - 1).atZone(java.time.ZoneOffset.UTC).toLocalDate();
+        try (java.sql.Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            // names and dates are the bench's own constants: DDL takes no bound parameters
+            st.execute("CREATE TABLE " + table + " (series_id bigint NOT NULL, ts timestamptz NOT NULL, value double precision NOT NULL, "
+                    + "provenance provenance NOT NULL, source_rule_id int, PRIMARY KEY (series_id, ts)" + constraints
+                    + ") PARTITION BY RANGE (ts)");
+            for (java.time.LocalDate d = first; !d.isAfter(last); d = d.plusDays(1)) {
+                st.execute("CREATE TABLE " + table + "_p" + d.toString().replace("-", "") + " PARTITION OF " + table
+                        + " FOR VALUES FROM ('" + d + " 00:00:00+00') TO ('" + d.plusDays(1) + " 00:00:00+00')");
+            }
+        }
+    }
+
+    private Map<String, Object> copyInto(DataSource ds, SeriesIds s, String table, String label) throws Exception {
         long start = System.nanoTime();
         try (java.sql.Connection c = ds.getConnection()) {
             c.setAutoCommit(false);
             CopyIn in = c.unwrap(PGConnection.class).getCopyAPI().copyIn(
-                    "COPY metric_datapoint (series_id, ts, value, provenance, source_rule_id) FROM STDIN");
+                    "COPY " + table + " (series_id, ts, value, provenance, source_rule_id) FROM STDIN");
             StringBuilder sb = new StringBuilder(1 << 20);
             for (long i = 0; i < o.datapoints(); i++) {
                 sb.append(s.ids()[(int) (i % o.series())]).append('\t').append(ts(i)).append('\t').append(value(i))
@@ -350,8 +399,7 @@ public final class SinkBench {
             r.put("seconds", round(secs));
             r.put("rows_per_s", round(rows / secs));
             r.put("connections", 1);
-            System.out.printf("(2) raw COPY into metric_datapoint, one connection:           %,d rows in %.2f s = %,.0f rows/s%n",
-                    rows, secs, rows / secs);
+            System.out.printf("%s %,d rows in %.2f s = %,.0f rows/s%n", label, rows, secs, rows / secs);
             return r;
         }
     }

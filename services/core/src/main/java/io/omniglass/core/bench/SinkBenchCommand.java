@@ -38,8 +38,10 @@ public final class SinkBenchCommand implements Callable<Integer> {
             System.out.println();
             System.out.printf("sink_rows_per_s          %,12.0f%n", (double) r.get("sink_rows_per_s"));
             System.out.printf("copy_rows_per_s          %,12.0f%n", (double) r.get("copy_rows_per_s"));
+            System.out.printf("bare_copy_rows_per_s     %,12.0f%n", (double) r.get("bare_copy_rows_per_s"));
             System.out.printf("single_insert_rows_per_s %,12.0f%n", (double) r.get("single_insert_rows_per_s"));
-            System.out.printf("sink / copy = %.2f, sink / single insert = %.2f%n", r.get("sink_vs_copy"), r.get("sink_vs_single_insert"));
+            System.out.printf("sink / copy = %.2f, sink / bare copy = %.2f, copy / bare copy = %.2f, sink / single insert = %.2f%n",
+                    r.get("sink_vs_copy"), r.get("sink_vs_bare_copy"), r.get("copy_vs_bare_copy"), r.get("sink_vs_single_insert"));
             if (json != null) {
                 SinkBench.writeJson(r, json);
                 System.out.println("written to " + json.toAbsolutePath());
