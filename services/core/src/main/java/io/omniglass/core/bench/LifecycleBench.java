@@ -98,6 +98,7 @@ public final class LifecycleBench implements Callable<Integer> {
             long tiered = report.path("rowsTiered").asLong();
             System.out.printf("tiered %,d rows (%d partitions) in %.1f s: %,.0f rows/s%n", tiered, report.path("tiered").size(), tierS, tiered / tierS);
             long coldBytes = scalar(ds, "SELECT coalesce(sum(bytes), 0) FROM cold_file");
+            long rollupBytes = scalar(ds, "SELECT coalesce(sum(rollup_bytes), 0) FROM cold_file");
             long coldRows = scalar(ds, "SELECT coalesce(sum(row_count), 0) FROM cold_file");
             if (coldRows != tiered) {
                 throw new IllegalStateException("manifest rows " + coldRows + " != tiered " + tiered);
@@ -113,7 +114,8 @@ public final class LifecycleBench implements Callable<Integer> {
             out.put("hot_bytes_per_row", round((double) hotBytes / rows));
             out.put("hot_heap_bytes_per_row", round((double) heapBytes / rows));
             out.put("cold_bytes_per_row", round((double) coldBytes / coldRows));
-            out.put("cold_over_hot", round((double) coldBytes / coldRows / ((double) hotBytes / rows)));
+            out.put("cold_rollup_bytes_per_row", round((double) rollupBytes / coldRows));
+            out.put("cold_over_hot", round((double) (coldBytes + rollupBytes) / coldRows / ((double) hotBytes / rows)));
             out.put("tiered_rows", tiered);
             out.put("tiered_partitions", report.path("tiered").size());
             out.put("tiering_seconds", round(tierS));
