@@ -51,7 +51,7 @@ final class PartitionUpkeep {
     /** What a run did. */
     record Report(String tenant, int created, List<String> tiered, List<String> dropped, List<String> coldRemoved,
                   int straysRemoved, long rowsTiered, long rowsDropped, int secretsPurged, int principalsPseudonymised,
-                  int auditNamesErased, List<String> failed) {
+                  int auditNamesErased, int copiedNamesErased, List<String> failed) {
     }
 
     private final String tenant;
@@ -129,9 +129,10 @@ final class PartitionUpkeep {
         }
         int purged = SecretExpiry.purge(tdb);
         int pseudonymised = PersonalDataExpiry.pseudonymise(control, now);
+        int copiedErased = PersonalDataExpiry.eraseCopiedNames(control, tdb); // before the audit names that map ids to them
         int erased = PersonalDataExpiry.eraseTenantAuditNames(control, tdb);
         return new Report(tenant, created, tiered, dropped, coldRemoved, strays, rowsTiered, rowsDropped, purged,
-                pseudonymised, erased, failed);
+                pseudonymised, erased, copiedErased, failed);
     }
 
     private boolean isEmpty(String partition) throws SQLException {
