@@ -104,6 +104,17 @@ public final class LifecycleBench implements Callable<Integer> {
                 throw new IllegalStateException("manifest rows " + coldRows + " != tiered " + tiered);
             }
             Map<String, Double> acrossTiers = q.measure("hot + cold");
+            // the same reads without the hourly rollups (as for days tiered before them), then with them
+            // again: interleaved, so a machine whose load changes during the run still compares them fairly
+            Map<String, Double> withoutRollups;
+            try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+                st.execute("CREATE TABLE bench_rollup_path AS SELECT id, rollup_path FROM cold_file");
+                st.execute("UPDATE cold_file SET rollup_path = NULL");
+                withoutRollups = q.measure("hot + cold, without rollups");
+                st.execute("UPDATE cold_file c SET rollup_path = b.rollup_path FROM bench_rollup_path b WHERE b.id = c.id");
+                st.execute("DROP TABLE bench_rollup_path");
+            }
+            Map<String, Double> acrossTiersAgain = q.measure("hot + cold, again");
 
             out.put("series", series);
             out.put("days", days);
@@ -122,6 +133,9 @@ public final class LifecycleBench implements Callable<Integer> {
             out.put("tiering_rows_per_s", Math.round(tiered / tierS));
             out.put("hot_only_ms", hotOnly);
             out.put("across_tiers_ms", acrossTiers);
+            out.put("across_tiers_without_rollups_ms", withoutRollups);
+            out.put("across_tiers_again_ms", acrossTiersAgain);
+            out.put("load_average", java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
             out.put("runs_per_query", runs);
             out.put("targets", Map.of("cold_over_hot", "<= 0.1", "one_series_90d_1h_ms", "< 100",
                     "fleet_100_series_90d_1d_ms", "< 500", "raw_cold_day_ms", "< 200"));

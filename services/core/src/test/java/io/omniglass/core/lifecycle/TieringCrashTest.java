@@ -75,6 +75,8 @@ class TieringCrashTest {
                 assertThat(f.value("SELECT count(*) FROM metric_datapoint")).as(step).isEqualTo(rows);
                 assertThat(f.value("SELECT count(*) FROM cold_file")).as(step).isZero();
                 assertThat(parquetFiles(dayDir)).as(step).hasSize(1);
+                // the hourly rollup is written after the day's file is proven, so not yet at "written"
+                assertThat(rollupFiles(dayDir)).as(step).hasSize(step.equals("written") ? 0 : 1);
             }
 
             try (CoreProcess last = CoreProcess.start(env, "-Xmx384m")) {
@@ -88,6 +90,9 @@ class TieringCrashTest {
                 assertThat(parquetFiles(dayDir)).hasSize(1)
                         .allSatisfy(p -> assertThat(dataDir.resolve("cold").relativize(p).toString())
                                 .isEqualTo(f.text("SELECT path FROM cold_file")));
+                assertThat(rollupFiles(dayDir)).hasSize(1)
+                        .allSatisfy(p -> assertThat(dataDir.resolve("cold").relativize(p).toString())
+                                .isEqualTo(f.text("SELECT rollup_path FROM cold_file")));
 
                 OffsetDateTime from = day.atStartOfDay().atOffset(ZoneOffset.UTC);
                 OffsetDateTime to = from.plusDays(1);
@@ -130,7 +135,16 @@ class TieringCrashTest {
             return List.of();
         }
         try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(p -> p.toString().endsWith(".parquet")).toList();
+            return s.filter(p -> p.toString().endsWith(".parquet") && !p.toString().endsWith(".rollup-1h.parquet")).toList();
+        }
+    }
+
+    private static List<Path> rollupFiles(Path dir) throws Exception {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> p.toString().endsWith(".rollup-1h.parquet")).toList();
         }
     }
 
