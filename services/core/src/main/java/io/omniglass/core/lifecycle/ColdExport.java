@@ -20,13 +20,14 @@ import java.util.stream.Collectors;
  * Writes one day's partition to a Parquet file (zstd) and proves it: rows leave Postgres by
  * {@code COPY ... TO STDOUT} as CSV, DuckDB turns them into Parquet, then the row count and a
  * {@link RowChecksum} of the file must equal the partition's. A file that does not match is
- * deleted and the export fails; the partition is untouched either way.
+ * deleted and the export fails; the partition is untouched either way. A metric day also gets its
+ * hourly {@link Rollups} file, written from the proven file.
  */
 final class ColdExport {
 
     /** What a proven file holds. */
     record Written(Path file, String relativePath, long rows, String checksum, long bytes,
-                   java.time.OffsetDateTime minTs, java.time.OffsetDateTime maxTs) {
+                   java.time.OffsetDateTime minTs, java.time.OffsetDateTime maxTs, Rollups.Written rollup) {
     }
 
     private ColdExport() {
@@ -44,6 +45,7 @@ final class ColdExport {
         Path file = coldRoot.resolve(relative);
         Files.createDirectories(file.getParent());
         Path csv = file.resolveSibling(file.getFileName() + ".csv.tmp");
+        Rollups.Written rollup = null;
         try {
             try (OutputStream out = Files.newOutputStream(csv)) {
                 pg.unwrap(PGConnection.class).getCopyAPI().copyOut(
@@ -85,11 +87,15 @@ final class ColdExport {
                 throw new IOException("the Parquet file of " + partition + " does not match it: partition "
                         + hot.value() + ", file " + cold.value());
             }
+            rollup = table.equals("metric_datapoint") ? Rollups.write(duck, coldRoot, file, relative, hot.rows()) : null;
             return new Written(file, relative, hot.rows(), hot.value(), Files.size(file),
-                    hot.rows() == 0 ? null : micros(minUs), hot.rows() == 0 ? null : micros(maxUs));
+                    hot.rows() == 0 ? null : micros(minUs), hot.rows() == 0 ? null : micros(maxUs), rollup);
         } catch (SQLException | IOException | RuntimeException e) {
             Files.deleteIfExists(csv);
             Files.deleteIfExists(file);
+            if (rollup != null) {
+                Files.deleteIfExists(rollup.file());
+            }
             throw e;
         }
     }

@@ -98,32 +98,101 @@ public final class ColdReads {
         return all.size() > limit ? List.copyOf(all.subList(0, limit)) : all;
     }
 
-    /** Adds the cold tier's partial aggregates of these metric series to {@code into}. */
+    /** A manifest row as the aggregate read needs it: the day, its file and its hourly rollup (null before V120). */
+    private record DayFiles(java.time.LocalDate day, Path file, Path rollup) {
+    }
+
+    /**
+     * Adds the cold tier's partial aggregates of these metric series to {@code into}. When the
+     * buckets are whole hours, the whole hours of the range are read from the days' rollups and
+     * only the partial hours at its ends (and days without a rollup) from the raw files; the
+     * partials are the same either way, so is the answer.
+     */
     static void aggregates(ColdTier cold, DSLContext tx, List<Long> series, OffsetDateTime from, OffsetDateTime to,
                            long bucketMicros, Map<Aggregates.Key, Aggregates.Partial> into) {
-        List<Path> files = files(tx, cold.root(), "metric_datapoint", from, to);
-        if (files.isEmpty() || series.isEmpty()) {
+        if (series.isEmpty()) {
+            return;
+        }
+        List<DayFiles> days = tx.select(COLD_FILE.DAY, COLD_FILE.PATH, COLD_FILE.ROLLUP_PATH).from(COLD_FILE)
+                .where(COLD_FILE.TABLE_NAME.eq("metric_datapoint"))
+                .and(COLD_FILE.DAY.ge(from.atZoneSameInstant(ZoneOffset.UTC).toLocalDate()))
+                .and(COLD_FILE.DAY.le(to.atZoneSameInstant(ZoneOffset.UTC).toLocalDate()))
+                .orderBy(COLD_FILE.DAY, COLD_FILE.ID)
+                .fetch(r -> new DayFiles(r.value1(), cold.root().resolve(r.value2()),
+                        r.value3() == null ? null : cold.root().resolve(r.value3())));
+        if (days.isEmpty()) {
             return;
         }
         String ids = series.stream().map(String::valueOf).collect(Collectors.joining(", "));
-        try (Connection d = cold.engine().connection();
-             PreparedStatement ps = d.prepareStatement("SELECT series_id, (ts_us // ?) * ? AS b, count(*), sum(value),"
-                     + " min(value), max(value), min(ts_us), max(ts_us), arg_min(value, ts_us), arg_max(value, ts_us)"
-                     + " FROM " + ColdEngine.readParquet(files)
-                     + " WHERE series_id IN (" + ids + ") AND ts_us >= ? AND ts_us < ? GROUP BY 1, 2")) {
-            ps.setLong(1, bucketMicros);
-            ps.setLong(2, bucketMicros);
-            ps.setLong(3, micros(from));
-            ps.setLong(4, micros(to));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    Aggregates.Partial p = new Aggregates.Partial(rs.getLong(3), rs.getDouble(4), rs.getDouble(5),
-                            rs.getDouble(6), rs.getLong(7), rs.getDouble(9), rs.getLong(8), rs.getDouble(10));
-                    into.merge(new Aggregates.Key(rs.getLong(1), rs.getLong(2)), p, Aggregates.Partial::merge);
-                }
+        long lo = micros(from);
+        long hi = micros(to);
+        long loH = Rollups.hourCeil(lo);
+        long hiH = Rollups.hourFloor(hi);
+        try (Connection d = cold.engine().connection()) {
+            if (!Rollups.fits(bucketMicros) || loH >= hiH) {
+                raw(d, paths(days, f -> true), ids, lo, hi, bucketMicros, into);
+                return;
+            }
+            rolled(d, days.stream().filter(f -> f.rollup() != null).map(DayFiles::rollup).toList(), ids, loH, hiH,
+                    bucketMicros, into);
+            raw(d, paths(days, f -> f.rollup() == null), ids, lo, hi, bucketMicros, into);
+            // the partial hours at either end lie in one day each
+            if (lo < loH) {
+                raw(d, paths(days, f -> f.rollup() != null && f.day().equals(day(lo))), ids, lo, loH, bucketMicros, into);
+            }
+            if (hiH < hi) {
+                raw(d, paths(days, f -> f.rollup() != null && f.day().equals(day(hiH))), ids, hiH, hi, bucketMicros, into);
             }
         } catch (SQLException e) {
             throw new IllegalStateException("reading the cold tier failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** The raw files of the days that match. */
+    private static List<Path> paths(List<DayFiles> days, java.util.function.Predicate<DayFiles> which) {
+        return days.stream().filter(which).map(DayFiles::file).toList();
+    }
+
+    private static java.time.LocalDate day(long us) {
+        return ColdExport.micros(us).toLocalDate();
+    }
+
+    private static void raw(Connection d, List<Path> files, String ids, long lo, long hi, long bucketMicros,
+                            Map<Aggregates.Key, Aggregates.Partial> into) throws SQLException {
+        if (files.isEmpty() || lo >= hi) {
+            return;
+        }
+        partials(d, "SELECT series_id, (ts_us // ?) * ? AS b, count(*), sum(value),"
+                + " min(value), max(value), min(ts_us), arg_min(value, ts_us), max(ts_us), arg_max(value, ts_us)"
+                + " FROM " + ColdEngine.readParquet(files)
+                + " WHERE series_id IN (" + ids + ") AND ts_us >= ? AND ts_us < ? GROUP BY 1, 2", lo, hi, bucketMicros, into);
+    }
+
+    private static void rolled(Connection d, List<Path> rollups, String ids, long lo, long hi, long bucketMicros,
+                               Map<Aggregates.Key, Aggregates.Partial> into) throws SQLException {
+        if (rollups.isEmpty() || lo >= hi) {
+            return;
+        }
+        partials(d, "SELECT series_id, (hour_us // ?) * ? AS b, sum(n)::BIGINT, sum(s),"
+                + " min(lo), max(hi), min(t0), arg_min(v0, t0), max(t1), arg_max(v1, t1)"
+                + " FROM " + ColdEngine.readParquet(rollups)
+                + " WHERE series_id IN (" + ids + ") AND hour_us >= ? AND hour_us < ? GROUP BY 1, 2", lo, hi, bucketMicros, into);
+    }
+
+    private static void partials(Connection d, String sql, long lo, long hi, long bucketMicros,
+                                 Map<Aggregates.Key, Aggregates.Partial> into) throws SQLException {
+        try (PreparedStatement ps = d.prepareStatement(sql)) {
+            ps.setLong(1, bucketMicros);
+            ps.setLong(2, bucketMicros);
+            ps.setLong(3, lo);
+            ps.setLong(4, hi);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Aggregates.Partial p = new Aggregates.Partial(rs.getLong(3), rs.getDouble(4), rs.getDouble(5),
+                            rs.getDouble(6), rs.getLong(7), rs.getDouble(8), rs.getLong(9), rs.getDouble(10));
+                    into.merge(new Aggregates.Key(rs.getLong(1), rs.getLong(2)), p, Aggregates.Partial::merge);
+                }
+            }
         }
     }
 

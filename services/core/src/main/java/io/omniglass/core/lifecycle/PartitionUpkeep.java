@@ -51,7 +51,7 @@ final class PartitionUpkeep {
     /** What a run did. */
     record Report(String tenant, int created, List<String> tiered, List<String> dropped, List<String> coldRemoved,
                   int straysRemoved, long rowsTiered, long rowsDropped, int secretsPurged, int principalsPseudonymised,
-                  int auditNamesErased, List<String> failed) {
+                  int auditNamesErased, int copiedNamesErased, List<String> failed) {
     }
 
     private final String tenant;
@@ -129,9 +129,10 @@ final class PartitionUpkeep {
         }
         int purged = SecretExpiry.purge(tdb);
         int pseudonymised = PersonalDataExpiry.pseudonymise(control, now);
+        int copiedErased = PersonalDataExpiry.eraseCopiedNames(control, tdb); // before the audit names that map ids to them
         int erased = PersonalDataExpiry.eraseTenantAuditNames(control, tdb);
         return new Report(tenant, created, tiered, dropped, coldRemoved, strays, rowsTiered, rowsDropped, purged,
-                pseudonymised, erased, failed);
+                pseudonymised, erased, copiedErased, failed);
     }
 
     private boolean isEmpty(String partition) throws SQLException {
@@ -211,6 +212,9 @@ final class PartitionUpkeep {
                         .set(COLD_FILE.TABLE_NAME, table).set(COLD_FILE.DAY, day).set(COLD_FILE.PATH, w.relativePath())
                         .set(COLD_FILE.ROW_COUNT, w.rows()).set(COLD_FILE.CHECKSUM, w.checksum()).set(COLD_FILE.BYTES, w.bytes())
                         .set(COLD_FILE.MIN_TS, w.minTs()).set(COLD_FILE.MAX_TS, w.maxTs())
+                        .set(COLD_FILE.ROLLUP_PATH, w.rollup() == null ? null : w.rollup().relativePath())
+                        .set(COLD_FILE.ROLLUP_ROWS, w.rollup() == null ? null : w.rollup().rows())
+                        .set(COLD_FILE.ROLLUP_BYTES, w.rollup() == null ? null : w.rollup().bytes())
                         .execute();
                 internalLog(tx, "tiered " + partition, Map.of("table", table, "day", day.toString(), "file", w.relativePath(),
                         "rows", w.rows(), "bytes", w.bytes(), "checksum", w.checksum(), "expired_rows", all - w.rows()));
@@ -220,6 +224,9 @@ final class PartitionUpkeep {
             } catch (SQLException | RuntimeException e) {
                 c.rollback();
                 Files.deleteIfExists(w.file());
+                if (w.rollup() != null) {
+                    Files.deleteIfExists(w.rollup().file());
+                }
                 throw e;
             } finally {
                 c.setAutoCommit(true);
@@ -261,7 +268,7 @@ final class PartitionUpkeep {
         var rows = tdb.transactionResult(cfg -> {
             DSLContext tx = cfg.dsl();
             var r = tx.deleteFrom(COLD_FILE).where(COLD_FILE.TABLE_NAME.eq(table)).and(COLD_FILE.DAY.lt(before))
-                    .returning(COLD_FILE.PATH, COLD_FILE.DAY, COLD_FILE.ROW_COUNT).fetch();
+                    .returning(COLD_FILE.PATH, COLD_FILE.ROLLUP_PATH, COLD_FILE.DAY, COLD_FILE.ROW_COUNT).fetch();
             for (var f : r) {
                 internalLog(tx, "cold file removed " + f.getPath(), Map.of("table", table, "day", f.getDay().toString(),
                         "rows", f.getRowCount(), "reason", "past retention"));
@@ -270,6 +277,9 @@ final class PartitionUpkeep {
         });
         for (var f : rows) {
             Files.deleteIfExists(coldRoot.resolve(f.getPath()));
+            if (f.getRollupPath() != null) {
+                Files.deleteIfExists(coldRoot.resolve(f.getRollupPath()));
+            }
             removed.add(f.getPath());
         }
         return removed;
@@ -281,7 +291,13 @@ final class PartitionUpkeep {
         if (!Files.isDirectory(dir)) {
             return 0;
         }
-        Set<String> counted = new HashSet<>(tdb.select(COLD_FILE.PATH).from(COLD_FILE).fetch(COLD_FILE.PATH));
+        Set<String> counted = new HashSet<>();
+        tdb.select(COLD_FILE.PATH, COLD_FILE.ROLLUP_PATH).from(COLD_FILE).forEach(r -> {
+            counted.add(r.value1());
+            if (r.value2() != null) {
+                counted.add(r.value2());
+            }
+        });
         List<Path> strays;
         try (Stream<Path> files = Files.walk(dir)) {
             strays = files.filter(Files::isRegularFile)

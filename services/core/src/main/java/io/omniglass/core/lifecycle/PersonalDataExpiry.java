@@ -103,6 +103,69 @@ final class PersonalDataExpiry {
                 .where(a.ACTOR_ID.in(ids)).and(a.ACTOR.ne(pseudonym(a.ACTOR_ID))).execute();
     }
 
+    /**
+     * Names copied as free text into this tenant's rows by principals now pseudonymised: the
+     * tenant's audit trail still pairs each such principal's id with the name it wrote under (until
+     * {@link #eraseTenantAuditNames} relabels it, after this), so that name is replaced by the
+     * pseudonym in every name column ({@code alarm.acked_by}, {@code variable.updated_by}, ...) and
+     * inside every audit payload, in one transaction per name (tenant migration V121 admits exactly
+     * that audit rewrite). A name that a live principal holds again is left alone (the rows cannot
+     * tell the two apart). Returns how many rows changed.
+     */
+    static int eraseCopiedNames(DSLContext control, DSLContext tenant) {
+        List<Long> ids = control.select(PRINCIPAL.ID).from(PRINCIPAL).where(PRINCIPAL.PSEUDONYMISED_AT.isNotNull()).fetch(PRINCIPAL.ID);
+        if (ids.isEmpty()) {
+            return 0;
+        }
+        var a = io.omniglass.schema.tenant.Tables.AUDIT_LOG;
+        var named = tenant.selectDistinct(a.ACTOR_ID, a.ACTOR).from(a)
+                .where(a.ACTOR_ID.in(ids)).and(a.ACTOR.ne(pseudonym(a.ACTOR_ID))).fetch();
+        int changed = 0;
+        for (var r : named) {
+            String name = r.value2();
+            String to = PSEUDONYM_PREFIX + r.value1();
+            if (name.startsWith("og:") || name.startsWith("system:")) {
+                continue;
+            }
+            if (control.fetchExists(PRINCIPAL, PRINCIPAL.NAME.eq(name).and(PRINCIPAL.PSEUDONYMISED_AT.isNull()))) {
+                log.info("principal {}: its old name is held by a live principal again; rows naming it are left as they are", r.value1());
+                continue;
+            }
+            changed += tenant.transactionResult(cfg -> eraseName(cfg.dsl(), name, to));
+        }
+        return changed;
+    }
+
+    private static int eraseName(DSLContext tx, String name, String to) {
+        int n = 0;
+        for (var column : COPIED_NAMES) {
+            n += tx.update(column.getTable()).set(column, to).where(column.eq(name)).execute();
+        }
+        tx.execute("SELECT set_config('og.erase_name', {0}, true), set_config('og.erase_pseudonym', {1}, true)",
+                DSL.val(name), DSL.val(to));
+        var a = io.omniglass.schema.tenant.Tables.AUDIT_LOG;
+        Field<String> quoted = DSL.field("to_jsonb({0}::text)::text", String.class, DSL.val(name));
+        n += tx.update(a)
+                .set(a.OLD, DSL.field("og_erase_name({0}, {1}, {2})", JSONB.class, a.OLD, DSL.val(name), DSL.val(to)))
+                .set(a.NEW, DSL.field("og_erase_name({0}, {1}, {2})", JSONB.class, a.NEW, DSL.val(name), DSL.val(to)))
+                .where(DSL.condition("strpos(coalesce({0}::text, '') || coalesce({1}::text, ''), {2}) > 0", a.OLD, a.NEW, quoted))
+                .execute();
+        // rows written before audit rows carried an actor id (V60) are found by the label alone
+        n += tx.update(a).set(a.ACTOR, to).where(a.ACTOR.eq(name)).and(a.ACTOR_ID.isNull()).execute();
+        return n;
+    }
+
+    /** The tenant columns that hold an acting principal's name as free text, without its id. */
+    private static final List<org.jooq.TableField<?, String>> COPIED_NAMES = List.of(
+            io.omniglass.schema.tenant.Tables.ALARM.ACKED_BY,
+            io.omniglass.schema.tenant.Tables.ALARM.SNOOZED_BY,
+            io.omniglass.schema.tenant.Tables.VARIABLE.UPDATED_BY,
+            io.omniglass.schema.tenant.Tables.CONFIG.UPDATED_BY,
+            io.omniglass.schema.tenant.Tables.RETENTION_POLICY.UPDATED_BY,
+            io.omniglass.schema.tenant.Tables.EVENT_RULE_VERSION.CREATED_BY,
+            io.omniglass.schema.tenant.Tables.CALC_RULE_VERSION.CREATED_BY,
+            io.omniglass.schema.tenant.Tables.ACTION_RULE_VERSION.CREATED_BY);
+
     private static Field<String> pseudonym(Field<Long> id) {
         return DSL.concat(DSL.inline(PSEUDONYM_PREFIX), id.cast(String.class));
     }

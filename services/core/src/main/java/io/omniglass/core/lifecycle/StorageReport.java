@@ -41,7 +41,8 @@ final class StorageReport {
                         JOIN pg_class c ON c.oid = coalesce(i.inhrelid, p.oid)
                         WHERE p.oid = to_regclass({0})""", DSL.val(table)).fetchOne();
                 Record cold = tx.select(DSL.count().as("files"), DSL.coalesce(DSL.sum(COLD_FILE.ROW_COUNT), 0L).as("rows"),
-                                DSL.coalesce(DSL.sum(COLD_FILE.BYTES), 0L).as("bytes"),
+                                // the hourly rollups are part of what the cold tier takes on disk
+                                DSL.coalesce(DSL.sum(COLD_FILE.BYTES.plus(DSL.coalesce(COLD_FILE.ROLLUP_BYTES, 0L))), 0L).as("bytes"),
                                 DSL.min(COLD_FILE.DAY).as("oldest"), DSL.max(COLD_FILE.DAY).as("newest"))
                         .from(COLD_FILE).where(COLD_FILE.TABLE_NAME.eq(table)).fetchOne();
                 Map<String, Object> m = new LinkedHashMap<>();

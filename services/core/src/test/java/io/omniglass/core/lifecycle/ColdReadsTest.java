@@ -114,4 +114,76 @@ class ColdReadsTest {
         assertThatThrownBy(() -> admin.seriesAggregates("reads", a, from, to, "1s"))
                 .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(400));
     }
+
+    /**
+     * Hourly rollups written at tiering time answer exactly what the raw rows answer: for buckets
+     * of whole hours (read from the rollups) and others (read raw), ranges on and off the hour, and
+     * days whose manifest row names no rollup (tiered before rollups existed).
+     */
+    @Test
+    void rollupsAnswerWhatTheRawRowsAnswer() throws Exception {
+        Tenant t = core.createTenant("rollups");
+        LifecycleFixture f = new LifecycleFixture(core.core().context().tenantDataSource(t), "rollups");
+        long a = f.series("pump-1", "discharge_pressure");
+        long b = f.series("pump-2", "discharge_pressure");
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        for (int d : new int[] {12, 11, 10, 2}) {
+            f.metricDay(a, today.minusDays(d), 1);
+            f.metricDay(b, today.minusDays(d), 7);
+        }
+        OffsetDateTime dayStart = today.minusDays(13).atStartOfDay().atOffset(ZoneOffset.UTC);
+        OffsetDateTime dayEnd = today.atStartOfDay().atOffset(ZoneOffset.UTC);
+        // off the hour at both ends, inside tiered days: the partial hours come from the raw files
+        OffsetDateTime offFrom = today.minusDays(12).atStartOfDay().atOffset(ZoneOffset.UTC).plusMinutes(80).plusSeconds(7);
+        OffsetDateTime offTo = today.minusDays(10).atStartOfDay().atOffset(ZoneOffset.UTC).plusHours(17).plusMinutes(25);
+        record Ask(OffsetDateTime from, OffsetDateTime to, String bucket) {
+        }
+        List<Ask> asks = List.of(new Ask(dayStart, dayEnd, "1h"), new Ask(dayStart, dayEnd, "1d"),
+                new Ask(dayStart, dayEnd, "6h"), new Ask(offFrom, offTo, "1h"), new Ask(offFrom, offTo, "1d"),
+                new Ask(offFrom, offTo, "5m"), new Ask(offFrom, offFrom.plusMinutes(30), "1h"));
+        Map<Ask, FleetAggregates> hot = new java.util.LinkedHashMap<>();
+        for (Ask q : asks) {
+            hot.put(q, admin.aggregates("rollups", "key = discharge_pressure", q.from(), q.to(), q.bucket()));
+            assertThat(hot.get(q).series()).hasSize(2);
+            assertThat(hot.get(q).series().get(0).buckets()).isNotEmpty();
+        }
+
+        admin.post("/api/v1/tenants/rollups/maintenance", Map.of(), new TypeReference<Map<String, Object>>() { });
+        assertThat(f.value("SELECT count(*) FROM cold_file WHERE rollup_path IS NOT NULL")).isEqualTo(3);
+        // 24 rows a series a day, counting every row of its day's file
+        assertThat(f.value("SELECT sum(rollup_rows) FROM cold_file")).isEqualTo(3 * 2 * 24);
+        java.nio.file.Path root = ColdTier.forCore(core.core().context()).root();
+        for (Ask q : asks) {
+            assertSameFigures(admin.aggregates("rollups", "key = discharge_pressure", q.from(), q.to(), q.bucket()), hot.get(q), q.toString());
+        }
+
+        // whole hours are read from the rollup: without the day's raw file they still answer
+        String raw11 = f.text("SELECT path FROM cold_file WHERE day = '" + today.minusDays(11) + "'");
+        java.nio.file.Path aside = root.resolve(raw11 + ".aside");
+        java.nio.file.Files.move(root.resolve(raw11), aside);
+        try {
+            OffsetDateTime d11 = today.minusDays(11).atStartOfDay().atOffset(ZoneOffset.UTC);
+            SeriesAggregates fromRollup = admin.seriesAggregates("rollups", a, d11, d11.plusDays(1), "1h");
+            assertThat(fromRollup.buckets()).hasSize(24).allSatisfy(x -> assertThat(x.count()).isEqualTo(60));
+        } finally {
+            java.nio.file.Files.move(aside, root.resolve(raw11));
+        }
+
+        // a day without a rollup (tiered before they existed) is read raw, and the figures hold
+        f.sql("UPDATE cold_file SET rollup_path = NULL WHERE day = '" + today.minusDays(11) + "'");
+        for (Ask q : asks) {
+            assertSameFigures(admin.aggregates("rollups", "key = discharge_pressure", q.from(), q.to(), q.bucket()), hot.get(q), q + " mixed");
+        }
+        f.sql("UPDATE cold_file SET rollup_path = NULL");
+        for (Ask q : asks) {
+            assertSameFigures(admin.aggregates("rollups", "key = discharge_pressure", q.from(), q.to(), q.bucket()), hot.get(q), q + " raw");
+        }
+    }
+
+    private static void assertSameFigures(FleetAggregates actual, FleetAggregates expected, String what) {
+        assertThat(actual.series()).as(what).hasSameSizeAs(expected.series());
+        for (int i = 0; i < expected.series().size(); i++) {
+            assertThat(actual.series().get(i).buckets()).as(what).isEqualTo(expected.series().get(i).buckets());
+        }
+    }
 }

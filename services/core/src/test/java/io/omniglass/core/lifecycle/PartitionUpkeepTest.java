@@ -146,6 +146,9 @@ class PartitionUpkeepTest {
                 .filter(m -> m.get("table").equals("metric_datapoint")).findFirst().orElseThrow();
         assertThat(((Number) metric.get("coldRows")).longValue()).isEqualTo(1440);
         assertThat(((Number) metric.get("coldFiles")).intValue()).isEqualTo(1);
+        // what the cold tier takes on disk: the day's file and its hourly rollup
+        assertThat(f.value("SELECT rollup_bytes FROM cold_file")).isPositive();
+        assertThat(((Number) metric.get("coldBytes")).longValue()).isEqualTo(f.value("SELECT bytes + rollup_bytes FROM cold_file"));
         assertThat(metric.get("coldNewestDay")).isEqualTo(day.toString());
     }
 

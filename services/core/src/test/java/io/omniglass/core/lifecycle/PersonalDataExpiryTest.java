@@ -59,9 +59,17 @@ class PersonalDataExpiryTest {
         TokenCreated live = admin.createToken(new CreateTokenRequest("admin", "personal", null, "carol@example.com"));
         core.client(gone.token()).setVariable("personal", new VariableRequest("flow_setpoint", "component:pump-1", "setpoint",
                 OmniglassClient.JSON.readTree("4.5"), null));
+        // she also changes a second variable, which bob changes after her: his audit row's "old" names her
+        core.client(gone.token()).setVariable("personal", new VariableRequest("flow_limit", "component:pump-1", "setpoint",
+                OmniglassClient.JSON.readTree("9"), null));
+        core.client(recent.token()).setVariable("personal", new VariableRequest("flow_limit", "component:pump-1", "setpoint",
+                OmniglassClient.JSON.readTree("8"), null));
         long aliceId = principalId(control, gone.id());
         long bobId = principalId(control, recent.id());
-        assertThat(f.value("SELECT count(*) FROM audit_log WHERE actor_id = " + aliceId)).isEqualTo(1);
+        assertThat(f.value("SELECT count(*) FROM audit_log WHERE actor_id = " + aliceId)).isEqualTo(2);
+        assertThat(f.text("SELECT updated_by FROM variable WHERE name = 'flow_setpoint'")).isEqualTo("alice.smith@example.com");
+        assertThat(f.value("SELECT count(*) FROM audit_log WHERE actor_id = " + bobId + " AND old::text LIKE '%alice.smith@example.com%'"))
+                .isEqualTo(1);
 
         admin.revokeToken(gone.id());
         admin.revokeToken(recent.id());
@@ -80,12 +88,22 @@ class PersonalDataExpiryTest {
         // the token list shows the pseudonym, the tenant's audit trail still attributes the write to the id
         assertThat(admin.tokens(500, null).items()).filteredOn(i -> i.id() == gone.id())
                 .singleElement().satisfies(i -> assertThat(i.principal()).isEqualTo("og:erased-" + aliceId));
-        assertThat(f.value("SELECT count(*) FROM audit_log WHERE actor_id = " + aliceId + " AND verb LIKE 'variable.%'")).isEqualTo(1);
-        assertThat(f.text("SELECT actor FROM audit_log WHERE actor_id = " + aliceId)).isEqualTo("og:erased-" + aliceId);
-        assertThat(report).containsEntry("auditNamesErased", 1);
-        // no audit row names her as its actor any more, and no control audit row names her at all;
-        // the control trail still knows which token was hers (payload names in tenant rows: docs/lifecycle.md, not yet)
-        assertThat(f.value("SELECT count(*) FROM audit_log WHERE actor LIKE '%alice%'")).isZero();
+        assertThat(f.value("SELECT count(*) FROM audit_log WHERE actor_id = " + aliceId + " AND verb LIKE 'variable.%'")).isEqualTo(2);
+        assertThat(f.value("SELECT count(*) FROM audit_log WHERE actor_id = " + aliceId + " AND actor = 'og:erased-" + aliceId + "'"))
+                .isEqualTo(2);
+        assertThat(report).containsEntry("auditNamesErased", 2);
+        // the names copied as text are hers no more either: the variable she changed last, every audit payload
+        // (bob's row included), while bob's own name stays where he wrote it
+        assertThat(f.text("SELECT updated_by FROM variable WHERE name = 'flow_setpoint'")).isEqualTo("og:erased-" + aliceId);
+        assertThat(f.text("SELECT updated_by FROM variable WHERE name = 'flow_limit'")).isEqualTo("bob.jones@example.com");
+        assertThat(f.value("SELECT count(*) FROM audit_log WHERE (actor || coalesce(old::text, '') || coalesce(new::text, '')) LIKE '%alice%'"))
+                .isZero();
+        assertThat(f.value("SELECT count(*) FROM audit_log WHERE actor_id = " + bobId + " AND old::text LIKE '%og:erased-" + aliceId + "%'"))
+                .isEqualTo(1);
+        assertThat(f.value("SELECT count(*) FROM audit_log WHERE actor_id = " + bobId + " AND actor = 'bob.jones@example.com'"))
+                .isEqualTo(1);
+        assertThat(report).containsEntry("copiedNamesErased", 4); // flow_setpoint, her two audit rows and bob's
+        // no control audit row names her at all; the control trail still knows which token was hers
         assertThat(control.fetchCount(AUDIT_LOG, DSL.condition("(actor || coalesce(old::text, '') || coalesce(new::text, '')) LIKE '%alice%'"))).isZero();
         assertThat(control.fetchCount(AUDIT_LOG, AUDIT_LOG.VERB.eq("token.create")
                 .and(DSL.condition("new ->> 'principal_id' = {0}", String.valueOf(aliceId)))
@@ -96,6 +114,15 @@ class PersonalDataExpiryTest {
         assertThatThrownBy(() -> f.sql("UPDATE audit_log SET actor = 'og:erased-" + bobId + "' WHERE actor_id = " + aliceId)).hasMessageContaining("append-only");
         assertThatThrownBy(() -> f.sql("UPDATE audit_log SET actor = actor || '', verb = 'x' WHERE actor_id = " + aliceId)).hasMessageContaining("append-only");
         assertThatThrownBy(() -> f.sql("DELETE FROM audit_log WHERE actor_id = " + aliceId)).hasMessageContaining("append-only");
+        // the sweep's rewrite needs its own name and a pseudonym, and changes nothing else
+        assertThatThrownBy(() -> asSweep(f, "bob.jones@example.com", "someone",
+                "UPDATE audit_log SET actor = 'someone' WHERE actor_id = " + bobId)).hasMessageContaining("append-only");
+        assertThatThrownBy(() -> asSweep(f, "bob.jones@example.com", "og:erased-" + bobId,
+                "UPDATE audit_log SET actor = 'og:erased-" + bobId + "', verb = 'x' WHERE actor_id = " + bobId))
+                .hasMessageContaining("append-only");
+        assertThatThrownBy(() -> asSweep(f, "carol@example.com", "og:erased-" + bobId, "UPDATE audit_log SET"
+                + " new = og_erase_name(new, 'bob.jones@example.com', 'og:erased-" + bobId + "') WHERE actor_id = " + bobId))
+                .hasMessageContaining("append-only");
         assertThatThrownBy(() -> control.execute("UPDATE audit_log SET new = jsonb_set(new, '{principal}', '\"someone\"') WHERE verb = 'token.create'"))
                 .hasMessageContaining("append-only");
         // the pseudonymisation is audited by id, and its audit row does not carry the old name
@@ -108,7 +135,27 @@ class PersonalDataExpiryTest {
 
         // a second run changes nothing
         Map<String, Object> again = admin.post("/api/v1/tenants/personal/maintenance", Map.of(), new TypeReference<Map<String, Object>>() { });
-        assertThat(again).containsEntry("principalsPseudonymised", 0).containsEntry("auditNamesErased", 0);
+        assertThat(again).containsEntry("principalsPseudonymised", 0).containsEntry("auditNamesErased", 0)
+                .containsEntry("copiedNamesErased", 0);
+    }
+
+    /** An update in a transaction that names a name and pseudonym as the sweep does; rolled back. */
+    private static void asSweep(LifecycleFixture f, String name, String pseudonym, String update) throws java.sql.SQLException {
+        try (java.sql.Connection c = f.db.getConnection()) {
+            c.setAutoCommit(false);
+            try (java.sql.PreparedStatement ps = c.prepareStatement(
+                    "SELECT set_config('og.erase_name', ?, true), set_config('og.erase_pseudonym', ?, true)")) {
+                ps.setString(1, name);
+                ps.setString(2, pseudonym);
+                ps.execute();
+                try (java.sql.Statement st = c.createStatement()) {
+                    st.execute(update);
+                }
+            } finally {
+                c.rollback();
+                c.setAutoCommit(true);
+            }
+        }
     }
 
     private static long principalId(DSLContext control, long tokenId) {
