@@ -263,6 +263,7 @@ public final class FleetBench implements Callable<Integer> {
         Thread.sleep(idleSeconds * 1000L);
         double secs = (System.nanoTime() - t0) / 1e9;
         Map<String, Object> r = new LinkedHashMap<>(resources());
+        r.put("client_backends_by_holder", backendHolders());
         r.put("tenants", tenants + 2);
         r.put("seconds", round(secs));
         r.put("core_cpu_percent_of_one_core", round(100 * (ProcessCpu.seconds(self, false) - c0) / secs));
@@ -286,6 +287,30 @@ public final class FleetBench implements Callable<Integer> {
             r.put("walsenders", rs.getLong(2));
         }
         return r;
+    }
+
+    /** Who holds the client backends: control or tenant database, state, and the statement each ran last. */
+    private List<Map<String, Object>> backendHolders() throws Exception {
+        List<Map<String, Object>> out = new ArrayList<>();
+        try (java.sql.Connection c = core.context().controlDataSource().getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT CASE WHEN datname = current_database() THEN 'control' ELSE 'tenant' END, "
+                     + "state, application_name, left(regexp_replace(query, '\\s+', ' ', 'g'), 80), count(*), count(DISTINCT datname) "
+                     + "FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() "
+                     + "GROUP BY 1, 2, 3, 4 ORDER BY 5 DESC LIMIT 20")) {
+            while (rs.next()) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("database", rs.getString(1));
+                m.put("state", rs.getString(2));
+                m.put("application_name", rs.getString(3));
+                m.put("last_query", rs.getString(4));
+                m.put("backends", rs.getLong(5));
+                m.put("databases", rs.getLong(6));
+                out.add(m);
+                System.out.printf("  %4d backends in %d %s database(s), %s, last: %s%n", rs.getLong(5), rs.getLong(6),
+                        rs.getString(1), rs.getString(2), rs.getString(4));
+            }
+        }
+        return out;
     }
 
     // ------------------------------------------------------------------ live load and probes
