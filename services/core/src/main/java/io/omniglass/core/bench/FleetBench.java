@@ -95,6 +95,8 @@ public final class FleetBench implements Callable<Integer> {
     private final Histogram toAlarm = histogram();
     private final Histogram commitToCdc = histogram();
     private final AtomicLong probeTimeouts = new AtomicLong();
+    private final AtomicLong outputStalls = new AtomicLong();
+    private final AtomicLong publishRetries = new AtomicLong();
     private final Map<String, CompletableFuture<Long>> alarmWaits = new ConcurrentHashMap<>();
     private CoreService core;
     private List<Tenant> live;
@@ -168,6 +170,7 @@ public final class FleetBench implements Callable<Integer> {
             during.put("datapoint_to_alarm_ms", percentiles(toAlarm));
             during.put("commit_to_cdc_delivery_ms", percentiles(commitToCdc));
             during.put("probe_timeouts", probeTimeouts.get());
+            during.put("live_load_output_queue_stalls", outputStalls.get());
             during.put("note", "other tenants, while the replay ran; commit-to-CDC is measured at a subscriber "
                     + "(commit_ts of the alarm change to its delivery), so it bounds commit-to-PubAck from above");
             result.put("live_tenants_during_replay", during);
@@ -353,9 +356,18 @@ public final class FleetBench implements Callable<Integer> {
                 // a slow wave per owner crosses the rule's threshold: alarms raise and clear
                 double phase = (now.toEpochMilli() / 1000.0 + t * 7 + c * 3) / 40.0 * 2 * Math.PI;
                 double value = Math.round((50 + 45 * Math.sin(phase)) * 10) / 10.0;
-                nats.publish(TenantStreams.dataSubject(live.get(t).slug(), "metric"),
-                        datapoint("pump-" + c, now, value).getBytes(StandardCharsets.UTF_8));
-                livePublished.incrementAndGet(t);
+                byte[] body = datapoint("pump-" + c, now, value).getBytes(StandardCharsets.UTF_8);
+                while (running.get()) {
+                    try {
+                        nats.publish(TenantStreams.dataSubject(live.get(t).slug(), "metric"), body);
+                        livePublished.incrementAndGet(t);
+                        break;
+                    } catch (IllegalStateException outputQueueFull) {
+                        // the connection's output queue (5,000 messages) is full on a machine this loaded: wait, then send it
+                        outputStalls.incrementAndGet();
+                        java.util.concurrent.locks.LockSupport.parkNanos(10_000_000L);
+                    }
+                }
                 next += intervalNanos;
                 long wait = next - System.nanoTime();
                 if (wait > 0) {
@@ -481,7 +493,7 @@ public final class FleetBench implements Callable<Integer> {
         long published;
         try (Connection nc = Nats.connect(core.context().infrastructure().natsUrl())) {
             JetStream js = nc.jetStream();
-            Deque<CompletableFuture<PublishAck>> inflight = new ArrayDeque<>();
+            Deque<InFlight> inflight = new ArrayDeque<>();
             String subject = TenantStreams.dataSubject(t.slug(), "metric");
             long msg = 0;
             for (long i = 0; i < replayRows; i += PER_MESSAGE, msg++) {
@@ -495,14 +507,15 @@ public final class FleetBench implements Callable<Integer> {
                     sb.append(datapoint(meter((int) (j % replaySeries)), ts, (j % 1000) / 10.0));
                 }
                 sb.append(']');
-                inflight.add(js.publishAsync(subject, null, sb.toString().getBytes(StandardCharsets.UTF_8),
-                        PublishOptions.builder().messageId("replay-" + msg).build()));
+                InFlight f = new InFlight("replay-" + msg, sb.toString().getBytes(StandardCharsets.UTF_8));
+                f.send(js, subject);
+                inflight.add(f);
                 while (inflight.size() > 256) {
-                    inflight.poll().get(60, TimeUnit.SECONDS);
+                    inflight.poll().await(js, subject);
                 }
             }
-            for (CompletableFuture<PublishAck> f : inflight) {
-                f.get(60, TimeUnit.SECONDS);
+            for (InFlight f : inflight) {
+                f.await(js, subject);
             }
             published = System.nanoTime();
         }
@@ -540,6 +553,7 @@ public final class FleetBench implements Callable<Integer> {
         r.put("rows_doubled", rows - distinct);
         r.put("seconds", round(secs));
         r.put("publish_seconds", round((published - start) / 1e9));
+        r.put("publish_retries", publishRetries.get());
         r.put("rows_per_s", round(rows / secs));
         r.put("span", replayDays + " days back (beyond a week the days' partitions are made on demand)");
         r.put("counted", "hot rows in Postgres plus cold rows in the Parquet files the manifest (cold_file) names; "
@@ -609,6 +623,43 @@ public final class FleetBench implements Callable<Integer> {
             }
             c.commit();
             return new BothTiers(hot, cold, files.size(), distinct);
+        }
+    }
+
+    /**
+     * One replay message and its PubAck. On a machine this loaded jnats may cancel a PubAck that
+     * did not come in time: the message is sent again under the same Nats-Msg-Id, which the
+     * stream's duplicate window turns into one message, so a retry never doubles rows.
+     */
+    private final class InFlight {
+        final String id;
+        final byte[] body;
+        CompletableFuture<PublishAck> ack;
+
+        InFlight(String id, byte[] body) {
+            this.id = id;
+            this.body = body;
+        }
+
+        void send(JetStream js, String subject) {
+            ack = js.publishAsync(subject, null, body, PublishOptions.builder().messageId(id).build());
+        }
+
+        void await(JetStream js, String subject) throws Exception {
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    ack.get(60, TimeUnit.SECONDS);
+                    return;
+                } catch (java.util.concurrent.CancellationException | java.util.concurrent.TimeoutException
+                         | java.util.concurrent.ExecutionException e) {
+                    if (attempt >= 10) {
+                        throw e;
+                    }
+                    publishRetries.incrementAndGet();
+                    Thread.sleep(200L * attempt);
+                    send(js, subject);
+                }
+            }
         }
     }
 
