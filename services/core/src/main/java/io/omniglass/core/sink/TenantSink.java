@@ -478,7 +478,16 @@ final class TenantSink implements AutoCloseable {
     private int writeResilient(List<StagedRow> rows, List<Dead> dead) throws SQLException {
         if (mergeOnlyBatches > 0) {
             mergeOnlyBatches--;
-            return mergeResilient(rows, dead);
+            try {
+                return mergeResilient(rows, dead);
+            } catch (SQLException e) {
+                if (!isMissingPartition(e)) {
+                    throw e;
+                }
+                partitions.forgetAll();
+                ensurePartitions(rows);
+                return mergeResilient(rows, dead);
+            }
         }
         for (int attempt = 1; ; attempt++) {
             try (Connection c = db.getConnection()) {

@@ -154,7 +154,7 @@ class BackfillTieringTest {
             }
             late.join();
         }
-        await().atMost(Duration.ofSeconds(30)).until(() -> hotRows(f, day) + coldRows(f, day) >= firstBatch + secondBatch);
+        await().atMost(Duration.ofSeconds(120)).until(() -> hotRows(f, day) + coldRows(f, day) >= firstBatch + secondBatch);
         assertThat(hotRows(f, day) + coldRows(f, day)).isEqualTo(firstBatch + secondBatch);
         assertThat(core.core().context().metrics().find("og.sink.dlq").counters())
                 .allSatisfy(c -> assertThat(c.count()).isZero());
