@@ -66,6 +66,7 @@ public final class CoreService implements AutoCloseable {
     private final List<CoreModule> modules;
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private final Set<String> activeTenants = ConcurrentHashMap.newKeySet();
+    private final io.omniglass.core.tenancy.TenantStartup startup = new io.omniglass.core.tenancy.TenantStartup();
     private CoreContext ctx;
     private Javalin http;
     private DataDir.CoreLock lock;
@@ -123,10 +124,15 @@ public final class CoreService implements AutoCloseable {
             }
             Dispatcher d = nats.createDispatcher(msg -> activate(new String(msg.getData(), StandardCharsets.UTF_8)));
             d.subscribe(TENANT_ACTIVE_SUBJECT);
-            bringUp(ctx.tenants().list().stream().filter(Tenant::active).toList(), provisioner);
-            http = HttpApi.create(ctx, modules);
+            // serve at once: a fleet takes a while to come up, and its tenants answer 503 "starting" meanwhile
+            List<Tenant> fleet = ctx.tenants().list().stream().filter(Tenant::active).toList();
+            startup.begin(fleet.stream().map(Tenant::slug).toList());
+            http = HttpApi.create(ctx, modules, startup);
             http.start(config.httpHost(), config.httpPort());
             writeEndpoints();
+            log.info("core {} serving http {}; bringing up {} tenants", instanceId, httpUrl(), fleet.size());
+            bringUp(fleet, provisioner);
+            startup.finish();
             log.info("core {} ready: http {}", instanceId, httpUrl());
             return this;
         } catch (RuntimeException | Error e) {
@@ -164,6 +170,8 @@ public final class CoreService implements AutoCloseable {
                         activate(t.slug());
                     } catch (RuntimeException e) {
                         log.error("tenant {} could not be brought up; the others serve", t.slug(), e);
+                    } finally {
+                        startup.done(t.slug());
                     }
                 }));
             }

@@ -95,6 +95,8 @@ public final class FleetBench implements Callable<Integer> {
     private final Histogram toAlarm = histogram();
     private final Histogram commitToCdc = histogram();
     private final AtomicLong probeTimeouts = new AtomicLong();
+    private final AtomicLong outputStalls = new AtomicLong();
+    private final AtomicLong publishRetries = new AtomicLong();
     private final Map<String, CompletableFuture<Long>> alarmWaits = new ConcurrentHashMap<>();
     private CoreService core;
     private List<Tenant> live;
@@ -168,6 +170,7 @@ public final class FleetBench implements Callable<Integer> {
             during.put("datapoint_to_alarm_ms", percentiles(toAlarm));
             during.put("commit_to_cdc_delivery_ms", percentiles(commitToCdc));
             during.put("probe_timeouts", probeTimeouts.get());
+            during.put("live_load_output_queue_stalls", outputStalls.get());
             during.put("note", "other tenants, while the replay ran; commit-to-CDC is measured at a subscriber "
                     + "(commit_ts of the alarm change to its delivery), so it bounds commit-to-PubAck from above");
             result.put("live_tenants_during_replay", during);
@@ -263,6 +266,7 @@ public final class FleetBench implements Callable<Integer> {
         Thread.sleep(idleSeconds * 1000L);
         double secs = (System.nanoTime() - t0) / 1e9;
         Map<String, Object> r = new LinkedHashMap<>(resources());
+        r.put("client_backends_by_holder", backendHolders());
         r.put("tenants", tenants + 2);
         r.put("seconds", round(secs));
         r.put("core_cpu_percent_of_one_core", round(100 * (ProcessCpu.seconds(self, false) - c0) / secs));
@@ -286,6 +290,30 @@ public final class FleetBench implements Callable<Integer> {
             r.put("walsenders", rs.getLong(2));
         }
         return r;
+    }
+
+    /** Who holds the client backends: control or tenant database, state, and the statement each ran last. */
+    private List<Map<String, Object>> backendHolders() throws Exception {
+        List<Map<String, Object>> out = new ArrayList<>();
+        try (java.sql.Connection c = core.context().controlDataSource().getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT CASE WHEN datname = current_database() THEN 'control' ELSE 'tenant' END, "
+                     + "state, application_name, left(regexp_replace(query, '\\s+', ' ', 'g'), 80), count(*), count(DISTINCT datname) "
+                     + "FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() "
+                     + "GROUP BY 1, 2, 3, 4 ORDER BY 5 DESC LIMIT 20")) {
+            while (rs.next()) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("database", rs.getString(1));
+                m.put("state", rs.getString(2));
+                m.put("application_name", rs.getString(3));
+                m.put("last_query", rs.getString(4));
+                m.put("backends", rs.getLong(5));
+                m.put("databases", rs.getLong(6));
+                out.add(m);
+                System.out.printf("  %4d backends in %d %s database(s), %s, last: %s%n", rs.getLong(5), rs.getLong(6),
+                        rs.getString(1), rs.getString(2), rs.getString(4));
+            }
+        }
+        return out;
     }
 
     // ------------------------------------------------------------------ live load and probes
@@ -328,9 +356,18 @@ public final class FleetBench implements Callable<Integer> {
                 // a slow wave per owner crosses the rule's threshold: alarms raise and clear
                 double phase = (now.toEpochMilli() / 1000.0 + t * 7 + c * 3) / 40.0 * 2 * Math.PI;
                 double value = Math.round((50 + 45 * Math.sin(phase)) * 10) / 10.0;
-                nats.publish(TenantStreams.dataSubject(live.get(t).slug(), "metric"),
-                        datapoint("pump-" + c, now, value).getBytes(StandardCharsets.UTF_8));
-                livePublished.incrementAndGet(t);
+                byte[] body = datapoint("pump-" + c, now, value).getBytes(StandardCharsets.UTF_8);
+                while (running.get()) {
+                    try {
+                        nats.publish(TenantStreams.dataSubject(live.get(t).slug(), "metric"), body);
+                        livePublished.incrementAndGet(t);
+                        break;
+                    } catch (IllegalStateException outputQueueFull) {
+                        // the connection's output queue (5,000 messages) is full on a machine this loaded: wait, then send it
+                        outputStalls.incrementAndGet();
+                        java.util.concurrent.locks.LockSupport.parkNanos(10_000_000L);
+                    }
+                }
                 next += intervalNanos;
                 long wait = next - System.nanoTime();
                 if (wait > 0) {
@@ -456,7 +493,7 @@ public final class FleetBench implements Callable<Integer> {
         long published;
         try (Connection nc = Nats.connect(core.context().infrastructure().natsUrl())) {
             JetStream js = nc.jetStream();
-            Deque<CompletableFuture<PublishAck>> inflight = new ArrayDeque<>();
+            Deque<InFlight> inflight = new ArrayDeque<>();
             String subject = TenantStreams.dataSubject(t.slug(), "metric");
             long msg = 0;
             for (long i = 0; i < replayRows; i += PER_MESSAGE, msg++) {
@@ -470,14 +507,15 @@ public final class FleetBench implements Callable<Integer> {
                     sb.append(datapoint(meter((int) (j % replaySeries)), ts, (j % 1000) / 10.0));
                 }
                 sb.append(']');
-                inflight.add(js.publishAsync(subject, null, sb.toString().getBytes(StandardCharsets.UTF_8),
-                        PublishOptions.builder().messageId("replay-" + msg).build()));
+                InFlight f = new InFlight("replay-" + msg, sb.toString().getBytes(StandardCharsets.UTF_8));
+                f.send(js, subject);
+                inflight.add(f);
                 while (inflight.size() > 256) {
-                    inflight.poll().get(60, TimeUnit.SECONDS);
+                    inflight.poll().await(js, subject);
                 }
             }
-            for (CompletableFuture<PublishAck> f : inflight) {
-                f.get(60, TimeUnit.SECONDS);
+            for (InFlight f : inflight) {
+                f.await(js, subject);
             }
             published = System.nanoTime();
         }
@@ -503,26 +541,126 @@ public final class FleetBench implements Callable<Integer> {
         sampler.join();
         double secs = (end - start) / 1e9;
         Map<String, Object> r = new LinkedHashMap<>();
-        long rows = count(ds, "SELECT count(*) FROM metric_datapoint");
-        long distinct = count(ds, "SELECT count(*) FROM (SELECT DISTINCT series_id, ts FROM metric_datapoint) d");
+        BothTiers tiers = countBothTiers(t);
+        long rows = tiers.hot() + tiers.cold();
+        long distinct = tiers.distinct();
         r.put("rows_published", replayRows);
         r.put("rows_stored", rows);
+        r.put("rows_hot", tiers.hot());
+        r.put("rows_cold", tiers.cold());
+        r.put("cold_files", tiers.files());
         r.put("rows_lost", Math.max(0, replayRows - distinct));
         r.put("rows_doubled", rows - distinct);
         r.put("seconds", round(secs));
         r.put("publish_seconds", round((published - start) / 1e9));
+        r.put("publish_retries", publishRetries.get());
         r.put("rows_per_s", round(rows / secs));
-        r.put("span", replayDays + " days back (the accepted window; 90 days needs partitions on demand)");
+        r.put("span", replayDays + " days back (beyond a week the days' partitions are made on demand)");
+        r.put("counted", "hot rows in Postgres plus cold rows in the Parquet files the manifest (cold_file) names; "
+                + "doubled = rows - distinct (series_id, ts) over both tiers");
         Map<String, Object> cpu = new LinkedHashMap<>();
         cpu.put("core_percent_of_one_core", round(100 * (ProcessCpu.seconds(self, false) - c0) / secs));
         cpu.put("postgres_percent_of_one_core", round(100 * (ProcessCpu.seconds(pg, true) - p0) / secs));
         cpu.put("nats_percent_of_one_core", round(100 * (ProcessCpu.seconds(natsPid, false) - n0) / secs));
         r.put("cpu_during_replay", cpu);
         r.put("peaks_during_replay", new LinkedHashMap<>(peaks));
-        System.out.printf("replay: %,d rows in %.1f s = %,.0f rows/s (lost %d, doubled %d); CPU core %s%%, Postgres %s%%, nats %s%%; peaks %s%n",
-                rows, secs, rows / secs, r.get("rows_lost"), r.get("rows_doubled"),
+        System.out.printf("replay: %,d rows (%,d hot, %,d cold in %d files) in %.1f s = %,.0f rows/s (lost %d, doubled %d); "
+                        + "CPU core %s%%, Postgres %s%%, nats %s%%; peaks %s%n",
+                rows, tiers.hot(), tiers.cold(), tiers.files(), secs, rows / secs, r.get("rows_lost"), r.get("rows_doubled"),
                 cpu.get("core_percent_of_one_core"), cpu.get("postgres_percent_of_one_core"), cpu.get("nats_percent_of_one_core"), peaks);
         return r;
+    }
+
+    /** The replaying tenant's metric rows in both tiers, and how many distinct (series_id, ts) they hold. */
+    private record BothTiers(long hot, long cold, int files, long distinct) {
+    }
+
+    private BothTiers countBothTiers(Tenant t) throws Exception {
+        DataSource ds = core.context().tenantDataSource(t);
+        long hot = count(ds, "SELECT count(*) FROM metric_datapoint");
+        List<String> files = new ArrayList<>();
+        long cold = 0;
+        try (java.sql.Connection c = ds.getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT path, row_count FROM cold_file WHERE table_name = 'metric_datapoint'")) {
+            while (rs.next()) {
+                files.add(io.omniglass.core.lifecycle.ColdTier.forCore(core.context()).root().resolve(rs.getString(1)).toString());
+                cold += rs.getLong(2);
+            }
+        }
+        String hotKeys = "SELECT series_id, (extract(epoch FROM ts) * 1000000)::bigint FROM metric_datapoint";
+        if (files.isEmpty()) {
+            return new BothTiers(hot, 0, 0, count(ds, "SELECT count(*) FROM (" + hotKeys.replace("SELECT", "SELECT DISTINCT") + ") d"));
+        }
+        // the cold keys go into a temporary table next to the hot rows, so one UNION counts the distinct keys of both
+        try (java.sql.Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            try (Statement st = c.createStatement()) {
+                st.execute("CREATE TEMP TABLE bench_cold_keys (series_id bigint, ts_us bigint) ON COMMIT DROP");
+            }
+            CopyIn in = c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY bench_cold_keys FROM STDIN");
+            String list = files.stream().map(f -> "'" + f.replace("'", "''") + "'").collect(java.util.stream.Collectors.joining(", "));
+            try (java.sql.Connection d = io.omniglass.core.lifecycle.ColdTier.forCore(core.context()).engine().connection();
+                 Statement st = d.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT series_id, ts_us FROM read_parquet([" + list + "])")) {
+                StringBuilder sb = new StringBuilder(1 << 20);
+                while (rs.next()) {
+                    sb.append(rs.getLong(1)).append('\t').append(rs.getLong(2)).append('\n');
+                    if (sb.length() > (1 << 20) - 64) {
+                        byte[] b = sb.toString().getBytes(StandardCharsets.UTF_8);
+                        in.writeToCopy(b, 0, b.length);
+                        sb.setLength(0);
+                    }
+                }
+                byte[] b = sb.toString().getBytes(StandardCharsets.UTF_8);
+                in.writeToCopy(b, 0, b.length);
+            }
+            in.endCopy();
+            long distinct;
+            try (Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT count(*) FROM (" + hotKeys + " UNION SELECT series_id, ts_us FROM bench_cold_keys) k")) {
+                rs.next();
+                distinct = rs.getLong(1);
+            }
+            c.commit();
+            return new BothTiers(hot, cold, files.size(), distinct);
+        }
+    }
+
+    /**
+     * One replay message and its PubAck. On a machine this loaded jnats may cancel a PubAck that
+     * did not come in time: the message is sent again under the same Nats-Msg-Id, which the
+     * stream's duplicate window turns into one message, so a retry never doubles rows.
+     */
+    private final class InFlight {
+        final String id;
+        final byte[] body;
+        CompletableFuture<PublishAck> ack;
+
+        InFlight(String id, byte[] body) {
+            this.id = id;
+            this.body = body;
+        }
+
+        void send(JetStream js, String subject) {
+            ack = js.publishAsync(subject, null, body, PublishOptions.builder().messageId(id).build());
+        }
+
+        void await(JetStream js, String subject) throws Exception {
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    ack.get(60, TimeUnit.SECONDS);
+                    return;
+                } catch (java.util.concurrent.CancellationException | java.util.concurrent.TimeoutException
+                         | java.util.concurrent.ExecutionException e) {
+                    if (attempt >= 10) {
+                        throw e;
+                    }
+                    publishRetries.incrementAndGet();
+                    Thread.sleep(200L * attempt);
+                    send(js, subject);
+                }
+            }
+        }
     }
 
     /** Every live datapoint published is stored once (waits up to a minute for the sink to finish). */
@@ -580,12 +718,13 @@ public final class FleetBench implements Callable<Integer> {
         Instant from = Instant.now().minus(Duration.ofDays(replayDays)).truncatedTo(ChronoUnit.SECONDS);
         long perSeries = Math.max(1, replayRows / replaySeries);
         long stepMicros = Math.max(1, Duration.ofDays(replayDays).minusHours(1).toNanos() / 1000 / perSeries);
+        baselineTable(ds, from);
         long start = System.nanoTime();
         long rows;
         try (java.sql.Connection c = ds.getConnection()) {
             c.setAutoCommit(false);
             CopyIn in = c.unwrap(PGConnection.class).getCopyAPI().copyIn(
-                    "COPY metric_datapoint (series_id, ts, value, provenance, source_rule_id) FROM STDIN");
+                    "COPY " + BASELINE + " (series_id, ts, value, provenance, source_rule_id) FROM STDIN");
             StringBuilder sb = new StringBuilder(1 << 20);
             for (long j = 0; j < replayRows; j++) {
                 sb.append(ids[(int) (j % replaySeries)]).append('\t')
@@ -607,9 +746,29 @@ public final class FleetBench implements Callable<Integer> {
         r.put("rows", rows);
         r.put("seconds", round(secs));
         r.put("rows_per_s", round(rows / secs));
-        r.put("how", "one COPY into metric_datapoint on one connection, same rows and span, same Postgres, after the replay");
+        r.put("how", "one COPY on one connection into " + BASELINE + ", shaped like metric_datapoint (daily partitions, "
+                + "its primary key and foreign keys), same rows and span, same Postgres, after the replay; no upkeep touches it");
         System.out.printf("raw COPY: %,d rows in %.1f s = %,.0f rows/s%n", rows, secs, rows / secs);
         return r;
+    }
+
+    /** The raw-COPY baseline's table: shaped like metric_datapoint, but no upkeep tiers or drops its days. */
+    private static final String BASELINE = "bench_copy_datapoint";
+
+    private void baselineTable(DataSource ds, Instant from) throws Exception {
+        try (java.sql.Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE " + BASELINE + " (LIKE metric_datapoint INCLUDING DEFAULTS INCLUDING CONSTRAINTS, "
+                    + "PRIMARY KEY (series_id, ts), FOREIGN KEY (series_id, provenance) REFERENCES series (id, provenance), "
+                    + "FOREIGN KEY (source_rule_id) REFERENCES source_rule (id)) PARTITION BY RANGE (ts)");
+            // the same current-value upkeep as every datapoint insert pays
+            st.execute("CREATE TRIGGER " + BASELINE + "_latest AFTER INSERT ON " + BASELINE
+                    + " REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION og_latest_metric()");
+            java.time.LocalDate last = java.time.LocalDate.now(java.time.ZoneOffset.UTC).plusDays(1);
+            for (java.time.LocalDate d = from.atZone(java.time.ZoneOffset.UTC).toLocalDate(); !d.isAfter(last); d = d.plusDays(1)) {
+                st.execute("CREATE TABLE " + BASELINE + "_p" + d.format(java.time.format.DateTimeFormatter.BASIC_ISO_DATE)
+                        + " PARTITION OF " + BASELINE + " FOR VALUES FROM ('" + d + " 00:00+00') TO ('" + d.plusDays(1) + " 00:00+00')");
+            }
+        }
     }
 
     // ------------------------------------------------------------------ helpers

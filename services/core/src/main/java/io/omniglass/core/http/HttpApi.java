@@ -39,6 +39,13 @@ public final class HttpApi {
     }
 
     public static Javalin create(CoreContext core, List<CoreModule> modules) {
+        io.omniglass.core.tenancy.TenantStartup none = new io.omniglass.core.tenancy.TenantStartup();
+        none.finish();
+        return create(core, modules, none);
+    }
+
+    /** With {@code startup}: the tenants it still brings up answer 503 "starting", and /healthz tells the progress. */
+    public static Javalin create(CoreContext core, List<CoreModule> modules, io.omniglass.core.tenancy.TenantStartup startup) {
         Javalin app = Javalin.create(cfg -> {
             cfg.showJavalinBanner = false;
             cfg.jsonMapper(new JavalinJackson(OmniglassClient.JSON, false));
@@ -91,7 +98,15 @@ public final class HttpApi {
         });
         app.error(405, ctx -> error(ctx, 405, "method not allowed", ctx.method() + " " + ctx.path()));
 
-        app.get("/healthz", ctx -> health(ctx, core));
+        app.before("/api/v1/tenants/{t}/*", ctx -> {
+            String slug = ctx.pathParam("t");
+            if (!startup.finished() && startup.isStarting(slug)) {
+                ctx.header("Retry-After", "5");
+                throw new ApiException(503, "starting", "tenant " + slug + " is starting on this core ("
+                        + startup.pending() + " of " + startup.total() + " tenants still coming up); retry shortly");
+            }
+        });
+        app.get("/healthz", ctx -> health(ctx, core, startup));
         app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
                 .result(MetricsAccess.visible(core.metrics().scrape(), Auth.optional(ctx, core.tokens()))));
 
@@ -154,7 +169,7 @@ public final class HttpApi {
                 .toList();
     }
 
-    private static void health(Context ctx, CoreContext core) {
+    private static void health(Context ctx, CoreContext core, io.omniglass.core.tenancy.TenantStartup startup) {
         Map<String, Object> body = new LinkedHashMap<>();
         boolean pgOk;
         try {
@@ -163,11 +178,16 @@ public final class HttpApi {
             pgOk = false;
         }
         boolean natsOk = core.nats().getStatus() == Connection.Status.CONNECTED;
-        body.put("status", pgOk && natsOk ? "ok" : "degraded");
+        boolean up = startup.finished();
+        body.put("status", !(pgOk && natsOk) ? "degraded" : up ? "ok" : "starting");
         body.put("postgres", pgOk ? "ok" : "unreachable");
         body.put("nats", natsOk ? "ok" : core.nats().getStatus().name().toLowerCase());
         body.put("instance", core.instanceId());
-        ctx.status(pgOk && natsOk ? 200 : 503).json(body);
+        if (!up) { // 503 until every tenant is up, so whoever waits for a ready core waits for its fleet
+            body.put("tenants_starting", startup.pending());
+            body.put("tenants", startup.total());
+        }
+        ctx.status(pgOk && natsOk && up ? 200 : 503).json(body);
     }
 
     static TenantInfo info(Tenant t) {

@@ -32,6 +32,7 @@ import java.util.stream.Stream;
 import static io.omniglass.schema.tenant.Tables.COLD_FILE;
 import static io.omniglass.schema.tenant.Tables.DATAPOINT_TYPE;
 import static io.omniglass.schema.tenant.Tables.INTERNAL_LOG;
+import static io.omniglass.schema.tenant.Tables.PARTITION_WRITE;
 import static io.omniglass.schema.tenant.Tables.SERIES;
 
 /**
@@ -47,6 +48,12 @@ final class PartitionUpkeep {
     static final int DAYS_AHEAD = 7;
     /** DROP TABLE of a partition locks its parent: never wait long for it (the next run retries). */
     static final String DROP_LOCK_TIMEOUT = "500ms";
+    /**
+     * A day the sink wrote into (backfill, noted in {@code partition_write} before the rows) is
+     * tiered or dropped only once it has been quiet this long: a replay is never raced for the
+     * days it is writing. What still lands during a tiering is caught by the recount under lock.
+     */
+    static final Duration QUIET = Duration.ofMinutes(10);
 
     /** What a run did. */
     record Report(String tenant, int created, List<String> tiered, List<String> dropped, List<String> coldRemoved,
@@ -102,10 +109,17 @@ final class PartitionUpkeep {
             List<LocalDate> days;
             try (Connection c = db.getConnection()) {
                 days = Partitions.days(c, table);
+                
             }
+            Set<LocalDate> busy = recentlyWritten(tdb, table, now.minus(QUIET));
             for (LocalDate day : days) {
                 Duration age = Duration.between(day.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant(), now);
                 if (age.isNegative() || age.compareTo(leaveHot) < 0) {
+                    continue;
+                }
+                if (busy.contains(day)) {
+                    log.info("tenant {}: {} was written within {} (backfill): left for a later run", tenant,
+                            Partitions.partitionName(table, day), QUIET);
                     continue;
                 }
                 String partition = Partitions.partitionName(table, day);
@@ -133,6 +147,13 @@ final class PartitionUpkeep {
         int erased = PersonalDataExpiry.eraseTenantAuditNames(control, tdb);
         return new Report(tenant, created, tiered, dropped, coldRemoved, strays, rowsTiered, rowsDropped, purged,
                 pseudonymised, erased, copiedErased, failed);
+    }
+
+    private static Set<LocalDate> recentlyWritten(DSLContext tdb, String table, Instant since) {
+        return new HashSet<>(tdb.select(PARTITION_WRITE.DAY).from(PARTITION_WRITE)
+                .where(PARTITION_WRITE.TABLE_NAME.eq(table))
+                .and(PARTITION_WRITE.LAST_WRITE_AT.gt(since.atOffset(ZoneOffset.UTC)))
+                .fetch(PARTITION_WRITE.DAY));
     }
 
     private boolean isEmpty(String partition) throws SQLException {

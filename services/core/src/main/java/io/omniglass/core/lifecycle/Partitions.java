@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
+import static io.omniglass.schema.tenant.Tables.PARTITION_WRITE;
+
 /**
  * The daily partitions of a tenant's datapoint tables: made on demand (a backfilled day gets its
  * partition from the write path), listed, and dropped whole by the upkeep. Making one is a short
@@ -29,8 +31,12 @@ public final class Partitions {
     private static final long KNOWN_MILLIS = 5 * 60_000L;
     static final String LOCK_TIMEOUT = "2s";
 
+    /** A backfilled day's write is noted at most this often per day (the upkeep's grace is minutes). */
+    private static final long NOTE_MILLIS = 60_000L;
+
     private final DataSource db;
     private final Map<String, Long> known = new ConcurrentHashMap<>();
+    private final Map<String, Long> noted = new ConcurrentHashMap<>();
 
     public Partitions(DataSource db) {
         this.db = db;
@@ -70,6 +76,30 @@ public final class Partitions {
             log.info("partition {} made on demand", key);
         }
         return made;
+    }
+
+    /**
+     * Notes that a write into {@code day} (not today's) is about to happen, before the rows are
+     * written: the upkeep leaves a day alone until it has been quiet for {@link PartitionUpkeep#QUIET}.
+     */
+    public void noteBackfill(String table, LocalDate day) throws SQLException {
+        String key = partitionName(table, day);
+        Long at = noted.get(key);
+        long now = System.currentTimeMillis();
+        if (at != null && now - at < NOTE_MILLIS) {
+            return;
+        }
+        org.jooq.impl.DSL.using(db, org.jooq.SQLDialect.POSTGRES).insertInto(PARTITION_WRITE)
+                .set(PARTITION_WRITE.TABLE_NAME, table).set(PARTITION_WRITE.DAY, day)
+                .onConflict(PARTITION_WRITE.TABLE_NAME, PARTITION_WRITE.DAY)
+                .doUpdate().set(PARTITION_WRITE.LAST_WRITE_AT, org.jooq.impl.DSL.currentOffsetDateTime())
+                .execute();
+        noted.put(key, now);
+    }
+
+    /** Forgets that these days' partitions exist (a write found one missing: the upkeep dropped it). */
+    public void forgetAll() {
+        known.clear();
     }
 
     /** Forgets what this instance knew (after the upkeep dropped partitions). */

@@ -370,16 +370,33 @@ final class TenantSink implements AutoCloseable {
         }
     }
 
-    /** Backfill: a day without a partition gets one before the batch is written (a failure redelivers the batch). */
+    /**
+     * Backfill: a day without a partition gets one before the batch is written (a failure
+     * redelivers the batch), and a write into a day before yesterday is noted first, so the upkeep
+     * does not tier or drop the day while it is being written.
+     */
     private void ensurePartitions(List<StagedRow> rows) throws SQLException {
         Set<String> done = new HashSet<>();
+        java.time.LocalDate live = java.time.LocalDate.now(java.time.ZoneOffset.UTC).minusDays(1);
         for (StagedRow r : rows) {
             java.time.LocalDate day = r.ts().atZoneSameInstant(java.time.ZoneOffset.UTC).toLocalDate();
             String table = r.kind().getLiteral() + "_datapoint";
             if (done.add(table + day)) {
+                if (day.isBefore(live)) {
+                    partitions.noteBackfill(table, day);
+                }
                 partitions.ensure(table, day);
             }
         }
+    }
+
+    /**
+     * Postgres' "no partition of relation ... found for row" (23514) is not the row's fault: the
+     * upkeep (of this or another core) dropped a day this sink still believed in. The batch is
+     * written again once the partitions are made anew, never dead-lettered.
+     */
+    private static boolean isMissingPartition(SQLException e) {
+        return "23514".equals(e.getSQLState()) && String.valueOf(e.getMessage()).contains("no partition of relation");
     }
 
     private record SeriesInstant(long series, long micros) {
@@ -464,25 +481,42 @@ final class TenantSink implements AutoCloseable {
     private int writeResilient(List<StagedRow> rows, List<Dead> dead) throws SQLException {
         if (mergeOnlyBatches > 0) {
             mergeOnlyBatches--;
-            return mergeResilient(rows, dead);
-        }
-        try (Connection c = db.getConnection()) {
-            c.setAutoCommit(false);
             try {
-                int n = DatapointWriter.copyDirect(c, rows);
-                c.commit();
-                return n;
+                return mergeResilient(rows, dead);
             } catch (SQLException e) {
-                c.rollback();
-                if (!isDataError(e)) {
+                if (!isMissingPartition(e)) {
                     throw e;
                 }
-                if ("23505".equals(e.getSQLState())) {
-                    mergeOnlyBatches = 8;
-                }
+                partitions.forgetAll();
+                ensurePartitions(rows);
+                return mergeResilient(rows, dead);
             }
         }
-        return mergeResilient(rows, dead);
+        for (int attempt = 1; ; attempt++) {
+            try (Connection c = db.getConnection()) {
+                c.setAutoCommit(false);
+                try {
+                    int n = DatapointWriter.copyDirect(c, rows);
+                    c.commit();
+                    return n;
+                } catch (SQLException e) {
+                    c.rollback();
+                    if (isMissingPartition(e) && attempt == 1) {
+                        log.info("sink {}: a partition was dropped under the batch ({}); making it again", tenant.slug(), e.getMessage());
+                        partitions.forgetAll();
+                        ensurePartitions(rows);
+                        continue;
+                    }
+                    if (!isDataError(e)) {
+                        throw e;
+                    }
+                    if ("23505".equals(e.getSQLState())) {
+                        mergeOnlyBatches = 8;
+                    }
+                }
+            }
+            return mergeResilient(rows, dead);
+        }
     }
 
     /**
@@ -516,7 +550,7 @@ final class TenantSink implements AutoCloseable {
 
     /** Data, integrity and limit errors (classes 22, 23, 54) belong to a row; anything else is the database's trouble. */
     private static boolean isDataError(SQLException e) {
-        return DataRefusal.isData(e.getSQLState());
+        return DataRefusal.isData(e.getSQLState()) && !isMissingPartition(e);
     }
 
     private void deadLetter(List<Message> batch, List<Dead> dead) throws Exception {

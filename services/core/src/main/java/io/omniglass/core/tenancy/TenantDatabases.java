@@ -75,6 +75,8 @@ public final class TenantDatabases implements AutoCloseable {
         hc.setMinimumIdle(0);
         hc.setIdleTimeout(IDLE_TIMEOUT_MS);
         hc.setScheduledExecutor(housekeeping);
+        // pg_stat_activity tells the pools apart (who holds the connections of an idle fleet)
+        hc.addDataSourceProperty("ApplicationName", forHttp ? "omniglass-core http" : "omniglass-core system");
         if (forHttp) {
             hc.addDataSourceProperty("options", "-c statement_timeout=" + HTTP_STATEMENT_TIMEOUT_MS
                     + " -c idle_in_transaction_session_timeout=" + HTTP_IDLE_IN_TRANSACTION_MS);
@@ -91,6 +93,7 @@ public final class TenantDatabases implements AutoCloseable {
     public static HikariDataSource pool(PgServer server, String database, String name, int size) {
         HikariConfig hc = config(server, database, name, size);
         hc.setMinimumIdle(1);
+        hc.addDataSourceProperty("ApplicationName", "omniglass-core " + name);
         return new HikariDataSource(hc);
     }
 

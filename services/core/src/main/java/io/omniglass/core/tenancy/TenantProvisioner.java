@@ -109,7 +109,7 @@ public final class TenantProvisioner {
     public void converge(Tenant tenant) {
         try {
             DataSource ds = databases.dataSource(tenant);
-            Migrations.migrateTenant(ds);
+            Migrations.migrateTenantIfBehind(ds);
             BootPhase.run(tenant, ds, reference);
             TenantStreams.ensure(nats, tenant.slug(), natsReplicas);
         } catch (java.io.IOException | io.nats.client.JetStreamApiException e) {
