@@ -213,7 +213,9 @@ public final class CdcSession implements AutoCloseable {
             readAcks(ACK_WAIT);
             checkFailure();
         }
-        advance(false);
+        // between transactions and all acknowledged: what was read past is done, foreign WAL
+        // included, so the next run need not decode it again
+        advance(true);
         stream.forceUpdateStatus();
     }
 
