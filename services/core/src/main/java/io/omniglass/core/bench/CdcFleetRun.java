@@ -156,8 +156,9 @@ final class CdcFleetRun {
                 r.put("rows_per_txn", REPLAY_TXN_ROWS);
                 r.put("committed_rows_per_s", Math.round(replayRows / commitSeconds));
                 r.put("cdc_changes_received", replayReceived.get());
-                r.put("cdc_rows_per_s", Math.round(replayReceived.get() / cdcSeconds));
-                r.put("cdc_last_change_after_s", round1(cdcSeconds));
+                boolean anyArrived = replayReceived.get() > 0;
+                r.put("cdc_rows_per_s", anyArrived ? Math.round(replayReceived.get() / cdcSeconds) : null);
+                r.put("cdc_last_change_after_s", anyArrived ? round1(cdcSeconds) : null);
                 out.put("replay", r);
                 out.put("others_during_replay", during);
                 Map<String, Long> after = slotCounters(replayDb);
