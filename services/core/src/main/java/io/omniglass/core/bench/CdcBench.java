@@ -62,11 +62,23 @@ public final class CdcBench implements Callable<Integer> {
     @Option(names = "--peer", description = "also run this peer on the same changes, in the same run: debezium (its own JVM; see docs/peers.md)")
     String peer;
 
+    @Option(names = "--slots", description = "the fleet run instead: this many tenants (a slot each), one of them committing --replay-rows as fast as it can while the others are probed")
+    int slots;
+
+    @Option(names = "--replay-rows", description = "rows the replaying tenant commits in the fleet run (default ${DEFAULT-VALUE})")
+    int replayRows = 1_000_000;
+
+    @Option(names = "--probe-interval-ms", description = "one probe commit in another tenant every this many ms in the fleet run (default ${DEFAULT-VALUE})")
+    int probeIntervalMs = 50;
+
     static final int BATCH_ROWS = 100;
     static final String RAW_SLOT = "og_cdc_bench_raw";
 
     @Override
     public Integer call() throws Exception {
+        if (slots > 0) {
+            return fleet();
+        }
         Path dir = Files.createTempDirectory("og-bench-cdc-");
         OmniglassConfig cfg = OmniglassConfig.load(Optional.empty(),
                 Map.of("OMNIGLASS_DATA_DIR", dir.toString(), "OMNIGLASS_HTTP_PORT", "0"));
@@ -308,6 +320,20 @@ public final class CdcBench implements Callable<Integer> {
         if (failed.get() != null) {
             throw new IllegalStateException("warm-up failed", failed.get());
         }
+    }
+
+    private int fleet() throws Exception {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("load_avg_1m_before", loadAverage());
+        new CdcFleetRun(slots, replayRows, probeIntervalMs, out).run();
+        out.put("load_avg_1m_after", loadAverage());
+        out.put("cpus", Runtime.getRuntime().availableProcessors());
+        System.out.printf("load average (1 min): %s before, %.2f after%n", out.get("load_avg_1m_before"), loadAverage());
+        if (json != null) {
+            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), out);
+            System.out.println("wrote " + json);
+        }
+        return 0;
     }
 
     private static long nowMicros() {

@@ -162,6 +162,8 @@ public final class CdcSession implements AutoCloseable {
     }
 
     private Drain drain = Drain.NEVER;
+    /** The first position this run confirmed (the walsender's start, as a rule); -1 before. */
+    private long firstFlushed = -1;
     private int walsenderPid;
 
     /** Ends the run where {@code drain} says (between transactions, everything acknowledged and confirmed). */
@@ -177,7 +179,10 @@ public final class CdcSession implements AutoCloseable {
             readAcks(NO_WAIT);
             checkFailure();
             checkConnection();
-            if (current == null && drain.yieldNow()) {
+            // never hand over before the slot's confirmed position moved in this run: a drain that
+            // needs more than a time slice to decode its way through another tenant's WAL would
+            // otherwise start from the same place every time and never get there
+            if (current == null && firstFlushed >= 0 && flushed > firstFlushed && drain.yieldNow()) {
                 settle();
                 return;
             }
@@ -213,7 +218,9 @@ public final class CdcSession implements AutoCloseable {
             readAcks(ACK_WAIT);
             checkFailure();
         }
-        advance(false);
+        // between transactions and all acknowledged: what was read past is done, foreign WAL
+        // included, so the next run need not decode it again
+        advance(true);
         stream.forceUpdateStatus();
     }
 
@@ -486,6 +493,9 @@ public final class CdcSession implements AutoCloseable {
                 return; // a fenced publisher confirms nothing more: the next leader reads from here
             }
             flushed = confirm;
+            if (firstFlushed < 0) {
+                firstFlushed = confirm;
+            }
             LogSequenceNumber lsn = LogSequenceNumber.valueOf(confirm);
             stream.setFlushedLSN(lsn);
             stream.setAppliedLSN(lsn);

@@ -16,8 +16,9 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.ArrayDeque;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -37,7 +38,17 @@ final class SlotScheduler implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(SlotScheduler.class);
 
-    private final BlockingQueue<TenantFeed> queue = new LinkedBlockingQueue<>();
+    /**
+     * Feeds with a commit to carry, oldest wake-up first, ahead of the sweep's housekeeping (writes
+     * from elsewhere, idle slots holding WAL): under a replay every slot is behind, and a drain of an
+     * idle slot decodes the replay's WAL for nobody while a live tenant's commit waits.
+     */
+    private final ArrayDeque<TenantFeed> commits = new ArrayDeque<>();
+    private final ArrayDeque<TenantFeed> housekeeping = new ArrayDeque<>();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition ready = lock.newCondition();
+    private int housekeepingRunning;
+    private final StandbySnapshots snapshots = new StandbySnapshots();
     private final CdcSettings settings;
     private final String natsUrl;
     private final String instanceId;
@@ -74,10 +85,100 @@ final class SlotScheduler implements AutoCloseable {
         timers.scheduleWithFixedDelay(this::sweep, 1000, settings.sweepEvery().toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /** The feed may have changes to carry. */
+    /** A commit (of this core, another core, or a previous leader's leftovers) wants carrying. */
     void wake(TenantFeed feed) {
+        if (!closed && feed.leading() && feed.commitWake()) {
+            enqueue(commits, feed);
+        }
+    }
+
+    /** The sweep's wake-up: writes from elsewhere, or an idle slot holding WAL. */
+    void wakeForHousekeeping(TenantFeed feed) {
         if (!closed && feed.leading() && feed.wake()) {
-            queue.add(feed);
+            enqueue(housekeeping, feed);
+        }
+    }
+
+    private void enqueue(ArrayDeque<TenantFeed> q, TenantFeed feed) {
+        lock.lock();
+        try {
+            q.addLast(feed);
+            ready.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Housekeeping drains at once at most: the others stay free for commits, and the CPU that every
+     * drain's decoding costs goes to the tenants that are waiting for theirs.
+     */
+    private int housekeepingLimit() {
+        return Math.max(1, settings.sessions() / 3);
+    }
+
+    /** A taken feed and whether it came from the housekeeping queue. */
+    private record Turn(TenantFeed feed, boolean housekeeping) {
+    }
+
+    private Turn take() throws InterruptedException {
+        lock.lockInterruptibly();
+        try {
+            while (true) {
+                TenantFeed f = commits.pollFirst();
+                if (f != null) {
+                    f.leftCommitQueue();
+                    return new Turn(f, false);
+                }
+                if (housekeepingRunning < housekeepingLimit() && (f = housekeeping.pollFirst()) != null) {
+                    housekeepingRunning++;
+                    return new Turn(f, true);
+                }
+                ready.await(); // blocks: an idle fleet costs nothing here
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void done(Turn turn) {
+        if (turn.housekeeping()) {
+            lock.lock();
+            try {
+                housekeepingRunning--;
+                ready.signal();
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    private boolean commitsWaiting() {
+        lock.lock();
+        try {
+            return !commits.isEmpty();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private boolean anyWaiting() {
+        lock.lock();
+        try {
+            return !commits.isEmpty() || (!housekeeping.isEmpty() && housekeepingRunning < housekeepingLimit());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Back in line after a time slice: ahead of housekeeping when a commit is still to carry. */
+    private void requeue(TenantFeed feed) {
+        if (feed.commitPending()) {
+            if (feed.requeueForCommit()) {
+                enqueue(commits, feed);
+            }
+        } else {
+            enqueue(housekeeping, feed);
         }
     }
 
@@ -98,39 +199,48 @@ final class SlotScheduler implements AutoCloseable {
         Connection nats = null;
         try {
             while (!closed) {
-                TenantFeed feed = queue.take(); // blocks: an idle fleet costs nothing here
-                if (!feed.begin()) {
-                    continue;
-                }
-                long token = feed.token();
-                if (token == 0 || closed) {
-                    feed.reset();
-                    continue;
-                }
+                Turn turn = take();
+                TenantFeed feed = turn.feed();
                 try {
-                    if (nats == null || nats.getStatus() != Connection.Status.CONNECTED) {
-                        closeQuietly(nats);
-                        nats = connect();
+                    if (!feed.begin()) {
+                        continue; // taken from the other queue already
                     }
-                    boolean again = drain(feed, token, nats);
-                    if (feed.end(again)) {
-                        queue.add(feed);
+                    long token = feed.token();
+                    if (token == 0 || closed) {
+                        feed.reset();
+                        continue;
                     }
-                } catch (InterruptedException e) {
-                    throw e;
-                } catch (Exception e) {
-                    feed.reset();
-                    if (!closed && fence.holds(feed, token)) {
-                        log.warn("cdc {}: session failed, retrying: {}", feed.slug(), e.toString());
-                        later(() -> wake(feed), 500);
-                    } else if (!closed && feed.leading()) {
-                        // the lease was lost and taken again while this session failed (a NATS node
-                        // died): the take-over's wake found the feed running and the reset dropped
-                        // it, so the new term drains now, or the slot waits for the next write
-                        log.info("cdc {}: session of lease term {} ended ({}); draining under term {}",
-                                feed.slug(), token, e.toString(), feed.token());
-                        later(() -> wake(feed), 500);
+                    boolean forCommit = feed.commitPending() || !turn.housekeeping();
+                    try {
+                        if (nats == null || nats.getStatus() != Connection.Status.CONNECTED) {
+                            closeQuietly(nats);
+                            nats = connect();
+                        }
+                        boolean again = drain(feed, token, nats, !forCommit);
+                        if (again) {
+                            feed.stillPending(forCommit);
+                        }
+                        if (feed.end(again)) {
+                            requeue(feed);
+                        }
+                    } catch (InterruptedException e) {
+                        throw e;
+                    } catch (Exception e) {
+                        feed.reset();
+                        if (!closed && fence.holds(feed, token)) {
+                            log.warn("cdc {}: session failed, retrying: {}", feed.slug(), e.toString());
+                            later(() -> wake(feed), 500);
+                        } else if (!closed && feed.leading()) {
+                            // the lease was lost and taken again while this session failed (a NATS node
+                            // died): the take-over's wake found the feed running and the reset dropped
+                            // it, so the new term drains now, or the slot waits for the next write
+                            log.info("cdc {}: session of lease term {} ended ({}); draining under term {}",
+                                    feed.slug(), token, e.toString(), feed.token());
+                            later(() -> wake(feed), 500);
+                        }
                     }
+                } finally {
+                    done(turn);
                 }
             }
         } catch (InterruptedException e) {
@@ -141,8 +251,12 @@ final class SlotScheduler implements AutoCloseable {
     }
 
     /** One session on the feed's slot; true when it yielded to other feeds before it was done. */
-    private boolean drain(TenantFeed feed, long token, Connection nats) throws Exception {
+    private boolean drain(TenantFeed feed, long token, Connection nats, boolean housekeepingOnly) throws Exception {
         long started = System.nanoTime();
+        // a fresh running-xacts record just before the target: decoding past it, and confirming after
+        // it, moves the slot's restart_lsn up, so the next drain starts decoding near here instead of
+        // re-reading everything since the last checkpoint's record (every slot reads the whole server's WAL)
+        snapshots.logIfDue(feed);
         long[] target = {flushedWal(feed)};
         boolean[] yielded = {false};
         long[] lastAsked = {0};
@@ -173,11 +287,14 @@ final class SlotScheduler implements AutoCloseable {
 
             @Override
             public boolean yieldNow() {
-                if (!queue.isEmpty() && System.nanoTime() - started > settings.timeSlice().toNanos()) {
+                // housekeeping gives way to a waiting commit at once; a commit's drain after its time slice
+                boolean give = housekeepingOnly && !feed.commitPending()
+                        ? commitsWaiting()
+                        : System.nanoTime() - started > settings.timeSlice().toNanos() && anyWaiting();
+                if (give) {
                     yielded[0] = true;
-                    return true;
                 }
-                return false;
+                return give;
             }
         };
         try (CdcSession session = new CdcSession(feed.source, nats, () -> !closed && fence.holds(feed, token),
@@ -251,7 +368,7 @@ final class SlotScheduler implements AutoCloseable {
                     // releases it at its next restart point. Not restart_lsn itself: on an idle server
                     // it only moves when a running-xacts record comes by, and would ask for a drain forever
                     if (f.leading() && ((before != null && before != writes) || unconfirmed > settings.maxRetainedWal())) {
-                        wake(f);
+                        wakeForHousekeeping(f);
                     }
                 }
             }
@@ -285,7 +402,7 @@ final class SlotScheduler implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        workers.forEach(Thread::interrupt);
+        workers.forEach(Thread::interrupt); // take() waits interruptibly
         for (Thread t : workers) {
             try {
                 t.join(5_000);

@@ -3,6 +3,7 @@ package io.omniglass.core.cdc;
 import io.omniglass.core.runtime.PgServer;
 
 import javax.sql.DataSource;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -24,6 +25,10 @@ final class TenantFeed {
     final DataSource db;
     final CdcStats stats;
     private final AtomicInteger state = new AtomicInteger(IDLE);
+    /** A commit is waiting for this feed (not only the sweep's housekeeping): it goes ahead of housekeeping. */
+    private final AtomicBoolean commitPending = new AtomicBoolean();
+    /** Queued among the commit wake-ups (it may also still sit in the housekeeping queue). */
+    private final AtomicBoolean inCommitQueue = new AtomicBoolean();
     /** The lease's fencing token while this core leads the tenant; 0 when it does not. */
     private volatile long token;
 
@@ -75,9 +80,45 @@ final class TenantFeed {
         }
     }
 
-    /** A session takes the feed; false when it is not queued (taken already). */
+    /** A commit wants carrying: true when the caller must (also) put the feed in the commit queue. */
+    boolean commitWake() {
+        commitPending.set(true);
+        boolean queue = wake();
+        if (!queue && state.get() == QUEUED) {
+            queue = true; // queued for housekeeping only: move it ahead
+        }
+        return queue && !inCommitQueue.getAndSet(true);
+    }
+
+    boolean commitPending() {
+        return commitPending.get();
+    }
+
+    /** A session takes the feed; false when it is not queued (taken already, from the other queue). */
     boolean begin() {
-        return state.compareAndSet(QUEUED, RUNNING);
+        if (state.compareAndSet(QUEUED, RUNNING)) {
+            inCommitQueue.set(false);
+            commitPending.set(false); // a commit from now on sets it again
+            return true;
+        }
+        return false;
+    }
+
+    /** The run ended before it caught up: its commits are still pending when it had any. */
+    void stillPending(boolean commits) {
+        if (commits) {
+            commitPending.set(true);
+        }
+    }
+
+    /** Re-queued with a commit pending: true when it is not in the commit queue yet. */
+    boolean requeueForCommit() {
+        return !inCommitQueue.getAndSet(true);
+    }
+
+    /** Taken out of the commit queue: it is now in no queue of that kind. */
+    void leftCommitQueue() {
+        inCommitQueue.set(false);
     }
 
     /** While draining: true (and cleared) when a wake came in since the drain's target was set. */
