@@ -36,23 +36,10 @@ if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
 echo "nats-server: fetching Debian $SUITE's nats-server (2.10+, sync_interval: always)" >&2
 WORK="$OUT/work"
 rm -rf "$WORK"
-mkdir -p "$WORK" "$OUT/apt/lists/partial" "$OUT/apt/cache/archives/partial" "$OUT/apt/sources.list.d" "$OUT/apt/preferences.d"
-# the machine's own Debian mirror (the archive, not -security), named by its apt configuration
-MIRROR="$( (cat /etc/apt/sources.list.d/*.sources 2>/dev/null | sed -n 's/^URIs:[[:space:]]*//p';
-            cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | sed -n 's/^deb[[:space:]]\+\(\[[^]]*\][[:space:]]\+\)\?\([^[:space:]]*\).*/\2/p') \
-          | tr ' ' '\n' | grep -E '/debian/?$' | head -n 1)" || true
-[ -n "$MIRROR" ] || { echo "nats-server: no Debian archive in this machine's apt sources" >&2; exit 1; }
-cat > "$OUT/apt/sources.list.d/$SUITE.sources" <<EOF
-Types: deb
-URIs: $MIRROR
-Suites: $SUITE
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-EOF
-APT=(-o "Dir::Etc::SourceList=/dev/null" -o "Dir::Etc::SourceParts=$OUT/apt/sources.list.d"
-     -o "Dir::Etc::Preferences=/dev/null" -o "Dir::Etc::PreferencesParts=$OUT/apt/preferences.d"
-     -o "Dir::State::Lists=$OUT/apt/lists" -o "Dir::Cache=$OUT/apt/cache" -o "Dir::State::status=/dev/null"
-     -o "APT::Architecture=amd64" -o "APT::Sandbox::User=root" -o "Debug::NoLocking=1" -qq)
+mkdir -p "$WORK"
+. "$HERE/../debian/private-apt.sh"
+private_apt "$OUT" "$SUITE" "deb" nats-server
+APT+=(-o "APT::Architecture=amd64")
 $SUDO apt-get "${APT[@]}" update >&2
 (cd "$WORK" && $SUDO apt-get "${APT[@]}" download nats-server >&2)
 [ -z "$SUDO" ] || $SUDO chown -R "$(id -u):$(id -g)" "$OUT"
