@@ -114,7 +114,7 @@ public final class CdcModule implements CoreModule {
             PgServer server = ctx.tenantDatabases().server(tenant);
             CdcSession.Source source = new CdcSession.Source(tenant.slug(), tenant.slotName(),
                     ctx.tenantDatabases().jdbcUrl(tenant), server.user(), server.password());
-            return new TenantFeed(source, tenant.databaseName(), server, ctx.tenantDataSource(tenant),
+            return new TenantFeed(source, tenant.databaseName(), server, ctx.tenantDatabases().serverDataSource(server),
                     new CdcStats(tenant.slug(), ctx.metrics()));
         });
         leases.candidate(tenant.slug());

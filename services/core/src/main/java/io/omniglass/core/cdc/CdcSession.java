@@ -575,13 +575,4 @@ public final class CdcSession implements AutoCloseable {
             super("lease lost");
         }
     }
-
-    /** A non-transactional logical message: a few bytes of this database's WAL so an idle slot can move. */
-    static void emitHeartbeat(javax.sql.DataSource ds) {
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-            st.execute("SELECT pg_logical_emit_message(false, 'og_heartbeat', '')");
-        } catch (SQLException e) {
-            log.debug("heartbeat: {}", e.toString());
-        }
-    }
 }

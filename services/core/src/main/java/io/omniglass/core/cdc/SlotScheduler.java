@@ -308,7 +308,7 @@ final class SlotScheduler implements AutoCloseable {
 
     /** What the session's walsender has sent so far (0 when unknown). */
     private static long sentLsn(TenantFeed feed, int walsenderPid) throws Exception {
-        try (java.sql.Connection c = feed.db.getConnection(); PreparedStatement ps = c.prepareStatement(
+        try (java.sql.Connection c = feed.serverDb.getConnection(); PreparedStatement ps = c.prepareStatement(
                 "SELECT pg_wal_lsn_diff(sent_lsn, '0/0')::bigint FROM pg_stat_replication WHERE pid = ?")) {
             ps.setInt(1, walsenderPid);
             try (ResultSet rs = ps.executeQuery()) {
@@ -319,7 +319,7 @@ final class SlotScheduler implements AutoCloseable {
 
     /** The server's flushed WAL position: every commit that has returned is at or before it. */
     private static long flushedWal(TenantFeed feed) throws Exception {
-        try (java.sql.Connection c = feed.db.getConnection(); Statement st = c.createStatement();
+        try (java.sql.Connection c = feed.serverDb.getConnection(); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT pg_wal_lsn_diff(pg_current_wal_flush_lsn(), '0/0')::bigint")) {
             rs.next();
             return rs.getLong(1);
@@ -349,7 +349,7 @@ final class SlotScheduler implements AutoCloseable {
             byDb.put(f.database, f);
         }
         // one statement for every tenant on the server: write counters, retained and unconfirmed WAL
-        try (java.sql.Connection c = group.get(0).db.getConnection(); PreparedStatement ps = c.prepareStatement("""
+        try (java.sql.Connection c = group.get(0).serverDb.getConnection(); PreparedStatement ps = c.prepareStatement("""
                 SELECT d.datname, d.tup_inserted + d.tup_updated + d.tup_deleted, 0,
                        pg_wal_lsn_diff(pg_current_wal_lsn(), s.confirmed_flush_lsn)::bigint
                 FROM pg_stat_database d JOIN pg_replication_slots s ON s.database = d.datname

@@ -40,7 +40,7 @@ final class StandbySnapshots {
         if (last == null ? lastLogged.putIfAbsent(server, now) != null : !lastLogged.replace(server, last, now)) {
             return; // another session logs it
         }
-        try (java.sql.Connection c = feed.db.getConnection(); Statement st = c.createStatement()) {
+        try (java.sql.Connection c = feed.serverDb.getConnection(); Statement st = c.createStatement()) {
             st.execute("SELECT pg_log_standby_snapshot()");
         } catch (SQLException e) {
             if ("42883".equals(e.getSQLState()) || "42501".equals(e.getSQLState())) {

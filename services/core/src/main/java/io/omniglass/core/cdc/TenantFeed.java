@@ -22,7 +22,8 @@ final class TenantFeed {
     final CdcSession.Source source;
     final String database;
     final PgServer server;
-    final DataSource db;
+    /** The server's own database: the WAL and slot questions are the server's, not the tenant's. */
+    final DataSource serverDb;
     final CdcStats stats;
     private final AtomicInteger state = new AtomicInteger(IDLE);
     /** A commit is waiting for this feed (not only the sweep's housekeeping): it goes ahead of housekeeping. */
@@ -32,11 +33,11 @@ final class TenantFeed {
     /** The lease's fencing token while this core leads the tenant; 0 when it does not. */
     private volatile long token;
 
-    TenantFeed(CdcSession.Source source, String database, PgServer server, DataSource db, CdcStats stats) {
+    TenantFeed(CdcSession.Source source, String database, PgServer server, DataSource serverDb, CdcStats stats) {
         this.source = source;
         this.database = database;
         this.server = server;
-        this.db = db;
+        this.serverDb = serverDb;
         this.stats = stats;
     }
 

@@ -70,6 +70,26 @@ public final class TenantDatabases implements AutoCloseable {
                 tenantPool(tenant, "http/" + s, "og-http-" + s, Math.max(2, poolSize / 2), true), httpBudget, WAIT_MS, "HTTP"));
     }
 
+    /** Connections a server's work needs whatever the tenant: few, at most this many. */
+    private static final int SERVER_POOL_SIZE = 4;
+
+    /**
+     * A small pool to the server's own {@code postgres} database, for the questions that are about
+     * the server rather than one tenant (WAL positions, walsenders, slots): asking them in each
+     * tenant's database kept a connection open in every database whose slot was drained.
+     */
+    public DataSource serverDataSource(PgServer server) {
+        String key = "server/" + server.jdbcUrl("postgres");
+        return open.computeIfAbsent(key, k -> {
+            HikariConfig hc = config(server, "postgres", "og-server-" + server.host(), SERVER_POOL_SIZE);
+            hc.setMinimumIdle(0);
+            hc.setIdleTimeout(IDLE_TIMEOUT_MS);
+            hc.setScheduledExecutor(housekeeping);
+            hc.addDataSourceProperty("ApplicationName", "omniglass-core server");
+            return new HikariDataSource(hc);
+        });
+    }
+
     private HikariDataSource tenantPool(Tenant tenant, String key, String name, int size, boolean forHttp) {
         HikariConfig hc = config(server(tenant), tenant.databaseName(), name, size);
         hc.setMinimumIdle(0);
