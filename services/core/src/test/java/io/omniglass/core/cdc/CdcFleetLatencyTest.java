@@ -145,10 +145,14 @@ class CdcFleetLatencyTest {
             long walBefore = walPosition(burstDb);
             writer.start();
 
-            // one commit at a time in the other tenants, round robin, while the burst is being written
+            // one commit at a time in the other tenants, round robin, while the burst is being written or
+            // is still on its way to JetStream (its WAL is what every other slot must decode meanwhile);
+            // on a quiet machine the writing alone takes about a second
             List<String> probesDuringBurst = new ArrayList<>();
+            java.util.function.BooleanSupplier busy = () -> bursting.get() || burstArrived.get() < BURST_ROWS;
+            long probeUntil = System.nanoTime() + 120_000_000_000L;
             int next = 0;
-            while (bursting.get()) {
+            while (busy.getAsBoolean() && System.nanoTime() < probeUntil) {
                 Tenant t = live.get(next++ % live.size());
                 String id = "probe-" + t.slug() + "-" + next;
                 try (java.sql.Connection c = core.core().context().tenantDataSource(t).getConnection();
@@ -159,7 +163,7 @@ class CdcFleetLatencyTest {
                     ps.executeUpdate();
                 }
                 CdcWakeups.committed(t.slug());
-                if (bursting.get()) {
+                if (busy.getAsBoolean()) {
                     probesDuringBurst.add(id);
                 }
                 Thread.sleep(200);
@@ -179,7 +183,7 @@ class CdcFleetLatencyTest {
             System.out.printf("burst of %,d rows (%d MB of WAL) while %d probes in %d other tenants: commit to JetStream "
                             + "p50 %d ms, max %d ms%n", BURST_ROWS, walMb, during.size(), live.size(),
                     during.get(during.size() / 2), during.get(during.size() - 1));
-            assertThat(probesDuringBurst).as("probes committed while the burst was written").hasSizeGreaterThanOrEqualTo(5);
+            assertThat(probesDuringBurst).as("probes committed while the burst was written or on its way").hasSizeGreaterThanOrEqualTo(5);
             assertThat(during).allSatisfy(ms -> assertThat(ms).isLessThan(BOUND_MS));
 
             // the burst itself arrives whole, each change once
