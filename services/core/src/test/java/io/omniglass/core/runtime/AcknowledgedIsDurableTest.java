@@ -90,13 +90,16 @@ class AcknowledgedIsDurableTest {
 
     @Test
     void aNatsServerOlderThan210IsRefusedWithWhatToDo() {
-        Optional<NatsServerBinary> system = NatsServerBinary.probe("/usr/bin/nats-server");
-        assumeThat(system).as("this machine's /usr/bin/nats-server is 2.9 (Debian bookworm)")
+        // Debian's package installs it in /usr/sbin; other layouts in /usr/bin
+        String path = java.nio.file.Files.isExecutable(java.nio.file.Path.of("/usr/sbin/nats-server"))
+                ? "/usr/sbin/nats-server" : "/usr/bin/nats-server";
+        Optional<NatsServerBinary> system = NatsServerBinary.probe(path);
+        assumeThat(system).as("this machine's %s is 2.9 (Debian bookworm)", path)
                 .hasValueSatisfying(b -> assertThat(b.durable()).isFalse());
-        assertThatThrownBy(() -> NatsServerBinary.locate(Optional.of("/usr/bin/nats-server")))
+        assertThatThrownBy(() -> NatsServerBinary.locate(Optional.of(path)))
                 .isInstanceOf(NatsServerProcess.MissingNatsServerException.class)
                 .hasMessageContaining("nats-server 2.10 or newer is needed")
-                .hasMessageContaining("/usr/bin/nats-server is 2.9")
+                .hasMessageContaining(path + " is 2.9")
                 .hasMessageContaining("packaging/nats-server/fetch.sh");
         // without a configured binary the runtime passes over it to a durable one
         assertThat(NatsServerBinary.locate(Optional.empty()).durable()).isTrue();
