@@ -3,6 +3,7 @@ package io.omniglass.core.cdc;
 import io.omniglass.api.OmniglassClient;
 import io.omniglass.core.runtime.PgServer;
 import io.omniglass.core.testing.CoreProcess;
+import io.omniglass.core.testing.AuditCommits;
 import io.omniglass.core.testing.TestInfra;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -21,9 +22,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -64,7 +63,7 @@ class CdcFailoverTest {
     void killingTheLeaderHandsTheFeedToAnotherInstanceWithinFiveSecondsAndLosesNothing() throws Exception {
         CoreProcess leader = awaitLeader();
         CoreProcess other = cores.stream().filter(c -> c != leader).findFirst().orElseThrow();
-        try (Writer writer = new Writer("kill9")) {
+        try (AuditCommits writer = new AuditCommits("kill9", CdcFailoverTest::tenantConnection)) {
             writer.start();
             await().atMost(Duration.ofSeconds(30)).until(() -> feedIds("kill9").size() > 200);
             long killedAt = System.nanoTime();
@@ -89,7 +88,7 @@ class CdcFailoverTest {
     @Order(2)
     void restartingNatsLosesNothingAndTheSlotNeverPassesWhatWasAcknowledged() throws Exception {
         awaitLeader();
-        try (Writer writer = new Writer("natsrestart")) {
+        try (AuditCommits writer = new AuditCommits("natsrestart", CdcFailoverTest::tenantConnection)) {
             writer.start();
             await().atMost(Duration.ofSeconds(30)).until(() -> feedIds("natsrestart").size() > 200);
             // nats-server stops (a clean shutdown), stays away 3 s, comes back on the same port and store
@@ -165,64 +164,6 @@ class CdcFailoverTest {
         }
     }
 
-    /** Commits small transactions of audit rows continuously from its own thread, remembering the ids in commit order. */
-    static final class Writer implements AutoCloseable {
-        private final String actor;
-        private final List<Long> ids = Collections.synchronizedList(new ArrayList<>());
-        private final AtomicBoolean running = new AtomicBoolean(true);
-        private final Thread thread;
-        private final AtomicReference<Throwable> failed = new AtomicReference<>();
-
-        Writer(String actor) {
-            this.actor = actor;
-            this.thread = new Thread(this::loop, "writer-" + actor);
-        }
-
-        void start() {
-            thread.start();
-        }
-
-        private void loop() {
-            PgServer pg = infra.infrastructure().pg();
-            try (Connection c = DriverManager.getConnection(pg.jdbcUrl("og_t_" + TENANT), pg.user(), pg.password());
-                 PreparedStatement ps = c.prepareStatement(
-                         "INSERT INTO audit_log (actor, verb, resource) SELECT ?, 'write', 'r-' || g FROM generate_series(1, 5) g RETURNING id")) {
-                c.setAutoCommit(false);
-                ps.setString(1, actor);
-                while (running.get()) {
-                    List<Long> txn = new ArrayList<>();
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while (rs.next()) {
-                            txn.add(rs.getLong(1));
-                        }
-                    }
-                    c.commit();
-                    ids.addAll(txn); // committed: these must reach the feed
-                    Thread.sleep(5);
-                }
-            } catch (Throwable t) {
-                failed.set(t);
-            }
-        }
-
-        void stopAndJoin() throws InterruptedException {
-            running.set(false);
-            thread.join();
-            assertThat(failed.get()).isNull();
-        }
-
-        List<Long> ids() {
-            synchronized (ids) {
-                return List.copyOf(ids);
-            }
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            running.set(false);
-            thread.join();
-        }
-    }
 
     static List<Long> feedIds(String actor) throws Exception {
         return CdcFeed.readAll(infra.natsUrl(), TENANT).stream()
@@ -274,5 +215,10 @@ class CdcFailoverTest {
             }
         }
         return 0;
+    }
+
+    private static Connection tenantConnection() throws java.sql.SQLException {
+        PgServer pg = infra.infrastructure().pg();
+        return DriverManager.getConnection(pg.jdbcUrl("og_t_" + TENANT), pg.user(), pg.password());
     }
 }

@@ -21,6 +21,7 @@ import io.omniglass.core.tenancy.Tenant;
 import io.omniglass.core.tenancy.TenantStreams;
 import io.omniglass.core.testing.NatsCluster;
 import io.omniglass.core.testing.TestCore;
+import io.omniglass.core.testing.AuditCommits;
 import io.omniglass.core.testing.TestInfra;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -31,18 +32,15 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 import javax.sql.DataSource;
 import java.io.IOException;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -175,7 +173,7 @@ class JetStreamClusterTest {
     @Order(3)
     void killingTheCdcStreamLeaderDuringCdcDeliversEveryChangeOnceInCommitOrder() throws Exception {
         String stream = TenantStreams.cdcStream(TENANT);
-        try (Connection nc = cluster.connect(); Writer writer = new Writer("cluster-kill9")) {
+        try (Connection nc = cluster.connect(); AuditCommits writer = new AuditCommits("cluster-kill9", db::getConnection)) {
             await().atMost(Duration.ofSeconds(30)).until(() -> cluster.allReplicasCurrent(nc, stream));
             int leader = cluster.streamLeader(nc, stream);
             writer.start();
@@ -285,63 +283,6 @@ class JetStreamClusterTest {
         return m;
     }
 
-    /** Commits small transactions of audit rows from its own thread, remembering the ids in commit order. */
-    static final class Writer implements AutoCloseable {
-        private final String actor;
-        private final List<Long> ids = Collections.synchronizedList(new ArrayList<>());
-        private final AtomicBoolean running = new AtomicBoolean(true);
-        private final AtomicReference<Throwable> failed = new AtomicReference<>();
-        private final Thread thread;
-
-        Writer(String actor) {
-            this.actor = actor;
-            this.thread = new Thread(this::loop, "writer-" + actor);
-        }
-
-        void start() {
-            thread.start();
-        }
-
-        private void loop() {
-            try (java.sql.Connection c = db.getConnection();
-                 PreparedStatement ps = c.prepareStatement(
-                         "INSERT INTO audit_log (actor, verb, resource) SELECT ?, 'write', 'r-' || g FROM generate_series(1, 5) g RETURNING id")) {
-                c.setAutoCommit(false);
-                ps.setString(1, actor);
-                while (running.get()) {
-                    List<Long> txn = new ArrayList<>();
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while (rs.next()) {
-                            txn.add(rs.getLong(1));
-                        }
-                    }
-                    c.commit();
-                    ids.addAll(txn); // committed: these must reach the feed
-                    Thread.sleep(5);
-                }
-            } catch (Throwable t) {
-                failed.set(t);
-            }
-        }
-
-        void stopAndJoin() throws InterruptedException {
-            running.set(false);
-            thread.join();
-            assertThat(failed.get()).isNull();
-        }
-
-        List<Long> ids() {
-            synchronized (ids) {
-                return List.copyOf(ids);
-            }
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            running.set(false);
-            thread.join();
-        }
-    }
 
     /** The ids of this actor's audit rows in the CDC stream, in stream order. */
     static List<Long> feedIds(Connection nc, String actor) throws Exception {
