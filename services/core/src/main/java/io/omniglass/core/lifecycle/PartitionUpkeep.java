@@ -102,7 +102,8 @@ final class PartitionUpkeep {
         long rowsDropped = 0;
         for (String table : RetentionCascade.TABLES) {
             if (!RetentionCascade.DATAPOINT_TABLES.contains(table)) {
-                continue; // the *_log tables are not partitioned (yet): docs/lifecycle.md
+                rowsDropped += dropAgedLogs(table, cascade.dropAfter(table), now, dropped, failed);
+                continue;
             }
             Duration dropAfter = cascade.dropAfter(table);
             Duration leaveHot = cascade.leaveHotAfter(table);
@@ -147,6 +148,38 @@ final class PartitionUpkeep {
         int erased = PersonalDataExpiry.eraseTenantAuditNames(control, tdb);
         return new Report(tenant, created, tiered, dropped, coldRemoved, strays, rowsTiered, rowsDropped, purged,
                 pseudonymised, erased, copiedErased, failed);
+    }
+
+    /**
+     * A log table's partitions (tenant V210: {@code audit_log} by month, the others by day) whose
+     * newest possible row is past the table's keep are dropped whole; nothing is tiered (a log's
+     * tier is always none). Returns the rows dropped.
+     */
+    private long dropAgedLogs(String table, Duration keep, Instant now, List<String> dropped, List<String> failed) {
+        List<LocalDate> starts;
+        try (Connection c = db.getConnection()) {
+            starts = Partitions.days(c, table);
+        } catch (SQLException e) {
+            failed.add(table + ": " + e.getMessage());
+            return 0;
+        }
+        long rows = 0;
+        for (LocalDate start : starts) {
+            Instant end = Partitions.endOf(table, start).atStartOfDay(ZoneOffset.UTC).toInstant();
+            if (Duration.between(end, now).compareTo(keep) < 0) {
+                continue;
+            }
+            String partition = Partitions.partitionName(table, start);
+            try {
+                rows += drop(table, start);
+                dropped.add(partition);
+            } catch (SQLException e) {
+                log.warn("tenant {}: upkeep of {} failed (next run retries): {}", tenant, partition, e.getMessage());
+                failed.add(partition + ": " + e.getMessage());
+            }
+            renew.run();
+        }
+        return rows;
     }
 
     private static Set<LocalDate> recentlyWritten(DSLContext tdb, String table, Instant since) {

@@ -112,7 +112,13 @@ public final class Partitions {
         return table + "_p" + day.format(java.time.format.DateTimeFormatter.BASIC_ISO_DATE);
     }
 
-    /** The days {@code table} has a partition for, oldest first. */
+    /** The first day after the partition of {@code table} that starts on {@code start} (tenant V210: audit_log by month). */
+    public static LocalDate endOf(String table, LocalDate start) {
+        RetentionCascade.requireTable(table);
+        return "audit_log".equals(table) ? start.withDayOfMonth(1).plusMonths(1) : start.plusDays(1);
+    }
+
+    /** The days {@code table} has a partition for (its first day), oldest first. */
     public static List<LocalDate> days(Connection c, String table) throws SQLException {
         List<LocalDate> out = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT day FROM og_partition_days(?)")) {

@@ -164,6 +164,9 @@ public final class SimilarBench implements Callable<Integer> {
                     + FingerprintRecipe.DIMENSIONS + ") d WHERE e.id > 0) "
                     + "FROM event e JOIN alarm a ON a.event_rule_id = e.event_rule_id AND a.component_id = e.component_id "
                     + "JOIN shape sh ON sh.s = (hashint4(e.id::int) & 2147483647) % " + SHAPES);
+            // the history's months need their audit partitions (made ahead only from now on)
+            st.execute("SELECT og_ensure_partitions((min(occurred_from) AT TIME ZONE 'UTC')::date, "
+                    + "(max(occurred_from) AT TIME ZONE 'UTC')::date + 1) FROM alarm_fingerprint");
             st.execute("INSERT INTO audit_log (ts, actor, verb, resource, new) "
                     + "SELECT f.occurred_from + interval '1 minute', 'bench', 'alarm.ack', 'alarm:' || f.alarm_id, "
                     + "jsonb_build_object('acked', true, 'ack_reason', 'reason ' || f.event_id) "

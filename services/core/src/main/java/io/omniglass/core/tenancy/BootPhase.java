@@ -43,6 +43,12 @@ public final class BootPhase {
 
     /** Tables that are not the record lane: the datapoint firehose travels on NATS already. */
     private static final Set<String> NOT_RECORD_LANE = Set.of("flyway_schema_history", "series_latest", "event_rule_state");
+    /**
+     * Partitioned tables that are on the record lane (tenant V210): the logs, partitioned so their
+     * retention drops them whole. The datapoint tables are partitioned too, but are the data lane.
+     */
+    static final List<String> PARTITIONED_RECORD_LANE =
+            List.of("audit_log", "collection_log", "internal_log", "node_log", "session_log");
 
     public static final int PARTITION_DAYS_BEHIND = 7;
     public static final int PARTITION_DAYS_AHEAD = 7;
@@ -97,17 +103,20 @@ public final class BootPhase {
         }
     }
 
-    /** The record-lane tables: every plain table in public but the excluded ones. */
+    /** The record-lane tables: every plain table in public but the excluded ones, and the partitioned logs. */
     public static List<String> recordLaneTables(Connection c) throws SQLException {
         List<String> tables = new ArrayList<>();
-        try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("""
+        try (PreparedStatement ps = c.prepareStatement("""
                      SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                     WHERE n.nspname = 'public' AND c.relkind = 'r' AND NOT c.relispartition
+                     WHERE n.nspname = 'public' AND NOT c.relispartition
+                       AND (c.relkind = 'r' OR (c.relkind = 'p' AND c.relname = ANY (?)))
                      ORDER BY c.relname""")) {
-            while (rs.next()) {
-                if (!NOT_RECORD_LANE.contains(rs.getString(1))) {
-                    tables.add(rs.getString(1));
+            ps.setArray(1, c.createArrayOf("text", PARTITIONED_RECORD_LANE.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    if (!NOT_RECORD_LANE.contains(rs.getString(1))) {
+                        tables.add(rs.getString(1));
+                    }
                 }
             }
         }
@@ -118,10 +127,20 @@ public final class BootPhase {
         List<String> wanted = recordLaneTables(c);
         Set<String> current = new TreeSet<>();
         boolean exists;
-        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_publication WHERE pubname = ?")) {
+        boolean viaRoot = false;
+        try (PreparedStatement ps = c.prepareStatement("SELECT pubviaroot FROM pg_publication WHERE pubname = ?")) {
             ps.setString(1, Tenant.publicationName());
             try (ResultSet rs = ps.executeQuery()) {
                 exists = rs.next();
+                if (exists) {
+                    viaRoot = rs.getBoolean(1);
+                }
+            }
+        }
+        if (exists && !viaRoot) {
+            // a log partition's changes are published under its parent's name (and listed so below)
+            try (Statement st = c.createStatement()) {
+                st.execute("ALTER PUBLICATION " + quote(Tenant.publicationName()) + " SET (publish_via_partition_root = true)");
             }
         }
         if (exists) {
@@ -144,7 +163,8 @@ public final class BootPhase {
             if (exists) {
                 st.execute("ALTER PUBLICATION " + quote(Tenant.publicationName()) + " SET TABLE " + list);
             } else {
-                st.execute("CREATE PUBLICATION " + quote(Tenant.publicationName()) + " FOR TABLE " + list);
+                st.execute("CREATE PUBLICATION " + quote(Tenant.publicationName()) + " FOR TABLE " + list
+                        + " WITH (publish_via_partition_root = true)");
             }
         }
     }

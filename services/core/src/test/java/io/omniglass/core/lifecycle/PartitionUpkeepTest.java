@@ -74,6 +74,8 @@ class PartitionUpkeepTest {
         LocalDate recent = today.minusDays(2);
         f.metricDay(s, old, 10);
         f.metricDay(s, recent, 10);
+        // a row from before the partitions kept ahead: its month's partition first (no default partition)
+        f.sql("SELECT og_create_partition('audit_log', (now() - interval '400 days')::date)");
         f.sql("INSERT INTO audit_log (ts, actor, verb, resource) VALUES (now() - interval '400 days', 'someone', 'alarm.ack', 'alarm:1')");
 
         Map<String, Object> set = putRetention("drop", Map.of("table", "metric_datapoint", "keep", "30d", "tier", "none"));
@@ -102,6 +104,45 @@ class PartitionUpkeepTest {
         // partitions ahead are there, and a second run has nothing left to do
         assertThat(f.partitionExists("metric_datapoint", today.plusDays(PartitionUpkeep.DAYS_AHEAD))).isTrue();
         assertThat(strings(maintain("drop").get("dropped"))).isEmpty();
+    }
+
+    @Test
+    void logPartitionsPastTheirKeepAreDroppedWholeAndTheAuditLogIsKeptForYears() throws Exception {
+        LifecycleFixture f = tenant("logs");
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        LocalDate internalOld = today.minusDays(20);    // internal_log keeps 14 d
+        LocalDate internalRecent = today.minusDays(3);
+        LocalDate nodeOld = today.minusDays(100);       // node_log keeps 90 d
+        LocalDate auditOld = today.minusDays(400);      // audit_log keeps 7 y, by month
+        f.sql("INSERT INTO node (name) VALUES ('edge-logs') ON CONFLICT DO NOTHING");
+        for (String[] row : new String[][] {{"internal_log", internalOld.toString()}, {"internal_log", internalRecent.toString()},
+                {"node_log", nodeOld.toString()}, {"audit_log", auditOld.toString()}}) {
+            f.sql("SELECT og_create_partition('" + row[0] + "', '" + row[1] + "')");
+        }
+        f.sql("INSERT INTO internal_log (ts, subsystem, message) VALUES ('" + internalOld + " 12:00Z', 'test', 'old'), ('"
+                + internalRecent + " 12:00Z', 'test', 'recent')");
+        f.sql("INSERT INTO node_log (ts, node, message) VALUES ('" + nodeOld + " 12:00Z', 'edge-logs', 'old'), (now(), 'edge-logs', 'now')");
+        f.sql("INSERT INTO audit_log (ts, actor, verb, resource) VALUES ('" + auditOld + " 12:00Z', 'someone', 'alarm.ack', 'alarm:7')");
+
+        Map<String, Object> report = maintain("logs");
+        List<String> dropped = strings(report.get("dropped"));
+        assertThat(dropped).contains(Partitions.partitionName("internal_log", internalOld), Partitions.partitionName("node_log", nodeOld))
+                .doesNotContain(Partitions.partitionName("internal_log", internalRecent))
+                .noneMatch(p -> p.startsWith("audit_log"));
+        // dropped whole: the old days answer empty, the recent ones are still there, the audit row of 400 days ago is kept
+        assertThat(f.value("SELECT count(*) FROM internal_log WHERE subsystem = 'test' AND message = 'old'")).isZero();
+        assertThat(f.value("SELECT count(*) FROM internal_log WHERE subsystem = 'test' AND message = 'recent'")).isEqualTo(1);
+        assertThat(f.value("SELECT count(*) FROM node_log WHERE node = 'edge-logs'")).isEqualTo(1);
+        assertThat(f.value("SELECT count(*) FROM audit_log WHERE resource = 'alarm:7'")).isEqualTo(1);
+        assertThat(f.partitionExists("audit_log", auditOld.withDayOfMonth(1))).isTrue();
+        assertThat(f.text("SELECT detail->>'rows' FROM internal_log WHERE subsystem = 'lifecycle' AND message = 'dropped "
+                + Partitions.partitionName("node_log", nodeOld) + "'")).isEqualTo("1");
+        // still append-only row by row: only the upkeep's whole-partition drop removes rows
+        assertThatThrownBy(() -> f.sql("DELETE FROM internal_log WHERE message = 'recent'")).hasMessageContaining("append-only");
+        // the logs have partitions ahead (audit_log: this month's and, near its end, the next)
+        assertThat(f.partitionExists("internal_log", today.plusDays(PartitionUpkeep.DAYS_AHEAD))).isTrue();
+        assertThat(f.partitionExists("audit_log", today.withDayOfMonth(1))).isTrue();
+        assertThat(strings(maintain("logs").get("dropped"))).isEmpty();
     }
 
     @Test

@@ -133,6 +133,13 @@ final class SimilarHistory {
     /** An operator's acknowledgement (the audit row AlarmService writes) some minutes after the raise. */
     void acked(long raiseEvent, String actor, String reason, Duration after) throws SQLException {
         long alarm = alarmOf(raiseEvent);
+        try (Connection c = db.getConnection(); PreparedStatement month = c.prepareStatement("""
+                SELECT og_create_partition('audit_log', ((ts + ?::interval) AT TIME ZONE 'UTC')::date) FROM event WHERE id = ?""")) {
+            // a past month has no audit partition (the boot phase makes them from now on)
+            month.setString(1, after.toSeconds() + " seconds");
+            month.setLong(2, raiseEvent);
+            month.execute();
+        }
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement("""
                 INSERT INTO audit_log (ts, actor, verb, resource, old, new)
                 VALUES ((SELECT ts FROM event WHERE id = ?) + ?::interval, ?, 'alarm.ack', ?, '{"acked": false}',
