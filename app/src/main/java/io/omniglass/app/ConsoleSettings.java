@@ -109,9 +109,9 @@ public final class ConsoleSettings {
         }
     }
 
-    /** A client of the core at {@code url} verifying it as {@link #tls()} says. */
+    /** A client of the core at {@code url} (or the cores, comma-separated) verifying https as {@link #tls()} says. */
     public OmniglassClient client(String url, String token) {
-        return new OmniglassClient(url, token, url.startsWith("https:") ? tls() : null);
+        return new OmniglassClient(url, token, url.contains("https:") ? tls() : null);
     }
 
     /** Remembers how to verify the core: a pin, a trust file, or (both null) neither. */

@@ -62,6 +62,6 @@ public record LaunchOptions(String url, Path tokenFile, String theme, String ten
     }
 
     public static String usage() {
-        return "usage: omniglass console [--url URL] [--token-file FILE] [--theme light|dark] [--tenant SLUG] [--check]";
+        return "usage: omniglass console [--url URL[,URL...]] [--token-file FILE] [--theme light|dark] [--tenant SLUG] [--check]";
     }
 }

@@ -20,17 +20,18 @@ public class OmniglassClient {
 
     public static final ObjectMapper JSON = WireJson.mapper();
 
-    private final URI base;
+    private final CoreUrls cores;
     private final String token;
     private final HttpClient http;
 
+    /** {@code baseUrl}: one core's URL, or several cores' separated by commas (see {@link CoreUrls}). */
     public OmniglassClient(String baseUrl, String token) {
         this(baseUrl, token, null);
     }
 
     /** {@code tls}: how an https core is verified (see {@link TlsTrust}); null: the JDK's trusted CAs. */
     public OmniglassClient(String baseUrl, String token, javax.net.ssl.SSLContext tls) {
-        this.base = URI.create(baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl);
+        this.cores = CoreUrls.parse(baseUrl);
         this.token = token;
         HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
         if (tls != null) {
@@ -39,8 +40,14 @@ public class OmniglassClient {
         this.http = b.build();
     }
 
+    /** The core this client talks to now (with several, the one that answered last). */
     public URI baseUri() {
-        return base;
+        return cores.current();
+    }
+
+    /** Every core this client may talk to, in the order given. */
+    public List<URI> coreUris() {
+        return cores.all();
     }
 
     public String token() {
@@ -53,7 +60,7 @@ public class OmniglassClient {
 
     public boolean healthy() {
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve("/healthz"))
+            HttpResponse<String> r = sendFailingOver(HttpRequest.newBuilder(cores.current().resolve("/healthz"))
                     .timeout(Duration.ofSeconds(3)).GET().build(), HttpResponse.BodyHandlers.ofString());
             return r.statusCode() == 200;
         } catch (IOException e) {
@@ -222,7 +229,7 @@ public class OmniglassClient {
      * the caller reads the body with {@link ServerSentEvents#read} and closes it.
      */
     public HttpResponse<java.io.InputStream> openLive(String tenant, String lastEventId) throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(tenantPath(tenant, "/live")))
+        HttpRequest.Builder b = HttpRequest.newBuilder(cores.current().resolve(tenantPath(tenant, "/live")))
                 .header("Accept", "text/event-stream");
         if (token != null) {
             b.header("Authorization", "Bearer " + token);
@@ -230,7 +237,8 @@ public class OmniglassClient {
         if (lastEventId != null) {
             b.header("Last-Event-ID", lastEventId);
         }
-        return http.send(b.GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+        // any core serves the feed (it is read from JetStream), and resumes after the same event id
+        return sendFailingOver(b.GET().build(), HttpResponse.BodyHandlers.ofInputStream());
     }
 
     /** A live-feed event's data: a {@link LiveValue} for {@code value}, a {@link LiveChange} for {@code change}, else null. */
@@ -342,7 +350,7 @@ public class OmniglassClient {
     }
 
     protected HttpRequest.Builder request(String path) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30))
+        HttpRequest.Builder b = HttpRequest.newBuilder(cores.current().resolve(path)).timeout(Duration.ofSeconds(30))
                 .header("Accept", "application/json");
         if (token != null) {
             b.header("Authorization", "Bearer " + token);
@@ -375,9 +383,9 @@ public class OmniglassClient {
     private HttpResponse<String> sendForText(HttpRequest req) {
         HttpResponse<String> r;
         try {
-            r = http.send(req, HttpResponse.BodyHandlers.ofString());
+            r = sendFailingOver(req, HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
-            throw new ApiException(0, new ApiError("unreachable", "cannot reach " + base + ": " + e.getMessage()));
+            throw new ApiException(0, new ApiError("unreachable", "cannot reach " + cores.describe() + ": " + e.getMessage()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ApiException(0, new ApiError("interrupted", e.toString()));
@@ -392,6 +400,61 @@ public class OmniglassClient {
             throw new ApiException(r.statusCode(), err);
         }
         return r;
+    }
+
+    /**
+     * Sends to the current core and, when it cannot be reached or is still starting, to the next
+     * ones in turn (each once), staying with the first that answers. A request that may have
+     * reached a core is sent again elsewhere only when it is safe to repeat: a GET always; any
+     * other method only when the connection was refused or never opened (nothing was sent), or
+     * the core answered 503 (it refused the request without acting on it).
+     */
+    private <B> HttpResponse<B> sendFailingOver(HttpRequest req, HttpResponse.BodyHandler<B> body)
+            throws IOException, InterruptedException {
+        URI first = cores.current();
+        IOException failure = null;
+        HttpResponse<B> refused = null;
+        for (URI core : cores.fromCurrent()) {
+            HttpRequest attempt = core.equals(first) ? req
+                    : HttpRequest.newBuilder(req, (name, value) -> true).uri(core.resolve(req.uri().getRawPath()
+                            + (req.uri().getRawQuery() == null ? "" : "?" + req.uri().getRawQuery()))).build();
+            try {
+                HttpResponse<B> r = http.send(attempt, body);
+                if (r.statusCode() == 503 && cores.size() > 1) {
+                    // starting, or impaired: another core may serve it; the first refusal is the answer if none does
+                    if (refused == null) {
+                        refused = r;
+                    } else {
+                        closeQuietly(r);
+                    }
+                    continue;
+                }
+                if (refused != null) {
+                    closeQuietly(refused);
+                }
+                cores.answered(core);
+                return r;
+            } catch (IOException e) {
+                failure = e;
+                if (!"GET".equals(req.method()) && !CoreUrls.neverSent(e)) {
+                    throw e; // it may have been received and acted on: the caller decides
+                }
+            }
+        }
+        if (refused != null) {
+            return refused;
+        }
+        throw failure;
+    }
+
+    private static void closeQuietly(HttpResponse<?> r) {
+        if (r.body() instanceof java.io.Closeable c) {
+            try {
+                c.close();
+            } catch (IOException ignored) {
+                // closing a refused answer's stream: nothing to keep
+            }
+        }
     }
 
     /** A non-2xx answer (status 0: the core could not be reached). */

@@ -25,6 +25,7 @@ public final class ConnectView extends VBox {
         url.setId("connect-url");
         url.textProperty().bindBidirectional(vm.urlProperty());
         url.setPrefColumnCount(32);
+        url.setPromptText("http://host:8686 (several cores: comma-separated)");
         TextField file = new TextField();
         file.setId("connect-token-file");
         file.setPromptText("path of a file holding the token");

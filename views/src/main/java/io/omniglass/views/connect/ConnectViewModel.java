@@ -8,7 +8,7 @@ import javafx.beans.property.StringProperty;
 
 
 /**
- * The connect form: core URL and token (typed, or read from a token file). {@link Connector}
+ * The connect form: core URL (or several, comma-separated) and token (typed, or read from a token file). {@link Connector}
  * is the app's part: it checks the token against the core and remembers what worked.
  */
 public final class ConnectViewModel {
@@ -34,9 +34,14 @@ public final class ConnectViewModel {
     /** Validates the form, then connects off the UI thread; {@code onConnected} runs on success. */
     public void connect(Runnable onConnected) {
         String u = url.get() == null ? "" : url.get().trim();
-        if (!u.startsWith("http://") && !u.startsWith("https://")) {
-            error.set("The core URL must start with http:// or https://");
-            return;
+        // several cores (they share the work) are given separated by commas; the console fails over between them
+        for (String one : u.split(",", -1)) {
+            String c = one.trim();
+            if (!c.startsWith("http://") && !c.startsWith("https://")) {
+                error.set(u.contains(",") ? "Each core URL must start with http:// or https:// (separate several with commas)"
+                        : "The core URL must start with http:// or https://");
+                return;
+            }
         }
         String t = token.get() == null ? "" : token.get().trim();
         String f = tokenFile.get() == null ? "" : tokenFile.get().trim();

@@ -59,6 +59,12 @@ public final class CdcBench implements Callable<Integer> {
     @Option(names = "--txn-rows", description = "rows per transaction in the latency run (default ${DEFAULT-VALUE})")
     int txnRows = 10;
 
+    @Option(names = "--nats-url", description = "a JetStream (cluster) to publish to instead of the embedded nats-server, e.g. the servers of packaging/nats-cluster/local-cluster.sh env")
+    String natsUrl;
+
+    @Option(names = "--nats-replicas", description = "replicas of the streams on --nats-url (default ${DEFAULT-VALUE})", defaultValue = "1")
+    int natsReplicas;
+
     @Option(names = "--peer", description = "also run this peer on the same changes, in the same run: debezium (its own JVM; see docs/peers.md)")
     String peer;
 
@@ -81,8 +87,9 @@ public final class CdcBench implements Callable<Integer> {
         }
         Path dir = Files.createTempDirectory("og-bench-cdc-");
         OmniglassConfig cfg = OmniglassConfig.load(Optional.empty(),
-                Map.of("OMNIGLASS_DATA_DIR", dir.toString(), "OMNIGLASS_HTTP_PORT", "0"));
+                BenchNats.settings(Map.of("OMNIGLASS_DATA_DIR", dir.toString(), "OMNIGLASS_HTTP_PORT", "0"), natsUrl, natsReplicas));
         Map<String, Object> out = new LinkedHashMap<>();
+        out.put("nats", BenchNats.describe(natsUrl, natsReplicas));
         double loadBefore = loadAverage();
         if (peer != null && !peer.equals("debezium")) {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--peer: only debezium is known, not " + peer);

@@ -55,8 +55,12 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class SinkBench {
 
+    /** {@code natsUrl} null: the embedded nats-server; else that JetStream (cluster) with {@code natsReplicas}. */
     public record Options(long datapoints, int series, int perMessage, long singleInsertDatapoints, Path dataDir,
-                          boolean backlog) {
+                          boolean backlog, String natsUrl, int natsReplicas) {
+        public Options(long datapoints, int series, int perMessage, long singleInsertDatapoints, Path dataDir, boolean backlog) {
+            this(datapoints, series, perMessage, singleInsertDatapoints, dataDir, backlog, null, 1);
+        }
     }
 
     /** Holds tenants back from the sink until opened: the backlog mode publishes everything first. */
@@ -122,7 +126,7 @@ public final class SinkBench {
         Map<String, String> env = new java.util.HashMap<>();
         env.put("OMNIGLASS_DATA_DIR", o.dataDir().toString());
         env.put("OMNIGLASS_HTTP_PORT", "0");
-        OmniglassConfig cfg = OmniglassConfig.load(Optional.empty(), env);
+        OmniglassConfig cfg = OmniglassConfig.load(Optional.empty(), BenchNats.settings(env, o.natsUrl(), o.natsReplicas()));
         GatedSink gate = new GatedSink(new SinkModule(settings));
         if (!o.backlog()) {
             gate.open();
@@ -171,7 +175,7 @@ public final class SinkBench {
             set.put("jvm_args", ManagementFactory.getRuntimeMXBean().getInputArguments());
             set.put("cpus", Runtime.getRuntime().availableProcessors());
             set.put("postgres", pgSettings(core.context().tenantDataSource(e2e)));
-            set.put("nats", "embedded nats-server, JetStream file storage");
+            set.put("nats", BenchNats.describe(o.natsUrl(), o.natsReplicas()));
             set.put("same_machine", "Postgres, nats-server, the core (sink) and the publisher share this machine");
             result.put("settings", set);
             result.put("load_avg_1m_after", round(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));

@@ -27,6 +27,12 @@ public final class SinkBenchCommand implements Callable<Integer> {
     long singleInsert;
     @Option(names = "--backlog", description = "publish everything first, then start the sink and time its catch-up")
     boolean backlog;
+    @Option(names = "--nats-url", description = "a JetStream (cluster) instead of the embedded nats-server, e.g. the servers of packaging/nats-cluster/local-cluster.sh env")
+    String natsUrl;
+
+    @Option(names = "--nats-replicas", defaultValue = "1", description = "replicas of the streams on --nats-url (default ${DEFAULT-VALUE})")
+    int natsReplicas;
+
     @Option(names = "--keep", description = "keep the bench's data dir (embedded Postgres + NATS store)")
     boolean keep;
 
@@ -34,7 +40,7 @@ public final class SinkBenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Path dir = Files.createTempDirectory("omniglass-bench-sink-");
         try {
-            Map<String, Object> r = new SinkBench(new SinkBench.Options(datapoints, series, perMessage, singleInsert, dir, backlog)).run();
+            Map<String, Object> r = new SinkBench(new SinkBench.Options(datapoints, series, perMessage, singleInsert, dir, backlog, natsUrl, natsReplicas)).run();
             System.out.println();
             System.out.printf("sink_rows_per_s          %,12.0f%n", (double) r.get("sink_rows_per_s"));
             System.out.printf("copy_rows_per_s          %,12.0f%n", (double) r.get("copy_rows_per_s"));
