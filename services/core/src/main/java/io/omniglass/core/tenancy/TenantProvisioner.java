@@ -21,7 +21,8 @@ import static io.omniglass.schema.control.Tables.AUDIT_LOG;
 import static io.omniglass.schema.control.Tables.TENANT;
 
 /**
- * Creates a tenant end to end: registry row, database, migrations, boot phase, NATS streams.
+ * Creates a tenant end to end: registry row, database (a copy of the migrated {@link TenantTemplate}),
+ * migrations if the copy is behind, boot phase (partitions, publication, slot), NATS streams.
  * A bad or taken slug is refused before anything is touched; a failure half-way removes what
  * this call created, so a retry starts clean.
  */
@@ -71,10 +72,12 @@ public final class TenantProvisioner {
         boolean createdDb = false;
         try {
             requireNoForeignDatabase(server, reserved);
-            createdDb = Infrastructure.ensureDatabase(server, reserved.databaseName());
+            // a copy of the pre-migrated template when it can be used (seconds and ~10 MB of WAL less a tenant)
+            createdDb = TenantTemplate.copyTo(server, reserved.databaseName(), reference)
+                    || Infrastructure.ensureDatabase(server, reserved.databaseName());
             markDatabase(server, reserved);
             DataSource ds = databases.dataSource(reserved);
-            Migrations.migrateTenant(ds);
+            Migrations.migrateTenantIfBehind(ds);
             BootPhase.run(reserved, ds, reference);
             TenantStreams.ensure(nats, slug, natsReplicas);
             control.transaction(tx -> {
