@@ -125,13 +125,22 @@ final class PartitionUpkeep {
                 }
                 String partition = Partitions.partitionName(table, day);
                 try {
-                    // an empty partition (made ahead, or again by the boot phase for a day already tiered) needs no file
-                    if (age.compareTo(dropAfter) < 0 && wantsCold(cascade, table, age) && !isEmpty(partition)) {
+                    boolean keptCold = age.compareTo(dropAfter) < 0 && wantsCold(cascade, table, age);
+                    if (!keptCold) {
+                        rowsDropped += drop(table, day);
+                        dropped.add(partition);
+                    } else if (!isEmpty(partition)) {
                         rowsTiered += tier(tdb, cascade, table, day, age);
                         tiered.add(partition);
                     } else {
-                        rowsDropped += drop(table, day);
-                        dropped.add(partition);
+                        // an empty partition (made ahead, by the boot phase, or by the sink just before its rows) needs no
+                        // file, but the sink may commit into it any moment now: it goes only if still empty under lock
+                        LifecycleHooks.pause("found-empty");
+                        if (dropIfEmpty(table, day)) {
+                            dropped.add(partition);
+                        } else {
+                            log.info("tenant {}: {} was written after it was found empty: left for a later run", tenant, partition);
+                        }
                     }
                     partitions.forget(table, day);
                 } catch (SQLException | IOException e) {
@@ -307,6 +316,40 @@ final class PartitionUpkeep {
                 c.commit();
                 log.info("tenant {}: {} dropped ({} rows past retention)", tenant, partition, rows);
                 return rows;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        }
+    }
+
+    /**
+     * Drops the day's partition if it holds no row once no writer can add one (SHARE lock, then a
+     * look): rows committed after an earlier look found it empty are kept for a later tiering.
+     */
+    private boolean dropIfEmpty(String table, LocalDate day) throws SQLException {
+        String partition = Partitions.partitionName(table, day);
+        try (Connection c = db.getConnection()) {
+            c.setAutoCommit(false);
+            try (Statement st = c.createStatement()) {
+                st.execute("SET LOCAL lock_timeout = '" + DROP_LOCK_TIMEOUT + "'");
+                st.execute("LOCK TABLE ONLY " + partition + " IN SHARE MODE");
+                boolean empty;
+                try (ResultSet rs = st.executeQuery("SELECT NOT EXISTS (SELECT 1 FROM ONLY " + partition + ")")) {
+                    rs.next();
+                    empty = rs.getBoolean(1);
+                }
+                if (!empty) {
+                    c.rollback();
+                    return false;
+                }
+                internalLog(DSL.using(c, SQLDialect.POSTGRES), "dropped " + partition,
+                        Map.of("table", table, "day", day.toString(), "rows", 0, "reason", "empty"));
+                st.execute("DROP TABLE " + partition);
+                c.commit();
+                return true;
             } catch (SQLException | RuntimeException e) {
                 c.rollback();
                 throw e;

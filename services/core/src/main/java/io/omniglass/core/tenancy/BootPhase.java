@@ -64,17 +64,26 @@ public final class BootPhase {
                     + " whose database name starts with its first 63 bytes; move its data to a new tenant", tenant.slug(),
                     tenant.databaseName());
         }
+        long[] at = new long[6];
         try (Connection c = ds.getConnection()) {
             c.setAutoCommit(true);
+            at[0] = System.nanoTime();
             ensurePartitions(c, PARTITION_DAYS_BEHIND, PARTITION_DAYS_AHEAD);
+            at[1] = System.nanoTime();
             ensurePublication(c);
+            at[2] = System.nanoTime();
             ensureSlot(c, tenant.slotName());
+            at[3] = System.nanoTime();
             upsertReference(DSL.using(c, SQLDialect.POSTGRES), reference);
+            at[4] = System.nanoTime();
             healLatestIdentity(c);
+            at[5] = System.nanoTime();
         } catch (SQLException e) {
             throw new IllegalStateException("boot phase of tenant " + tenant.slug() + " failed: " + e.getMessage(), e);
         }
-        log.info("boot phase done for tenant {}", tenant.slug());
+        log.info("boot phase done for tenant {}: partitions {} ms, publication {} ms, slot {} ms, reference {} ms, latest {} ms",
+                tenant.slug(), (at[1] - at[0]) / 1_000_000, (at[2] - at[1]) / 1_000_000, (at[3] - at[2]) / 1_000_000,
+                (at[4] - at[3]) / 1_000_000, (at[5] - at[4]) / 1_000_000);
     }
 
     public static int ensurePartitions(Connection c, int daysBehind, int daysAhead) throws SQLException {

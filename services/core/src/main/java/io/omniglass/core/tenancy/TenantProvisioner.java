@@ -21,7 +21,8 @@ import static io.omniglass.schema.control.Tables.AUDIT_LOG;
 import static io.omniglass.schema.control.Tables.TENANT;
 
 /**
- * Creates a tenant end to end: registry row, database, migrations, boot phase, NATS streams.
+ * Creates a tenant end to end: registry row, database (a copy of the migrated {@link TenantTemplate}),
+ * migrations if the copy is behind, boot phase (partitions, publication, slot), NATS streams.
  * A bad or taken slug is refused before anything is touched; a failure half-way removes what
  * this call created, so a retry starts clean.
  */
@@ -71,12 +72,22 @@ public final class TenantProvisioner {
         boolean createdDb = false;
         try {
             requireNoForeignDatabase(server, reserved);
-            createdDb = Infrastructure.ensureDatabase(server, reserved.databaseName());
+            long t0 = System.nanoTime();
+            // a copy of the pre-migrated template when it can be used (seconds and ~10 MB of WAL less a tenant)
+            boolean copied = TenantTemplate.copyTo(server, reserved.databaseName(), reference);
+            createdDb = copied || Infrastructure.ensureDatabase(server, reserved.databaseName());
             markDatabase(server, reserved);
+            long t1 = System.nanoTime();
             DataSource ds = databases.dataSource(reserved);
-            Migrations.migrateTenant(ds);
+            Migrations.migrateTenantIfBehind(ds);
+            long t2 = System.nanoTime();
             BootPhase.run(reserved, ds, reference);
+            long t3 = System.nanoTime();
             TenantStreams.ensure(nats, slug, natsReplicas);
+            long t4 = System.nanoTime();
+            log.info("tenant {}: database {} in {} ms, migrations {} ms, boot phase {} ms, streams {} ms", slug,
+                    copied ? "copied from the template" : "made", (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000,
+                    (t3 - t2) / 1_000_000, (t4 - t3) / 1_000_000);
             control.transaction(tx -> {
                 tx.dsl().update(TENANT).set(TENANT.STATUS, TenantStatus.active).where(TENANT.SLUG.eq(slug)).execute();
                 tx.dsl().insertInto(AUDIT_LOG)
