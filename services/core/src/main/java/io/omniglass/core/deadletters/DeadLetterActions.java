@@ -13,7 +13,6 @@ import io.omniglass.api.OmniglassClient;
 import io.omniglass.api.lane.LaneHeaders;
 import io.omniglass.api.lane.LaneSubjects;
 import io.omniglass.core.gateway.GatewaySession;
-import io.omniglass.core.tenancy.TenantStreams;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -41,7 +40,7 @@ final class DeadLetterActions {
 
     /** Headers the sink adds to a dead letter; they describe the refusal, not the datapoint. */
     private static final Set<String> REFUSAL_HEADERS = Set.of(LaneHeaders.ERROR, LaneHeaders.ERROR_INDEX,
-            DeadLetterStream.SUBJECT, LaneHeaders.MSG_ID, DeadLetterStream.REDRIVEN_FROM);
+            DeadLetterStream.SUBJECT, DeadLetterStream.REDRIVEN_FROM);
     private static final Set<String> KINDS = Set.of("metric", "state", "log");
     /** Bodies kept in an audit row up to this size (a bad_json message may be a whole megabyte). */
     private static final int AUDIT_BODY_LIMIT = 16 * 1024;
@@ -99,7 +98,7 @@ final class DeadLetterActions {
             Headers h = new Headers();
             if (m.getHeaders() != null) {
                 for (String name : m.getHeaders().keySet()) {
-                    if (!REFUSAL_HEADERS.contains(name)) {
+                    if (!REFUSAL_HEADERS.contains(name) && !name.regionMatches(true, 0, "Nats-", 0, 5)) {
                         h.put(name, m.getHeaders().get(name));
                     }
                 }
@@ -107,8 +106,7 @@ final class DeadLetterActions {
             h.put(DeadLetterStream.REDRIVEN_FROM, Long.toString(id));
             String msgId = "og-redrive-" + id + "-" + digest(body);
             PublishAck ack = nats.jetStream().publish(subject, h, body, PublishOptions.builder()
-                    .messageId(msgId).expectedStream(TenantStreams.dataStream(tenant))
-                    .streamTimeout(Duration.ofSeconds(10)).build());
+                    .messageId(msgId).streamTimeout(Duration.ofSeconds(10)).build());
             Map<String, Object> old = snapshot(d);
             Map<String, Object> neu = new LinkedHashMap<>();
             neu.put("reason", blankToNull(reason));
