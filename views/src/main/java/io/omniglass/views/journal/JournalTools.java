@@ -49,7 +49,8 @@ public final class JournalTools {
         view.actionBar().getChildren().add(message);
     }
 
-    static void open(AlarmsView view, AlarmJournalViewModel journal) {
+    /** Opens the journal window for the alarm selected on the screen (all alarms when none is). */
+    public static void open(AlarmsView view, AlarmJournalViewModel journal) {
         Alarm a = view.table().getSelectionModel().getSelectedItem();
         journal.showAlarm(a == null ? null : a.id());
         Stage stage = new Stage();
