@@ -53,7 +53,8 @@ import java.util.regex.Pattern;
  * "bad response"), never an empty cell. Here the records become the views' own types.
  */
 public final class HttpConsoleServices implements TenantsService, CurrentValuesService, AlarmsService,
-        HeatmapService, LineageService, StorageService {
+        HeatmapService, LineageService, StorageService, io.omniglass.views.services.DeadLettersService,
+        io.omniglass.views.services.AlarmJournalService {
 
     private static final Pattern ROWS_WRITTEN =
             Pattern.compile("(?m)^og_sink_rows_written_total\\{[^}]*tenant=\"([^\"]+)\"[^}]*}\\s+([0-9.eE+-]+)");
@@ -65,7 +66,7 @@ public final class HttpConsoleServices implements TenantsService, CurrentValuesS
     }
 
     public ConsoleServices bundle(SseLiveFeed live) {
-        return new ConsoleServices(this, this, this, this, this, live, this);
+        return new ConsoleServices(this, this, this, this, this, live, this, this, this);
     }
 
     private static OffsetDateTime utc(Instant t) {
@@ -392,5 +393,55 @@ public final class HttpConsoleServices implements TenantsService, CurrentValuesS
                     p.tier(), p.tierFrom()));
         }
         return new StorageOverview(tables, policies);
+    }
+
+    // ------------------------------------------------------------------ dead letters and the alarm journal (s3-dlq)
+
+    @Override
+    public DeadLetterPage deadLetters(String tenant, String filter, int limit, String after) {
+        io.omniglass.api.DeadLetterPage page = client.deadLetters(tenant, filter == null || filter.isBlank() ? null : filter, limit, after);
+        return new DeadLetterPage(page.items().stream().map(d -> new io.omniglass.views.services.DeadLetter(d.id(), instant(d.time()),
+                d.reason(), d.detail(), d.subject(), d.index(), d.body(), d.headers())).toList(), page.next(), page.total());
+    }
+
+    @Override
+    public List<io.omniglass.views.services.DeadLetterResult> redrive(String tenant, List<Long> ids, Map<Long, String> edits, String reason) {
+        Map<Long, com.fasterxml.jackson.databind.JsonNode> bodies = new HashMap<>();
+        for (Map.Entry<Long, String> e : edits.entrySet()) {
+            try {
+                bodies.put(e.getKey(), OmniglassClient.JSON.readTree(e.getValue()));
+            } catch (java.io.IOException bad) {
+                // the editor checked it; a body that is not JSON after all goes as raw text and comes back as bad_json
+                bodies.put(e.getKey(), OmniglassClient.JSON.getNodeFactory().textNode(e.getValue()));
+            }
+        }
+        return deadLetterResults(ids, client.redriveDeadLetters(tenant, ids, bodies.isEmpty() ? null : bodies, reason));
+    }
+
+    @Override
+    public List<io.omniglass.views.services.DeadLetterResult> discard(String tenant, List<Long> ids, String reason) {
+        return deadLetterResults(ids, client.discardDeadLetters(tenant, ids, reason));
+    }
+
+    /** A result per id asked about; an id the core did not answer counts as failed. */
+    static List<io.omniglass.views.services.DeadLetterResult> deadLetterResults(List<Long> ids, List<io.omniglass.api.DeadLetterResult> results) {
+        Map<Long, io.omniglass.views.services.DeadLetterResult> byId = new HashMap<>();
+        for (io.omniglass.api.DeadLetterResult r : results) {
+            byId.put(r.id(), new io.omniglass.views.services.DeadLetterResult(r.id(), r.status(), r.error()));
+        }
+        List<io.omniglass.views.services.DeadLetterResult> out = new ArrayList<>();
+        for (long id : ids) {
+            out.add(byId.getOrDefault(id, new io.omniglass.views.services.DeadLetterResult(id, "failed", "no result from the core")));
+        }
+        return out;
+    }
+
+    @Override
+    public Journal journal(String tenant, Long alarmId, String owner, String rule, String operator, Instant from, Instant to, int limit) {
+        io.omniglass.api.AlarmJournal j = alarmId != null ? client.alarmJournal(tenant, alarmId, utc(from), utc(to))
+                : client.alarmsJournal(tenant, owner, rule, operator, utc(from), utc(to), limit);
+        return new Journal(j.entries().stream().map(e -> new io.omniglass.views.services.JournalEntry(instant(e.at()), e.alarmId(),
+                e.owner(), e.rule(), e.kind(), e.what(), e.actor(), e.reason(), e.severity(), e.message(),
+                instant(e.snoozedUntil()))).toList(), j.truncated());
     }
 }

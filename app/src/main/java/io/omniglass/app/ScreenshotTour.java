@@ -119,6 +119,14 @@ final class ScreenshotTour {
             shell.pageProperty().set(Page.STORAGE);
             shell.storage().refresh();
         }, "storage");
+        // dead letters and the alarm journal (s3-dlq)
+        step(() -> {
+            shell.pageProperty().set(Page.DEAD_LETTERS);
+            shell.deadLetters().refresh();
+        }, null);
+        step(this::focusFirstDeadLetter, "dead-letters-light");
+        step(this::openJournalOfAnAckedAlarm, "alarm-journal-light");
+        step(this::closeOtherWindows, null);
         // last of the light ones: by now the ingest rates have a baseline and a second sample
         step(() -> shell.pageProperty().set(Page.TENANTS), "tenants");
         step(() -> {
@@ -126,6 +134,12 @@ final class ScreenshotTour {
             shell.pageProperty().set(Page.ALARMS);
         }, "alarms-dark");
         step(() -> shell.pageProperty().set(Page.VALUES), "current-values-dark");
+        step(() -> {
+            shell.pageProperty().set(Page.DEAD_LETTERS);
+            focusFirstDeadLetter();
+        }, "dead-letters-dark");
+        step(this::openJournalOfAnAckedAlarm, "alarm-journal-dark");
+        step(this::closeOtherWindows, null);
         step(() -> shell.themeProperty().set(Theme.LIGHT), null);
         step(() -> {
             Platform.exit();
@@ -164,6 +178,32 @@ final class ScreenshotTour {
         v.table().requestFocus();
         javafx.event.Event.fireEvent(v.table(), new javafx.scene.input.KeyEvent(javafx.scene.input.KeyEvent.KEY_PRESSED,
                 "", "", javafx.scene.input.KeyCode.ENTER, false, false, false, false));
+    }
+
+    private void focusFirstDeadLetter() {
+        var t = ((io.omniglass.views.deadletters.DeadLettersView) view.screen(Page.DEAD_LETTERS)).table();
+        if (!t.getItems().isEmpty()) {
+            t.getSelectionModel().clearSelection();
+            t.getSelectionModel().select(t.getItems().size() - 1);
+            t.requestFocus();
+        }
+    }
+
+    private void openJournalOfAnAckedAlarm() {
+        shell.pageProperty().set(Page.ALARMS);
+        AlarmsView a = (AlarmsView) view.screen(Page.ALARMS);
+        a.table().getItems().stream().filter(Alarm::acked).findFirst()
+                .or(() -> a.table().getItems().stream().findFirst())
+                .ifPresent(x -> a.table().getSelectionModel().select(x));
+        io.omniglass.views.journal.JournalTools.open(a, shell.journal());
+        for (Window w : Window.getWindows()) {
+            if (w != stage && w instanceof Stage s) {
+                s.setX(40);
+                s.setY(120);
+                s.setWidth(1500);
+                s.setHeight(720);
+            }
+        }
     }
 
     private void closeOtherWindows() {

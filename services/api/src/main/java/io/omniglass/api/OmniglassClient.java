@@ -476,4 +476,38 @@ public class OmniglassClient {
             return error;
         }
     }
+
+    // ---------------------------------------------------------------- dead letters and the alarm journal (s3-dlq)
+
+    /** A page of the tenant's dead letters; {@code filter} over reason, subject, detail, body (null: all). */
+    public DeadLetterPage deadLetters(String tenant, String filter, Integer limit, String after) {
+        return get(tenantPath(tenant, "/dead-letters") + query("filter", filter, "limit", limit, "after", after),
+                new TypeReference<DeadLetterPage>() { });
+    }
+
+    /** Re-drives dead letters onto the data lane; {@code edits} (null: none) replaces the body of some. */
+    public List<DeadLetterResult> redriveDeadLetters(String tenant, List<Long> ids,
+                                                     java.util.Map<Long, com.fasterxml.jackson.databind.JsonNode> edits,
+                                                     String reason) {
+        return post(tenantPath(tenant, "/dead-letters:redrive"), new DeadLetterCommand(ids, edits, reason),
+                new TypeReference<List<DeadLetterResult>>() { });
+    }
+
+    public List<DeadLetterResult> discardDeadLetters(String tenant, List<Long> ids, String reason) {
+        return post(tenantPath(tenant, "/dead-letters:discard"), new DeadLetterCommand(ids, null, reason),
+                new TypeReference<List<DeadLetterResult>>() { });
+    }
+
+    /** Every transition and operator action of one alarm, in time order ({@code from}/{@code to} null: all). */
+    public AlarmJournal alarmJournal(String tenant, long alarmId, java.time.OffsetDateTime from, java.time.OffsetDateTime to) {
+        return get(tenantPath(tenant, "/alarms/" + alarmId + "/journal") + query("from", from, "to", to),
+                new TypeReference<AlarmJournal>() { });
+    }
+
+    /** The journal across the alarms the token can see; each filter null for none ({@code owner} may be a glob). */
+    public AlarmJournal alarmsJournal(String tenant, String owner, String rule, String operator,
+                                      java.time.OffsetDateTime from, java.time.OffsetDateTime to, Integer limit) {
+        return get(tenantPath(tenant, "/alarms/journal") + query("owner", owner, "rule", rule, "operator", operator,
+                "from", from, "to", to, "limit", limit), new TypeReference<AlarmJournal>() { });
+    }
 }

@@ -21,6 +21,7 @@ public final class Modules {
         modules.add(new io.omniglass.core.lineage.LineageModule());
         modules.add(new io.omniglass.core.similar.SimilarModule());
         modules.add(new io.omniglass.core.lifecycle.LifecycleModule());
+        modules.add(new io.omniglass.core.deadletters.DeadLettersModule());
         return modules;
     }
 }

@@ -56,6 +56,7 @@ public final class AlarmsView extends BorderPane {
     private final TableView<Alarm> table = new TableView<>();
     private final AlarmsViewModel vm;
     private final TextField reason = new TextField();
+    private final HBox actions;
     private List<Long> keepSelected = List.of();
     private boolean reloading;
 
@@ -101,7 +102,7 @@ public final class AlarmsView extends BorderPane {
             b.disableProperty().bind(javafx.beans.binding.Bindings.isEmpty(vm.selection()));
         }
         HBox top = new HBox(8, modeBar, filter);
-        HBox actions = new HBox(8, reason, ack, snooze, unsnooze, lineage);
+        actions = new HBox(8, reason, ack, snooze, unsnooze, lineage);
         VBox bars = new VBox(6, top, actions);
         bars.getStyleClass().add("toolbar");
         bars.setPadding(new Insets(8));
@@ -269,6 +270,11 @@ public final class AlarmsView extends BorderPane {
 
     public TableView<Alarm> table() {
         return table;
+    }
+
+    /** The row of action buttons, for tools other packages add (the journal, the CSV export). */
+    public HBox actionBar() {
+        return actions;
     }
 
     static Region spacer() {

@@ -70,7 +70,7 @@ public final class AlarmsViewModel {
     }
 
     /** The filter sent to the core: the operator's filter plus the mode's condition. */
-    String effectiveFilter() {
+    public String effectiveFilter() {
         String f = filter.get() == null ? "" : filter.get().trim();
         String modePart = switch (mode.get()) {
             case ALL -> "";

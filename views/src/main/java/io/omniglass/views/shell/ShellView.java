@@ -53,6 +53,8 @@ public final class ShellView extends BorderPane {
         screens.put(Page.HEATMAP, new HeatmapView(vm.heatmap()));
         screens.put(Page.LINEAGE, new LineageView(vm.lineage()));
         screens.put(Page.STORAGE, new StorageView(vm.storage()));
+        screens.put(Page.DEAD_LETTERS, new io.omniglass.views.deadletters.DeadLettersView(vm.deadLetters()));
+        io.omniglass.views.journal.JournalTools.install((AlarmsView) screens.get(Page.ALARMS), vm.alarms(), vm.journal());
 
         Label brand = new Label("Omniglass");
         brand.getStyleClass().add("brand");
@@ -116,8 +118,12 @@ public final class ShellView extends BorderPane {
 
     private void installShortcuts(Scene scene) {
         int i = 0;
-        KeyCode[] digits = {KeyCode.DIGIT1, KeyCode.DIGIT2, KeyCode.DIGIT3, KeyCode.DIGIT4, KeyCode.DIGIT5, KeyCode.DIGIT6};
+        KeyCode[] digits = {KeyCode.DIGIT1, KeyCode.DIGIT2, KeyCode.DIGIT3, KeyCode.DIGIT4, KeyCode.DIGIT5, KeyCode.DIGIT6,
+                KeyCode.DIGIT7, KeyCode.DIGIT8, KeyCode.DIGIT9};
         for (Page p : Page.values()) {
+            if (i == digits.length) {
+                break; // more pages than digits: the rest by the navigation only
+            }
             scene.getAccelerators().put(new KeyCodeCombination(digits[i++], KeyCombination.SHORTCUT_DOWN),
                     () -> vm.pageProperty().set(p));
         }

@@ -44,6 +44,8 @@ public final class ShellViewModel implements AutoCloseable {
     private final HeatmapViewModel heatmap;
     private final LineageViewModel lineage;
     private final StorageViewModel storage;
+    private final io.omniglass.views.deadletters.DeadLettersViewModel deadLetters;
+    private final io.omniglass.views.journal.AlarmJournalViewModel journal;
     private final ObjectProperty<Page> page = new SimpleObjectProperty<>(Page.TENANTS);
     private final ObjectProperty<ConnectionState> connection = new SimpleObjectProperty<>(ConnectionState.DISCONNECTED);
     private final StringProperty connectionDetail = new SimpleStringProperty("");
@@ -62,6 +64,13 @@ public final class ShellViewModel implements AutoCloseable {
         this.heatmap = new HeatmapViewModel(services.heatmap(), executor);
         this.lineage = new LineageViewModel(services.lineage(), executor);
         this.storage = new StorageViewModel(services.storage(), executor);
+        this.deadLetters = new io.omniglass.views.deadletters.DeadLettersViewModel(services.deadLetters(), executor);
+        this.journal = new io.omniglass.views.journal.AlarmJournalViewModel(services.journal(), services.alarms(), executor, clock);
+        page.addListener((o, a, p) -> {
+            if (p == Page.DEAD_LETTERS) {
+                deadLetters.refresh(); // nothing announces new dead letters: look again when the screen is opened
+            }
+        });
         this.coalescer = new FrameCoalescer<>(ShellViewModel::coalesceKey, this::onFrame, executor::onUiThread);
         tenants.visibleTenants().addListener((javafx.collections.ListChangeListener<TenantSummary>) c -> {
             List<String> slugs = new ArrayList<>();
@@ -110,6 +119,8 @@ public final class ShellViewModel implements AutoCloseable {
         values.apply();
         alarms.refresh();
         storage.tenantProperty().set(slug);
+        deadLetters.tenantProperty().set(slug);
+        journal.tenantProperty().set(slug);
         if (!slug.equals(heatmap.tenantProperty().get()) && heatmap.tenants().contains(slug)) {
             heatmap.tenantProperty().set(slug);
         }
@@ -210,6 +221,14 @@ public final class ShellViewModel implements AutoCloseable {
 
     public StorageViewModel storage() {
         return storage;
+    }
+
+    public io.omniglass.views.deadletters.DeadLettersViewModel deadLetters() {
+        return deadLetters;
+    }
+
+    public io.omniglass.views.journal.AlarmJournalViewModel journal() {
+        return journal;
     }
 
     public ObjectProperty<Page> pageProperty() {

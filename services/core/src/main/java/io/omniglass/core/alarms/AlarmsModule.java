@@ -17,6 +17,7 @@ public final class AlarmsModule implements CoreModule {
 
     @Override
     public void routes(Javalin app, CoreContext ctx) {
+        AlarmJournalRoutes.register(app, ctx); // before /alarms/{id}, which would take "journal" for an id
         AlarmRoutes.register(app, ctx);
     }
 }

@@ -18,6 +18,8 @@ public enum Action {
     ACK(Role.operator),
     SNOOZE(Role.operator),
     READ_AUDIT(Role.operator),
+    READ_DEAD_LETTERS(Role.viewer),
+    REDRIVE_DEAD_LETTERS(Role.operator),
     EDIT_RULES(Role.admin),
     WRITE_ENTITIES(Role.admin),
     WRITE_VARIABLES(Role.admin),

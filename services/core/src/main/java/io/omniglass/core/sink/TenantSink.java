@@ -565,7 +565,9 @@ final class TenantSink implements AutoCloseable {
             Headers h = new Headers();
             if (m.getHeaders() != null) {
                 for (String name : m.getHeaders().keySet()) {
-                    if (!name.equals(LaneHeaders.MSG_ID)) {
+                    // Nats-* are JetStream's publish controls (Nats-Expected-Stream, ...): carried over, they
+                    // would make the dead letter's own publish fail on every redelivery
+                    if (!name.regionMatches(true, 0, "Nats-", 0, 5)) {
                         h.put(name, m.getHeaders().get(name));
                     }
                 }

@@ -66,7 +66,8 @@ class OpenApiContractTest {
             "decryptVariable 409", "a ciphertext sealed under another core's key (SecretVariablesTest)",
             "similarAlarms 409", "a raise the fingerprint worker has not reached; the route computes it on the spot first",
             "similarAlarms 503", "a tenant Postgres without pgvector (SimilarAlarmsTest starts one)",
-            "health 503", "Postgres or NATS unreachable from the core; not brought about here");
+            "health 503", "Postgres or NATS unreachable from the core; not brought about here",
+            "listDeadLetters 503", "NATS unreachable from the core; not brought about here");
 
     static TestCore core;
     static String admin;
@@ -420,6 +421,45 @@ class OpenApiContractTest {
             call("fleetAggregates", 401, "GET", p("/aggregates?" + span + f), null, null);
             call("fleetAggregates", 404, "GET", "/api/v1/tenants/nosuch/aggregates?" + span + f, viewer, null);
         });
+        // -- dead letters and the alarm journal (s3-dlq)
+        cases.put("listDeadLetters", () -> {
+            deadLetter("{oa bad 1");
+            deadLetter("{oa bad 2");
+            JsonNode page = call("listDeadLetters", 200, "GET", p("/dead-letters?limit=1&filter=" + enc("reason = bad_json")), viewer, null);
+            call("listDeadLetters", 200, "GET", p("/dead-letters?limit=1&after=" + page.get("next").asText()), viewer, null);
+            call("listDeadLetters", 400, "GET", p("/dead-letters?filter=" + enc("colour = red")), viewer, null);
+            call("listDeadLetters", 401, "GET", p("/dead-letters"), null, null);
+            call("listDeadLetters", 403, "GET", p("/dead-letters"), otherSystemViewer, null);
+            call("listDeadLetters", 404, "GET", "/api/v1/tenants/nosuch/dead-letters", viewer, null);
+        });
+        cases.put("redriveDeadLetters", () -> {
+            String body = "{\"ids\": [" + deadLetter("{oa redrive") + ", 999999], \"reason\": \"fixed\"}";
+            call("redriveDeadLetters", 200, "POST", p("/dead-letters:redrive"), operator, body);
+            call("redriveDeadLetters", 400, "POST", p("/dead-letters:redrive"), operator, "{\"ids\": []}");
+            call("redriveDeadLetters", 401, "POST", p("/dead-letters:redrive"), null, body);
+            call("redriveDeadLetters", 403, "POST", p("/dead-letters:redrive"), viewer, body);
+            call("redriveDeadLetters", 404, "POST", "/api/v1/tenants/nosuch/dead-letters:redrive", operator, body);
+        });
+        cases.put("discardDeadLetters", () -> {
+            String body = "{\"ids\": [" + deadLetter("{oa discard") + "], \"reason\": \"test rig\"}";
+            call("discardDeadLetters", 200, "POST", p("/dead-letters:discard"), operator, body);
+            call("discardDeadLetters", 400, "POST", p("/dead-letters:discard"), operator, "{\"ids\": [1]}");
+            call("discardDeadLetters", 401, "POST", p("/dead-letters:discard"), null, body);
+            call("discardDeadLetters", 403, "POST", p("/dead-letters:discard"), viewer, body);
+            call("discardDeadLetters", 404, "POST", "/api/v1/tenants/nosuch/dead-letters:discard", operator, body);
+        });
+        cases.put("alarmJournal", () -> {
+            call("alarmJournal", 200, "GET", p("/alarms/" + alarmId + "/journal"), viewer, null);
+            call("alarmJournal", 400, "GET", p("/alarms/x/journal"), viewer, null);
+            call("alarmJournal", 401, "GET", p("/alarms/" + alarmId + "/journal"), null, null);
+            call("alarmJournal", 404, "GET", p("/alarms/" + alarmId + "/journal"), otherSystemViewer, null);
+        });
+        cases.put("alarmsJournal", () -> {
+            call("alarmsJournal", 200, "GET", p("/alarms/journal?owner=" + enc("component:pump-*") + "&limit=10"), viewer, null);
+            call("alarmsJournal", 400, "GET", p("/alarms/journal?from=yesterday"), viewer, null);
+            call("alarmsJournal", 401, "GET", p("/alarms/journal"), null, null);
+            call("alarmsJournal", 404, "GET", "/api/v1/tenants/nosuch/alarms/journal", viewer, null);
+        });
         cases.put("liveFeed", OpenApiContractTest::liveFeed);
         return cases.entrySet().stream().map(e -> DynamicTest.dynamicTest(e.getKey(), e.getValue()::run));
     }
@@ -502,6 +542,26 @@ class OpenApiContractTest {
     }
 
     // -- the cases' building blocks -----------------------------------------------------------------
+
+    /** Publishes an unreadable message on the data lane and returns its dead letter's id once the sink has refused it. */
+    static long deadLetter(String body) {
+        try {
+            RulesFixture.publish(core.core().context().nats(), io.omniglass.core.tenancy.TenantStreams.dataSubject(T, "metric"),
+                    body, null, null);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        long[] id = {0};
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            JsonNode page = JSON.readTree(send("GET", p("/dead-letters?limit=1000&filter=" + enc("body = \"" + body + "\"")), operator, null).body());
+            if (page.path("items").size() == 0) {
+                return false;
+            }
+            id[0] = page.get("items").get(0).get("id").asLong();
+            return true;
+        });
+        return id[0];
+    }
 
     /** A tenant-wide read: 200, 401 without a token, 404 for a tenant the token cannot see. */
     static void tenantReads(Map<String, Runnable> cases, String op, String suffix) {
