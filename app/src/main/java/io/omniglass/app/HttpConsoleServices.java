@@ -53,7 +53,7 @@ import java.util.regex.Pattern;
  * "bad response"), never an empty cell. Here the records become the views' own types.
  */
 public final class HttpConsoleServices implements TenantsService, CurrentValuesService, AlarmsService,
-        HeatmapService, LineageService, StorageService {
+        HeatmapService, LineageService, StorageService, io.omniglass.views.services.FleetHealthService {
 
     private static final Pattern ROWS_WRITTEN =
             Pattern.compile("(?m)^og_sink_rows_written_total\\{[^}]*tenant=\"([^\"]+)\"[^}]*}\\s+([0-9.eE+-]+)");
@@ -65,7 +65,7 @@ public final class HttpConsoleServices implements TenantsService, CurrentValuesS
     }
 
     public ConsoleServices bundle(SseLiveFeed live) {
-        return new ConsoleServices(this, this, this, this, this, live, this);
+        return new ConsoleServices(this, this, this, this, this, live, this, this);
     }
 
     private static OffsetDateTime utc(Instant t) {
@@ -392,5 +392,12 @@ public final class HttpConsoleServices implements TenantsService, CurrentValuesS
                     p.tier(), p.tierFrom()));
         }
         return new StorageOverview(tables, policies);
+    }
+
+    // ------------------------------------------------------------------ fleet health (s3-health)
+
+    @Override
+    public io.omniglass.views.services.FleetSnapshot fleetHealth() {
+        return FleetHealthMapping.snapshot(client.fleetHealth());
     }
 }

@@ -413,4 +413,11 @@ public class OmniglassClient {
             return error;
         }
     }
+
+    // ---- fleet health (issue 15, s3-health) ----
+
+    /** The fleet health board: the tenants this token can read, and the deployment ({@code GET /api/v1/fleet/health}). */
+    public FleetHealth fleetHealth() {
+        return get("/api/v1/fleet/health", new TypeReference<FleetHealth>() { });
+    }
 }

@@ -48,6 +48,7 @@ public final class ShellView extends BorderPane {
         this.vm = vm;
         getStyleClass().add("shell");
         screens.put(Page.TENANTS, new TenantsView(vm.tenants(), t -> vm.openTenant(t.slug())));
+        screens.put(Page.FLEET, new io.omniglass.views.fleet.FleetHealthView(vm.fleet(), vm::openTenant));
         screens.put(Page.VALUES, new CurrentValuesView(vm.values(), vm.clock(), this::openHistory, vm::openLineage));
         screens.put(Page.ALARMS, new AlarmsView(vm.alarms(), vm::openLineage));
         screens.put(Page.HEATMAP, new HeatmapView(vm.heatmap()));
@@ -115,11 +116,13 @@ public final class ShellView extends BorderPane {
     }
 
     private void installShortcuts(Scene scene) {
-        int i = 0;
-        KeyCode[] digits = {KeyCode.DIGIT1, KeyCode.DIGIT2, KeyCode.DIGIT3, KeyCode.DIGIT4, KeyCode.DIGIT5, KeyCode.DIGIT6};
+        int i = 1;
         for (Page p : Page.values()) {
-            scene.getAccelerators().put(new KeyCodeCombination(digits[i++], KeyCombination.SHORTCUT_DOWN),
-                    () -> vm.pageProperty().set(p));
+            if (i <= 9) { // Ctrl+1 .. Ctrl+9, in navigation order
+                scene.getAccelerators().put(new KeyCodeCombination(KeyCode.getKeyCode(String.valueOf(i)), KeyCombination.SHORTCUT_DOWN),
+                        () -> vm.pageProperty().set(p));
+            }
+            i++;
         }
     }
 

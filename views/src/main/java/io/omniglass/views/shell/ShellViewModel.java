@@ -44,6 +44,7 @@ public final class ShellViewModel implements AutoCloseable {
     private final HeatmapViewModel heatmap;
     private final LineageViewModel lineage;
     private final StorageViewModel storage;
+    private final io.omniglass.views.fleet.FleetHealthViewModel fleet;
     private final ObjectProperty<Page> page = new SimpleObjectProperty<>(Page.TENANTS);
     private final ObjectProperty<ConnectionState> connection = new SimpleObjectProperty<>(ConnectionState.DISCONNECTED);
     private final StringProperty connectionDetail = new SimpleStringProperty("");
@@ -62,6 +63,7 @@ public final class ShellViewModel implements AutoCloseable {
         this.heatmap = new HeatmapViewModel(services.heatmap(), executor);
         this.lineage = new LineageViewModel(services.lineage(), executor);
         this.storage = new StorageViewModel(services.storage(), executor);
+        this.fleet = new io.omniglass.views.fleet.FleetHealthViewModel(services.fleet(), executor);
         this.coalescer = new FrameCoalescer<>(ShellViewModel::coalesceKey, this::onFrame, executor::onUiThread);
         tenants.visibleTenants().addListener((javafx.collections.ListChangeListener<TenantSummary>) c -> {
             List<String> slugs = new ArrayList<>();
@@ -210,6 +212,10 @@ public final class ShellViewModel implements AutoCloseable {
 
     public StorageViewModel storage() {
         return storage;
+    }
+
+    public io.omniglass.views.fleet.FleetHealthViewModel fleet() {
+        return fleet;
     }
 
     public ObjectProperty<Page> pageProperty() {

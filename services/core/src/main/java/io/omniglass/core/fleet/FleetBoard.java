@@ -56,7 +56,8 @@ final class FleetBoard {
                     : principal.narrowed() ? AlarmCounts.count(gateway.scoped(principal, slug, Action.READ_ALARMS))
                     : alarms.of(gateway, t);
             Double newest = figures.get(LocalFigures.NEWEST_DATAPOINT, slug);
-            Instant newestAt = newest == null ? null : Instant.ofEpochSecond(0, Math.round(newest * 1e9));
+            // the gauge is in seconds; the sink stored microseconds, which a double holds exactly for this epoch
+            Instant newestAt = newest == null ? null : Instant.EPOCH.plus(Math.round(newest * 1e6), java.time.temporal.ChronoUnit.MICROS);
             Double pending = figures.get(LocalFigures.SINK_PENDING, slug);
             Double ingest = figures.get(LocalFigures.INGEST_RATE, slug);
             Double dlq = figures.get(LocalFigures.DLQ_LAST_DAY, slug);
