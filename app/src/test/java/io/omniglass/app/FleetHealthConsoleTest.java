@@ -67,10 +67,10 @@ class FleetHealthConsoleTest {
         }
         provisioning.shutdown();
         ConsoleSettings settings = new ConsoleSettings(tmp.resolve("config"), Map.of("OMNIGLASS_DATA_DIR", tmp.resolve("none").toString()));
-        FxToolkit.registerPrimaryStage();
+        Stage stage = FxToolkit.registerPrimaryStage();
         app = (ConsoleApp) FxToolkit.setupApplication(() ->
                 new ConsoleApp(settings, new LaunchOptions(core.url(), core.tokenFile, null)));
-        Stage stage = FxToolkit.showStage();
+        FxToolkit.showStage();
         robot.interact(() -> {
             stage.setWidth(1500);
             stage.setHeight(900);

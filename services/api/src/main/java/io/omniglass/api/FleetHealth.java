@@ -9,10 +9,13 @@ import java.util.List;
  * {@code GET /api/v1/fleet/health}: per tenant the figures an operator of a fleet watches, and the
  * deployment (cores, NATS servers, Postgres servers). A figure is null where it is not known: the
  * CDC lag of a server that did not answer, the alarms of a tenant whose database did not answer,
- * the newest datapoint of a tenant that stored none since this core started.
+ * the newest datapoint of a tenant that stored none since a core started. The sink's figures
+ * (ingest, dead letters, newest datapoint) are summed over the {@code coresReporting} live cores
+ * that answered for their share.
  */
 public record FleetHealth(@JsonProperty(value = "generated_at", required = true) OffsetDateTime generatedAt,
                           @JsonProperty(value = "instance", required = true) String instance,
+                          @JsonProperty(value = "cores_reporting", required = true) int coresReporting,
                           @JsonProperty(value = "tenants", required = true) List<TenantHealth> tenants,
                           @JsonProperty(value = "deployment", required = true) Deployment deployment) {
 

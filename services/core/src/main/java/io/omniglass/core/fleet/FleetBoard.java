@@ -20,12 +20,15 @@ import java.util.Map;
 
 /**
  * Builds {@code GET /api/v1/fleet/health} for one caller. Per tenant the figures come from memory
- * (the sink's and CDC's meters, the alarm counts kept by {@link AlarmCounts}); the CDC slot lag of
+ * (the sink's and CDC's meters of every live core, summed by {@link CoreShares}; the alarm counts
+ * kept by {@link AlarmCounts}); the CDC slot lag of
  * every tenant comes from one question per Postgres server; nothing is asked per tenant unless
  * its alarms changed. The caller sees the tenants its token may read, and the deployment only
  * with a token not confined to one tenant.
  */
 final class FleetBoard {
+
+    private static final CoreShares.Share NONE = new CoreShares.Share(null, null, null, null, null);
 
     private final CoreContext core;
     private final CdcModule cdc;
@@ -42,11 +45,11 @@ final class FleetBoard {
     FleetHealth build(Principal principal) {
         Instant now = Instant.now();
         List<Tenant> visible = core.tenants().list().stream().filter(t -> principal.canSeeTenant(t.slug())).toList();
-        LocalFigures figures = LocalFigures.read(core.metrics());
+        Map<String, String> leaders = cdc == null ? Map.of() : cdc.leaseHolders();
+        CoreShares.Summed shares = CoreShares.gather(core.nats(), core.instanceId(), core.metrics(), livePeers());
         List<PostgresServers.Health> pg = servers.health();
         Map<String, Long> slotLag = new HashMap<>();
         pg.forEach(s -> slotLag.putAll(s.slotLagBytes()));
-        Map<String, String> leaders = cdc == null ? Map.of() : cdc.leaseHolders();
         Gateway gateway = Gateway.forCore(core);
 
         List<FleetHealth.TenantHealth> rows = new ArrayList<>(visible.size());
@@ -55,18 +58,19 @@ final class FleetBoard {
             AlarmCounts.Counts counts = !t.active() ? null
                     : principal.narrowed() ? AlarmCounts.count(gateway.scoped(principal, slug, Action.READ_ALARMS))
                     : alarms.of(gateway, t);
-            Double newest = figures.get(LocalFigures.NEWEST_DATAPOINT, slug);
+            CoreShares.Share f = shares.tenants().getOrDefault(slug, NONE);
+            Double newest = f.newest();
             // the gauge is in seconds; the sink stored microseconds, which a double holds exactly for this epoch
             Instant newestAt = newest == null ? null : Instant.EPOCH.plus(Math.round(newest * 1e6), java.time.temporal.ChronoUnit.MICROS);
-            Double pending = figures.get(LocalFigures.SINK_PENDING, slug);
-            Double ingest = figures.get(LocalFigures.INGEST_RATE, slug);
-            Double dlq = figures.get(LocalFigures.DLQ_LAST_DAY, slug);
+            Double pending = f.pending();
+            Double ingest = f.ingest();
+            Double dlq = f.deadLetters();
             rows.add(new FleetHealth.TenantHealth(slug, t.displayName(), t.status(),
                     ingest == null ? 0 : ingest,
                     pending == null ? null : pending.longValue(),
                     dlq == null ? 0 : dlq.longValue(),
                     slotLag.get(t.slotName()),
-                    figures.get(LocalFigures.CDC_LAG_SECONDS, slug),
+                    f.cdcLagSeconds(),
                     leaders.get(slug),
                     newestAt == null ? null : OffsetDateTime.ofInstant(newestAt, ZoneOffset.UTC),
                     newestAt == null ? null : Math.max(0, Duration.between(newestAt, now).toMillis() / 1000.0),
@@ -78,6 +82,21 @@ final class FleetBoard {
                         cdc == null ? null : cdc.settings().ttl()),
                 DeploymentView.nats(core.nats()),
                 DeploymentView.postgres(pg));
-        return new FleetHealth(OffsetDateTime.ofInstant(now, ZoneOffset.UTC), core.instanceId(), rows, deployment);
+        return new FleetHealth(OffsetDateTime.ofInstant(now, ZoneOffset.UTC), core.instanceId(), shares.cores(), rows, deployment);
+    }
+
+    /** The other cores whose lease renewal is recent: those that can answer for their share. */
+    private java.util.Set<String> livePeers() {
+        if (cdc == null) {
+            return java.util.Set.of();
+        }
+        Duration ttl = cdc.settings().ttl();
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        cdc.coresLastSeen().forEach((id, ago) -> {
+            if (!id.equals(core.instanceId()) && ago.compareTo(ttl) <= 0) {
+                out.add(id);
+            }
+        });
+        return out;
     }
 }

@@ -46,6 +46,7 @@ public final class FleetModule implements CoreModule {
             }
         });
         changes.subscribe(ALARM_CHANGES); // no queue group: every core keeps its own counts
+        changes.subscribe(CoreShares.SUBJECT, m -> CoreShares.answer(m, ctx.nats(), ctx.instanceId(), ctx.metrics()));
     }
 
     @Override

@@ -39,6 +39,13 @@ final class LocalFigures {
         return f;
     }
 
+    /** The tenants any of the figures names. */
+    java.util.Set<String> tenants() {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        byName.values().forEach(m -> out.addAll(m.keySet()));
+        return out;
+    }
+
     /** The figure, or null when this core has none for the tenant (its sink or CDC not running here). */
     Double get(String name, String tenant) {
         return byName.getOrDefault(name, Map.of()).get(tenant);
