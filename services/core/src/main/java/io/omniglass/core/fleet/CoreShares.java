@@ -46,12 +46,25 @@ final class CoreShares {
                     max(pending, o.pending), max(cdcLagSeconds, o.cdcLagSeconds));
         }
 
+        // if/else, not ?: — a conditional mixing Double and double unboxes the null branch
         private static Double sum(Double a, Double b) {
-            return a == null ? b : b == null ? a : a + b;
+            if (a == null) {
+                return b;
+            }
+            if (b == null) {
+                return a;
+            }
+            return Double.valueOf(a + b);
         }
 
         private static Double max(Double a, Double b) {
-            return a == null ? b : b == null ? a : Math.max(a, b);
+            if (a == null) {
+                return b;
+            }
+            if (b == null) {
+                return a;
+            }
+            return Double.valueOf(Math.max(a, b));
         }
     }
 

@@ -82,5 +82,16 @@ class FleetHealthTwoCoresTest {
                 assertThat(row(h).newestDatapointAt().toInstant()).isEqualTo(expectedNewest);
             }
         });
+        // what each core's own sink dead-lettered adds up to the total: so at least one board above
+        // showed more than its own core saw
+        double ofA = localDeadLetters(a);
+        double ofB = localDeadLetters(b);
+        assertThat(ofA + ofB).isEqualTo(BAD);
+        assertThat(Math.min(ofA, ofB)).as("a core's own share (a: %s, b: %s)", ofA, ofB).isLessThan(BAD);
+    }
+
+    static double localDeadLetters(TestCore c) {
+        return c.core().context().metrics().find(LocalFigures.DLQ_LAST_DAY).tag("tenant", T).gauges()
+                .stream().mapToDouble(g -> g.value()).sum();
     }
 }
