@@ -54,7 +54,7 @@ import java.util.regex.Pattern;
  */
 public final class HttpConsoleServices implements TenantsService, CurrentValuesService, AlarmsService,
         HeatmapService, LineageService, StorageService, io.omniglass.views.services.DeadLettersService,
-        io.omniglass.views.services.AlarmJournalService {
+        io.omniglass.views.services.AlarmJournalService, io.omniglass.views.services.FleetHealthService {
 
     private static final Pattern ROWS_WRITTEN =
             Pattern.compile("(?m)^og_sink_rows_written_total\\{[^}]*tenant=\"([^\"]+)\"[^}]*}\\s+([0-9.eE+-]+)");
@@ -66,7 +66,7 @@ public final class HttpConsoleServices implements TenantsService, CurrentValuesS
     }
 
     public ConsoleServices bundle(SseLiveFeed live) {
-        return new ConsoleServices(this, this, this, this, this, live, this, this, this);
+        return new ConsoleServices(this, this, this, this, this, live, this, this, this, this);
     }
 
     private static OffsetDateTime utc(Instant t) {
@@ -443,5 +443,12 @@ public final class HttpConsoleServices implements TenantsService, CurrentValuesS
         return new Journal(j.entries().stream().map(e -> new io.omniglass.views.services.JournalEntry(instant(e.at()), e.alarmId(),
                 e.owner(), e.rule(), e.kind(), e.what(), e.actor(), e.reason(), e.severity(), e.message(),
                 instant(e.snoozedUntil()))).toList(), j.truncated());
+    }
+
+    // ------------------------------------------------------------------ fleet health (s3-health)
+
+    @Override
+    public io.omniglass.views.services.FleetSnapshot fleetHealth() {
+        return FleetHealthMapping.snapshot(client.fleetHealth());
     }
 }

@@ -129,6 +129,8 @@ final class ScreenshotTour {
         step(this::closeOtherWindows, null);
         // last of the light ones: by now the ingest rates have a baseline and a second sample
         step(() -> shell.pageProperty().set(Page.TENANTS), "tenants");
+        step(() -> shell.pageProperty().set(Page.FLEET), "fleet-health-light");
+        step(() -> shell.themeProperty().set(Theme.DARK), "fleet-health-dark");
         step(() -> {
             shell.themeProperty().set(Theme.DARK);
             shell.pageProperty().set(Page.ALARMS);

@@ -510,4 +510,11 @@ public class OmniglassClient {
         return get(tenantPath(tenant, "/alarms/journal") + query("owner", owner, "rule", rule, "operator", operator,
                 "from", from, "to", to, "limit", limit), new TypeReference<AlarmJournal>() { });
     }
+
+    // ---- fleet health (issue 15, s3-health) ----
+
+    /** The fleet health board: the tenants this token can read, and the deployment ({@code GET /api/v1/fleet/health}). */
+    public FleetHealth fleetHealth() {
+        return get("/api/v1/fleet/health", new TypeReference<FleetHealth>() { });
+    }
 }

@@ -15,13 +15,15 @@ public final class Modules {
         modules.add(new io.omniglass.core.devices.DeviceModule());
         modules.add(new io.omniglass.core.sink.SinkModule());
         modules.add(new io.omniglass.core.plant.PlantModule());
-        modules.add(new io.omniglass.core.cdc.CdcModule());
+        io.omniglass.core.cdc.CdcModule cdc = new io.omniglass.core.cdc.CdcModule();
+        modules.add(cdc);
         modules.add(new io.omniglass.core.rules.RulesModule());
         modules.add(new io.omniglass.core.alarms.AlarmsModule());
         modules.add(new io.omniglass.core.lineage.LineageModule());
         modules.add(new io.omniglass.core.similar.SimilarModule());
         modules.add(new io.omniglass.core.lifecycle.LifecycleModule());
         modules.add(new io.omniglass.core.deadletters.DeadLettersModule());
+        modules.add(new io.omniglass.core.fleet.FleetModule(cdc));
         return modules;
     }
 }

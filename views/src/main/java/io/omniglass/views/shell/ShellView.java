@@ -48,6 +48,7 @@ public final class ShellView extends BorderPane {
         this.vm = vm;
         getStyleClass().add("shell");
         screens.put(Page.TENANTS, new TenantsView(vm.tenants(), t -> vm.openTenant(t.slug())));
+        screens.put(Page.FLEET, new io.omniglass.views.fleet.FleetHealthView(vm.fleet(), vm::openTenant));
         screens.put(Page.VALUES, new CurrentValuesView(vm.values(), vm.clock(), this::openHistory, vm::openLineage));
         screens.put(Page.ALARMS, new AlarmsView(vm.alarms(), vm::openLineage));
         screens.put(Page.HEATMAP, new HeatmapView(vm.heatmap()));

@@ -46,6 +46,7 @@ public final class ShellViewModel implements AutoCloseable {
     private final StorageViewModel storage;
     private final io.omniglass.views.deadletters.DeadLettersViewModel deadLetters;
     private final io.omniglass.views.journal.AlarmJournalViewModel journal;
+    private final io.omniglass.views.fleet.FleetHealthViewModel fleet;
     private final ObjectProperty<Page> page = new SimpleObjectProperty<>(Page.TENANTS);
     private final ObjectProperty<ConnectionState> connection = new SimpleObjectProperty<>(ConnectionState.DISCONNECTED);
     private final StringProperty connectionDetail = new SimpleStringProperty("");
@@ -71,6 +72,7 @@ public final class ShellViewModel implements AutoCloseable {
                 deadLetters.refresh(); // nothing announces new dead letters: look again when the screen is opened
             }
         });
+        this.fleet = new io.omniglass.views.fleet.FleetHealthViewModel(services.fleet(), executor);
         this.coalescer = new FrameCoalescer<>(ShellViewModel::coalesceKey, this::onFrame, executor::onUiThread);
         tenants.visibleTenants().addListener((javafx.collections.ListChangeListener<TenantSummary>) c -> {
             List<String> slugs = new ArrayList<>();
@@ -229,6 +231,10 @@ public final class ShellViewModel implements AutoCloseable {
 
     public io.omniglass.views.journal.AlarmJournalViewModel journal() {
         return journal;
+    }
+
+    public io.omniglass.views.fleet.FleetHealthViewModel fleet() {
+        return fleet;
     }
 
     public ObjectProperty<Page> pageProperty() {

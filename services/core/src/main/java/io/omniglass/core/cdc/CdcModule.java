@@ -126,6 +126,20 @@ public final class CdcModule implements CoreModule {
         return leases == null ? 0 : leases.heldCount();
     }
 
+    /** Each tenant's CDC leader (tenant to core id) as this core's lease watch last saw it; empty before start. */
+    public java.util.Map<String, String> leaseHolders() {
+        return leases == null ? java.util.Map.of() : leases.holders();
+    }
+
+    /** The cores the lease watch knows, with how long ago each renewed its lease (the registry of cores). */
+    public java.util.Map<String, java.time.Duration> coresLastSeen() {
+        java.util.Map<String, java.time.Duration> out = new java.util.TreeMap<>();
+        if (leases != null) {
+            leases.coresSeenAgoNanos().forEach((core, ago) -> out.put(core, java.time.Duration.ofNanos(ago)));
+        }
+        return out;
+    }
+
     public CdcSettings settings() {
         return settings;
     }

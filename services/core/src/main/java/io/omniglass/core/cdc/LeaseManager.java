@@ -188,6 +188,22 @@ final class LeaseManager implements AutoCloseable {
         return held.size();
     }
 
+    /** Each tenant's lease holder as the watch last saw it (no request to NATS). */
+    Map<String, String> holders() {
+        Map<String, String> out = new java.util.TreeMap<>();
+        claims.forEach((tenant, c) -> out.put(tenant, c.holder()));
+        return out;
+    }
+
+    /** Every core the watch has seen renew (a clean stop removes it), with how long ago, in nanoseconds. */
+    Map<String, Long> coresSeenAgoNanos() {
+        long now = System.nanoTime();
+        Map<String, Long> out = new java.util.TreeMap<>();
+        coreSeenNanos.forEach((core, seen) -> out.put(core, now - seen));
+        out.putIfAbsent(me, now - renewedNanos);
+        return out;
+    }
+
     private void onCore(KeyValueEntry e) {
         if (e.getKey().equals(me)) {
             selfEchoNanos = System.nanoTime();

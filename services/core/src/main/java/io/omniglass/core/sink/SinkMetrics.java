@@ -7,6 +7,9 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
+import io.omniglass.core.telemetry.RecentCount;
+
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -14,7 +17,9 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The sink's figures in /metrics, per tenant: og_sink_rows_written_total (rate() gives rows/s),
  * og_sink_duplicates_total, og_sink_dlq_total{reason}, og_sink_batch_rows, og_sink_commit_seconds,
- * og_sink_pending_messages (consumer lag, refreshed every few seconds).
+ * og_sink_pending_messages (consumer lag, refreshed every few seconds); for the fleet health board
+ * (fleet/) og_sink_ingest_rate, og_sink_dlq_last_day and og_sink_newest_datapoint_timestamp_seconds,
+ * counted as batches commit (no timer).
  */
 final class SinkMetrics {
 
@@ -28,6 +33,10 @@ final class SinkMetrics {
     final AtomicLong pending = new AtomicLong();
     final AtomicLong ackPending = new AtomicLong();
     private final Map<DlqReason, Counter> dlq = new ConcurrentHashMap<>();
+    final RecentCount rowsLastMinute = new RecentCount(Duration.ofMinutes(1), 60);
+    final RecentCount dlqLastDay = new RecentCount(Duration.ofDays(1), 96);
+    /** Epoch microseconds of the newest datapoint this core stored for the tenant; 0: none since it started. */
+    final AtomicLong newestMicros = new AtomicLong();
 
     SinkMetrics(MeterRegistry registry, String tenant) {
         this.registry = registry;
@@ -48,6 +57,29 @@ final class SinkMetrics {
         Gauge.builder("og.sink.ack.pending.messages", ackPending, AtomicLong::get)
                 .description("messages delivered to a sink instance and not yet acked")
                 .tag("tenant", tenant).register(registry);
+        Gauge.builder("og.sink.ingest.rate", rowsLastMinute, RecentCount::perSecond)
+                .description("datapoint rows per second this core committed over the last 60 s")
+                .tag("tenant", tenant).register(registry);
+        Gauge.builder("og.sink.dlq.last.day", dlqLastDay, RecentCount::sum)
+                .description("datapoints this core dead-lettered in the last 24 h (15-minute buckets)")
+                .tag("tenant", tenant).register(registry);
+        Gauge.builder("og.sink.newest.datapoint.timestamp", newestMicros, m -> m.get() == 0 ? Double.NaN : m.get() / 1e6)
+                .description("time (epoch seconds) of the newest datapoint this core stored since it started")
+                .tag("tenant", tenant).register(registry);
+    }
+
+    /** A batch committed: {@code rows} new rows, the newest datapoint of the batch at {@code newestMicros}. */
+    void stored(int rows, long newestMicros) {
+        rowsWritten.increment(rows);
+        rowsLastMinute.add(rows);
+        if (newestMicros != 0) {
+            this.newestMicros.accumulateAndGet(newestMicros, Math::max);
+        }
+    }
+
+    void deadLettered(DlqReason reason) {
+        dlq(reason).increment();
+        dlqLastDay.add(1);
     }
 
     Counter dlq(DlqReason reason) {

@@ -361,13 +361,22 @@ final class TenantSink implements AutoCloseable {
             m.ack();
         }
         metrics.messages.increment(p.batch().size());
-        metrics.rowsWritten.increment(inserted);
         int refused = dead.size() - p.dead().size(); // rows the database refused while writing
+        metrics.stored(inserted, refused < p.rows().size() ? newestMicros(p.rows()) : 0);
         metrics.duplicates.increment(Math.max(0, p.rows().size() - refused - inserted) + p.repeatsInBatch());
         metrics.batchRows.record(p.rows().size());
         for (Dead d : dead) {
-            metrics.dlq(d.rejection().reason()).increment();
+            metrics.deadLettered(d.rejection().reason());
         }
+    }
+
+    private static long newestMicros(List<StagedRow> rows) {
+        long newest = 0;
+        for (StagedRow r : rows) {
+            java.time.Instant ts = r.ts().toInstant();
+            newest = Math.max(newest, ts.getEpochSecond() * 1_000_000L + ts.getNano() / 1000);
+        }
+        return newest;
     }
 
     /**

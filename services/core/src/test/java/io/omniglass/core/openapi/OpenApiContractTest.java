@@ -234,6 +234,11 @@ class OpenApiContractTest {
         filteredList(cases, "listCurrentValues", "/current-values", "key = temperature");
         cases.put("listCurrentValues compact", () -> call("listCurrentValues", 200, "GET",
                 p("/current-values?format=compact&limit=5&filter=" + enc("owner ~ \"pump-*\"")), viewer, null));
+        cases.put("fleetHealth", () -> {
+            call("fleetHealth", 200, "GET", "/api/v1/fleet/health", admin, null);
+            call("fleetHealth", 200, "GET", "/api/v1/fleet/health", viewer, null);
+            call("fleetHealth", 401, "GET", "/api/v1/fleet/health", null, null);
+        });
         cases.put("tenantStats", () -> {
             call("tenantStats", 200, "GET", p("/stats"), viewer, null);
             call("tenantStats", 401, "GET", p("/stats"), null, null);
