@@ -119,6 +119,17 @@ final class ScreenshotTour {
             shell.pageProperty().set(Page.STORAGE);
             shell.storage().refresh();
         }, "storage");
+        step(() -> {
+            shell.pageProperty().set(Page.PLANT);
+            shell.plant().queryProperty().set("pump-3");
+            shell.plant().search();
+        }, null);
+        step(() -> {
+            if (!shell.plant().hits().isEmpty()) {
+                shell.plant().reveal(shell.plant().hits().get(0)); // the tree opened down to it, its detail beside
+                shell.plant().hits().clear();
+            }
+        }, "plant-light");
         // last of the light ones: by now the ingest rates have a baseline and a second sample
         step(() -> shell.pageProperty().set(Page.TENANTS), "tenants");
         step(() -> {
@@ -126,6 +137,7 @@ final class ScreenshotTour {
             shell.pageProperty().set(Page.ALARMS);
         }, "alarms-dark");
         step(() -> shell.pageProperty().set(Page.VALUES), "current-values-dark");
+        step(() -> shell.pageProperty().set(Page.PLANT), "plant-dark");
         step(() -> shell.themeProperty().set(Theme.LIGHT), null);
         step(() -> {
             Platform.exit();
