@@ -66,7 +66,7 @@ public final class HttpConsoleServices implements TenantsService, CurrentValuesS
     }
 
     public ConsoleServices bundle(SseLiveFeed live) {
-        return new ConsoleServices(this, this, this, this, this, live, this, this, this, this);
+        return new ConsoleServices(this, this, this, this, this, live, this, this, this, this, new Plant());
     }
 
     private static OffsetDateTime utc(Instant t) {
@@ -450,5 +450,65 @@ public final class HttpConsoleServices implements TenantsService, CurrentValuesS
     @Override
     public io.omniglass.views.services.FleetSnapshot fleetHealth() {
         return FleetHealthMapping.snapshot(client.fleetHealth());
+    }
+
+    // ------------------------------------------------------------------ plant tree (views/plant)
+
+    /** The plant screen's reads: the tree endpoint, and one owner's values, sparklines, alarms and variables. */
+    final class Plant implements io.omniglass.views.services.PlantService {
+
+        @Override
+        public io.omniglass.views.services.PlantLevel children(String tenant, String parentId, int limit, String after) {
+            return level(client.plantTreeChildren(tenant, parentId, limit, after));
+        }
+
+        @Override
+        public io.omniglass.views.services.PlantLevel search(String tenant, String query, int limit) {
+            return level(client.plantTreeSearch(tenant, query, limit));
+        }
+
+        @Override
+        public Page<CurrentValue> ownerValues(String tenant, String owner, int limit, String after) {
+            return currentValues(tenant, owner == null ? null : "owner = " + quoted(owner), limit, after);
+        }
+
+        @Override
+        public Map<Long, SeriesBuckets> sparklines(String tenant, String owner, Instant from, Instant to, String bucket) {
+            Map<Long, SeriesBuckets> out = new HashMap<>();
+            for (io.omniglass.api.SeriesAggregates a : client.aggregates(tenant, "owner = " + quoted(owner), utc(from), utc(to), bucket).series()) {
+                out.put(a.seriesId(), new SeriesBuckets(a.buckets().stream()
+                        .map(b -> new SeriesBuckets.Bucket(instant(b.ts()), b.count(), b.min(), b.max(), b.avg())).toList(),
+                        instant(a.coldBefore())));
+            }
+            return out;
+        }
+
+        @Override
+        public List<Alarm> activeAlarms(String tenant, String owner) {
+            return client.alarms(tenant, "owner = " + quoted(owner) + " and state = active", 500, null).items().stream()
+                    .map(HttpConsoleServices::alarm).toList();
+        }
+
+        @Override
+        public List<io.omniglass.views.services.PlantVariable> variables(String tenant, String owner) {
+            // the variables endpoint lists the scope's variables (at most 10,000): the owner's are picked here
+            return client.variables(tenant).stream().filter(v -> owner.equals(v.owner()))
+                    .map(v -> new io.omniglass.views.services.PlantVariable(v.name(), v.variableType(),
+                            v.value() == null ? "" : v.value().isTextual() ? v.value().asText() : v.value().toString(), v.secret()))
+                    .toList();
+        }
+
+        private static String quoted(String owner) {
+            return "\"" + owner + "\"";
+        }
+
+        private static io.omniglass.views.services.PlantLevel level(io.omniglass.api.PlantTreePage page) {
+            List<io.omniglass.views.services.PlantNode> nodes = page.items().stream().map(n -> new io.omniglass.views.services.PlantNode(
+                    n.kind(), n.id(), n.name(), n.displayName(), n.childCount(), n.activeAlarms(),
+                    n.signal() == null ? null : n.signal().seriesId(), n.signal() == null ? null : n.signal().owner(),
+                    n.signal() == null ? null : n.signal().unit(),
+                    n.path().stream().map(io.omniglass.api.PlantTreeRef::id).toList())).toList();
+            return new io.omniglass.views.services.PlantLevel(nodes, page.next(), page.truncated());
+        }
     }
 }

@@ -127,6 +127,17 @@ final class ScreenshotTour {
         step(this::focusFirstDeadLetter, "dead-letters-light");
         step(this::openJournalOfAnAckedAlarm, "alarm-journal-light");
         step(this::closeOtherWindows, null);
+        step(() -> {
+            shell.pageProperty().set(Page.PLANT);
+            shell.plant().queryProperty().set("pump-3");
+            shell.plant().search();
+        }, null);
+        step(() -> {
+            if (!shell.plant().hits().isEmpty()) {
+                shell.plant().reveal(shell.plant().hits().get(0)); // the tree opened down to it, its detail beside
+                shell.plant().hits().clear();
+            }
+        }, "plant-light");
         // last of the light ones: by now the ingest rates have a baseline and a second sample
         step(() -> shell.pageProperty().set(Page.TENANTS), "tenants");
         step(() -> shell.pageProperty().set(Page.FLEET), "fleet-health-light");
@@ -142,6 +153,7 @@ final class ScreenshotTour {
         }, "dead-letters-dark");
         step(this::openJournalOfAnAckedAlarm, "alarm-journal-dark");
         step(this::closeOtherWindows, null);
+        step(() -> shell.pageProperty().set(Page.PLANT), "plant-dark");
         step(() -> shell.themeProperty().set(Theme.LIGHT), null);
         step(() -> {
             Platform.exit();

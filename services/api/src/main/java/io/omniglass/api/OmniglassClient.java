@@ -517,4 +517,18 @@ public class OmniglassClient {
     public FleetHealth fleetHealth() {
         return get("/api/v1/fleet/health", new TypeReference<FleetHealth>() { });
     }
+
+    // ---------------------------------------------------------------- plant tree (issue 15, s3-tree)
+
+    /** The children of {@code parent} (an id such as {@code location:site-a}; null: the roots), {@code after} the previous page's {@code next}. */
+    public PlantTreePage plantTreeChildren(String tenant, String parent, Integer limit, String after) {
+        return get(tenantPath(tenant, "/entities/tree") + query("parent", parent, "limit", limit, "after", after),
+                new TypeReference<PlantTreePage>() { });
+    }
+
+    /** Entities whose name or display name contains {@code q} (any case), each with its path from the root. */
+    public PlantTreePage plantTreeSearch(String tenant, String q, Integer limit) {
+        return get(tenantPath(tenant, "/entities/tree") + query("q", q, "limit", limit),
+                new TypeReference<PlantTreePage>() { });
+    }
 }

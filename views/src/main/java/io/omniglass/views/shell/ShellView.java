@@ -56,6 +56,7 @@ public final class ShellView extends BorderPane {
         screens.put(Page.STORAGE, new StorageView(vm.storage()));
         screens.put(Page.DEAD_LETTERS, new io.omniglass.views.deadletters.DeadLettersView(vm.deadLetters()));
         io.omniglass.views.journal.JournalTools.install((AlarmsView) screens.get(Page.ALARMS), vm.alarms(), vm.journal());
+        screens.put(Page.PLANT, new io.omniglass.views.plant.PlantView(vm.plant()));
 
         Label brand = new Label("Omniglass");
         brand.getStyleClass().add("brand");

@@ -47,6 +47,7 @@ public final class ShellViewModel implements AutoCloseable {
     private final io.omniglass.views.deadletters.DeadLettersViewModel deadLetters;
     private final io.omniglass.views.journal.AlarmJournalViewModel journal;
     private final io.omniglass.views.fleet.FleetHealthViewModel fleet;
+    private final io.omniglass.views.plant.PlantViewModel plant;
     private final ObjectProperty<Page> page = new SimpleObjectProperty<>(Page.TENANTS);
     private final ObjectProperty<ConnectionState> connection = new SimpleObjectProperty<>(ConnectionState.DISCONNECTED);
     private final StringProperty connectionDetail = new SimpleStringProperty("");
@@ -73,6 +74,7 @@ public final class ShellViewModel implements AutoCloseable {
             }
         });
         this.fleet = new io.omniglass.views.fleet.FleetHealthViewModel(services.fleet(), executor);
+        this.plant = new io.omniglass.views.plant.PlantViewModel(services.plant(), executor, clock);
         this.coalescer = new FrameCoalescer<>(ShellViewModel::coalesceKey, this::onFrame, executor::onUiThread);
         tenants.visibleTenants().addListener((javafx.collections.ListChangeListener<TenantSummary>) c -> {
             List<String> slugs = new ArrayList<>();
@@ -123,6 +125,7 @@ public final class ShellViewModel implements AutoCloseable {
         storage.tenantProperty().set(slug);
         deadLetters.tenantProperty().set(slug);
         journal.tenantProperty().set(slug);
+        plant.tenantProperty().set(slug);
         if (!slug.equals(heatmap.tenantProperty().get()) && heatmap.tenants().contains(slug)) {
             heatmap.tenantProperty().set(slug);
         }
@@ -199,6 +202,10 @@ public final class ShellViewModel implements AutoCloseable {
 
     public Clock clock() {
         return clock;
+    }
+
+    public io.omniglass.views.plant.PlantViewModel plant() {
+        return plant;
     }
 
     public TenantsViewModel tenants() {

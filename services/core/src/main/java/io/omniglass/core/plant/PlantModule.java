@@ -11,7 +11,10 @@ import io.omniglass.core.http.Auth;
 
 import java.util.Map;
 
-/** {@code POST /api/v1/tenants/{t}/import}: load a plant description (admin; JSON or YAML body). */
+/**
+ * {@code POST /api/v1/tenants/{t}/import}: load a plant description (admin; JSON or YAML body);
+ * {@code GET /api/v1/tenants/{t}/entities/tree}: the plant tree ({@link PlantTreeRoutes}).
+ */
 public final class PlantModule implements CoreModule {
 
     @Override
@@ -31,5 +34,6 @@ public final class PlantModule implements CoreModule {
             }
             ctx.json(counts);
         });
+        PlantTreeRoutes.register(app, core);
     }
 }

@@ -216,6 +216,16 @@ class OpenApiContractTest {
             call("createEntity", 403, "POST", p("/entities"), viewer, "{\"kind\": \"location\", \"name\": \"x\"}");
             call("createEntity", 404, "POST", "/api/v1/tenants/nosuch/entities", admin, "{\"kind\": \"location\", \"name\": \"x\"}");
         });
+        cases.put("plantTree", () -> {
+            call("plantTree", 200, "GET", p("/entities/tree"), viewer, null);
+            call("plantTree", 200, "GET", p("/entities/tree?limit=1&parent=" + enc("system:loop")), viewer, null);
+            call("plantTree", 200, "GET", p("/entities/tree?parent=" + enc("component:pump-1")), viewer, null);
+            call("plantTree", 200, "GET", p("/entities/tree?limit=1&q=pump"), viewer, null);
+            call("plantTree", 400, "GET", p("/entities/tree?parent=pump-1"), viewer, null);
+            call("plantTree", 401, "GET", p("/entities/tree"), null, null);
+            call("plantTree", 404, "GET", p("/entities/tree?parent=" + enc("system:loop")), otherSystemViewer, null);
+            call("plantTree", 404, "GET", "/api/v1/tenants/nosuch/entities/tree", viewer, null);
+        });
         tenantReads(cases, "listDatapointTypes", "/datapoint-types");
         cases.put("createDatapointType", () -> {
             call("createDatapointType", 201, "POST", p("/datapoint-types"), admin, "{\"name\": \"oa_flow\", \"kind\": \"metric\", \"unit\": \"m3/h\"}");
