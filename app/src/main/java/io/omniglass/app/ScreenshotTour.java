@@ -9,11 +9,10 @@ import io.omniglass.views.shell.Page;
 import io.omniglass.views.shell.ShellView;
 import io.omniglass.views.shell.ShellViewModel;
 import io.omniglass.views.values.CurrentValuesView;
-import javafx.animation.PauseTransition;
+import javafx.animation.AnimationTimer;
 import javafx.application.Platform;
 import javafx.stage.Stage;
 import javafx.stage.Window;
-import javafx.util.Duration;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -22,10 +21,15 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Deque;
+import java.util.function.BooleanSupplier;
 
 /**
  * {@code --tour DIR}: visits each screen of a live console and captures the whole display with
- * ImageMagick's {@code import -window root} (run it under Xvfb), for the documentation.
+ * ImageMagick's {@code import -window root} (run it under Xvfb), for the documentation: every screen
+ * in the light theme ({@code NAME-light.png}), then again in the dark one ({@code NAME-dark.png}).
+ * A step waits for its screen to be ready (its view-models idle and its data there, see
+ * {@link #step(Runnable, String, BooleanSupplier)}) and then for a few painted frames; never for a
+ * fixed time, which a loaded machine outruns.
  */
 final class ScreenshotTour {
 
@@ -34,6 +38,8 @@ final class ScreenshotTour {
     private final Stage stage;
     private final Path dir;
     private final Deque<Runnable> steps = new ArrayDeque<>();
+    private static final java.time.Duration PATIENCE = java.time.Duration.ofSeconds(90);
+    private Theme theme = Theme.LIGHT;
 
     ScreenshotTour(ShellViewModel shell, ShellView view, Stage stage, Path dir) {
         this.shell = shell;
@@ -47,12 +53,29 @@ final class ScreenshotTour {
         stage.setY(0);
         stage.setWidth(1600);
         stage.setHeight(1000);
+        for (Theme t : Theme.values()) {
+            steps.add(() -> {
+                theme = t;
+                shell.themeProperty().set(t);
+                next();
+            });
+            visitScreens();
+        }
         step(() -> shell.themeProperty().set(Theme.LIGHT), null);
+        step(() -> {
+            Platform.exit();
+            System.exit(0);
+        }, null);
+        next();
+    }
+
+    /** One visit of every screen, in the theme set before; each shot is named NAME-THEME. */
+    private void visitScreens() {
         step(() -> { }, null); // let a busy machine catch up with the first paint
         step(() -> {
             shell.pageProperty().set(Page.VALUES);
             shell.values().apply();
-        }, null);
+        }, null, () -> !shell.values().busy().isBusy() && !((CurrentValuesView) view.screen(Page.VALUES)).table().getItems().isEmpty());
         step(() -> { }, "current-values");
         step(() -> {
             CurrentValuesView v = (CurrentValuesView) view.screen(Page.VALUES);
@@ -65,7 +88,7 @@ final class ScreenshotTour {
         step(() -> {
             shell.pageProperty().set(Page.ALARMS);
             shell.alarms().refresh();
-        }, null);
+        }, null, () -> !shell.alarms().busy().isBusy() && !((AlarmsView) view.screen(Page.ALARMS)).table().getItems().isEmpty());
         step(() -> {
             AlarmsView a = (AlarmsView) view.screen(Page.ALARMS);
             // an acknowledged alarm, so the audit trail has something to show
@@ -93,17 +116,20 @@ final class ScreenshotTour {
             if (first != null) {
                 shell.openLineage(first);
             }
-        }, null);
-        step(() -> {
-            var g = shell.lineage().graphProperty().get();
-            if (g.nodes().size() > 1) {
-                shell.lineage().selectedProperty().set(g.nodes().get(g.nodes().size() - 1));
-            }
-        }, "lineage");
+        }, null, () -> !shell.lineage().busy().isBusy() && !shell.lineage().layoutProperty().get().nodes().isEmpty());
+        // a node with links not loaded yet expanded, then the raise event selected: its upstream and
+        // downstream lit, the rest dimmed, and "n of m" counts on the nodes with more behind them
+        step(() -> shell.lineage().graphProperty().get().nodes().stream()
+                .filter(n -> n.kind().equals("datapoint") && shell.lineage().canExpand(n)).findFirst()
+                .ifPresent(n -> shell.lineage().expand(n)), null,
+                () -> !shell.lineage().busy().isBusy());
+        step(() -> shell.lineage().graphProperty().get().nodes().stream().filter(n -> n.kind().equals("event")).findFirst()
+                .or(() -> shell.lineage().graphProperty().get().nodes().stream().findFirst())
+                .ifPresent(n -> shell.lineage().selectedProperty().set(n)), "lineage");
         step(() -> {
             shell.pageProperty().set(Page.HEATMAP);
             shell.heatmap().refresh();
-        }, null);
+        }, null, () -> !shell.heatmap().busy().isBusy() && shell.heatmap().heatmapProperty().get() != null);
         step(() -> {
             Heatmap h = shell.heatmap().heatmapProperty().get();
             if (h != null) {
@@ -118,20 +144,9 @@ final class ScreenshotTour {
         step(() -> {
             shell.pageProperty().set(Page.STORAGE);
             shell.storage().refresh();
-        }, "storage");
-        // last of the light ones: by now the ingest rates have a baseline and a second sample
-        step(() -> shell.pageProperty().set(Page.TENANTS), "tenants");
-        step(() -> {
-            shell.themeProperty().set(Theme.DARK);
-            shell.pageProperty().set(Page.ALARMS);
-        }, "alarms-dark");
-        step(() -> shell.pageProperty().set(Page.VALUES), "current-values-dark");
-        step(() -> shell.themeProperty().set(Theme.LIGHT), null);
-        step(() -> {
-            Platform.exit();
-            System.exit(0);
-        }, null);
-        next();
+        }, "storage", () -> !shell.storage().busy().isBusy());
+        // last of each pass: by now the ingest rates have a baseline and a second sample
+        step(() -> shell.pageProperty().set(Page.TENANTS), "tenants", () -> !shell.tenants().busy().isBusy());
     }
 
     /** Selects candidates in turn until one's similar pane leads with its own rule; then captures "similar". */
@@ -145,8 +160,9 @@ final class ScreenshotTour {
         a.table().getSelectionModel().clearSelection();
         a.table().getSelectionModel().select(x);
         a.table().scrollTo(x);
-        PauseTransition settle = new PauseTransition(Duration.seconds(4));
-        settle.setOnFinished(e -> {
+        // the similar pane answers with occurrences or a message (none, no pgvector): wait for either
+        whenReady(() -> !shell.alarms().similar().occurrences().isEmpty()
+                || !"Looking for similar past alarms…".equals(shell.alarms().similar().messageProperty().get()), () -> {
             var found = shell.alarms().similar().occurrences();
             if (!found.isEmpty() && found.get(0).rule().equals(x.rule()) || i == candidates.size() - 1) {
                 capture("similar");
@@ -155,7 +171,6 @@ final class ScreenshotTour {
                 pickRecurring(a, candidates, i + 1);
             }
         });
-        settle.play();
     }
 
     private void openHistory(CurrentValuesView v, CurrentValue c) {
@@ -175,21 +190,53 @@ final class ScreenshotTour {
     }
 
     private void step(Runnable action, String shot) {
+        step(action, shot, this::idle);
+    }
+
+    /**
+     * Runs {@code action}, waits until {@code ready} holds (checked once per frame, up to
+     * {@link #PATIENCE}: a screen that never gets ready is captured as it is, with a warning) and
+     * three more frames are painted, then captures {@code shot} (when not null) and goes on.
+     */
+    private void step(Runnable action, String shot, BooleanSupplier ready) {
         steps.add(() -> {
             action.run();
-            if (shot != null) {
-                PauseTransition settle = new PauseTransition(Duration.seconds(4));
-                settle.setOnFinished(e -> {
+            whenReady(ready, () -> {
+                if (shot != null) {
                     capture(shot);
-                    next();
-                });
-                settle.play();
-            } else {
-                PauseTransition p = new PauseTransition(Duration.seconds(3));
-                p.setOnFinished(e -> next());
-                p.play();
-            }
+                }
+                next();
+            });
         });
+    }
+
+    /** Every screen's view-model idle (no call in flight). */
+    private boolean idle() {
+        return !shell.tenants().busy().isBusy() && !shell.values().busy().isBusy() && !shell.alarms().busy().isBusy()
+                && !shell.heatmap().busy().isBusy() && !shell.lineage().busy().isBusy() && !shell.storage().busy().isBusy();
+    }
+
+    private void whenReady(BooleanSupplier ready, Runnable then) {
+        long deadline = System.nanoTime() + PATIENCE.toNanos();
+        new AnimationTimer() {
+            private int settled;
+
+            @Override
+            public void handle(long now) {
+                boolean late = now > deadline;
+                if (ready.getAsBoolean() || late) {
+                    if (late && settled == 0) {
+                        System.err.println("tour: not ready after " + PATIENCE.toSeconds() + " s, capturing as it is");
+                    }
+                    if (++settled >= 3) { // painted with what arrived
+                        stop();
+                        then.run();
+                    }
+                } else {
+                    settled = 0;
+                }
+            }
+        }.start();
     }
 
     private void next() {
@@ -199,7 +246,8 @@ final class ScreenshotTour {
         }
     }
 
-    private void capture(String name) {
+    private void capture(String screen) {
+        String name = screen + "-" + theme.name().toLowerCase(java.util.Locale.ROOT);
         try {
             Files.createDirectories(dir);
             Process p = new ProcessBuilder("import", "-window", "root", dir.resolve(name + ".png").toString())
