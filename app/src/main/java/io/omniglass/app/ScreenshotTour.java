@@ -114,13 +114,15 @@ final class ScreenshotTour {
             Alarm first = a.table().getItems().stream().filter(Alarm::isActive).findFirst()
                     .orElse(a.table().getItems().isEmpty() ? null : a.table().getItems().get(0));
             if (first != null) {
+                // two rings, so that the outer nodes say how much more they have ("n of m")
+                shell.lineage().depthProperty().set(2);
                 shell.openLineage(first);
             }
         }, null, () -> !shell.lineage().busy().isBusy() && !shell.lineage().layoutProperty().get().nodes().isEmpty());
-        // a node with links not loaded yet expanded, then the raise event selected: its upstream and
-        // downstream lit, the rest dimmed, and "n of m" counts on the nodes with more behind them
+        // one node with links not loaded yet expanded (its newcomers placed below, nothing moved),
+        // then the raise event selected: its upstream and downstream lit, the rest dimmed
         step(() -> shell.lineage().graphProperty().get().nodes().stream()
-                .filter(n -> n.kind().equals("datapoint") && shell.lineage().canExpand(n)).findFirst()
+                .filter(n -> !n.kind().equals("alarm") && shell.lineage().canExpand(n)).findFirst()
                 .ifPresent(n -> shell.lineage().expand(n)), null,
                 () -> !shell.lineage().busy().isBusy());
         step(() -> shell.lineage().graphProperty().get().nodes().stream().filter(n -> n.kind().equals("event")).findFirst()

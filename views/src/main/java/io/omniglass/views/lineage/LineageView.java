@@ -36,6 +36,7 @@ import javafx.stage.FileChooser;
 
 import java.io.File;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -68,6 +69,7 @@ public final class LineageView extends BorderPane {
     private double dragX;
     private double dragY;
     private boolean fitPending;
+    private Set<String> drawnBefore = Set.of();
 
     public LineageView(LineageViewModel vm) {
         this.vm = vm;
@@ -78,6 +80,7 @@ public final class LineageView extends BorderPane {
         depth.setId("lineage-depth");
         depth.setPrefWidth(72);
         depth.valueProperty().addListener((o, a, b) -> vm.depthProperty().set(b));
+        vm.depthProperty().addListener((o, a, b) -> depth.getValueFactory().setValue(b.intValue()));
 
         Button expand = button("lineage-expand", "Expand", "Load the links of the selected node that are not shown (double-click a node)",
                 () -> withSelected(vm::expand));
@@ -238,7 +241,8 @@ public final class LineageView extends BorderPane {
             Label l = new Label(n.kind() + "\n" + n.label());
             l.getStyleClass().addAll("lineage-node", "kind-" + n.kind().replaceAll("[^a-z_]", ""));
             l.setId("lineage-node-" + n.id().replaceAll("[^A-Za-z0-9_-]", "_"));
-            l.setTextOverrun(OverrunStyle.CENTER_ELLIPSIS);
+            l.setWrapText(true); // kind, then the label over up to two lines, then the count
+            l.setTextOverrun(OverrunStyle.ELLIPSIS);
             l.setAlignment(Pos.TOP_LEFT);
             l.setTooltip(new Tooltip(n.kind() + "\n" + n.label()));
             l.setLayoutX(b.x());
@@ -258,12 +262,17 @@ public final class LineageView extends BorderPane {
             Label badge = badge(n, collapsed.get(n.id()));
             if (badge != null) {
                 badge.layoutXProperty().bind(Bindings.createDoubleBinding(() -> b.maxX() - badge.getWidth() - 5, badge.widthProperty()));
-                badge.setLayoutY(b.maxY() - 21);
+                badge.setLayoutY(b.maxY() - 19);
                 content.getChildren().add(badge);
             }
         }
         highlight();
-        if (fitPending || !allShown()) {
+        // a new graph is fitted; nodes that came in (expanded, unhidden) and fall outside the view
+        // make it fit again; otherwise the operator's zoom and pan stay as they are
+        Set<String> newcomers = new HashSet<>(nodeViews.keySet());
+        newcomers.removeAll(drawnBefore);
+        drawnBefore = Set.copyOf(nodeViews.keySet());
+        if (fitPending || !newcomers.isEmpty() && !inView(newcomers)) {
             fitPending = false;
             fit();
         }
@@ -371,12 +380,12 @@ public final class LineageView extends BorderPane {
         pan.setY(y - gy * next);
     }
 
-    /** Whether every visible node lies inside the viewport as it is scrolled and zoomed now. */
-    private boolean allShown() {
+    /** Whether the nodes {@code ids} lie inside the viewport as it is panned and zoomed now. */
+    private boolean inView(Set<String> ids) {
         if (viewport.getWidth() <= 0) {
             return true;
         }
-        LineageLayout.Box b = LineageLayout.bounds(vm.layoutProperty().get(), vm.visibleProperty().get());
+        LineageLayout.Box b = LineageLayout.bounds(vm.layoutProperty().get(), ids);
         double s = zoom.getX();
         double x0 = pan.getX() + b.x() * s;
         double y0 = pan.getY() + b.y() * s;

@@ -43,8 +43,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class LineageViewModel {
 
     /** Every node's box: fixed, so the layout needs no toolkit to measure text and runs in the background. */
-    public static final double NODE_WIDTH = 224;
-    public static final double NODE_HEIGHT = 62;
+    public static final double NODE_WIDTH = 248;
+    public static final double NODE_HEIGHT = 64;
 
     /** A node's links loaded into the graph against all the core says it has. */
     public record Links(int loaded, int total) {
@@ -167,6 +167,7 @@ public final class LineageViewModel {
             v.addAll(added);
             visible.set(v);
             status.set(added.isEmpty() ? "nothing more behind " + node.label() : added.size() + " more from " + node.label());
+            refreshHighlight(); // the selection's paths may run through the newcomers
             relayout(false);
         }, e -> {
             busy.end();

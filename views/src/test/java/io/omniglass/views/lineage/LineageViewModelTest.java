@@ -141,6 +141,7 @@ class LineageViewModelTest {
         assertThat(vm.canExpand(find(vm, "e1"))).as("nothing more to load").isFalse();
         assertThat(vm.canExpand(find(vm, "r1"))).as("no ref: the core cannot walk from it").isFalse();
         LineageLayout.Result before = vm.layoutProperty().get();
+        vm.selectedProperty().set(find(vm, "dp1"));
 
         vm.expand(find(vm, "dp1"));
         vm.expand(find(vm, "dp1")); // a second expand of the same node asks nothing
@@ -154,6 +155,8 @@ class LineageViewModelTest {
         LineageLayoutTest.assertKeptPlaces(before, vm.layoutProperty().get());
         assertThat(LineageLayoutTest.edgesThroughNodes(vm.layoutProperty().get(), vm.graphProperty().get())).isEmpty();
         assertThat(vm.statusProperty().get()).isEqualTo("9 more from dp1");
+        assertThat(vm.highlightedProperty().get()).as("the selection's downstream now runs through the newcomers")
+                .contains("x0", "x8", "dp1->x0");
 
         vm.depthProperty().set(5);
         assertThat(s.asked).last().isEqualTo("alarm 1 depth 5");
