@@ -179,6 +179,9 @@ public final class LineageView extends BorderPane {
         vm.visibleProperty().addListener((o, a, v) -> render());
         vm.collapsedProperty().addListener((o, a, c) -> render());
         vm.highlightedProperty().addListener((o, a, h) -> highlight());
+        // another node with the same paths leaves the highlight set equal (no change event): the
+        // selection itself must still move
+        vm.selectedProperty().addListener((o, a, n) -> highlight());
         render();
     }
 
