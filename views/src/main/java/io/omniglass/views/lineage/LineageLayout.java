@@ -31,7 +31,8 @@ import java.util.function.Function;
  * Geometry of a lineage graph, no JavaFX (so it is unit-tested and runs off the UI thread).
  * <ul>
  * <li>{@link #layout}: a fresh layered (Sugiyama) layout with Eclipse ELK, causes on the left,
- * effects on the right, edges routed orthogonally between the layers, so no edge crosses a node.</li>
+ * effects on the right (see {@link #isReference}), edges routed orthogonally between the layers, so
+ * no edge crosses a node.</li>
  * <li>{@link #extend}: the same picture with more nodes. Re-running ELK would move every node the
  * operator has already found, so the nodes already placed keep their boxes and their edges keep their
  * routes; the new nodes go into a band below everything drawn (free of boxes and of routes), in the
@@ -78,6 +79,24 @@ public final class LineageLayout {
     private LineageLayout() {
     }
 
+    /**
+     * A record pointing at its definition ("of": an alarm of its rule version, a datapoint of its
+     * series) is drawn with the definition upstream, as a cause: otherwise it closes loops (rule
+     * version -> event -> alarm -> rule version) and puts a rule downstream of its own alarm.
+     */
+    static boolean isReference(LineageGraph.Edge e) {
+        return REFERENCE.equals(e.label());
+    }
+
+    /** The upstream end of an edge: its {@code from}, or for a reference its definition. */
+    public static String cause(LineageGraph.Edge e) {
+        return isReference(e) ? e.to() : e.from();
+    }
+
+    public static String effect(LineageGraph.Edge e) {
+        return isReference(e) ? e.from() : e.to();
+    }
+
     /** A fresh layout; {@code size} gives each node's width and height. */
     public static Result layout(LineageGraph graph, Function<LineageGraph.Node, double[]> size) {
         ElkNode root = ElkGraphUtil.createGraph();
@@ -102,12 +121,7 @@ public final class LineageLayout {
             ElkNode from = elkNodes.get(edge.from());
             ElkNode to = elkNodes.get(edge.to());
             if (from != null && to != null && from != to) {
-                ElkEdge e = ElkGraphUtil.createSimpleEdge(from, to);
-                // a record pointing at its definition ("of": an alarm of its rule version, a datapoint
-                // of its series) closes loops (rule version -> event -> alarm -> rule version): when ELK
-                // must draw one edge of a loop backwards, let it be that one, not the causal chain
-                e.setProperty(LayeredOptions.PRIORITY_DIRECTION, REFERENCE.equals(edge.label()) ? 0 : 1);
-                elkEdges.put(edge, e);
+                elkEdges.put(edge, isReference(edge) ? ElkGraphUtil.createSimpleEdge(to, from) : ElkGraphUtil.createSimpleEdge(from, to));
             }
         }
         new RecursiveGraphLayoutEngine().layout(root, new BasicProgressMonitor());
@@ -123,6 +137,9 @@ public final class LineageLayout {
                     pts.add(new Point(b.getX(), b.getY()));
                 }
                 pts.add(new Point(s.getEndX(), s.getEndY()));
+            }
+            if (isReference(edge)) {
+                java.util.Collections.reverse(pts); // laid out from the definition, drawn to it
             }
             routes.put(edge, pts);
         });
@@ -152,7 +169,11 @@ public final class LineageLayout {
         if (!toRoute.isEmpty()) {
             OrthogonalRouter router = new OrthogonalRouter(boxes.values());
             for (LineageGraph.Edge e : toRoute) {
-                routes.put(e, router.route(boxes.get(e.from()), boxes.get(e.to())));
+                List<Point> pts = router.route(boxes.get(cause(e)), boxes.get(effect(e)));
+                if (isReference(e)) {
+                    java.util.Collections.reverse(pts);
+                }
+                routes.put(e, pts);
             }
         }
         double width = 0;
@@ -200,8 +221,8 @@ public final class LineageLayout {
         previous.nodes().forEach((id, b) -> column.put(id, nearest(xs, b.x())));
         Map<String, List<String[]>> adjacent = new HashMap<>();
         for (LineageGraph.Edge e : graph.edges()) {
-            adjacent.computeIfAbsent(e.from(), k -> new ArrayList<>()).add(new String[]{e.to(), "+1"});
-            adjacent.computeIfAbsent(e.to(), k -> new ArrayList<>()).add(new String[]{e.from(), "-1"});
+            adjacent.computeIfAbsent(cause(e), k -> new ArrayList<>()).add(new String[]{effect(e), "+1"});
+            adjacent.computeIfAbsent(effect(e), k -> new ArrayList<>()).add(new String[]{cause(e), "-1"});
         }
         Map<String, Double> anchorY = new HashMap<>();
         Deque<String> queue = new ArrayDeque<>(previous.nodes().keySet());

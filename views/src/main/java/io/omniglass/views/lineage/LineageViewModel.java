@@ -260,7 +260,9 @@ public final class LineageViewModel {
 
     /**
      * The node, everything upstream of it (what it came from, following edges backwards) and
-     * everything downstream (what it caused), with the edges on those paths as "from->to".
+     * everything downstream (what it caused), with the edges on those paths as "from->to". A
+     * record's definition ("of" its rule version or series) counts as upstream of it, so an alarm's
+     * downstream does not run back through its rule into every other event of that rule.
      */
     Set<String> paths(String id) {
         LineageGraph g = visibleGraph();
@@ -274,14 +276,14 @@ public final class LineageViewModel {
     private static void walk(LineageGraph g, String start, boolean downstream, Set<String> out) {
         Map<String, List<LineageGraph.Edge>> by = new HashMap<>();
         for (LineageGraph.Edge e : g.edges()) {
-            by.computeIfAbsent(downstream ? e.from() : e.to(), k -> new ArrayList<>()).add(e);
+            by.computeIfAbsent(downstream ? LineageLayout.cause(e) : LineageLayout.effect(e), k -> new ArrayList<>()).add(e);
         }
         Set<String> seen = new HashSet<>(Set.of(start));
         Deque<String> queue = new ArrayDeque<>(List.of(start));
         while (!queue.isEmpty()) {
             String cur = queue.poll();
             for (LineageGraph.Edge e : by.getOrDefault(cur, List.of())) {
-                String next = downstream ? e.to() : e.from();
+                String next = downstream ? LineageLayout.effect(e) : LineageLayout.cause(e);
                 out.add(e.from() + "->" + e.to());
                 if (seen.add(next)) {
                     out.add(next);

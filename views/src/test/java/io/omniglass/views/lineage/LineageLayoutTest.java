@@ -107,6 +107,12 @@ class LineageLayoutTest {
         assertThat(r.nodes().get("source_rule:4").x()).isLessThan(r.nodes().get(dp).x());
         assertThat(r.nodes().get(dp).x()).isLessThan(r.nodes().get("event:5").x());
         assertThat(r.nodes().get("event:5").x()).isLessThan(r.nodes().get("alarm:3").x());
+        // a definition stands upstream of its record, and the "of" edge is still drawn to it
+        assertThat(r.nodes().get("series:12").x()).isLessThan(r.nodes().get(dp).x());
+        assertThat(r.nodes().get("event_rule_version:1:1").x()).isLessThan(r.nodes().get("alarm:3").x());
+        List<Point> of = r.edges().get(edge(dp, "series:12", "of"));
+        assertThat(of.get(0).x()).isEqualTo(r.nodes().get(dp).x());
+        assertThat(of.get(of.size() - 1).x()).isEqualTo(r.nodes().get("series:12").maxX());
         Box bounds = LineageLayout.bounds(r, java.util.Set.copyOf(g.nodes().stream().map(LineageGraph.Node::id).toList()));
         assertThat(bounds.maxX()).isLessThanOrEqualTo(r.width());
         assertThat(bounds.maxY()).isLessThanOrEqualTo(r.height());

@@ -81,6 +81,18 @@ class LineageViewModelTest {
     }
 
     @Test
+    void aRecordsDefinitionIsUpstreamOfItSoAnAlarmDoesNotLightUpItsRulesOtherEvents() {
+        LineageViewModel vm = open(new Service(LineageFixtures.demo()));
+        String dp = "datapoint:metric:12:2026-11-21T08:00:00.500Z";
+        vm.selectedProperty().set(find(vm, "alarm:3"));
+        assertThat(vm.highlightedProperty().get())
+                .contains("event:5", "event_rule_version:1:1", dp, "series:12", "source_rule:4", "action:2",
+                        "alarm:3->event_rule_version:1:1", "event:5->alarm:3")
+                .as("event:7 was triggered by the raise event too, but is neither cause nor effect of the alarm")
+                .doesNotContain("event:7", "event:6", "event:5->event:7");
+    }
+
+    @Test
     void aBranchHidesBehindItsNodeAndComesBackWhereItWas() {
         LineageViewModel vm = open(new Service(LineageFixtures.chain()));
         LineageLayout.Box dp1 = vm.layoutProperty().get().nodes().get("dp1");
