@@ -351,12 +351,10 @@ public final class HttpConsoleServices implements TenantsService, CurrentValuesS
             if (n.attrs() != null) {
                 n.attrs().forEach((k, v) -> details.put(k, String.valueOf(v)));
             }
-            if (n.hidden() > 0) {
-                details.put("not shown", n.hidden() + " more linked records (expand)");
-            }
-            // a node whose neighbours are all shown needs no expanding; others open from their id
-            String ref = n.hidden() > 0 && walkable(n.id()) ? n.id() : null;
-            LineageGraph.Node node = new LineageGraph.Node(n.id(), n.type(), n.label(), details, ref);
+            // any node the endpoint can start from can be expanded: whether it has more to show is
+            // the view-model's count of its links over all the answers merged so far
+            String ref = walkable(n.id()) ? n.id() : null;
+            LineageGraph.Node node = new LineageGraph.Node(n.id(), n.type(), n.label(), details, ref, n.hidden());
             if (n.id().equals(body.root())) {
                 nodes.add(0, node); // the view-model treats the first node as the root
             } else {

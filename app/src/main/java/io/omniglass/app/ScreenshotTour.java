@@ -9,11 +9,10 @@ import io.omniglass.views.shell.Page;
 import io.omniglass.views.shell.ShellView;
 import io.omniglass.views.shell.ShellViewModel;
 import io.omniglass.views.values.CurrentValuesView;
-import javafx.animation.PauseTransition;
+import javafx.animation.AnimationTimer;
 import javafx.application.Platform;
 import javafx.stage.Stage;
 import javafx.stage.Window;
-import javafx.util.Duration;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -22,10 +21,15 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Deque;
+import java.util.function.BooleanSupplier;
 
 /**
  * {@code --tour DIR}: visits each screen of a live console and captures the whole display with
- * ImageMagick's {@code import -window root} (run it under Xvfb), for the documentation.
+ * ImageMagick's {@code import -window root} (run it under Xvfb), for the documentation: every screen
+ * in the light theme ({@code NAME-light.png}), then again in the dark one ({@code NAME-dark.png}).
+ * A step waits for its screen to be ready (its view-models idle and its data there, see
+ * {@link #step(Runnable, String, BooleanSupplier)}) and then for a few painted frames; never for a
+ * fixed time, which a loaded machine outruns.
  */
 final class ScreenshotTour {
 
@@ -34,6 +38,8 @@ final class ScreenshotTour {
     private final Stage stage;
     private final Path dir;
     private final Deque<Runnable> steps = new ArrayDeque<>();
+    private static final java.time.Duration PATIENCE = java.time.Duration.ofSeconds(90);
+    private Theme theme = Theme.LIGHT;
 
     ScreenshotTour(ShellViewModel shell, ShellView view, Stage stage, Path dir) {
         this.shell = shell;
@@ -47,12 +53,29 @@ final class ScreenshotTour {
         stage.setY(0);
         stage.setWidth(1600);
         stage.setHeight(1000);
+        for (Theme t : Theme.values()) {
+            steps.add(() -> {
+                theme = t;
+                shell.themeProperty().set(t);
+                next();
+            });
+            visitScreens();
+        }
         step(() -> shell.themeProperty().set(Theme.LIGHT), null);
+        step(() -> {
+            Platform.exit();
+            System.exit(0);
+        }, null);
+        next();
+    }
+
+    /** One visit of every screen, in the theme set before; each shot is named NAME-THEME. */
+    private void visitScreens() {
         step(() -> { }, null); // let a busy machine catch up with the first paint
         step(() -> {
             shell.pageProperty().set(Page.VALUES);
             shell.values().apply();
-        }, null);
+        }, null, () -> !shell.values().busy().isBusy() && !((CurrentValuesView) view.screen(Page.VALUES)).table().getItems().isEmpty());
         step(() -> { }, "current-values");
         step(() -> {
             CurrentValuesView v = (CurrentValuesView) view.screen(Page.VALUES);
@@ -65,7 +88,7 @@ final class ScreenshotTour {
         step(() -> {
             shell.pageProperty().set(Page.ALARMS);
             shell.alarms().refresh();
-        }, null);
+        }, null, () -> !shell.alarms().busy().isBusy() && !((AlarmsView) view.screen(Page.ALARMS)).table().getItems().isEmpty());
         step(() -> {
             AlarmsView a = (AlarmsView) view.screen(Page.ALARMS);
             // an acknowledged alarm, so the audit trail has something to show
@@ -91,19 +114,24 @@ final class ScreenshotTour {
             Alarm first = a.table().getItems().stream().filter(Alarm::isActive).findFirst()
                     .orElse(a.table().getItems().isEmpty() ? null : a.table().getItems().get(0));
             if (first != null) {
+                // two rings, so that the outer nodes say how much more they have ("n of m")
+                shell.lineage().depthProperty().set(2);
                 shell.openLineage(first);
             }
-        }, null);
-        step(() -> {
-            var g = shell.lineage().graphProperty().get();
-            if (g.nodes().size() > 1) {
-                shell.lineage().selectedProperty().set(g.nodes().get(g.nodes().size() - 1));
-            }
-        }, "lineage");
+        }, null, () -> !shell.lineage().busy().isBusy() && !shell.lineage().layoutProperty().get().nodes().isEmpty());
+        // one node with links not loaded yet expanded (its newcomers placed below, nothing moved),
+        // then the raise event selected: its upstream and downstream lit, the rest dimmed
+        step(() -> shell.lineage().graphProperty().get().nodes().stream()
+                .filter(n -> !n.kind().equals("alarm") && shell.lineage().canExpand(n)).findFirst()
+                .ifPresent(n -> shell.lineage().expand(n)), null,
+                () -> !shell.lineage().busy().isBusy());
+        step(() -> shell.lineage().graphProperty().get().nodes().stream().filter(n -> n.kind().equals("event")).findFirst()
+                .or(() -> shell.lineage().graphProperty().get().nodes().stream().findFirst())
+                .ifPresent(n -> shell.lineage().selectedProperty().set(n)), "lineage");
         step(() -> {
             shell.pageProperty().set(Page.HEATMAP);
             shell.heatmap().refresh();
-        }, null);
+        }, null, () -> !shell.heatmap().busy().isBusy() && shell.heatmap().heatmapProperty().get() != null);
         step(() -> {
             Heatmap h = shell.heatmap().heatmapProperty().get();
             if (h != null) {
@@ -118,15 +146,16 @@ final class ScreenshotTour {
         step(() -> {
             shell.pageProperty().set(Page.STORAGE);
             shell.storage().refresh();
-        }, "storage");
-        // dead letters and the alarm journal (s3-dlq)
+        }, "storage", () -> !shell.storage().busy().isBusy());
+        // dead letters and the alarm journal
         step(() -> {
             shell.pageProperty().set(Page.DEAD_LETTERS);
             shell.deadLetters().refresh();
         }, null);
-        step(this::focusFirstDeadLetter, "dead-letters-light");
-        step(this::openJournalOfAnAckedAlarm, "alarm-journal-light");
+        step(this::focusFirstDeadLetter, "dead-letters");
+        step(this::openJournalOfAnAckedAlarm, "alarm-journal");
         step(this::closeOtherWindows, null);
+        // the plant tree opened down to a search hit, its detail beside
         step(() -> {
             shell.pageProperty().set(Page.PLANT);
             shell.plant().queryProperty().set("pump-3");
@@ -134,32 +163,13 @@ final class ScreenshotTour {
         }, null);
         step(() -> {
             if (!shell.plant().hits().isEmpty()) {
-                shell.plant().reveal(shell.plant().hits().get(0)); // the tree opened down to it, its detail beside
+                shell.plant().reveal(shell.plant().hits().get(0));
                 shell.plant().hits().clear();
             }
-        }, "plant-light");
-        // last of the light ones: by now the ingest rates have a baseline and a second sample
-        step(() -> shell.pageProperty().set(Page.TENANTS), "tenants");
-        step(() -> shell.pageProperty().set(Page.FLEET), "fleet-health-light");
-        step(() -> shell.themeProperty().set(Theme.DARK), "fleet-health-dark");
-        step(() -> {
-            shell.themeProperty().set(Theme.DARK);
-            shell.pageProperty().set(Page.ALARMS);
-        }, "alarms-dark");
-        step(() -> shell.pageProperty().set(Page.VALUES), "current-values-dark");
-        step(() -> {
-            shell.pageProperty().set(Page.DEAD_LETTERS);
-            focusFirstDeadLetter();
-        }, "dead-letters-dark");
-        step(this::openJournalOfAnAckedAlarm, "alarm-journal-dark");
-        step(this::closeOtherWindows, null);
-        step(() -> shell.pageProperty().set(Page.PLANT), "plant-dark");
-        step(() -> shell.themeProperty().set(Theme.LIGHT), null);
-        step(() -> {
-            Platform.exit();
-            System.exit(0);
-        }, null);
-        next();
+        }, "plant");
+        // last of each pass: by now the ingest rates have a baseline and a second sample
+        step(() -> shell.pageProperty().set(Page.TENANTS), "tenants", () -> !shell.tenants().busy().isBusy());
+        step(() -> shell.pageProperty().set(Page.FLEET), "fleet-health");
     }
 
     /** Selects candidates in turn until one's similar pane leads with its own rule; then captures "similar". */
@@ -173,8 +183,9 @@ final class ScreenshotTour {
         a.table().getSelectionModel().clearSelection();
         a.table().getSelectionModel().select(x);
         a.table().scrollTo(x);
-        PauseTransition settle = new PauseTransition(Duration.seconds(4));
-        settle.setOnFinished(e -> {
+        // the similar pane answers with occurrences or a message (none, no pgvector): wait for either
+        whenReady(() -> !shell.alarms().similar().occurrences().isEmpty()
+                || !"Looking for similar past alarms…".equals(shell.alarms().similar().messageProperty().get()), () -> {
             var found = shell.alarms().similar().occurrences();
             if (!found.isEmpty() && found.get(0).rule().equals(x.rule()) || i == candidates.size() - 1) {
                 capture("similar");
@@ -183,7 +194,6 @@ final class ScreenshotTour {
                 pickRecurring(a, candidates, i + 1);
             }
         });
-        settle.play();
     }
 
     private void openHistory(CurrentValuesView v, CurrentValue c) {
@@ -229,21 +239,53 @@ final class ScreenshotTour {
     }
 
     private void step(Runnable action, String shot) {
+        step(action, shot, this::idle);
+    }
+
+    /**
+     * Runs {@code action}, waits until {@code ready} holds (checked once per frame, up to
+     * {@link #PATIENCE}: a screen that never gets ready is captured as it is, with a warning) and
+     * three more frames are painted, then captures {@code shot} (when not null) and goes on.
+     */
+    private void step(Runnable action, String shot, BooleanSupplier ready) {
         steps.add(() -> {
             action.run();
-            if (shot != null) {
-                PauseTransition settle = new PauseTransition(Duration.seconds(4));
-                settle.setOnFinished(e -> {
+            whenReady(ready, () -> {
+                if (shot != null) {
                     capture(shot);
-                    next();
-                });
-                settle.play();
-            } else {
-                PauseTransition p = new PauseTransition(Duration.seconds(3));
-                p.setOnFinished(e -> next());
-                p.play();
-            }
+                }
+                next();
+            });
         });
+    }
+
+    /** Every screen's view-model idle (no call in flight). */
+    private boolean idle() {
+        return !shell.tenants().busy().isBusy() && !shell.values().busy().isBusy() && !shell.alarms().busy().isBusy()
+                && !shell.heatmap().busy().isBusy() && !shell.lineage().busy().isBusy() && !shell.storage().busy().isBusy();
+    }
+
+    private void whenReady(BooleanSupplier ready, Runnable then) {
+        long deadline = System.nanoTime() + PATIENCE.toNanos();
+        new AnimationTimer() {
+            private int settled;
+
+            @Override
+            public void handle(long now) {
+                boolean late = now > deadline;
+                if (ready.getAsBoolean() || late) {
+                    if (late && settled == 0) {
+                        System.err.println("tour: not ready after " + PATIENCE.toSeconds() + " s, capturing as it is");
+                    }
+                    if (++settled >= 3) { // painted with what arrived
+                        stop();
+                        then.run();
+                    }
+                } else {
+                    settled = 0;
+                }
+            }
+        }.start();
     }
 
     private void next() {
@@ -253,7 +295,8 @@ final class ScreenshotTour {
         }
     }
 
-    private void capture(String name) {
+    private void capture(String screen) {
+        String name = screen + "-" + theme.name().toLowerCase(java.util.Locale.ROOT);
         try {
             Files.createDirectories(dir);
             Process p = new ProcessBuilder("import", "-window", "root", dir.resolve(name + ".png").toString())

@@ -99,7 +99,9 @@ class WireMappingTest {
         assertThat(g.nodes().get(0).id()).isEqualTo("alarm:3");
         LineageGraph.Node dp = g.nodes().get(1);
         assertThat(dp.ref()).isEqualTo("datapoint:metric:12:2026-11-21T08:00:00.500Z");
-        assertThat(dp.details()).containsEntry("value", "88.2").containsKey("not shown");
+        assertThat(dp.details()).containsEntry("value", "88.2");
+        assertThat(dp.hidden()).as("the links the answer left out, for the \"n of m\" count").isEqualTo(2);
+        assertThat(g.nodes().get(0).ref()).as("an alarm can be walked from even when nothing is left out").isEqualTo("alarm:3");
         assertThat(g.nodes().get(2).ref()).as("a rule version is a leaf of the walk").isNull();
         assertThat(g.edges()).singleElement().satisfies(e -> assertThat(e.label()).isEqualTo("triggered"));
     }
