@@ -17,6 +17,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 import static io.omniglass.schema.tenant.Tables.LOG_DATAPOINT;
 import static io.omniglass.schema.tenant.Tables.METRIC_DATAPOINT;
@@ -72,7 +73,7 @@ final class RuleBacktest {
     static EventRuleBacktest run(DSLContext tx, ColdTier cold, EventRuleDef rule, DatapointKind kind, List<Target> targets,
                                  OffsetDateTime from, OffsetDateTime to, Progress progress) {
         Map<Long, OwnerRun> bySeries = new LinkedHashMap<>();
-        Map<String, OwnerRun> owners = new LinkedHashMap<>();
+        Map<String, OwnerRun> owners = new TreeMap<>(); // the answer in owner order
         for (Target t : targets) {
             OwnerRun o = owners.computeIfAbsent(t.owner(), k -> new OwnerRun(rule.condition(), k));
             o.series.add(t.seriesId());
