@@ -2,11 +2,18 @@ package io.omniglass.views.services;
 
 /** Everything the views need from the core, bundled so the shell can hand it on. */
 public record ConsoleServices(TenantsService tenants, CurrentValuesService values, AlarmsService alarms,
-                              HeatmapService heatmap, LineageService lineage, LiveFeed live, StorageService storage) {
+                              HeatmapService heatmap, LineageService lineage, LiveFeed live, StorageService storage,
+                              RulesService rules) {
+
+    /** Without the rules screen's service (it then shows an error when opened). */
+    public ConsoleServices(TenantsService tenants, CurrentValuesService values, AlarmsService alarms,
+                           HeatmapService heatmap, LineageService lineage, LiveFeed live, StorageService storage) {
+        this(tenants, values, alarms, heatmap, lineage, live, storage, null);
+    }
 
     /** Without the storage screen's service (it then shows an error when opened). */
     public ConsoleServices(TenantsService tenants, CurrentValuesService values, AlarmsService alarms,
                            HeatmapService heatmap, LineageService lineage, LiveFeed live) {
-        this(tenants, values, alarms, heatmap, lineage, live, null);
+        this(tenants, values, alarms, heatmap, lineage, live, null, null);
     }
 }

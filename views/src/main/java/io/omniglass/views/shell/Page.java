@@ -1,8 +1,9 @@
 package io.omniglass.views.shell;
 
-/** The console's screens, in navigation order (Ctrl+1 .. Ctrl+6). */
+/** The console's screens, in navigation order (Ctrl+1 .. Ctrl+9). */
 public enum Page {
-    TENANTS("Tenants"), VALUES("Current values"), ALARMS("Alarms"), HEATMAP("Latency heatmap"), LINEAGE("Lineage"), STORAGE("Storage");
+    TENANTS("Tenants"), VALUES("Current values"), ALARMS("Alarms"), HEATMAP("Latency heatmap"), LINEAGE("Lineage"), STORAGE("Storage"),
+    RULES("Rules");
 
     private final String title;
 

@@ -53,6 +53,7 @@ public final class ShellView extends BorderPane {
         screens.put(Page.HEATMAP, new HeatmapView(vm.heatmap()));
         screens.put(Page.LINEAGE, new LineageView(vm.lineage()));
         screens.put(Page.STORAGE, new StorageView(vm.storage()));
+        screens.put(Page.RULES, new io.omniglass.views.rules.RulesView(vm.rules()));
 
         Label brand = new Label("Omniglass");
         brand.getStyleClass().add("brand");
@@ -116,8 +117,12 @@ public final class ShellView extends BorderPane {
 
     private void installShortcuts(Scene scene) {
         int i = 0;
-        KeyCode[] digits = {KeyCode.DIGIT1, KeyCode.DIGIT2, KeyCode.DIGIT3, KeyCode.DIGIT4, KeyCode.DIGIT5, KeyCode.DIGIT6};
+        KeyCode[] digits = {KeyCode.DIGIT1, KeyCode.DIGIT2, KeyCode.DIGIT3, KeyCode.DIGIT4, KeyCode.DIGIT5, KeyCode.DIGIT6,
+                KeyCode.DIGIT7, KeyCode.DIGIT8, KeyCode.DIGIT9};
         for (Page p : Page.values()) {
+            if (i == digits.length) {
+                break; // pages beyond the ninth have no shortcut
+            }
             scene.getAccelerators().put(new KeyCodeCombination(digits[i++], KeyCombination.SHORTCUT_DOWN),
                     () -> vm.pageProperty().set(p));
         }

@@ -44,6 +44,7 @@ public final class ShellViewModel implements AutoCloseable {
     private final HeatmapViewModel heatmap;
     private final LineageViewModel lineage;
     private final StorageViewModel storage;
+    private final io.omniglass.views.rules.RulesViewModel rules;
     private final ObjectProperty<Page> page = new SimpleObjectProperty<>(Page.TENANTS);
     private final ObjectProperty<ConnectionState> connection = new SimpleObjectProperty<>(ConnectionState.DISCONNECTED);
     private final StringProperty connectionDetail = new SimpleStringProperty("");
@@ -62,6 +63,7 @@ public final class ShellViewModel implements AutoCloseable {
         this.heatmap = new HeatmapViewModel(services.heatmap(), executor);
         this.lineage = new LineageViewModel(services.lineage(), executor);
         this.storage = new StorageViewModel(services.storage(), executor);
+        this.rules = new io.omniglass.views.rules.RulesViewModel(services.rules(), services.values(), executor, clock);
         this.coalescer = new FrameCoalescer<>(ShellViewModel::coalesceKey, this::onFrame, executor::onUiThread);
         tenants.visibleTenants().addListener((javafx.collections.ListChangeListener<TenantSummary>) c -> {
             List<String> slugs = new ArrayList<>();
@@ -110,6 +112,7 @@ public final class ShellViewModel implements AutoCloseable {
         values.apply();
         alarms.refresh();
         storage.tenantProperty().set(slug);
+        rules.tenantProperty().set(slug);
         if (!slug.equals(heatmap.tenantProperty().get()) && heatmap.tenants().contains(slug)) {
             heatmap.tenantProperty().set(slug);
         }
@@ -210,6 +213,10 @@ public final class ShellViewModel implements AutoCloseable {
 
     public StorageViewModel storage() {
         return storage;
+    }
+
+    public io.omniglass.views.rules.RulesViewModel rules() {
+        return rules;
     }
 
     public ObjectProperty<Page> pageProperty() {
