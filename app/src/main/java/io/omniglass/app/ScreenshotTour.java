@@ -119,6 +119,12 @@ final class ScreenshotTour {
             shell.pageProperty().set(Page.STORAGE);
             shell.storage().refresh();
         }, "storage");
+        step(() -> {
+            shell.pageProperty().set(Page.RULES);
+            shell.rules().refresh();
+        }, null);
+        step(this::backtestARule, null);
+        step(() -> { }, "rules-light");
         // last of the light ones: by now the ingest rates have a baseline and a second sample
         step(() -> shell.pageProperty().set(Page.TENANTS), "tenants");
         step(() -> {
@@ -126,6 +132,7 @@ final class ScreenshotTour {
             shell.pageProperty().set(Page.ALARMS);
         }, "alarms-dark");
         step(() -> shell.pageProperty().set(Page.VALUES), "current-values-dark");
+        step(() -> shell.pageProperty().set(Page.RULES), "rules-dark");
         step(() -> shell.themeProperty().set(Theme.LIGHT), null);
         step(() -> {
             Platform.exit();
@@ -156,6 +163,20 @@ final class ScreenshotTour {
             }
         });
         settle.play();
+    }
+
+    /** The rules screen with a rule of the plant chosen (one that raises, when there is one) and backtested over an hour. */
+    @SuppressWarnings("unchecked")
+    private void backtestARule() {
+        var table = (javafx.scene.control.TableView<io.omniglass.views.services.EventRule>) view.screen(Page.RULES).lookup("#rules-table");
+        if (table == null || table.getItems().isEmpty()) {
+            return;
+        }
+        var rule = table.getItems().stream().filter(r -> r.draft().key().equals("temperature")).findFirst()
+                .orElse(table.getItems().get(0));
+        table.getSelectionModel().select(rule);
+        shell.rules().backtest().spanProperty().set(java.time.Duration.ofHours(1));
+        shell.rules().runBacktest();
     }
 
     private void openHistory(CurrentValuesView v, CurrentValue c) {
