@@ -29,6 +29,11 @@ import io.omniglass.views.services.SimilarAlarms;
 import io.omniglass.views.services.SlowStatement;
 import io.omniglass.views.services.StorageOverview;
 import io.omniglass.views.services.StorageService;
+import io.omniglass.views.services.Backtest;
+import io.omniglass.views.services.Cancellation;
+import io.omniglass.views.services.EventRule;
+import io.omniglass.views.services.RuleDraft;
+import io.omniglass.views.services.RulesService;
 import io.omniglass.views.services.TableStorage;
 import io.omniglass.views.services.TenantCounts;
 import io.omniglass.views.services.TenantSummary;
@@ -54,7 +59,7 @@ import java.util.regex.Pattern;
  */
 public final class HttpConsoleServices implements TenantsService, CurrentValuesService, AlarmsService,
         HeatmapService, LineageService, StorageService, io.omniglass.views.services.DeadLettersService,
-        io.omniglass.views.services.AlarmJournalService, io.omniglass.views.services.FleetHealthService {
+        io.omniglass.views.services.AlarmJournalService, io.omniglass.views.services.FleetHealthService, RulesService {
 
     private static final Pattern ROWS_WRITTEN =
             Pattern.compile("(?m)^og_sink_rows_written_total\\{[^}]*tenant=\"([^\"]+)\"[^}]*}\\s+([0-9.eE+-]+)");
@@ -66,7 +71,7 @@ public final class HttpConsoleServices implements TenantsService, CurrentValuesS
     }
 
     public ConsoleServices bundle(SseLiveFeed live) {
-        return new ConsoleServices(this, this, this, this, this, live, this, this, this, this, new Plant());
+        return new ConsoleServices(this, this, this, this, this, live, this, this, this, this, new Plant(), this);
     }
 
     private static OffsetDateTime utc(Instant t) {
@@ -508,5 +513,82 @@ public final class HttpConsoleServices implements TenantsService, CurrentValuesS
                     n.path().stream().map(io.omniglass.api.PlantTreeRef::id).toList())).toList();
             return new io.omniglass.views.services.PlantLevel(nodes, page.next(), page.truncated());
         }
+    }
+
+    // ------------------------------------------------------------------ rules with a backtest
+
+    @Override
+    public List<EventRule> rules(String tenant) {
+        return client.eventRules(tenant).stream().map(HttpConsoleServices::rule).toList();
+    }
+
+    @Override
+    public EventRule save(String tenant, Long id, RuleDraft draft) {
+        io.omniglass.api.EventRuleRequest req = request(draft);
+        return rule(id == null ? client.createEventRule(tenant, req) : client.updateEventRule(tenant, id, req));
+    }
+
+    @Override
+    public Backtest backtest(String tenant, RuleDraft draft, Instant from, Instant to, Cancellation cancel) {
+        // a cancel interrupts the waiting thread: the client abandons the exchange and closes its
+        // connection, and the core stops the run at its next heartbeat
+        Thread caller = Thread.currentThread();
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        cancel.onCancel(() -> {
+            synchronized (done) {
+                if (!done.get()) {
+                    caller.interrupt();
+                }
+            }
+        });
+        try {
+            io.omniglass.api.EventRuleBacktest b = client.backtestEventRule(tenant,
+                    new io.omniglass.api.EventRuleBacktestRequest(request(draft), utc(from), utc(to), null));
+            List<Backtest.Owner> owners = new ArrayList<>();
+            for (io.omniglass.api.EventRuleBacktest.Owner o : b.owners()) {
+                owners.add(new Backtest.Owner(o.owner(), o.series(), o.evaluatedPoints(), o.intervals().stream()
+                        .map(i -> new Backtest.Interval(instant(i.raisedAt()), instant(i.clearedAt()))).toList()));
+            }
+            return new Backtest(instant(b.from()), instant(b.to()), b.evaluatedPoints(), b.coldPoints(), b.raises(), owners);
+        } finally {
+            synchronized (done) {
+                done.set(true);
+                Thread.interrupted(); // a cancel that came at the end must not interrupt the pool's next task
+            }
+        }
+    }
+
+    static io.omniglass.api.EventRuleRequest request(RuleDraft d) {
+        com.fasterxml.jackson.databind.node.ObjectNode c = OmniglassClient.JSON.createObjectNode().put("type", d.condition());
+        switch (d.condition() == null ? "" : d.condition()) {
+            case "high", "low" -> c.put("threshold", d.limit()).put("deadband", d.deadband() == null ? 0 : d.deadband());
+            case "rate" -> c.put("max_per_second", d.limit()).put("deadband", d.deadband() == null ? 0 : d.deadband());
+            case "state" -> c.put("equals", d.equals());
+            case "no_data" -> {
+                if (d.limit() != null && d.limit() == Math.rint(d.limit())) {
+                    c.put("seconds", d.limit().longValue());
+                } else {
+                    c.put("seconds", d.limit()); // not a whole number: the core says so
+                }
+            }
+            default -> {
+            }
+        }
+        return new io.omniglass.api.EventRuleRequest(d.name(), d.selector(), d.key(), c, d.severity(), d.message(), d.enabled());
+    }
+
+    static EventRule rule(io.omniglass.api.EventRuleInfo r) {
+        com.fasterxml.jackson.databind.JsonNode c = r.condition();
+        String type = c.path("type").asText();
+        Double limit = switch (type) {
+            case "high", "low" -> c.path("threshold").isNumber() ? c.get("threshold").asDouble() : null;
+            case "rate" -> c.path("max_per_second").isNumber() ? c.get("max_per_second").asDouble() : null;
+            case "no_data" -> c.path("seconds").isNumber() ? c.get("seconds").asDouble() : null;
+            default -> null;
+        };
+        Double deadband = c.path("deadband").isNumber() ? c.get("deadband").asDouble() : null;
+        String equals = c.path("equals").isTextual() ? c.get("equals").asText() : null;
+        return new EventRule(r.id(), r.version(), new RuleDraft(r.name(), r.selector(), r.key(), type, limit, deadband, equals,
+                r.severity(), r.message(), r.enabled()));
     }
 }

@@ -147,6 +147,13 @@ final class ScreenshotTour {
             shell.pageProperty().set(Page.STORAGE);
             shell.storage().refresh();
         }, "storage", () -> !shell.storage().busy().isBusy());
+        // a rule written and backtested, its raises on the chart
+        step(() -> {
+            shell.pageProperty().set(Page.RULES);
+            shell.rules().refresh();
+        }, null);
+        step(this::backtestARule, null);
+        step(() -> { }, "rules");
         // dead letters and the alarm journal
         step(() -> {
             shell.pageProperty().set(Page.DEAD_LETTERS);
@@ -194,6 +201,20 @@ final class ScreenshotTour {
                 pickRecurring(a, candidates, i + 1);
             }
         });
+    }
+
+    /** The rules screen with a rule of the plant chosen (one that raises, when there is one) and backtested over an hour. */
+    @SuppressWarnings("unchecked")
+    private void backtestARule() {
+        var table = (javafx.scene.control.TableView<io.omniglass.views.services.EventRule>) view.screen(Page.RULES).lookup("#rules-table");
+        if (table == null || table.getItems().isEmpty()) {
+            return;
+        }
+        var rule = table.getItems().stream().filter(r -> r.draft().key().equals("temperature")).findFirst()
+                .orElse(table.getItems().get(0));
+        table.getSelectionModel().select(rule);
+        shell.rules().backtest().spanProperty().set(java.time.Duration.ofHours(1));
+        shell.rules().runBacktest();
     }
 
     private void openHistory(CurrentValuesView v, CurrentValue c) {

@@ -457,6 +457,28 @@ public class OmniglassClient {
         }
     }
 
+    // ---- Rules with a backtest (issue 15) ----
+
+    /** The tenant's event rules at their current version. */
+    public List<EventRuleInfo> eventRules(String tenant) {
+        return get(tenantPath(tenant, "/event-rules"), new TypeReference<List<EventRuleInfo>>() { });
+    }
+
+    /** A new version of a rule (fields left null keep their value). */
+    public EventRuleInfo updateEventRule(String tenant, long id, EventRuleRequest rule) {
+        return put(tenantPath(tenant, "/event-rules/" + id), rule, new TypeReference<EventRuleInfo>() { });
+    }
+
+    /**
+     * A draft rule over a span of history. Long spans take a while, so the call waits up to five
+     * minutes; interrupting the calling thread abandons the exchange, and the core stops the run.
+     */
+    public EventRuleBacktest backtestEventRule(String tenant, EventRuleBacktestRequest request) {
+        return send(request(tenantPath(tenant, "/event-rules:backtest")).timeout(Duration.ofMinutes(5))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(write(request))).build(), new TypeReference<EventRuleBacktest>() { });
+    }
+
     /** A non-2xx answer (status 0: the core could not be reached). */
     public static final class ApiException extends RuntimeException {
         private final int status;

@@ -41,6 +41,12 @@ public final class Messages {
         return unwrap(t) instanceof OmniglassClient.ApiException api ? api.status() : 0;
     }
 
+    /** The core's own message of an API failure (for a form to show at its field), else the exception's. */
+    public static String detail(Throwable t) {
+        Throwable e = unwrap(t);
+        return e instanceof OmniglassClient.ApiException api ? api.error().detail() : e.getMessage();
+    }
+
     private static Throwable unwrap(Throwable t) {
         Throwable e = t;
         while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {

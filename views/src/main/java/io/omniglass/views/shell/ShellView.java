@@ -57,6 +57,7 @@ public final class ShellView extends BorderPane {
         screens.put(Page.DEAD_LETTERS, new io.omniglass.views.deadletters.DeadLettersView(vm.deadLetters()));
         io.omniglass.views.journal.JournalTools.install((AlarmsView) screens.get(Page.ALARMS), vm.alarms(), vm.journal());
         screens.put(Page.PLANT, new io.omniglass.views.plant.PlantView(vm.plant()));
+        screens.put(Page.RULES, new io.omniglass.views.rules.RulesView(vm.rules()));
 
         Label brand = new Label("Omniglass");
         brand.getStyleClass().add("brand");

@@ -48,6 +48,7 @@ public final class ShellViewModel implements AutoCloseable {
     private final io.omniglass.views.journal.AlarmJournalViewModel journal;
     private final io.omniglass.views.fleet.FleetHealthViewModel fleet;
     private final io.omniglass.views.plant.PlantViewModel plant;
+    private final io.omniglass.views.rules.RulesViewModel rules;
     private final ObjectProperty<Page> page = new SimpleObjectProperty<>(Page.TENANTS);
     private final ObjectProperty<ConnectionState> connection = new SimpleObjectProperty<>(ConnectionState.DISCONNECTED);
     private final StringProperty connectionDetail = new SimpleStringProperty("");
@@ -75,6 +76,7 @@ public final class ShellViewModel implements AutoCloseable {
         });
         this.fleet = new io.omniglass.views.fleet.FleetHealthViewModel(services.fleet(), executor);
         this.plant = new io.omniglass.views.plant.PlantViewModel(services.plant(), executor, clock);
+        this.rules = new io.omniglass.views.rules.RulesViewModel(services.rules(), services.values(), executor, clock);
         this.coalescer = new FrameCoalescer<>(ShellViewModel::coalesceKey, this::onFrame, executor::onUiThread);
         tenants.visibleTenants().addListener((javafx.collections.ListChangeListener<TenantSummary>) c -> {
             List<String> slugs = new ArrayList<>();
@@ -126,6 +128,7 @@ public final class ShellViewModel implements AutoCloseable {
         deadLetters.tenantProperty().set(slug);
         journal.tenantProperty().set(slug);
         plant.tenantProperty().set(slug);
+        rules.tenantProperty().set(slug);
         if (!slug.equals(heatmap.tenantProperty().get()) && heatmap.tenants().contains(slug)) {
             heatmap.tenantProperty().set(slug);
         }
@@ -242,6 +245,10 @@ public final class ShellViewModel implements AutoCloseable {
 
     public io.omniglass.views.fleet.FleetHealthViewModel fleet() {
         return fleet;
+    }
+
+    public io.omniglass.views.rules.RulesViewModel rules() {
+        return rules;
     }
 
     public ObjectProperty<Page> pageProperty() {

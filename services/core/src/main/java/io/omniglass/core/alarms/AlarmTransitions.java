@@ -2,10 +2,10 @@ package io.omniglass.core.alarms;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.omniglass.core.rules.Audit;
-import io.omniglass.core.rules.Condition;
 import io.omniglass.core.rules.EventRuleDef;
 import io.omniglass.core.rules.Owner;
 import io.omniglass.core.rules.Reading;
+import io.omniglass.core.rules.RuleDecision;
 import io.omniglass.core.rules.SeriesIds;
 import io.omniglass.api.OmniglassClient;
 import io.omniglass.schema.tenant.enums.AlarmState;
@@ -113,26 +113,24 @@ public final class AlarmTransitions {
         boolean changed = false;
         for (Reading dp : ordered) {
             OffsetDateTime ts = dp.ts().atOffset(ZoneOffset.UTC);
-            if (state.getLastTs() != null && !ts.isAfter(state.getLastTs())) {
-                continue; // redelivered or out of order: already decided on newer data
+            AlarmRecord alarm = alarms.get(key);
+            boolean active = alarm != null && alarm.getState() == AlarmState.active;
+            RuleDecision.Step step = RuleDecision.step(rule.condition(), memory(state), active, dp.ts(), dp.number(), dp.text());
+            if (!step.decided()) {
+                continue;
             }
-            Condition.Sample previous = state.getLastTs() == null ? null
-                    : new Condition.Sample(state.getLastTs().toInstant(), state.getLastValue(), state.getLastText());
-            Condition.Verdict verdict = rule.condition().evaluate(previous, new Condition.Sample(dp.ts(), dp.number(), dp.text()));
             state.setLastTs(ts);
             state.setLastValue(dp.number());
             state.setLastText(dp.text());
             changed = true;
-            AlarmRecord alarm = alarms.get(key);
-            boolean active = alarm != null && alarm.getState() == AlarmState.active;
-            if (verdict == Condition.Verdict.RAISE && !active) {
+            if (step.change() == RuleDecision.Change.RAISE) {
                 Optional<Long> series = SeriesIds.resolve(tx, dp.owner(), dp.key(), dp.instance(), dp.provenance(), dp.source());
                 long eventId = insertEvent(tx, rule, owner, "alarm.raised", EventOrigin.rule, series.orElse(null),
                         series.isPresent() ? ts : null, payload(rule, dp));
                 long alarmId = raise(tx, rule, owner, alarm, eventId, ts);
                 alarms.put(key, tx.selectFrom(ALARM).where(ALARM.ID.eq(alarmId)).fetchOne());
                 done.add(new Transition(alarmId, eventId, "alarm.raised"));
-            } else if (verdict == Condition.Verdict.CLEAR && active) {
+            } else if (step.change() == RuleDecision.Change.CLEAR) {
                 Optional<Long> series = SeriesIds.resolve(tx, dp.owner(), dp.key(), dp.instance(), dp.provenance(), dp.source());
                 long eventId = insertEvent(tx, rule, owner, "alarm.cleared", EventOrigin.rule, series.orElse(null),
                         series.isPresent() ? ts : null, payload(rule, dp));
@@ -142,6 +140,11 @@ public final class AlarmTransitions {
             }
         }
         return changed;
+    }
+
+    private static RuleDecision.Memory memory(EventRuleStateRecord state) {
+        return state.getLastTs() == null ? RuleDecision.Memory.EMPTY
+                : new RuleDecision.Memory(state.getLastTs().toInstant(), state.getLastValue(), state.getLastText());
     }
 
     /**

@@ -98,6 +98,69 @@ public final class ColdReads {
         return all.size() > limit ? List.copyOf(all.subList(0, limit)) : all;
     }
 
+    /** One cold datapoint of a streamed read: a number (metric) or a text (state, a log's message). */
+    public interface PointSink {
+        void accept(long seriesId, long tsMicros, Double number, String text);
+    }
+
+    /**
+     * Streams the cold rows of these series in [from, to) to {@code sink} in (ts, series) order,
+     * from the manifest's files only; the sink may throw to stop the read. Returns how many it got.
+     */
+    public static long points(ColdTier cold, DSLContext tx, DatapointKind kind, List<Long> series,
+                              OffsetDateTime from, OffsetDateTime to, PointSink sink) {
+        List<Path> files = series.isEmpty() ? List.of() : files(tx, cold.root(), kind.getLiteral() + "_datapoint", from, to);
+        if (files.isEmpty()) {
+            return 0;
+        }
+        String cols = switch (kind) {
+            case metric -> "series_id, ts_us, value, NULL";
+            case state -> "series_id, ts_us, NULL, value";
+            case log -> "series_id, ts_us, NULL, message";
+        };
+        String ids = series.stream().map(String::valueOf).collect(Collectors.joining(", "));
+        long n = 0;
+        try (Connection d = cold.engine().connection();
+             PreparedStatement ps = d.prepareStatement("SELECT " + cols + " FROM " + ColdEngine.readParquet(files)
+                     + " WHERE series_id IN (" + ids + ") AND ts_us >= ? AND ts_us < ? ORDER BY ts_us, series_id")) {
+            ps.setLong(1, micros(from));
+            ps.setLong(2, micros(to));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Object v = rs.getObject(3);
+                    sink.accept(rs.getLong(1), rs.getLong(2), v == null ? null : ((Number) v).doubleValue(), rs.getString(4));
+                    n++;
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("reading the cold tier failed: " + e.getMessage(), e);
+        }
+        return n;
+    }
+
+    /** How many cold rows these series have in [from, to), counted up to {@code atMost}. */
+    public static long count(ColdTier cold, DSLContext tx, DatapointKind kind, List<Long> series,
+                             OffsetDateTime from, OffsetDateTime to, long atMost) {
+        List<Path> files = series.isEmpty() ? List.of() : files(tx, cold.root(), kind.getLiteral() + "_datapoint", from, to);
+        if (files.isEmpty()) {
+            return 0;
+        }
+        String ids = series.stream().map(String::valueOf).collect(Collectors.joining(", "));
+        try (Connection d = cold.engine().connection();
+             PreparedStatement ps = d.prepareStatement("SELECT count(*) FROM (SELECT 1 FROM " + ColdEngine.readParquet(files)
+                     + " WHERE series_id IN (" + ids + ") AND ts_us >= ? AND ts_us < ? LIMIT ?)")) {
+            ps.setLong(1, micros(from));
+            ps.setLong(2, micros(to));
+            ps.setLong(3, atMost);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("reading the cold tier failed: " + e.getMessage(), e);
+        }
+    }
+
     /** A manifest row as the aggregate read needs it: the day, its file and its hourly rollup (null before V120). */
     private record DayFiles(java.time.LocalDate day, Path file, Path rollup) {
     }

@@ -12,6 +12,7 @@ import io.omniglass.core.gateway.GatewaySession;
 import io.omniglass.core.http.ApiException;
 import io.omniglass.core.http.HttpParams;
 import io.omniglass.core.http.Auth;
+import io.omniglass.core.lifecycle.ColdTier;
 
 /**
  * Event-rule CRUD through the Storage Gateway: viewers read, admins with a tenant-wide token write
@@ -32,6 +33,7 @@ final class EventRuleRoutes {
             GatewaySession s = session(ctx, core, Action.READ_RULES);
             ctx.json(s.read(EventRuleStore::list));
         });
+        app.post(BASE + ":backtest", ctx -> BacktestRoute.handle(ctx, writer(ctx, core), ColdTier.forCore(core)));
         app.get(BASE + "/{id}", ctx -> {
             GatewaySession s = session(ctx, core, Action.READ_RULES);
             long id = id(ctx);

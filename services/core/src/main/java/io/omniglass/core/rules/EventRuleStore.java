@@ -70,6 +70,15 @@ public final class EventRuleStore {
         return out;
     }
 
+    /**
+     * A rule as the engine would hold it, from a request checked exactly as a create checks it
+     * (the same messages), without storing anything: the backtest's draft (id 0, version 0).
+     */
+    public static EventRuleDef draft(EventRuleRequest req) {
+        Valid v = validate(req, null);
+        return new EventRuleDef(0, 0, v.name, Selector.of(v.selector), v.key, v.condition, v.severity, v.message);
+    }
+
     /** Creates a rule at version 1, in the caller's transaction. */
     public static EventRuleInfo create(DSLContext tx, EventRuleRequest req, String actor) {
         Valid v = validate(req, null);

@@ -302,6 +302,18 @@ class OpenApiContractTest {
             call("createEventRule", 403, "POST", p("/event-rules"), operator, rule("x"));
             call("createEventRule", 404, "POST", "/api/v1/tenants/nosuch/event-rules", admin, rule("x"));
         });
+        cases.put("backtestEventRule", () -> {
+            String span = ", \"from\": \"" + pointTs.minusSeconds(3600) + "\", \"to\": \"" + pointTs.plusSeconds(60) + "\"";
+            String draft = "{\"rule\": {\"name\": \"oa-draft\", \"selector\": \"component:pump-*\", \"key\": \"temperature\","
+                    + " \"condition\": {\"type\": \"high\", \"threshold\": 85, \"deadband\": 5}, \"severity\": \"error\"}" + span + "}";
+            JsonNode b = call("backtestEventRule", 200, "POST", p("/event-rules:backtest"), admin, draft);
+            assertThat(b.path("raises").asInt()).as("the pump-1 datapoint above 85 raises the draft").isPositive();
+            call("backtestEventRule", 400, "POST", p("/event-rules:backtest"), admin,
+                    "{\"rule\": {\"name\": \"x\", \"selector\": \"component:*\", \"key\": \"level\", \"condition\": {\"type\": \"nope\"}}" + span + "}");
+            call("backtestEventRule", 401, "POST", p("/event-rules:backtest"), null, draft);
+            call("backtestEventRule", 403, "POST", p("/event-rules:backtest"), operator, draft);
+            call("backtestEventRule", 404, "POST", "/api/v1/tenants/nosuch/event-rules:backtest", admin, draft);
+        });
         cases.put("getEventRule", () -> {
             long id = ruleId("oa-level-low");
             call("getEventRule", 200, "GET", p("/event-rules/" + id), viewer, null);

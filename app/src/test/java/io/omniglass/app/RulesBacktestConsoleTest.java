@@ -1,0 +1,196 @@
+package io.omniglass.app;
+
+import io.omniglass.core.tenancy.Tenant;
+import io.omniglass.views.rules.BacktestViewModel;
+import io.omniglass.views.services.Backtest;
+import io.omniglass.views.services.EventRule;
+import javafx.scene.Node;
+import javafx.scene.control.ChoiceBox;
+import javafx.scene.control.Label;
+import javafx.scene.control.TableView;
+import javafx.scene.control.TextField;
+import javafx.stage.Stage;
+import org.jfree.chart.fx.ChartViewer;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.ui.Layer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.testfx.api.FxRobot;
+import org.testfx.api.FxToolkit;
+import org.testfx.util.WaitForAsyncUtils;
+
+import javax.sql.DataSource;
+import java.nio.file.Path;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The rules screen against a real core: a live rule fires on datapoints of the lane; the same
+ * rule written in the console as a draft is refused at its field while wrong, then backtested:
+ * the raise count, the chart's markers and the raise times are the live rule's; then it is saved.
+ */
+class RulesBacktestConsoleTest {
+
+    private static final String TENANT = "demo";
+    private static final Duration PATIENCE = Duration.ofSeconds(40);
+
+    @TempDir
+    static Path tmp;
+
+    private static RealCore core;
+    private static ConsoleApp app;
+    private static final FxRobot robot = new FxRobot();
+
+    @BeforeAll
+    static void start() throws Exception {
+        core = new RealCore(TENANT);
+        ConsoleSettings settings = new ConsoleSettings(tmp.resolve("config"), Map.of("OMNIGLASS_DATA_DIR", tmp.resolve("none").toString()));
+        Stage stage = FxToolkit.registerPrimaryStage();
+        app = (ConsoleApp) FxToolkit.setupApplication(() -> new ConsoleApp(settings, new LaunchOptions(core.url(), core.tokenFile, null)));
+        FxToolkit.showStage();
+        assertThat(stage).isNotNull();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (app != null) {
+            FxToolkit.cleanupApplication(app);
+            FxToolkit.cleanupStages();
+        }
+        if (core != null) {
+            core.close();
+        }
+    }
+
+    @Test
+    void writeARuleBacktestItSeeItsRaisesAndMarkersAndSaveIt() throws Exception {
+        // the live rule, and datapoints crossing its threshold three times
+        core.post("/api/v1/tenants/" + TENANT + "/event-rules", Map.of("name", "pump-4-power-live", "selector", "component:pump-4",
+                "key", "power", "condition", Map.of("type", "high", "threshold", 40, "deadband", 5), "severity", "warning"));
+        for (double v : new double[] {10, 50, 38, 30, 47, 20, 55}) {
+            core.publishMetric(TENANT, "pump-4", "power", v);
+            Thread.sleep(20);
+        }
+        DataSource db = tenantDb();
+        await().atMost(PATIENCE).until(() -> liveRaises(db).size() == 3);
+        List<Instant> live = liveRaises(db);
+
+        eventually(() -> assertThat(text("#connection-state")).isEqualTo("connected"));
+        robot.interact(() -> app.shell().openTenant(TENANT));
+        robot.clickOn("#nav-rules");
+        eventually(() -> assertThat(this.<EventRule>table("#rules-table").getItems())
+                .extracting(r -> r.draft().name()).contains("pump-4-power-live"));
+
+        robot.clickOn("#rule-new");
+        robot.clickOn("#rule-name").write("pump-4-power-draft");
+        robot.interact(() -> {
+            field("#rule-selector").setText("component:p*u*m*p*-*4*x*y*z*");
+            field("#rule-key").setText("power");
+            field("#rule-limit").setText("forty");
+            field("#rule-deadband").setText("5");
+        });
+        robot.clickOn("#backtest-run");
+        eventually(() -> assertThat(text("#rule-limit-error")).isEqualTo("threshold must be a number"));
+
+        robot.interact(() -> field("#rule-limit").setText("40"));
+        robot.clickOn("#backtest-run");
+        // the core's own message, at the field it is about
+        eventually(() -> assertThat(text("#rule-selector-error")).isEqualTo("selector has more than 8 '*'"));
+
+        robot.interact(() -> {
+            field("#rule-selector").setText("component:pump-4");
+            ((ChoiceBox<Duration>) lookup("#backtest-span")).setValue(Duration.ofHours(1));
+        });
+        robot.clickOn("#backtest-run");
+        eventually(() -> assertThat(text("#backtest-status")).startsWith("Would have raised 3 times on 1 of 1 owner"));
+        assertThat(onFx(() -> lookup("#rule-selector-error").isVisible())).isFalse();
+
+        BacktestViewModel bt = app.shell().rules().backtest();
+        List<Instant> backtested = onFx(() -> bt.intervals().stream().map(Backtest.Interval::raisedAt).toList());
+        assertThat(backtested).as("the backtest raises when the live rule raised").isEqualTo(live);
+        assertThat(onFx(() -> this.<Backtest.Owner>table("#backtest-owners").getItems()))
+                .extracting(Backtest.Owner::owner, Backtest.Owner::raises).containsExactly(org.assertj.core.groups.Tuple.tuple("component:pump-4", 3));
+        // on the chart: three shaded active intervals, a line at each raise and at each of the two clears
+        eventually(() -> {
+            XYPlot plot = ((ChartViewer) lookup("#backtest-chart")).getChart().getXYPlot();
+            assertThat(size(plot.getDomainMarkers(Layer.BACKGROUND))).isEqualTo(3);
+            assertThat(size(plot.getDomainMarkers(Layer.FOREGROUND))).isEqualTo(5);
+            assertThat(plot.getDataset(0).getItemCount(0)).as("the series' points over the span").isEqualTo(7);
+        });
+
+        robot.clickOn("#rule-save");
+        eventually(() -> assertThat(text("#rule-saved")).isEqualTo("Saved 'pump-4-power-draft' as version 1."));
+        eventually(() -> assertThat(this.<EventRule>table("#rules-table").getItems())
+                .extracting(r -> r.draft().name()).contains("pump-4-power-draft"));
+        assertThat(core.get("/api/v1/tenants/" + TENANT + "/event-rules").findValuesAsText("name")).contains("pump-4-power-draft");
+    }
+
+    private static DataSource tenantDb() {
+        var ctx = core.core.core().context();
+        Tenant t = ctx.tenant(TENANT).orElseThrow();
+        return ctx.tenantDataSource(t);
+    }
+
+    private static List<Instant> liveRaises(DataSource db) throws Exception {
+        List<Instant> out = new ArrayList<>();
+        try (var c = db.getConnection(); var st = c.createStatement(); ResultSet rs = st.executeQuery(
+                "SELECT e.trigger_ts FROM event e JOIN event_rule r ON r.id = e.event_rule_id"
+                        + " WHERE r.name = 'pump-4-power-live' AND e.name = 'alarm.raised' ORDER BY e.trigger_ts")) {
+            while (rs.next()) {
+                out.add(rs.getObject(1, OffsetDateTime.class).toInstant());
+            }
+        }
+        return out;
+    }
+
+    private static int size(Collection<?> c) {
+        return c == null ? 0 : c.size();
+    }
+
+    private static TextField field(String query) {
+        return (TextField) lookup(query);
+    }
+
+    private static <T extends Node> T lookup(String query) {
+        if (javafx.application.Platform.isFxApplicationThread()) {
+            return robot.lookup(query).query();
+        }
+        return onFx(() -> robot.lookup(query).query());
+    }
+
+    private static void eventually(Runnable assertion) {
+        await().atMost(PATIENCE).pollInterval(Duration.ofMillis(200)).ignoreExceptions().untilAsserted(() -> {
+            WaitForAsyncUtils.waitForFxEvents();
+            assertion.run();
+        });
+    }
+
+    private static <T> T onFx(Callable<T> c) {
+        try {
+            return WaitForAsyncUtils.asyncFx(c).get(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String text(String query) {
+        return onFx(() -> ((Label) lookup(query)).getText());
+    }
+
+    @SuppressWarnings("unchecked")
+    private <T> TableView<T> table(String id) {
+        return (TableView<T>) lookup(id);
+    }
+}
