@@ -15,6 +15,6 @@ public record ConsoleServices(TenantsService tenants, CurrentValuesService value
     /** Without the storage screen's service (it then shows an error when opened). */
     public ConsoleServices(TenantsService tenants, CurrentValuesService values, AlarmsService alarms,
                            HeatmapService heatmap, LineageService lineage, LiveFeed live) {
-        this(tenants, values, alarms, heatmap, lineage, live, null, null);
+        this(tenants, values, alarms, heatmap, lineage, live, (StorageService) null);
     }
 }
