@@ -1,14 +1,11 @@
 package io.omniglass.core.gateway;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import io.omniglass.api.OmniglassClient;
 import io.omniglass.core.access.Principal;
 import io.omniglass.core.tenancy.Tenant;
 import org.jooq.Condition;
 import org.jooq.Configuration;
 import org.jooq.DSLContext;
 import org.jooq.Field;
-import org.jooq.JSONB;
 import org.jooq.SQLDialect;
 import org.jooq.conf.Settings;
 import org.jooq.impl.DSL;
@@ -19,7 +16,6 @@ import javax.sql.DataSource;
 import java.sql.Connection;
 import java.sql.SQLException;
 
-import static io.omniglass.schema.tenant.Tables.AUDIT_LOG;
 import static org.jooq.impl.DSL.inline;
 import static org.jooq.impl.DSL.val;
 
@@ -175,14 +171,7 @@ public final class GatewaySession {
      * change and its audit row commit together. {@code old}/{@code neu} are serialised as JSON.
      */
     public void audit(DSLContext tx, String verb, String resource, Object old, Object neu) {
-        tx.insertInto(AUDIT_LOG)
-                .set(AUDIT_LOG.ACTOR, principal.actor())
-                .set(AUDIT_LOG.ACTOR_ID, principal.principalId() == 0 ? null : principal.principalId())
-                .set(AUDIT_LOG.VERB, verb)
-                .set(AUDIT_LOG.RESOURCE, resource)
-                .set(AUDIT_LOG.OLD, json(old))
-                .set(AUDIT_LOG.NEW, json(neu))
-                .execute();
+        AuditTrail.TENANT.write(tx, AuditActor.of(principal), verb, resource, old, neu);
     }
 
     /**
@@ -194,17 +183,6 @@ public final class GatewaySession {
             throw GatewayException.notFound("no " + resource + " you can change");
         }
         return rows;
-    }
-
-    private static JSONB json(Object o) {
-        if (o == null) {
-            return null;
-        }
-        try {
-            return JSONB.valueOf(OmniglassClient.JSON.writeValueAsString(o));
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException(e);
-        }
     }
 
     /** A checked failure inside a gateway transaction (JDBC, I/O of a streamed response). */

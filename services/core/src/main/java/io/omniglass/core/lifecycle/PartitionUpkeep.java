@@ -333,15 +333,11 @@ final class PartitionUpkeep {
     }
 
     private static void internalLog(DSLContext tx, String message, Map<String, Object> detail) {
-        try {
-            tx.insertInto(INTERNAL_LOG)
-                    .set(INTERNAL_LOG.SUBSYSTEM, "lifecycle")
-                    .set(INTERNAL_LOG.LEVEL, Severity.info)
-                    .set(INTERNAL_LOG.MESSAGE, message)
-                    .set(INTERNAL_LOG.DETAIL, JSONB.valueOf(io.omniglass.api.OmniglassClient.JSON.writeValueAsString(detail)))
-                    .execute();
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        tx.insertInto(INTERNAL_LOG)
+                .set(INTERNAL_LOG.SUBSYSTEM, "lifecycle")
+                .set(INTERNAL_LOG.LEVEL, Severity.info)
+                .set(INTERNAL_LOG.MESSAGE, message)
+                .set(INTERNAL_LOG.DETAIL, io.omniglass.core.gateway.Jsonb.of(detail))
+                .execute();
     }
 }

@@ -1,5 +1,7 @@
 package io.omniglass.core.lifecycle;
 
+import io.omniglass.core.gateway.AuditActor;
+import io.omniglass.core.gateway.AuditTrail;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.omniglass.api.OmniglassClient;
 import io.omniglass.core.gateway.GatewaySession;
@@ -18,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 
 import static io.omniglass.schema.control.Tables.SETTING;
-import static io.omniglass.schema.tenant.Tables.AUDIT_LOG;
 import static io.omniglass.schema.tenant.Tables.RETENTION_POLICY;
 
 /**
@@ -148,24 +149,11 @@ public final class RetentionStore {
                     .set(RETENTION_POLICY.UPDATED_BY, actor)
                     .execute();
         }
-        tx.insertInto(AUDIT_LOG)
-                .set(AUDIT_LOG.ACTOR, actor)
-                .set(AUDIT_LOG.VERB, "retention.set")
-                .set(AUDIT_LOG.RESOURCE, "retention:" + level.table()
+        AuditTrail.TENANT.write(tx, AuditActor.named(actor), "retention.set", "retention:" + level.table()
                         + (level.type() != null ? "/type:" + level.type() : "")
-                        + (level.owner() != null ? "/owner:" + level.owner() : ""))
-                .set(AUDIT_LOG.OLD, old == null ? null : jsonb(describe(level(old))))
-                .set(AUDIT_LOG.NEW, empty ? null : jsonb(describe(level)))
-                .execute();
+                        + (level.owner() != null ? "/owner:" + level.owner() : ""),
+                old == null ? null : describe(level(old)), empty ? null : describe(level));
         return true;
-    }
-
-    private static JSONB jsonb(Object o) {
-        try {
-            return JSONB.valueOf(OmniglassClient.JSON.writeValueAsString(o));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalArgumentException(e);
-        }
     }
 
     /** A level as the API and the audit log show it. */

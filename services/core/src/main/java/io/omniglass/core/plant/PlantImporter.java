@@ -1,13 +1,13 @@
 package io.omniglass.core.plant;
 
+import io.omniglass.core.gateway.AuditActor;
+import io.omniglass.core.gateway.AuditTrail;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.omniglass.schema.tenant.enums.DatapointKind;
 import io.omniglass.schema.tenant.enums.FusionPolicy;
 import io.omniglass.schema.tenant.enums.RegistryScope;
 import io.omniglass.schema.tenant.tables.records.DatapointTypeRecord;
 import org.jooq.DSLContext;
-import org.jooq.JSONB;
 import org.jooq.SQLDialect;
 import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
@@ -21,7 +21,6 @@ import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.regex.Pattern;
 
-import static io.omniglass.schema.tenant.Tables.AUDIT_LOG;
 import static io.omniglass.schema.tenant.Tables.COMPONENT;
 import static io.omniglass.schema.tenant.Tables.COMPONENT_TYPE;
 import static io.omniglass.schema.tenant.Tables.DATAPOINT_TYPE;
@@ -39,7 +38,6 @@ import static org.jooq.impl.DSL.excluded;
 public final class PlantImporter {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final DataSource tenantDb;
 
@@ -272,11 +270,6 @@ public final class PlantImporter {
     }
 
     private static void audit(DSLContext tx, String actor, String tenant, Map<String, Object> counts) {
-        tx.insertInto(AUDIT_LOG)
-                .set(AUDIT_LOG.ACTOR, actor)
-                .set(AUDIT_LOG.VERB, "plant.import")
-                .set(AUDIT_LOG.RESOURCE, "tenant:" + tenant)
-                .set(AUDIT_LOG.NEW, JSONB.valueOf(JSON.valueToTree(counts).toString()))
-                .execute();
+        AuditTrail.TENANT.write(tx, AuditActor.named(actor), "plant.import", "tenant:" + tenant, null, counts);
     }
 }
