@@ -53,6 +53,15 @@ class ArchitectureTest {
         rule.check(core);
     }
 
+    @Test
+    void settingsAreReadOnlyByTheConfiguration() {
+        ArchRule rule = noClasses().that().resideOutsideOfPackage(CORE + ".runtime..")
+                .should().callMethod(System.class, "getenv")
+                .orShould().callMethod(System.class, "getenv", String.class)
+                .because("every setting is read, checked and documented once, in runtime.OmniglassConfig (and listed in runtime.Setting)");
+        rule.check(core);
+    }
+
     private static String[] withAllowed(String... always) {
         String[] all = new String[always.length + NOT_YET_BEHIND_THE_GATEWAY.length];
         System.arraycopy(always, 0, all, 0, always.length);

@@ -50,8 +50,8 @@ final class DebeziumPeerBench {
     }
 
     static String classpathFromEnvironment() {
-        String cp = System.getenv("OMNIGLASS_PEER_DEBEZIUM_CP");
-        if (cp == null || cp.isBlank()) {
+        String cp = io.omniglass.core.runtime.OmniglassConfig.processEnvironment("OMNIGLASS_PEER_DEBEZIUM_CP").orElse(null);
+        if (cp == null) {
             throw new IllegalStateException("the Debezium peer's class path is not set: run it as ./omniglass bench cdc --peer debezium"
                     + " (the launcher builds bench/peers/debezium and sets OMNIGLASS_PEER_DEBEZIUM_CP)");
         }

@@ -109,7 +109,7 @@ public final class FleetBench implements Callable<Integer> {
             Map<String, String> env = new HashMap<>();
             env.put("OMNIGLASS_DATA_DIR", dir.toString());
             env.put("OMNIGLASS_HTTP_PORT", "0");
-            core = new CoreService(Modules.all()).start(OmniglassConfig.load(Optional.empty(), env));
+            core = new CoreService(Modules.all()).start(OmniglassConfig.loadWith(env));
             try {
                 run();
             } finally {
@@ -138,7 +138,7 @@ public final class FleetBench implements Callable<Integer> {
         params.put("replay_rows", replayRows);
         params.put("replay_days", replayDays);
         params.put("replay_series", replaySeries);
-        params.put("cdc_sessions", System.getenv().getOrDefault("OMNIGLASS_CDC_SESSIONS", "3 (default)"));
+        params.put("cdc_sessions", core.context().config().tuning().cdcSessions());
         result.put("parameters", params);
 
         provision();

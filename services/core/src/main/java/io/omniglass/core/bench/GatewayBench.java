@@ -78,10 +78,10 @@ public final class GatewayBench implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path dataDir = Files.createTempDirectory("og-bench-gateway-");
-        Map<String, String> env = new HashMap<>(System.getenv());
+        Map<String, String> env = new HashMap<>();
         env.put("OMNIGLASS_DATA_DIR", dataDir.toString());
         env.put("OMNIGLASS_HTTP_PORT", "0");
-        OmniglassConfig cfg = OmniglassConfig.load(Optional.empty(), env);
+        OmniglassConfig cfg = OmniglassConfig.loadWith(env);
         Map<String, Object> out = new LinkedHashMap<>();
         double loadBefore = round(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         try (CoreService core = new CoreService(List.of(new GatewayModule())).start(cfg)) {

@@ -58,7 +58,7 @@ public final class RulesBench implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path dir = Files.createTempDirectory("og-bench-rules-");
-        OmniglassConfig cfg = OmniglassConfig.load(Optional.empty(),
+        OmniglassConfig cfg = OmniglassConfig.loadWith(
                 Map.of("OMNIGLASS_DATA_DIR", dir.toString(), "OMNIGLASS_HTTP_PORT", "0"));
         Map<String, Object> out = new LinkedHashMap<>();
         RulesModule rules = new RulesModule();

@@ -118,11 +118,11 @@ public final class SinkBench {
         Map<String, Object> result = new LinkedHashMap<>();
         // the machine's 1-minute load average around the run: on a shared box it explains most variance
         result.put("load_avg_1m_before", round(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));
-        SinkSettings settings = SinkSettings.fromEnv(System.getenv());
         Map<String, String> env = new java.util.HashMap<>();
         env.put("OMNIGLASS_DATA_DIR", o.dataDir().toString());
         env.put("OMNIGLASS_HTTP_PORT", "0");
-        OmniglassConfig cfg = OmniglassConfig.load(Optional.empty(), env);
+        OmniglassConfig cfg = OmniglassConfig.loadWith(env);
+        SinkSettings settings = SinkSettings.from(cfg.tuning());
         GatedSink gate = new GatedSink(new SinkModule(settings));
         if (!o.backlog()) {
             gate.open();

@@ -43,7 +43,7 @@ public final class RulesModule implements CoreModule {
 
     private static final Logger log = LoggerFactory.getLogger(RulesModule.class);
     /** How often silence is looked for (no-data rules), in fifths; the tests shorten it. */
-    static final long CHECK_INTERVAL_MS = Long.getLong("omniglass.rules.checkIntervalMs", 1000);
+    static final long CHECK_INTERVAL_MS = io.omniglass.core.runtime.TestHooks.rulesCheckIntervalMs();
     private static final String ALARMS = "/api/v1/tenants/{t}/alarms";
 
     private final Map<String, TenantRules> tenants = new ConcurrentHashMap<>();

@@ -72,13 +72,13 @@ public final class SimilarBench implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path dataDir = Files.createTempDirectory("og-bench-similar-");
-        Map<String, String> env = new HashMap<>(System.getenv());
+        Map<String, String> env = new HashMap<>();
         env.put("OMNIGLASS_DATA_DIR", dataDir.toString());
         env.put("OMNIGLASS_HTTP_PORT", "0");
         Map<String, Object> out = new LinkedHashMap<>();
         String loadBefore = loadAverage();
         SimilarModule module = new SimilarModule();
-        try (CoreService core = new CoreService(List.of(new GatewayModule(), module)).start(OmniglassConfig.load(Optional.empty(), env))) {
+        try (CoreService core = new CoreService(List.of(new GatewayModule(), module)).start(OmniglassConfig.loadWith(env))) {
             String slug = "bench_sim_" + Long.toString(System.currentTimeMillis() % 1_000_000, 36);
             Tenant tenant = core.context().provisioner().create(slug, "similar bench", "bench");
             DataSource ds = core.context().tenantDataSource(tenant);

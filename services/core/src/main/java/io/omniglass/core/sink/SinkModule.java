@@ -23,17 +23,20 @@ public final class SinkModule implements CoreModule {
 
     private static final Logger log = LoggerFactory.getLogger(SinkModule.class);
 
-    private final SinkSettings settings;
+    private final SinkSettings fixedSettings;
+    private SinkSettings settings;
     private final Map<String, TenantSink> sinks = new ConcurrentHashMap<>();
     private ScheduledExecutorService timer;
     private CoreContext ctx;
 
+    /** As configured (read at start). */
     public SinkModule() {
-        this(SinkSettings.fromEnv(System.getenv()));
+        this(null);
     }
 
+    /** With fixed settings (tests, benchmarks); null: as configured. */
     public SinkModule(SinkSettings settings) {
-        this.settings = settings;
+        this.fixedSettings = settings;
     }
 
     @Override
@@ -44,6 +47,7 @@ public final class SinkModule implements CoreModule {
     @Override
     public void start(CoreContext ctx) {
         this.ctx = ctx;
+        settings = fixedSettings != null ? fixedSettings : SinkSettings.from(ctx.config().tuning());
         timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "og-sink-timer");
             t.setDaemon(true);
