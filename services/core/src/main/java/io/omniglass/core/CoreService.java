@@ -292,6 +292,8 @@ public final class CoreService implements AutoCloseable {
         }
         closeModules();
         if (ctx != null) {
+            // every module reaches the tenants through the gateway, with or without GatewayModule
+            io.omniglass.core.gateway.Gateway.release(ctx);
             ctx.dataDir().deleteEndpoints();
         }
         for (int i = closeables.size() - 1; i >= 0; i--) {

@@ -4,7 +4,6 @@ import io.omniglass.core.runtime.PgServer;
 import io.omniglass.core.tenancy.Tenant;
 import org.HdrHistogram.Histogram;
 
-import javax.sql.DataSource;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -70,7 +69,7 @@ final class DebeziumPeerBench {
      * since), then a latency run at {@code rate}. {@code backlog} is the changes committed after the
      * slots were made; returns the figures and the changes this run committed.
      */
-    Result run(String handler, DataSource db, long backlog, int warmup, int changes, int rate, int txnRows,
+    Result run(String handler, io.omniglass.core.gateway.GatewaySession db, long backlog, int warmup, int changes, int rate, int txnRows,
                int latencySeconds) throws Exception {
         String slot = handler.equals("publish") ? PUBLISH_SLOT : NOOP_SLOT;
         Path records = workDir.resolve("debezium-" + handler + ".records");

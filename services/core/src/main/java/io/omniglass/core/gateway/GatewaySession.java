@@ -40,14 +40,46 @@ public final class GatewaySession {
     private final Action action;
     private final VisibleSet visible;
     private final boolean scoped;
+    /** Set for the core's own work ({@link Gateway#system(Tenant, SystemPurpose)}): what it is for. */
+    private final SystemPurpose purpose;
 
-    GatewaySession(Gateway gateway, Tenant tenant, Principal principal, Action action, VisibleSet visible, boolean scoped) {
+    GatewaySession(Gateway gateway, Tenant tenant, Principal principal, Action action, VisibleSet visible, boolean scoped,
+                   SystemPurpose purpose) {
         this.gateway = gateway;
         this.tenant = tenant;
         this.principal = principal;
         this.action = action;
         this.visible = visible;
         this.scoped = scoped;
+        this.purpose = purpose;
+    }
+
+    /**
+     * A DSL over the tenant's system pool for the core's own work that runs its own transactions
+     * ({@code transactionResult}) or single autocommit statements: timed under the purpose, and a
+     * commit that wrote wakes the tenant's CDC. System sessions only.
+     */
+    public DSLContext dsl() {
+        requirePurpose("dsl()");
+        return io.omniglass.core.cdc.CdcWakeups.wakingDsl(gateway.systemDataSource(tenant), tenant.slug(),
+                new DefaultExecuteListenerProvider(gateway.timer(tenant.slug(), purpose)));
+    }
+
+    /**
+     * The carve-out for what jOOQ does not express: a connection of the tenant's system pool, for
+     * COPY through pgjdbc's {@code CopyManager}, partition DDL and other statements that need the
+     * JDBC connection itself. The caller closes it (try-with-resources), which returns it to the
+     * pool; it comes in autocommit and the caller owns its transactions. System sessions only.
+     */
+    public Connection connection() throws SQLException {
+        requirePurpose("connection()");
+        return gateway.systemDataSource(tenant).getConnection();
+    }
+
+    private void requirePurpose(String what) {
+        if (purpose == null) {
+            throw new IllegalStateException(what + " is the core's own work: take the session with Gateway.system(tenant, purpose)");
+        }
     }
 
     public Tenant tenant() {
@@ -128,7 +160,8 @@ public final class GatewaySession {
                         .set(c)
                         .set(SQLDialect.POSTGRES)
                         .set(SETTINGS)
-                        .set(new DefaultExecuteListenerProvider(gateway.timer(tenant.slug(), action)));
+                        .set(new DefaultExecuteListenerProvider(purpose != null
+                                ? gateway.timer(tenant.slug(), purpose) : gateway.timer(tenant.slug(), action)));
                 T result = work.run(DSL.using(cfg));
                 c.commit();
                 return result;

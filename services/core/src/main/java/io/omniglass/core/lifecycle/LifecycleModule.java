@@ -1,5 +1,7 @@
 package io.omniglass.core.lifecycle;
 
+import io.omniglass.core.gateway.SystemPurpose;
+import io.omniglass.core.gateway.GatewaySession;
 import io.javalin.Javalin;
 import io.nats.client.KeyValue;
 import io.omniglass.core.CoreContext;
@@ -120,8 +122,9 @@ public final class LifecycleModule implements CoreModule {
             return Optional.empty();
         }
         try {
-            PartitionUpkeep upkeep = new PartitionUpkeep(tenant.slug(), ctx.control(), ctx.tenantDataSource(tenant),
-                    engine(), coldRoot(), new Partitions(ctx.tenantDataSource(tenant)), () -> {
+            GatewaySession system = Gateway.forCore(ctx).system(tenant, SystemPurpose.LIFECYCLE);
+            PartitionUpkeep upkeep = new PartitionUpkeep(tenant.slug(), ctx.control(), system,
+                    engine(), coldRoot(), new Partitions(system), () -> {
                         if (!lease.renew()) {
                             throw new IllegalStateException("the upkeep lease of " + tenant.slug() + " was lost");
                         }

@@ -8,7 +8,6 @@ import io.omniglass.schema.tenant.enums.FusionPolicy;
 import io.omniglass.schema.tenant.enums.RegistryScope;
 import io.omniglass.schema.tenant.tables.records.DatapointTypeRecord;
 import org.jooq.DSLContext;
-import org.jooq.SQLDialect;
 import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
 
@@ -41,15 +40,25 @@ public final class PlantImporter {
 
     private final DataSource tenantDb;
 
+    /** Over a database the caller holds (the tests' fixtures); the core's own imports take a system session. */
     public PlantImporter(DataSource tenantDb) {
         this.tenantDb = tenantDb;
     }
 
     /** Imports; returns the counts per section. IllegalArgumentException says what is wrong with the file. */
     public Map<String, Object> importPlant(JsonNode tree, String actor, String tenant) {
+        return importInto(io.omniglass.core.cdc.CdcWakeups.wakingDsl(tenantDb, tenant), tree, actor, tenant);
+    }
+
+    /** The core's own import (the demo plant, benchmarks): a system session, the audit row under {@code actor}. */
+    public static Map<String, Object> importPlant(io.omniglass.core.gateway.GatewaySession system, JsonNode tree, String actor) {
+        return importInto(system.dsl(), tree, actor, system.tenant().slug());
+    }
+
+    private static Map<String, Object> importInto(DSLContext db, JsonNode tree, String actor, String tenant) {
         PlantDescription plant = PlantDescription.fromTree(tree);
         validate(plant);
-        return explained(() -> io.omniglass.core.cdc.CdcWakeups.wakingDsl(tenantDb, tenant).transactionResult(cfg -> {
+        return explained(() -> db.transactionResult(cfg -> {
             Map<String, Object> counts = apply(cfg.dsl(), plant, actor);
             audit(cfg.dsl(), actor, tenant, counts);
             return counts;

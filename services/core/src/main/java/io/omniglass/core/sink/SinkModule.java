@@ -1,5 +1,8 @@
 package io.omniglass.core.sink;
 
+import io.omniglass.core.gateway.Gateway;
+import io.omniglass.core.gateway.SystemPurpose;
+import io.omniglass.core.gateway.GatewaySession;
 import io.omniglass.core.CoreContext;
 import io.omniglass.core.CoreModule;
 import io.omniglass.core.tenancy.BootPhase;
@@ -58,7 +61,7 @@ public final class SinkModule implements CoreModule {
 
     @Override
     public void tenantActive(CoreContext ctx, Tenant tenant) throws Exception {
-        TenantSink sink = new TenantSink(tenant, ctx.lanes(), ctx.nats(), ctx.tenantDataSource(tenant), ctx.controlDataSource(),
+        TenantSink sink = new TenantSink(tenant, ctx.lanes(), ctx.nats(), system(tenant), ctx.controlDataSource(),
                 settings, new SinkMetrics(ctx.metrics(), tenant.slug()));
         if (sinks.putIfAbsent(tenant.slug(), sink) != null) {
             return;
@@ -77,7 +80,7 @@ public final class SinkModule implements CoreModule {
 
     /** Partitions a week back and ahead, so the accepted window always has a table to land in. */
     private void ensurePartitions(Tenant tenant) {
-        try (Connection c = ctx.tenantDataSource(tenant).getConnection()) {
+        try (Connection c = system(tenant).connection()) {
             c.setAutoCommit(true);
             int made = BootPhase.ensurePartitions(c, BootPhase.PARTITION_DAYS_BEHIND, BootPhase.PARTITION_DAYS_AHEAD);
             if (made > 0) {
@@ -86,6 +89,10 @@ public final class SinkModule implements CoreModule {
         } catch (Exception e) {
             log.warn("tenant {}: partition maintenance failed: {}", tenant.slug(), e.getMessage());
         }
+    }
+
+    private GatewaySession system(Tenant tenant) {
+        return Gateway.forCore(ctx).system(tenant, SystemPurpose.SINK);
     }
 
     @Override
