@@ -1,5 +1,6 @@
 package io.omniglass.core.lifecycle;
 
+import io.omniglass.api.RetentionInfo;
 import io.omniglass.core.gateway.AuditActor;
 import io.omniglass.core.gateway.AuditTrail;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -15,7 +16,6 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -157,15 +157,9 @@ public final class RetentionStore {
     }
 
     /** A level as the API and the audit log show it. */
-    public static Map<String, Object> describe(RetentionLevel l) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("table", l.table());
-        m.put("type", l.type());
-        m.put("owner", l.owner());
-        m.put("hot", RetentionDuration.format(l.hot()));
-        m.put("keep", RetentionDuration.format(l.keep()));
-        m.put("tier", l.tier() == null ? null : l.tier().name());
-        return m;
+    public static RetentionInfo.Level describe(RetentionLevel l) {
+        return new RetentionInfo.Level(l.table(), l.type(), l.owner(), RetentionDuration.format(l.hot()),
+                RetentionDuration.format(l.keep()), l.tier() == null ? null : l.tier().name());
     }
 
     private static Duration duration(YearToSecond y) {
