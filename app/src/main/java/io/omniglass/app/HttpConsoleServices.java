@@ -70,8 +70,17 @@ public final class HttpConsoleServices implements TenantsService, CurrentValuesS
         this.client = client;
     }
 
+    /** The services as the views take them: a failed call is a views.services.ServiceException. */
     public ConsoleServices bundle(SseLiveFeed live) {
-        return new ConsoleServices(this, this, this, this, this, live, this, this, this, this, new Plant(), this);
+        return new ConsoleServices(ServiceErrors.translated(TenantsService.class, this),
+                ServiceErrors.translated(CurrentValuesService.class, this), ServiceErrors.translated(AlarmsService.class, this),
+                ServiceErrors.translated(HeatmapService.class, this), ServiceErrors.translated(LineageService.class, this),
+                live, ServiceErrors.translated(StorageService.class, this),
+                ServiceErrors.translated(io.omniglass.views.services.DeadLettersService.class, this),
+                ServiceErrors.translated(io.omniglass.views.services.AlarmJournalService.class, this),
+                ServiceErrors.translated(io.omniglass.views.services.FleetHealthService.class, this),
+                ServiceErrors.translated(io.omniglass.views.services.PlantService.class, new Plant()),
+                ServiceErrors.translated(RulesService.class, this));
     }
 
     private static OffsetDateTime utc(Instant t) {

@@ -1,6 +1,6 @@
 package io.omniglass.app;
 
-import io.omniglass.api.LiveChange;
+import io.omniglass.api.lane.ChangeMessage;
 import io.omniglass.api.LiveValue;
 import io.omniglass.api.OmniglassClient;
 import io.omniglass.api.ServerSentEvents;
@@ -144,7 +144,7 @@ public final class SseLiveFeed implements LiveFeed {
         if (event instanceof LiveValue v) {
             return new LiveUpdate.Value(currentValue(v));
         }
-        if (event instanceof LiveChange c) {
+        if (event instanceof ChangeMessage c) {
             Map<String, Object> row = new HashMap<>();
             if (c.row() != null) {
                 c.row().fields().forEachRemaining(f -> row.put(f.getKey(),

@@ -3,7 +3,7 @@ package io.omniglass.app;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import io.omniglass.api.AlarmResult;
-import io.omniglass.api.LiveChange;
+import io.omniglass.api.lane.ChangeMessage;
 import io.omniglass.api.LiveValue;
 import io.omniglass.api.OmniglassClient;
 import io.omniglass.api.ServerSentEvents;
@@ -68,7 +68,7 @@ class WireMappingTest {
         assertThat(last).isEqualTo("7");
         assertThat(events).extracting(ServerSentEvents.Event::name).containsExactly("value", "change");
         assertThat(OmniglassClient.liveEvent(events.get(0))).isInstanceOf(LiveValue.class);
-        assertThat(OmniglassClient.liveEvent(events.get(1))).isInstanceOf(LiveChange.class);
+        assertThat(OmniglassClient.liveEvent(events.get(1))).isInstanceOf(ChangeMessage.class);
 
         LiveUpdate v = SseLiveFeed.toUpdate(OmniglassClient.liveEvent(events.get(0)));
         assertThat(v).isInstanceOfSatisfying(LiveUpdate.Value.class, x -> assertThat(x.value().value()).isEqualTo("warning: hot"));

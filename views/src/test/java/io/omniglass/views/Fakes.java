@@ -1,7 +1,6 @@
 package io.omniglass.views;
 
-import io.omniglass.api.ApiError;
-import io.omniglass.api.OmniglassClient;
+import io.omniglass.views.services.ServiceException;
 import io.omniglass.views.services.Alarm;
 import io.omniglass.views.services.AlarmsService;
 import io.omniglass.views.services.AuditEntry;
@@ -34,8 +33,8 @@ public final class Fakes {
                 100L + id, Instant.parse("2026-11-21T06:59:59Z"), "metric");
     }
 
-    public static OmniglassClient.ApiException badRequest(String detail) {
-        return new OmniglassClient.ApiException(400, new ApiError("bad filter", detail));
+    public static ServiceException badRequest(String detail) {
+        return new ServiceException(400, "bad filter", detail);
     }
 
     public static final class Values implements CurrentValuesService {

@@ -241,11 +241,11 @@ public class OmniglassClient {
         return sendFailingOver(b.GET().build(), HttpResponse.BodyHandlers.ofInputStream());
     }
 
-    /** A live-feed event's data: a {@link LiveValue} for {@code value}, a {@link LiveChange} for {@code change}, else null. */
+    /** A live-feed event's data: a {@link LiveValue} for {@code value}, a {@link io.omniglass.api.lane.ChangeMessage} for {@code change}, else null. */
     public static Object liveEvent(ServerSentEvents.Event e) throws IOException {
         return switch (e.name()) {
             case "value" -> JSON.readValue(e.data(), LiveValue.class);
-            case "change" -> JSON.readValue(e.data(), LiveChange.class);
+            case "change" -> JSON.readValue(e.data(), io.omniglass.api.lane.ChangeMessage.class);
             default -> null;
         };
     }

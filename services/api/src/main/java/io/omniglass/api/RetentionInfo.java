@@ -1,7 +1,6 @@
 package io.omniglass.api;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.databind.JsonNode;
 
 import java.util.List;
 
@@ -10,7 +9,16 @@ import java.util.List;
  * owner) and the levels set, as stored.
  */
 public record RetentionInfo(@JsonProperty(value = "policies", required = true) List<Policy> policies,
-                            @JsonProperty("levels") List<JsonNode> levels) {
+                            @JsonProperty("levels") List<Level> levels) {
+
+    /** A level as set ({@code type}/{@code owner} null on a table's level; unset values null). */
+    public record Level(@JsonProperty(value = "table", required = true) String table,
+                        @JsonProperty("type") String type,
+                        @JsonProperty("owner") String owner,
+                        @JsonProperty("hot") String hot,
+                        @JsonProperty("keep") String keep,
+                        @JsonProperty("tier") String tier) {
+    }
 
     /**
      * One resolved policy: durations like {@code 7d} ({@code hot} null: never tiered, {@code keep}

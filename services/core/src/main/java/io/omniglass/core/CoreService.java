@@ -99,10 +99,10 @@ public final class CoreService implements AutoCloseable {
                     .connectionTimeout(Duration.ofSeconds(10))
                     .build());
             closeables.add(nats::close);
-            Lanes lanes = Lanes.start(Lanes.Settings.fromEnv(System.getenv()), infra.natsUrl(), instanceId);
+            Lanes lanes = Lanes.start(Lanes.Settings.from(config.tuning()), infra.natsUrl(), instanceId);
             closeables.add(lanes);
 
-            TenantDatabases tenantDbs = new TenantDatabases(infra.pg(), 8);
+            TenantDatabases tenantDbs = new TenantDatabases(infra.pg(), config.tuning());
             closeables.add(tenantDbs);
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             new JvmMemoryMetrics().bindTo(metrics);
@@ -292,6 +292,8 @@ public final class CoreService implements AutoCloseable {
         }
         closeModules();
         if (ctx != null) {
+            // every module reaches the tenants through the gateway, with or without GatewayModule
+            io.omniglass.core.gateway.Gateway.release(ctx);
             ctx.dataDir().deleteEndpoints();
         }
         for (int i = closeables.size() - 1; i >= 0; i--) {

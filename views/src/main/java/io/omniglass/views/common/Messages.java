@@ -1,9 +1,8 @@
 package io.omniglass.views.common;
 
-import io.omniglass.api.OmniglassClient;
+import io.omniglass.views.services.ServiceException;
 
 import java.net.ConnectException;
-import java.net.http.HttpTimeoutException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 
@@ -15,9 +14,9 @@ public final class Messages {
 
     public static String readable(Throwable t) {
         Throwable e = unwrap(t);
-        if (e instanceof OmniglassClient.ApiException api) {
-            String detail = api.error().detail();
-            String error = api.error().error();
+        if (e instanceof ServiceException api) {
+            String detail = api.detail();
+            String error = api.error();
             return switch (api.status()) {
                 case 0 -> "The core cannot be reached" + (detail == null ? "" : " (" + shorten(detail) + ")");
                 case 401 -> "The token was refused: check the token file or ask for a new token.";
@@ -29,16 +28,13 @@ public final class Messages {
         if (e instanceof ConnectException) {
             return "The core cannot be reached (connection refused).";
         }
-        if (e instanceof HttpTimeoutException) {
-            return "The core did not answer in time.";
-        }
         String m = e.getMessage();
         return m == null || m.isBlank() ? "Unexpected error (" + e.getClass().getSimpleName() + ")" : shorten(m);
     }
 
     /** The HTTP status of an API failure, 0 when it is not one. */
     public static int status(Throwable t) {
-        return unwrap(t) instanceof OmniglassClient.ApiException api ? api.status() : 0;
+        return unwrap(t) instanceof ServiceException api ? api.status() : 0;
     }
 
     /** The core's own message of an API failure (for a form to show at its field), else the exception's. */

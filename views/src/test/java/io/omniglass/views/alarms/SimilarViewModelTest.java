@@ -1,7 +1,6 @@
 package io.omniglass.views.alarms;
 
-import io.omniglass.api.ApiError;
-import io.omniglass.api.OmniglassClient;
+import io.omniglass.views.services.ServiceException;
 import io.omniglass.views.Fakes;
 import io.omniglass.views.common.ImmediateExecutor;
 import io.omniglass.views.services.Alarm;
@@ -144,7 +143,7 @@ class SimilarViewModelTest {
 
     @Test
     void aCoreWithoutPgvectorIsSaidPlainlyAndAnEmptyHistoryToo() {
-        service.failWith = new OmniglassClient.ApiException(503, new ApiError("pgvector missing", "the pgvector extension is not installed"));
+        service.failWith = new ServiceException(503, "pgvector missing", "the pgvector extension is not installed");
         alarms.tenantProperty().set("demo");
         alarms.focusedProperty().set(Fakes.alarm(7, "error", null));
         assertThat(vm.messageProperty().get()).startsWith("Similar alarms need pgvector").contains("not installed");

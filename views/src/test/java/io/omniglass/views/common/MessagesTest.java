@@ -1,7 +1,6 @@
 package io.omniglass.views.common;
 
-import io.omniglass.api.ApiError;
-import io.omniglass.api.OmniglassClient;
+import io.omniglass.views.services.ServiceException;
 import org.junit.jupiter.api.Test;
 
 import java.net.ConnectException;
@@ -13,13 +12,13 @@ class MessagesTest {
 
     @Test
     void apiErrorsReadAsSentences() {
-        assertThat(Messages.readable(new OmniglassClient.ApiException(401, new ApiError("unauthorized", "bad token"))))
+        assertThat(Messages.readable(new ServiceException(401, "unauthorized", "bad token")))
                 .contains("token was refused");
-        assertThat(Messages.readable(new OmniglassClient.ApiException(0, new ApiError("unreachable", "cannot reach x"))))
+        assertThat(Messages.readable(new ServiceException(0, "unreachable", "cannot reach x")))
                 .startsWith("The core cannot be reached");
-        assertThat(Messages.readable(new OmniglassClient.ApiException(400, new ApiError("bad filter", "unknown field 'colour' at 1"))))
+        assertThat(Messages.readable(new ServiceException(400, "bad filter", "unknown field 'colour' at 1")))
                 .isEqualTo("Bad filter: unknown field 'colour' at 1");
-        assertThat(Messages.status(new CompletionException(new OmniglassClient.ApiException(403, new ApiError("forbidden", null)))))
+        assertThat(Messages.status(new CompletionException(new ServiceException(403, "forbidden", null))))
                 .isEqualTo(403);
     }
 

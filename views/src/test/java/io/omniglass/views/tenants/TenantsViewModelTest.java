@@ -1,7 +1,6 @@
 package io.omniglass.views.tenants;
 
-import io.omniglass.api.ApiError;
-import io.omniglass.api.OmniglassClient;
+import io.omniglass.views.services.ServiceException;
 import io.omniglass.views.common.ImmediateExecutor;
 import io.omniglass.views.services.TenantSummary;
 import org.junit.jupiter.api.Test;
@@ -46,7 +45,7 @@ class TenantsViewModelTest {
         boolean[] fail = {false};
         TenantsViewModel vm = new TenantsViewModel(() -> {
             if (fail[0]) {
-                throw new OmniglassClient.ApiException(0, new ApiError("unreachable", "connection refused"));
+                throw new ServiceException(0, "unreachable", "connection refused");
             }
             return answers.remove(0);
         }, new ImmediateExecutor());

@@ -12,9 +12,12 @@ import java.util.List;
  * feed"). {@code key}, {@code row} and {@code old} hold column values by name; {@code row} is null
  * for a delete, {@code old} unless the table replicates full rows. {@code tooLarge}: the change did
  * not fit a message and carries its key only. The core writes it with a streaming encoder under
- * these field names ({@link #LSN} ...); consumers read it with {@link #read}.
+ * these field names ({@link #LSN} ...); consumers read it with {@link #read}. The live feed's
+ * {@code change} events carry the same object (a scoped reader's copy may lack columns it may not see).
  */
-public record ChangeMessage(String lsn, long xid, @JsonProperty(COMMIT_TS) String commitTs, String table, String op,
+public record ChangeMessage(String lsn, long xid, @JsonProperty(COMMIT_TS) String commitTs,
+                            @JsonProperty(value = TABLE, required = true) String table,
+                            @JsonProperty(value = OP, required = true) String op,
                             JsonNode key, JsonNode row, JsonNode old,
                             @JsonProperty(TOO_LARGE) boolean tooLarge,
                             @JsonProperty(UNCHANGED_TOAST) List<String> unchangedToast) {

@@ -1,5 +1,7 @@
 package io.omniglass.core.access;
 
+import io.omniglass.core.gateway.AuditActor;
+import io.omniglass.core.gateway.AuditTrail;
 import io.omniglass.api.OmniglassClient;
 import io.omniglass.api.TokenInfo;
 import io.omniglass.core.http.ApiException;
@@ -7,7 +9,6 @@ import io.omniglass.schema.control.enums.PrincipalRole;
 import io.omniglass.schema.control.enums.ScopeKind;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
-import org.jooq.JSONB;
 import org.jooq.Record;
 import org.jooq.impl.DSL;
 
@@ -22,12 +23,12 @@ import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
 import static io.omniglass.schema.control.Tables.API_TOKEN;
-import static io.omniglass.schema.control.Tables.AUDIT_LOG;
 import static io.omniglass.schema.control.Tables.PRINCIPAL;
 
 /**
@@ -171,19 +172,12 @@ public final class TokenService {
                 .put("scope_kind", scopeKind.name())
                 .put("scope_name", scopeName.orElse(null))
                 .put("expires_at", expiresAt.map(OffsetDateTime::toString).orElse(null))
-                .put("prefix", prefix)
-                .toString());
+                .put("prefix", prefix));
         return new Issued(id, secret, prefix, principalName, expiresAt);
     }
 
-    private static void audit(DSLContext t, String actor, long actorId, String verb, long tokenId, String neu) {
-        t.insertInto(AUDIT_LOG)
-                .set(AUDIT_LOG.ACTOR, actor)
-                .set(AUDIT_LOG.ACTOR_ID, actorId == 0 ? null : actorId)
-                .set(AUDIT_LOG.VERB, verb)
-                .set(AUDIT_LOG.RESOURCE, "token:" + tokenId)
-                .set(AUDIT_LOG.NEW, JSONB.valueOf(neu))
-                .execute();
+    private static void audit(DSLContext t, String actor, long actorId, String verb, long tokenId, Object neu) {
+        AuditTrail.CONTROL.write(t, new AuditActor(actor, actorId), verb, "token:" + tokenId, null, neu);
     }
 
     /**
@@ -226,7 +220,7 @@ public final class TokenService {
                     .where(API_TOKEN.ID.eq(id)).and(API_TOKEN.REVOKED_AT.isNull()).and(manageable(caller))
                     .execute();
             if (n == 1) {
-                audit(t, caller.actor(), caller.principalId(), "token.revoke", id, "{}");
+                audit(t, caller.actor(), caller.principalId(), "token.revoke", id, Map.of());
             }
             return t.select(API_TOKEN.asterisk(), PRINCIPAL.NAME, ISSUER.NAME, REVOKER.NAME)
                     .from(API_TOKEN)

@@ -1,8 +1,9 @@
 package io.omniglass.core.alarms;
 
+import io.omniglass.core.gateway.AuditActor;
+import io.omniglass.core.gateway.AuditTrail;
 import io.omniglass.api.AlarmInfo;
 import io.omniglass.api.AlarmResult;
-import io.omniglass.core.rules.Audit;
 import io.omniglass.core.rules.Owner;
 import io.omniglass.schema.tenant.enums.AlarmState;
 import io.omniglass.schema.tenant.enums.EventOrigin;
@@ -181,7 +182,7 @@ public final class AlarmService {
                 }
                 a.setUpdatedAt(now());
                 a.update();
-                Audit.write(tx, SCHEDULER, "alarm.snooze_expired", "alarm:" + a.getId(), old, snapshot(a));
+                AuditTrail.TENANT.write(tx, AuditActor.named(SCHEDULER), "alarm.snooze_expired", "alarm:" + a.getId(), old, snapshot(a));
             }
             return due.size();
         });
@@ -202,7 +203,7 @@ public final class AlarmService {
             if (mutation.apply(a)) {
                 a.setUpdatedAt(now());
                 a.update();
-                Audit.write(tx, actor, verb, "alarm:" + id, old, snapshot(a));
+                AuditTrail.TENANT.write(tx, AuditActor.named(actor), verb, "alarm:" + id, old, snapshot(a));
             }
             return new AlarmResult(id, 200, null, fetch(tx, id, DSL.trueCondition()).orElseThrow());
         });

@@ -1,7 +1,8 @@
 package io.omniglass.core.alarms;
 
+import io.omniglass.core.gateway.Jsonb;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.omniglass.core.rules.Audit;
+import io.omniglass.core.rules.Condition;
 import io.omniglass.core.rules.EventRuleDef;
 import io.omniglass.core.rules.Owner;
 import io.omniglass.core.rules.Reading;
@@ -266,7 +267,7 @@ public final class AlarmTransitions {
                 .set(EVENT.TRIGGER_TS, triggerTs)
                 .set(EVENT.SEVERITY, rule.severity())
                 .set(EVENT.MESSAGE, render(rule, owner))
-                .set(EVENT.PAYLOAD, Audit.jsonb(payload))
+                .set(EVENT.PAYLOAD, Jsonb.of(payload))
                 .returning(EVENT.ID).fetchOne().getId();
     }
 

@@ -1,5 +1,8 @@
 package io.omniglass.core.bench;
 
+import io.omniglass.core.gateway.SystemPurpose;
+import io.omniglass.core.gateway.GatewaySession;
+import io.omniglass.core.gateway.Gateway;
 import io.omniglass.core.runtime.FileTrees;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -17,7 +20,6 @@ import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import javax.sql.DataSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.PreparedStatement;
@@ -98,16 +100,15 @@ public final class CdcBench implements Callable<Integer> {
         Path peerDir = peer == null ? null : Files.createTempDirectory("og-bench-cdc-peer-");
         try (CoreService core = new CoreService(List.of()).start(cfg)) {
             Tenant tenant = core.context().provisioner().create("bench", "CDC bench", "bench");
-            DataSource db = core.context().tenantDataSource(tenant);
-            PgServer server = core.context().tenantDatabases().server(tenant);
-            String jdbc = core.context().tenantDatabases().jdbcUrl(tenant);
-            CdcSession.Source main = new CdcSession.Source(tenant.slug(), tenant.slotName(), jdbc, server.user(), server.password());
-            CdcSession.Source raw = new CdcSession.Source(tenant.slug(), RAW_SLOT, jdbc, server.user(), server.password());
+            GatewaySession db = Gateway.forCore(core.context()).system(tenant, SystemPurpose.BENCH);
+            PgServer server = core.context().infrastructure().pg(); // the bench tenant lives on the default server
+            CdcSession.Source main = CdcSession.Source.of(core.context(), tenant, tenant.slotName());
+            CdcSession.Source raw = CdcSession.Source.of(core.context(), tenant, RAW_SLOT);
             String natsUrl = core.context().infrastructure().natsUrl();
             DebeziumPeerBench debezium = peer == null ? null : new DebeziumPeerBench(tenant, server, natsUrl, peerClasspath, peerDir);
 
             // both slots start at the same position, after the provisioning's own rows
-            try (java.sql.Connection c = db.getConnection(); Statement st = c.createStatement()) {
+            try (java.sql.Connection c = db.connection(); Statement st = c.createStatement()) {
                 st.execute("SELECT pg_drop_replication_slot('" + tenant.slotName() + "')");
                 st.execute("SELECT pg_create_logical_replication_slot('" + tenant.slotName() + "', 'pgoutput')");
                 st.execute("SELECT pg_create_logical_replication_slot('" + RAW_SLOT + "', 'pgoutput')");
@@ -122,7 +123,7 @@ public final class CdcBench implements Callable<Integer> {
             long rawNanos = RawSlotReader.drain(raw, changes, Duration.ofMinutes(5));
             double rawPerS = changes / (rawNanos / 1e9);
             System.out.printf("raw drain:  %,.0f changes/s (decode only, no publishing)%n", rawPerS);
-            try (java.sql.Connection c = db.getConnection(); Statement st = c.createStatement()) {
+            try (java.sql.Connection c = db.connection(); Statement st = c.createStatement()) {
                 st.execute("SELECT pg_drop_replication_slot('" + RAW_SLOT + "')");
             }
 
@@ -276,7 +277,7 @@ public final class CdcBench implements Callable<Integer> {
      * the publishing handler, then the no-op one, each draining the same changes and then running its
      * own latency run at the same rate.
      */
-    private void runPeer(DebeziumPeerBench debezium, DataSource db, long ourLatencyCommitted, double pubPerS, double rawPerS,
+    private void runPeer(DebeziumPeerBench debezium, GatewaySession db, long ourLatencyCommitted, double pubPerS, double rawPerS,
                          double p99, Map<String, Object> out) throws Exception {
         long backlog = warmup + (long) changes + ourLatencyCommitted;
         DebeziumPeerBench.Result publish = debezium.run("publish", db, backlog, warmup, changes, rate, txnRows, latencySeconds);
@@ -298,7 +299,7 @@ public final class CdcBench implements Callable<Integer> {
     static final long PG_EPOCH_MICROS = 946_684_800_000_000L;
 
     /** Both readers take the same warm-up changes first; the measured runs then start from the same position. */
-    private void warmUp(DataSource db, CdcSession.Source raw, CdcSession.Source main, String natsUrl) throws Exception {
+    private void warmUp(GatewaySession db, CdcSession.Source raw, CdcSession.Source main, String natsUrl) throws Exception {
         if (warmup <= 0) {
             return;
         }
@@ -361,8 +362,8 @@ public final class CdcBench implements Callable<Integer> {
             SELECT 'bench', 'write', 'component:pump-' || g, jsonb_build_object('setpoint', g, 'unit', 'bar'), 'corr-' || g
             FROM generate_series(1, ?) g""";
 
-    private static void commitBatch(DataSource db, int total, int perTxn) throws Exception {
-        try (java.sql.Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(INSERT)) {
+    private static void commitBatch(GatewaySession db, int total, int perTxn) throws Exception {
+        try (java.sql.Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(INSERT)) {
             c.setAutoCommit(true);
             for (int done = 0; done < total; done += perTxn) {
                 ps.setInt(1, Math.min(perTxn, total - done));
@@ -375,11 +376,11 @@ public final class CdcBench implements Callable<Integer> {
      * Commits {@code rowsPerTxn}-row transactions paced to {@code rate} changes/s, noting when each
      * commit returned (by transaction id); returns the changes committed.
      */
-    static long commitAtRate(DataSource db, int rate, int rowsPerTxn, int seconds, java.util.Map<Long, Long> commitReturned,
+    static long commitAtRate(GatewaySession db, int rate, int rowsPerTxn, int seconds, java.util.Map<Long, Long> commitReturned,
                                      Histogram commitDuration) throws Exception {
         long committed = 0;
         long txnIntervalNanos = 1_000_000_000L * rowsPerTxn / rate;
-        try (java.sql.Connection c = db.getConnection();
+        try (java.sql.Connection c = db.connection();
              PreparedStatement xid = c.prepareStatement("SELECT pg_current_xact_id()::text::bigint");
              PreparedStatement ps = c.prepareStatement(INSERT)) {
             c.setAutoCommit(false);

@@ -1,5 +1,8 @@
 package io.omniglass.core.bench;
 
+import io.omniglass.core.gateway.SystemPurpose;
+import io.omniglass.core.gateway.GatewaySession;
+import io.omniglass.core.gateway.Gateway;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nats.client.Connection;
@@ -13,7 +16,6 @@ import io.omniglass.core.runtime.OmniglassConfig;
 import io.omniglass.core.tenancy.Tenant;
 import org.HdrHistogram.Histogram;
 
-import javax.sql.DataSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.PreparedStatement;
@@ -85,7 +87,7 @@ final class CdcFleetRun {
                     cdc.settings().sessions());
             Tenant replay = tenants.get(0);
             List<Tenant> others = tenants.subList(1, tenants.size());
-            DataSource replayDb = core.context().tenantDataSource(replay);
+            GatewaySession replayDb = Gateway.forCore(core.context()).system(replay, SystemPurpose.BENCH);
             // the steady state: provisioning wrote GBs of WAL (each new database is copied through
             // it) that every slot reads once; the sweep's housekeeping drains them
             long quietBy = System.nanoTime() + 600_000_000_000L;
@@ -184,8 +186,8 @@ final class CdcFleetRun {
             FROM generate_series(1, ?) g""";
 
     /** As fast as one connection commits, each transaction followed by the wake-up a core writer gives. */
-    private static void commitBurst(DataSource db, String slug, int rows) throws Exception {
-        try (java.sql.Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(BURST)) {
+    private static void commitBurst(GatewaySession db, String slug, int rows) throws Exception {
+        try (java.sql.Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(BURST)) {
             for (int done = 0; done < rows; done += REPLAY_TXN_ROWS) {
                 ps.setInt(1, Math.min(REPLAY_TXN_ROWS, rows - done));
                 ps.executeUpdate();
@@ -195,9 +197,9 @@ final class CdcFleetRun {
     }
 
     /** Decoding work of every slot so far (pg_stat_replication_slots, summed) and the WAL position. */
-    private static Map<String, Long> slotCounters(DataSource db) throws Exception {
+    private static Map<String, Long> slotCounters(GatewaySession db) throws Exception {
         Map<String, Long> m = new LinkedHashMap<>();
-        try (java.sql.Connection c = db.getConnection(); Statement st = c.createStatement();
+        try (java.sql.Connection c = db.connection(); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("""
                      SELECT coalesce(sum(total_bytes), 0)::bigint, coalesce(sum(total_txns), 0)::bigint,
                             coalesce(sum(spill_bytes), 0)::bigint, coalesce(sum(spill_txns), 0)::bigint,
@@ -216,9 +218,9 @@ final class CdcFleetRun {
     }
 
     /** How far behind the WAL head the slots' restart and confirmed positions are (MB: median, max). */
-    private static Map<String, Object> slotLag(DataSource db) {
+    private static Map<String, Object> slotLag(GatewaySession db) {
         Map<String, Object> m = new LinkedHashMap<>();
-        try (java.sql.Connection c = db.getConnection(); Statement st = c.createStatement();
+        try (java.sql.Connection c = db.connection(); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("""
                      SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)),
                             max(pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)),
@@ -296,7 +298,7 @@ final class CdcFleetRun {
         void once() throws Exception {
             Tenant t = tenants.get(next++ % tenants.size());
             String id = "probe-" + t.slug() + "-" + System.nanoTime();
-            try (java.sql.Connection c = core.context().tenantDataSource(t).getConnection();
+            try (java.sql.Connection c = Gateway.forCore(core.context()).system(t, SystemPurpose.BENCH).connection();
                  PreparedStatement ps = c.prepareStatement(
                          "INSERT INTO audit_log (actor, verb, resource, new) VALUES ('probe', 'write', ?, '{}'::jsonb)")) {
                 ps.setString(1, id);

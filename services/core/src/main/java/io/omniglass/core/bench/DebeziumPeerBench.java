@@ -4,7 +4,6 @@ import io.omniglass.core.runtime.PgServer;
 import io.omniglass.core.tenancy.Tenant;
 import org.HdrHistogram.Histogram;
 
-import javax.sql.DataSource;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -50,8 +49,8 @@ final class DebeziumPeerBench {
     }
 
     static String classpathFromEnvironment() {
-        String cp = System.getenv("OMNIGLASS_PEER_DEBEZIUM_CP");
-        if (cp == null || cp.isBlank()) {
+        String cp = io.omniglass.core.runtime.OmniglassConfig.processEnvironment("OMNIGLASS_PEER_DEBEZIUM_CP").orElse(null);
+        if (cp == null) {
             throw new IllegalStateException("the Debezium peer's class path is not set: run it as ./omniglass bench cdc --peer debezium"
                     + " (the launcher builds bench/peers/debezium and sets OMNIGLASS_PEER_DEBEZIUM_CP)");
         }
@@ -70,7 +69,7 @@ final class DebeziumPeerBench {
      * since), then a latency run at {@code rate}. {@code backlog} is the changes committed after the
      * slots were made; returns the figures and the changes this run committed.
      */
-    Result run(String handler, DataSource db, long backlog, int warmup, int changes, int rate, int txnRows,
+    Result run(String handler, io.omniglass.core.gateway.GatewaySession db, long backlog, int warmup, int changes, int rate, int txnRows,
                int latencySeconds) throws Exception {
         String slot = handler.equals("publish") ? PUBLISH_SLOT : NOOP_SLOT;
         Path records = workDir.resolve("debezium-" + handler + ".records");

@@ -1,5 +1,8 @@
 package io.omniglass.core.bench;
 
+import io.omniglass.core.gateway.SystemPurpose;
+import io.omniglass.core.gateway.GatewaySession;
+import io.omniglass.core.gateway.Gateway;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.micrometer.core.instrument.Counter;
 import io.nats.client.Connection;
@@ -23,7 +26,6 @@ import org.postgresql.copy.CopyIn;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import javax.sql.DataSource;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -117,7 +119,7 @@ public final class FleetBench implements Callable<Integer> {
             Map<String, String> env = new HashMap<>();
             env.put("OMNIGLASS_DATA_DIR", dir.toString());
             env.put("OMNIGLASS_HTTP_PORT", "0");
-            core = new CoreService(Modules.all()).start(OmniglassConfig.load(Optional.empty(), env));
+            core = new CoreService(Modules.all()).start(OmniglassConfig.loadWith(env));
             try {
                 run();
             } finally {
@@ -146,7 +148,7 @@ public final class FleetBench implements Callable<Integer> {
         params.put("replay_rows", replayRows);
         params.put("replay_days", replayDays);
         params.put("replay_series", replaySeries);
-        params.put("cdc_sessions", System.getenv().getOrDefault("OMNIGLASS_CDC_SESSIONS", "3 (default)"));
+        params.put("cdc_sessions", core.context().config().tuning().cdcSessions());
         result.put("parameters", params);
 
         provision();
@@ -229,7 +231,8 @@ public final class FleetBench implements Callable<Integer> {
 
     private Tenant tenant(String slug, String plant) {
         Tenant t = core.context().provisioner().create(slug, slug, "bench");
-        new PlantImporter(core.context().tenantDataSource(t)).importPlant(PlantDescription.parseTree(plant), "bench", slug);
+        PlantImporter.importPlant(Gateway.forCore(core.context()).system(t, SystemPurpose.PLANT_IMPORT),
+                PlantDescription.parseTree(plant), "bench");
         return t;
     }
 
@@ -444,10 +447,10 @@ public final class FleetBench implements Callable<Integer> {
     }
 
     private boolean awaitCurrentValue(Tenant t, Instant ts) throws Exception {
-        DataSource ds = core.context().tenantDataSource(t);
+        GatewaySession ds = Gateway.forCore(core.context()).system(t, SystemPurpose.BENCH);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         java.time.OffsetDateTime want = ts.atOffset(java.time.ZoneOffset.UTC);
-        try (java.sql.Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
+        try (java.sql.Connection c = ds.connection(); PreparedStatement ps = c.prepareStatement(
                 "SELECT l.ts FROM series_latest l JOIN series s ON s.id = l.series_id WHERE s.component_id = 'probe'")) {
             while (System.nanoTime() < deadline) {
                 try (ResultSet rs = ps.executeQuery()) {
@@ -547,7 +550,7 @@ public final class FleetBench implements Callable<Integer> {
         }
         System.out.printf("  published in %.1f s; waiting for the sink ...%n", (published - start) / 1e9);
         Counter written = core.context().metrics().find("og.sink.rows.written").tag("tenant", t.slug()).counter();
-        DataSource ds = core.context().tenantDataSource(t);
+        GatewaySession ds = Gateway.forCore(core.context()).system(t, SystemPurpose.BENCH);
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(60);
         long stored = 0;
         long progressAt = System.nanoTime();
@@ -622,11 +625,11 @@ public final class FleetBench implements Callable<Integer> {
     }
 
     private BothTiers countBothTiers(Tenant t) throws Exception {
-        DataSource ds = core.context().tenantDataSource(t);
+        GatewaySession ds = Gateway.forCore(core.context()).system(t, SystemPurpose.BENCH);
         long hot = count(ds, "SELECT count(*) FROM metric_datapoint");
         List<String> files = new ArrayList<>();
         long cold = 0;
-        try (java.sql.Connection c = ds.getConnection(); Statement st = c.createStatement();
+        try (java.sql.Connection c = ds.connection(); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT path, row_count FROM cold_file WHERE table_name = 'metric_datapoint'")) {
             while (rs.next()) {
                 files.add(io.omniglass.core.lifecycle.ColdTier.forCore(core.context()).root().resolve(rs.getString(1)).toString());
@@ -638,7 +641,7 @@ public final class FleetBench implements Callable<Integer> {
             return new BothTiers(hot, 0, 0, count(ds, "SELECT count(*) FROM (" + hotKeys.replace("SELECT", "SELECT DISTINCT") + ") d"));
         }
         // the cold keys go into a temporary table next to the hot rows, so one UNION counts the distinct keys of both
-        try (java.sql.Connection c = ds.getConnection()) {
+        try (java.sql.Connection c = ds.connection()) {
             c.setAutoCommit(false);
             try (Statement st = c.createStatement()) {
                 st.execute("CREATE TEMP TABLE bench_cold_keys (series_id bigint, ts_us bigint) ON COMMIT DROP");
@@ -727,7 +730,7 @@ public final class FleetBench implements Callable<Integer> {
                 deadNow += deadLetters(t);
             }
             for (Tenant t : live) {
-                DataSource ds = core.context().tenantDataSource(t);
+                GatewaySession ds = Gateway.forCore(core.context()).system(t, SystemPurpose.BENCH);
                 String pumps = " FROM metric_datapoint d JOIN series s ON s.id = d.series_id WHERE s.component_id LIKE 'pump-%'";
                 stored += count(ds, "SELECT count(*)" + pumps);
                 distinct += count(ds, "SELECT count(DISTINCT (d.series_id, d.ts))" + pumps);
@@ -755,10 +758,10 @@ public final class FleetBench implements Callable<Integer> {
     }
 
     private Map<String, Object> rawCopy(Tenant t) throws Exception {
-        DataSource ds = core.context().tenantDataSource(t);
+        GatewaySession ds = Gateway.forCore(core.context()).system(t, SystemPurpose.BENCH);
         long[] ids = new long[replaySeries];
         int rule;
-        try (java.sql.Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+        try (java.sql.Connection c = ds.connection(); Statement st = c.createStatement()) {
             st.execute("INSERT INTO source_rule (name, version) VALUES ('bench-gen', 1) ON CONFLICT DO NOTHING");
             st.execute("INSERT INTO series (owner_kind, component_id, datapoint_type_id, kind, instance, provenance, source) "
                     + "SELECT 'component', c.name, t.id, 'metric', '', 'observed', 'bench' FROM component c, datapoint_type t "
@@ -779,7 +782,7 @@ public final class FleetBench implements Callable<Integer> {
         baselineTable(ds, from);
         long start = System.nanoTime();
         long rows;
-        try (java.sql.Connection c = ds.getConnection()) {
+        try (java.sql.Connection c = ds.connection()) {
             c.setAutoCommit(false);
             CopyIn in = c.unwrap(PGConnection.class).getCopyAPI().copyIn(
                     "COPY " + BASELINE + " (series_id, ts, value, provenance, source_rule_id) FROM STDIN");
@@ -813,8 +816,8 @@ public final class FleetBench implements Callable<Integer> {
     /** The raw-COPY baseline's table: shaped like metric_datapoint, but no upkeep tiers or drops its days. */
     private static final String BASELINE = "bench_copy_datapoint";
 
-    private void baselineTable(DataSource ds, Instant from) throws Exception {
-        try (java.sql.Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+    private void baselineTable(GatewaySession ds, Instant from) throws Exception {
+        try (java.sql.Connection c = ds.connection(); Statement st = c.createStatement()) {
             st.execute("CREATE TABLE " + BASELINE + " (LIKE metric_datapoint INCLUDING DEFAULTS INCLUDING CONSTRAINTS, "
                     + "PRIMARY KEY (series_id, ts), FOREIGN KEY (series_id, provenance) REFERENCES series (id, provenance), "
                     + "FOREIGN KEY (source_rule_id) REFERENCES source_rule (id)) PARTITION BY RANGE (ts)");
@@ -848,8 +851,8 @@ public final class FleetBench implements Callable<Integer> {
         return h.getTotalCount() == 0 ? "-" : Long.toString(h.getValueAtPercentile(pct));
     }
 
-    private static long count(DataSource ds, String sql) throws Exception {
-        try (java.sql.Connection c = ds.getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+    private static long count(GatewaySession ds, String sql) throws Exception {
+        try (java.sql.Connection c = ds.connection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);
         }

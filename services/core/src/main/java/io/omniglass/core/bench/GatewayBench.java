@@ -1,5 +1,8 @@
 package io.omniglass.core.bench;
 
+import io.omniglass.core.gateway.SystemPurpose;
+import io.omniglass.core.gateway.GatewaySession;
+import io.omniglass.core.gateway.Gateway;
 import io.omniglass.core.runtime.FileTrees;
 import io.omniglass.api.CreateTokenRequest;
 import io.omniglass.api.OmniglassClient;
@@ -18,7 +21,6 @@ import org.jooq.impl.DSL;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import javax.sql.DataSource;
 import java.io.InputStream;
 import java.lang.management.ManagementFactory;
 import java.net.HttpURLConnection;
@@ -78,16 +80,16 @@ public final class GatewayBench implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path dataDir = Files.createTempDirectory("og-bench-gateway-");
-        Map<String, String> env = new HashMap<>(System.getenv());
+        Map<String, String> env = new HashMap<>();
         env.put("OMNIGLASS_DATA_DIR", dataDir.toString());
         env.put("OMNIGLASS_HTTP_PORT", "0");
-        OmniglassConfig cfg = OmniglassConfig.load(Optional.empty(), env);
+        OmniglassConfig cfg = OmniglassConfig.loadWith(env);
         Map<String, Object> out = new LinkedHashMap<>();
         double loadBefore = round(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         try (CoreService core = new CoreService(List.of(new GatewayModule())).start(cfg)) {
             String slug = "bench_gw_" + Long.toString(System.currentTimeMillis() % 1_000_000, 36);
             Tenant tenant = core.context().provisioner().create(slug, "gateway bench", "bench");
-            DataSource ds = core.context().tenantDataSource(tenant);
+            GatewaySession ds = Gateway.forCore(core.context()).system(tenant, SystemPurpose.BENCH);
             long t0 = System.nanoTime();
             long stored = load(ds);
             double loadSeconds = (System.nanoTime() - t0) / 1e9;
@@ -171,7 +173,7 @@ public final class GatewayBench implements Callable<Integer> {
             Histogram apiPoint = new Histogram(3);
             Histogram directPoint = new Histogram(3);
             String pointSql = pointSql();
-            try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(pointSql)) {
+            try (Connection c = ds.connection(); PreparedStatement ps = c.prepareStatement(pointSql)) {
                 for (int i = 0; i < pointReads + POINT_WARMUP; i++) {
                     int comp = r.nextInt(series / KEYS);
                     int key = r.nextInt(KEYS);
@@ -258,11 +260,11 @@ public final class GatewayBench implements Callable<Integer> {
     }
 
     /** Bulk setup on the fast path (this is the bench's fixture, not the ingest path under test). */
-    long load(DataSource ds) throws Exception {
+    long load(GatewaySession ds) throws Exception {
         int components = series / KEYS;
         long perSeries = Math.max(1, datapoints / series);
         double stepHours = DAYS * 24.0 / perSeries;
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+        try (Connection c = ds.connection(); Statement st = c.createStatement()) {
             c.setAutoCommit(true);
             st.execute("SELECT og_ensure_partitions((now() - interval '" + (DAYS + 1) + " days')::date, (now() + interval '1 day')::date)");
             st.execute("INSERT INTO location (name) SELECT 'site-' || g FROM generate_series(0, 9) g");
@@ -337,7 +339,7 @@ public final class GatewayBench implements Callable<Integer> {
             GROUP BY s.owner, s.owner_kind, t.id, t.name, t.kind, t.unit, t.fusion_policy, s.instance, s.provenance
             ORDER BY 1, 3, 6, 7, 14""";
 
-    static void explain(DataSource ds, String fleet, String point) throws Exception {
+    static void explain(GatewaySession ds, String fleet, String point) throws Exception {
         String joinOnly = "SELECT s.owner, s.owner_kind, t.name AS key, t.kind, t.unit, s.instance, s.provenance, t.fusion_policy,"
                 + " l.value_num, l.value_text, l.severity, l.ts, 1::bigint, s.id FROM series s JOIN series_latest l ON l.series_id = s.id"
                 + " JOIN datapoint_type t ON t.id = s.datapoint_type_id ORDER BY s.owner, t.name, s.instance, s.provenance, s.id LIMIT 100001";
@@ -345,7 +347,7 @@ public final class GatewayBench implements Callable<Integer> {
         List<Double> currentTimes = new ArrayList<>();
         List<Double> joinTimes = new ArrayList<>();
         for (int round = 0; round < 15; round++) {
-            try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            try (Connection c = ds.connection(); Statement st = c.createStatement()) {
                 c.setAutoCommit(false);
                 CurrentValueRoutes.sessionSettings(DSL.using(c, SQLDialect.POSTGRES)); // the endpoint's planner settings
                 st.execute("SELECT set_config('max_parallel_workers_per_gather', '0', true)");
@@ -357,7 +359,7 @@ public final class GatewayBench implements Callable<Integer> {
         }
         System.out.printf("fleet execution (EXPLAIN ANALYZE, median of 15, no parallel workers): V1 view %.1f ms, current view %.1f ms, join+sort only %.1f ms%n",
                 median(v1Times), median(currentTimes), median(joinTimes));
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+        try (Connection c = ds.connection(); Statement st = c.createStatement()) {
             c.setAutoCommit(false);
             CurrentValueRoutes.sessionSettings(DSL.using(c, SQLDialect.POSTGRES)); // the endpoint's planner settings
             st.execute("SELECT set_config('max_parallel_workers_per_gather', '0', true)");
@@ -372,7 +374,7 @@ public final class GatewayBench implements Callable<Integer> {
             c.rollback();
         }
         for (int round = 0; round < 3; round++) {
-            try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            try (Connection c = ds.connection(); Statement st = c.createStatement()) {
                 c.setAutoCommit(false);
                 CurrentValueRoutes.sessionSettings(DSL.using(c, SQLDialect.POSTGRES));
                 long t = System.nanoTime();
@@ -401,7 +403,7 @@ public final class GatewayBench implements Callable<Integer> {
                         serverOnly / 1e6, fetchAll / 1e6, n, cursor / 1e6);
             }
         }
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+        try (Connection c = ds.connection(); Statement st = c.createStatement()) {
             c.setAutoCommit(false);
             try (ResultSet rs = st.executeQuery("SELECT datcollate, datctype FROM pg_database WHERE datname = current_database()")) {
                 rs.next();
@@ -442,9 +444,9 @@ public final class GatewayBench implements Callable<Integer> {
      * size and wire format; {@code decode}: every value read with the driver's typed getter, as an
      * application would (otherwise rows are only fetched, which no reader of them can do).
      */
-    static int directFleet(DataSource ds, String sql, boolean decode) throws Exception {
+    static int directFleet(GatewaySession ds, String sql, boolean decode) throws Exception {
         int n = 0;
-        try (Connection c = ds.getConnection()) {
+        try (Connection c = ds.connection()) {
             c.setAutoCommit(false);
             CurrentValueRoutes.sessionSettings(DSL.using(c, SQLDialect.POSTGRES));
             try (PreparedStatement ps = c.prepareStatement(sql)) {

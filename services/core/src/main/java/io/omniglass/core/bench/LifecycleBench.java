@@ -1,5 +1,8 @@
 package io.omniglass.core.bench;
 
+import io.omniglass.core.gateway.SystemPurpose;
+import io.omniglass.core.gateway.GatewaySession;
+import io.omniglass.core.gateway.Gateway;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.omniglass.api.OmniglassClient;
 import io.omniglass.core.CoreService;
@@ -11,7 +14,6 @@ import io.omniglass.core.tenancy.Tenant;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import javax.sql.DataSource;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.HttpURLConnection;
@@ -66,15 +68,15 @@ public final class LifecycleBench implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path dataDir = Files.createTempDirectory("og-bench-lifecycle-");
-        Map<String, String> env = new HashMap<>(System.getenv());
+        Map<String, String> env = new HashMap<>();
         env.put("OMNIGLASS_DATA_DIR", dataDir.toString());
         env.put("OMNIGLASS_HTTP_PORT", "0");
-        OmniglassConfig cfg = OmniglassConfig.load(Optional.empty(), env);
+        OmniglassConfig cfg = OmniglassConfig.loadWith(env);
         Map<String, Object> out = new LinkedHashMap<>();
         try (CoreService core = new CoreService(List.of(new GatewayModule(), new LifecycleModule(Duration.ZERO))).start(cfg)) {
             String slug = "bench_lc";
             Tenant tenant = core.context().provisioner().create(slug, "lifecycle bench", "bench");
-            DataSource ds = core.context().tenantDataSource(tenant);
+            GatewaySession ds = Gateway.forCore(core.context()).system(tenant, SystemPurpose.BENCH);
             String token = core.context().dataDir().readAdminToken().orElseThrow();
             String base = core.httpUrl() + "/api/v1/tenants/" + slug;
 
@@ -107,7 +109,7 @@ public final class LifecycleBench implements Callable<Integer> {
             // the same reads without the hourly rollups (as for days tiered before them), then with them
             // again: interleaved, so a machine whose load changes during the run still compares them fairly
             Map<String, Double> withoutRollups;
-            try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            try (Connection c = ds.connection(); Statement st = c.createStatement()) {
                 st.execute("CREATE TABLE bench_rollup_path AS SELECT id, rollup_path FROM cold_file");
                 st.execute("UPDATE cold_file SET rollup_path = NULL");
                 withoutRollups = q.measure("hot + cold, without rollups");
@@ -196,9 +198,9 @@ public final class LifecycleBench implements Callable<Integer> {
     }
 
     /** Bulk setup (the bench's fixture, not the ingest path): day by day, FK checks and triggers off. */
-    long load(DataSource ds) throws Exception {
+    long load(GatewaySession ds) throws Exception {
         LocalDate today = LocalDate.now(ZoneOffset.UTC);
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+        try (Connection c = ds.connection(); Statement st = c.createStatement()) {
             c.setAutoCommit(true);
             st.execute("SELECT og_ensure_partitions('" + today.minusDays(days) + "', '" + today.plusDays(1) + "')");
             st.execute("INSERT INTO location (name) VALUES ('site')");
@@ -232,8 +234,8 @@ public final class LifecycleBench implements Callable<Integer> {
         }
     }
 
-    private static long scalar(DataSource ds, String sql) throws Exception {
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+    private static long scalar(GatewaySession ds, String sql) throws Exception {
+        try (Connection c = ds.connection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);
         }

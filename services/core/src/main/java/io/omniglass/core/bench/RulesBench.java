@@ -1,5 +1,8 @@
 package io.omniglass.core.bench;
 
+import io.omniglass.core.gateway.SystemPurpose;
+import io.omniglass.core.gateway.GatewaySession;
+import io.omniglass.core.gateway.Gateway;
 import io.omniglass.core.runtime.FileTrees;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -16,7 +19,6 @@ import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import javax.sql.DataSource;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,13 +60,13 @@ public final class RulesBench implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path dir = Files.createTempDirectory("og-bench-rules-");
-        OmniglassConfig cfg = OmniglassConfig.load(Optional.empty(),
+        OmniglassConfig cfg = OmniglassConfig.loadWith(
                 Map.of("OMNIGLASS_DATA_DIR", dir.toString(), "OMNIGLASS_HTTP_PORT", "0"));
         Map<String, Object> out = new LinkedHashMap<>();
         RulesModule rules = new RulesModule();
         try (CoreService core = new CoreService(List.of(rules)).start(cfg)) {
             Tenant tenant = core.context().provisioner().create("bench", "Rules bench", "bench");
-            DataSource db = core.context().tenantDataSource(tenant);
+            GatewaySession db = Gateway.forCore(core.context()).system(tenant, SystemPurpose.BENCH);
             StringBuilder plant = new StringBuilder("""
                     name: rules-bench
                     datapoint_types: [{name: temperature, kind: metric, unit: degC}]
@@ -76,7 +78,8 @@ public final class RulesBench implements Callable<Integer> {
             for (int i = 0; i < owners + 1; i++) {
                 plant.append("  - {name: c-").append(i).append("}\n");
             }
-            new PlantImporter(db).importPlant(PlantDescription.parseTree(plant.toString()), "bench", "bench");
+            PlantImporter.importPlant(Gateway.forCore(core.context()).system(tenant, SystemPurpose.PLANT_IMPORT),
+                    PlantDescription.parseTree(plant.toString()), "bench");
             while (!rules.serving("bench")) {
                 Thread.sleep(50);
             }
@@ -154,8 +157,8 @@ public final class RulesBench implements Callable<Integer> {
         return 0;
     }
 
-    private static long count(DataSource db, String sql, String arg) throws Exception {
-        try (java.sql.Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+    private static long count(GatewaySession db, String sql, String arg) throws Exception {
+        try (java.sql.Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(sql)) {
             if (arg != null) {
                 ps.setString(1, arg);
             }
@@ -166,8 +169,8 @@ public final class RulesBench implements Callable<Integer> {
         }
     }
 
-    private static String text(DataSource db, String owner) throws Exception {
-        try (java.sql.Connection c = db.getConnection();
+    private static String text(GatewaySession db, String owner) throws Exception {
+        try (java.sql.Connection c = db.connection();
              PreparedStatement ps = c.prepareStatement("SELECT state FROM alarm WHERE owner = ?")) {
             ps.setString(1, owner);
             try (ResultSet rs = ps.executeQuery()) {

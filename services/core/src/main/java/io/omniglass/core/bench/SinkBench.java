@@ -1,5 +1,8 @@
 package io.omniglass.core.bench;
 
+import io.omniglass.core.gateway.SystemPurpose;
+import io.omniglass.core.gateway.GatewaySession;
+import io.omniglass.core.gateway.Gateway;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.micrometer.core.instrument.Counter;
@@ -18,7 +21,6 @@ import io.omniglass.core.tenancy.TenantStreams;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
 
-import javax.sql.DataSource;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.nio.charset.StandardCharsets;
@@ -122,11 +124,11 @@ public final class SinkBench {
         Map<String, Object> result = new LinkedHashMap<>();
         // the machine's 1-minute load average around the run: on a shared box it explains most variance
         result.put("load_avg_1m_before", round(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));
-        SinkSettings settings = SinkSettings.fromEnv(System.getenv());
         Map<String, String> env = new java.util.HashMap<>();
         env.put("OMNIGLASS_DATA_DIR", o.dataDir().toString());
         env.put("OMNIGLASS_HTTP_PORT", "0");
-        OmniglassConfig cfg = OmniglassConfig.load(Optional.empty(), BenchNats.settings(env, o.natsUrl(), o.natsReplicas()));
+        OmniglassConfig cfg = OmniglassConfig.loadWith(BenchNats.settings(env, o.natsUrl(), o.natsReplicas()));
+        SinkSettings settings = SinkSettings.from(cfg.tuning());
         GatedSink gate = new GatedSink(new SinkModule(settings));
         if (!o.backlog()) {
             gate.open();
@@ -174,7 +176,7 @@ public final class SinkBench {
             set.put("jvm_heap_max_mb", Runtime.getRuntime().maxMemory() / (1024 * 1024));
             set.put("jvm_args", ManagementFactory.getRuntimeMXBean().getInputArguments());
             set.put("cpus", Runtime.getRuntime().availableProcessors());
-            set.put("postgres", pgSettings(core.context().tenantDataSource(e2e)));
+            set.put("postgres", pgSettings(Gateway.forCore(core.context()).system(e2e, SystemPurpose.BENCH)));
             set.put("nats", BenchNats.describe(o.natsUrl(), o.natsReplicas()));
             set.put("same_machine", "Postgres, nats-server, the core (sink) and the publisher share this machine");
             result.put("settings", set);
@@ -194,8 +196,8 @@ public final class SinkBench {
             plant.append(i == 0 ? "" : ",").append("{\"name\": \"").append(component(i)).append("\", \"type\": \"meter\", \"location\": \"bench-site\"}");
         }
         plant.append("]}");
-        new PlantImporter(core.context().tenantDataSource(t))
-                .importPlant(io.omniglass.core.plant.PlantDescription.parseTree(plant.toString()), "bench", slug);
+        PlantImporter.importPlant(Gateway.forCore(core.context()).system(t, SystemPurpose.PLANT_IMPORT),
+                io.omniglass.core.plant.PlantDescription.parseTree(plant.toString()), "bench");
         return t;
     }
 
@@ -269,7 +271,7 @@ public final class SinkBench {
         }
         long end = System.nanoTime();
         double secs = (end - start) / 1e9;
-        long rows = count(core.context().tenantDataSource(t), "SELECT count(*) FROM metric_datapoint");
+        long rows = count(Gateway.forCore(core.context()).system(t, SystemPurpose.BENCH), "SELECT count(*) FROM metric_datapoint");
         if (rows != o.datapoints()) {
             throw new IllegalStateException("end to end stored " + rows + " rows, expected " + o.datapoints());
         }
@@ -318,8 +320,8 @@ public final class SinkBench {
     private record SeriesIds(long[] ids, int sourceRule) {
     }
 
-    private SeriesIds prepareSeries(DataSource ds) throws Exception {
-        try (java.sql.Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+    private SeriesIds prepareSeries(GatewaySession ds) throws Exception {
+        try (java.sql.Connection c = ds.connection(); Statement st = c.createStatement()) {
             st.execute("INSERT INTO source_rule (name, version) VALUES ('bench-gen', 1) ON CONFLICT DO NOTHING");
             st.execute("INSERT INTO series (owner_kind, component_id, datapoint_type_id, kind, instance, provenance, source) "
                     + "SELECT 'component', c.name, t.id, 'metric', '', 'observed', 'bench' FROM component c, datapoint_type t "
@@ -340,7 +342,7 @@ public final class SinkBench {
     }
 
     private Map<String, Object> rawCopy(CoreService core, Tenant t) throws Exception {
-        DataSource ds = core.context().tenantDataSource(t);
+        GatewaySession ds = Gateway.forCore(core.context()).system(t, SystemPurpose.BENCH);
         return copyInto(ds, prepareSeries(ds), "metric_datapoint", "(2) raw COPY into metric_datapoint, one connection:          ");
     }
 
@@ -351,7 +353,7 @@ public final class SinkBench {
      * machinery costs splits into its foreign keys and the rest (the current-value trigger above all).
      */
     private Map<String, Object> bareCopies(CoreService core, Tenant t) throws Exception {
-        DataSource ds = core.context().tenantDataSource(t);
+        GatewaySession ds = Gateway.forCore(core.context()).system(t, SystemPurpose.BENCH);
         SeriesIds s = prepareSeries(ds);
         Map<String, Object> r = new LinkedHashMap<>();
         createBareTable(ds, "bench_bare_metric", "");
@@ -362,10 +364,10 @@ public final class SinkBench {
         return r;
     }
 
-    private void createBareTable(DataSource ds, String table, String constraints) throws Exception {
+    private void createBareTable(GatewaySession ds, String table, String constraints) throws Exception {
         java.time.LocalDate first = base.atZone(java.time.ZoneOffset.UTC).toLocalDate();
         java.time.LocalDate last = ts(o.datapoints() - 1).atZone(java.time.ZoneOffset.UTC).toLocalDate();
-        try (java.sql.Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+        try (java.sql.Connection c = ds.connection(); Statement st = c.createStatement()) {
             // names and dates are the bench's own constants: DDL takes no bound parameters
             st.execute("CREATE TABLE " + table + " (series_id bigint NOT NULL, ts timestamptz NOT NULL, value double precision NOT NULL, "
                     + "provenance provenance NOT NULL, source_rule_id int, PRIMARY KEY (series_id, ts)" + constraints
@@ -377,9 +379,9 @@ public final class SinkBench {
         }
     }
 
-    private Map<String, Object> copyInto(DataSource ds, SeriesIds s, String table, String label) throws Exception {
+    private Map<String, Object> copyInto(GatewaySession ds, SeriesIds s, String table, String label) throws Exception {
         long start = System.nanoTime();
-        try (java.sql.Connection c = ds.getConnection()) {
+        try (java.sql.Connection c = ds.connection()) {
             c.setAutoCommit(false);
             CopyIn in = c.unwrap(PGConnection.class).getCopyAPI().copyIn(
                     "COPY " + table + " (series_id, ts, value, provenance, source_rule_id) FROM STDIN");
@@ -411,13 +413,13 @@ public final class SinkBench {
     // ------------------------------------------------------------------ (3) single-row inserts
 
     private Map<String, Object> singleInserts(CoreService core, Tenant t) throws Exception {
-        DataSource ds = core.context().tenantDataSource(t);
+        GatewaySession ds = Gateway.forCore(core.context()).system(t, SystemPurpose.BENCH);
         SeriesIds s = prepareSeries(ds);
         long n = Math.min(o.datapoints(), o.singleInsertDatapoints());
         int threads = 8;
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         // own connections: the tenant pool is sized for the core, not for this
-        var server = core.context().tenantDatabases().server(t);
+        var server = core.context().infrastructure().pg(); // the bench tenant lives on the default server
         long start = System.nanoTime();
         List<Future<Long>> done = new ArrayList<>();
         for (int w = 0; w < threads; w++) {
@@ -455,16 +457,16 @@ public final class SinkBench {
         return r;
     }
 
-    private static long count(DataSource ds, String sql) throws Exception {
-        try (java.sql.Connection c = ds.getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+    private static long count(GatewaySession ds, String sql) throws Exception {
+        try (java.sql.Connection c = ds.connection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);
         }
     }
 
-    private static Map<String, String> pgSettings(DataSource ds) throws Exception {
+    private static Map<String, String> pgSettings(GatewaySession ds) throws Exception {
         Map<String, String> m = new LinkedHashMap<>();
-        try (java.sql.Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+        try (java.sql.Connection c = ds.connection(); Statement st = c.createStatement()) {
             for (String name : List.of("server_version", "shared_buffers", "synchronous_commit", "fsync", "wal_level",
                     "max_wal_size", "checkpoint_timeout", "work_mem")) {
                 try (ResultSet rs = st.executeQuery("SHOW " + name)) {

@@ -43,7 +43,7 @@ public final class CdcModule implements CoreModule {
         this(null);
     }
 
-    /** With fixed settings (tests); null reads them from the environment at start. */
+    /** With fixed settings (tests); null: as configured (read at start). */
     public CdcModule(CdcSettings settings) {
         this.fixedSettings = settings;
     }
@@ -56,7 +56,7 @@ public final class CdcModule implements CoreModule {
     @Override
     public void start(CoreContext ctx) throws Exception {
         this.ctx = ctx;
-        settings = fixedSettings != null ? fixedSettings : CdcSettings.from(System.getenv());
+        settings = fixedSettings != null ? fixedSettings : CdcSettings.from(ctx.config().tuning());
         leaseThread = Executors.newSingleThreadScheduledExecutor(io.omniglass.core.runtime.DaemonThreads.named("og-cdc-leases"));
         sweepThread = Executors.newSingleThreadScheduledExecutor(io.omniglass.core.runtime.DaemonThreads.named("og-cdc-sweep"));
         sessions = new SlotScheduler(settings, ctx.infrastructure().natsUrl(), ctx.instanceId(), sweepThread,

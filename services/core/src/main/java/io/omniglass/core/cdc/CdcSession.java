@@ -50,6 +50,12 @@ public final class CdcSession implements AutoCloseable {
 
     /** Where the tenant's slot lives and how to reach it. */
     public record Source(String slug, String slot, String jdbcUrl, String user, String password) {
+
+        /** A replication source on {@code slot} of the tenant's database, on the server it is placed on. */
+        public static Source of(io.omniglass.core.CoreContext ctx, io.omniglass.core.tenancy.Tenant tenant, String slot) {
+            io.omniglass.core.runtime.PgServer server = ctx.tenantDatabases().server(tenant);
+            return new Source(tenant.slug(), slot, ctx.tenantDatabases().jdbcUrl(tenant), server.user(), server.password());
+        }
     }
 
     public record Settings(int maxInFlight, Duration statusInterval, Duration heartbeatAfterIdle, Duration ackTimeout) {

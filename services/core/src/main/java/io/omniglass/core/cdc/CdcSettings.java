@@ -1,7 +1,7 @@
 package io.omniglass.core.cdc;
 
 import java.time.Duration;
-import java.util.Map;
+import io.omniglass.core.runtime.OmniglassConfig;
 
 /**
  * How CDC serves a fleet: {@code sessions} replication sessions at most (per core), leases with a
@@ -11,15 +11,12 @@ import java.util.Map;
 public record CdcSettings(int sessions, Duration ttl, Duration renewEvery, Duration sweepEvery, Duration timeSlice,
                           long maxRetainedWal) {
 
-    public static final String SESSIONS_ENV = "OMNIGLASS_CDC_SESSIONS";
-    public static final String SWEEP_ENV = "OMNIGLASS_CDC_SWEEP_SECONDS";
-
     public CdcSettings {
         if (sessions < 1 || sessions > 64) {
-            throw new IllegalArgumentException(SESSIONS_ENV + " must be between 1 and 64, not " + sessions);
+            throw new IllegalArgumentException("CDC sessions must be between 1 and 64, not " + sessions);
         }
         if (sweepEvery.toMillis() < 100) {
-            throw new IllegalArgumentException(SWEEP_ENV + " must be positive");
+            throw new IllegalArgumentException("the CDC sweep must be at least 100 ms apart");
         }
     }
 
@@ -28,23 +25,10 @@ public record CdcSettings(int sessions, Duration ttl, Duration renewEvery, Durat
                 Duration.ofSeconds(1), 32L * 1024 * 1024);
     }
 
-    /** The defaults, with {@value #SESSIONS_ENV} and {@value #SWEEP_ENV} from the environment. */
-    public static CdcSettings from(Map<String, String> env) {
+    /** The defaults, with the configured sessions and sweep (OMNIGLASS_CDC_SESSIONS, OMNIGLASS_CDC_SWEEP_SECONDS). */
+    public static CdcSettings from(OmniglassConfig.Tuning t) {
         CdcSettings d = defaults();
-        int sessions = parse(env, SESSIONS_ENV, d.sessions());
-        int sweep = parse(env, SWEEP_ENV, (int) d.sweepEvery().toSeconds());
-        return new CdcSettings(sessions, d.ttl(), d.renewEvery(), Duration.ofSeconds(sweep), d.timeSlice(), d.maxRetainedWal());
-    }
-
-    private static int parse(Map<String, String> env, String name, int fallback) {
-        String v = env.get(name);
-        if (v == null || v.isBlank()) {
-            return fallback;
-        }
-        try {
-            return Integer.parseInt(v.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be a whole number, not '" + v + "'");
-        }
+        return new CdcSettings(t.cdcSessions(), d.ttl(), d.renewEvery(), Duration.ofSeconds(t.cdcSweepSeconds()), d.timeSlice(),
+                d.maxRetainedWal());
     }
 }

@@ -37,9 +37,16 @@ public final class CdcWakeups {
      * call after each commit.
      */
     public static org.jooq.DSLContext wakingDsl(javax.sql.DataSource tenantDb, String tenant) {
+        return wakingDsl(tenantDb, tenant, new org.jooq.ExecuteListenerProvider[0]);
+    }
+
+    /** The same with {@code listeners} on every statement (the gateway's timing). */
+    public static org.jooq.DSLContext wakingDsl(javax.sql.DataSource tenantDb, String tenant,
+                                                org.jooq.ExecuteListenerProvider... listeners) {
         return org.jooq.impl.DSL.using(new org.jooq.impl.DefaultConfiguration()
                 .set(tenantDb)
                 .set(org.jooq.SQLDialect.POSTGRES)
+                .set(listeners)
                 .set(new org.jooq.impl.DefaultTransactionListenerProvider(new org.jooq.TransactionListener() {
                     @Override
                     public void commitStart(org.jooq.TransactionContext ctx) {

@@ -1,12 +1,13 @@
 package io.omniglass.core.cli;
 
+import io.omniglass.core.runtime.OmniglassConfig;
+import io.omniglass.core.runtime.Setting;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Opens the desktop console next to {@code demo} when there is a display: runs
@@ -22,10 +23,12 @@ final class ConsoleLauncher {
     }
 
     static void openIfDisplay(String httpUrl, Path tokenFile, Path dataDir) {
-        Map<String, String> env = System.getenv();
-        String launcher = env.get("OMNIGLASS_LAUNCHER");
-        boolean display = notBlank(env.get("DISPLAY")) || notBlank(env.get("WAYLAND_DISPLAY"));
-        if (!display || !notBlank(launcher) || httpUrl == null || "0".equals(env.get("OMNIGLASS_CONSOLE"))) {
+        // the desktop's variables, not settings of the core
+        boolean display = OmniglassConfig.processEnvironment("DISPLAY").isPresent()
+                || OmniglassConfig.processEnvironment("WAYLAND_DISPLAY").isPresent();
+        String launcher = OmniglassConfig.processEnvironment(Setting.LAUNCHER.env()).orElse(null);
+        boolean wanted = !OmniglassConfig.processEnvironment(Setting.CONSOLE.env()).orElse("1").equals("0");
+        if (!display || launcher == null || httpUrl == null || !wanted) {
             return;
         }
         try {
@@ -40,9 +43,5 @@ final class ConsoleLauncher {
         } catch (IOException e) {
             log.warn("could not open the console: {}", e.getMessage());
         }
-    }
-
-    private static boolean notBlank(String s) {
-        return s != null && !s.isBlank();
     }
 }

@@ -1,5 +1,6 @@
 package io.omniglass.core.cli;
 
+import io.omniglass.core.runtime.OmniglassConfig;
 import io.omniglass.api.OmniglassClient;
 import io.omniglass.core.runtime.NatsServerProcess;
 import picocli.CommandLine;
@@ -19,6 +20,9 @@ public final class OmniglassCli implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "name a command");
     }
 
+    /** The exit code of a setting that cannot work (picocli's for a bad command line, too). */
+    public static final int INVALID_CONFIGURATION = 2;
+
     public static void main(String[] args) {
         System.exit(execute(args));
     }
@@ -27,6 +31,13 @@ public final class OmniglassCli implements Runnable {
         CommandLine cl = new CommandLine(new OmniglassCli());
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             Throwable root = e;
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof OmniglassConfig.InvalidConfigException bad) {
+                    // before anything started: the operator's fix, not a crash (systemd: RestartPreventExitStatus=2)
+                    cmd.getErr().println("invalid configuration: " + bad.getMessage());
+                    return INVALID_CONFIGURATION;
+                }
+            }
             if (e instanceof NatsServerProcess.MissingNatsServerException) {
                 cmd.getErr().println(e.getMessage());
                 return 3;

@@ -1,5 +1,6 @@
 package io.omniglass.core.cli;
 
+import io.omniglass.core.runtime.OmniglassConfig;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.nats.client.Connection;
@@ -72,11 +73,12 @@ final class PlantCommands {
 
         @Override
         public Integer call() throws Exception {
-            try (CoreAccess core = CoreAccess.open(config.load())) {
+            OmniglassConfig cfg = config.load();
+            try (CoreAccess core = CoreAccess.open(cfg)) {
                 JsonNode tree = series != null ? PlantSimulator.syntheticPlant(series)
                         : plant != null ? PlantDescription.parseTree(Files.readString(plant)) : PlantDescription.demoTree();
                 importTree(core, tenant, tree); // owners and keys must exist before their datapoints
-                String natsUrl = System.getenv().getOrDefault("OMNIGLASS_NATS_URL", core.endpoints().get("nats"));
+                String natsUrl = cfg.natsUrl().orElse(core.endpoints().get("nats"));
                 if (natsUrl == null || natsUrl.isBlank()) {
                     throw new IllegalStateException("no NATS URL: set OMNIGLASS_NATS_URL or start the core");
                 }

@@ -19,7 +19,6 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.List;
 import java.util.Optional;
 
@@ -35,17 +34,8 @@ public final class DeviceModule implements CoreModule {
 
     private static final Logger log = LoggerFactory.getLogger(DeviceModule.class);
 
-    private final Optional<Path> externalAuthFile;
     private CoreContext ctx;
     private DeviceStore store;
-
-    public DeviceModule() {
-        this(authFileFromEnv());
-    }
-
-    DeviceModule(Optional<Path> externalAuthFile) {
-        this.externalAuthFile = externalAuthFile;
-    }
 
     @Override
     public String name() {
@@ -68,16 +58,12 @@ public final class DeviceModule implements CoreModule {
         store.list(tenant).stream().filter(d -> d.name().equals(name) && d.revokedAt() == null)
                 .forEach(d -> store.revoke("system:" + name, tenant, d.id()));
         DeviceStore.Created created = store.create("system:" + name, tenant, name);
-        grant(ctx, store, authFileFromEnv());
+        grant(ctx, store, ctx.config().natsAuthFile());
         return created;
     }
 
-    private static Optional<Path> authFileFromEnv() {
-        return Optional.ofNullable(System.getenv("OMNIGLASS_NATS_AUTH_FILE")).filter(s -> !s.isBlank()).map(Paths::get);
-    }
-
     private void grant() {
-        grant(ctx, store, externalAuthFile);
+        grant(ctx, store, ctx.config().natsAuthFile());
     }
 
     /** Makes the nats-server admit exactly the live credentials (one rewrite at a time, whoever asks). */

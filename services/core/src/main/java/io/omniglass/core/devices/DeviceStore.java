@@ -1,11 +1,11 @@
 package io.omniglass.core.devices;
 
+import io.omniglass.core.gateway.AuditActor;
+import io.omniglass.core.gateway.AuditTrail;
 import io.omniglass.api.DeviceInfo;
-import io.omniglass.api.OmniglassClient;
 import io.omniglass.core.runtime.NatsAuthorization;
 import io.omniglass.schema.control.tables.records.DeviceCredentialRecord;
 import org.jooq.DSLContext;
-import org.jooq.JSONB;
 
 import java.io.IOException;
 import java.security.GeneralSecurityException;
@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
-import static io.omniglass.schema.control.Tables.AUDIT_LOG;
 import static io.omniglass.schema.control.Tables.DEVICE_CREDENTIAL;
 
 /** Device credentials in the control database: created (audited), listed, revoked (audited). */
@@ -97,13 +96,7 @@ public final class DeviceStore {
     }
 
     private static void audit(DSLContext tx, String actor, String verb, DeviceCredentialRecord now, DeviceInfo before) {
-        tx.insertInto(AUDIT_LOG)
-                .set(AUDIT_LOG.ACTOR, actor)
-                .set(AUDIT_LOG.VERB, verb)
-                .set(AUDIT_LOG.RESOURCE, "device:" + now.getId())
-                .set(AUDIT_LOG.OLD, before == null ? null : JSONB.valueOf(OmniglassClient.JSON.valueToTree(before).toString()))
-                .set(AUDIT_LOG.NEW, JSONB.valueOf(OmniglassClient.JSON.valueToTree(info(now)).toString()))
-                .execute();
+        AuditTrail.CONTROL.write(tx, AuditActor.named(actor), verb, "device:" + now.getId(), before, info(now));
     }
 
     private static DeviceInfo info(DeviceCredentialRecord r) {

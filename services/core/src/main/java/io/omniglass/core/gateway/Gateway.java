@@ -18,7 +18,10 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>{@link #scoped(Principal, String, Action)}: a request. 404 when the tenant is not the
  *       token's (the message names nothing), 403 when the role lacks the action; the session's
  *       transactions run as the row-level-security role with the principal's scope.</li>
- *   <li>{@link #system(Tenant, Action)}: the core's own work (sink, CDC, rules): no scope, still timed.</li>
+ *   <li>{@link #system(Tenant, SystemPurpose)}: the core's own work (sink, rules, lifecycle, ...):
+ *       no scope, timed under its purpose; the session also lends the carve-outs jOOQ does not
+ *       express ({@link GatewaySession#dsl()} for work that runs its own transactions,
+ *       {@link GatewaySession#connection()} for COPY and DDL).</li>
  * </ul>
  * One gateway per core ({@link #forCore(CoreContext)}), shared by every module.
  */
@@ -70,13 +73,18 @@ public final class Gateway {
     public GatewaySession scoped(Principal principal, String tenantSlug, Action action) {
         Tenant tenant = visibleTenant(principal, tenantSlug);
         requireRole(principal, action);
-        return new GatewaySession(this, tenant, principal, action, VisibleSet.of(principal), true);
+        return new GatewaySession(this, tenant, principal, action, VisibleSet.of(principal), true, null);
     }
 
     /** The core's own work on a tenant: unscoped (all rows), timed under the action. */
     public GatewaySession system(Tenant tenant, Action action) {
         Principal system = Principal.system("system");
-        return new GatewaySession(this, tenant, system, action, VisibleSet.everything(), false);
+        return new GatewaySession(this, tenant, system, action, VisibleSet.everything(), false, null);
+    }
+
+    /** The core's own work on a tenant for {@code purpose}: unscoped (all rows), on the system pool, timed under the purpose. */
+    public GatewaySession system(Tenant tenant, SystemPurpose purpose) {
+        return new GatewaySession(this, tenant, Principal.system(purpose.label()), Action.ADMIN, VisibleSet.everything(), false, purpose);
     }
 
     /**
@@ -120,10 +128,22 @@ public final class Gateway {
     }
 
     QueryTimer timer(String tenant, Action action) {
-        Timer t = timers.computeIfAbsent(action.label(), a -> Timer.builder("og.gateway.query")
+        return new QueryTimer(telemetry, prometheusTimer(action.label()), tenant, action.label());
+    }
+
+    /** The core's own work is counted in Prometheus only: the latency heatmap stays the requests'. */
+    QueryTimer timer(String tenant, SystemPurpose purpose) {
+        return new QueryTimer(null, prometheusTimer(purpose.label()), tenant, purpose.label());
+    }
+
+    javax.sql.DataSource systemDataSource(Tenant tenant) {
+        return core.tenantDataSource(tenant);
+    }
+
+    private Timer prometheusTimer(String label) {
+        return timers.computeIfAbsent(label, a -> Timer.builder("og.gateway.query")
                 .description("Storage Gateway statement latency")
                 .tag("action", a)
                 .register(core.metrics()));
-        return new QueryTimer(telemetry, t, tenant, action.label());
     }
 }

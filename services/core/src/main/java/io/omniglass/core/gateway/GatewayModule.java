@@ -3,7 +3,11 @@ package io.omniglass.core.gateway;
 import io.omniglass.core.CoreContext;
 import io.omniglass.core.CoreModule;
 
-/** Starts the gateway of a core and flushes its telemetry on stop; its HTTP endpoints are http.GatewayRoutes. */
+/**
+ * Starts the gateway of a core at once (rather than at its first use) and flushes its telemetry
+ * when the modules stop; the core releases it on stop in any case. Its HTTP endpoints are
+ * http.GatewayRoutes, which the HTTP API serves on every core.
+ */
 public final class GatewayModule implements CoreModule {
 
     private CoreContext ctx;

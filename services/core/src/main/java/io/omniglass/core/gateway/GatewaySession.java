@@ -1,14 +1,11 @@
 package io.omniglass.core.gateway;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import io.omniglass.api.OmniglassClient;
 import io.omniglass.core.access.Principal;
 import io.omniglass.core.tenancy.Tenant;
 import org.jooq.Condition;
 import org.jooq.Configuration;
 import org.jooq.DSLContext;
 import org.jooq.Field;
-import org.jooq.JSONB;
 import org.jooq.SQLDialect;
 import org.jooq.conf.Settings;
 import org.jooq.impl.DSL;
@@ -19,7 +16,6 @@ import javax.sql.DataSource;
 import java.sql.Connection;
 import java.sql.SQLException;
 
-import static io.omniglass.schema.tenant.Tables.AUDIT_LOG;
 import static org.jooq.impl.DSL.inline;
 import static org.jooq.impl.DSL.val;
 
@@ -44,14 +40,46 @@ public final class GatewaySession {
     private final Action action;
     private final VisibleSet visible;
     private final boolean scoped;
+    /** Set for the core's own work ({@link Gateway#system(Tenant, SystemPurpose)}): what it is for. */
+    private final SystemPurpose purpose;
 
-    GatewaySession(Gateway gateway, Tenant tenant, Principal principal, Action action, VisibleSet visible, boolean scoped) {
+    GatewaySession(Gateway gateway, Tenant tenant, Principal principal, Action action, VisibleSet visible, boolean scoped,
+                   SystemPurpose purpose) {
         this.gateway = gateway;
         this.tenant = tenant;
         this.principal = principal;
         this.action = action;
         this.visible = visible;
         this.scoped = scoped;
+        this.purpose = purpose;
+    }
+
+    /**
+     * A DSL over the tenant's system pool for the core's own work that runs its own transactions
+     * ({@code transactionResult}) or single autocommit statements: timed under the purpose, and a
+     * commit that wrote wakes the tenant's CDC. System sessions only.
+     */
+    public DSLContext dsl() {
+        requirePurpose("dsl()");
+        return io.omniglass.core.cdc.CdcWakeups.wakingDsl(gateway.systemDataSource(tenant), tenant.slug(),
+                new DefaultExecuteListenerProvider(gateway.timer(tenant.slug(), purpose)));
+    }
+
+    /**
+     * The carve-out for what jOOQ does not express: a connection of the tenant's system pool, for
+     * COPY through pgjdbc's {@code CopyManager}, partition DDL and other statements that need the
+     * JDBC connection itself. The caller closes it (try-with-resources), which returns it to the
+     * pool; it comes in autocommit and the caller owns its transactions. System sessions only.
+     */
+    public Connection connection() throws SQLException {
+        requirePurpose("connection()");
+        return gateway.systemDataSource(tenant).getConnection();
+    }
+
+    private void requirePurpose(String what) {
+        if (purpose == null) {
+            throw new IllegalStateException(what + " is the core's own work: take the session with Gateway.system(tenant, purpose)");
+        }
     }
 
     public Tenant tenant() {
@@ -132,7 +160,8 @@ public final class GatewaySession {
                         .set(c)
                         .set(SQLDialect.POSTGRES)
                         .set(SETTINGS)
-                        .set(new DefaultExecuteListenerProvider(gateway.timer(tenant.slug(), action)));
+                        .set(new DefaultExecuteListenerProvider(purpose != null
+                                ? gateway.timer(tenant.slug(), purpose) : gateway.timer(tenant.slug(), action)));
                 T result = work.run(DSL.using(cfg));
                 c.commit();
                 return result;
@@ -175,14 +204,7 @@ public final class GatewaySession {
      * change and its audit row commit together. {@code old}/{@code neu} are serialised as JSON.
      */
     public void audit(DSLContext tx, String verb, String resource, Object old, Object neu) {
-        tx.insertInto(AUDIT_LOG)
-                .set(AUDIT_LOG.ACTOR, principal.actor())
-                .set(AUDIT_LOG.ACTOR_ID, principal.principalId() == 0 ? null : principal.principalId())
-                .set(AUDIT_LOG.VERB, verb)
-                .set(AUDIT_LOG.RESOURCE, resource)
-                .set(AUDIT_LOG.OLD, json(old))
-                .set(AUDIT_LOG.NEW, json(neu))
-                .execute();
+        AuditTrail.TENANT.write(tx, AuditActor.of(principal), verb, resource, old, neu);
     }
 
     /**
@@ -194,17 +216,6 @@ public final class GatewaySession {
             throw GatewayException.notFound("no " + resource + " you can change");
         }
         return rows;
-    }
-
-    private static JSONB json(Object o) {
-        if (o == null) {
-            return null;
-        }
-        try {
-            return JSONB.valueOf(OmniglassClient.JSON.writeValueAsString(o));
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException(e);
-        }
     }
 
     /** A checked failure inside a gateway transaction (JDBC, I/O of a streamed response). */

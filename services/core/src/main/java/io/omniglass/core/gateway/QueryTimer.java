@@ -10,7 +10,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The query timing hook: every statement a gateway session runs is timed from execution start to
  * the end of its fetch (for a streamed cursor, until the cursor is closed) and recorded under the
- * session's (tenant, action) in the latency telemetry and the Prometheus timer.
+ * session's (tenant, action) in the latency telemetry (requests; null for the core's own work) and
+ * the Prometheus timer.
  */
 final class QueryTimer implements ExecuteListener {
 
@@ -37,7 +38,9 @@ final class QueryTimer implements ExecuteListener {
         Object start = ctx.data(START);
         if (start instanceof Long t0) {
             long nanos = System.nanoTime() - t0;
-            telemetry.record(tenant, action, nanos, ctx.sql());
+            if (telemetry != null) {
+                telemetry.record(tenant, action, nanos, ctx.sql());
+            }
             timer.record(nanos, TimeUnit.NANOSECONDS);
         }
     }

@@ -19,7 +19,6 @@ import io.omniglass.core.access.Role;
 import io.omniglass.core.gateway.FilterException;
 import io.omniglass.core.gateway.Gateway;
 import io.omniglass.core.gateway.GatewayException;
-import io.omniglass.core.gateway.GatewayModule;
 import org.jooq.exception.DataAccessException;
 import io.omniglass.core.tenancy.Tenant;
 import org.jooq.impl.DSL;
@@ -150,11 +149,10 @@ public final class HttpApi {
             ctx.json(Map.of("tenants", n));
         });
 
+        // the resources every core serves through its gateway (entities, current values, history,
+        // audit, variables), like the tenants and tokens above; the gateway itself knows nothing of HTTP
+        GatewayRoutes.register(app, Gateway.forCore(core));
         for (CoreModule m : modules) {
-            if (m instanceof GatewayModule) {
-                // the gateway's own reads and writes over HTTP; the gateway itself knows nothing of HTTP
-                GatewayRoutes.register(app, Gateway.forCore(core));
-            }
             m.routes(app, core);
         }
         return app;

@@ -40,32 +40,14 @@ public final class Lanes implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Lanes.class);
 
-    /** Sizes, from OMNIGLASS_LANE_WORKERS and OMNIGLASS_NATS_LANE_CONNECTIONS. */
+    /** Sizes (OMNIGLASS_LANE_WORKERS, OMNIGLASS_NATS_LANE_CONNECTIONS; see {@link io.omniglass.core.runtime.Setting}). */
     public record Settings(int workers, int connections, int dispatchersPerConnection) {
         public static Settings defaults() {
             return new Settings(Math.max(4, Runtime.getRuntime().availableProcessors()), 2, 2);
         }
 
-        public static Settings fromEnv(java.util.Map<String, String> env) {
-            Settings d = defaults();
-            return new Settings(positive(env, "OMNIGLASS_LANE_WORKERS", d.workers()),
-                    positive(env, "OMNIGLASS_NATS_LANE_CONNECTIONS", d.connections()), d.dispatchersPerConnection());
-        }
-
-        private static int positive(java.util.Map<String, String> env, String name, int dflt) {
-            String v = env.get(name);
-            if (v == null || v.isBlank()) {
-                return dflt;
-            }
-            try {
-                int n = Integer.parseInt(v.trim());
-                if (n < 1 || n > 256) {
-                    throw new NumberFormatException();
-                }
-                return n;
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(name + " must be an integer from 1 to 256, not '" + v + "'");
-            }
+        public static Settings from(io.omniglass.core.runtime.OmniglassConfig.Tuning t) {
+            return new Settings(t.laneWorkers(), t.natsLaneConnections(), defaults().dispatchersPerConnection());
         }
     }
 

@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
 final class LifecycleHooks {
 
     private static final Logger log = LoggerFactory.getLogger(LifecycleHooks.class);
-    private static final String STEP = System.getProperty("omniglass.lifecycle.pause");
+    private static final String STEP = io.omniglass.core.runtime.TestHooks.lifecyclePause().orElse(null);
     /** In-process tests: run at every step, on the upkeep's thread (null outside tests). */
     static volatile java.util.function.Consumer<String> atStep;
 

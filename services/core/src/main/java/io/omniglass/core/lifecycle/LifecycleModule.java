@@ -1,5 +1,7 @@
 package io.omniglass.core.lifecycle;
 
+import io.omniglass.core.gateway.SystemPurpose;
+import io.omniglass.core.gateway.GatewaySession;
 import io.javalin.Javalin;
 import io.nats.client.KeyValue;
 import io.omniglass.core.CoreContext;
@@ -33,20 +35,21 @@ public final class LifecycleModule implements CoreModule {
 
     private static final Logger log = LoggerFactory.getLogger(LifecycleModule.class);
 
-    private final Duration interval;
+    private final Duration fixedInterval;
+    private Duration interval;
     private final Set<String> tenants = ConcurrentHashMap.newKeySet();
     private CoreContext ctx;
     private ScheduledExecutorService worker;
     private volatile KeyValue leases;
 
+    /** On the configured schedule (OMNIGLASS_LIFECYCLE_INTERVAL, read at start). */
     public LifecycleModule() {
-        this(Optional.ofNullable(System.getenv("OMNIGLASS_LIFECYCLE_INTERVAL")).filter(s -> !s.isBlank())
-                .map(RetentionDuration::parse).orElse(Duration.ofHours(1)));
+        this(null);
     }
 
-    /** {@code interval} between scheduled runs; {@link Duration#ZERO}: no schedule, on demand only. */
+    /** {@code interval} between scheduled runs; {@link Duration#ZERO}: no schedule, on demand only; null: as configured. */
     public LifecycleModule(Duration interval) {
-        this.interval = interval;
+        this.fixedInterval = interval;
     }
 
     @Override
@@ -57,6 +60,7 @@ public final class LifecycleModule implements CoreModule {
     @Override
     public void start(CoreContext ctx) {
         this.ctx = ctx;
+        interval = fixedInterval != null ? fixedInterval : ctx.config().tuning().lifecycleInterval();
         worker = Executors.newSingleThreadScheduledExecutor(io.omniglass.core.runtime.DaemonThreads.named("og-lifecycle"));
         if (!interval.isZero()) { // zero: on demand only (the benchmark)
             long first = Math.min(interval.toSeconds(), 300);
@@ -110,7 +114,7 @@ public final class LifecycleModule implements CoreModule {
 
     private Optional<PartitionUpkeep.Report> runLeased(Tenant tenant, Instant now) throws Exception {
         if (leases == null) {
-            leases = MaintenanceLease.bucket(ctx.nats(), ctx.config().natsReplicas());
+            leases = MaintenanceLease.bucket(ctx.nats(), ctx.config().natsReplicas(), ctx.config().tuning().lifecycleLeaseTtl());
         }
         MaintenanceLease lease = MaintenanceLease.tryTake(leases, tenant.slug(), ctx.instanceId());
         if (lease == null) {
@@ -118,8 +122,9 @@ public final class LifecycleModule implements CoreModule {
             return Optional.empty();
         }
         try {
-            PartitionUpkeep upkeep = new PartitionUpkeep(tenant.slug(), ctx.control(), ctx.tenantDataSource(tenant),
-                    engine(), coldRoot(), new Partitions(ctx.tenantDataSource(tenant)), () -> {
+            GatewaySession system = Gateway.forCore(ctx).system(tenant, SystemPurpose.LIFECYCLE);
+            PartitionUpkeep upkeep = new PartitionUpkeep(tenant.slug(), ctx.control(), system,
+                    engine(), coldRoot(), new Partitions(system), () -> {
                         if (!lease.renew()) {
                             throw new IllegalStateException("the upkeep lease of " + tenant.slug() + " was lost");
                         }

@@ -1,5 +1,6 @@
 package io.omniglass.core.lifecycle;
 
+import io.omniglass.api.RetentionInfo;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.omniglass.core.gateway.Action;
@@ -12,9 +13,7 @@ import org.jooq.DSLContext;
 
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 import static io.omniglass.schema.tenant.Tables.COLD_FILE;
 import static io.omniglass.schema.tenant.Tables.COMPONENT;
@@ -63,7 +62,7 @@ final class LifecycleRoutes {
         String table = ctx.queryParam("table");
         String type = blankToNull(ctx.queryParam("type"));
         String owner = blankToNull(ctx.queryParam("owner"));
-        List<Map<String, Object>> policies = new ArrayList<>();
+        List<RetentionInfo.Policy> policies = new ArrayList<>();
         try {
             if (table != null && !table.isBlank()) {
                 policies.add(json(cascade.resolve(table, type, owner)));
@@ -77,10 +76,7 @@ final class LifecycleRoutes {
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest(e.getMessage());
         }
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("policies", policies);
-        body.put("levels", cascade.levels().stream().map(RetentionStore::describe).toList());
-        ctx.json(body);
+        ctx.json(new RetentionInfo(policies, cascade.levels().stream().map(RetentionStore::describe).toList()));
     }
 
     private static void set(Context ctx, Gateway gateway) {
@@ -144,18 +140,9 @@ final class LifecycleRoutes {
         ctx.json(report.get());
     }
 
-    static Map<String, Object> json(ResolvedRetention p) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("table", p.table());
-        m.put("type", p.type());
-        m.put("owner", p.owner());
-        m.put("hot", RetentionDuration.format(p.hot()));
-        m.put("hotFrom", p.hotFrom());
-        m.put("keep", RetentionDuration.format(p.keep()));
-        m.put("keepFrom", p.keepFrom());
-        m.put("tier", p.tier().name());
-        m.put("tierFrom", p.tierFrom());
-        return m;
+    static RetentionInfo.Policy json(ResolvedRetention p) {
+        return new RetentionInfo.Policy(p.table(), p.type(), p.owner(), RetentionDuration.format(p.hot()), p.hotFrom(),
+                RetentionDuration.format(p.keep()), p.keepFrom(), p.tier().name(), p.tierFrom());
     }
 
     private static String blankToNull(String s) {

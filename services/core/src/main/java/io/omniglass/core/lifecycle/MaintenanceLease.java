@@ -21,10 +21,6 @@ import java.time.Duration;
 final class MaintenanceLease {
 
     static final String BUCKET = "og_lifecycle_leases";
-    /** How long a dead holder blocks the tenant's upkeep; OMNIGLASS_LIFECYCLE_LEASE_TTL (the bucket's, when it is created). */
-    static final Duration TTL = java.util.Optional.ofNullable(System.getenv("OMNIGLASS_LIFECYCLE_LEASE_TTL"))
-            .filter(s -> !s.isBlank()).map(s -> Duration.ofSeconds(Long.parseLong(s.trim().replace("s", ""))))
-            .orElse(Duration.ofMinutes(10));
 
     private final KeyValue kv;
     private final String key;
@@ -37,15 +33,18 @@ final class MaintenanceLease {
         this.holder = holder;
     }
 
-    /** {@code replicas}: OMNIGLASS_NATS_REPLICAS. */
-    static KeyValue bucket(Connection nats, int replicas) throws IOException, JetStreamApiException {
+    /**
+     * {@code replicas}: OMNIGLASS_NATS_REPLICAS; {@code ttl}: how long a dead holder blocks the
+     * tenant's upkeep (OMNIGLASS_LIFECYCLE_LEASE_TTL), the bucket's when it is created.
+     */
+    static KeyValue bucket(Connection nats, int replicas, Duration ttl) throws IOException, JetStreamApiException {
         KeyValueManagement kvm = nats.keyValueManagement();
         try {
             kvm.getStatus(BUCKET);
             io.omniglass.core.runtime.StreamReplicas.reconcile(nats.jetStreamManagement(), "KV_" + BUCKET, replicas);
         } catch (JetStreamApiException e) {
             try {
-                kvm.create(KeyValueConfiguration.builder().name(BUCKET).maxHistoryPerKey(1).ttl(TTL)
+                kvm.create(KeyValueConfiguration.builder().name(BUCKET).maxHistoryPerKey(1).ttl(ttl)
                         .storageType(StorageType.File).replicas(replicas).build());
             } catch (JetStreamApiException raced) {
                 kvm.getStatus(BUCKET);

@@ -1,5 +1,6 @@
 package io.omniglass.core.lifecycle;
 
+import io.omniglass.core.gateway.GatewaySession;
 import io.omniglass.schema.tenant.enums.Severity;
 import org.jooq.DSLContext;
 import org.jooq.JSONB;
@@ -8,7 +9,6 @@ import org.jooq.impl.DSL;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import javax.sql.DataSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,13 +63,13 @@ final class PartitionUpkeep {
 
     private final String tenant;
     private final DSLContext control;
-    private final DataSource db;
+    private final GatewaySession db;
     private final ColdEngine duck;
     private final Path coldRoot;
     private final Partitions partitions;
     private final Runnable renew;
 
-    PartitionUpkeep(String tenant, DSLContext control, DataSource db, ColdEngine duck, Path coldRoot,
+    PartitionUpkeep(String tenant, DSLContext control, GatewaySession db, ColdEngine duck, Path coldRoot,
                     Partitions partitions, Runnable renew) {
         this.tenant = tenant;
         this.control = control;
@@ -81,11 +81,11 @@ final class PartitionUpkeep {
     }
 
     Report run(Instant now) throws SQLException, IOException {
-        DSLContext tdb = DSL.using(db, SQLDialect.POSTGRES);
+        DSLContext tdb = db.dsl();
         int strays = removeStrays(tdb);
         LocalDate today = now.atZone(ZoneOffset.UTC).toLocalDate();
         int created;
-        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT og_ensure_partitions(?, ?)")) {
+        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement("SELECT og_ensure_partitions(?, ?)")) {
             ps.setObject(1, today);
             ps.setObject(2, today.plusDays(DAYS_AHEAD));
             try (ResultSet rs = ps.executeQuery()) {
@@ -108,7 +108,7 @@ final class PartitionUpkeep {
             Duration dropAfter = cascade.dropAfter(table);
             Duration leaveHot = cascade.leaveHotAfter(table);
             List<LocalDate> days;
-            try (Connection c = db.getConnection()) {
+            try (Connection c = db.connection()) {
                 days = Partitions.days(c, table);
                 
             }
@@ -199,7 +199,7 @@ final class PartitionUpkeep {
     }
 
     private boolean isEmpty(String partition) throws SQLException {
-        try (Connection c = db.getConnection(); Statement st = c.createStatement();
+        try (Connection c = db.connection(); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT NOT EXISTS (SELECT 1 FROM ONLY " + partition + ")")) {
             rs.next();
             return rs.getBoolean(1);
@@ -235,7 +235,7 @@ final class PartitionUpkeep {
         String partition = Partitions.partitionName(table, day);
         Set<Long> expired = expiredSeries(tdb, cascade, table, age);
         ColdExport.Written w;
-        try (Connection c = db.getConnection()) {
+        try (Connection c = db.connection()) {
             c.setAutoCommit(false);
             c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
             try {
@@ -251,7 +251,7 @@ final class PartitionUpkeep {
         LifecycleHooks.pause("verified");
         String notExpired = expired.isEmpty() ? "" : " WHERE series_id NOT IN ("
                 + expired.stream().map(String::valueOf).collect(Collectors.joining(", ")) + ")";
-        try (Connection c = db.getConnection()) {
+        try (Connection c = db.connection()) {
             c.setAutoCommit(false);
             try (Statement st = c.createStatement()) {
                 st.execute("SET LOCAL lock_timeout = '" + DROP_LOCK_TIMEOUT + "'");
@@ -301,7 +301,7 @@ final class PartitionUpkeep {
 
     private long drop(String table, LocalDate day) throws SQLException {
         String partition = Partitions.partitionName(table, day);
-        try (Connection c = db.getConnection()) {
+        try (Connection c = db.connection()) {
             c.setAutoCommit(false);
             try (Statement st = c.createStatement()) {
                 st.execute("SET LOCAL lock_timeout = '" + DROP_LOCK_TIMEOUT + "'");
@@ -409,15 +409,11 @@ final class PartitionUpkeep {
     }
 
     private static void internalLog(DSLContext tx, String message, Map<String, Object> detail) {
-        try {
-            tx.insertInto(INTERNAL_LOG)
-                    .set(INTERNAL_LOG.SUBSYSTEM, "lifecycle")
-                    .set(INTERNAL_LOG.LEVEL, Severity.info)
-                    .set(INTERNAL_LOG.MESSAGE, message)
-                    .set(INTERNAL_LOG.DETAIL, JSONB.valueOf(io.omniglass.api.OmniglassClient.JSON.writeValueAsString(detail)))
-                    .execute();
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        tx.insertInto(INTERNAL_LOG)
+                .set(INTERNAL_LOG.SUBSYSTEM, "lifecycle")
+                .set(INTERNAL_LOG.LEVEL, Severity.info)
+                .set(INTERNAL_LOG.MESSAGE, message)
+                .set(INTERNAL_LOG.DETAIL, io.omniglass.core.gateway.Jsonb.of(detail))
+                .execute();
     }
 }

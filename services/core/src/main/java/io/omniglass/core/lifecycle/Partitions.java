@@ -1,9 +1,9 @@
 package io.omniglass.core.lifecycle;
 
+import io.omniglass.core.gateway.GatewaySession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import javax.sql.DataSource;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -34,11 +34,12 @@ public final class Partitions {
     /** A backfilled day's write is noted at most this often per day (the upkeep's grace is minutes). */
     private static final long NOTE_MILLIS = 60_000L;
 
-    private final DataSource db;
+    private final GatewaySession db;
     private final Map<String, Long> known = new ConcurrentHashMap<>();
     private final Map<String, Long> noted = new ConcurrentHashMap<>();
 
-    public Partitions(DataSource db) {
+    /** Over a system session of the tenant (its connections for the DDL, its DSL for the notes). */
+    public Partitions(GatewaySession db) {
         this.db = db;
     }
 
@@ -51,7 +52,7 @@ public final class Partitions {
             return false;
         }
         boolean made;
-        try (Connection c = db.getConnection()) {
+        try (Connection c = db.connection()) {
             c.setAutoCommit(false);
             try (Statement st = c.createStatement()) {
                 st.execute("SET LOCAL lock_timeout = '" + LOCK_TIMEOUT + "'");
@@ -89,7 +90,7 @@ public final class Partitions {
         if (at != null && now - at < NOTE_MILLIS) {
             return;
         }
-        org.jooq.impl.DSL.using(db, org.jooq.SQLDialect.POSTGRES).insertInto(PARTITION_WRITE)
+        db.dsl().insertInto(PARTITION_WRITE)
                 .set(PARTITION_WRITE.TABLE_NAME, table).set(PARTITION_WRITE.DAY, day)
                 .onConflict(PARTITION_WRITE.TABLE_NAME, PARTITION_WRITE.DAY)
                 .doUpdate().set(PARTITION_WRITE.LAST_WRITE_AT, org.jooq.impl.DSL.currentOffsetDateTime())

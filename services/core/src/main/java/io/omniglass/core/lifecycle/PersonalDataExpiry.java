@@ -1,5 +1,7 @@
 package io.omniglass.core.lifecycle;
 
+import io.omniglass.core.gateway.AuditActor;
+import io.omniglass.core.gateway.AuditTrail;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.omniglass.api.OmniglassClient;
 import org.jooq.DSLContext;
@@ -60,11 +62,9 @@ final class PersonalDataExpiry {
                 eraseControlAuditNames(tx, ids);
             }
             for (var p : done) {
-                tx.insertInto(AUDIT_LOG).set(AUDIT_LOG.ACTOR, "system:lifecycle").set(AUDIT_LOG.VERB, "principal.pseudonymise")
-                        .set(AUDIT_LOG.RESOURCE, "principal:" + p.getId())
-                        .set(AUDIT_LOG.NEW, JSONB.valueOf(OmniglassClient.JSON.writeValueAsString(java.util.Map.of(
-                                "name", p.getName(), "after_last_token", period.toDays() + " days"))))
-                        .execute();
+                AuditTrail.CONTROL.write(tx, AuditActor.named("system:lifecycle"), "principal.pseudonymise",
+                        "principal:" + p.getId(), null,
+                        java.util.Map.of("name", p.getName(), "after_last_token", period.toDays() + " days"));
             }
             return done.size();
         });

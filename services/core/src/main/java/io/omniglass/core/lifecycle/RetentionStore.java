@@ -1,5 +1,8 @@
 package io.omniglass.core.lifecycle;
 
+import io.omniglass.api.RetentionInfo;
+import io.omniglass.core.gateway.AuditActor;
+import io.omniglass.core.gateway.AuditTrail;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.omniglass.api.OmniglassClient;
 import io.omniglass.core.gateway.GatewaySession;
@@ -13,12 +16,10 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 import static io.omniglass.schema.control.Tables.SETTING;
-import static io.omniglass.schema.tenant.Tables.AUDIT_LOG;
 import static io.omniglass.schema.tenant.Tables.RETENTION_POLICY;
 
 /**
@@ -148,36 +149,17 @@ public final class RetentionStore {
                     .set(RETENTION_POLICY.UPDATED_BY, actor)
                     .execute();
         }
-        tx.insertInto(AUDIT_LOG)
-                .set(AUDIT_LOG.ACTOR, actor)
-                .set(AUDIT_LOG.VERB, "retention.set")
-                .set(AUDIT_LOG.RESOURCE, "retention:" + level.table()
+        AuditTrail.TENANT.write(tx, AuditActor.named(actor), "retention.set", "retention:" + level.table()
                         + (level.type() != null ? "/type:" + level.type() : "")
-                        + (level.owner() != null ? "/owner:" + level.owner() : ""))
-                .set(AUDIT_LOG.OLD, old == null ? null : jsonb(describe(level(old))))
-                .set(AUDIT_LOG.NEW, empty ? null : jsonb(describe(level)))
-                .execute();
+                        + (level.owner() != null ? "/owner:" + level.owner() : ""),
+                old == null ? null : describe(level(old)), empty ? null : describe(level));
         return true;
     }
 
-    private static JSONB jsonb(Object o) {
-        try {
-            return JSONB.valueOf(OmniglassClient.JSON.writeValueAsString(o));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalArgumentException(e);
-        }
-    }
-
     /** A level as the API and the audit log show it. */
-    public static Map<String, Object> describe(RetentionLevel l) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("table", l.table());
-        m.put("type", l.type());
-        m.put("owner", l.owner());
-        m.put("hot", RetentionDuration.format(l.hot()));
-        m.put("keep", RetentionDuration.format(l.keep()));
-        m.put("tier", l.tier() == null ? null : l.tier().name());
-        return m;
+    public static RetentionInfo.Level describe(RetentionLevel l) {
+        return new RetentionInfo.Level(l.table(), l.type(), l.owner(), RetentionDuration.format(l.hot()),
+                RetentionDuration.format(l.keep()), l.tier() == null ? null : l.tier().name());
     }
 
     private static Duration duration(YearToSecond y) {

@@ -1,5 +1,7 @@
 package io.omniglass.core.lifecycle;
 
+import io.omniglass.core.gateway.AuditActor;
+import io.omniglass.core.gateway.AuditTrail;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.omniglass.core.gateway.Action;
@@ -11,14 +13,12 @@ import io.omniglass.core.http.Auth;
 import io.omniglass.core.http.HttpParams;
 import io.omniglass.schema.tenant.tables.records.VariableRecord;
 import org.jooq.DSLContext;
-import org.jooq.JSONB;
 import org.jooq.impl.DSL;
 
 import java.time.OffsetDateTime;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import static io.omniglass.schema.tenant.Tables.AUDIT_LOG;
 import static io.omniglass.schema.tenant.Tables.VARIABLE;
 
 /**
@@ -91,11 +91,10 @@ public final class SecretExpiry {
                     .where(VARIABLE.EXPIRES_AT.le(DSL.currentOffsetDateTime())).and(VARIABLE.CIPHERTEXT.isNotNull())
                     .returning(VARIABLE.ID, VARIABLE.NAME, VARIABLE.EXPIRES_AT).fetch();
             for (var v : purged) {
-                tx.insertInto(AUDIT_LOG).set(AUDIT_LOG.ACTOR, "system:lifecycle").set(AUDIT_LOG.VERB, "secret.purge")
-                        .set(AUDIT_LOG.RESOURCE, "variable:" + v.getId())
-                        .set(AUDIT_LOG.NEW, JSONB.valueOf("{\"name\": " + io.omniglass.api.OmniglassClient.JSON.writeValueAsString(v.getName())
-                                + ", \"expired_at\": \"" + v.getExpiresAt() + "\"}"))
-                        .execute();
+                Map<String, Object> purge = new LinkedHashMap<>();
+                purge.put("name", v.getName());
+                purge.put("expired_at", String.valueOf(v.getExpiresAt()));
+                AuditTrail.TENANT.write(tx, AuditActor.named("system:lifecycle"), "secret.purge", "variable:" + v.getId(), null, purge);
             }
             return purged.size();
         });

@@ -1,5 +1,6 @@
 package io.omniglass.core.lifecycle;
 
+import io.omniglass.api.StorageInfo;
 import io.javalin.http.Context;
 import io.omniglass.core.gateway.Action;
 import io.omniglass.core.gateway.Gateway;
@@ -8,9 +9,7 @@ import io.omniglass.core.http.Auth;
 import org.jooq.Record;
 import org.jooq.impl.DSL;
 
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 import static io.omniglass.schema.tenant.Tables.COLD_FILE;
 
@@ -28,8 +27,8 @@ final class StorageReport {
     static void answer(Context ctx, Gateway gateway) {
         GatewaySession s = gateway.scoped(Auth.principal(ctx), ctx.pathParam("t"), Action.READ_ENTITIES);
         s.requireTenantWideScope(); // sizes are the whole tenant's
-        ctx.json(Map.of("tenant", s.tenant().slug(), "tables", s.read(tx -> {
-            List<Map<String, Object>> out = new java.util.ArrayList<>();
+        ctx.json(new StorageInfo(s.tenant().slug(), s.read(tx -> {
+            List<StorageInfo.TableStorageInfo> out = new java.util.ArrayList<>();
             for (String table : RetentionCascade.TABLES) {
                 Record hot = tx.resultQuery("""
                         SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint AS bytes,
@@ -45,20 +44,18 @@ final class StorageReport {
                                 DSL.coalesce(DSL.sum(COLD_FILE.BYTES.plus(DSL.coalesce(COLD_FILE.ROLLUP_BYTES, 0L))), 0L).as("bytes"),
                                 DSL.min(COLD_FILE.DAY).as("oldest"), DSL.max(COLD_FILE.DAY).as("newest"))
                         .from(COLD_FILE).where(COLD_FILE.TABLE_NAME.eq(table)).fetchOne();
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("table", table);
-                m.put("hotBytes", hot.get("bytes", Long.class));
-                m.put("hotRowsEstimate", hot.get("rows", Long.class));
-                m.put("hotPartitions", hot.get("partitions", Long.class));
                 String oldest = hot.get("oldest", String.class);
-                m.put("hotOldestDay", oldest == null ? null
-                        : java.time.LocalDate.parse(oldest, java.time.format.DateTimeFormatter.BASIC_ISO_DATE).toString());
-                m.put("coldFiles", cold.get("files", Integer.class));
-                m.put("coldRows", cold.get("rows", Long.class));
-                m.put("coldBytes", cold.get("bytes", Long.class));
-                m.put("coldOldestDay", cold.get("oldest") == null ? null : cold.get("oldest").toString());
-                m.put("coldNewestDay", cold.get("newest") == null ? null : cold.get("newest").toString());
-                out.add(m);
+                out.add(new StorageInfo.TableStorageInfo(table,
+                        hot.get("bytes", Long.class),
+                        hot.get("rows", Long.class),
+                        hot.get("partitions", Long.class),
+                        oldest == null ? null
+                                : java.time.LocalDate.parse(oldest, java.time.format.DateTimeFormatter.BASIC_ISO_DATE).toString(),
+                        cold.get("files", Integer.class),
+                        cold.get("rows", Long.class),
+                        cold.get("bytes", Long.class),
+                        cold.get("oldest") == null ? null : cold.get("oldest").toString(),
+                        cold.get("newest") == null ? null : cold.get("newest").toString()));
             }
             return out;
         })));

@@ -23,7 +23,8 @@ public final class DemoPlant {
      */
     public static AutoCloseable start(CoreContext ctx, Tenant tenant) throws Exception {
         var tree = PlantDescription.demoTree();
-        new PlantImporter(ctx.tenantDataSource(tenant)).importPlant(tree, "demo", tenant.slug());
+        PlantImporter.importPlant(io.omniglass.core.gateway.Gateway.forCore(ctx).system(tenant,
+                io.omniglass.core.gateway.SystemPurpose.PLANT_IMPORT), tree, "demo");
         // the simulated plant is a device like any other: its own credential, confined to the tenant's lane
         String seed = DeviceModule.issue(ctx, tenant.slug(), "demo-plant").seed();
         Connection device = Nats.connect(DeviceCredential.options(ctx.infrastructure().publicNatsUrl(), seed)

@@ -1,14 +1,13 @@
 package io.omniglass.core.plant;
 
+import io.omniglass.core.gateway.AuditActor;
+import io.omniglass.core.gateway.AuditTrail;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.omniglass.schema.tenant.enums.DatapointKind;
 import io.omniglass.schema.tenant.enums.FusionPolicy;
 import io.omniglass.schema.tenant.enums.RegistryScope;
 import io.omniglass.schema.tenant.tables.records.DatapointTypeRecord;
 import org.jooq.DSLContext;
-import org.jooq.JSONB;
-import org.jooq.SQLDialect;
 import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
 
@@ -21,7 +20,6 @@ import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.regex.Pattern;
 
-import static io.omniglass.schema.tenant.Tables.AUDIT_LOG;
 import static io.omniglass.schema.tenant.Tables.COMPONENT;
 import static io.omniglass.schema.tenant.Tables.COMPONENT_TYPE;
 import static io.omniglass.schema.tenant.Tables.DATAPOINT_TYPE;
@@ -39,19 +37,28 @@ import static org.jooq.impl.DSL.excluded;
 public final class PlantImporter {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final DataSource tenantDb;
 
+    /** Over a database the caller holds (the tests' fixtures); the core's own imports take a system session. */
     public PlantImporter(DataSource tenantDb) {
         this.tenantDb = tenantDb;
     }
 
     /** Imports; returns the counts per section. IllegalArgumentException says what is wrong with the file. */
     public Map<String, Object> importPlant(JsonNode tree, String actor, String tenant) {
+        return importInto(io.omniglass.core.cdc.CdcWakeups.wakingDsl(tenantDb, tenant), tree, actor, tenant);
+    }
+
+    /** The core's own import (the demo plant, benchmarks): a system session, the audit row under {@code actor}. */
+    public static Map<String, Object> importPlant(io.omniglass.core.gateway.GatewaySession system, JsonNode tree, String actor) {
+        return importInto(system.dsl(), tree, actor, system.tenant().slug());
+    }
+
+    private static Map<String, Object> importInto(DSLContext db, JsonNode tree, String actor, String tenant) {
         PlantDescription plant = PlantDescription.fromTree(tree);
         validate(plant);
-        return explained(() -> io.omniglass.core.cdc.CdcWakeups.wakingDsl(tenantDb, tenant).transactionResult(cfg -> {
+        return explained(() -> db.transactionResult(cfg -> {
             Map<String, Object> counts = apply(cfg.dsl(), plant, actor);
             audit(cfg.dsl(), actor, tenant, counts);
             return counts;
@@ -272,11 +279,6 @@ public final class PlantImporter {
     }
 
     private static void audit(DSLContext tx, String actor, String tenant, Map<String, Object> counts) {
-        tx.insertInto(AUDIT_LOG)
-                .set(AUDIT_LOG.ACTOR, actor)
-                .set(AUDIT_LOG.VERB, "plant.import")
-                .set(AUDIT_LOG.RESOURCE, "tenant:" + tenant)
-                .set(AUDIT_LOG.NEW, JSONB.valueOf(JSON.valueToTree(counts).toString()))
-                .execute();
+        AuditTrail.TENANT.write(tx, AuditActor.named(actor), "plant.import", "tenant:" + tenant, null, counts);
     }
 }

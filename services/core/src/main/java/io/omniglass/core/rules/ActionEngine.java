@@ -1,5 +1,6 @@
 package io.omniglass.core.rules;
 
+import io.omniglass.core.gateway.Jsonb;
 import io.omniglass.core.lanes.Lane;
 import io.omniglass.core.lanes.LaneInbox;
 import io.omniglass.core.lanes.Lanes;
@@ -197,7 +198,7 @@ final class ActionEngine implements AutoCloseable {
                 .set(EVENT.ACTION_RULE_VERSION, version)
                 .set(EVENT.TRIGGER_EVENT_ID, raiseEventId)
                 .set(EVENT.MESSAGE, "command " + owner + " " + key + " = " + value + " (" + actionRuleName + ")")
-                .set(EVENT.PAYLOAD, Audit.jsonb(payload))
+                .set(EVENT.PAYLOAD, Jsonb.of(payload))
                 .onConflictDoNothing()
                 .returning(EVENT.ID).fetchOptional().map(r -> r.getId());
         ActionRecord action;
@@ -209,7 +210,7 @@ final class ActionEngine implements AutoCloseable {
                     .set(ACTION.COMMAND_EVENT_ID, inserted.get())
                     .set(Owner.parse(owner).columns(ACTION))
                     .set(ACTION.KEY, key)
-                    .set(ACTION.COMMAND, Audit.jsonb(command))
+                    .set(ACTION.COMMAND, Jsonb.of(command))
                     .set(ACTION.STATUS, ActionStatus.pending)
                     .returning().fetchOne();
         } else {

@@ -1,5 +1,8 @@
 package io.omniglass.core.rules;
 
+import io.omniglass.core.gateway.AuditActor;
+import io.omniglass.core.gateway.AuditTrail;
+import io.omniglass.core.gateway.Jsonb;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.omniglass.api.EventRuleInfo;
 import io.omniglass.api.EventRuleRequest;
@@ -93,7 +96,7 @@ public final class EventRuleStore {
                     .returning(EVENT_RULE.ID).fetchOne().getId();
             insertVersion(tx, id, 1, v, actor);
             EventRuleInfo created = get(tx, id).orElseThrow();
-            Audit.write(tx, actor, "event_rule.create", "event_rule:" + id, null, created);
+            AuditTrail.TENANT.write(tx, AuditActor.named(actor), "event_rule.create", "event_rule:" + id, null, created);
             return created;
         }
     }
@@ -123,7 +126,7 @@ public final class EventRuleStore {
                     .set(EVENT_RULE.CURRENT_VERSION, next)
                     .where(EVENT_RULE.ID.eq(id)).execute();
             EventRuleInfo now = get(tx, id).orElseThrow();
-            Audit.write(tx, actor, "event_rule.update", "event_rule:" + id, old, now);
+            AuditTrail.TENANT.write(tx, AuditActor.named(actor), "event_rule.update", "event_rule:" + id, old, now);
             if (old.enabled() && !now.enabled()) {
                 clearActiveAlarms(tx, id, actor, "rule disabled");
             }
@@ -142,7 +145,7 @@ public final class EventRuleStore {
                     .set(EVENT_RULE.DELETED_AT, org.jooq.impl.DSL.currentOffsetDateTime())
                     .set(EVENT_RULE.ENABLED, false)
                     .where(EVENT_RULE.ID.eq(id)).execute();
-            Audit.write(tx, actor, "event_rule.delete", "event_rule:" + id, old.get(), null);
+            AuditTrail.TENANT.write(tx, AuditActor.named(actor), "event_rule.delete", "event_rule:" + id, old.get(), null);
             clearActiveAlarms(tx, id, actor, "rule deleted");
             return true;
         }
@@ -161,7 +164,7 @@ public final class EventRuleStore {
                     .returning(EVENT_RULE.ID).fetchOne().getId();
             insertVersion(tx, id, 1, v, actor);
             EventRuleInfo created = get(tx, id).orElseThrow();
-            Audit.write(tx, actor, "event_rule.create", "event_rule:" + id, null, created);
+            AuditTrail.TENANT.write(tx, AuditActor.named(actor), "event_rule.create", "event_rule:" + id, null, created);
             return created;
         }
         Optional<EventRuleInfo> old = get(tx, rule.getId());
@@ -176,7 +179,7 @@ public final class EventRuleStore {
                 .setNull(EVENT_RULE.DELETED_AT)
                 .where(EVENT_RULE.ID.eq(rule.getId())).execute();
         EventRuleInfo now = get(tx, rule.getId()).orElseThrow();
-        Audit.write(tx, actor, "event_rule.update", "event_rule:" + rule.getId(), old.orElse(null), now);
+        AuditTrail.TENANT.write(tx, AuditActor.named(actor), "event_rule.update", "event_rule:" + rule.getId(), old.orElse(null), now);
         return now;
     }
 
@@ -212,7 +215,7 @@ public final class EventRuleStore {
                 .set(EVENT_RULE_VERSION.VERSION, version)
                 .set(EVENT_RULE_VERSION.SELECTOR, v.selector)
                 .set(EVENT_RULE_VERSION.KEY, v.key)
-                .set(EVENT_RULE_VERSION.CONDITION, Audit.jsonb(v.condition.toJson()))
+                .set(EVENT_RULE_VERSION.CONDITION, Jsonb.of(v.condition.toJson()))
                 .set(EVENT_RULE_VERSION.SEVERITY, v.severity)
                 .set(EVENT_RULE_VERSION.MESSAGE, v.message)
                 .set(EVENT_RULE_VERSION.CREATED_BY, actor)

@@ -1,5 +1,8 @@
 package io.omniglass.core.rules;
 
+import io.omniglass.core.gateway.AuditActor;
+import io.omniglass.core.gateway.AuditTrail;
+import io.omniglass.core.gateway.Jsonb;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.omniglass.api.EventRuleRequest;
 import io.omniglass.core.plant.PlantRulesImporter;
@@ -65,8 +68,8 @@ public final class PlantRules implements PlantRulesImporter {
             throw new IllegalArgumentException("action rule " + name + ": command needs {\"owner\", \"key\", \"value\"}");
         }
         Owner.parse(command.get("owner").asText());
-        JSONB t = Audit.jsonb(trigger);
-        JSONB c = Audit.jsonb(command);
+        JSONB t = Jsonb.of(trigger);
+        JSONB c = Jsonb.of(command);
         ActionRuleRecord rule = tx.selectFrom(ACTION_RULE).where(ACTION_RULE.NAME.eq(name)).forUpdate().fetchOne();
         int version;
         long id;
@@ -92,7 +95,7 @@ public final class PlantRules implements PlantRulesImporter {
                 .execute();
         tx.update(ACTION_RULE).set(ACTION_RULE.CURRENT_VERSION, version).setNull(ACTION_RULE.DELETED_AT)
                 .where(ACTION_RULE.ID.eq(id)).execute();
-        Audit.write(tx, actor, version == 1 ? "action_rule.create" : "action_rule.update", "action_rule:" + id, null,
+        AuditTrail.TENANT.write(tx, AuditActor.named(actor), version == 1 ? "action_rule.create" : "action_rule.update", "action_rule:" + id, null,
                 Map.of("name", name, "version", version, "trigger", trigger, "command", command));
     }
 
@@ -126,7 +129,7 @@ public final class PlantRules implements PlantRulesImporter {
         tx.insertInto(CALC_RULE_VERSION)
                 .set(CALC_RULE_VERSION.CALC_RULE_ID, id)
                 .set(CALC_RULE_VERSION.VERSION, version)
-                .set(CALC_RULE_VERSION.INPUTS, Audit.jsonb(inputs))
+                .set(CALC_RULE_VERSION.INPUTS, Jsonb.of(inputs))
                 .set(CALC_RULE_VERSION.EXPRESSION, expression)
                 .set(CALC_RULE_VERSION.OUTPUT_OWNER, outOwner)
                 .set(CALC_RULE_VERSION.OUTPUT_KEY, outKey)
@@ -134,7 +137,7 @@ public final class PlantRules implements PlantRulesImporter {
                 .execute();
         tx.update(CALC_RULE).set(CALC_RULE.CURRENT_VERSION, version).setNull(CALC_RULE.DELETED_AT)
                 .where(CALC_RULE.ID.eq(id)).execute();
-        Audit.write(tx, actor, version == 1 ? "calc_rule.create" : "calc_rule.update", "calc_rule:" + id, null,
+        AuditTrail.TENANT.write(tx, AuditActor.named(actor), version == 1 ? "calc_rule.create" : "calc_rule.update", "calc_rule:" + id, null,
                 Map.of("name", name, "version", version, "inputs", inputs, "expression", expression));
     }
 

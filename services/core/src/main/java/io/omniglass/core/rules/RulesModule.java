@@ -1,5 +1,7 @@
 package io.omniglass.core.rules;
 
+import io.omniglass.core.gateway.Gateway;
+import io.omniglass.core.gateway.SystemPurpose;
 import io.omniglass.core.alarms.AlarmTransitions;
 import io.javalin.Javalin;
 import io.nats.client.Dispatcher;
@@ -13,7 +15,6 @@ import io.omniglass.core.sink.AcceptedWindow;
 import io.omniglass.core.tenancy.Tenant;
 import io.omniglass.core.tenancy.TenantStreams;
 import org.jooq.DSLContext;
-import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,7 +44,7 @@ public final class RulesModule implements CoreModule {
 
     private static final Logger log = LoggerFactory.getLogger(RulesModule.class);
     /** How often silence is looked for (no-data rules), in fifths; the tests shorten it. */
-    static final long CHECK_INTERVAL_MS = Long.getLong("omniglass.rules.checkIntervalMs", 1000);
+    static final long CHECK_INTERVAL_MS = io.omniglass.core.runtime.TestHooks.rulesCheckIntervalMs();
     private static final String ALARMS = "/api/v1/tenants/{t}/alarms";
 
     private final Map<String, TenantRules> tenants = new ConcurrentHashMap<>();
@@ -84,10 +85,10 @@ public final class RulesModule implements CoreModule {
     @Override
     public void tenantActive(CoreContext ctx, Tenant tenant) throws Exception {
         // alarm transitions, actions and calculations commit here: each commit wakes the tenant's CDC
-        DSLContext db = io.omniglass.core.cdc.CdcWakeups.wakingDsl(ctx.tenantDataSource(tenant), tenant.slug());
+        DSLContext db = Gateway.forCore(ctx).system(tenant, SystemPurpose.RULES).dsl();
         TenantRules t = new TenantRules(tenant.slug(), db);
         t.reload();
-        LaneWindow window = new LaneWindow(new AcceptedWindow(ctx.controlDataSource(), ctx.tenantDataSource(tenant)));
+        LaneWindow window = new LaneWindow(new AcceptedWindow(ctx.controlDataSource(), db));
         t.engine = new RuleEngine(tenant.slug(), lanes, ctx.nats(), db, () -> t.eventRules, window, ctx.metrics());
         t.actions = new ActionEngine(tenant.slug(), lanes, ctx.nats(), db, row -> {
             if (!row.path("snoozed_until").isNull() && !row.path("snoozed_until").isMissingNode()) {

@@ -23,19 +23,6 @@ public final class StreamReplicas {
     private StreamReplicas() {
     }
 
-    public static int parse(String value) {
-        int n;
-        try {
-            n = Integer.parseInt(value.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("OMNIGLASS_NATS_REPLICAS must be a number from 1 to " + MAX + ", not '" + value + "'");
-        }
-        if (n < 1 || n > MAX) {
-            throw new IllegalArgumentException("OMNIGLASS_NATS_REPLICAS must be from 1 to " + MAX + " (JetStream's limit), not " + n);
-        }
-        return n;
-    }
-
     /** Scales {@code stream} (a KV bucket's is {@code KV_<bucket>}) to {@code replicas} when it holds another count. */
     public static void reconcile(JetStreamManagement jsm, String stream, int replicas) throws IOException, JetStreamApiException {
         StreamInfo info = jsm.getStreamInfo(stream);

@@ -1,5 +1,8 @@
 package io.omniglass.core.similar;
 
+import io.omniglass.core.gateway.SystemPurpose;
+import io.omniglass.core.gateway.GatewaySession;
+import io.omniglass.core.gateway.Gateway;
 import io.omniglass.api.CreateTokenRequest;
 import io.omniglass.api.OmniglassClient;
 import io.omniglass.core.CoreService;
@@ -16,7 +19,6 @@ import org.jooq.impl.DSL;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import javax.sql.DataSource;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -72,17 +74,17 @@ public final class SimilarBench implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path dataDir = Files.createTempDirectory("og-bench-similar-");
-        Map<String, String> env = new HashMap<>(System.getenv());
+        Map<String, String> env = new HashMap<>();
         env.put("OMNIGLASS_DATA_DIR", dataDir.toString());
         env.put("OMNIGLASS_HTTP_PORT", "0");
         Map<String, Object> out = new LinkedHashMap<>();
         String loadBefore = loadAverage();
         SimilarModule module = new SimilarModule();
-        try (CoreService core = new CoreService(List.of(new GatewayModule(), module)).start(OmniglassConfig.load(Optional.empty(), env))) {
+        try (CoreService core = new CoreService(List.of(new GatewayModule(), module)).start(OmniglassConfig.loadWith(env))) {
             String slug = "bench_sim_" + Long.toString(System.currentTimeMillis() % 1_000_000, 36);
             Tenant tenant = core.context().provisioner().create(slug, "similar bench", "bench");
-            DataSource ds = core.context().tenantDataSource(tenant);
-            if (!SimilarSchema.ensure(ds)) {
+            GatewaySession ds = Gateway.forCore(core.context()).system(tenant, SystemPurpose.BENCH);
+            if (!SimilarSchema.ensure(ds::connection)) {
                 System.err.println(SimilarSchema.MISSING);
                 return 2;
             }
@@ -92,7 +94,7 @@ public final class SimilarBench implements Callable<Integer> {
             System.out.printf("stored %,d fingerprints in %.1f s (HNSW build %.1f s)%n", fingerprints, loadSeconds, indexSeconds);
 
             List<long[]> probes = probes(ds);
-            DSLContext db = DSL.using(ds, SQLDialect.POSTGRES);
+            DSLContext db = ds.dsl();
             Random r = new Random(14);
             String admin = core.context().dataDir().readAdminToken().orElseThrow();
             OmniglassClient adminClient = new OmniglassClient(core.httpUrl(), admin);
@@ -134,8 +136,8 @@ public final class SimilarBench implements Callable<Integer> {
     }
 
     /** The fixture, in bulk SQL (what the worker would have stored over a year); returns the index build time. */
-    double load(DataSource ds) throws Exception {
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+    double load(GatewaySession ds) throws Exception {
+        try (Connection c = ds.connection(); Statement st = c.createStatement()) {
             st.execute("INSERT INTO location (name) VALUES ('plant')");
             st.execute("INSERT INTO system (name, location) SELECT 'line-' || g, 'plant' FROM generate_series(0, 9) g");
             st.execute("INSERT INTO component (name, system) SELECT 'pump-' || g, 'line-' || (g % 10) FROM generate_series(0, " + (PUMPS - 1) + ") g");
@@ -183,11 +185,11 @@ public final class SimilarBench implements Callable<Integer> {
     }
 
     /** EXPLAIN ANALYZE of the search, tenant-wide and as a token scoped to system line-3 (role and settings as the gateway sets them). */
-    private static void explain(DataSource ds, long event) throws Exception {
+    private static void explain(GatewaySession ds, long event) throws Exception {
         io.omniglass.core.access.Principal line3 = new io.omniglass.core.access.Principal(0, "bench", io.omniglass.core.access.Role.viewer,
                 Optional.empty(), io.omniglass.core.access.Principal.ScopeKind.system, Optional.of("line-3"));
         for (boolean scoped : new boolean[]{false, true}) {
-            try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            try (Connection c = ds.connection(); Statement st = c.createStatement()) {
                 c.setAutoCommit(false);
                 DSLContext tx = DSL.using(c, SQLDialect.POSTGRES);
                 AlarmFingerprintRecord q = query(tx, event);
@@ -208,9 +210,9 @@ public final class SimilarBench implements Callable<Integer> {
     }
 
     /** Query raises: recent ones (so nearly the whole history is "past"), as (alarm id, event id). */
-    private static List<long[]> probes(DataSource ds) throws Exception {
+    private static List<long[]> probes(GatewaySession ds) throws Exception {
         List<long[]> p = new ArrayList<>();
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement();
+        try (Connection c = ds.connection(); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT alarm_id, event_id FROM alarm_fingerprint ORDER BY raised_at DESC LIMIT 500")) {
             while (rs.next()) {
                 p.add(new long[]{rs.getLong(1), rs.getLong(2)});
@@ -266,7 +268,7 @@ public final class SimilarBench implements Callable<Integer> {
     }
 
     /** The share of the exact top 10 (a sequential scan, no index) the index search returns. */
-    private double recall(DataSource ds, DSLContext db, List<long[]> probes, String filter, Random r) throws Exception {
+    private double recall(GatewaySession ds, DSLContext db, List<long[]> probes, String filter, Random r) throws Exception {
         int hits = 0;
         int total = 0;
         for (int i = 0; i < 30; i++) {
@@ -304,12 +306,12 @@ public final class SimilarBench implements Callable<Integer> {
         return m;
     }
 
-    private static double mb(DataSource ds) throws Exception {
+    private static double mb(GatewaySession ds) throws Exception {
         return Double.parseDouble(single(ds, "SELECT pg_total_relation_size('alarm_fingerprint') / 1048576.0"));
     }
 
-    private static String single(DataSource ds, String sql) throws Exception {
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+    private static String single(GatewaySession ds, String sql) throws Exception {
+        try (Connection c = ds.connection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             rs.next();
             return rs.getString(1);
         }

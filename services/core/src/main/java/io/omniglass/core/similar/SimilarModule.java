@@ -1,5 +1,8 @@
 package io.omniglass.core.similar;
 
+import io.omniglass.core.gateway.Gateway;
+import io.omniglass.core.gateway.GatewaySession;
+import io.omniglass.core.gateway.SystemPurpose;
 import io.omniglass.api.lane.ChangeMessage;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.javalin.Javalin;
@@ -10,8 +13,6 @@ import io.omniglass.core.CoreContext;
 import io.omniglass.core.CoreModule;
 import io.omniglass.core.tenancy.Tenant;
 import org.jooq.DSLContext;
-import org.jooq.SQLDialect;
-import org.jooq.impl.DSL;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,8 +69,9 @@ public final class SimilarModule implements CoreModule {
 
     @Override
     public void tenantActive(CoreContext ctx, Tenant tenant) throws Exception {
-        DSLContext db = DSL.using(ctx.tenantDataSource(tenant), SQLDialect.POSTGRES);
-        ready.put(tenant.slug(), SimilarSchema.ensure(ctx.tenantDataSource(tenant)));
+        GatewaySession system = Gateway.forCore(ctx).system(tenant, SystemPurpose.SIMILAR);
+        DSLContext db = system.dsl();
+        ready.put(tenant.slug(), SimilarSchema.ensure(system::connection));
         tenants.put(tenant.slug(), db);
         submit(() -> backfill(tenant.slug()));
     }

@@ -1,9 +1,9 @@
 package io.omniglass.core.similar;
 
+import io.omniglass.core.gateway.ConnectionSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import javax.sql.DataSource;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -32,8 +32,8 @@ public final class SimilarSchema {
     }
 
     /** True when the embedding column exists (after this call) in the tenant database. */
-    public static boolean ensure(DataSource ds) throws SQLException {
-        try (Connection c = ds.getConnection()) {
+    public static boolean ensure(ConnectionSource db) throws SQLException {
+        try (Connection c = db.connection()) {
             if (!available(c)) {
                 log.warn("tenant database {}: no pgvector on this server, similar alarms unavailable", c.getCatalog());
                 return false;

@@ -1,5 +1,6 @@
 package io.omniglass.core.sink;
 
+import org.jooq.DSLContext;
 import io.omniglass.core.lifecycle.RetentionCascade;
 import io.omniglass.core.lifecycle.RetentionStore;
 import org.jooq.SQLDialect;
@@ -32,13 +33,13 @@ public final class AcceptedWindow {
     private static final Duration REFRESH = Duration.ofMinutes(1);
 
     private final DataSource control;
-    private final DataSource tenant;
+    private final DSLContext tenant;
     private volatile Duration past;
     private volatile Duration future = Duration.ofDays(1);
     private final Map<String, Duration> keep = new ConcurrentHashMap<>();
     private volatile long refreshedAt;
 
-    public AcceptedWindow(DataSource control, DataSource tenant) {
+    public AcceptedWindow(DataSource control, DSLContext tenant) {
         this.control = control;
         this.tenant = tenant;
     }
@@ -88,7 +89,7 @@ public final class AcceptedWindow {
         }
         try {
             RetentionCascade cascade = RetentionStore.load(DSL.using(control, SQLDialect.POSTGRES),
-                    DSL.using(tenant, SQLDialect.POSTGRES));
+                    tenant);
             for (String table : RetentionCascade.DATAPOINT_TABLES) {
                 keep.put(table, cascade.dropAfter(table));
             }

@@ -1,5 +1,8 @@
 package io.omniglass.core.sink;
 
+import io.omniglass.core.gateway.Gateway;
+import io.omniglass.core.gateway.SystemPurpose;
+import io.omniglass.core.gateway.GatewaySession;
 import io.omniglass.core.CoreContext;
 import io.omniglass.core.CoreModule;
 import io.omniglass.core.tenancy.BootPhase;
@@ -23,17 +26,20 @@ public final class SinkModule implements CoreModule {
 
     private static final Logger log = LoggerFactory.getLogger(SinkModule.class);
 
-    private final SinkSettings settings;
+    private final SinkSettings fixedSettings;
+    private SinkSettings settings;
     private final Map<String, TenantSink> sinks = new ConcurrentHashMap<>();
     private ScheduledExecutorService timer;
     private CoreContext ctx;
 
+    /** As configured (read at start). */
     public SinkModule() {
-        this(SinkSettings.fromEnv(System.getenv()));
+        this(null);
     }
 
+    /** With fixed settings (tests, benchmarks); null: as configured. */
     public SinkModule(SinkSettings settings) {
-        this.settings = settings;
+        this.fixedSettings = settings;
     }
 
     @Override
@@ -44,6 +50,7 @@ public final class SinkModule implements CoreModule {
     @Override
     public void start(CoreContext ctx) {
         this.ctx = ctx;
+        settings = fixedSettings != null ? fixedSettings : SinkSettings.from(ctx.config().tuning());
         timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "og-sink-timer");
             t.setDaemon(true);
@@ -54,7 +61,7 @@ public final class SinkModule implements CoreModule {
 
     @Override
     public void tenantActive(CoreContext ctx, Tenant tenant) throws Exception {
-        TenantSink sink = new TenantSink(tenant, ctx.lanes(), ctx.nats(), ctx.tenantDataSource(tenant), ctx.controlDataSource(),
+        TenantSink sink = new TenantSink(tenant, ctx.lanes(), ctx.nats(), system(tenant), ctx.controlDataSource(),
                 settings, new SinkMetrics(ctx.metrics(), tenant.slug()));
         if (sinks.putIfAbsent(tenant.slug(), sink) != null) {
             return;
@@ -73,7 +80,7 @@ public final class SinkModule implements CoreModule {
 
     /** Partitions a week back and ahead, so the accepted window always has a table to land in. */
     private void ensurePartitions(Tenant tenant) {
-        try (Connection c = ctx.tenantDataSource(tenant).getConnection()) {
+        try (Connection c = system(tenant).connection()) {
             c.setAutoCommit(true);
             int made = BootPhase.ensurePartitions(c, BootPhase.PARTITION_DAYS_BEHIND, BootPhase.PARTITION_DAYS_AHEAD);
             if (made > 0) {
@@ -82,6 +89,10 @@ public final class SinkModule implements CoreModule {
         } catch (Exception e) {
             log.warn("tenant {}: partition maintenance failed: {}", tenant.slug(), e.getMessage());
         }
+    }
+
+    private GatewaySession system(Tenant tenant) {
+        return Gateway.forCore(ctx).system(tenant, SystemPurpose.SINK);
     }
 
     @Override

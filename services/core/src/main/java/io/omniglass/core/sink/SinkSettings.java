@@ -1,7 +1,7 @@
 package io.omniglass.core.sink;
 
 import java.time.Duration;
-import java.util.Map;
+import io.omniglass.core.runtime.OmniglassConfig;
 
 /**
  * How the sink batches. A batch closes at {@code batchRows} datapoints, {@code batchMessages}
@@ -23,30 +23,14 @@ public record SinkSettings(
         return new SinkSettings(DURABLE, 20_000, 5_000, Duration.ofMillis(200), Duration.ofSeconds(60), 50_000);
     }
 
-    /** Defaults, overridden by OMNIGLASS_SINK_BATCH_ROWS, OMNIGLASS_SINK_BATCH_WAIT_MS, OMNIGLASS_SINK_ACK_WAIT_S. */
-    public static SinkSettings fromEnv(Map<String, String> env) {
+    /** As configured (OMNIGLASS_SINK_BATCH_ROWS, OMNIGLASS_SINK_BATCH_WAIT_MS, OMNIGLASS_SINK_ACK_WAIT_S). */
+    public static SinkSettings from(OmniglassConfig.Tuning t) {
         SinkSettings d = defaults();
-        return new SinkSettings(d.durableName,
-                intOr(env, "OMNIGLASS_SINK_BATCH_ROWS", d.batchRows),
-                d.batchMessages,
-                Duration.ofMillis(intOr(env, "OMNIGLASS_SINK_BATCH_WAIT_MS", (int) d.batchWait.toMillis())),
-                Duration.ofSeconds(intOr(env, "OMNIGLASS_SINK_ACK_WAIT_S", (int) d.ackWait.toSeconds())),
-                d.maxAckPending);
+        return new SinkSettings(d.durableName, t.sinkBatchRows(), d.batchMessages,
+                Duration.ofMillis(t.sinkBatchWaitMs()), Duration.ofSeconds(t.sinkAckWaitSeconds()), d.maxAckPending);
     }
 
     public SinkSettings withAckWait(Duration ackWait) {
         return new SinkSettings(durableName, batchRows, batchMessages, batchWait, ackWait, maxAckPending);
-    }
-
-    private static int intOr(Map<String, String> env, String name, int dflt) {
-        String v = env.get(name);
-        if (v == null || v.isBlank()) {
-            return dflt;
-        }
-        try {
-            return Integer.parseInt(v.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be an integer, not '" + v + "'");
-        }
     }
 }

@@ -1,5 +1,6 @@
 package io.omniglass.core.sink;
 
+import io.omniglass.core.gateway.GatewaySession;
 import io.omniglass.api.lane.DlqReason;
 import io.omniglass.api.lane.LaneCodec;
 import io.omniglass.api.lane.LaneHeaders;
@@ -22,8 +23,6 @@ import io.omniglass.core.tenancy.Tenant;
 import io.omniglass.core.tenancy.TenantStreams;
 import io.omniglass.schema.tenant.enums.DatapointKind;
 import io.omniglass.schema.tenant.enums.Provenance;
-import org.jooq.SQLDialect;
-import org.jooq.impl.DSL;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,7 +56,7 @@ final class TenantSink implements AutoCloseable {
     private final Tenant tenant;
     private final io.nats.client.Connection nats;
     private final io.nats.client.Connection control;
-    private final DataSource db;
+    private final GatewaySession db;
     private final SinkSettings settings;
     private final SinkMetrics metrics;
     private final TenantCatalog catalog;
@@ -80,7 +79,7 @@ final class TenantSink implements AutoCloseable {
     private int lastBatchMessages;
     private static final long MAX_FETCH_BYTES = 32L * 1024 * 1024;
 
-    TenantSink(Tenant tenant, Lanes lanes, io.nats.client.Connection control, DataSource db, DataSource controlDb,
+    TenantSink(Tenant tenant, Lanes lanes, io.nats.client.Connection control, GatewaySession db, DataSource controlDb,
                SinkSettings settings, SinkMetrics metrics) {
         this.tenant = tenant;
         this.lanes = lanes;
@@ -89,8 +88,8 @@ final class TenantSink implements AutoCloseable {
         this.db = db;
         this.settings = settings;
         this.metrics = metrics;
-        this.catalog = new TenantCatalog(DSL.using(db, SQLDialect.POSTGRES));
-        this.window = new AcceptedWindow(controlDb, db);
+        this.catalog = new TenantCatalog(db.dsl());
+        this.window = new AcceptedWindow(controlDb, db.dsl());
         this.partitions = new Partitions(db);
         this.lane = lanes.lane("sink:" + tenant.slug(), this::turn);
         this.writer = lanes.lane("sink-writer:" + tenant.slug(), this::writeTurn);
@@ -502,7 +501,7 @@ final class TenantSink implements AutoCloseable {
             }
         }
         for (int attempt = 1; ; attempt++) {
-            try (Connection c = db.getConnection()) {
+            try (Connection c = db.connection()) {
                 c.setAutoCommit(false);
                 try {
                     int n = DatapointWriter.copyDirect(c, rows);
@@ -533,7 +532,7 @@ final class TenantSink implements AutoCloseable {
      * the batch until the culprit is alone and dead-letters it, so the others still land.
      */
     private int mergeResilient(List<StagedRow> rows, List<Dead> dead) throws SQLException {
-        try (Connection c = db.getConnection()) {
+        try (Connection c = db.connection()) {
             c.setAutoCommit(false);
             try {
                 int n = DatapointWriter.write(c, rows);

@@ -4,6 +4,8 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.omniglass.core.runtime.PgServer;
 
+import io.omniglass.core.runtime.OmniglassConfig;
+
 import javax.sql.DataSource;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,12 +28,11 @@ public final class TenantDatabases implements AutoCloseable {
     static final long IDLE_TIMEOUT_MS = 10_000;
     private static final long WAIT_MS = 30_000;
 
-    /** The HTTP side's bounds, from OMNIGLASS_HTTP_STATEMENT_TIMEOUT_MS (default 30 s). */
-    static final long HTTP_STATEMENT_TIMEOUT_MS = longEnv("OMNIGLASS_HTTP_STATEMENT_TIMEOUT_MS", 30_000);
-    static final long HTTP_IDLE_IN_TRANSACTION_MS = Math.max(HTTP_STATEMENT_TIMEOUT_MS, 60_000);
 
     private final PgServer defaultServer;
     private final int poolSize;
+    /** The HTTP side's bounds (OMNIGLASS_HTTP_STATEMENT_TIMEOUT_MS); a stalled stream's idle transaction ends after max(it, 60 s). */
+    private final long httpStatementTimeoutMs;
     private final Map<String, DataSource> system = new ConcurrentHashMap<>();
     private final Map<String, DataSource> http = new ConcurrentHashMap<>();
     private final Map<String, HikariDataSource> open = new ConcurrentHashMap<>();
@@ -39,11 +40,12 @@ public final class TenantDatabases implements AutoCloseable {
     private final Semaphore httpBudget;
     private final ScheduledThreadPoolExecutor housekeeping;
 
-    public TenantDatabases(PgServer defaultServer, int poolSize) {
+    public TenantDatabases(PgServer defaultServer, OmniglassConfig.Tuning tuning) {
         this.defaultServer = defaultServer;
-        this.poolSize = poolSize;
-        this.systemBudget = new Semaphore((int) longEnv("OMNIGLASS_PG_SYSTEM_CONNECTIONS", 48), true);
-        this.httpBudget = new Semaphore((int) longEnv("OMNIGLASS_PG_HTTP_CONNECTIONS", 24), true);
+        this.poolSize = tuning.pgTenantPool();
+        this.httpStatementTimeoutMs = tuning.httpStatementTimeoutMs();
+        this.systemBudget = new Semaphore(tuning.pgSystemConnections(), true);
+        this.httpBudget = new Semaphore(tuning.pgHttpConnections(), true);
         this.housekeeping = new ScheduledThreadPoolExecutor(1, io.omniglass.core.runtime.DaemonThreads.named("og-pool-housekeeping"));
         housekeeping.setRemoveOnCancelPolicy(true);
     }
@@ -98,8 +100,8 @@ public final class TenantDatabases implements AutoCloseable {
         // pg_stat_activity tells the pools apart (who holds the connections of an idle fleet)
         hc.addDataSourceProperty("ApplicationName", forHttp ? "omniglass-core http" : "omniglass-core system");
         if (forHttp) {
-            hc.addDataSourceProperty("options", "-c statement_timeout=" + HTTP_STATEMENT_TIMEOUT_MS
-                    + " -c idle_in_transaction_session_timeout=" + HTTP_IDLE_IN_TRANSACTION_MS);
+            hc.addDataSourceProperty("options", "-c statement_timeout=" + httpStatementTimeoutMs
+                    + " -c idle_in_transaction_session_timeout=" + Math.max(httpStatementTimeoutMs, 60_000));
         }
         HikariDataSource ds = new HikariDataSource(hc);
         HikariDataSource old = open.put(key, ds);
@@ -148,21 +150,5 @@ public final class TenantDatabases implements AutoCloseable {
         system.clear();
         http.clear();
         housekeeping.shutdownNow();
-    }
-
-    private static long longEnv(String name, long dflt) {
-        String v = System.getenv(name);
-        if (v == null || v.isBlank()) {
-            return dflt;
-        }
-        try {
-            long n = Long.parseLong(v.trim());
-            if (n < 1) {
-                throw new NumberFormatException();
-            }
-            return n;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be a positive integer, not '" + v + "'");
-        }
     }
 }

@@ -1,12 +1,12 @@
 package io.omniglass.core.tenancy;
 
+import io.omniglass.core.gateway.AuditActor;
+import io.omniglass.core.gateway.AuditTrail;
 import io.nats.client.Connection;
-import io.omniglass.api.OmniglassClient;
 import io.omniglass.core.runtime.Infrastructure;
 import io.omniglass.core.runtime.PgServer;
 import io.omniglass.schema.control.enums.TenantStatus;
 import org.jooq.DSLContext;
-import org.jooq.JSONB;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,9 +15,10 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.function.Consumer;
 
-import static io.omniglass.schema.control.Tables.AUDIT_LOG;
 import static io.omniglass.schema.control.Tables.TENANT;
 
 /**
@@ -90,13 +91,10 @@ public final class TenantProvisioner {
                     (t3 - t2) / 1_000_000, (t4 - t3) / 1_000_000);
             control.transaction(tx -> {
                 tx.dsl().update(TENANT).set(TENANT.STATUS, TenantStatus.active).where(TENANT.SLUG.eq(slug)).execute();
-                tx.dsl().insertInto(AUDIT_LOG)
-                        .set(AUDIT_LOG.ACTOR, actor)
-                        .set(AUDIT_LOG.VERB, "tenant.create")
-                        .set(AUDIT_LOG.RESOURCE, "tenant:" + slug)
-                        .set(AUDIT_LOG.NEW, JSONB.valueOf(OmniglassClient.JSON.createObjectNode()
-                                .put("slug", slug).put("database", reserved.databaseName()).toString()))
-                        .execute();
+                Map<String, Object> created = new LinkedHashMap<>();
+                created.put("slug", slug);
+                created.put("database", reserved.databaseName());
+                AuditTrail.CONTROL.write(tx.dsl(), AuditActor.named(actor), "tenant.create", "tenant:" + slug, null, created);
             });
         } catch (RuntimeException | java.io.IOException | io.nats.client.JetStreamApiException e) {
             log.error("provisioning tenant {} failed; undoing", slug, e);

@@ -198,7 +198,7 @@ class PartitionUpkeepTest {
         LifecycleFixture f = tenant("leased");
         LocalDate old = LocalDate.now(ZoneOffset.UTC).minusDays(200);
         f.metricDay(f.series("pump-1", "discharge_pressure"), old, 60);
-        var kv = MaintenanceLease.bucket(core.core().context().nats(), 1);
+        var kv = MaintenanceLease.bucket(core.core().context().nats(), 1, java.time.Duration.ofMinutes(10));
         long rev = kv.create("leased", "another-core".getBytes(java.nio.charset.StandardCharsets.UTF_8));
         assertThatThrownBy(() -> maintain("leased"))
                 .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(409));

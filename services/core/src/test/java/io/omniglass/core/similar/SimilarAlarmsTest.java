@@ -254,7 +254,7 @@ class SimilarAlarmsTest {
         assertThat(count(plainDb, "SELECT samples FROM alarm_fingerprint WHERE event_id = ?", raise))
                 .as("3 keys every 10 s over (raise - 30 min, raise]: the datapoint at the window's open end is outside")
                 .isEqualTo(3 * 180);
-        assertThat(SimilarSchema.ensure(plainDb)).as("the start-up step brings pgvector back where the server has it").isTrue();
+        assertThat(SimilarSchema.ensure(plainDb::getConnection)).as("the start-up step brings pgvector back where the server has it").isTrue();
         assertThat(count(plainDb, "SELECT count(*) FROM alarm_fingerprint WHERE embedding IS NOT NULL AND event_id = ?", raise))
                 .isEqualTo(1);
     }
