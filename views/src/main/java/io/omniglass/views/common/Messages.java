@@ -40,7 +40,7 @@ public final class Messages {
     /** The core's own message of an API failure (for a form to show at its field), else the exception's. */
     public static String detail(Throwable t) {
         Throwable e = unwrap(t);
-        return e instanceof OmniglassClient.ApiException api ? api.error().detail() : e.getMessage();
+        return e instanceof ServiceException api ? api.detail() : e.getMessage();
     }
 
     private static Throwable unwrap(Throwable t) {

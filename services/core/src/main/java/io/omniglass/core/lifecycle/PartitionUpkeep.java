@@ -166,7 +166,7 @@ final class PartitionUpkeep {
      */
     private long dropAgedLogs(String table, Duration keep, Instant now, List<String> dropped, List<String> failed) {
         List<LocalDate> starts;
-        try (Connection c = db.getConnection()) {
+        try (Connection c = db.connection()) {
             starts = Partitions.days(c, table);
         } catch (SQLException e) {
             failed.add(table + ": " + e.getMessage());
@@ -331,7 +331,7 @@ final class PartitionUpkeep {
      */
     private boolean dropIfEmpty(String table, LocalDate day) throws SQLException {
         String partition = Partitions.partitionName(table, day);
-        try (Connection c = db.getConnection()) {
+        try (Connection c = db.connection()) {
             c.setAutoCommit(false);
             try (Statement st = c.createStatement()) {
                 st.execute("SET LOCAL lock_timeout = '" + DROP_LOCK_TIMEOUT + "'");
