@@ -114,12 +114,15 @@ public final class DeadLettersView extends BorderPane {
         table.setItems(vm.items());
         table.getSelectionModel().setSelectionMode(SelectionMode.MULTIPLE);
         table.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
-        table.getColumns().add(col("#", d -> Long.toString(d.id()), 50));
+        table.getColumns().add(col("#", d -> Long.toString(d.id()), 44));
         table.getColumns().add(col("Time", d -> Ages.timestamp(d.time()), 150));
-        table.getColumns().add(col("Reason", DeadLetter::reason, 130));
-        table.getColumns().add(col("Subject", DeadLetter::subject, 150));
-        table.getColumns().add(col("Detail", DeadLetter::detail, 220));
-        table.getColumns().add(col("Body", d -> d.preview(160), 300));
+        table.getColumns().add(col("Reason", DeadLetter::reason, 150));
+        table.getColumns().add(col("Subject", DeadLetter::subject, 140));
+        table.getColumns().add(col("Detail", DeadLetter::detail, 200));
+        table.getColumns().add(col("Body", d -> d.preview(160), 240));
+        // time and reason are read in full; detail and body are previews (the full text is on the right)
+        table.getColumns().get(1).setMinWidth(150);
+        table.getColumns().get(2).setMinWidth(150);
         table.setPlaceholder(new Label("No dead letters: everything the sink received was stored"));
         table.getSelectionModel().getSelectedItems().addListener((ListChangeListener<DeadLetter>) c ->
                 vm.selection().setAll(table.getSelectionModel().getSelectedItems()));
@@ -162,7 +165,7 @@ public final class DeadLettersView extends BorderPane {
         VBox.setVgrow(body, Priority.ALWAYS);
         SplitPane split = new SplitPane(left, side);
         split.setOrientation(Orientation.HORIZONTAL);
-        split.setDividerPositions(0.62);
+        split.setDividerPositions(0.66);
 
         Label outcome = Labels.message(vm.outcomeProperty(), "outcome-label");
         outcome.setId("dead-letters-outcome");

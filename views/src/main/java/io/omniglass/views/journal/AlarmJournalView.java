@@ -106,8 +106,10 @@ public final class AlarmJournalView extends BorderPane {
             protected void updateItem(JournalEntry e, boolean empty) {
                 super.updateItem(e, empty);
                 pseudoClassStateChanged(PseudoClass.getPseudoClass("action"), !empty && e != null && "action".equals(e.kind()));
-                pseudoClassStateChanged(PseudoClass.getPseudoClass("sev-" + (e == null ? "" : e.severity())), !empty && e != null
-                        && "raised".equals(e.what()));
+                for (String sev : List.of("critical", "error", "warning", "notice", "info", "debug")) {
+                    pseudoClassStateChanged(PseudoClass.getPseudoClass("sev-" + sev), !empty && e != null
+                            && "raised".equals(e.what()) && sev.equals(e.severity()));
+                }
             }
         });
         Label truncated = Labels.message(Bindings.when(vm.truncatedProperty())

@@ -117,11 +117,17 @@ final class DeadLetterActions {
             neu.put("subject", subject);
             neu.put("msg_id", msgId);
             neu.put("data_seq", ack.getSeqno());
-            session.transaction(tx -> {
-                session.audit(tx, "dead_letter.redrive", "dead_letter:" + id, old, neu);
-                stream.delete(id); // already gone means a concurrent re-drive of the same id: its PubAck deduplicated ours
-                return null;
-            });
+            try {
+                session.transaction(tx -> {
+                    session.audit(tx, "dead_letter.redrive", "dead_letter:" + id, old, neu);
+                    stream.delete(id); // already gone means a concurrent re-drive of the same id: its PubAck deduplicated ours
+                    return null;
+                });
+            } catch (RuntimeException e) {
+                // it is on the data lane; only its record failed: a repeat is dropped as a duplicate
+                return failed(id, "re-driven (data-lane sequence " + ack.getSeqno() + ") but not recorded, so it is still listed: "
+                        + describe(e) + "; re-drive it again to record it (the repeat is deduplicated)");
+            }
             return new DeadLetterResult(id, DeadLetterResult.OK, null);
         } catch (IOException | JetStreamApiException | RuntimeException e) {
             return failed(id, "not re-driven (the dead letter is kept): " + describe(e));

@@ -38,12 +38,12 @@ final class DeadLetterRoutes {
             int limit = Keyset.limit(ctx.queryParam("limit"), 100, 1000);
             long after = after(ctx.queryParam("after"));
             var filter = DeadLetterFilter.parse(ctx.queryParam("filter"));
-            DeadLetterStream stream = new DeadLetterStream(core.nats(), s.tenant().slug());
             try {
+                DeadLetterStream stream = new DeadLetterStream(core.nats(), s.tenant().slug());
                 DeadLetterStream.Scan scan = stream.scan(after, filter, limit, MAX_SCAN);
                 String next = scan.more() ? Long.toString(scan.lastSeen()) : null;
                 ctx.json(new DeadLetterPage(scan.items(), next, stream.total()));
-            } catch (JetStreamApiException e) {
+            } catch (JetStreamApiException | IOException e) {
                 throw new ApiException(503, "unavailable", "the dead-letter stream cannot be read: " + e.getMessage());
             }
         });
