@@ -102,7 +102,10 @@ public final class CoreService implements AutoCloseable {
             Lanes lanes = Lanes.start(Lanes.Settings.fromEnv(System.getenv()), infra.natsUrl(), instanceId);
             closeables.add(lanes);
 
-            TenantDatabases tenantDbs = new TenantDatabases(infra.pg(), 8);
+            io.omniglass.core.tenancy.ServerRegistry servers = new io.omniglass.core.tenancy.ServerRegistry(control,
+                    io.omniglass.core.secrets.SecretKeys.load(config.secretKey(), dataDir), infra.pg());
+            servers.ensureDefault();
+            TenantDatabases tenantDbs = new TenantDatabases(infra.pg(), 8, servers::connection);
             closeables.add(tenantDbs);
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             new JvmMemoryMetrics().bindTo(metrics);
@@ -111,7 +114,7 @@ public final class CoreService implements AutoCloseable {
             new ProcessorMetrics().bindTo(metrics);
             lanes.bindTo(metrics);
 
-            TenantProvisioner provisioner = new TenantProvisioner(control, tenantDbs, nats, config.natsReplicas(), ReferenceData.load(), t -> {
+            TenantProvisioner provisioner = new TenantProvisioner(control, tenantDbs, nats, config.natsReplicas(), servers, ReferenceData.load(), t -> {
                 nats.publish(TENANT_ACTIVE_SUBJECT, t.slug().getBytes(StandardCharsets.UTF_8));
                 checkpointSoon();
             });

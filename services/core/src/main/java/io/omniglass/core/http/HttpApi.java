@@ -29,6 +29,7 @@ import org.slf4j.LoggerFactory;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /** The HTTP API: JSON, bearer tokens, errors as {"error", "detail"}, never a stack trace. */
 public final class HttpApi {
@@ -130,10 +131,11 @@ public final class HttpApi {
             if (core.tenants().find(req.slug()).isPresent()) {
                 throw ApiException.conflict("tenant '" + req.slug() + "' already exists");
             }
-            Tenant t = core.provisioner().create(req.slug(), req.name(), p.actor());
+            Tenant t = core.provisioner().create(req.slug(), req.name(), Optional.ofNullable(req.server()), p.actor());
             ctx.status(HttpStatus.CREATED).json(info(t));
         });
         TokenRoutes.register(app, core);
+        ServerRoutes.register(app, core);
 
         app.post("/api/v1/admin/migrate", ctx -> {
             Principal p = Auth.require(ctx, Role.admin);
@@ -191,7 +193,7 @@ public final class HttpApi {
     }
 
     static TenantInfo info(Tenant t) {
-        return new TenantInfo(t.slug(), t.displayName(), t.status(), t.createdAt());
+        return new TenantInfo(t.slug(), t.displayName(), t.status(), t.createdAt(), t.server());
     }
 
     public static void error(Context ctx, int status, String error, String detail) {

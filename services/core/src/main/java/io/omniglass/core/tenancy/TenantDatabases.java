@@ -38,8 +38,24 @@ public final class TenantDatabases implements AutoCloseable {
     private final Semaphore systemBudget;
     private final Semaphore httpBudget;
     private final ScheduledThreadPoolExecutor housekeeping;
+    private final java.util.function.Function<String, PgServer> registered;
+    private final Map<String, PgServer> servers = new ConcurrentHashMap<>();
+    private final ScheduledThreadPoolExecutor probes;
+    private final ServerStates states;
 
     public TenantDatabases(PgServer defaultServer, int poolSize) {
+        this(defaultServer, poolSize, name -> {
+            throw new ServerRegistry.InvalidServerException("no server '" + name + "' is known to this core");
+        });
+    }
+
+    /** {@code registered}: the credentials of a registered server by name ({@link ServerRegistry#connection}). */
+    public TenantDatabases(PgServer defaultServer, int poolSize, java.util.function.Function<String, PgServer> registered) {
+        this.registered = registered;
+        // one thread probes the servers found down (and nothing while every server is up)
+        this.probes = new ScheduledThreadPoolExecutor(1, io.omniglass.core.runtime.DaemonThreads.named("og-pg-probe"));
+        probes.setRemoveOnCancelPolicy(true);
+        this.states = new ServerStates(this::serverNamed, probes);
         this.defaultServer = defaultServer;
         this.poolSize = poolSize;
         this.systemBudget = new Semaphore((int) longEnv("OMNIGLASS_PG_SYSTEM_CONNECTIONS", 48), true);
@@ -49,9 +65,31 @@ public final class TenantDatabases implements AutoCloseable {
     }
 
     public PgServer server(Tenant tenant) {
+        if (tenant.serverName() != null) {
+            return serverNamed(tenant.serverName());
+        }
         return tenant.serverUrl() == null
                 ? defaultServer
                 : PgServer.parse(tenant.serverUrl(), defaultServer.user(), defaultServer.password());
+    }
+
+    /** A registered server with its credentials ({@link ServerRegistry#DEFAULT}: the control server). */
+    public PgServer serverNamed(String name) {
+        if (ServerRegistry.DEFAULT.equals(name)) {
+            return defaultServer;
+        }
+        // a registered server's address and credentials do not change under it: read once
+        return servers.computeIfAbsent(name, registered);
+    }
+
+    /** Which servers are reachable, as this core's work has found (what /healthz and fleet health read). */
+    public ServerStates serverStates() {
+        return states;
+    }
+
+    /** Whether the tenant's server is down as far as this core knows. */
+    public boolean impaired(Tenant tenant) {
+        return states.isDown(tenant.server());
     }
 
     public String jdbcUrl(Tenant tenant) {
@@ -60,14 +98,20 @@ public final class TenantDatabases implements AutoCloseable {
 
     /** The system pool: the core's own work on the tenant (sink, rules, CDC, provisioning). */
     public DataSource dataSource(Tenant tenant) {
-        return system.computeIfAbsent(tenant.slug(), s -> new CappedDataSource(
-                tenantPool(tenant, "system/" + s, "og-" + s, poolSize, false), systemBudget, WAIT_MS, "system"));
+        return system.computeIfAbsent(tenant.slug(), s -> capped(tenant,
+                tenantPool(tenant, "system/" + s, "og-" + s, poolSize, false), systemBudget, "system"));
     }
 
     /** The HTTP pool: scoped requests, with a statement timeout; separate from the system pool and its budget. */
     public DataSource httpDataSource(Tenant tenant) {
-        return http.computeIfAbsent(tenant.slug(), s -> new CappedDataSource(
-                tenantPool(tenant, "http/" + s, "og-http-" + s, Math.max(2, poolSize / 2), true), httpBudget, WAIT_MS, "HTTP"));
+        return http.computeIfAbsent(tenant.slug(), s -> capped(tenant,
+                tenantPool(tenant, "http/" + s, "og-http-" + s, Math.max(2, poolSize / 2), true), httpBudget, "HTTP"));
+    }
+
+    private DataSource capped(Tenant tenant, DataSource pool, Semaphore budget, String what) {
+        String server = tenant.server();
+        states.known(server);
+        return new CappedDataSource(pool, budget, WAIT_MS, what, new CappedDataSource.ServerWatch(server, states, probes));
     }
 
     /** Connections a server's work needs whatever the tenant: few, at most this many. */
@@ -148,6 +192,7 @@ public final class TenantDatabases implements AutoCloseable {
         system.clear();
         http.clear();
         housekeeping.shutdownNow();
+        probes.shutdownNow();
     }
 
     private static long longEnv(String name, long dflt) {
