@@ -113,6 +113,7 @@ public final class CoreService implements AutoCloseable {
             new JvmThreadMetrics().bindTo(metrics);
             new ProcessorMetrics().bindTo(metrics);
             lanes.bindTo(metrics);
+            tenantDbs.serverStates().bindTo(metrics);
 
             TenantProvisioner provisioner = new TenantProvisioner(control, tenantDbs, nats, config.natsReplicas(), servers, ReferenceData.load(), t -> {
                 nats.publish(TENANT_ACTIVE_SUBJECT, t.slug().getBytes(StandardCharsets.UTF_8));

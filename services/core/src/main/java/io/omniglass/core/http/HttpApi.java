@@ -85,6 +85,11 @@ public final class HttpApi {
                 error(ctx, 400, "bad request", "malformed JSON: " + jpe.getOriginalMessage());
                 return;
             }
+            if (cause instanceof java.sql.SQLException se && se.getSQLState() != null
+                    && (se.getSQLState().startsWith("08") && !"08004".equals(se.getSQLState()) || se.getSQLState().startsWith("57P0"))) {
+                DatabaseErrors.unavailable(ctx);
+                return;
+            }
             if (cause instanceof java.sql.SQLTransientConnectionException) {
                 error(ctx, 503, "busy", "every database connection for requests is in use; try again shortly");
                 return;
@@ -181,7 +186,10 @@ public final class HttpApi {
         }
         boolean natsOk = core.nats().getStatus() == Connection.Status.CONNECTED;
         boolean up = startup.finished();
-        body.put("status", !(pgOk && natsOk) ? "degraded" : up ? "ok" : "starting");
+        List<String> serversDown = core.tenantDatabases().serverStates().down().stream()
+                .map(io.omniglass.core.tenancy.ServerStates.State::server).toList();
+        boolean impaired = !serversDown.isEmpty();
+        body.put("status", !(pgOk && natsOk) || impaired ? "degraded" : up ? "ok" : "starting");
         body.put("postgres", pgOk ? "ok" : "unreachable");
         body.put("nats", natsOk ? "ok" : core.nats().getStatus().name().toLowerCase());
         body.put("instance", core.instanceId());
@@ -189,7 +197,28 @@ public final class HttpApi {
             body.put("tenants_starting", startup.pending());
             body.put("tenants", startup.total());
         }
+        if (impaired) {
+            impairment(ctx, core, serversDown, body);
+        }
+        // a tenant server down leaves the core serving every other tenant (and every core shares
+        // that server): 200 "degraded", so a load balancer keeps it; its own Postgres or NATS down is 503
         ctx.status(pgOk && natsOk && up ? 200 : 503).json(body);
+    }
+
+    /**
+     * Which servers are down and whose tenants wait: server names always (they name no customer),
+     * the tenants themselves only to a token that may see them (as in /metrics), else a count.
+     */
+    private static void impairment(Context ctx, CoreContext core, List<String> serversDown, Map<String, Object> body) {
+        body.put("servers_impaired", serversDown);
+        List<String> tenants = core.tenants().list().stream()
+                .filter(t -> t.active() && serversDown.contains(t.server()))
+                .map(Tenant::slug)
+                .toList();
+        Optional<Principal> p = Auth.optional(ctx, core.tokens());
+        List<String> visible = p.map(pr -> tenants.stream().filter(pr::canSeeTenant).toList()).orElse(List.of());
+        body.put("tenants_impaired_count", tenants.size());
+        body.put("tenants_impaired", visible);
     }
 
     static TenantInfo info(Tenant t) {

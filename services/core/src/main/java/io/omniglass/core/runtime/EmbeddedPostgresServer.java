@@ -168,6 +168,11 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
             }
         });
         watchdog.disarm();
+        try {
+            pg.stop(); // releases zonky's lock on the directory (its pg_ctl stop finds nothing to stop)
+        } catch (IOException | RuntimeException e) {
+            log.debug("after kill -9: {}", e.toString());
+        }
     }
 
     /**

@@ -75,9 +75,44 @@ public final class ServerStates {
         listeners.add(listener);
     }
 
+    private volatile io.micrometer.core.instrument.MeterRegistry metrics;
+    private final Set<String> gauged = ConcurrentHashMap.newKeySet();
+
+    /**
+     * Gauges {@code og_pg_server_up{server}} (1 up, 0 down) for every server this core works with,
+     * and {@code og_tenant_server_up{tenant, server}} for every tenant whose pools it opened.
+     */
+    public void bindTo(io.micrometer.core.instrument.MeterRegistry registry) {
+        this.metrics = registry;
+        states.keySet().forEach(this::gauge);
+    }
+
     /** A server this core works with: known as up until shown otherwise. */
     void known(String server) {
         states.putIfAbsent(server, new State(server, Health.up, Instant.now(), null));
+        gauge(server);
+    }
+
+    /** The tenant's work runs on {@code server}. */
+    void known(String tenant, String server) {
+        known(server);
+        var registry = metrics;
+        if (registry != null && gauged.add("tenant/" + tenant)) {
+            io.micrometer.core.instrument.Gauge.builder("og.tenant.server.up", this, st -> st.isDown(server) ? 0 : 1)
+                    .description("1 while the tenant's Postgres server is reachable, 0 while it is down (its data waits in JetStream)")
+                    .tag("tenant", tenant).tag("server", server)
+                    .register(registry);
+        }
+    }
+
+    private void gauge(String server) {
+        var registry = metrics;
+        if (registry != null && gauged.add("server/" + server)) {
+            io.micrometer.core.instrument.Gauge.builder("og.pg.server.up", this, st -> st.isDown(server) ? 0 : 1)
+                    .description("1 while this core reaches the Postgres server, 0 while it is down")
+                    .tag("server", server)
+                    .register(registry);
+        }
     }
 
     /** Work on {@code server} failed in a way that may be the server (not the data): one probe decides. */

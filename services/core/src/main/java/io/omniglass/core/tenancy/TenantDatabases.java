@@ -110,7 +110,7 @@ public final class TenantDatabases implements AutoCloseable {
 
     private DataSource capped(Tenant tenant, DataSource pool, Semaphore budget, String what) {
         String server = tenant.server();
-        states.known(server);
+        states.known(tenant.slug(), server);
         return new CappedDataSource(pool, budget, WAIT_MS, what, new CappedDataSource.ServerWatch(server, states, probes));
     }
 
