@@ -105,7 +105,7 @@ public final class CoreService implements AutoCloseable {
             io.omniglass.core.tenancy.ServerRegistry servers = new io.omniglass.core.tenancy.ServerRegistry(control,
                     io.omniglass.core.secrets.SecretKeys.load(config.secretKey(), dataDir), infra.pg());
             servers.ensureDefault();
-            TenantDatabases tenantDbs = new TenantDatabases(infra.pg(), 8, servers::connection);
+            TenantDatabases tenantDbs = new TenantDatabases(infra.pg(), 8, servers, config.replicaMaxLag());
             closeables.add(tenantDbs);
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             new JvmMemoryMetrics().bindTo(metrics);
@@ -113,7 +113,7 @@ public final class CoreService implements AutoCloseable {
             new JvmThreadMetrics().bindTo(metrics);
             new ProcessorMetrics().bindTo(metrics);
             lanes.bindTo(metrics);
-            tenantDbs.serverStates().bindTo(metrics);
+            tenantDbs.bindTo(metrics);
 
             TenantProvisioner provisioner = new TenantProvisioner(control, tenantDbs, nats, config.natsReplicas(), servers, ReferenceData.load(), t -> {
                 nats.publish(TENANT_ACTIVE_SUBJECT, t.slug().getBytes(StandardCharsets.UTF_8));

@@ -28,7 +28,18 @@ public record OmniglassConfig(
         Optional<String> secretKey,
         Optional<String> httpTlsCert,
         Optional<String> httpTlsKey,
-        int natsReplicas) {
+        int natsReplicas,
+        java.time.Duration replicaMaxLag) {
+
+    /** OMNIGLASS_REPLICA_MAX_LAG's default: reads that may lag go to a replica at most this far behind. */
+    public static final java.time.Duration DEFAULT_REPLICA_MAX_LAG = java.time.Duration.ofSeconds(5);
+
+    public OmniglassConfig(Path dataDir, Optional<String> pgUrl, Optional<String> natsUrl, int httpPort, String httpHost,
+                           Optional<String> natsServerBin, String pgUser, String pgPassword, Optional<String> secretKey,
+                           Optional<String> httpTlsCert, Optional<String> httpTlsKey, int natsReplicas) {
+        this(dataDir, pgUrl, natsUrl, httpPort, httpHost, natsServerBin, pgUser, pgPassword, secretKey,
+                httpTlsCert, httpTlsKey, natsReplicas, DEFAULT_REPLICA_MAX_LAG);
+    }
 
     public OmniglassConfig(Path dataDir, Optional<String> pgUrl, Optional<String> natsUrl, int httpPort, String httpHost,
                            Optional<String> natsServerBin, String pgUser, String pgPassword, Optional<String> secretKey) {
@@ -84,7 +95,8 @@ public record OmniglassConfig(
                 l.get("OMNIGLASS_HTTP_TLS_CERT", "http_tls_cert"),
                 l.get("OMNIGLASS_HTTP_TLS_KEY", "http_tls_key"),
                 // replicas of every stream and KV bucket: 1 on one server, 3 (or 5) on a cluster
-                l.get("OMNIGLASS_NATS_REPLICAS", "nats_replicas").map(StreamReplicas::parse).orElse(1));
+                l.get("OMNIGLASS_NATS_REPLICAS", "nats_replicas").map(StreamReplicas::parse).orElse(1),
+                l.get("OMNIGLASS_REPLICA_MAX_LAG", "replica_max_lag").map(OmniglassConfig::parseLag).orElse(DEFAULT_REPLICA_MAX_LAG));
         if (cfg.httpTlsCert().isPresent() != cfg.httpTlsKey().isPresent()) {
             throw new IllegalArgumentException("OMNIGLASS_HTTP_TLS_CERT and OMNIGLASS_HTTP_TLS_KEY go together: set both or neither");
         }
@@ -97,7 +109,32 @@ public record OmniglassConfig(
 
     public OmniglassConfig withHttpPort(int port) {
         return new OmniglassConfig(dataDir, pgUrl, natsUrl, port, httpHost, natsServerBin, pgUser, pgPassword, secretKey,
-                httpTlsCert, httpTlsKey, natsReplicas);
+                httpTlsCert, httpTlsKey, natsReplicas, replicaMaxLag);
+    }
+
+    /** {@code 5s}, {@code 500ms}, {@code 2m}, a number of seconds, or ISO-8601 ({@code PT5S}); zero sends every read to the primary. */
+    static java.time.Duration parseLag(String v) {
+        String s = v.trim().toLowerCase(java.util.Locale.ROOT);
+        try {
+            java.time.Duration d;
+            if (s.startsWith("p")) {
+                d = java.time.Duration.parse(s.toUpperCase(java.util.Locale.ROOT));
+            } else if (s.endsWith("ms")) {
+                d = java.time.Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2).trim()));
+            } else if (s.endsWith("s")) {
+                d = java.time.Duration.ofMillis(Math.round(Double.parseDouble(s.substring(0, s.length() - 1).trim()) * 1000));
+            } else if (s.endsWith("m")) {
+                d = java.time.Duration.ofSeconds(Long.parseLong(s.substring(0, s.length() - 1).trim()) * 60);
+            } else {
+                d = java.time.Duration.ofMillis(Math.round(Double.parseDouble(s) * 1000));
+            }
+            if (d.isNegative()) {
+                throw new NumberFormatException();
+            }
+            return d;
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("OMNIGLASS_REPLICA_MAX_LAG must be a duration such as 5s, 500ms or PT5S, not '" + v + "'");
+        }
     }
 
     private static JsonNode readYaml(Path file) {

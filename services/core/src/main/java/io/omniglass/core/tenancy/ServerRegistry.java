@@ -32,7 +32,7 @@ import static io.omniglass.schema.control.Tables.TENANT;
  * credentials; every other server's password is sealed with the core's secret key, never kept in
  * clear and never shown. A replica names its primary and takes only reads.
  */
-public final class ServerRegistry {
+public final class ServerRegistry implements ServerDirectory {
 
     /** The control server: where the control database (and every tenant made before servers) lives. */
     public static final String DEFAULT = "default";
@@ -103,7 +103,13 @@ public final class ServerRegistry {
                 .fetch(ServerRegistry::toServer);
     }
 
+    @Override
+    public List<String> replicaNames(String primary) {
+        return replicasOf(primary).stream().map(Server::name).toList();
+    }
+
     /** The server with its credentials: for connecting, never for showing. */
+    @Override
     public PgServer connection(String name) {
         if (DEFAULT.equals(name)) {
             return controlServer;

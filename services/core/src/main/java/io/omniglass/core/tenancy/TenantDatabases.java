@@ -42,16 +42,20 @@ public final class TenantDatabases implements AutoCloseable {
     private final Map<String, PgServer> servers = new ConcurrentHashMap<>();
     private final ScheduledThreadPoolExecutor probes;
     private final ServerStates states;
+    private final ReplicaReads replicaReads;
+    private final Map<String, DataSource> replicaPools = new ConcurrentHashMap<>();
 
     public TenantDatabases(PgServer defaultServer, int poolSize) {
-        this(defaultServer, poolSize, name -> {
-            throw new ServerRegistry.InvalidServerException("no server '" + name + "' is known to this core");
-        });
+        this(defaultServer, poolSize, ServerDirectory.none(), java.time.Duration.ZERO);
     }
 
-    /** {@code registered}: the credentials of a registered server by name ({@link ServerRegistry#connection}). */
-    public TenantDatabases(PgServer defaultServer, int poolSize, java.util.function.Function<String, PgServer> registered) {
-        this.registered = registered;
+    /**
+     * {@code directory}: the registered servers (credentials, read replicas); {@code replicaMaxLag}:
+     * how far behind a replica may be to serve reads that may lag (OMNIGLASS_REPLICA_MAX_LAG).
+     */
+    public TenantDatabases(PgServer defaultServer, int poolSize, ServerDirectory directory, java.time.Duration replicaMaxLag) {
+        this.registered = directory::connection;
+        this.replicaReads = new ReplicaReads(directory, replicaMaxLag);
         // one thread probes the servers found down (and nothing while every server is up)
         this.probes = new ScheduledThreadPoolExecutor(1, io.omniglass.core.runtime.DaemonThreads.named("og-pg-probe"));
         probes.setRemoveOnCancelPolicy(true);
@@ -107,6 +111,57 @@ public final class TenantDatabases implements AutoCloseable {
         return http.computeIfAbsent(tenant.slug(), s -> capped(tenant,
                 tenantPool(tenant, "http/" + s, "og-http-" + s, Math.max(2, poolSize / 2), true), httpBudget, "HTTP"));
     }
+
+    /** Where a read that may lag goes: a pool, the server behind it, and whether that is a replica. */
+    public record ReadTarget(DataSource dataSource, String server, boolean replica) {
+    }
+
+    /**
+     * The pool for a read that may lag (history, aggregates, fleet current values): a read replica
+     * of the tenant's server within OMNIGLASS_REPLICA_MAX_LAG, else the HTTP pool of the primary.
+     * A replica's sessions are read-only: no write can land there.
+     */
+    public ReadTarget readTarget(Tenant tenant) {
+        java.util.Optional<String> replica = replicaReads.choose(tenant.server());
+        if (replica.isEmpty()) {
+            return new ReadTarget(httpDataSource(tenant), tenant.server(), false);
+        }
+        String name = replica.get();
+        DataSource ds = replicaPools.computeIfAbsent(tenant.slug() + "@" + name, k -> {
+            HikariConfig hc = config(serverNamed(name), tenant.databaseName(), "og-replica-" + tenant.slug(), Math.max(2, poolSize / 2));
+            hc.setMinimumIdle(0);
+            hc.setIdleTimeout(IDLE_TIMEOUT_MS);
+            hc.setScheduledExecutor(housekeeping);
+            // a replica that went away is left quickly for the primary, not waited on for the full timeout
+            hc.setConnectionTimeout(REPLICA_WAIT_MS);
+            hc.addDataSourceProperty("ApplicationName", "omniglass-core replica");
+            hc.addDataSourceProperty("options", "-c statement_timeout=" + HTTP_STATEMENT_TIMEOUT_MS
+                    + " -c idle_in_transaction_session_timeout=" + HTTP_IDLE_IN_TRANSACTION_MS
+                    + " -c default_transaction_read_only=on");
+            HikariDataSource pool = new HikariDataSource(hc);
+            open.put("replica/" + k, pool);
+            return new CappedDataSource(pool, httpBudget, WAIT_MS, "HTTP");
+        });
+        return new ReadTarget(ds, name, true);
+    }
+
+    /** A read on {@code target} was served (counted per server in og_pg_reads_total). */
+    public void served(ReadTarget target) {
+        replicaReads.served(target.server(), target.replica() ? "replica" : "primary");
+    }
+
+    /** A read on a replica could not connect: the replica is left until its lag is checked again. */
+    public void replicaFailed(ReadTarget target) {
+        replicaReads.failed(target.server());
+    }
+
+    /** Metrics of the servers: their state, their tenants', the reads served per server. */
+    public void bindTo(io.micrometer.core.instrument.MeterRegistry registry) {
+        states.bindTo(registry);
+        replicaReads.bindTo(registry);
+    }
+
+    private static final long REPLICA_WAIT_MS = 2_000;
 
     private DataSource capped(Tenant tenant, DataSource pool, Semaphore budget, String what) {
         String server = tenant.server();
@@ -177,6 +232,9 @@ public final class TenantDatabases implements AutoCloseable {
     public void evict(String slug) {
         system.remove(slug);
         http.remove(slug);
+        replicaPools.keySet().removeIf(k -> k.startsWith(slug + "@"));
+        open.keySet().stream().filter(k -> k.startsWith("replica/" + slug + "@")).toList()
+                .forEach(k -> open.remove(k).close());
         for (String key : new String[]{"system/" + slug, "http/" + slug}) {
             HikariDataSource ds = open.remove(key);
             if (ds != null) {
@@ -191,6 +249,7 @@ public final class TenantDatabases implements AutoCloseable {
         open.clear();
         system.clear();
         http.clear();
+        replicaReads.close();
         housekeeping.shutdownNow();
         probes.shutdownNow();
     }
