@@ -186,7 +186,7 @@ public final class HttpApi {
         }
         boolean natsOk = core.nats().getStatus() == Connection.Status.CONNECTED;
         boolean up = startup.finished();
-        List<String> serversDown = core.tenantDatabases().serverStates().down().stream()
+        List<String> serversDown = core.serverStates().down().stream()
                 .map(io.omniglass.core.tenancy.ServerStates.State::server).toList();
         boolean impaired = !serversDown.isEmpty();
         body.put("status", !(pgOk && natsOk) || impaired ? "degraded" : up ? "ok" : "starting");

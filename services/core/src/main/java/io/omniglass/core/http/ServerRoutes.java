@@ -70,7 +70,7 @@ final class ServerRoutes {
     }
 
     private static ServerInfo info(CoreContext core, ServerRegistry.Server s, Map<String, Integer> counts) {
-        String health = core.tenantDatabases().serverStates().isDown(s.name()) ? "down" : "up";
+        String health = core.serverStates().isDown(s.name()) ? "down" : "up";
         return new ServerInfo(s.name(), s.jdbcUrl(), s.user(), s.primary() ? "primary" : "replica", s.replicaOf(),
                 s.state(), health, counts.getOrDefault(s.name(), 0));
     }

@@ -58,8 +58,8 @@ public final class ServerRegistry implements ServerDirectory {
     }
 
     public static final class DuplicateServerException extends RuntimeException {
-        public DuplicateServerException(String name) {
-            super("server '" + name + "' is already registered");
+        public DuplicateServerException(String message) {
+            super(message);
         }
     }
 
@@ -168,7 +168,7 @@ public final class ServerRegistry implements ServerDirectory {
             throw new InvalidServerException("name the server's user (--user or user= in the URL)");
         }
         if (find(name).isPresent()) {
-            throw new DuplicateServerException(name);
+            throw new DuplicateServerException("server '" + name + "' is already registered");
         }
         if (replicaOf != null) {
             Server primary = find(replicaOf).orElseThrow(() -> new InvalidServerException("no server '" + replicaOf + "' to be a replica of"));
@@ -177,6 +177,13 @@ public final class ServerRegistry implements ServerDirectory {
             }
         }
         check(name, given, replicaOf != null);
+        for (Server s : list()) {
+            PgServer known = PgServer.parse(s.jdbcUrl(), "", "");
+            if (known.host().equalsIgnoreCase(given.host()) && known.port() == given.port()) {
+                // one server under two names would hide its real load from placement
+                throw new DuplicateServerException(given.host() + ":" + given.port() + " is already registered as '" + s.name() + "'");
+            }
+        }
         String url = given.publicJdbcUrl("");
         control.transaction(tx -> {
             tx.dsl().insertInto(PG_SERVER)

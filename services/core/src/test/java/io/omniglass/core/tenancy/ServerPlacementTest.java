@@ -101,6 +101,12 @@ class ServerPlacementTest {
             assertThat(String.join("\n", stored)).doesNotContain(pg2.password()).contains("pg2");
         }
         assertThat(OmniglassClient.JSON.writeValueAsString(admin.servers())).doesNotContain(pg2.password());
+        // one server under two names would hide its load from placement
+        assertThatThrownBy(() -> admin.addServer(new AddServerRequest("pg2_again", pg2.jdbcUrl(), pg2.user(), pg2.password(), null)))
+                .satisfies(e -> {
+                    assertThat(((OmniglassClient.ApiException) e).status()).isEqualTo(409);
+                    assertThat(((OmniglassClient.ApiException) e).error().detail()).contains("already registered as 'pg2'");
+                });
     }
 
     @Test
