@@ -73,12 +73,19 @@ public final class ServerRegistry implements ServerDirectory {
         this.controlServer = controlServer;
     }
 
-    /** Registers the control server as {@link #DEFAULT} if it is not yet (every core does at start). */
+    /**
+     * Registers the control server as {@link #DEFAULT}, or brings its address up to date (an
+     * embedded server gets a new port at each start); every core does at start. Its credentials
+     * are never stored: they are the core's own.
+     */
     public void ensureDefault() {
+        String url = controlServer.publicJdbcUrl("");
         control.insertInto(PG_SERVER)
                 .set(PG_SERVER.NAME, DEFAULT)
-                .set(PG_SERVER.JDBC_URL, controlServer.publicJdbcUrl(""))
-                .onConflict(PG_SERVER.NAME).doNothing()
+                .set(PG_SERVER.JDBC_URL, url)
+                .onConflict(PG_SERVER.NAME).doUpdate()
+                .set(PG_SERVER.JDBC_URL, url)
+                .where(PG_SERVER.JDBC_URL.ne(url))
                 .execute();
     }
 
