@@ -30,8 +30,7 @@ final class CappedDataSource implements DataSource {
     /**
      * The server behind the pool and what is known of it: a server known to be down is refused at
      * once (its tenants' work backs off instead of holding a shared worker for the connection
-     * timeout); a borrow that fails marks it down, one that hangs past {@link #SUSPECT_AFTER_MS}
-     * has it probed.
+     * timeout); a borrow that fails to connect, or hangs past {@link #SUSPECT_AFTER_MS}, has it probed.
      */
     record ServerWatch(String server, ServerStates states, java.util.concurrent.ScheduledExecutorService timer) {
     }
@@ -73,7 +72,8 @@ final class CappedDataSource implements DataSource {
         } catch (SQLException | RuntimeException e) {
             budget.release();
             if (watch != null && unreachable(e)) {
-                watch.states().failed(watch.server(), e);
+                // Hikari's timeout carries the last connection failure, which may be an old one: a probe decides
+                watch.states().suspect(watch.server());
             }
             throw e;
         } finally {

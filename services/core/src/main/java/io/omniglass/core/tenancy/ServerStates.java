@@ -24,7 +24,7 @@ import java.util.function.Function;
 /**
  * Which Postgres servers this core can reach, learnt from the work itself: a connection that
  * cannot be had, or a borrow that hangs, makes the server suspect and one probe (a fresh
- * connection and {@code SELECT 1}) decides. A server found down is probed every
+ * connection and {@code SELECT 1}, on the probe thread at once) decides. A server found down is probed every
  * {@link #PROBE_EVERY_MS} until it answers; meanwhile its pools refuse at once instead of making
  * every caller wait out the connection timeout, so its tenants' work backs off (the sink NAKs and
  * the data waits in JetStream) and the shared workers stay free for the other tenants. Nothing
@@ -119,14 +119,6 @@ public final class ServerStates {
     public void suspect(String server) {
         if (probing.add(server)) {
             scheduler.execute(() -> probe(server));
-        }
-    }
-
-    /** A connection to {@code server} could not be had: it is down until a probe reaches it. */
-    void failed(String server, Throwable cause) {
-        markDown(server, cause);
-        if (probing.add(server)) {
-            scheduler.schedule(() -> probe(server), PROBE_EVERY_MS, TimeUnit.MILLISECONDS);
         }
     }
 
