@@ -87,6 +87,9 @@ class ServerOutageTest {
                 await().atMost(Duration.ofSeconds(60)).until(() -> RulesFixture.count(core.core().context().tenantDataSource(steady),
                         "SELECT count(*) FROM alarm WHERE owner = 'component:pump-1' AND state = 'active'") == 1);
 
+                // and its change feed carries the alarm (the CDC sessions are shared with the tenant that waits)
+                await().atMost(Duration.ofSeconds(60)).until(() -> cdcMessages(nats, "steady", "alarm") > 0);
+
                 // health names the server, and the tenant to a token that may see it (a count to anyone)
                 await().atMost(Duration.ofSeconds(60)).until(() -> "degraded".equals(health(core, null).get("status").asText()));
                 JsonNode seen = health(core, core.adminToken());
@@ -150,6 +153,13 @@ class ServerOutageTest {
 
     private static long deadLetters(Connection nats, String slug) throws Exception {
         return nats.jetStreamManagement().getStreamInfo(TenantStreams.dlqStream(slug)).getStreamState().getMsgCount();
+    }
+
+    private static long cdcMessages(Connection nats, String slug, String table) throws Exception {
+        var info = nats.jetStreamManagement().getStreamInfo(TenantStreams.cdcStream(slug),
+                io.nats.client.api.StreamInfoOptions.filterSubjects("og." + slug + ".cdc." + table));
+        return info.getStreamState().getSubjectCount() == 0 ? 0 : info.getStreamState().getSubjects().stream()
+                .mapToLong(io.nats.client.api.Subject::getCount).sum();
     }
 
     private static JsonNode health(TestCore core, String token) throws Exception {
