@@ -76,7 +76,28 @@ public class OmniglassClient {
     }
 
     public TenantInfo createTenant(String slug, String name) {
-        return post("/api/v1/tenants", new CreateTenantRequest(slug, name), new TypeReference<TenantInfo>() { });
+        return createTenant(slug, name, null);
+    }
+
+    /** The registered Postgres servers (admin). */
+    public java.util.List<ServerInfo> servers() {
+        return get("/api/v1/servers", new TypeReference<java.util.List<ServerInfo>>() { });
+    }
+
+    /** Registers a Postgres server (admin); the core checks it can reach it first. */
+    public ServerInfo addServer(AddServerRequest request) {
+        return post("/api/v1/servers", request, new TypeReference<ServerInfo>() { });
+    }
+
+    /** A drained server takes no new tenants (admin). */
+    public ServerInfo drainServer(String name) {
+        return post("/api/v1/servers/" + java.net.URLEncoder.encode(name, java.nio.charset.StandardCharsets.UTF_8) + ":drain",
+                java.util.Map.of(), new TypeReference<ServerInfo>() { });
+    }
+
+    /** {@code server}: a registered Postgres server, or null for the one with the fewest tenants. */
+    public TenantInfo createTenant(String slug, String name, String server) {
+        return post("/api/v1/tenants", new CreateTenantRequest(slug, name, server), new TypeReference<TenantInfo>() { });
     }
 
     public TokenCreated createToken(CreateTokenRequest request) {

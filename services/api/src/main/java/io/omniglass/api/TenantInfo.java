@@ -10,5 +10,10 @@ import java.time.OffsetDateTime;
 public record TenantInfo(@JsonProperty(value = "slug", required = true) String slug,
                          @JsonProperty("display_name") String displayName,
                          @JsonProperty(value = "status", required = true) String status,
-                         @JsonProperty("created_at") OffsetDateTime createdAt) {
+                         @JsonProperty("created_at") OffsetDateTime createdAt,
+                         @JsonProperty("server") String server) {
+
+    public TenantInfo(String slug, String displayName, String status, OffsetDateTime createdAt) {
+        this(slug, displayName, status, createdAt, null);
+    }
 }

@@ -40,6 +40,11 @@ public record CoreContext(
         return tenantDatabases.dataSource(tenant);
     }
 
+    /** Which Postgres servers this core reaches (fleet health, /healthz, /metrics read it). */
+    public io.omniglass.core.tenancy.ServerStates serverStates() {
+        return tenantDatabases.serverStates();
+    }
+
     public Optional<Tenant> tenant(String slug) {
         return tenants.find(slug);
     }

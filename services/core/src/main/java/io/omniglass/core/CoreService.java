@@ -102,7 +102,10 @@ public final class CoreService implements AutoCloseable {
             Lanes lanes = Lanes.start(Lanes.Settings.from(config.tuning()), infra.natsUrl(), instanceId);
             closeables.add(lanes);
 
-            TenantDatabases tenantDbs = new TenantDatabases(infra.pg(), config.tuning());
+            io.omniglass.core.tenancy.ServerRegistry servers = new io.omniglass.core.tenancy.ServerRegistry(control,
+                    io.omniglass.core.secrets.SecretKeys.load(config.secretKey(), dataDir), infra.pg());
+            servers.ensureDefault();
+            TenantDatabases tenantDbs = new TenantDatabases(infra.pg(), config.tuning(), servers, config.replicaMaxLag());
             closeables.add(tenantDbs);
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             new JvmMemoryMetrics().bindTo(metrics);
@@ -110,8 +113,9 @@ public final class CoreService implements AutoCloseable {
             new JvmThreadMetrics().bindTo(metrics);
             new ProcessorMetrics().bindTo(metrics);
             lanes.bindTo(metrics);
+            tenantDbs.bindTo(metrics);
 
-            TenantProvisioner provisioner = new TenantProvisioner(control, tenantDbs, nats, config.natsReplicas(), ReferenceData.load(), t -> {
+            TenantProvisioner provisioner = new TenantProvisioner(control, tenantDbs, nats, config.natsReplicas(), servers, ReferenceData.load(), t -> {
                 nats.publish(TENANT_ACTIVE_SUBJECT, t.slug().getBytes(StandardCharsets.UTF_8));
                 checkpointSoon();
             });

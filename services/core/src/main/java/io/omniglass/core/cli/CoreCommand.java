@@ -20,7 +20,7 @@ import java.util.concurrent.Callable;
 @Command(name = "core", mixinStandardHelpOptions = true, description = "The core service and its administration.",
         subcommands = {CoreCommand.Serve.class, CoreCommand.Migrate.class, CoreCommand.TenantCmd.class,
                 CoreCommand.TokenCmd.class, DeviceCommands.class, PlantCommands.Import.class, PlantCommands.Simulate.class,
-                LifecycleCommands.Maintain.class, LifecycleCommands.Retention.class})
+                LifecycleCommands.Maintain.class, LifecycleCommands.Retention.class, ServerCommands.class})
 final class CoreCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -103,13 +103,16 @@ final class CoreCommand implements Runnable {
             String slug;
             @Option(names = "--name", description = "display name")
             String name;
+            @Option(names = "--server", description = "the Postgres server (see 'server list'); default: the active one with the fewest tenants")
+            String server;
 
             @Override
             public Integer call() {
                 io.omniglass.core.tenancy.Tenant.requireValidSlug(slug);
                 try (CoreAccess core = CoreAccess.open(config.load())) {
-                    TenantInfo t = core.client().createTenant(slug, name);
-                    System.out.println("tenant " + t.slug() + " created (" + t.displayName() + ")");
+                    TenantInfo t = core.client().createTenant(slug, name, server);
+                    System.out.println("tenant " + t.slug() + " created (" + t.displayName()
+                            + (t.server() == null ? "" : ", on server " + t.server()) + ")");
                 }
                 return 0;
             }
@@ -124,9 +127,9 @@ final class CoreCommand implements Runnable {
             public Integer call() {
                 try (CoreAccess core = CoreAccess.open(config.load())) {
                     List<TenantInfo> tenants = core.client().tenants();
-                    System.out.printf("%-24s %-12s %-32s %s%n", "SLUG", "STATUS", "NAME", "CREATED");
+                    System.out.printf("%-24s %-12s %-16s %-32s %s%n", "SLUG", "STATUS", "SERVER", "NAME", "CREATED");
                     for (TenantInfo t : tenants) {
-                        System.out.printf("%-24s %-12s %-32s %s%n", t.slug(), t.status(), t.displayName(), t.createdAt());
+                        System.out.printf("%-24s %-12s %-16s %-32s %s%n", t.slug(), t.status(), t.server(), t.displayName(), t.createdAt());
                     }
                 }
                 return 0;

@@ -33,6 +33,7 @@ public final class GatewaySession {
     }
 
     private static final Settings SETTINGS = new Settings().withRenderSchema(false);
+    private static final int REPLICA_VALID_S = 1;
 
     private final Gateway gateway;
     private final Tenant tenant;
@@ -133,9 +134,51 @@ public final class GatewaySession {
     }
 
     private <T> T transaction(Work<T> work, boolean oneSnapshot) {
-        // requests and the core's own work draw on separate pools: a slow reader cannot starve the sink
-        DataSource ds = scoped ? gateway.core().tenantDatabases().httpDataSource(tenant) : gateway.core().tenantDataSource(tenant);
-        try (Connection c = ds.getConnection()) {
+        return transaction(work, oneSnapshot, false);
+    }
+
+    /**
+     * A connection for this session: requests and the core's own work draw on separate pools (a
+     * slow reader cannot starve the sink); a scoped read that may lag goes to a read replica close
+     * enough behind, and to the primary when the replica cannot be had.
+     */
+    private Connection connect(boolean mayLag) throws SQLException {
+        var databases = gateway.core().tenantDatabases();
+        if (!scoped) {
+            return gateway.core().tenantDataSource(tenant).getConnection();
+        }
+        if (mayLag) {
+            var target = databases.readTarget(tenant);
+            if (target.replica()) {
+                Connection c = null;
+                try {
+                    c = target.dataSource().getConnection();
+                    // a pooled session of a replica that was stopped since is found out here, not mid-read
+                    if (c.isValid(REPLICA_VALID_S)) {
+                        databases.served(target);
+                        return c;
+                    }
+                    c.close();
+                } catch (SQLException e) {
+                    if (c != null) {
+                        try {
+                            c.close();
+                        } catch (SQLException ignored) {
+                            // broken: Hikari evicts it
+                        }
+                    }
+                }
+                databases.replicaFailed(target);
+            }
+            Connection c = databases.httpDataSource(tenant).getConnection();
+            databases.served(new io.omniglass.core.tenancy.TenantDatabases.ReadTarget(null, tenant.server(), false));
+            return c;
+        }
+        return databases.httpDataSource(tenant).getConnection();
+    }
+
+    private <T> T transaction(Work<T> work, boolean oneSnapshot, boolean mayLag) {
+        try (Connection c = connect(mayLag)) {
             if (oneSnapshot) {
                 // Hikari puts the pool's isolation back when the connection returns
                 c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
@@ -197,6 +240,20 @@ public final class GatewaySession {
      */
     public <T> T readSnapshot(Work<T> work) {
         return transaction(work, true);
+    }
+
+    /**
+     * A read that may be a little behind (history, aggregates, fleet current values): served by a
+     * read replica of the tenant's server whose replay lag is within OMNIGLASS_REPLICA_MAX_LAG, else
+     * by the primary. Never for a read that decides a write.
+     */
+    public <T> T readMayLag(Work<T> work) {
+        return transaction(work, false, true);
+    }
+
+    /** {@link #readSnapshot} that may be served by a replica, as {@link #readMayLag}. */
+    public <T> T readSnapshotMayLag(Work<T> work) {
+        return transaction(work, true, true);
     }
 
     /**

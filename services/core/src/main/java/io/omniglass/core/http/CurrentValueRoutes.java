@@ -88,7 +88,8 @@ public final class CurrentValueRoutes {
             return null;
         };
         if (compact || large) {
-            s.readSnapshot(work);
+            // a fleet read: a replica close enough behind may serve it
+            s.readSnapshotMayLag(work);
         } else {
             s.read(work);
         }

@@ -16,6 +16,11 @@ final class DatabaseErrors {
     private DatabaseErrors() {
     }
 
+    static void unavailable(Context ctx) {
+        ctx.header("Retry-After", "5");
+        HttpApi.error(ctx, 503, "unavailable", "the tenant's Postgres server cannot be reached; its new data waits in JetStream and lands when the server is back");
+    }
+
     static void answer(Context ctx, DataAccessException e) {
         String state = e.sqlState();
         if (state == null) {
@@ -33,6 +38,8 @@ final class DatabaseErrors {
             case "42501" -> HttpApi.error(ctx, 403, "forbidden", "outside the token's scope or not allowed");
             case "57014" -> HttpApi.error(ctx, 503, "timeout", "the query took too long");
             case "08004", "25P03" -> HttpApi.error(ctx, 503, "busy", "no database connection was free in time; try again shortly");
+            // the tenant's server is down (or went away mid-request): the others serve, this one waits
+            case "08001", "08006", "08003", "57P01", "57P02", "57P03" -> unavailable(ctx);
             default -> {
                 log.error("{} {} failed in the database (SQLSTATE {})", ctx.method(), ctx.path(), state, e);
                 HttpApi.error(ctx, 500, "internal error", "the request failed on the server; see the core log");

@@ -41,7 +41,7 @@ public final class HistoryRoutes {
             throw ApiException.badRequest("'from' must be before 'to'");
         }
         int limit = Keyset.limit(ctx.queryParam("limit"), 1000, 100_000);
-        SeriesHistory h = s.read(tx -> {
+        SeriesHistory h = s.readMayLag(tx -> {
             var series = tx.select(SERIES.ID, SERIES.OWNER, DATAPOINT_TYPE.NAME, SERIES.KIND, SERIES.INSTANCE,
                             SERIES.PROVENANCE, SERIES.SOURCE)
                     .from(SERIES).join(DATAPOINT_TYPE).on(DATAPOINT_TYPE.ID.eq(SERIES.DATAPOINT_TYPE_ID))

@@ -28,6 +28,7 @@ import org.slf4j.LoggerFactory;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /** The HTTP API: JSON, bearer tokens, errors as {"error", "detail"}, never a stack trace. */
 public final class HttpApi {
@@ -83,6 +84,11 @@ public final class HttpApi {
                 error(ctx, 400, "bad request", "malformed JSON: " + jpe.getOriginalMessage());
                 return;
             }
+            if (cause instanceof java.sql.SQLException se && se.getSQLState() != null
+                    && (se.getSQLState().startsWith("08") && !"08004".equals(se.getSQLState()) || se.getSQLState().startsWith("57P0"))) {
+                DatabaseErrors.unavailable(ctx);
+                return;
+            }
             if (cause instanceof java.sql.SQLTransientConnectionException) {
                 error(ctx, 503, "busy", "every database connection for requests is in use; try again shortly");
                 return;
@@ -129,10 +135,11 @@ public final class HttpApi {
             if (core.tenants().find(req.slug()).isPresent()) {
                 throw ApiException.conflict("tenant '" + req.slug() + "' already exists");
             }
-            Tenant t = core.provisioner().create(req.slug(), req.name(), p.actor());
+            Tenant t = core.provisioner().create(req.slug(), req.name(), Optional.ofNullable(req.server()), p.actor());
             ctx.status(HttpStatus.CREATED).json(info(t));
         });
         TokenRoutes.register(app, core);
+        ServerRoutes.register(app, core);
 
         app.post("/api/v1/admin/migrate", ctx -> {
             Principal p = Auth.require(ctx, Role.admin);
@@ -177,7 +184,10 @@ public final class HttpApi {
         }
         boolean natsOk = core.nats().getStatus() == Connection.Status.CONNECTED;
         boolean up = startup.finished();
-        body.put("status", !(pgOk && natsOk) ? "degraded" : up ? "ok" : "starting");
+        List<String> serversDown = core.serverStates().down().stream()
+                .map(io.omniglass.core.tenancy.ServerStates.State::server).toList();
+        boolean impaired = !serversDown.isEmpty();
+        body.put("status", !(pgOk && natsOk) || impaired ? "degraded" : up ? "ok" : "starting");
         body.put("postgres", pgOk ? "ok" : "unreachable");
         body.put("nats", natsOk ? "ok" : core.nats().getStatus().name().toLowerCase());
         body.put("instance", core.instanceId());
@@ -185,11 +195,32 @@ public final class HttpApi {
             body.put("tenants_starting", startup.pending());
             body.put("tenants", startup.total());
         }
+        if (impaired) {
+            impairment(ctx, core, serversDown, body);
+        }
+        // a tenant server down leaves the core serving every other tenant (and every core shares
+        // that server): 200 "degraded", so a load balancer keeps it; its own Postgres or NATS down is 503
         ctx.status(pgOk && natsOk && up ? 200 : 503).json(body);
     }
 
+    /**
+     * Which servers are down and whose tenants wait: server names always (they name no customer),
+     * the tenants themselves only to a token that may see them (as in /metrics), else a count.
+     */
+    private static void impairment(Context ctx, CoreContext core, List<String> serversDown, Map<String, Object> body) {
+        body.put("servers_impaired", serversDown);
+        List<String> tenants = core.tenants().list().stream()
+                .filter(t -> t.active() && serversDown.contains(t.server()))
+                .map(Tenant::slug)
+                .toList();
+        Optional<Principal> p = Auth.optional(ctx, core.tokens());
+        List<String> visible = p.map(pr -> tenants.stream().filter(pr::canSeeTenant).toList()).orElse(List.of());
+        body.put("tenants_impaired_count", tenants.size());
+        body.put("tenants_impaired", visible);
+    }
+
     static TenantInfo info(Tenant t) {
-        return new TenantInfo(t.slug(), t.displayName(), t.status(), t.createdAt());
+        return new TenantInfo(t.slug(), t.displayName(), t.status(), t.createdAt(), t.server());
     }
 
     public static void error(Context ctx, int status, String error, String detail) {

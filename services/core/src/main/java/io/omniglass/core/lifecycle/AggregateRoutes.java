@@ -123,7 +123,7 @@ final class AggregateRoutes {
 
     private static FleetAggregates read(Gateway gateway, GatewaySession s, Condition which, Range r) {
         ColdTier cold = ColdTier.forCore(gateway.core());
-        return s.readSnapshot(tx -> {
+        return s.readSnapshotMayLag(tx -> {
             List<Record4<Long, String, String, String>> series = tx
                     .select(SERIES.ID, SERIES.OWNER, DATAPOINT_TYPE.NAME, DATAPOINT_TYPE.UNIT)
                     .from(SERIES).join(DATAPOINT_TYPE).on(DATAPOINT_TYPE.ID.eq(SERIES.DATAPOINT_TYPE_ID))

@@ -40,6 +40,11 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
      * brought to the same state at its first start.
      */
     public static EmbeddedPostgresServer start(Path dataDirectory, Path passwordFile) throws IOException {
+        return start(dataDirectory, passwordFile, FreePort.pick());
+    }
+
+    /** As {@link #start(Path, Path)}, on {@code port} (a restarted server keeps its address). */
+    public static EmbeddedPostgresServer start(Path dataDirectory, Path passwordFile, int port) throws IOException {
         Files.createDirectories(dataDirectory);
         DataDir.ownerOnlyDirectory(dataDirectory.getParent());
         stopLeftoverPostmaster(dataDirectory);
@@ -80,7 +85,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         ParentWatchdog watchdog = ParentWatchdog.signalPidFile("INT", dataDirectory.resolve("postmaster.pid").toString());
         OwnedEmbeddedPostgres pg;
         try {
-            pg = new OwnedEmbeddedPostgres(dataDirectory.toFile(), conf, FreePort.pick(), new BundledPgBinaries(),
+            pg = new OwnedEmbeddedPostgres(dataDirectory.toFile(), conf, port, new BundledPgBinaries(),
                     pgLog, pgLog, Duration.ofSeconds(60), fresh ? initdb : Map.of(), Map.of("password", password));
             if (!fresh) {
                 PgAuthentication.closeTrust(dataDirectory, pg.getPort(), password);
@@ -140,6 +145,34 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
 
     public Optional<Long> pid() {
         return postmasterPid(dataDirectory);
+    }
+
+    /** The directory of the running server's binaries (pg_basebackup, pg_ctl, ...). */
+    public Optional<Path> binDirectory() {
+        return pid().flatMap(ProcessHandle::of).flatMap(h -> h.info().command()).map(c -> Path.of(c).getParent());
+    }
+
+    /**
+     * SIGKILL to the postmaster and every backend, as a crash of the machine would end them (for
+     * failure tests); the next {@link #start} on the same directory runs crash recovery.
+     */
+    public void kill9() {
+        Optional<ProcessHandle> postmaster = pid().flatMap(ProcessHandle::of);
+        postmaster.ifPresent(p -> {
+            java.util.List<ProcessHandle> all = new java.util.ArrayList<>(p.descendants().toList());
+            all.add(0, p);
+            all.forEach(ProcessHandle::destroyForcibly);
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (all.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) {
+                Sleep.quietly(20);
+            }
+        });
+        watchdog.disarm();
+        try {
+            pg.stop(); // releases zonky's lock on the directory (its pg_ctl stop finds nothing to stop)
+        } catch (IOException | RuntimeException e) {
+            log.debug("after kill -9: {}", e.toString());
+        }
     }
 
     /**

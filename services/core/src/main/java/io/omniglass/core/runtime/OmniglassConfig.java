@@ -37,7 +37,11 @@ public record OmniglassConfig(
         Optional<String> httpTlsKey,
         int natsReplicas,
         Optional<Path> natsAuthFile,
-        Tuning tuning) {
+        Tuning tuning,
+        Duration replicaMaxLag) {
+
+    /** OMNIGLASS_REPLICA_MAX_LAG's default: reads that may lag go to a replica at most this far behind. */
+    public static final Duration DEFAULT_REPLICA_MAX_LAG = Duration.ofSeconds(5);
 
     public static final int DEFAULT_HTTP_PORT = 8686;
     /** Loopback unless told otherwise: opening the API to a network is the operator's decision. */
@@ -143,7 +147,8 @@ public record OmniglassConfig(
                 // replicas of every stream and KV bucket: 1 on one server, 3 (or 5) on a cluster
                 l.integer(Setting.NATS_REPLICAS, 1, 1, StreamReplicas.MAX),
                 l.get(Setting.NATS_AUTH_FILE).map(v -> l.path(Setting.NATS_AUTH_FILE, v)),
-                Tuning.read(l));
+                Tuning.read(l),
+                l.duration(Setting.REPLICA_MAX_LAG, DEFAULT_REPLICA_MAX_LAG, true));
         if (cfg.httpTlsCert().isPresent() != cfg.httpTlsKey().isPresent()) {
             throw new InvalidConfigException("OMNIGLASS_HTTP_TLS_CERT and OMNIGLASS_HTTP_TLS_KEY go together: set both or neither");
         }
@@ -156,7 +161,7 @@ public record OmniglassConfig(
 
     public OmniglassConfig withHttpPort(int port) {
         return new OmniglassConfig(dataDir, pgUrl, natsUrl, port, httpHost, natsServerBin, pgUser, pgPassword, secretKey,
-                httpTlsCert, httpTlsKey, natsReplicas, natsAuthFile, tuning);
+                httpTlsCert, httpTlsKey, natsReplicas, natsAuthFile, tuning, replicaMaxLag);
     }
 
     private static final Pattern NATS_URL = Pattern.compile("(nats|tls|ws|wss)://[^\\s,]+");

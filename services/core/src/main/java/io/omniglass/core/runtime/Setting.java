@@ -57,6 +57,8 @@ public enum Setting {
             "how often a core looks for writes that did not come through it (psql, other applications) and drains those slots"),
     LIFECYCLE_INTERVAL("OMNIGLASS_LIFECYCLE_INTERVAL", "`1h`",
             "how often each core runs the partition upkeep of its tenants (one shared thread; a tenant's run takes its lease)"),
+    REPLICA_MAX_LAG("OMNIGLASS_REPLICA_MAX_LAG", "`5s`",
+            "history, aggregates and fleet current-value reads go to a read replica of the tenant's server at most this far behind, else to the primary (`0`: always the primary; [docs/cluster.md](docs/cluster.md#read-replicas))"),
     LIFECYCLE_LEASE_TTL("OMNIGLASS_LIFECYCLE_LEASE_TTL", "`600` (seconds)",
             "how long a dead core's upkeep lease blocks the tenant (the KV bucket's max age, set when it is created)"),
     CONSOLE("OMNIGLASS_CONSOLE", "`1`", "`0`: `demo` does not open the console even when a display is present", true),

@@ -25,16 +25,36 @@ final class CappedDataSource implements DataSource {
     private final Semaphore budget;
     private final long waitMillis;
     private final String what;
+    private final ServerWatch watch;
+
+    /**
+     * The server behind the pool and what is known of it: a server known to be down is refused at
+     * once (its tenants' work backs off instead of holding a shared worker for the connection
+     * timeout); a borrow that fails to connect, or hangs past {@link #SUSPECT_AFTER_MS}, has it probed.
+     */
+    record ServerWatch(String server, ServerStates states, java.util.concurrent.ScheduledExecutorService timer) {
+    }
+
+    static final long SUSPECT_AFTER_MS = 2_000;
 
     CappedDataSource(DataSource pool, Semaphore budget, long waitMillis, String what) {
+        this(pool, budget, waitMillis, what, null);
+    }
+
+    CappedDataSource(DataSource pool, Semaphore budget, long waitMillis, String what, ServerWatch watch) {
         this.pool = pool;
         this.budget = budget;
         this.waitMillis = waitMillis;
         this.what = what;
+        this.watch = watch;
     }
 
     @Override
     public Connection getConnection() throws SQLException {
+        if (watch != null && watch.states().isDown(watch.server())) {
+            throw new SQLTransientConnectionException("Postgres server '" + watch.server()
+                    + "' is down (probed every " + ServerStates.PROBE_EVERY_MS + " ms until it answers)", "08001");
+        }
         try {
             if (!budget.tryAcquire(waitMillis, TimeUnit.MILLISECONDS)) {
                 throw new SQLTransientConnectionException("all " + what + " connections of this core are in use (waited "
@@ -45,13 +65,37 @@ final class CappedDataSource implements DataSource {
             throw new SQLTransientConnectionException("interrupted waiting for a " + what + " connection", "08004", e);
         }
         Connection c;
+        java.util.concurrent.ScheduledFuture<?> hanging = watch == null ? null
+                : watch.timer().schedule(() -> watch.states().suspect(watch.server()), SUSPECT_AFTER_MS, TimeUnit.MILLISECONDS);
         try {
             c = pool.getConnection();
         } catch (SQLException | RuntimeException e) {
             budget.release();
+            if (watch != null && unreachable(e)) {
+                // Hikari's timeout carries the last connection failure, which may be an old one: a probe decides
+                watch.states().suspect(watch.server());
+            }
             throw e;
+        } finally {
+            if (hanging != null) {
+                hanging.cancel(false);
+            }
         }
         return permitted(c);
+    }
+
+    /** A failure to connect (SQLSTATE class 08, or the server shutting down or starting: 57P0x), not a busy pool. */
+    static boolean unreachable(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof SQLException s && s.getSQLState() != null && !"08004".equals(s.getSQLState())
+                    && (s.getSQLState().startsWith("08") || s.getSQLState().startsWith("57P0"))) {
+                return true;
+            }
+            if (t instanceof java.net.ConnectException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The connection, giving the permit back once when it is closed. */

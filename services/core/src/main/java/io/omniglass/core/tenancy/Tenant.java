@@ -14,7 +14,18 @@ import java.util.regex.Pattern;
  * the naming rule never renames an existing tenant's objects.
  */
 public record Tenant(String slug, String displayName, String databaseName, String serverUrl,
-                     String status, OffsetDateTime createdAt, String slotName) {
+                     String status, OffsetDateTime createdAt, String slotName, String serverName) {
+
+    /** A tenant on the control server (no registered server named). */
+    public Tenant(String slug, String displayName, String databaseName, String serverUrl,
+                  String status, OffsetDateTime createdAt, String slotName) {
+        this(slug, displayName, databaseName, serverUrl, status, createdAt, slotName, null);
+    }
+
+    /** The registered server the tenant's database lives on ({@link ServerRegistry#DEFAULT}: the control server). */
+    public String server() {
+        return serverName == null ? ServerRegistry.DEFAULT : serverName;
+    }
 
     /** A tenant named the current way (for rows of a registry that records no slot name yet). */
     public Tenant(String slug, String displayName, String databaseName, String serverUrl, String status, OffsetDateTime createdAt) {

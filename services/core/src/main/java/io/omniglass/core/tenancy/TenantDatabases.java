@@ -39,8 +39,29 @@ public final class TenantDatabases implements AutoCloseable {
     private final Semaphore systemBudget;
     private final Semaphore httpBudget;
     private final ScheduledThreadPoolExecutor housekeeping;
+    private final java.util.function.Function<String, PgServer> registered;
+    private final Map<String, PgServer> servers = new ConcurrentHashMap<>();
+    private final ScheduledThreadPoolExecutor probes;
+    private final ServerStates states;
+    private final ReplicaReads replicaReads;
+    private final Map<String, DataSource> replicaPools = new ConcurrentHashMap<>();
 
     public TenantDatabases(PgServer defaultServer, OmniglassConfig.Tuning tuning) {
+        this(defaultServer, tuning, ServerDirectory.none(), java.time.Duration.ZERO);
+    }
+
+    /**
+     * {@code directory}: the registered servers (credentials, read replicas); {@code replicaMaxLag}:
+     * how far behind a replica may be to serve reads that may lag (OMNIGLASS_REPLICA_MAX_LAG).
+     */
+    public TenantDatabases(PgServer defaultServer, OmniglassConfig.Tuning tuning, ServerDirectory directory,
+                           java.time.Duration replicaMaxLag) {
+        this.registered = directory::connection;
+        this.replicaReads = new ReplicaReads(directory, replicaMaxLag);
+        // one thread probes the servers found down (and nothing while every server is up)
+        this.probes = new ScheduledThreadPoolExecutor(1, io.omniglass.core.runtime.DaemonThreads.named("og-pg-probe"));
+        probes.setRemoveOnCancelPolicy(true);
+        this.states = new ServerStates(this::serverNamed, probes);
         this.defaultServer = defaultServer;
         this.poolSize = tuning.pgTenantPool();
         this.httpStatementTimeoutMs = tuning.httpStatementTimeoutMs();
@@ -51,9 +72,31 @@ public final class TenantDatabases implements AutoCloseable {
     }
 
     public PgServer server(Tenant tenant) {
+        if (tenant.serverName() != null) {
+            return serverNamed(tenant.serverName());
+        }
         return tenant.serverUrl() == null
                 ? defaultServer
                 : PgServer.parse(tenant.serverUrl(), defaultServer.user(), defaultServer.password());
+    }
+
+    /** A registered server with its credentials ({@link ServerRegistry#DEFAULT}: the control server). */
+    public PgServer serverNamed(String name) {
+        if (ServerRegistry.DEFAULT.equals(name)) {
+            return defaultServer;
+        }
+        // a registered server's address and credentials do not change under it: read once
+        return servers.computeIfAbsent(name, registered);
+    }
+
+    /** Which servers are reachable, as this core's work has found (what /healthz and fleet health read). */
+    public ServerStates serverStates() {
+        return states;
+    }
+
+    /** Whether the tenant's server is down as far as this core knows. */
+    public boolean impaired(Tenant tenant) {
+        return states.isDown(tenant.server());
     }
 
     public String jdbcUrl(Tenant tenant) {
@@ -62,14 +105,71 @@ public final class TenantDatabases implements AutoCloseable {
 
     /** The system pool: the core's own work on the tenant (sink, rules, CDC, provisioning). */
     public DataSource dataSource(Tenant tenant) {
-        return system.computeIfAbsent(tenant.slug(), s -> new CappedDataSource(
-                tenantPool(tenant, "system/" + s, "og-" + s, poolSize, false), systemBudget, WAIT_MS, "system"));
+        return system.computeIfAbsent(tenant.slug(), s -> capped(tenant,
+                tenantPool(tenant, "system/" + s, "og-" + s, poolSize, false), systemBudget, "system"));
     }
 
     /** The HTTP pool: scoped requests, with a statement timeout; separate from the system pool and its budget. */
     public DataSource httpDataSource(Tenant tenant) {
-        return http.computeIfAbsent(tenant.slug(), s -> new CappedDataSource(
-                tenantPool(tenant, "http/" + s, "og-http-" + s, Math.max(2, poolSize / 2), true), httpBudget, WAIT_MS, "HTTP"));
+        return http.computeIfAbsent(tenant.slug(), s -> capped(tenant,
+                tenantPool(tenant, "http/" + s, "og-http-" + s, Math.max(2, poolSize / 2), true), httpBudget, "HTTP"));
+    }
+
+    /** Where a read that may lag goes: a pool, the server behind it, and whether that is a replica. */
+    public record ReadTarget(DataSource dataSource, String server, boolean replica) {
+    }
+
+    /**
+     * The pool for a read that may lag (history, aggregates, fleet current values): a read replica
+     * of the tenant's server within OMNIGLASS_REPLICA_MAX_LAG, else the HTTP pool of the primary.
+     * A replica's sessions are read-only: no write can land there.
+     */
+    public ReadTarget readTarget(Tenant tenant) {
+        java.util.Optional<String> replica = replicaReads.choose(tenant.server());
+        if (replica.isEmpty()) {
+            return new ReadTarget(httpDataSource(tenant), tenant.server(), false);
+        }
+        String name = replica.get();
+        DataSource ds = replicaPools.computeIfAbsent(tenant.slug() + "@" + name, k -> {
+            HikariConfig hc = config(serverNamed(name), tenant.databaseName(), "og-replica-" + tenant.slug(), Math.max(2, poolSize / 2));
+            hc.setMinimumIdle(0);
+            hc.setIdleTimeout(IDLE_TIMEOUT_MS);
+            hc.setScheduledExecutor(housekeeping);
+            // a replica that went away is left quickly for the primary, not waited on for the full timeout
+            hc.setConnectionTimeout(REPLICA_WAIT_MS);
+            hc.addDataSourceProperty("ApplicationName", "omniglass-core replica");
+            hc.addDataSourceProperty("options", "-c statement_timeout=" + HTTP_STATEMENT_TIMEOUT_MS
+                    + " -c idle_in_transaction_session_timeout=" + HTTP_IDLE_IN_TRANSACTION_MS
+                    + " -c default_transaction_read_only=on");
+            HikariDataSource pool = new HikariDataSource(hc);
+            open.put("replica/" + k, pool);
+            return new CappedDataSource(pool, httpBudget, WAIT_MS, "HTTP");
+        });
+        return new ReadTarget(ds, name, true);
+    }
+
+    /** A read on {@code target} was served (counted per server in og_pg_reads_total). */
+    public void served(ReadTarget target) {
+        replicaReads.served(target.server(), target.replica() ? "replica" : "primary");
+    }
+
+    /** A read on a replica could not connect: the replica is left until its lag is checked again. */
+    public void replicaFailed(ReadTarget target) {
+        replicaReads.failed(target.server());
+    }
+
+    /** Metrics of the servers: their state, their tenants', the reads served per server. */
+    public void bindTo(io.micrometer.core.instrument.MeterRegistry registry) {
+        states.bindTo(registry);
+        replicaReads.bindTo(registry);
+    }
+
+    private static final long REPLICA_WAIT_MS = 2_000;
+
+    private DataSource capped(Tenant tenant, DataSource pool, Semaphore budget, String what) {
+        String server = tenant.server();
+        states.known(tenant.slug(), server);
+        return new CappedDataSource(pool, budget, WAIT_MS, what, new CappedDataSource.ServerWatch(server, states, probes));
     }
 
     /** Connections a server's work needs whatever the tenant: few, at most this many. */
@@ -135,6 +235,9 @@ public final class TenantDatabases implements AutoCloseable {
     public void evict(String slug) {
         system.remove(slug);
         http.remove(slug);
+        replicaPools.keySet().removeIf(k -> k.startsWith(slug + "@"));
+        open.keySet().stream().filter(k -> k.startsWith("replica/" + slug + "@")).toList()
+                .forEach(k -> open.remove(k).close());
         for (String key : new String[]{"system/" + slug, "http/" + slug}) {
             HikariDataSource ds = open.remove(key);
             if (ds != null) {
@@ -149,6 +252,8 @@ public final class TenantDatabases implements AutoCloseable {
         open.clear();
         system.clear();
         http.clear();
+        replicaReads.close();
         housekeeping.shutdownNow();
+        probes.shutdownNow();
     }
 }

@@ -38,6 +38,7 @@ public final class TenantProvisioner {
     private final ReferenceData reference;
     private final Consumer<Tenant> onActive;
     private final int natsReplicas;
+    private final ServerRegistry servers;
 
     public TenantProvisioner(DSLContext control, TenantDatabases databases, Connection nats,
                              ReferenceData reference, Consumer<Tenant> onActive) {
@@ -47,6 +48,13 @@ public final class TenantProvisioner {
     /** {@code natsReplicas}: OMNIGLASS_NATS_REPLICAS, for the tenant's streams. */
     public TenantProvisioner(DSLContext control, TenantDatabases databases, Connection nats, int natsReplicas,
                              ReferenceData reference, Consumer<Tenant> onActive) {
+        this(control, databases, nats, natsReplicas, null, reference, onActive);
+    }
+
+    /** {@code servers}: where new tenants are placed (null: every tenant on the control server). */
+    public TenantProvisioner(DSLContext control, TenantDatabases databases, Connection nats, int natsReplicas,
+                             ServerRegistry servers, ReferenceData reference, Consumer<Tenant> onActive) {
+        this.servers = servers;
         this.natsReplicas = natsReplicas;
         this.control = control;
         this.registry = new TenantRegistry(control);
@@ -57,6 +65,19 @@ public final class TenantProvisioner {
     }
 
     public Tenant create(String slug, String displayName, String actor) {
+        return create(slug, displayName, java.util.Optional.empty(), actor);
+    }
+
+    /** The registered servers tenants are placed on (empty for a provisioner without them). */
+    public java.util.Optional<ServerRegistry> servers() {
+        return java.util.Optional.ofNullable(servers);
+    }
+
+    /**
+     * Creates the tenant on {@code server}, or on the active primary with the fewest tenants; a
+     * drained server or a replica is refused.
+     */
+    public Tenant create(String slug, String displayName, java.util.Optional<String> requestedServer, String actor) {
         Tenant.requireValidSlug(slug);
         String name = displayName == null || displayName.isBlank() ? slug : displayName.strip();
         if (name.length() > 200) {
@@ -65,7 +86,11 @@ public final class TenantProvisioner {
         if (name.chars().anyMatch(Character::isISOControl)) {
             throw new Tenant.InvalidTenantException("display name must not hold control characters (NUL, newlines, ...)");
         }
-        if (!registry.reserve(slug, name, null)) {
+        if (servers == null && requestedServer.isPresent()) {
+            throw new ServerRegistry.InvalidServerException("this core places no tenants on other servers");
+        }
+        String placed = servers == null ? null : servers.place(requestedServer);
+        if (!registry.reserve(slug, name, placed)) {
             throw new Tenant.DuplicateTenantException(slug);
         }
         Tenant reserved = registry.find(slug).orElseThrow();
@@ -94,6 +119,7 @@ public final class TenantProvisioner {
                 Map<String, Object> created = new LinkedHashMap<>();
                 created.put("slug", slug);
                 created.put("database", reserved.databaseName());
+                created.put("server", reserved.server());
                 AuditTrail.CONTROL.write(tx.dsl(), AuditActor.named(actor), "tenant.create", "tenant:" + slug, null, created);
             });
         } catch (RuntimeException | java.io.IOException | io.nats.client.JetStreamApiException e) {

@@ -31,22 +31,22 @@ public final class TenantRegistry {
      * Inserts a provisioning row; false if the slug is taken. A slug whose derived database or slot
      * name is another tenant's (a hash collision) fails on the unique columns: refused, not shared.
      */
-    boolean reserve(String slug, String displayName, String serverUrl) {
+    boolean reserve(String slug, String displayName, String serverName) {
         try {
-            return insertReservation(slug, displayName, serverUrl);
+            return insertReservation(slug, displayName, serverName);
         } catch (org.jooq.exception.IntegrityConstraintViolationException e) {
             throw new Tenant.InvalidTenantException("tenant '" + slug + "' cannot be created: its database or slot name ("
                     + Tenant.databaseFor(slug) + ", " + Tenant.slotFor(slug) + ") belongs to another tenant");
         }
     }
 
-    private boolean insertReservation(String slug, String displayName, String serverUrl) {
+    private boolean insertReservation(String slug, String displayName, String serverName) {
         return control.insertInto(TENANT)
                 .set(TENANT.SLUG, slug)
                 .set(TENANT.DISPLAY_NAME, displayName)
                 .set(TENANT.DATABASE_NAME, Tenant.databaseFor(slug))
                 .set(TENANT.SLOT_NAME, Tenant.slotFor(slug))
-                .set(TENANT.SERVER_URL, serverUrl)
+                .set(TENANT.SERVER_NAME, serverName)
                 .set(TENANT.STATUS, TenantStatus.provisioning)
                 .onConflict(TENANT.SLUG).doNothing()
                 .execute() == 1;
@@ -66,6 +66,6 @@ public final class TenantRegistry {
 
     static Tenant toTenant(TenantRecord r) {
         return new Tenant(r.getSlug(), r.getDisplayName(), r.getDatabaseName(), r.getServerUrl(),
-                r.getStatus().getLiteral(), r.getCreatedAt(), r.getSlotName());
+                r.getStatus().getLiteral(), r.getCreatedAt(), r.getSlotName(), r.getServerName());
     }
 }

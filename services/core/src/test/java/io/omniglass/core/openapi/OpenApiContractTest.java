@@ -70,6 +70,8 @@ class OpenApiContractTest {
             "listDeadLetters 503", "NATS unreachable from the core; not brought about here");
 
     static TestCore core;
+    /** A second Postgres server to register (POST /api/v1/servers connects to it first). */
+    static io.omniglass.core.testing.ExtraPostgres pg2;
     static String admin;
     static String tenantAdmin;
     static String operator;
@@ -83,6 +85,7 @@ class OpenApiContractTest {
 
     @BeforeAll
     static void start() throws Exception {
+        pg2 = io.omniglass.core.testing.ExtraPostgres.start();
         core = TestCore.start(Modules.all());
         Tenant t = core.createTenant(T);
         DataSource db = core.core().context().tenantDataSource(t);
@@ -111,6 +114,9 @@ class OpenApiContractTest {
     static void stop() throws Exception {
         if (core != null) {
             core.close();
+        }
+        if (pg2 != null) {
+            pg2.close();
         }
         String out = System.getProperty("openapi.examples");
         if (out != null) {
@@ -198,6 +204,26 @@ class OpenApiContractTest {
             call("listTokens", 400, "GET", "/api/v1/tokens?limit=0", admin, null);
             call("listTokens", 401, "GET", "/api/v1/tokens", null, null);
             call("listTokens", 403, "GET", "/api/v1/tokens", operator, null);
+        });
+        cases.put("listServers", () -> {
+            call("listServers", 200, "GET", "/api/v1/servers", admin, null);
+            call("listServers", 401, "GET", "/api/v1/servers", null, null);
+            call("listServers", 403, "GET", "/api/v1/servers", tenantAdmin, null);
+        });
+        cases.put("addServer", () -> {
+            String body = "{\"name\": \"oa_pg2\", \"jdbc_url\": \"" + pg2.jdbcUrl() + "\", \"user\": \"" + pg2.user()
+                    + "\", \"password\": \"" + pg2.password() + "\"}";
+            call("addServer", 201, "POST", "/api/v1/servers", admin, body);
+            call("addServer", 400, "POST", "/api/v1/servers", admin, "{\"name\": \"Bad Name\", \"jdbc_url\": \"jdbc:postgresql://127.0.0.1:1/\"}");
+            call("addServer", 401, "POST", "/api/v1/servers", null, body);
+            call("addServer", 403, "POST", "/api/v1/servers", tenantAdmin, body);
+            call("addServer", 409, "POST", "/api/v1/servers", admin, body);
+        });
+        cases.put("drainServer", () -> {
+            call("drainServer", 200, "POST", "/api/v1/servers/oa_pg2:drain", admin, null);
+            call("drainServer", 401, "POST", "/api/v1/servers/oa_pg2:drain", null, null);
+            call("drainServer", 403, "POST", "/api/v1/servers/oa_pg2:drain", tenantAdmin, null);
+            call("drainServer", 404, "POST", "/api/v1/servers/nosuch:drain", admin, null);
         });
         cases.put("revokeToken", () -> {
             long id = call("createToken", 201, "POST", "/api/v1/tokens", admin,
