@@ -138,8 +138,8 @@ public final class TenantDatabases implements AutoCloseable {
             // a replica that went away is left quickly for the primary, not waited on for the full timeout
             hc.setConnectionTimeout(REPLICA_WAIT_MS);
             hc.addDataSourceProperty("ApplicationName", "omniglass-core replica");
-            hc.addDataSourceProperty("options", "-c statement_timeout=" + HTTP_STATEMENT_TIMEOUT_MS
-                    + " -c idle_in_transaction_session_timeout=" + HTTP_IDLE_IN_TRANSACTION_MS
+            hc.addDataSourceProperty("options", "-c statement_timeout=" + httpStatementTimeoutMs
+                    + " -c idle_in_transaction_session_timeout=" + Math.max(httpStatementTimeoutMs, 60_000)
                     + " -c default_transaction_read_only=on");
             HikariDataSource pool = new HikariDataSource(hc);
             open.put("replica/" + k, pool);
