@@ -219,7 +219,7 @@ public final class RulesView extends BorderPane {
     private static Node results(BacktestViewModel bt) {
         TableView<Backtest.Owner> owners = new TableView<>(bt.owners());
         owners.setId("backtest-owners");
-        owners.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_FIRST_COLUMN);
+        owners.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_ALL_COLUMNS);
         owners.getColumns().add(ownerCol("Owner", Backtest.Owner::owner, 170));
         owners.getColumns().add(ownerCol("Raises", o -> Integer.toString(o.raises()), 55));
         owners.getColumns().add(ownerCol("Active for", o -> bt.resultProperty().get() == null ? ""
