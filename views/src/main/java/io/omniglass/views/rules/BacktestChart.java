@@ -37,6 +37,7 @@ final class BacktestChart extends BorderPane {
         TimeSeries line = new TimeSeries("value");
         JFreeChart chart = ChartFactory.createTimeSeriesChart(null, null, null, new TimeSeriesCollection(line), false, true, false);
         XYPlot plot = chart.getXYPlot();
+        plot.getRenderer().setSeriesPaint(0, new Color(30, 90, 160)); // not the raise lines' red
         YIntervalSeries band = new YIntervalSeries("min-max");
         YIntervalSeriesCollection bandData = new YIntervalSeriesCollection();
         bandData.addSeries(band);
@@ -77,6 +78,8 @@ final class BacktestChart extends BorderPane {
                 m.setPaint(Color.GRAY);
                 m.setStroke(new BasicStroke(1f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 1f, new float[] {5f, 4f}, 0f));
                 m.setLabel("threshold " + b);
+                m.setLabelAnchor(org.jfree.chart.ui.RectangleAnchor.TOP_RIGHT);
+                m.setLabelTextAnchor(org.jfree.chart.ui.TextAnchor.BOTTOM_RIGHT);
                 plot.addRangeMarker(m);
             }
         });

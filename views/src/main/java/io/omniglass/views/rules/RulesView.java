@@ -62,11 +62,11 @@ public final class RulesView extends BorderPane {
         TableView<EventRule> list = new TableView<>(vm.rules());
         list.setId("rules-table");
         list.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
-        list.getColumns().add(col("Name", r -> r.draft().name()));
-        list.getColumns().add(col("Key", r -> r.draft().key()));
-        list.getColumns().add(col("Condition", EventRule::summary));
-        list.getColumns().add(col("Severity", r -> r.draft().severity()));
-        list.getColumns().add(col("v", r -> r.version() + (r.draft().enabled() ? "" : " (off)")));
+        list.getColumns().add(col("Name", r -> r.draft().name(), 196));
+        list.getColumns().add(col("Key", r -> r.draft().key(), 132));
+        list.getColumns().add(col("Severity", r -> r.draft().severity(), 78));
+        list.getColumns().add(col("v", r -> r.version() + (r.draft().enabled() ? "" : " (off)"), 36));
+        list.getColumns().add(col("Condition", EventRule::summary, 200));
         list.setPlaceholder(new Label("No event rules"));
         list.getSelectionModel().selectedItemProperty().addListener((o, a, b) -> vm.edit(b));
 
@@ -78,7 +78,7 @@ public final class RulesView extends BorderPane {
         ((Label) editor.getChildren().get(2)).setId("backtest-status");
 
         SplitPane split = new SplitPane(list, editor);
-        split.setDividerPositions(0.32);
+        split.setDividerPositions(0.43);
         setTop(new VBox(bar, Labels.message(vm.errorProperty(), "error-label")));
         setCenter(new ProgressOverlay(split, vm.busy().busyProperty()));
     }
@@ -219,12 +219,12 @@ public final class RulesView extends BorderPane {
     private static Node results(BacktestViewModel bt) {
         TableView<Backtest.Owner> owners = new TableView<>(bt.owners());
         owners.setId("backtest-owners");
-        owners.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
-        owners.getColumns().add(ownerCol("Owner", Backtest.Owner::owner));
-        owners.getColumns().add(ownerCol("Raises", o -> Integer.toString(o.raises())));
+        owners.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_ALL_COLUMNS);
+        owners.getColumns().add(ownerCol("Owner", Backtest.Owner::owner, 150));
+        owners.getColumns().add(ownerCol("Raises", o -> Integer.toString(o.raises()), 62));
         owners.getColumns().add(ownerCol("Active for", o -> bt.resultProperty().get() == null ? ""
-                : duration(o.active(bt.resultProperty().get().to()))));
-        owners.getColumns().add(ownerCol("Points", o -> String.format("%,d", o.evaluatedPoints())));
+                : duration(o.active(bt.resultProperty().get().to())), 82));
+        owners.getColumns().add(ownerCol("Points", o -> String.format("%,d", o.evaluatedPoints()), 70));
         owners.setPlaceholder(new Label("Run a backtest to see when the draft would have raised"));
         owners.getSelectionModel().selectedItemProperty().addListener((o, a, b) -> {
             if (b != null) {
@@ -239,7 +239,7 @@ public final class RulesView extends BorderPane {
         BacktestChart chart = new BacktestChart(bt);
         SplitPane split = new SplitPane(owners, chart);
         split.setOrientation(Orientation.HORIZONTAL);
-        split.setDividerPositions(0.34);
+        split.setDividerPositions(0.5);
         split.setMinHeight(260);
         return split;
     }
@@ -262,14 +262,17 @@ public final class RulesView extends BorderPane {
         return s.isEmpty() ? s : Character.toUpperCase(s.charAt(0)) + s.substring(1);
     }
 
-    private static TableColumn<EventRule, String> col(String title, Function<EventRule, String> f) {
+    private static TableColumn<EventRule, String> col(String title, Function<EventRule, String> f, double width) {
         TableColumn<EventRule, String> c = new TableColumn<>(title);
+        c.setPrefWidth(width);
         c.setCellValueFactory(cd -> new ReadOnlyStringWrapper(f.apply(cd.getValue())));
         return c;
     }
 
-    private static TableColumn<Backtest.Owner, String> ownerCol(String title, Function<Backtest.Owner, String> f) {
+    private static TableColumn<Backtest.Owner, String> ownerCol(String title, Function<Backtest.Owner, String> f, double width) {
         TableColumn<Backtest.Owner, String> c = new TableColumn<>(title);
+        c.setPrefWidth(width);
+        c.setMinWidth(title.equals("Owner") ? 120 : width);
         c.setCellValueFactory(cd -> new ReadOnlyStringWrapper(f.apply(cd.getValue())));
         return c;
     }

@@ -10,7 +10,7 @@ public record EventRule(long id, int version, RuleDraft draft) {
         return switch (d.condition() == null ? "" : d.condition()) {
             case "high" -> "above " + number(d.limit()) + band;
             case "low" -> "below " + number(d.limit()) + band;
-            case "rate" -> "changes faster than " + number(d.limit()) + "/s" + band;
+            case "rate" -> "faster than " + number(d.limit()) + "/s" + band;
             case "state" -> "equals '" + d.equals() + "'";
             case "no_data" -> "silent for " + number(d.limit()) + " s";
             default -> String.valueOf(d.condition());

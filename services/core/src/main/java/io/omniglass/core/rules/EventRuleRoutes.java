@@ -33,7 +33,7 @@ final class EventRuleRoutes {
             GatewaySession s = session(ctx, core, Action.READ_RULES);
             ctx.json(s.read(EventRuleStore::list));
         });
-        app.post(BASE + ":backtest", ctx -> BacktestRoute.handle(ctx, writer(ctx, core), ColdTier.forCore(core)));
+        app.post(BASE + ":backtest", ctx -> BacktestRoute.handle(ctx, writer(ctx, core), ColdTier.forCore(core), core.metrics()));
         app.get(BASE + "/{id}", ctx -> {
             GatewaySession s = session(ctx, core, Action.READ_RULES);
             long id = id(ctx);

@@ -156,6 +156,54 @@ class BacktestTest {
                 .contains("series 999999 is not one the rule selects");
     }
 
+    /**
+     * A client that goes away stops the run: a backtest over 400,000 datapoints, the request sent
+     * on a plain socket that is closed at the first heartbeat; the core counts the run cancelled,
+     * never answered.
+     */
+    @Test
+    void aClientThatGoesAwayStopsTheRun() throws Exception {
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        OffsetDateTime from = today.minusDays(20).atStartOfDay().atOffset(ZoneOffset.UTC);
+        OffsetDateTime to = today.atStartOfDay().atOffset(ZoneOffset.UTC);
+        try (var c = db.getConnection(); var st = c.createStatement()) {
+            st.execute("INSERT INTO source_rule (name, version) VALUES ('backtest-bulk', 1) ON CONFLICT DO NOTHING");
+            st.execute("INSERT INTO series (owner_kind, component_id, datapoint_type_id, kind, provenance, source)"
+                    + " SELECT 'component', 'tank-2', id, kind, 'observed', 'bulk' FROM datapoint_type WHERE name = 'level'");
+            for (int d = 20; d >= 1; d--) {
+                st.execute("SELECT og_create_partition('metric_datapoint', '" + today.minusDays(d) + "')");
+            }
+            st.execute("INSERT INTO metric_datapoint (series_id, ts, value, provenance, source_rule_id)"
+                    + " SELECT (SELECT id FROM series WHERE source = 'bulk'), '" + from + "'::timestamptz + make_interval(secs => i * 4.32),"
+                    + " 80 + 20 * sin(i / 500.0), 'observed', (SELECT id FROM source_rule WHERE name = 'backtest-bulk')"
+                    + " FROM generate_series(0, 399999) i");
+        }
+        var metrics = core.core().context().metrics();
+        double answeredBefore = runs(metrics, "answered");
+        String body = OmniglassClient.JSON.writeValueAsString(new EventRuleBacktestRequest(new EventRuleRequest("tank-level-draft",
+                "component:tank-*", "level", OmniglassClient.JSON.createObjectNode().put("type", "high").put("threshold", 95),
+                "warning", null, null), from, to, null));
+        java.net.URI base = java.net.URI.create(core.httpUrl());
+        try (java.net.Socket socket = new java.net.Socket(base.getHost(), base.getPort())) {
+            byte[] payload = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            socket.getOutputStream().write(("POST /api/v1/tenants/backtest/event-rules:backtest HTTP/1.1\r\nHost: " + base.getHost()
+                    + "\r\nAuthorization: Bearer " + core.adminToken() + "\r\nContent-Type: application/json\r\nContent-Length: "
+                    + payload.length + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            socket.getOutputStream().write(payload);
+            socket.getOutputStream().flush();
+            socket.setSoTimeout(60_000);
+            var in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(), java.nio.charset.StandardCharsets.US_ASCII));
+            assertThat(in.readLine()).as("the run is long: the core answers 200 and starts its heartbeat").startsWith("HTTP/1.1 200");
+        } // the client goes away while the run goes on
+        await().atMost(Duration.ofSeconds(30)).until(() -> runs(metrics, "cancelled") == 1);
+        assertThat(runs(metrics, "answered")).isEqualTo(answeredBefore);
+    }
+
+    private static double runs(io.micrometer.core.instrument.MeterRegistry metrics, String outcome) {
+        var c = metrics.find(BacktestRoute.RUNS).tag("outcome", outcome).counter();
+        return c == null ? 0 : c.count();
+    }
+
     private static String message(Runnable call) {
         List<String> got = new ArrayList<>();
         assertThatThrownBy(call::run).isInstanceOfSatisfying(OmniglassClient.ApiException.class, e -> {
