@@ -68,8 +68,4 @@ final class AlarmCounts {
             return new Counts(r.value1(), r.value2());
         });
     }
-
-    void forget(String slug) {
-        counted.remove(slug);
-    }
 }
