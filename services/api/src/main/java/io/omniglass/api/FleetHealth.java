@@ -8,7 +8,8 @@ import java.util.List;
 /**
  * {@code GET /api/v1/fleet/health}: per tenant the figures an operator of a fleet watches, and the
  * deployment (cores, NATS servers, Postgres servers). A figure is null where it is not known: the
- * CDC lag of a server that did not answer, the alarms of a tenant whose database did not answer,
+ * CDC lag of a server that did not answer, the alarms of a tenant not counted yet (a large fleet's
+ * first answer counts the rest in the background) or whose database did not answer,
  * the newest datapoint of a tenant that stored none since a core started. The sink's figures
  * (ingest, dead letters, newest datapoint) are summed over the {@code coresReporting} live cores
  * that answered for their share.

@@ -28,6 +28,8 @@ import java.util.Map;
  */
 final class FleetBoard {
 
+    /** How long one request may spend counting alarms itself before it leaves the rest to the background. */
+    static final Duration COUNT_BUDGET = Duration.ofMillis(500);
     private static final CoreShares.Share NONE = new CoreShares.Share(null, null, null, null, null);
 
     private final CoreContext core;
@@ -44,6 +46,7 @@ final class FleetBoard {
 
     FleetHealth build(Principal principal) {
         Instant now = Instant.now();
+        long countUntil = System.nanoTime() + COUNT_BUDGET.toNanos();
         List<Tenant> visible = core.tenants().list().stream().filter(t -> principal.canSeeTenant(t.slug())).toList();
         Map<String, String> leaders = cdc == null ? Map.of() : cdc.leaseHolders();
         CoreShares.Summed shares = CoreShares.gather(core.nats(), core.instanceId(), core.metrics(), livePeers());
@@ -57,7 +60,7 @@ final class FleetBoard {
             String slug = t.slug();
             AlarmCounts.Counts counts = !t.active() ? null
                     : principal.narrowed() ? AlarmCounts.count(gateway.scoped(principal, slug, Action.READ_ALARMS))
-                    : alarms.of(gateway, t);
+                    : alarms.of(gateway, t, countUntil);
             CoreShares.Share f = shares.tenants().getOrDefault(slug, NONE);
             Double newest = f.newest();
             // the gauge is in seconds; the sink stored microseconds, which a double holds exactly for this epoch

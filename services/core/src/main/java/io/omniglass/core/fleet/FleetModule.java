@@ -61,6 +61,7 @@ public final class FleetModule implements CoreModule {
 
     @Override
     public void close() {
+        alarms.close();
         if (changes != null && ctx != null) {
             try {
                 ctx.nats().closeDispatcher(changes);

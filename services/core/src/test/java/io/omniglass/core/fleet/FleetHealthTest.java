@@ -107,6 +107,21 @@ class FleetHealthTest {
     }
 
     @Test
+    void pastItsBudgetARequestLeavesTheCountToTheBackground() {
+        AlarmCounts counts = new AlarmCounts();
+        try {
+            Tenant a = core.core().context().tenant(A).orElseThrow();
+            io.omniglass.core.gateway.Gateway gateway = io.omniglass.core.gateway.Gateway.forCore(core.core().context());
+            long spent = System.nanoTime() - 1;
+            assertThat(counts.of(gateway, a, spent)).as("not counted yet: queued").isNull();
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                    .untilAsserted(() -> assertThat(counts.of(gateway, a, spent)).isNotNull());
+        } finally {
+            counts.close();
+        }
+    }
+
+    @Test
     void theDeploymentNamesThisCoreItsNatsServerAndItsPostgresServer() {
         FleetHealth h = core.admin().fleetHealth();
         assertThat(h.instance()).isEqualTo(core.core().context().instanceId());
