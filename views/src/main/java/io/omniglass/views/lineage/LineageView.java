@@ -66,6 +66,7 @@ public final class LineageView extends BorderPane {
     private final Map<String, Label> nodeViews = new HashMap<>();
     private final Map<String, Polyline> edgeViews = new HashMap<>();
     private final Map<String, Polygon> arrowViews = new HashMap<>();
+    private final Map<String, Label> badgeViews = new HashMap<>();
     private double dragX;
     private double dragY;
     private boolean fitPending;
@@ -211,6 +212,7 @@ public final class LineageView extends BorderPane {
         nodeViews.clear();
         edgeViews.clear();
         arrowViews.clear();
+        badgeViews.clear();
         LineageGraph g = vm.graphProperty().get();
         LineageLayout.Result r = vm.layoutProperty().get();
         Set<String> visible = vm.visibleProperty().get();
@@ -266,6 +268,7 @@ public final class LineageView extends BorderPane {
             if (badge != null) {
                 badge.layoutXProperty().bind(Bindings.createDoubleBinding(() -> b.maxX() - badge.getWidth() - 5, badge.widthProperty()));
                 badge.setLayoutY(b.maxY() - 19);
+                badgeViews.put(n.id(), badge);
                 content.getChildren().add(badge);
             }
         }
@@ -335,6 +338,7 @@ public final class LineageView extends BorderPane {
             l.pseudoClassStateChanged(SELECTED, sel != null && sel.id().equals(id));
             l.pseudoClassStateChanged(DIMMED, dim && !p.contains(id));
         });
+        badgeViews.forEach((id, b) -> b.pseudoClassStateChanged(DIMMED, dim && !p.contains(id)));
         edgeViews.forEach((key, line) -> {
             line.pseudoClassStateChanged(ON_PATH, dim && p.contains(key));
             line.pseudoClassStateChanged(DIMMED, dim && !p.contains(key));
