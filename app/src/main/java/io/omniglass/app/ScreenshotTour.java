@@ -126,12 +126,12 @@ final class ScreenshotTour {
                 .ifPresent(n -> shell.lineage().expand(n)), null,
                 () -> !shell.lineage().busy().isBusy());
         // a rule that fired often brings every event of it (up to 25): hide that branch behind the
-        // rule version (it shows "n hidden") and fit what is left, so the picture stays readable
-        step(() -> {
-            shell.lineage().graphProperty().get().nodes().stream().filter(n -> n.kind().equals("event_rule_version"))
-                    .filter(n -> shell.lineage().branchSize(n) > 3).findFirst().ifPresent(n -> shell.lineage().hideBranch(n));
-            ((io.omniglass.views.lineage.LineageView) view.screen(Page.LINEAGE)).fit();
-        }, null, () -> !shell.lineage().busy().isBusy());
+        // rule version (it shows "n hidden") and tidy what is left, so the picture stays readable
+        step(() -> shell.lineage().graphProperty().get().nodes().stream().filter(n -> n.kind().equals("event_rule_version"))
+                .filter(n -> shell.lineage().branchSize(n) > 3).findFirst().ifPresent(n -> {
+                    shell.lineage().hideBranch(n);
+                    shell.lineage().tidy();
+                }), null, () -> !shell.lineage().busy().isBusy());
         step(() -> shell.lineage().graphProperty().get().nodes().stream().filter(n -> n.kind().equals("event")).findFirst()
                 .or(() -> shell.lineage().graphProperty().get().nodes().stream().findFirst())
                 .ifPresent(n -> shell.lineage().selectedProperty().set(n)), "lineage");
