@@ -171,6 +171,16 @@ class LineageConsoleTest {
         robot.drag("#lineage-canvas").dropBy(500, 300);
         robot.clickOn("#lineage-fit");
         eventually(LineageConsoleTest::assertAllInsideViewport);
+
+        // and from the keyboard: + zooms in (cutting the graph off), 0 fits again
+        LineageView v = view();
+        double fitted = onFx(v::zoom);
+        robot.interact(() -> v.canvas().requestFocus());
+        robot.type(KeyCode.EQUALS, 3);
+        eventually(() -> assertThat(onFx(v::zoom)).isGreaterThan(fitted * 1.9));
+        robot.type(KeyCode.DIGIT0);
+        eventually(() -> assertThat(onFx(v::zoom)).isEqualTo(fitted));
+        eventually(LineageConsoleTest::assertAllInsideViewport);
     }
 
     @Test

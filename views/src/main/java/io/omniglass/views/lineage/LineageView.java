@@ -145,9 +145,24 @@ public final class LineageView extends BorderPane {
             }
         });
         viewport.setOnMouseClicked(e -> {
+            viewport.requestFocus();
             if (e.getTarget() == viewport && e.isStillSincePress()) {
                 vm.selectedProperty().set(null);
             }
+        });
+        // with the graph focused: + and - zoom, 0 fits, Escape clears the selection
+        viewport.setFocusTraversable(true);
+        viewport.setOnKeyPressed(e -> {
+            switch (e.getCode()) {
+                case PLUS, EQUALS, ADD -> zoomAt(1.25, viewport.getWidth() / 2, viewport.getHeight() / 2);
+                case MINUS, SUBTRACT -> zoomAt(1 / 1.25, viewport.getWidth() / 2, viewport.getHeight() / 2);
+                case DIGIT0, NUMPAD0 -> fit();
+                case ESCAPE -> vm.selectedProperty().set(null);
+                default -> {
+                    return;
+                }
+            }
+            e.consume();
         });
         // the first time the screen has a size, and whenever a new graph arrived while it had none
         viewport.widthProperty().addListener((o, a, b) -> fitIfPending());
@@ -161,7 +176,7 @@ public final class LineageView extends BorderPane {
         Label detailsTitle = new Label("Details");
         detailsTitle.getStyleClass().add("section-title");
         Label legend = new Label("Click: select, its upstream and downstream light up · double-click or \"n of m +\": expand · "
-                + "drag: pan · wheel: zoom");
+                + "drag: pan · wheel or + / −: zoom · 0: fit · Esc: clear");
         legend.setWrapText(true);
         legend.getStyleClass().add("muted-text");
         VBox side = new VBox(6, detailsTitle, details, legend);
