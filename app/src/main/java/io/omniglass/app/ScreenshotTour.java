@@ -125,6 +125,13 @@ final class ScreenshotTour {
                 .filter(n -> !n.kind().equals("alarm") && shell.lineage().canExpand(n)).findFirst()
                 .ifPresent(n -> shell.lineage().expand(n)), null,
                 () -> !shell.lineage().busy().isBusy());
+        // a rule that fired often brings every event of it (up to 25): hide that branch behind the
+        // rule version (it shows "n hidden") and tidy what is left, so the picture stays readable
+        step(() -> shell.lineage().graphProperty().get().nodes().stream().filter(n -> n.kind().equals("event_rule_version"))
+                .filter(n -> shell.lineage().branchSize(n) > 3).findFirst().ifPresent(n -> {
+                    shell.lineage().hideBranch(n);
+                    shell.lineage().tidy();
+                }), null, () -> !shell.lineage().busy().isBusy());
         step(() -> shell.lineage().graphProperty().get().nodes().stream().filter(n -> n.kind().equals("event")).findFirst()
                 .or(() -> shell.lineage().graphProperty().get().nodes().stream().findFirst())
                 .ifPresent(n -> shell.lineage().selectedProperty().set(n)), "lineage");

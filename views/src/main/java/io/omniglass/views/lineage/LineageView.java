@@ -66,6 +66,7 @@ public final class LineageView extends BorderPane {
     private final Map<String, Label> nodeViews = new HashMap<>();
     private final Map<String, Polyline> edgeViews = new HashMap<>();
     private final Map<String, Polygon> arrowViews = new HashMap<>();
+    private final Map<String, Label> badgeViews = new HashMap<>();
     private double dragX;
     private double dragY;
     private boolean fitPending;
@@ -144,9 +145,24 @@ public final class LineageView extends BorderPane {
             }
         });
         viewport.setOnMouseClicked(e -> {
+            viewport.requestFocus();
             if (e.getTarget() == viewport && e.isStillSincePress()) {
                 vm.selectedProperty().set(null);
             }
+        });
+        // with the graph focused: + and - zoom, 0 fits, Escape clears the selection
+        viewport.setFocusTraversable(true);
+        viewport.setOnKeyPressed(e -> {
+            switch (e.getCode()) {
+                case PLUS, EQUALS, ADD -> zoomAt(1.25, viewport.getWidth() / 2, viewport.getHeight() / 2);
+                case MINUS, SUBTRACT -> zoomAt(1 / 1.25, viewport.getWidth() / 2, viewport.getHeight() / 2);
+                case DIGIT0, NUMPAD0 -> fit();
+                case ESCAPE -> vm.selectedProperty().set(null);
+                default -> {
+                    return;
+                }
+            }
+            e.consume();
         });
         // the first time the screen has a size, and whenever a new graph arrived while it had none
         viewport.widthProperty().addListener((o, a, b) -> fitIfPending());
@@ -160,7 +176,7 @@ public final class LineageView extends BorderPane {
         Label detailsTitle = new Label("Details");
         detailsTitle.getStyleClass().add("section-title");
         Label legend = new Label("Click: select, its upstream and downstream light up · double-click or \"n of m +\": expand · "
-                + "drag: pan · wheel: zoom");
+                + "drag: pan · wheel or + / −: zoom · 0: fit · Esc: clear");
         legend.setWrapText(true);
         legend.getStyleClass().add("muted-text");
         VBox side = new VBox(6, detailsTitle, details, legend);
@@ -211,6 +227,7 @@ public final class LineageView extends BorderPane {
         nodeViews.clear();
         edgeViews.clear();
         arrowViews.clear();
+        badgeViews.clear();
         LineageGraph g = vm.graphProperty().get();
         LineageLayout.Result r = vm.layoutProperty().get();
         Set<String> visible = vm.visibleProperty().get();
@@ -266,6 +283,7 @@ public final class LineageView extends BorderPane {
             if (badge != null) {
                 badge.layoutXProperty().bind(Bindings.createDoubleBinding(() -> b.maxX() - badge.getWidth() - 5, badge.widthProperty()));
                 badge.setLayoutY(b.maxY() - 19);
+                badgeViews.put(n.id(), badge);
                 content.getChildren().add(badge);
             }
         }
@@ -335,6 +353,7 @@ public final class LineageView extends BorderPane {
             l.pseudoClassStateChanged(SELECTED, sel != null && sel.id().equals(id));
             l.pseudoClassStateChanged(DIMMED, dim && !p.contains(id));
         });
+        badgeViews.forEach((id, b) -> b.pseudoClassStateChanged(DIMMED, dim && !p.contains(id)));
         edgeViews.forEach((key, line) -> {
             line.pseudoClassStateChanged(ON_PATH, dim && p.contains(key));
             line.pseudoClassStateChanged(DIMMED, dim && !p.contains(key));

@@ -352,6 +352,11 @@ public final class LineageViewModel {
         }
     }
 
+    /** How many shown nodes {@link #hideBranch} would hide behind {@code node}. */
+    public int branchSize(LineageGraph.Node node) {
+        return node.id().equals(rootId) ? 0 : branchBehind(node.id()).size();
+    }
+
     /** The visible nodes the root reaches only through {@code id} (links followed either way). */
     Set<String> branchBehind(String id) {
         LineageGraph g = visibleGraph();

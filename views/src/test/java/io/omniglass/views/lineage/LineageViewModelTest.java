@@ -96,6 +96,8 @@ class LineageViewModelTest {
     void aBranchHidesBehindItsNodeAndComesBackWhereItWas() {
         LineageViewModel vm = open(new Service(LineageFixtures.chain()));
         LineageLayout.Box dp1 = vm.layoutProperty().get().nodes().get("dp1");
+        assertThat(vm.branchSize(find(vm, "e1"))).isEqualTo(3);
+        assertThat(vm.branchSize(find(vm, "alarm:1"))).isZero();
 
         vm.hideBranch(find(vm, "e1"));
         assertThat(vm.visibleProperty().get()).containsExactlyInAnyOrder("alarm:1", "e1");
