@@ -326,7 +326,7 @@ public final class CdcBench implements Callable<Integer> {
             t.join(10_000);
         }
         if (failed.get() != null) {
-            throw new IllegalStateException("warm-up failed", failed.get());
+            throw new IllegalStateException("warm-up failed: " + failed.get(), failed.get());
         }
     }
 
