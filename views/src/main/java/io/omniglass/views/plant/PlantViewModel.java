@@ -193,8 +193,11 @@ public final class PlantViewModel {
         });
     }
 
-    /** Opens the tree down to a search hit, level by level (loading what is not loaded yet), and selects it. */
+    /** Opens the tree down to a search hit, level by level (loading what is not loaded yet), and selects it; the hits close. */
     public void reveal(PlantNode hit) {
+        searchGeneration++; // the list has done its job: a search still in flight must not bring it back
+        hits.clear();
+        hitsTruncated.set(false);
         List<String> way = new ArrayList<>(hit.pathIds());
         way.add(hit.id());
         descend(null, way, 0, generation);

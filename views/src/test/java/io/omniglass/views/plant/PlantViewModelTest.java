@@ -193,6 +193,7 @@ class PlantViewModelTest {
         assertThat(vm.hits()).extracting(PlantNode::id).containsExactly("component:c-1001");
 
         vm.reveal(vm.hits().get(0));
+        assertThat(vm.hits()).isEmpty();
         PlantEntry site = vm.roots().get(0);
         PlantEntry sys = site.children().get(0);
         assertThat(site.expandedProperty().get()).isTrue();
