@@ -220,6 +220,22 @@ class PlantViewModelTest {
     }
 
     @Test
+    void theTreeOpeningALevelAndARevealPassingThroughItShareOneRequest() {
+        QueuedExecutor queued = new QueuedExecutor();
+        PlantViewModel slow = new PlantViewModel(plant, queued, Clock.fixed(NOW, ZoneOffset.UTC));
+        slow.tenantProperty().set("demo");
+        queued.runAll();
+        PlantEntry site = slow.roots().get(0);
+        slow.expand(site); // the tree item opened ...
+        slow.reveal(FakePlant.node("component", "lonely", 2, List.of("location:site"))); // ... while a reveal passes
+        slow.expand(site);
+        queued.runAll();
+        assertThat(plant.asked).containsExactly("null", "location:site");
+        PlantEntry lonely = site.children().get(1);
+        assertThat(slow.selectedProperty().get()).isSameAs(lonely);
+    }
+
+    @Test
     void theDetailShowsValuesWithTheLastHourAlarmsAndVariables() {
         plant.values.add(value("component:lonely", "temp", 21.5, null, 1));
         plant.values.add(value("component:lonely", "state", null, "running", 2));
