@@ -148,6 +148,7 @@ public final class PlantView extends BorderPane {
         truncated.managedProperty().bind(truncated.visibleProperty());
 
         tree.setId("plant-tree");
+        tree.getStyleClass().add("plant-tree");
         tree.setShowRoot(false);
         TreeItem<PlantEntry> root = new TreeItem<>();
         tree.setRoot(root);
