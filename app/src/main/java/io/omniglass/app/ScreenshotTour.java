@@ -178,10 +178,11 @@ final class ScreenshotTour {
         }, null);
         step(() -> {
             if (!shell.plant().hits().isEmpty()) {
-                shell.plant().reveal(shell.plant().hits().get(0));
+                shell.plant().reveal(shell.plant().hits().get(0)); // the tree opened down to it, its detail beside
                 shell.plant().hits().clear();
             }
-        }, "plant");
+        }, null);
+        step(() -> { }, "plant"); // a busy machine takes a few seconds for the levels and the detail
         // last of each pass: by now the ingest rates have a baseline and a second sample
         step(() -> shell.pageProperty().set(Page.TENANTS), "tenants", () -> !shell.tenants().busy().isBusy());
         step(() -> shell.pageProperty().set(Page.FLEET), "fleet-health");

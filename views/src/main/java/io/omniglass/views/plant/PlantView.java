@@ -99,7 +99,8 @@ public final class PlantView extends BorderPane {
 
         ListView<PlantNode> hits = new ListView<>(vm.hits());
         hits.setId("plant-hits");
-        hits.setPrefHeight(180);
+        // as tall as its matches, up to eight rows
+        hits.prefHeightProperty().bind(javafx.beans.binding.Bindings.min(8, javafx.beans.binding.Bindings.size(vm.hits())).multiply(26).add(4));
         hits.visibleProperty().bind(javafx.beans.binding.Bindings.isNotEmpty(vm.hits()));
         hits.managedProperty().bind(hits.visibleProperty());
         hits.setCellFactory(l -> new ListCell<>() {
@@ -147,6 +148,7 @@ public final class PlantView extends BorderPane {
         truncated.managedProperty().bind(truncated.visibleProperty());
 
         tree.setId("plant-tree");
+        tree.getStyleClass().add("plant-tree");
         tree.setShowRoot(false);
         TreeItem<PlantEntry> root = new TreeItem<>();
         tree.setRoot(root);
@@ -176,7 +178,6 @@ public final class PlantView extends BorderPane {
 
     private void open(PlantNode hit, TextField search) {
         vm.reveal(hit);
-        vm.hits().clear();
         tree.requestFocus();
     }
 

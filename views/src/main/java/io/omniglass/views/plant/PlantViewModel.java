@@ -84,6 +84,7 @@ public final class PlantViewModel {
     private final StringProperty exportStatus = new SimpleStringProperty("");
     private final Busy busy = new Busy();
     private AtomicBoolean exportCancel = new AtomicBoolean();
+    private final java.util.Map<String, List<Runnable>> inFlight = new java.util.HashMap<>();
     private long generation;
     private long searchGeneration;
     private long detailGeneration;
@@ -101,6 +102,7 @@ public final class PlantViewModel {
     /** The roots again (the tenant changed, or a refresh): everything opened before is forgotten. */
     public void refresh() {
         generation++;
+        inFlight.clear();
         roots.clear();
         rootsNext.set(null);
         hits.clear();
@@ -132,6 +134,16 @@ public final class PlantViewModel {
     }
 
     private void load(PlantEntry parent, String after, Runnable then) {
+        // one request per page: the tree opening a level and a reveal passing through it share it
+        // (two answers would each replace the children, and the second would orphan the first's entries)
+        String key = (parent == null ? "" : parent.id()) + "|" + after;
+        List<Runnable> waiting = inFlight.get(key);
+        if (waiting != null) {
+            waiting.add(then);
+            return;
+        }
+        List<Runnable> callbacks = new ArrayList<>(List.of(then));
+        inFlight.put(key, callbacks);
         String t = tenant.get();
         long asked = generation;
         busy.begin();
@@ -140,6 +152,7 @@ public final class PlantViewModel {
             if (asked != generation) {
                 return; // the tenant changed meanwhile
             }
+            inFlight.remove(key);
             error.set(null);
             List<PlantEntry> entries = level.items().stream().map(PlantEntry::new).toList();
             if (parent == null) {
@@ -158,10 +171,11 @@ public final class PlantViewModel {
                 parent.nextProperty().set(level.next());
                 parent.loadedProperty().set(true);
             }
-            then.run();
+            callbacks.forEach(Runnable::run);
         }, e -> {
             busy.end();
             if (asked == generation) {
+                inFlight.remove(key);
                 error.set(Messages.readable(e));
             }
         });
@@ -193,8 +207,11 @@ public final class PlantViewModel {
         });
     }
 
-    /** Opens the tree down to a search hit, level by level (loading what is not loaded yet), and selects it. */
+    /** Opens the tree down to a search hit, level by level (loading what is not loaded yet), and selects it; the hits close. */
     public void reveal(PlantNode hit) {
+        searchGeneration++; // the list has done its job: a search still in flight must not bring it back
+        hits.clear();
+        hitsTruncated.set(false);
         List<String> way = new ArrayList<>(hit.pathIds());
         way.add(hit.id());
         descend(null, way, 0, generation);

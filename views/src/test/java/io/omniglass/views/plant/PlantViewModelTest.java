@@ -193,6 +193,7 @@ class PlantViewModelTest {
         assertThat(vm.hits()).extracting(PlantNode::id).containsExactly("component:c-1001");
 
         vm.reveal(vm.hits().get(0));
+        assertThat(vm.hits()).isEmpty();
         PlantEntry site = vm.roots().get(0);
         PlantEntry sys = site.children().get(0);
         assertThat(site.expandedProperty().get()).isTrue();
@@ -216,6 +217,22 @@ class PlantViewModelTest {
         queued.runLast(); // the newer answer first
         queued.runAll(); // then the older one arrives
         assertThat(slow.hits()).extracting(PlantNode::id).containsExactly("component:lonely");
+    }
+
+    @Test
+    void theTreeOpeningALevelAndARevealPassingThroughItShareOneRequest() {
+        QueuedExecutor queued = new QueuedExecutor();
+        PlantViewModel slow = new PlantViewModel(plant, queued, Clock.fixed(NOW, ZoneOffset.UTC));
+        slow.tenantProperty().set("demo");
+        queued.runAll();
+        PlantEntry site = slow.roots().get(0);
+        slow.expand(site); // the tree item opened ...
+        slow.reveal(FakePlant.node("component", "lonely", 2, List.of("location:site"))); // ... while a reveal passes
+        slow.expand(site);
+        queued.runAll();
+        assertThat(plant.asked).containsExactly("null", "location:site");
+        PlantEntry lonely = site.children().get(1);
+        assertThat(slow.selectedProperty().get()).isSameAs(lonely);
     }
 
     @Test
