@@ -112,22 +112,7 @@ public final class LineageCsv {
         w.write("\r\n");
     }
 
-    /**
-     * Quoted when it holds a comma, quote or line break; a cell a spreadsheet would run as a formula
-     * (leading {@code = + @}, or {@code -} not starting a number) gets a leading apostrophe.
-     */
     static String cell(String v) {
-        if (v == null) {
-            return "";
-        }
-        String s = v;
-        if (!s.isEmpty() && ("=+@\t\r".indexOf(s.charAt(0)) >= 0
-                || s.charAt(0) == '-' && (s.length() == 1 || !Character.isDigit(s.charAt(1))))) {
-            s = "'" + s;
-        }
-        if (s.indexOf(',') >= 0 || s.indexOf('"') >= 0 || s.indexOf('\n') >= 0 || s.indexOf('\r') >= 0) {
-            return '"' + s.replace("\"", "\"\"") + '"';
-        }
-        return s;
+        return io.omniglass.views.common.CsvWriter.field(v);
     }
 }

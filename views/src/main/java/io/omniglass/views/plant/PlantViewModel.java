@@ -1,5 +1,6 @@
 package io.omniglass.views.plant;
 
+import io.omniglass.views.common.CsvWriter;
 import io.omniglass.views.common.BackgroundExecutor;
 import io.omniglass.views.common.Busy;
 import io.omniglass.views.common.Messages;

@@ -118,8 +118,9 @@ final class BacktestRoute {
             metrics.counter(RUNS, "outcome", "cancelled").increment();
             return;
         }
-        metrics.counter(RUNS, "outcome", "answered").increment();
-        watch.answer(result);
+        // counted once delivered: a run that ended before the heartbeat noticed the client leave is
+        // one nobody received (on a quiet machine a run can end before its second heartbeat)
+        metrics.counter(RUNS, "outcome", watch.answer(result) ? "answered" : "cancelled").increment();
     }
 
     /** The heartbeat: spaces before the body while the run is long, and the end of the run when nobody listens. */
@@ -155,16 +156,19 @@ final class BacktestRoute {
             }
         }
 
-        void answer(EventRuleBacktest result) {
+        /** Whether the answer went out (false: the client had gone). */
+        boolean answer(EventRuleBacktest result) {
             if (out == null) {
                 ctx.json(result);
-                return;
+                return true;
             }
             try {
                 WireJson.mapper().writeValue(new NonClosing(out), result);
                 out.flush();
+                return true;
             } catch (IOException e) {
                 log.info("backtest answer not delivered: the client went away");
+                return false;
             }
         }
     }
