@@ -1,6 +1,8 @@
 package io.omniglass.core.sink;
 
 import io.omniglass.core.CoreContext;
+import io.omniglass.core.lifecycle.ColdCopies;
+import io.omniglass.core.lifecycle.ColdTier;
 import io.omniglass.core.CoreModule;
 import io.omniglass.core.tenancy.BootPhase;
 import io.omniglass.core.tenancy.Tenant;
@@ -55,7 +57,7 @@ public final class SinkModule implements CoreModule {
     @Override
     public void tenantActive(CoreContext ctx, Tenant tenant) throws Exception {
         TenantSink sink = new TenantSink(tenant, ctx.lanes(), ctx.nats(), ctx.tenantDataSource(tenant), ctx.controlDataSource(),
-                settings, new SinkMetrics(ctx.metrics(), tenant.slug()));
+                new ColdCopies(ctx.tenantDataSource(tenant), () -> ColdTier.forCore(ctx)), settings, new SinkMetrics(ctx.metrics(), tenant.slug()));
         if (sinks.putIfAbsent(tenant.slug(), sink) != null) {
             return;
         }
