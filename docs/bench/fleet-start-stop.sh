@@ -24,7 +24,8 @@ stop_core() { # SIGTERM, seconds until the process is gone
   while kill -0 "$core" 2>/dev/null; do sleep 0.1; done
   since "$t0"
 }
-trap 'kill -9 $core 2>/dev/null; sleep 3; cp "$data/core.log" "/tmp/$(basename "$data").core.log" 2>/dev/null; rm -rf "$data"' EXIT
+# (each step may fail under set -e, e.g. the core already gone: the data dir is removed anyway)
+trap 'kill -9 $core 2>/dev/null || true; sleep 3; cp "$data/core.log" "/tmp/$(basename "$data").core.log" 2>/dev/null || true; rm -rf "$data"' EXIT
 start_core
 for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$port/healthz" > /dev/null 2>&1 && break; sleep 1; done
 token=$(cat "$data/admin.token")
