@@ -24,18 +24,23 @@ stop_core() { # SIGTERM, seconds until the process is gone
   while kill -0 "$core" 2>/dev/null; do sleep 0.1; done
   since "$t0"
 }
-trap 'kill -9 $core 2>/dev/null; sleep 3; rm -rf "$data"' EXIT
+# (each step may fail under set -e, e.g. the core already gone: the data dir is removed anyway)
+trap 'kill -9 $core 2>/dev/null || true; sleep 3; cp "$data/core.log" "/tmp/$(basename "$data").core.log" 2>/dev/null || true; rm -rf "$data"' EXIT
 start_core
 for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$port/healthz" > /dev/null 2>&1 && break; sleep 1; done
 token=$(cat "$data/admin.token")
 pg=$(jq -r .pg "$data/endpoints.json")
+PGPASSWORD=$(cat "$data/postgres.password")
+export PGPASSWORD
 t0=$(now)
 seq 0 $((n - 1)) | xargs -P 4 -I{} curl -fs -o /dev/null -X POST -H "Authorization: Bearer $token" \
   -H 'Content-Type: application/json' -d '{"slug": "fleet_{}"}' "http://127.0.0.1:$port/api/v1/tenants"
 prov=$(since "$t0")
 echo "provisioned $n tenants, 4 at a time: $prov s ($(awk -v s="$prov" -v n="$n" 'BEGIN {printf "%.2f", s / n}') s a tenant of wall time)"
-grep -o 'database copied from the template in [0-9]* ms, migrations [0-9]* ms, boot phase [0-9]* ms, streams [0-9]* ms' "$data/core.log" \
-  | awk '{d += $6; m += $9; b += $13; s += $16; c++} END {if (c) printf "  per tenant (mean of %d): copy %.0f ms, migrations %.0f ms, boot phase %.0f ms, streams %.0f ms\n", c, d / c, m / c, b / c, s / c}'
+sed -nE 's/.*database copied from the template in ([0-9]+) ms, migrations ([0-9]+) ms, boot phase ([0-9]+) ms, streams ([0-9]+) ms.*/\1 \2 \3 \4/p' "$data/core.log" \
+  | awk '{d += $1; m += $2; b += $3; s += $4; c++} END {if (c) printf "  per tenant (mean of %d copied): database %.0f ms, migrations %.0f ms, boot phase %.0f ms, streams %.0f ms\n", c, d / c, m / c, b / c, s / c}'
+sed -nE 's/.*boot phase done for tenant fleet_[0-9]+: partitions ([0-9]+) ms, publication ([0-9]+) ms, slot ([0-9]+) ms, reference ([0-9]+) ms.*/\1 \2 \3 \4/p' "$data/core.log" \
+  | awk '{p += $1; u += $2; l += $3; r += $4; c++} END {if (c) printf "  boot phase (mean of %d): partitions %.0f ms, publication %.0f ms, slot %.0f ms, reference rows %.0f ms\n", c, p / c, u / c, l / c, r / c}'
 sleep "$quiet_s"
 threads=$(awk '/^Threads:/ {print $2}' "/proc/$core/status")
 echo "idle $n tenants after ${quiet_s}s: $threads JVM threads; load $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -43,7 +48,7 @@ psql -Atq "${pg}postgres" -c "SELECT backend_type, CASE WHEN datname LIKE 'og\_t
   application_name, count(*) FROM pg_stat_activity WHERE backend_type IN ('client backend', 'walsender') AND pid <> pg_backend_pid()
   GROUP BY 1, 2, 3 ORDER BY 4 DESC" | sed 's/^/  /' || true
 psql -Atq "${pg}postgres" -c "SELECT 'client backends ' || count(*) FILTER (WHERE backend_type = 'client backend') || ', walsenders '
-  || count(*) FILTER (WHERE backend_type = 'walsender') FROM pg_stat_activity WHERE pid <> pg_backend_pid()"
+  || count(*) FILTER (WHERE backend_type = 'walsender') FROM pg_stat_activity WHERE pid <> pg_backend_pid()" || true
 echo "SIGTERM with $n tenants: exited in $(stop_core) s"
 t0=$(now)
 start_core

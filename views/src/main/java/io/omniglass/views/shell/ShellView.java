@@ -147,7 +147,7 @@ public final class ShellView extends BorderPane {
         SeriesHistoryViewModel hvm = vm.history(value);
         Stage stage = new Stage();
         stage.setTitle("History · " + hvm.title());
-        Scene scene = new Scene(new SeriesHistoryView(hvm), 900, 560);
+        Scene scene = new Scene(new SeriesHistoryView(hvm), 1100, 600);
         vm.themeProperty().get().applyTo(scene);
         stage.setScene(scene);
         Window owner = getScene() == null ? null : getScene().getWindow();

@@ -11,6 +11,7 @@ import javafx.scene.control.ToggleButton;
 import javafx.scene.control.ToggleGroup;
 import javafx.scene.layout.BorderPane;
 import javafx.scene.layout.HBox;
+import javafx.scene.layout.Region;
 import javafx.scene.layout.VBox;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.JFreeChart;
@@ -106,14 +107,18 @@ public final class SeriesHistoryView extends BorderPane {
             b.setToggleGroup(windows);
             b.setSelected(d.equals(vm.windowProperty().get()));
             b.setOnAction(e -> vm.windowProperty().set(d));
+            b.setMinWidth(Region.USE_PREF_SIZE); // a narrow window cuts the hint, never a button's label
             bar.getChildren().add(b);
         });
         Button reset = new Button("Reset zoom");
         reset.setOnAction(e -> chart.getXYPlot().getDomainAxis().setAutoRange(true));
         Button reload = new Button("Reload");
         reload.setOnAction(e -> vm.load());
+        reset.setMinWidth(Region.USE_PREF_SIZE);
+        reload.setMinWidth(Region.USE_PREF_SIZE);
         Label hint = new Label("drag to zoom, scroll to zoom, right-click for more");
         hint.getStyleClass().add("muted");
+        hint.setMinWidth(0);
         bar.getChildren().addAll(reset, reload, hint);
         setTop(new VBox(bar, Labels.message(vm.errorProperty(), "error-label")));
         setCenter(new ProgressOverlay(viewer, vm.busy().busyProperty()));

@@ -4,6 +4,8 @@ import io.omniglass.core.gateway.Gateway;
 import io.omniglass.core.gateway.SystemPurpose;
 import io.omniglass.core.gateway.GatewaySession;
 import io.omniglass.core.CoreContext;
+import io.omniglass.core.lifecycle.ColdCopies;
+import io.omniglass.core.lifecycle.ColdTier;
 import io.omniglass.core.CoreModule;
 import io.omniglass.core.tenancy.BootPhase;
 import io.omniglass.core.tenancy.Tenant;
@@ -61,8 +63,9 @@ public final class SinkModule implements CoreModule {
 
     @Override
     public void tenantActive(CoreContext ctx, Tenant tenant) throws Exception {
-        TenantSink sink = new TenantSink(tenant, ctx.lanes(), ctx.nats(), system(tenant), ctx.controlDataSource(),
-                settings, new SinkMetrics(ctx.metrics(), tenant.slug()));
+        GatewaySession db = system(tenant);
+        TenantSink sink = new TenantSink(tenant, ctx.lanes(), ctx.nats(), db, ctx.controlDataSource(),
+                new ColdCopies(db, () -> ColdTier.forCore(ctx)), settings, new SinkMetrics(ctx.metrics(), tenant.slug()));
         if (sinks.putIfAbsent(tenant.slug(), sink) != null) {
             return;
         }

@@ -18,6 +18,7 @@ import io.nats.client.api.ConsumerConfiguration;
 import io.nats.client.api.DeliverPolicy;
 import io.nats.client.api.PublishAck;
 import io.nats.client.impl.Headers;
+import io.omniglass.core.lifecycle.ColdCopies;
 import io.omniglass.core.lifecycle.Partitions;
 import io.omniglass.core.tenancy.Tenant;
 import io.omniglass.core.tenancy.TenantStreams;
@@ -72,6 +73,7 @@ final class TenantSink implements AutoCloseable {
     private volatile long backoffMs;
     /** Batches to write by the staged merge before trying the direct COPY again (lane turns only). */
     private final Partitions partitions;
+    private final ColdCopies coldCopies;
     private volatile int mergeOnlyBatches;
     /** The last batch's shape, so a turn takes about batchRows datapoints and bounded bytes. */
     private double rowsPerMessage = 1;
@@ -80,7 +82,7 @@ final class TenantSink implements AutoCloseable {
     private static final long MAX_FETCH_BYTES = 32L * 1024 * 1024;
 
     TenantSink(Tenant tenant, Lanes lanes, io.nats.client.Connection control, GatewaySession db, DataSource controlDb,
-               SinkSettings settings, SinkMetrics metrics) {
+               ColdCopies coldCopies, SinkSettings settings, SinkMetrics metrics) {
         this.tenant = tenant;
         this.lanes = lanes;
         this.nats = lanes.connection(tenant.slug());
@@ -91,6 +93,7 @@ final class TenantSink implements AutoCloseable {
         this.catalog = new TenantCatalog(db.dsl());
         this.window = new AcceptedWindow(controlDb, db.dsl());
         this.partitions = new Partitions(db);
+        this.coldCopies = coldCopies;
         this.lane = lanes.lane("sink:" + tenant.slug(), this::turn);
         this.writer = lanes.lane("sink-writer:" + tenant.slug(), this::writeTurn);
     }
@@ -349,10 +352,11 @@ final class TenantSink implements AutoCloseable {
     private void commit(Prepared p) throws Exception {
         List<Dead> dead = new ArrayList<>(p.dead());
         int inserted = 0;
-        if (!p.rows().isEmpty()) {
+        List<StagedRow> rows = withoutColdCopies(p.rows());
+        if (!rows.isEmpty()) {
             long t0 = System.nanoTime();
-            ensurePartitions(p.rows());
-            inserted = writeResilient(p.rows(), dead);
+            ensurePartitions(rows);
+            inserted = writeResilient(rows, dead);
             metrics.commit.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
         }
         deadLetter(p.batch(), dead);
@@ -396,6 +400,41 @@ final class TenantSink implements AutoCloseable {
                 partitions.ensure(table, day);
             }
         }
+    }
+
+    /**
+     * The rows without those a tiered day's cold files already hold (a redelivery after the
+     * tiering): stored once, counted as duplicates. Only rows of days before today are looked up.
+     */
+    private List<StagedRow> withoutColdCopies(List<StagedRow> rows) throws SQLException {
+        java.time.LocalDate today = java.time.LocalDate.now(java.time.ZoneOffset.UTC);
+        Map<String, Map<java.time.LocalDate, List<ColdCopies.Key>>> old = new java.util.HashMap<>();
+        for (StagedRow r : rows) {
+            java.time.LocalDate day = r.ts().atZoneSameInstant(java.time.ZoneOffset.UTC).toLocalDate();
+            if (day.isBefore(today)) {
+                old.computeIfAbsent(r.kind().getLiteral() + "_datapoint", k -> new java.util.TreeMap<>())
+                        .computeIfAbsent(day, d -> new ArrayList<>()).add(new ColdCopies.Key(r.seriesId(), micros(r.ts())));
+            }
+        }
+        if (old.isEmpty()) {
+            return rows;
+        }
+        Set<ColdCopies.Key> cold = new HashSet<>();
+        for (Map.Entry<String, Map<java.time.LocalDate, List<ColdCopies.Key>>> e : old.entrySet()) {
+            cold.addAll(coldCopies.alreadyCold(e.getKey(), e.getValue())); // a series has one kind: keys never meet across tables
+        }
+        if (cold.isEmpty()) {
+            return rows;
+        }
+        List<StagedRow> out = new ArrayList<>(rows.size());
+        for (StagedRow r : rows) {
+            if (!cold.contains(new ColdCopies.Key(r.seriesId(), micros(r.ts())))) {
+                out.add(r);
+            }
+        }
+        log.info("sink {}: {} datapoints of tiered days are already in the cold tier: not stored again", tenant.slug(),
+                rows.size() - out.size());
+        return out;
     }
 
     /**
@@ -496,6 +535,7 @@ final class TenantSink implements AutoCloseable {
                     throw e;
                 }
                 partitions.forgetAll();
+                rows = withoutColdCopies(rows);
                 ensurePartitions(rows);
                 return mergeResilient(rows, dead);
             }
@@ -512,6 +552,7 @@ final class TenantSink implements AutoCloseable {
                     if (isMissingPartition(e) && attempt == 1) {
                         log.info("sink {}: a partition was dropped under the batch ({}); making it again", tenant.slug(), e.getMessage());
                         partitions.forgetAll();
+                        rows = withoutColdCopies(rows); // the upkeep tiered the day: what it took is stored
                         ensurePartitions(rows);
                         continue;
                     }

@@ -12,6 +12,8 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -20,10 +22,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * ({@value #NAME}). Migrating a fresh database costs seconds of Flyway and about 10 MB of WAL that
  * every tenant's CDC slot must then decode; a {@code CREATE DATABASE ... TEMPLATE ... STRATEGY
  * FILE_COPY} copies the files (two checkpoints, almost no WAL). The template carries the
- * migrations and the official reference rows, nothing dated and nothing of a tenant's own: the
- * partitions, publication and slot are made in the copy by the {@link BootPhase}.
+ * migrations, the official reference rows and the partitions of the days around the day it was
+ * prepared, nothing of a tenant's own: the publication and slot (and any partition a later day
+ * needs) are made in the copy by the {@link BootPhase}.
  *
- * <p>Kept current by Flyway once per server per process, at the first provisioning on it (a core
+ * <p>Kept current by Flyway once per server, process and UTC day, at the first provisioning (a core
  * that ships a new migration brings the template up before it copies it). When the template
  * cannot be used (another session is connected to it, a server before Postgres 15), the database
  * is created empty and migrated as before; the copy is then migrated if behind, so a stale
@@ -35,8 +38,10 @@ final class TenantTemplate {
     static final String NAME = "og_tenant_template";
     private static final String MARKER = "omniglass tenant template";
 
-    /** Servers whose template this process has brought up to date (by host:port). */
-    private static final Map<String, Boolean> CURRENT = new ConcurrentHashMap<>();
+    /** Servers whose template this process has brought up to date (by host:port), and the UTC day it was. */
+    private static final Map<String, LocalDate> CURRENT = new ConcurrentHashMap<>();
+    /** A copy is refused while a session is connected to the template (another core preparing it): retried this often. */
+    private static final int BUSY_RETRIES = 5;
 
     private TenantTemplate() {
     }
@@ -58,11 +63,23 @@ final class TenantTemplate {
                     CURRENT.remove(key(server)); // dropped, or a new server on the same address: make it again
                     continue;
                 }
+                if ("55006".equals(e.getSQLState()) && attempt <= BUSY_RETRIES) {
+                    sleep(100L * attempt);
+                    continue;
+                }
                 if (!"42P04".equals(e.getSQLState())) { // 42P04: the database exists (an earlier attempt): the caller decides
                     log.warn("database {} not copied from {} ({} {}); creating it empty", database, NAME, e.getSQLState(), e.getMessage());
                 }
                 return false;
             }
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -72,11 +89,12 @@ final class TenantTemplate {
 
     private static boolean ensureCurrent(PgServer server, ReferenceData reference) {
         String key = key(server);
-        if (CURRENT.containsKey(key)) {
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        if (today.equals(CURRENT.get(key))) {
             return true;
         }
         synchronized (TenantTemplate.class) {
-            if (CURRENT.containsKey(key)) {
+            if (today.equals(CURRENT.get(key))) {
                 return true;
             }
             long t0 = System.nanoTime();
@@ -90,12 +108,16 @@ final class TenantTemplate {
                 // unpooled: a copy is refused while any session is connected to the template
                 Migrations.migrateTenant(ds);
                 BootPhase.upsertReference(DSL.using(ds, SQLDialect.POSTGRES), reference);
+                // the days around today too (again each new day): a copy then makes none, the slowest step of its boot phase
+                try (Connection c = ds.getConnection()) {
+                    BootPhase.ensurePartitions(c, BootPhase.PARTITION_DAYS_BEHIND, BootPhase.PARTITION_DAYS_AHEAD);
+                }
             } catch (SQLException | RuntimeException e) {
                 log.warn("tenant template {} on {} not usable ({}); tenant databases are migrated one by one", NAME, key,
                         e.getMessage());
                 return false;
             }
-            CURRENT.put(key, true);
+            CURRENT.put(key, today);
             log.info("tenant template {} on {} current in {} ms", NAME, key, (System.nanoTime() - t0) / 1_000_000);
             return true;
         }

@@ -217,4 +217,43 @@ class BackfillTieringTest {
         assertThat(hotRows(f, day)).isZero();
         assertThat(coldRows(f, day)).isEqualTo(rows);
     }
+
+    /**
+     * A datapoint published again (a redelivery, a device resending) after its day was tiered: the
+     * partition is gone, so nothing conflicts with it in hot; it is stored once all the same, and
+     * the aggregates (which add the tiers) count it once. New datapoints of the same message land.
+     */
+    @Test
+    void aDatapointPublishedAgainAfterItsDayWasTieredIsStoredOnce() throws Exception {
+        Tenant t = core.createTenant("retier");
+        LifecycleFixture f = new LifecycleFixture(core.core().context().tenantDataSource(t), "retier");
+        f.sql("INSERT INTO retention_policy (table_name, hot, keep, tier) "
+                + "VALUES ('metric_datapoint', interval '30 days', interval '90 days', 'parquet')");
+        LocalDate day = LocalDate.now(ZoneOffset.UTC).minusDays(45);
+        int once = 4 * PER_MESSAGE;
+        io.micrometer.core.instrument.Counter duplicates = core.core().context().metrics()
+                .find("og.sink.duplicates").tag("tenant", "retier").counter();
+        try (Connection nats = Nats.connect(core.core().context().infrastructure().natsUrl())) {
+            JetStream js = nats.jetStream();
+            publish(js, "retier", day, 0, 4, "once-");
+            await().atMost(Duration.ofSeconds(60)).until(() -> hotRows(f, day) == once);
+            Instant quiet = Instant.now().plus(PartitionUpkeep.QUIET).plusSeconds(60);
+            assertThat(lifecycle.maintain(t, quiet).orElseThrow().tiered()).contains(Partitions.partitionName("metric_datapoint", day));
+            assertThat(coldRows(f, day)).isEqualTo(once);
+
+            double before = duplicates.count();
+            publish(js, "retier", day, 0, 4, "again-"); // the same datapoints under new message ids
+            publish(js, "retier", day, once - PER_MESSAGE, 2, "more-"); // one message of them, one of new ones
+            await().atMost(Duration.ofSeconds(60)).until(() -> duplicates.count() - before >= once + PER_MESSAGE);
+            await().atMost(Duration.ofSeconds(60)).until(() -> hotRows(f, day) == PER_MESSAGE);
+        }
+        assertThat(coldRows(f, day)).isEqualTo(once);
+        assertThat(hotRows(f, day)).as("only the new datapoints are hot").isEqualTo(PER_MESSAGE);
+        long series = f.value("SELECT id FROM series WHERE component_id = 'pump-1'");
+        OffsetDateTime from = day.atStartOfDay().atOffset(ZoneOffset.UTC);
+        OmniglassClient admin = core.admin();
+        assertThat(admin.seriesHistory("retier", series, from, from.plusDays(1), 100_000).points()).hasSize(once + PER_MESSAGE);
+        assertThat(admin.seriesAggregates("retier", series, from, from.plusDays(1), "1d").buckets().get(0).count())
+                .as("counted once across hot and cold").isEqualTo(once + PER_MESSAGE);
+    }
 }
