@@ -83,7 +83,7 @@ final class ScreenshotTour {
                     .findFirst().or(() -> v.table().getItems().stream().filter(c -> c.numeric() != null).findFirst())
                     .ifPresent(c -> openHistory(v, c));
         }, null);
-        step(() -> { }, "history");
+        step(() -> { }, "history", this::historyDrawn);
         step(this::closeOtherWindows, null);
         step(() -> {
             shell.pageProperty().set(Page.ALARMS);
@@ -259,6 +259,17 @@ final class ScreenshotTour {
                 s.setHeight(1000);
             }
         }
+    }
+
+    /** The history window shows its points (its request answered and the chart drawn). */
+    private boolean historyDrawn() {
+        for (Window w : Window.getWindows()) {
+            if (w.getScene() != null && w.getScene().getRoot() instanceof io.omniglass.views.values.SeriesHistoryView h) {
+                var data = h.chart().getXYPlot().getDataset();
+                return data != null && data.getSeriesCount() > 0 && data.getItemCount(0) > 0;
+            }
+        }
+        return false;
     }
 
     private void closeOtherWindows() {
