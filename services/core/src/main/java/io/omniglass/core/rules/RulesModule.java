@@ -110,6 +110,10 @@ public final class RulesModule implements CoreModule {
         if (previous != null) {
             previous.close();
         }
+        // a rule change committed after the first load and before the subscriptions (or before the
+        // tenant was listed, when a change's reload finds nothing to reload: an import right after
+        // the tenant was created) would otherwise wait for the next change: read them once more
+        t.reload();
         log.info("rules active for tenant {}: {} event rules", tenant.slug(), t.eventRules.size());
     }
 
