@@ -93,7 +93,41 @@ class RollingRestartTest {
                     System.out.printf("%d messages, %d datapoints over %d tenants: all stored once%n", messages, expected, TENANTS.size());
                 }
                 // leaderships spread again after the restarts: each tenant led once, each core leading one
-                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).ignoreExceptions().until(() -> {
+                try {
+                    awaitSpread(cores);
+                } catch (org.awaitility.core.ConditionTimeoutException e) {
+                    for (CoreProcess c : cores) {
+                        System.out.println("core " + c.httpUrl() + ": " + leaderLines(c));
+                    }
+                    throw e;
+                }
+            } finally {
+                cores.forEach(CoreProcess::close);
+            }
+        }
+    }
+
+    static String leaderLines(CoreProcess core) {
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(core.httpUrl() + "/metrics"))
+                    .header("Authorization", "Bearer " + core.adminToken()).build(), HttpResponse.BodyHandlers.ofString());
+            StringBuilder b = new StringBuilder("HTTP " + r.statusCode());
+            for (String line : r.body().split("\n")) {
+                if (line.startsWith("og_cdc_leader")) {
+                    b.append(" | ").append(line);
+                }
+            }
+            return b.toString();
+        } catch (Exception e) {
+            return e.toString();
+        }
+    }
+
+    /** The leases move one at a time (one given back per 2 s, a core that took beyond its share keeps it 20 s). */
+    static void awaitSpread(List<CoreProcess> cores) {
+        {
+            {
+                await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500)).ignoreExceptions().until(() -> {
                     for (String t : TENANTS) {
                         double leaders = 0;
                         for (CoreProcess c : cores) {
@@ -114,8 +148,6 @@ class RollingRestartTest {
                     }
                     return true;
                 });
-            } finally {
-                cores.forEach(CoreProcess::close);
             }
         }
     }
