@@ -1,7 +1,6 @@
 package io.omniglass.views.fleet;
 
-import io.omniglass.api.ApiError;
-import io.omniglass.api.OmniglassClient;
+import io.omniglass.views.services.ServiceException;
 import io.omniglass.views.common.BackgroundExecutor;
 import io.omniglass.views.common.ImmediateExecutor;
 import io.omniglass.views.services.FleetSnapshot;
@@ -203,7 +202,7 @@ class FleetHealthViewModelTest {
         FleetHealthViewModel vm = new FleetHealthViewModel(() -> {
             calls[0]++;
             if (fail[0]) {
-                throw new OmniglassClient.ApiException(0, new ApiError("unreachable", "connection refused"));
+                throw new ServiceException(0, "unreachable", "connection refused");
             }
             return snapshot(healthy());
         }, later);

@@ -1,7 +1,6 @@
 package io.omniglass.views.rules;
 
-import io.omniglass.api.ApiError;
-import io.omniglass.api.OmniglassClient;
+import io.omniglass.views.services.ServiceException;
 import io.omniglass.views.Fakes;
 import io.omniglass.views.common.BackgroundExecutor;
 import io.omniglass.views.common.ImmediateExecutor;
@@ -71,8 +70,8 @@ class RulesViewModelTest {
         }
     }
 
-    static OmniglassClient.ApiException status(int status, String detail) {
-        return new OmniglassClient.ApiException(status, new ApiError(status == 409 ? "conflict" : "bad request", detail));
+    static ServiceException status(int status, String detail) {
+        return new ServiceException(status, status == 409 ? "conflict" : "bad request", detail);
     }
 
     static Backtest twoOwners() {
