@@ -116,7 +116,11 @@ public class ConsoleApp extends Application {
             }
         }
         OmniglassClient c = settings.client(url, secret); // https: verified by the pin or trust file of the settings
-        c.tenants(); // a 401 here is "the token was refused", unreachable is status 0: both end up in the form
+        try {
+            c.tenants(); // a 401 here is "the token was refused", unreachable is status 0: both end up in the form
+        } catch (OmniglassClient.ApiException e) {
+            throw (RuntimeException) ServiceErrors.translate(e); // the form reads the views' error type
+        }
         if (file == null) {
             file = settings.storeToken(secret);
         }
