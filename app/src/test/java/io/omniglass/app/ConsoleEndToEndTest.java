@@ -49,6 +49,7 @@ class ConsoleEndToEndTest {
     private static RealCore core;
     private static ConsoleApp app;
     private static final FxRobot robot = new FxRobot();
+    private static final FxQueries fx = new FxQueries(robot, PATIENCE);
 
     @BeforeAll
     static void start() throws Exception {
@@ -75,53 +76,23 @@ class ConsoleEndToEndTest {
     }
 
     /** On the FX thread: walking the scene graph while the FX thread changes it fails at random. */
-    private static <T extends Node> T lookup(String query) {
-        if (javafx.application.Platform.isFxApplicationThread()) {
-            return robot.lookup(query).query();
-        }
-        return onFx(() -> robot.lookup(query).query());
-    }
-
-    private static void eventually(Runnable assertion) {
-        await().atMost(PATIENCE).pollInterval(Duration.ofMillis(200)).ignoreExceptions().untilAsserted(() -> {
-            WaitForAsyncUtils.waitForFxEvents();
-            assertion.run();
-        });
-    }
-
-    private static <T> T onFx(Callable<T> c) {
-        try {
-            return WaitForAsyncUtils.asyncFx(c).get(10, java.util.concurrent.TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static String text(String query) {
-        return onFx(() -> ((Label) lookup(query)).getText());
-    }
-
-    @SuppressWarnings("unchecked")
-    private static <T> TableView<T> table(String id) {
-        return (TableView<T>) lookup(id);
-    }
 
     @Test
     @Order(1)
     void aRefusedTokenIsExplainedAndTheRightTokenFileConnects() throws Exception {
-        eventually(() -> assertThat(text("#connect-error")).contains("token was refused"));
+        fx.eventually(() -> assertThat(fx.text("#connect-error")).contains("token was refused"));
 
-        robot.interact(() -> ((javafx.scene.control.TextField) lookup("#connect-token-file")).clear());
+        robot.interact(() -> ((javafx.scene.control.TextField) fx.lookup("#connect-token-file")).clear());
         robot.clickOn("#connect-token-file").write(core.tokenFile.toString());
-        assertThat(onFx(() -> ((javafx.scene.control.TextField) lookup("#connect-token-file")).getText()))
+        assertThat(fx.onFx(() -> ((javafx.scene.control.TextField) fx.lookup("#connect-token-file")).getText()))
                 .isEqualTo(core.tokenFile.toString());
         robot.clickOn("#connect-button");
 
-        eventually(() -> assertThat(robot.lookup("#connection-state").tryQuery())
+        fx.eventually(() -> assertThat(robot.lookup("#connection-state").tryQuery())
                 .as("connected; the form says: %s", robot.lookup("#connect-error").tryQuery().map(n -> ((Label) n).getText()).orElse("-"))
                 .isPresent());
-        eventually(() -> assertThat(text("#connection-state")).isEqualTo("connected"));
-        eventually(() -> assertThat(table("#tenants-table").getItems()).extracting(t -> ((io.omniglass.views.services.TenantSummary) t).slug()).contains(TENANT));
+        fx.eventually(() -> assertThat(fx.text("#connection-state")).isEqualTo("connected"));
+        fx.eventually(() -> assertThat(fx.table("#tenants-table").getItems()).extracting(t -> ((io.omniglass.views.services.TenantSummary) t).slug()).contains(TENANT));
         // remembered for next time, the pasted-or-given token is never written into the settings
         assertThat(Files.readString(tmp.resolve("config/console.properties"))).contains("url=").contains("token_file=")
                 .doesNotContain(Files.readString(core.tokenFile).trim());
@@ -132,20 +103,20 @@ class ConsoleEndToEndTest {
     void openingATenantShowsItsCurrentValuesChangingLive() {
         core.publishMetric(TENANT, "pump-1", "discharge_pressure", 4.25);
         robot.clickOn("#tenant-search").write(TENANT).type(KeyCode.ENTER);
-        eventually(() -> assertThat(text("#shell-tenant")).isEqualTo("tenant: " + TENANT));
+        fx.eventually(() -> assertThat(fx.text("#shell-tenant")).isEqualTo("tenant: " + TENANT));
 
-        TableView<CurrentValue> values = table("#values-table");
-        eventually(() -> {
+        TableView<CurrentValue> values = fx.table("#values-table");
+        fx.eventually(() -> {
             robot.interact(() -> app.shell().values().apply());
-            assertThat(onFx(() -> valueOf(values, "component:pump-1", "discharge_pressure"))).isEqualTo("4.25");
+            assertThat(fx.onFx(() -> valueOf(values, "component:pump-1", "discharge_pressure"))).isEqualTo("4.25");
         });
         // the tenants page counts signals with the core's own count (GET .../stats): as many as the
         // values page lists
-        long listed = onFx(() -> (long) values.getItems().size());
+        long listed = fx.onFx(() -> (long) values.getItems().size());
         assertThat(core.get("/api/v1/tenants/" + TENANT + "/stats").path("signals").asLong()).isEqualTo(listed);
-        eventually(() -> {
+        fx.eventually(() -> {
             robot.interact(() -> app.shell().tenants().refreshFigures());
-            assertThat(onFx(() -> app.shell().tenants().visibleTenants().stream().filter(t -> t.slug().equals(TENANT))
+            assertThat(fx.onFx(() -> app.shell().tenants().visibleTenants().stream().filter(t -> t.slug().equals(TENANT))
                     .findFirst().orElseThrow().series())).isEqualTo(listed);
         });
 
@@ -153,8 +124,8 @@ class ConsoleEndToEndTest {
         for (int i = 0; i < 3; i++) {
             core.publishMetric(TENANT, "pump-1", "discharge_pressure", 5.5 + i);
         }
-        eventually(() -> assertThat(onFx(() -> valueOf(values, "component:pump-1", "discharge_pressure"))).isEqualTo("7.5"));
-        assertThat(onFx(() -> app.shell().values().liveUpdatesProperty().get())).isPositive();
+        fx.eventually(() -> assertThat(fx.onFx(() -> valueOf(values, "component:pump-1", "discharge_pressure"))).isEqualTo("7.5"));
+        assertThat(fx.onFx(() -> app.shell().values().liveUpdatesProperty().get())).isPositive();
     }
 
     private static String valueOf(TableView<CurrentValue> t, String owner, String key) {
@@ -166,12 +137,12 @@ class ConsoleEndToEndTest {
     @Test
     @Order(3)
     void aBadFilterIsShownInlineWithItsPosition() {
-        robot.interact(() -> ((javafx.scene.control.TextField) lookup("#values-filter")).clear());
+        robot.interact(() -> ((javafx.scene.control.TextField) fx.lookup("#values-filter")).clear());
         robot.clickOn("#values-filter").write("colour = red").type(KeyCode.ENTER);
-        eventually(() -> assertThat(text("#values-filter-error")).containsIgnoringCase("colour"));
-        robot.interact(() -> ((javafx.scene.control.TextField) lookup("#values-filter")).clear());
+        fx.eventually(() -> assertThat(fx.text("#values-filter-error")).containsIgnoringCase("colour"));
+        robot.interact(() -> ((javafx.scene.control.TextField) fx.lookup("#values-filter")).clear());
         robot.clickOn("#values-filter").type(KeyCode.ENTER);
-        eventually(() -> assertThat(onFx(() -> lookup("#values-filter-error").isVisible())).isFalse());
+        fx.eventually(() -> assertThat(fx.onFx(() -> fx.lookup("#values-filter-error").isVisible())).isFalse());
     }
 
     @Test
@@ -182,10 +153,10 @@ class ConsoleEndToEndTest {
             core.publishMetric(TENANT, pump, "discharge_pressure", 9.5);
         }
         robot.press(KeyCode.CONTROL, KeyCode.DIGIT3).release(KeyCode.DIGIT3, KeyCode.CONTROL);
-        TableView<Alarm> alarms = table("#alarms-table");
+        TableView<Alarm> alarms = fx.table("#alarms-table");
         // the demo plant brings rules of its own: narrow to ours with the filter language
         robot.clickOn("#alarms-filter").write("rule = pressure-high").type(KeyCode.ENTER);
-        eventually(() -> {
+        fx.eventually(() -> {
             robot.interact(() -> app.shell().alarms().refresh());
             assertThat(alarms.getItems()).hasSize(3).allMatch(a -> a.rule().equals("pressure-high"));
         });
@@ -195,64 +166,64 @@ class ConsoleEndToEndTest {
             alarms.getSelectionModel().select(0);
             alarms.requestFocus();
         });
-        long id = onFx(() -> alarms.getSelectionModel().getSelectedItem().id());
+        long id = fx.onFx(() -> alarms.getSelectionModel().getSelectedItem().id());
         robot.clickOn("#alarms-reason").write("checked on site");
         robot.press(KeyCode.CONTROL, KeyCode.K).release(KeyCode.K, KeyCode.CONTROL);
 
-        eventually(() -> assertThat(text("#alarms-outcome")).isEqualTo("Acknowledged 1 of 1 alarm"));
-        eventually(() -> assertThat(alarms.getItems().stream().filter(a -> a.id() == id).findFirst().orElseThrow().acked()).isTrue());
+        fx.eventually(() -> assertThat(fx.text("#alarms-outcome")).isEqualTo("Acknowledged 1 of 1 alarm"));
+        fx.eventually(() -> assertThat(alarms.getItems().stream().filter(a -> a.id() == id).findFirst().orElseThrow().acked()).isTrue());
         JsonNode alarm = core.get("/api/v1/tenants/" + TENANT + "/alarms/" + id);
         assertThat(alarm.path("acked").asBoolean()).isTrue();
         assertThat(alarm.toString()).contains("checked on site");
         // the audit trail of the focused alarm shows the ack
-        eventually(() -> assertThat(onFx(() -> app.shell().alarms().auditTrail().stream()
+        fx.eventually(() -> assertThat(fx.onFx(() -> app.shell().alarms().auditTrail().stream()
                 .anyMatch(e -> e.verb().equals("alarm.ack")))).isTrue());
     }
 
     @Test
     @Order(5)
     void snoozeSeveralWithAReason() {
-        TableView<Alarm> alarms = table("#alarms-table");
+        TableView<Alarm> alarms = fx.table("#alarms-table");
         robot.interact(() -> {
             alarms.getSelectionModel().clearSelection();
             alarms.getSelectionModel().selectIndices(1, 2);
             alarms.requestFocus();
         });
-        List<Long> ids = onFx(() -> alarms.getSelectionModel().getSelectedItems().stream().map(Alarm::id).toList());
+        List<Long> ids = fx.onFx(() -> alarms.getSelectionModel().getSelectedItems().stream().map(Alarm::id).toList());
         assertThat(ids).hasSize(2);
         robot.press(KeyCode.CONTROL, KeyCode.SHIFT, KeyCode.S).release(KeyCode.S, KeyCode.SHIFT, KeyCode.CONTROL);
-        robot.interact(() -> ((javafx.scene.control.TextField) lookup("#snooze-reason")).clear());
+        robot.interact(() -> ((javafx.scene.control.TextField) fx.lookup("#snooze-reason")).clear());
         robot.clickOn("#snooze-reason").write("pump maintenance");
         robot.type(KeyCode.ENTER);
 
-        eventually(() -> assertThat(text("#alarms-outcome")).isEqualTo("Snoozed 2 of 2 alarms"));
+        fx.eventually(() -> assertThat(fx.text("#alarms-outcome")).isEqualTo("Snoozed 2 of 2 alarms"));
         for (long id : ids) {
             JsonNode a = core.get("/api/v1/tenants/" + TENANT + "/alarms/" + id);
             assertThat(a.toString()).contains("pump maintenance");
         }
         robot.clickOn("#alarms-mode-snoozed");
-        eventually(() -> assertThat(alarms.getItems()).extracting(Alarm::id).containsExactlyInAnyOrderElementsOf(ids));
+        fx.eventually(() -> assertThat(alarms.getItems()).extracting(Alarm::id).containsExactlyInAnyOrderElementsOf(ids));
         robot.clickOn("#alarms-mode-all");
     }
 
     @Test
     @Order(6)
     void openTheLineageOfAnAlarm() {
-        TableView<Alarm> alarms = table("#alarms-table");
-        eventually(() -> assertThat(alarms.getItems()).hasSize(3));
+        TableView<Alarm> alarms = fx.table("#alarms-table");
+        fx.eventually(() -> assertThat(alarms.getItems()).hasSize(3));
         robot.interact(() -> {
             alarms.getSelectionModel().clearSelection();
             alarms.getSelectionModel().select(0);
             alarms.requestFocus();
         });
         robot.press(KeyCode.CONTROL, KeyCode.L).release(KeyCode.L, KeyCode.CONTROL);
-        eventually(() -> {
+        fx.eventually(() -> {
             List<String> kinds = new ArrayList<>();
             robot.lookup(".lineage-node").queryAll().forEach(n -> kinds.add(((Label) n).getText().split("\n")[0]));
             assertThat(kinds).contains("alarm").hasSizeGreaterThanOrEqualTo(3);
         });
         robot.clickOn(robot.lookup(".lineage-node").<Node>queryAll().iterator().next());
-        eventually(() -> assertThat(onFx(() -> ((javafx.scene.control.TextArea) lookup("#lineage-details")).getText())).isNotBlank());
+        fx.eventually(() -> assertThat(fx.onFx(() -> ((javafx.scene.control.TextArea) fx.lookup("#lineage-details")).getText())).isNotBlank());
     }
 
     @Test
@@ -260,12 +231,12 @@ class ConsoleEndToEndTest {
     void openTheHeatmap() {
         robot.press(KeyCode.CONTROL, KeyCode.DIGIT4).release(KeyCode.DIGIT4, KeyCode.CONTROL);
         HeatmapView view = robot.lookup(n -> n instanceof HeatmapView).query();
-        eventually(() -> {
+        fx.eventually(() -> {
             robot.interact(() -> app.shell().heatmap().refresh());
-            assertThat(onFx(() -> view.viewer().getChart())).isNotNull();
-            assertThat(onFx(() -> app.shell().heatmap().heatmapProperty().get().hours())).hasSize(24);
+            assertThat(fx.onFx(() -> view.viewer().getChart())).isNotNull();
+            assertThat(fx.onFx(() -> app.shell().heatmap().heatmapProperty().get().hours())).hasSize(24);
         });
-        assertThat(onFx(() -> app.shell().heatmap().errorProperty().get())).isNull();
+        assertThat(fx.onFx(() -> app.shell().heatmap().errorProperty().get())).isNull();
     }
 
     static <T> List<T> list(Iterable<T> it) {

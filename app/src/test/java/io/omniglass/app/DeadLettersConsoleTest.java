@@ -45,6 +45,7 @@ class DeadLettersConsoleTest {
     private static RealCore core;
     private static ConsoleApp app;
     private static final FxRobot robot = new FxRobot();
+    private static final FxQueries fx = new FxQueries(robot, PATIENCE);
 
     @BeforeAll
     static void start() throws Exception {
@@ -53,7 +54,7 @@ class DeadLettersConsoleTest {
         FxToolkit.registerPrimaryStage();
         app = (ConsoleApp) FxToolkit.setupApplication(() -> new ConsoleApp(settings, new LaunchOptions(core.url(), core.tokenFile, null)));
         FxToolkit.showStage();
-        eventually(() -> assertThat(text("#connection-state")).isEqualTo("connected"));
+        fx.eventually(() -> assertThat(fx.text("#connection-state")).isEqualTo("connected"));
         robot.interact(() -> app.shell().openTenant(TENANT));
     }
 
@@ -73,12 +74,12 @@ class DeadLettersConsoleTest {
     void aDeadLetterReDrivenAfterItsKeyIsRegisteredLandsInTheCurrentValues() {
         core.publishMetric(TENANT, "pump-1", "coolant_flow", 7.25);
         robot.clickOn("#nav-dead_letters");
-        TableView<DeadLetter> table = table("#dead-letters-table");
-        eventually(() -> {
+        TableView<DeadLetter> table = fx.table("#dead-letters-table");
+        fx.eventually(() -> {
             robot.interact(() -> app.shell().deadLetters().refresh());
-            assertThat(onFx(() -> table.getItems().stream().filter(d -> d.body().contains("coolant_flow")).count())).isEqualTo(1);
+            assertThat(fx.onFx(() -> table.getItems().stream().filter(d -> d.body().contains("coolant_flow")).count())).isEqualTo(1);
         });
-        DeadLetter d = onFx(() -> table.getItems().stream().filter(x -> x.body().contains("coolant_flow")).findFirst().orElseThrow());
+        DeadLetter d = fx.onFx(() -> table.getItems().stream().filter(x -> x.body().contains("coolant_flow")).findFirst().orElseThrow());
         assertThat(d.reason()).isEqualTo("unknown_key");
         assertThat(d.subject()).isEqualTo("og.demo.dp.metric");
 
@@ -87,23 +88,23 @@ class DeadLettersConsoleTest {
             table.getSelectionModel().clearSelection();
             table.getSelectionModel().select(d);
         });
-        eventually(() -> assertThat(onFx(() -> ((javafx.scene.control.TextArea) lookup("#dead-letters-body")).getText()))
+        fx.eventually(() -> assertThat(fx.onFx(() -> ((javafx.scene.control.TextArea) fx.lookup("#dead-letters-body")).getText()))
                 .contains("\"key\" : \"coolant_flow\""));
-        assertThat(onFx(() -> ((javafx.scene.control.TextArea) lookup("#dead-letters-headers")).getText())).contains("Og-Error: unknown_key");
+        assertThat(fx.onFx(() -> ((javafx.scene.control.TextArea) fx.lookup("#dead-letters-headers")).getText())).contains("Og-Error: unknown_key");
 
         // the fix, then the re-drive from the screen
         core.post("/api/v1/tenants/" + TENANT + "/datapoint-types", Map.of("name", "coolant_flow", "kind", "metric", "unit", "l/min"));
         robot.clickOn("#dead-letters-why").write("coolant_flow registered");
         robot.clickOn("#dead-letters-redrive");
-        eventually(() -> assertThat(text("#dead-letters-outcome")).isEqualTo("Re-driven 1 of 1 dead letter"));
-        eventually(() -> assertThat(onFx(() -> table.getItems().stream().noneMatch(x -> x.body().contains("coolant_flow")))).isTrue());
+        fx.eventually(() -> assertThat(fx.text("#dead-letters-outcome")).isEqualTo("Re-driven 1 of 1 dead letter"));
+        fx.eventually(() -> assertThat(fx.onFx(() -> table.getItems().stream().noneMatch(x -> x.body().contains("coolant_flow")))).isTrue());
 
         // it lands: the current values screen shows it
         robot.clickOn("#nav-values");
-        TableView<CurrentValue> values = table("#values-table");
-        eventually(() -> {
+        TableView<CurrentValue> values = fx.table("#values-table");
+        fx.eventually(() -> {
             robot.interact(() -> app.shell().values().apply());
-            assertThat(onFx(() -> values.getItems().stream()
+            assertThat(fx.onFx(() -> values.getItems().stream()
                     .filter(v -> v.owner().equals("component:pump-1") && v.key().equals("coolant_flow"))
                     .map(CurrentValue::value).findFirst().orElse(null))).isEqualTo("7.25");
         });
@@ -117,11 +118,11 @@ class DeadLettersConsoleTest {
     void theJournalOfAnAlarmOpensFromTheAlarmsScreenAndTheAlarmsExportToCsv() throws Exception {
         core.post("/api/v1/tenants/" + TENANT + "/event-rules", RealCore.highRule("e2e-pressure-high", "discharge_pressure", 9.0));
         robot.clickOn("#nav-alarms");
-        TableView<io.omniglass.views.services.Alarm> alarms = table("#alarms-table");
-        eventually(() -> {
+        TableView<io.omniglass.views.services.Alarm> alarms = fx.table("#alarms-table");
+        fx.eventually(() -> {
             core.publishMetric(TENANT, "pump-2", "discharge_pressure", 12.5);
             robot.interact(() -> app.shell().alarms().refresh());
-            assertThat(onFx(() -> alarms.getItems().stream().anyMatch(a -> a.rule().equals("e2e-pressure-high")))).isTrue();
+            assertThat(fx.onFx(() -> alarms.getItems().stream().anyMatch(a -> a.rule().equals("e2e-pressure-high")))).isTrue();
         });
         robot.interact(() -> {
             alarms.getSelectionModel().clearSelection();
@@ -133,51 +134,21 @@ class DeadLettersConsoleTest {
         });
         robot.clickOn("#alarms-reason").write("seen on site");
         robot.clickOn("#alarms-ack");
-        eventually(() -> assertThat(text("#alarms-outcome")).startsWith("Acknowledged 1 of 1"));
+        fx.eventually(() -> assertThat(fx.text("#alarms-outcome")).startsWith("Acknowledged 1 of 1"));
         robot.clickOn("#alarms-journal");
-        eventually(() -> assertThat(onFx(() -> app.shell().journal().entries().stream().map(JournalEntry::what).toList()))
+        fx.eventually(() -> assertThat(fx.onFx(() -> app.shell().journal().entries().stream().map(JournalEntry::what).toList()))
                 .containsExactly("raised", "ack"));
-        TableView<JournalEntry> journal = table("#journal-table");
-        assertThat(onFx(() -> journal.getItems().get(1).reason())).isEqualTo("seen on site");
-        assertThat(text("#journal-which")).startsWith("Alarm #");
+        TableView<JournalEntry> journal = fx.table("#journal-table");
+        assertThat(fx.onFx(() -> journal.getItems().get(1).reason())).isEqualTo("seen on site");
+        assertThat(fx.text("#journal-which")).startsWith("Alarm #");
 
         // the export the "Export CSV…" button starts once a file is chosen (no file dialog headless)
         Path csv = tmp.resolve("alarms.csv");
         robot.interact(() -> app.shell().journal().exportAlarms(csv, "rule = e2e-pressure-high"));
-        eventually(() -> assertThat(onFx(() -> app.shell().journal().export().messageProperty().get())).startsWith("Exported 1 rows"));
+        fx.eventually(() -> assertThat(fx.onFx(() -> app.shell().journal().export().messageProperty().get())).startsWith("Exported 1 rows"));
         List<String> lines = Files.readAllLines(csv);
         assertThat(lines.get(0)).startsWith("id,severity,state,owner,rule,message");
         assertThat(lines.get(1)).contains(",critical,active,component:pump-2,e2e-pressure-high,").contains(",seen on site,");
     }
 
-    private static <T extends Node> T lookup(String query) {
-        if (javafx.application.Platform.isFxApplicationThread()) {
-            return robot.lookup(query).query();
-        }
-        return onFx(() -> robot.lookup(query).query());
-    }
-
-    private static void eventually(Runnable assertion) {
-        await().atMost(PATIENCE).pollInterval(Duration.ofMillis(200)).ignoreExceptions().untilAsserted(() -> {
-            WaitForAsyncUtils.waitForFxEvents();
-            assertion.run();
-        });
-    }
-
-    private static <T> T onFx(Callable<T> c) {
-        try {
-            return WaitForAsyncUtils.asyncFx(c).get(10, java.util.concurrent.TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static String text(String query) {
-        return onFx(() -> ((Label) lookup(query)).getText());
-    }
-
-    @SuppressWarnings("unchecked")
-    private static <T> TableView<T> table(String id) {
-        return (TableView<T>) lookup(id);
-    }
 }

@@ -52,6 +52,7 @@ class FleetHealthConsoleTest {
     private static RealCore core;
     private static ConsoleApp app;
     private static final FxRobot robot = new FxRobot();
+    private static final FxQueries fx = new FxQueries(robot, PATIENCE);
 
     @BeforeAll
     static void start() throws Exception {
@@ -75,7 +76,7 @@ class FleetHealthConsoleTest {
             stage.setWidth(1500);
             stage.setHeight(900);
         });
-        eventually(() -> assertThat(text("#connection-state")).isEqualTo("connected"));
+        fx.eventually(() -> assertThat(fx.text("#connection-state")).isEqualTo("connected"));
     }
 
     @AfterAll
@@ -92,51 +93,51 @@ class FleetHealthConsoleTest {
     @Test
     void theBoardShowsTheFleetAndTheDeploymentAndFollowsADeadLetter() {
         robot.clickOn("#nav-fleet");
-        TableView<FleetRow> board = table("#fleet-table");
-        eventually(() -> assertThat(onFx(() -> board.getItems().size())).isEqualTo(MORE_TENANTS + 1));
-        TableView<DeploymentPart> deployment = table("#deployment-table");
-        eventually(() -> assertThat(onFx(() -> List.copyOf(deployment.getItems()))).extracting(DeploymentPart::kind, DeploymentPart::state)
+        TableView<FleetRow> board = fx.table("#fleet-table");
+        fx.eventually(() -> assertThat(fx.onFx(() -> board.getItems().size())).isEqualTo(MORE_TENANTS + 1));
+        TableView<DeploymentPart> deployment = fx.table("#deployment-table");
+        fx.eventually(() -> assertThat(fx.onFx(() -> List.copyOf(deployment.getItems()))).extracting(DeploymentPart::kind, DeploymentPart::state)
                 .contains(org.assertj.core.groups.Tuple.tuple("core", "up"), org.assertj.core.groups.Tuple.tuple("nats", "connected"),
                         org.assertj.core.groups.Tuple.tuple("postgres", "up")));
 
         // one good datapoint and one for a pump the plant does not have: the sink dead-letters it
         core.publishMetric(DEMO, "pump-1", "discharge_pressure", 4.2);
         core.publishMetric(DEMO, "pump-404", "discharge_pressure", 4.2);
-        eventually(() -> assertThat(onFx(() -> row(board, DEMO).health().deadLetters24h())).isEqualTo(1));
-        assertThat(onFx(() -> row(board, DEMO).health().newestAgeSeconds())).isNotNull().isLessThan(60.0);
-        eventually(() -> assertThat(onFx(() -> cell(board, DEMO, FleetColumn.DEAD_LETTERS)))
+        fx.eventually(() -> assertThat(fx.onFx(() -> row(board, DEMO).health().deadLetters24h())).isEqualTo(1));
+        assertThat(fx.onFx(() -> row(board, DEMO).health().newestAgeSeconds())).isNotNull().isLessThan(60.0);
+        fx.eventually(() -> assertThat(fx.onFx(() -> cell(board, DEMO, FleetColumn.DEAD_LETTERS)))
                 .satisfies(c -> {
                     assertThat(c.getText()).isEqualTo("1");
                     assertThat(c.getPseudoClassStates()).contains(WARN);
                 }));
 
         robot.clickOn("#fleet-only-impaired");
-        eventually(() -> assertThat(onFx(() -> slugs(board))).containsExactly(DEMO));
+        fx.eventually(() -> assertThat(fx.onFx(() -> slugs(board))).containsExactly(DEMO));
         robot.clickOn("#fleet-only-impaired");
-        eventually(() -> assertThat(onFx(() -> board.getItems().size())).isEqualTo(MORE_TENANTS + 1));
+        fx.eventually(() -> assertThat(fx.onFx(() -> board.getItems().size())).isEqualTo(MORE_TENANTS + 1));
 
         robot.clickOn("#fleet-filter").write("fleet_0");
-        eventually(() -> assertThat(onFx(() -> slugs(board))).hasSize(10).allMatch(s -> s.startsWith("fleet_0")));
-        robot.interact(() -> ((javafx.scene.control.TextField) lookup("#fleet-filter")).clear());
+        fx.eventually(() -> assertThat(fx.onFx(() -> slugs(board))).hasSize(10).allMatch(s -> s.startsWith("fleet_0")));
+        robot.interact(() -> ((javafx.scene.control.TextField) fx.lookup("#fleet-filter")).clear());
 
         // a header click sorts by that column; two clicks: descending
-        Node tenantHeader = onFx(() -> board.lookup("#fleet-col-tenant"));
+        Node tenantHeader = fx.onFx(() -> board.lookup("#fleet-col-tenant"));
         robot.clickOn(tenantHeader).clickOn(tenantHeader);
-        eventually(() -> assertThat(onFx(() -> slugs(board).get(0))).isEqualTo("fleet_11"));
+        fx.eventually(() -> assertThat(fx.onFx(() -> slugs(board).get(0))).isEqualTo("fleet_11"));
 
         // the selection survives the live refreshes (every few seconds while the board is shown)
         robot.interact(() -> board.getSelectionModel().select(row(board, "fleet_07")));
-        Instant before = onFx(() -> app.shell().fleet().generatedAtProperty().get());
-        eventually(() -> assertThat(onFx(() -> app.shell().fleet().generatedAtProperty().get())).isAfter(before));
-        assertThat(onFx(() -> board.getSelectionModel().getSelectedItem().slug())).isEqualTo("fleet_07");
-        assertThat(onFx(() -> slugs(board).get(0))).as("and so does the order").isEqualTo("fleet_11");
+        Instant before = fx.onFx(() -> app.shell().fleet().generatedAtProperty().get());
+        fx.eventually(() -> assertThat(fx.onFx(() -> app.shell().fleet().generatedAtProperty().get())).isAfter(before));
+        assertThat(fx.onFx(() -> board.getSelectionModel().getSelectedItem().slug())).isEqualTo("fleet_07");
+        assertThat(fx.onFx(() -> slugs(board).get(0))).as("and so does the order").isEqualTo("fleet_11");
 
         robot.interact(() -> {
             board.getSelectionModel().select(row(board, DEMO));
             board.requestFocus();
         });
         robot.type(KeyCode.ENTER);
-        eventually(() -> assertThat(text("#shell-tenant")).isEqualTo("tenant: " + DEMO));
+        fx.eventually(() -> assertThat(fx.text("#shell-tenant")).isEqualTo("tenant: " + DEMO));
     }
 
     private static FleetRow row(TableView<FleetRow> t, String slug) {
@@ -159,31 +160,4 @@ class FleetHealthConsoleTest {
                 .findFirst().orElseThrow();
     }
 
-    private static <T extends Node> T lookup(String query) {
-        return onFx(() -> robot.lookup(query).query());
-    }
-
-    @SuppressWarnings("unchecked")
-    private static <T> TableView<T> table(String id) {
-        return (TableView<T>) lookup(id);
-    }
-
-    private static String text(String query) {
-        return onFx(() -> ((Label) robot.lookup(query).query()).getText());
-    }
-
-    private static void eventually(Runnable assertion) {
-        await().atMost(PATIENCE).pollInterval(Duration.ofMillis(200)).ignoreExceptions().untilAsserted(() -> {
-            WaitForAsyncUtils.waitForFxEvents();
-            assertion.run();
-        });
-    }
-
-    private static <T> T onFx(Callable<T> c) {
-        try {
-            return WaitForAsyncUtils.asyncFx(c).get(10, java.util.concurrent.TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

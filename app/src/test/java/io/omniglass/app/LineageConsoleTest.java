@@ -54,6 +54,7 @@ class LineageConsoleTest {
     private static RealCore core;
     private static ConsoleApp app;
     private static final FxRobot robot = new FxRobot();
+    private static final FxQueries fx = new FxQueries(robot, PATIENCE);
     private static long alarmId;
 
     @BeforeAll
@@ -86,33 +87,18 @@ class LineageConsoleTest {
         }
     }
 
-    private static void eventually(Runnable assertion) {
-        await().atMost(PATIENCE).pollInterval(Duration.ofMillis(200)).ignoreExceptions().untilAsserted(() -> {
-            WaitForAsyncUtils.waitForFxEvents();
-            assertion.run();
-        });
-    }
-
-    private static <T> T onFx(Callable<T> c) {
-        try {
-            return WaitForAsyncUtils.asyncFx(c).get(10, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     private static LineageViewModel vm() {
         return app.shell().lineage();
     }
 
     private static LineageView view() {
-        return onFx(() -> robot.lookup((Node n) -> n instanceof LineageView).query());
+        return fx.onFx(() -> robot.lookup((Node n) -> n instanceof LineageView).query());
     }
 
     /** Every drawn node's box in the viewport's coordinates. */
     private static Map<String, Bounds> drawn() {
         LineageView v = view();
-        return onFx(() -> {
+        return fx.onFx(() -> {
             Map<String, Bounds> out = new HashMap<>();
             for (String id : vm().visibleProperty().get()) {
                 Bounds b = v.nodeBoundsInViewport(id);
@@ -126,10 +112,10 @@ class LineageConsoleTest {
 
     private static void assertAllInsideViewport() {
         LineageView v = view();
-        double w = onFx(() -> v.canvas().getWidth());
-        double h = onFx(() -> v.canvas().getHeight());
+        double w = fx.onFx(() -> v.canvas().getWidth());
+        double h = fx.onFx(() -> v.canvas().getHeight());
         Map<String, Bounds> boxes = drawn();
-        assertThat(boxes.keySet()).containsExactlyInAnyOrderElementsOf(onFx(() -> vm().visibleProperty().get()));
+        assertThat(boxes.keySet()).containsExactlyInAnyOrderElementsOf(fx.onFx(() -> vm().visibleProperty().get()));
         assertThat(boxes).allSatisfy((id, b) -> {
             assertThat(b.getMinX()).as("%s left edge in a %sx%s viewport", id, w, h).isGreaterThanOrEqualTo(0);
             assertThat(b.getMinY()).as("%s top edge", id).isGreaterThanOrEqualTo(0);
@@ -141,10 +127,10 @@ class LineageConsoleTest {
     @Test
     @Order(1)
     void theLineageOfADemoAlarmFitsTheViewport() {
-        eventually(() -> assertThat(((Label) robot.lookup("#connection-state").query()).getText()).isEqualTo("connected"));
+        fx.eventually(() -> assertThat(((Label) robot.lookup("#connection-state").query()).getText()).isEqualTo("connected"));
         robot.press(KeyCode.CONTROL, KeyCode.DIGIT3).release(KeyCode.DIGIT3, KeyCode.CONTROL);
         TableView<Alarm> alarms = robot.lookup("#alarms-table").query();
-        eventually(() -> {
+        fx.eventually(() -> {
             robot.interact(() -> app.shell().alarms().refresh());
             assertThat(alarms.getItems()).extracting(Alarm::id).contains(alarmId);
         });
@@ -154,33 +140,33 @@ class LineageConsoleTest {
             alarms.requestFocus();
         });
         robot.press(KeyCode.CONTROL, KeyCode.L).release(KeyCode.L, KeyCode.CONTROL);
-        eventually(() -> {
-            assertThat(onFx(() -> app.shell().pageProperty().get())).isEqualTo(Page.LINEAGE);
-            assertThat(onFx(() -> vm().graphProperty().get().nodes())).extracting(LineageGraph.Node::id).contains("alarm:" + alarmId);
-            assertThat(onFx(() -> vm().layoutProperty().get().nodes())).hasSizeGreaterThanOrEqualTo(4);
+        fx.eventually(() -> {
+            assertThat(fx.onFx(() -> app.shell().pageProperty().get())).isEqualTo(Page.LINEAGE);
+            assertThat(fx.onFx(() -> vm().graphProperty().get().nodes())).extracting(LineageGraph.Node::id).contains("alarm:" + alarmId);
+            assertThat(fx.onFx(() -> vm().layoutProperty().get().nodes())).hasSizeGreaterThanOrEqualTo(4);
         });
         // the graph the console draws is the one the core answers for this alarm
         JsonNode answer = core.get("/api/v1/tenants/" + TENANT + "/lineage/alarm/" + alarmId + "?depth=3");
         Set<String> ids = new HashSet<>();
         answer.path("nodes").forEach(n -> ids.add(n.path("id").asText()));
-        assertThat(onFx(() -> vm().graphProperty().get().nodes())).extracting(LineageGraph.Node::id).containsExactlyInAnyOrderElementsOf(ids);
-        eventually(LineageConsoleTest::assertAllInsideViewport);
+        assertThat(fx.onFx(() -> vm().graphProperty().get().nodes())).extracting(LineageGraph.Node::id).containsExactlyInAnyOrderElementsOf(ids);
+        fx.eventually(LineageConsoleTest::assertAllInsideViewport);
 
         // zoom in twice, pan away: then Fit brings every node back into view
         robot.clickOn("#lineage-zoom-in").clickOn("#lineage-zoom-in");
         robot.drag("#lineage-canvas").dropBy(500, 300);
         robot.clickOn("#lineage-fit");
-        eventually(LineageConsoleTest::assertAllInsideViewport);
+        fx.eventually(LineageConsoleTest::assertAllInsideViewport);
 
         // and from the keyboard: + zooms in (cutting the graph off), 0 fits again
         LineageView v = view();
-        double fitted = onFx(v::zoom);
+        double fitted = fx.onFx(v::zoom);
         robot.interact(() -> v.canvas().requestFocus());
         robot.type(KeyCode.EQUALS, 3);
-        eventually(() -> assertThat(onFx(v::zoom)).isGreaterThan(fitted * 1.9));
+        fx.eventually(() -> assertThat(fx.onFx(v::zoom)).isGreaterThan(fitted * 1.9));
         robot.type(KeyCode.DIGIT0);
-        eventually(() -> assertThat(onFx(v::zoom)).isEqualTo(fitted));
-        eventually(LineageConsoleTest::assertAllInsideViewport);
+        fx.eventually(() -> assertThat(fx.onFx(v::zoom)).isEqualTo(fitted));
+        fx.eventually(LineageConsoleTest::assertAllInsideViewport);
     }
 
     @Test
@@ -188,54 +174,54 @@ class LineageConsoleTest {
     void expandingANodeKeepsEveryNodeWhereItWas() {
         // one ring only, so that the raise event has links not loaded yet
         robot.interact(() -> vm().depthProperty().set(1));
-        eventually(() -> assertThat(onFx(() -> vm().graphProperty().get().nodes().stream().anyMatch(n -> vm().canExpand(n)))).isTrue());
-        LineageGraph.Node target = onFx(() -> vm().graphProperty().get().nodes().stream()
+        fx.eventually(() -> assertThat(fx.onFx(() -> vm().graphProperty().get().nodes().stream().anyMatch(n -> vm().canExpand(n)))).isTrue());
+        LineageGraph.Node target = fx.onFx(() -> vm().graphProperty().get().nodes().stream()
                 .filter(n -> n.kind().equals("event") && vm().canExpand(n)).findFirst()
                 .orElseGet(() -> vm().graphProperty().get().nodes().stream().filter(n -> vm().canExpand(n)).findFirst().orElseThrow()));
-        LineageViewModel.Links before = onFx(() -> vm().links(target.id()));
+        LineageViewModel.Links before = fx.onFx(() -> vm().links(target.id()));
         assertThat(before.loaded()).isLessThan(before.total());
         String badge = "#lineage-count-" + target.id().replaceAll("[^A-Za-z0-9_-]", "_");
-        eventually(() -> assertThat(((Label) robot.lookup(badge).query()).getText()).isEqualTo(before + " +"));
-        Map<String, LineageLayout.Box> placed = onFx(() -> Map.copyOf(vm().layoutProperty().get().nodes()));
+        fx.eventually(() -> assertThat(((Label) robot.lookup(badge).query()).getText()).isEqualTo(before + " +"));
+        Map<String, LineageLayout.Box> placed = fx.onFx(() -> Map.copyOf(vm().layoutProperty().get().nodes()));
         int nodesBefore = placed.size();
 
         robot.clickOn(badge);
 
-        eventually(() -> assertThat(onFx(() -> vm().layoutProperty().get().nodes().size())).isGreaterThan(nodesBefore));
-        Map<String, LineageLayout.Box> after = onFx(() -> vm().layoutProperty().get().nodes());
+        fx.eventually(() -> assertThat(fx.onFx(() -> vm().layoutProperty().get().nodes().size())).isGreaterThan(nodesBefore));
+        Map<String, LineageLayout.Box> after = fx.onFx(() -> vm().layoutProperty().get().nodes());
         placed.forEach((id, b) -> {
             LineageLayout.Box a = after.get(id);
             assertThat(Math.abs(a.x() - b.x()) + Math.abs(a.y() - b.y())).as("%s moved from %s to %s", id, b, a).isLessThan(1e-6);
         });
         // as drawn: each label sits at its kept box, and nothing is cut off
         placed.forEach((id, b) -> {
-            Label l = onFx(() -> robot.lookup("#lineage-node-" + id.replaceAll("[^A-Za-z0-9_-]", "_")).query());
-            assertThat(onFx(() -> new double[]{l.getLayoutX(), l.getLayoutY()})).containsExactly(b.x(), b.y());
+            Label l = fx.onFx(() -> robot.lookup("#lineage-node-" + id.replaceAll("[^A-Za-z0-9_-]", "_")).query());
+            assertThat(fx.onFx(() -> new double[]{l.getLayoutX(), l.getLayoutY()})).containsExactly(b.x(), b.y());
         });
-        assertThat(onFx(() -> vm().links(target.id()).loaded())).isGreaterThan(before.loaded());
-        eventually(LineageConsoleTest::assertAllInsideViewport);
+        assertThat(fx.onFx(() -> vm().links(target.id()).loaded())).isGreaterThan(before.loaded());
+        fx.eventually(LineageConsoleTest::assertAllInsideViewport);
     }
 
     @Test
     @Order(3)
     void aBranchHidesAndComesBackAndTheSelectionLightsUpItsPaths() {
-        String root = onFx(() -> vm().rootId());
+        String root = fx.onFx(() -> vm().rootId());
         // the raise event: the datapoint its expansion loaded hangs off the alarm only through it
-        LineageGraph.Node pick = onFx(() -> vm().graphProperty().get().nodes().stream().filter(n -> !n.id().equals(root))
+        LineageGraph.Node pick = fx.onFx(() -> vm().graphProperty().get().nodes().stream().filter(n -> !n.id().equals(root))
                 .filter(n -> n.kind().equals("event")).findFirst().orElseThrow());
         robot.clickOn("#lineage-node-" + pick.id().replaceAll("[^A-Za-z0-9_-]", "_"));
-        eventually(() -> assertThat(onFx(() -> vm().selectedProperty().get().id())).isEqualTo(pick.id()));
-        eventually(() -> assertThat(robot.lookup(".lineage-node").queryAll().stream()
+        fx.eventually(() -> assertThat(fx.onFx(() -> vm().selectedProperty().get().id())).isEqualTo(pick.id()));
+        fx.eventually(() -> assertThat(robot.lookup(".lineage-node").queryAll().stream()
                 .filter(n -> n.getPseudoClassStates().stream().anyMatch(p -> p.getPseudoClassName().equals("on-path")))).isNotEmpty());
-        int shown = onFx(() -> vm().visibleProperty().get().size());
+        int shown = fx.onFx(() -> vm().visibleProperty().get().size());
         robot.clickOn("#lineage-hide");
-        eventually(() -> assertThat(onFx(() -> vm().visibleProperty().get().size())).isLessThan(shown));
-        int hidden = onFx(() -> vm().collapsedProperty().get().get(pick.id()).size());
-        eventually(() -> assertThat(robot.lookup(".lineage-node").queryAll()).hasSize(shown - hidden));
+        fx.eventually(() -> assertThat(fx.onFx(() -> vm().visibleProperty().get().size())).isLessThan(shown));
+        int hidden = fx.onFx(() -> vm().collapsedProperty().get().get(pick.id()).size());
+        fx.eventually(() -> assertThat(robot.lookup(".lineage-node").queryAll()).hasSize(shown - hidden));
         String unhide = "#lineage-unhide-" + pick.id().replaceAll("[^A-Za-z0-9_-]", "_");
         assertThat(((Label) robot.lookup(unhide).query()).getText()).isEqualTo(hidden + " hidden");
         robot.clickOn(unhide);
-        eventually(() -> assertThat(robot.lookup(".lineage-node").queryAll()).hasSize(shown));
+        fx.eventually(() -> assertThat(robot.lookup(".lineage-node").queryAll()).hasSize(shown));
     }
 
     @Test
@@ -243,8 +229,8 @@ class LineageConsoleTest {
     void theCsvExportWritesTheNodesAndEdgesOfTheGraph() throws Exception {
         Path chosen = tmp.resolve("lineage-alarm-" + alarmId + ".csv");
         robot.interact(() -> vm().exportCsv(chosen));
-        eventually(() -> assertThat(onFx(() -> vm().statusProperty().get())).startsWith("exported"));
-        LineageGraph g = onFx(() -> vm().graphProperty().get());
+        fx.eventually(() -> assertThat(fx.onFx(() -> vm().statusProperty().get())).startsWith("exported"));
+        LineageGraph g = fx.onFx(() -> vm().graphProperty().get());
         List<String> nodes = Files.readAllLines(tmp.resolve("lineage-alarm-" + alarmId + "-nodes.csv"));
         List<String> edges = Files.readAllLines(tmp.resolve("lineage-alarm-" + alarmId + "-edges.csv"));
         assertThat(nodes).hasSize(g.nodes().size() + 1);

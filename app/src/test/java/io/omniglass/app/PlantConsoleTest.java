@@ -61,6 +61,7 @@ class PlantConsoleTest {
     private static PlantViewModel vm;
     private static Path exportTo;
     private static final FxRobot robot = new FxRobot();
+    private static final FxQueries fx = new FxQueries(robot, PATIENCE);
 
     @BeforeAll
     static void start() throws Exception {
@@ -100,56 +101,37 @@ class PlantConsoleTest {
         }
     }
 
-    private static <T> T onFx(Callable<T> c) {
-        try {
-            return WaitForAsyncUtils.asyncFx(c).get(10, java.util.concurrent.TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static <T extends Node> T lookup(String query) {
-        return onFx(() -> robot.lookup(query).query());
-    }
-
-    private static void eventually(Runnable assertion) {
-        await().atMost(PATIENCE).pollInterval(Duration.ofMillis(200)).ignoreExceptions().untilAsserted(() -> {
-            WaitForAsyncUtils.waitForFxEvents();
-            assertion.run();
-        });
-    }
-
     @SuppressWarnings("unchecked")
     private static TreeView<PlantEntry> tree() {
-        return (TreeView<PlantEntry>) lookup("#plant-tree");
+        return (TreeView<PlantEntry>) fx.lookup("#plant-tree");
     }
 
     private static List<String> rootIds() {
-        return onFx(() -> tree().getRoot().getChildren().stream().map(i -> i.getValue().id()).toList());
+        return fx.onFx(() -> tree().getRoot().getChildren().stream().map(i -> i.getValue().id()).toList());
     }
 
     @Test
     @Order(1)
     void typingANameOpensTheTreeToItAndShowsItsValues() {
-        eventually(() -> assertThat(rootIds()).containsExactly("location:plant-north"));
+        fx.eventually(() -> assertThat(rootIds()).containsExactly("location:plant-north"));
         robot.clickOn("#plant-search").write("pump-3");
-        eventually(() -> assertThat(onFx(() -> vm.hits().stream().map(h -> h.id()).toList())).contains("component:pump-3"));
+        fx.eventually(() -> assertThat(fx.onFx(() -> vm.hits().stream().map(h -> h.id()).toList())).contains("component:pump-3"));
         robot.clickOn("#plant-search").type(KeyCode.ENTER);
 
-        eventually(() -> {
-            TreeItem<PlantEntry> selected = onFx(() -> tree().getSelectionModel().getSelectedItem());
+        fx.eventually(() -> {
+            TreeItem<PlantEntry> selected = fx.onFx(() -> tree().getSelectionModel().getSelectedItem());
             assertThat(selected.getValue().id()).isEqualTo("component:pump-3");
             // the levels above it were opened on the way: plant-north, then the cooling loop
             assertThat(selected.getParent().getValue().id()).isEqualTo("system:cooling-loop");
-            assertThat(onFx(() -> selected.getParent().isExpanded() && selected.getParent().getParent().isExpanded())).isTrue();
+            assertThat(fx.onFx(() -> selected.getParent().isExpanded() && selected.getParent().getParent().isExpanded())).isTrue();
         });
-        eventually(() -> assertThat(onFx(() -> ((Label) lookup("#plant-detail-title")).getText())).contains("pump-3"));
-        TableView<PlantViewModel.DetailValue> values = lookup("#plant-values");
-        eventually(() -> assertThat(onFx(() -> values.getItems().stream()
+        fx.eventually(() -> assertThat(fx.onFx(() -> ((Label) fx.lookup("#plant-detail-title")).getText())).contains("pump-3"));
+        TableView<PlantViewModel.DetailValue> values = fx.lookup("#plant-values");
+        fx.eventually(() -> assertThat(fx.onFx(() -> values.getItems().stream()
                 .map(d -> d.value().key() + "=" + d.value().value()).toList()))
                 .containsExactlyInAnyOrder("flow=118.5", "temperature=61.25"));
         // the last hour of each metric came from the aggregates (one minute bucket: one point)
-        assertThat(onFx(() -> values.getItems().stream().allMatch(d -> d.spark().size() == 1))).isTrue();
+        assertThat(fx.onFx(() -> values.getItems().stream().allMatch(d -> d.spark().size() == 1))).isTrue();
     }
 
     @Test
@@ -157,14 +139,14 @@ class PlantConsoleTest {
     void theCsvExportWritesTheCurrentValuesAsTheCoreHasThem() throws Exception {
         exportTo = tmp.resolve("pump-3.csv");
         robot.clickOn("#plant-export-selected");
-        eventually(() -> assertThat(onFx(() -> ((Label) lookup("#plant-export-status")).getText())).isEqualTo("2 rows written to pump-3.csv"));
+        fx.eventually(() -> assertThat(fx.onFx(() -> ((Label) fx.lookup("#plant-export-status")).getText())).isEqualTo("2 rows written to pump-3.csv"));
         assertThat(Files.readAllLines(exportTo, StandardCharsets.UTF_8)).containsExactlyInAnyOrder(
                 String.join(",", PlantViewModel.CSV_HEADER),
                 row("component:pump-3", "flow"), row("component:pump-3", "temperature"));
 
         exportTo = tmp.resolve("all.csv");
         robot.clickOn("#plant-export-all");
-        eventually(() -> assertThat(onFx(() -> ((Label) lookup("#plant-export-status")).getText())).endsWith("rows written to all.csv"));
+        fx.eventually(() -> assertThat(fx.onFx(() -> ((Label) fx.lookup("#plant-export-status")).getText())).endsWith("rows written to all.csv"));
         List<String> lines = Files.readAllLines(exportTo, StandardCharsets.UTF_8);
         Set<String> expected = new HashSet<>();
         String after = null;
@@ -195,18 +177,18 @@ class PlantConsoleTest {
     void aTokenScopedToOneSystemSeesOnlyItsPartOfThePlant() throws Exception {
         String token = core.admin.createToken(new CreateTokenRequest("viewer", TENANT, "system:raw-water", "plant-e2e-raw")).token();
         PlantViewModel scoped = show(core.core.client(token));
-        eventually(() -> assertThat(rootIds()).containsExactly("system:raw-water"));
+        fx.eventually(() -> assertThat(rootIds()).containsExactly("system:raw-water"));
         List<String> under = new ArrayList<>();
         robot.interact(() -> scoped.expand(scoped.roots().get(0)));
-        eventually(() -> {
+        fx.eventually(() -> {
             under.clear();
-            under.addAll(onFx(() -> tree().getRoot().getChildren().get(0).getChildren().stream().map(i -> i.getValue().id()).toList()));
+            under.addAll(fx.onFx(() -> tree().getRoot().getChildren().get(0).getChildren().stream().map(i -> i.getValue().id()).toList()));
             assertThat(under).contains("component:pump-4", "component:pump-5", "component:tank-2");
         });
         assertThat(under).noneMatch(id -> id.equals("component:pump-3") || id.startsWith("location:"));
 
         robot.clickOn("#plant-search").write("pump");
-        eventually(() -> assertThat(onFx(() -> scoped.hits().stream().map(h -> h.id()).toList()))
+        fx.eventually(() -> assertThat(fx.onFx(() -> scoped.hits().stream().map(h -> h.id()).toList()))
                 .containsExactlyInAnyOrder("component:pump-4", "component:pump-5"));
     }
 }

@@ -52,6 +52,7 @@ class RulesBacktestConsoleTest {
     private static RealCore core;
     private static ConsoleApp app;
     private static final FxRobot robot = new FxRobot();
+    private static final FxQueries fx = new FxQueries(robot, PATIENCE);
 
     @BeforeAll
     static void start() throws Exception {
@@ -87,10 +88,10 @@ class RulesBacktestConsoleTest {
         await().atMost(PATIENCE).until(() -> liveRaises(db).size() == 3);
         List<Instant> live = liveRaises(db);
 
-        eventually(() -> assertThat(text("#connection-state")).isEqualTo("connected"));
+        fx.eventually(() -> assertThat(fx.text("#connection-state")).isEqualTo("connected"));
         robot.interact(() -> app.shell().openTenant(TENANT));
         robot.clickOn("#nav-rules");
-        eventually(() -> assertThat(this.<EventRule>table("#rules-table").getItems())
+        fx.eventually(() -> assertThat(this.<EventRule>table("#rules-table").getItems())
                 .extracting(r -> r.draft().name()).contains("pump-4-power-live"));
 
         robot.clickOn("#rule-new");
@@ -102,37 +103,37 @@ class RulesBacktestConsoleTest {
             field("#rule-deadband").setText("5");
         });
         robot.clickOn("#backtest-run");
-        eventually(() -> assertThat(text("#rule-limit-error")).isEqualTo("threshold must be a number"));
+        fx.eventually(() -> assertThat(fx.text("#rule-limit-error")).isEqualTo("threshold must be a number"));
 
         robot.interact(() -> field("#rule-limit").setText("40"));
         robot.clickOn("#backtest-run");
         // the core's own message, at the field it is about
-        eventually(() -> assertThat(text("#rule-selector-error")).isEqualTo("selector has more than 8 '*'"));
+        fx.eventually(() -> assertThat(fx.text("#rule-selector-error")).isEqualTo("selector has more than 8 '*'"));
 
         robot.interact(() -> {
             field("#rule-selector").setText("component:pump-4");
-            ((ChoiceBox<Duration>) lookup("#backtest-span")).setValue(Duration.ofHours(1));
+            ((ChoiceBox<Duration>) fx.lookup("#backtest-span")).setValue(Duration.ofHours(1));
         });
         robot.clickOn("#backtest-run");
-        eventually(() -> assertThat(text("#backtest-status")).startsWith("Would have raised 3 times on 1 of 1 owner"));
-        assertThat(onFx(() -> lookup("#rule-selector-error").isVisible())).isFalse();
+        fx.eventually(() -> assertThat(fx.text("#backtest-status")).startsWith("Would have raised 3 times on 1 of 1 owner"));
+        assertThat(fx.onFx(() -> fx.lookup("#rule-selector-error").isVisible())).isFalse();
 
         BacktestViewModel bt = app.shell().rules().backtest();
-        List<Instant> backtested = onFx(() -> bt.intervals().stream().map(Backtest.Interval::raisedAt).toList());
+        List<Instant> backtested = fx.onFx(() -> bt.intervals().stream().map(Backtest.Interval::raisedAt).toList());
         assertThat(backtested).as("the backtest raises when the live rule raised").isEqualTo(live);
-        assertThat(onFx(() -> this.<Backtest.Owner>table("#backtest-owners").getItems()))
+        assertThat(fx.onFx(() -> this.<Backtest.Owner>table("#backtest-owners").getItems()))
                 .extracting(Backtest.Owner::owner, Backtest.Owner::raises).containsExactly(org.assertj.core.groups.Tuple.tuple("component:pump-4", 3));
         // on the chart: three shaded active intervals, a line at each raise and at each of the two clears
-        eventually(() -> {
-            XYPlot plot = ((ChartViewer) lookup("#backtest-chart")).getChart().getXYPlot();
+        fx.eventually(() -> {
+            XYPlot plot = ((ChartViewer) fx.lookup("#backtest-chart")).getChart().getXYPlot();
             assertThat(size(plot.getDomainMarkers(Layer.BACKGROUND))).isEqualTo(3);
             assertThat(size(plot.getDomainMarkers(Layer.FOREGROUND))).isEqualTo(5);
             assertThat(plot.getDataset(0).getItemCount(0)).as("the series' points over the span").isEqualTo(7);
         });
 
         robot.clickOn("#rule-save");
-        eventually(() -> assertThat(text("#rule-saved")).isEqualTo("Saved 'pump-4-power-draft' as version 1."));
-        eventually(() -> assertThat(this.<EventRule>table("#rules-table").getItems())
+        fx.eventually(() -> assertThat(fx.text("#rule-saved")).isEqualTo("Saved 'pump-4-power-draft' as version 1."));
+        fx.eventually(() -> assertThat(this.<EventRule>table("#rules-table").getItems())
                 .extracting(r -> r.draft().name()).contains("pump-4-power-draft"));
         assertThat(core.get("/api/v1/tenants/" + TENANT + "/event-rules").findValuesAsText("name")).contains("pump-4-power-draft");
     }
@@ -160,37 +161,11 @@ class RulesBacktestConsoleTest {
     }
 
     private static TextField field(String query) {
-        return (TextField) lookup(query);
-    }
-
-    private static <T extends Node> T lookup(String query) {
-        if (javafx.application.Platform.isFxApplicationThread()) {
-            return robot.lookup(query).query();
-        }
-        return onFx(() -> robot.lookup(query).query());
-    }
-
-    private static void eventually(Runnable assertion) {
-        await().atMost(PATIENCE).pollInterval(Duration.ofMillis(200)).ignoreExceptions().untilAsserted(() -> {
-            WaitForAsyncUtils.waitForFxEvents();
-            assertion.run();
-        });
-    }
-
-    private static <T> T onFx(Callable<T> c) {
-        try {
-            return WaitForAsyncUtils.asyncFx(c).get(10, java.util.concurrent.TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static String text(String query) {
-        return onFx(() -> ((Label) lookup(query)).getText());
+        return (TextField) fx.lookup(query);
     }
 
     @SuppressWarnings("unchecked")
     private <T> TableView<T> table(String id) {
-        return (TableView<T>) lookup(id);
+        return (TableView<T>) fx.lookup(id);
     }
 }

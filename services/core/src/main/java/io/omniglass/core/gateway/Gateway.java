@@ -87,18 +87,6 @@ public final class Gateway {
         return new GatewaySession(this, tenant, Principal.system(purpose.label()), Action.ADMIN, VisibleSet.everything(), false, purpose);
     }
 
-    /**
-     * A DSL over the tenant's pool (autocommit, no scope) whose statements are timed into the
-     * latency telemetry under the action: for code that already checks access itself and runs
-     * outside {@link GatewaySession#transaction} (prefer a session for new code).
-     */
-    public org.jooq.DSLContext timedDsl(Tenant tenant, Action action) {
-        return org.jooq.impl.DSL.using(new org.jooq.impl.DefaultConfiguration()
-                .set(core.tenantDataSource(tenant))
-                .set(org.jooq.SQLDialect.POSTGRES)
-                .set(new org.jooq.impl.DefaultExecuteListenerProvider(timer(tenant.slug(), action))));
-    }
-
     /** 403 unless the principal's role includes the action. */
     public static void requireRole(Principal principal, Action action) {
         if (!principal.role().atLeast(action.minimumRole())) {
