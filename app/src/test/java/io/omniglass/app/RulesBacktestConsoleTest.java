@@ -130,6 +130,17 @@ class RulesBacktestConsoleTest {
             assertThat(size(plot.getDomainMarkers(Layer.FOREGROUND))).isEqualTo(5);
             assertThat(plot.getDataset(0).getItemCount(0)).as("the series' points over the span").isEqualTo(7);
         });
+        // the chart follows the theme: dark behind its plot and axes in the dark theme, light again after
+        robot.clickOn("#theme-toggle");
+        fx.eventually(() -> {
+            org.jfree.chart.JFreeChart chart = ((ChartViewer) fx.lookup("#backtest-chart")).getChart();
+            assertThat(brightness(chart.getBackgroundPaint())).as("chart background in the dark theme").isLessThan(0.25);
+            assertThat(brightness(chart.getXYPlot().getBackgroundPaint())).as("plot background in the dark theme").isLessThan(0.25);
+            assertThat(brightness(chart.getXYPlot().getRangeAxis().getTickLabelPaint())).as("tick labels in the dark theme").isGreaterThan(0.5);
+        });
+        robot.clickOn("#theme-toggle");
+        fx.eventually(() -> assertThat(brightness(((ChartViewer) fx.lookup("#backtest-chart")).getChart().getBackgroundPaint()))
+                .as("chart background in the light theme").isGreaterThan(0.9));
 
         robot.clickOn("#rule-save");
         fx.eventually(() -> assertThat(fx.text("#rule-saved")).isEqualTo("Saved 'pump-4-power-draft' as version 1."));
@@ -167,5 +178,10 @@ class RulesBacktestConsoleTest {
     @SuppressWarnings("unchecked")
     private <T> TableView<T> table(String id) {
         return (TableView<T>) fx.lookup(id);
+    }
+
+    private static double brightness(java.awt.Paint paint) {
+        java.awt.Color c = (java.awt.Color) paint;
+        return (0.2126 * c.getRed() + 0.7152 * c.getGreen() + 0.0722 * c.getBlue()) / 255.0;
     }
 }

@@ -1,5 +1,6 @@
 package io.omniglass.views.heatmap;
 
+import io.omniglass.views.common.ChartTheming;
 import io.omniglass.views.common.Ages;
 import io.omniglass.views.common.Labels;
 import io.omniglass.views.common.ProgressOverlay;
@@ -66,7 +67,11 @@ public final class HeatmapView extends BorderPane {
         bar.setPadding(new Insets(8));
 
         viewer.setId("heatmap-chart");
-        vm.heatmapProperty().addListener((o, a, h) -> viewer.setChart(h == null ? null : chart(h)));
+        ChartTheming.follow(viewer);
+        vm.heatmapProperty().addListener((o, a, h) -> {
+            viewer.setChart(h == null ? null : chart(h));
+            ChartTheming.restyle(viewer);
+        });
         viewer.addChartMouseListener(new ChartMouseListenerFX() {
             @Override
             public void chartMouseClicked(ChartMouseEventFX event) {

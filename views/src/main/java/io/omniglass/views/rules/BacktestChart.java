@@ -1,5 +1,6 @@
 package io.omniglass.views.rules;
 
+import io.omniglass.views.common.ChartTheming;
 import io.omniglass.views.services.Backtest;
 import io.omniglass.views.services.Datapoint;
 import io.omniglass.views.services.SeriesBuckets;
@@ -48,6 +49,7 @@ final class BacktestChart extends BorderPane {
         plot.setRenderer(1, bandRenderer);
         ChartViewer viewer = new ChartViewer(chart);
         viewer.setId("backtest-chart");
+        ChartTheming.follow(viewer);
         setCenter(viewer);
 
         vm.points().addListener((ListChangeListener<Datapoint>) c -> {
@@ -81,6 +83,7 @@ final class BacktestChart extends BorderPane {
                 m.setLabelAnchor(org.jfree.chart.ui.RectangleAnchor.TOP_RIGHT);
                 m.setLabelTextAnchor(org.jfree.chart.ui.TextAnchor.BOTTOM_RIGHT);
                 plot.addRangeMarker(m);
+                ChartTheming.restyle(viewer);
             }
         });
     }

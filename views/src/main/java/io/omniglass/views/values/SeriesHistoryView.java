@@ -1,5 +1,6 @@
 package io.omniglass.views.values;
 
+import io.omniglass.views.common.ChartTheming;
 import io.omniglass.views.common.Labels;
 import io.omniglass.views.common.ProgressOverlay;
 import io.omniglass.views.services.Datapoint;
@@ -44,6 +45,7 @@ public final class SeriesHistoryView extends BorderPane {
         chart = ChartFactory.createTimeSeriesChart(vm.title(), "time", unit, data, false, true, false);
         ChartViewer viewer = new ChartViewer(chart);
         viewer.setId("history-chart");
+        ChartTheming.follow(viewer);
         // long windows: a min-max band with the average line, from the aggregates
         YIntervalSeries band = new YIntervalSeries(vm.series().key() + " (min-max, avg)");
         YIntervalSeriesCollection bandData = new YIntervalSeriesCollection();
@@ -75,6 +77,7 @@ public final class SeriesHistoryView extends BorderPane {
                 m.setLabelAnchor(RectangleAnchor.TOP_LEFT);
                 m.setLabelTextAnchor(TextAnchor.TOP_RIGHT);
                 plot.addDomainMarker(m);
+                ChartTheming.restyle(viewer);
             }
         });
         vm.points().addListener((ListChangeListener<Datapoint>) c -> {
