@@ -1,5 +1,6 @@
 package io.omniglass.core.alarms;
 
+import io.omniglass.core.gateway.AuditActor;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.omniglass.api.AlarmCommand;
@@ -93,7 +94,7 @@ public final class AlarmRoutes {
             AlarmCommand cmd = body(ctx);
             AlarmService alarms = AlarmService.scoped(s);
             Condition visible = s.visible(OwnerColumns.ALARM_OWNER);
-            String actor = s.principal().actor();
+            AuditActor actor = AuditActor.of(s.principal());
             AlarmResult result = switch (parts[1]) {
                 case "ack" -> alarms.ack(id, cmd.reason(), actor, visible);
                 case "snooze" -> alarms.snooze(id, cmd.until(), cmd.reason(), actor, visible);
@@ -107,7 +108,7 @@ public final class AlarmRoutes {
         app.post(BASE + ":ack", ctx -> {
             GatewaySession s = session(ctx, core, Action.ACK);
             AlarmCommand cmd = bulkBody(ctx);
-            ctx.json(AlarmService.scoped(s).ackAll(cmd.ids(), cmd.reason(), s.principal().actor(), s.visible(OwnerColumns.ALARM_OWNER)));
+            ctx.json(AlarmService.scoped(s).ackAll(cmd.ids(), cmd.reason(), AuditActor.of(s.principal()), s.visible(OwnerColumns.ALARM_OWNER)));
         });
         app.post(BASE + ":snooze", ctx -> {
             GatewaySession s = session(ctx, core, Action.SNOOZE);
@@ -116,7 +117,7 @@ public final class AlarmRoutes {
             AlarmService.checkSnooze(0, cmd.until(), cmd.reason()).ifPresent(bad -> {
                 throw ApiException.badRequest(bad.error());
             });
-            ctx.json(AlarmService.scoped(s).snoozeAll(cmd.ids(), cmd.until(), cmd.reason(), s.principal().actor(),
+            ctx.json(AlarmService.scoped(s).snoozeAll(cmd.ids(), cmd.until(), cmd.reason(), AuditActor.of(s.principal()),
                     s.visible(OwnerColumns.ALARM_OWNER)));
         });
     }

@@ -80,20 +80,20 @@ public final class AlarmService {
                 .where(ALARM.ID.eq(id).and(visible)).fetchOptional(AlarmService::info);
     }
 
-    public AlarmResult ack(long id, String reason, String actor, Condition visible) {
+    public AlarmResult ack(long id, String reason, AuditActor actor, Condition visible) {
         return change(id, visible, actor, "alarm.ack", a -> {
             if (a.getAcked()) {
                 return false;
             }
             a.setAcked(true);
             a.setAckedAt(now());
-            a.setAckedBy(actor);
+            a.setAckedBy(actor.name());
             a.setAckReason(blankToNull(reason));
             return true;
         });
     }
 
-    public AlarmResult snooze(long id, OffsetDateTime until, String reason, String actor, Condition visible) {
+    public AlarmResult snooze(long id, OffsetDateTime until, String reason, AuditActor actor, Condition visible) {
         Optional<AlarmResult> bad = checkSnooze(id, until, reason);
         if (bad.isPresent()) {
             return bad.get();
@@ -101,13 +101,13 @@ public final class AlarmService {
         return change(id, visible, actor, "alarm.snooze", a -> {
             a.setSnoozedUntil(until);
             a.setSnoozedAt(now());
-            a.setSnoozedBy(actor);
+            a.setSnoozedBy(actor.name());
             a.setSnoozeReason(reason.trim());
             return true;
         });
     }
 
-    public AlarmResult unsnooze(long id, String actor, Condition visible) {
+    public AlarmResult unsnooze(long id, AuditActor actor, Condition visible) {
         return change(id, visible, actor, "alarm.unsnooze", a -> {
             if (a.getSnoozedUntil() == null) {
                 return false;
@@ -117,7 +117,7 @@ public final class AlarmService {
         });
     }
 
-    public List<AlarmResult> ackAll(List<Long> ids, String reason, String actor, Condition visible) {
+    public List<AlarmResult> ackAll(List<Long> ids, String reason, AuditActor actor, Condition visible) {
         List<AlarmResult> out = new ArrayList<>();
         for (Long id : ids) {
             out.add(id == null ? new AlarmResult(0, 400, "alarm id must be a number", null) : ack(id, reason, actor, visible));
@@ -125,7 +125,7 @@ public final class AlarmService {
         return out;
     }
 
-    public List<AlarmResult> snoozeAll(List<Long> ids, OffsetDateTime until, String reason, String actor, Condition visible) {
+    public List<AlarmResult> snoozeAll(List<Long> ids, OffsetDateTime until, String reason, AuditActor actor, Condition visible) {
         List<AlarmResult> out = new ArrayList<>();
         for (Long id : ids) {
             out.add(id == null ? new AlarmResult(0, 400, "alarm id must be a number", null)
@@ -193,7 +193,7 @@ public final class AlarmService {
         boolean apply(AlarmRecord alarm);
     }
 
-    private AlarmResult change(long id, Condition visible, String actor, String verb, Mutation mutation) {
+    private AlarmResult change(long id, Condition visible, AuditActor actor, String verb, Mutation mutation) {
         return db.run(tx -> {
             AlarmRecord a = tx.selectFrom(ALARM).where(ALARM.ID.eq(id).and(visible)).forUpdate().fetchOne();
             if (a == null) {
@@ -203,7 +203,7 @@ public final class AlarmService {
             if (mutation.apply(a)) {
                 a.setUpdatedAt(now());
                 a.update();
-                AuditTrail.TENANT.write(tx, AuditActor.named(actor), verb, "alarm:" + id, old, snapshot(a));
+                AuditTrail.TENANT.write(tx, actor, verb, "alarm:" + id, old, snapshot(a));
             }
             return new AlarmResult(id, 200, null, fetch(tx, id, DSL.trueCondition()).orElseThrow());
         });

@@ -1,5 +1,6 @@
 package io.omniglass.core.devices;
 
+import io.omniglass.core.gateway.AuditActor;
 import io.javalin.Javalin;
 import io.javalin.http.HttpStatus;
 import io.omniglass.api.CreateDeviceRequest;
@@ -56,8 +57,8 @@ public final class DeviceModule implements CoreModule {
     public static DeviceStore.Created issue(CoreContext ctx, String tenant, String name) {
         DeviceStore store = new DeviceStore(ctx.control());
         store.list(tenant).stream().filter(d -> d.name().equals(name) && d.revokedAt() == null)
-                .forEach(d -> store.revoke("system:" + name, tenant, d.id()));
-        DeviceStore.Created created = store.create("system:" + name, tenant, name);
+                .forEach(d -> store.revoke(AuditActor.named("system:" + name), tenant, d.id()));
+        DeviceStore.Created created = store.create(AuditActor.named("system:" + name), tenant, name);
         grant(ctx, store, ctx.config().natsAuthFile());
         return created;
     }
@@ -112,7 +113,7 @@ public final class DeviceModule implements CoreModule {
             CreateDeviceRequest req = c.bodyAsClass(CreateDeviceRequest.class);
             DeviceStore.Created created;
             try {
-                created = store.create(p.actor(), slug, req == null ? null : req.name());
+                created = store.create(AuditActor.of(p), slug, req == null ? null : req.name());
             } catch (IllegalArgumentException e) {
                 throw ApiException.badRequest(e.getMessage());
             } catch (DeviceStore.DeviceConflictException e) {
@@ -135,7 +136,7 @@ public final class DeviceModule implements CoreModule {
             } catch (NumberFormatException e) {
                 throw ApiException.badRequest("device id '" + parts[0] + "' is not a number");
             }
-            var revoked = store.revoke(p.actor(), slug, id).orElseThrow(() -> ApiException.notFound("no device " + id + " in tenant " + slug));
+            var revoked = store.revoke(AuditActor.of(p), slug, id).orElseThrow(() -> ApiException.notFound("no device " + id + " in tenant " + slug));
             grant();
             c.json(revoked);
         });

@@ -32,7 +32,7 @@ public final class DeviceStore {
     public record Created(DeviceInfo device, String seed) {
     }
 
-    public Created create(String actor, String tenant, String name) {
+    public Created create(AuditActor actor, String tenant, String name) {
         if (name == null || !NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("a device name is 1-128 of [A-Za-z0-9_.-], starting with a letter or digit");
         }
@@ -55,7 +55,7 @@ public final class DeviceStore {
                     .set(DEVICE_CREDENTIAL.TENANT_SLUG, tenant)
                     .set(DEVICE_CREDENTIAL.NAME, name)
                     .set(DEVICE_CREDENTIAL.PUBLIC_KEY, publicKey)
-                    .set(DEVICE_CREDENTIAL.CREATED_BY, actor)
+                    .set(DEVICE_CREDENTIAL.CREATED_BY, actor.name())
                     .returning().fetchSingle();
             audit(tx, actor, "device.create", r, null);
             return new Created(info(r), seed);
@@ -68,7 +68,7 @@ public final class DeviceStore {
     }
 
     /** Revokes device {@code id} of {@code tenant}; empty when there is no such device. Revoking twice changes nothing. */
-    public Optional<DeviceInfo> revoke(String actor, String tenant, long id) {
+    public Optional<DeviceInfo> revoke(AuditActor actor, String tenant, long id) {
         return control.transactionResult(cfg -> {
             DSLContext tx = cfg.dsl();
             DeviceCredentialRecord r = tx.selectFrom(DEVICE_CREDENTIAL)
@@ -80,7 +80,7 @@ public final class DeviceStore {
                 DeviceInfo before = info(r);
                 r = tx.update(DEVICE_CREDENTIAL)
                         .set(DEVICE_CREDENTIAL.REVOKED_AT, org.jooq.impl.DSL.currentOffsetDateTime())
-                        .set(DEVICE_CREDENTIAL.REVOKED_BY, actor)
+                        .set(DEVICE_CREDENTIAL.REVOKED_BY, actor.name())
                         .where(DEVICE_CREDENTIAL.ID.eq(id)).returning().fetchSingle();
                 audit(tx, actor, "device.revoke", r, before);
             }
@@ -95,8 +95,8 @@ public final class DeviceStore {
                 .fetch(r -> new NatsAuthorization.DeviceGrant(r.value1(), r.value2()));
     }
 
-    private static void audit(DSLContext tx, String actor, String verb, DeviceCredentialRecord now, DeviceInfo before) {
-        AuditTrail.CONTROL.write(tx, AuditActor.named(actor), verb, "device:" + now.getId(), before, info(now));
+    private static void audit(DSLContext tx, AuditActor actor, String verb, DeviceCredentialRecord now, DeviceInfo before) {
+        AuditTrail.CONTROL.write(tx, actor, verb, "device:" + now.getId(), before, info(now));
     }
 
     private static DeviceInfo info(DeviceCredentialRecord r) {

@@ -135,7 +135,7 @@ public final class HttpApi {
             if (core.tenants().find(req.slug()).isPresent()) {
                 throw ApiException.conflict("tenant '" + req.slug() + "' already exists");
             }
-            Tenant t = core.provisioner().create(req.slug(), req.name(), Optional.ofNullable(req.server()), p.actor());
+            Tenant t = core.provisioner().create(req.slug(), req.name(), Optional.ofNullable(req.server()), io.omniglass.core.gateway.AuditActor.of(p));
             ctx.status(HttpStatus.CREATED).json(info(t));
         });
         TokenRoutes.register(app, core);

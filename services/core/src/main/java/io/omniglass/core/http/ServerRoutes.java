@@ -39,7 +39,7 @@ final class ServerRoutes {
             }
             try {
                 ServerRegistry.Server s = registry(core).add(req.name(), req.jdbcUrl(), req.user(), req.password(),
-                        req.replicaOf(), p.actor());
+                        req.replicaOf(), io.omniglass.core.gateway.AuditActor.of(p));
                 ctx.status(HttpStatus.CREATED).json(info(core, s, registry(core).tenantCounts()));
             } catch (ServerRegistry.DuplicateServerException e) {
                 throw ApiException.conflict(e.getMessage());
@@ -52,7 +52,7 @@ final class ServerRoutes {
             if (servers.find(name).isEmpty()) {
                 throw ApiException.notFound("no server '" + name + "' is registered");
             }
-            ctx.json(info(core, servers.drain(name, p.actor()), servers.tenantCounts()));
+            ctx.json(info(core, servers.drain(name, io.omniglass.core.gateway.AuditActor.of(p)), servers.tenantCounts()));
         });
     }
 

@@ -1,5 +1,6 @@
 package io.omniglass.core.lifecycle;
 
+import io.omniglass.core.gateway.AuditActor;
 import io.omniglass.core.plant.PlantDescription;
 import org.jooq.DSLContext;
 
@@ -21,7 +22,7 @@ public final class PlantRetention {
     }
 
     /** Returns how many levels changed. IllegalArgumentException names the entry that is wrong. */
-    public static int apply(DSLContext tx, List<PlantDescription.Retention> entries, String actor) {
+    public static int apply(DSLContext tx, List<PlantDescription.Retention> entries, AuditActor actor) {
         int changed = 0;
         for (int i = 0; i < entries.size(); i++) {
             PlantDescription.Retention e = entries.get(i);

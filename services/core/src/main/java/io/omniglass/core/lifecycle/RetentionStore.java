@@ -82,7 +82,7 @@ public final class RetentionStore {
     public static RetentionLevel set(GatewaySession s, RetentionLevel level) {
         validate(level);
         return s.transaction(tx -> {
-            upsert(tx, s.principal().actor(), level);
+            upsert(tx, AuditActor.of(s.principal()), level);
             return level;
         });
     }
@@ -113,7 +113,7 @@ public final class RetentionStore {
      * The write itself, in the caller's transaction (the API's session, a plant import): changes
      * the level if it differs and writes its audit row; returns whether anything changed.
      */
-    public static boolean upsert(DSLContext tx, String actor, RetentionLevel level) {
+    public static boolean upsert(DSLContext tx, AuditActor actor, RetentionLevel level) {
         validate(level);
         RetentionPolicyRecord old = tx.selectFrom(RETENTION_POLICY)
                 .where(RETENTION_POLICY.TABLE_NAME.eq(level.table()))
@@ -133,7 +133,7 @@ public final class RetentionStore {
                         .set(RETENTION_POLICY.KEEP, interval(level.keep()))
                         .set(RETENTION_POLICY.TIER, level.tier() == null ? null : level.tier().name())
                         .set(RETENTION_POLICY.UPDATED_AT, java.time.OffsetDateTime.now())
-                        .set(RETENTION_POLICY.UPDATED_BY, actor)
+                        .set(RETENTION_POLICY.UPDATED_BY, actor.name())
                         .where(RETENTION_POLICY.ID.eq(old.getId())).execute();
             }
         } else if (empty) {
@@ -146,10 +146,10 @@ public final class RetentionStore {
                     .set(RETENTION_POLICY.HOT, interval(level.hot()))
                     .set(RETENTION_POLICY.KEEP, interval(level.keep()))
                     .set(RETENTION_POLICY.TIER, level.tier() == null ? null : level.tier().name())
-                    .set(RETENTION_POLICY.UPDATED_BY, actor)
+                    .set(RETENTION_POLICY.UPDATED_BY, actor.name())
                     .execute();
         }
-        AuditTrail.TENANT.write(tx, AuditActor.named(actor), "retention.set", "retention:" + level.table()
+        AuditTrail.TENANT.write(tx, actor, "retention.set", "retention:" + level.table()
                         + (level.type() != null ? "/type:" + level.type() : "")
                         + (level.owner() != null ? "/owner:" + level.owner() : ""),
                 old == null ? null : describe(level(old)), empty ? null : describe(level));

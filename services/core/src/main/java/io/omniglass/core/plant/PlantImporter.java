@@ -47,15 +47,15 @@ public final class PlantImporter {
 
     /** Imports; returns the counts per section. IllegalArgumentException says what is wrong with the file. */
     public Map<String, Object> importPlant(JsonNode tree, String actor, String tenant) {
-        return importInto(io.omniglass.core.cdc.CdcWakeups.wakingDsl(tenantDb, tenant), tree, actor, tenant);
+        return importInto(io.omniglass.core.cdc.CdcWakeups.wakingDsl(tenantDb, tenant), tree, AuditActor.named(actor), tenant);
     }
 
     /** The core's own import (the demo plant, benchmarks): a system session, the audit row under {@code actor}. */
     public static Map<String, Object> importPlant(io.omniglass.core.gateway.GatewaySession system, JsonNode tree, String actor) {
-        return importInto(system.dsl(), tree, actor, system.tenant().slug());
+        return importInto(system.dsl(), tree, AuditActor.named(actor), system.tenant().slug());
     }
 
-    private static Map<String, Object> importInto(DSLContext db, JsonNode tree, String actor, String tenant) {
+    private static Map<String, Object> importInto(DSLContext db, JsonNode tree, AuditActor actor, String tenant) {
         PlantDescription plant = PlantDescription.fromTree(tree);
         validate(plant);
         return explained(() -> db.transactionResult(cfg -> {
@@ -75,7 +75,7 @@ public final class PlantImporter {
         PlantDescription plant = PlantDescription.fromTree(tree);
         validate(plant);
         return explained(() -> s.transaction(tx -> {
-            Map<String, Object> counts = apply(tx, plant, s.principal().actor());
+            Map<String, Object> counts = apply(tx, plant, AuditActor.of(s.principal()));
             s.audit(tx, "plant.import", "tenant:" + s.tenant().slug(), null, counts);
             return counts;
         }));
@@ -142,7 +142,7 @@ public final class PlantImporter {
         return s == null ? "" : s;
     }
 
-    private static Map<String, Object> apply(DSLContext tx, PlantDescription p, String actor) {
+    private static Map<String, Object> apply(DSLContext tx, PlantDescription p, AuditActor actor) {
         Set<String> types = new HashSet<>(tx.select(COMPONENT_TYPE.NAME).from(COMPONENT_TYPE).fetch(COMPONENT_TYPE.NAME));
         for (PlantDescription.Component c : p.components()) {
             if (c.type() != null && !types.contains(c.type())) {
@@ -278,7 +278,7 @@ public final class PlantImporter {
         return counts;
     }
 
-    private static void audit(DSLContext tx, String actor, String tenant, Map<String, Object> counts) {
-        AuditTrail.TENANT.write(tx, AuditActor.named(actor), "plant.import", "tenant:" + tenant, null, counts);
+    private static void audit(DSLContext tx, AuditActor actor, String tenant, Map<String, Object> counts) {
+        AuditTrail.TENANT.write(tx, actor, "plant.import", "tenant:" + tenant, null, counts);
     }
 }

@@ -14,5 +14,5 @@ import java.util.Map;
 public interface PlantRulesImporter {
 
     /** Upserts the rules idempotently; returns counts to report (e.g. {"event_rules": 3}). */
-    Map<String, Integer> importRules(DSLContext tx, JsonNode rules, String actor);
+    Map<String, Integer> importRules(DSLContext tx, JsonNode rules, io.omniglass.core.gateway.AuditActor actor);
 }

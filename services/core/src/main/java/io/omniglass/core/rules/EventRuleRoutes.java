@@ -42,7 +42,7 @@ final class EventRuleRoutes {
         app.post(BASE, ctx -> {
             GatewaySession s = writer(ctx, core);
             EventRuleRequest req = HttpParams.body(ctx, EventRuleRequest.class, EXAMPLE);
-            EventRuleInfo created = write(() -> s.transaction(tx -> EventRuleStore.create(tx, req, s.principal().actor())));
+            EventRuleInfo created = write(() -> s.transaction(tx -> EventRuleStore.create(tx, req, io.omniglass.core.gateway.AuditActor.of(s.principal()))));
             module.reload(s.tenant().slug());
             ctx.status(HttpStatus.CREATED).json(created);
         });
@@ -50,7 +50,7 @@ final class EventRuleRoutes {
             GatewaySession s = writer(ctx, core);
             long id = id(ctx);
             EventRuleRequest req = HttpParams.body(ctx, EventRuleRequest.class, EXAMPLE);
-            EventRuleInfo updated = write(() -> s.transaction(tx -> EventRuleStore.update(tx, id, req, s.principal().actor())))
+            EventRuleInfo updated = write(() -> s.transaction(tx -> EventRuleStore.update(tx, id, req, io.omniglass.core.gateway.AuditActor.of(s.principal()))))
                     .orElseThrow(() -> ApiException.notFound("no event rule " + id));
             module.reload(s.tenant().slug());
             ctx.json(updated);
@@ -58,7 +58,7 @@ final class EventRuleRoutes {
         app.delete(BASE + "/{id}", ctx -> {
             GatewaySession s = writer(ctx, core);
             long id = id(ctx);
-            if (!s.transaction(tx -> EventRuleStore.delete(tx, id, s.principal().actor()))) {
+            if (!s.transaction(tx -> EventRuleStore.delete(tx, id, io.omniglass.core.gateway.AuditActor.of(s.principal())))) {
                 throw ApiException.notFound("no event rule " + id);
             }
             module.reload(s.tenant().slug());

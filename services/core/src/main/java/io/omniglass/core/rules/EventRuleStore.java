@@ -83,7 +83,7 @@ public final class EventRuleStore {
     }
 
     /** Creates a rule at version 1, in the caller's transaction. */
-    public static EventRuleInfo create(DSLContext tx, EventRuleRequest req, String actor) {
+    public static EventRuleInfo create(DSLContext tx, EventRuleRequest req, AuditActor actor) {
         Valid v = validate(req, null);
         {
             if (tx.fetchExists(EVENT_RULE, EVENT_RULE.NAME.eq(v.name))) {
@@ -96,13 +96,13 @@ public final class EventRuleStore {
                     .returning(EVENT_RULE.ID).fetchOne().getId();
             insertVersion(tx, id, 1, v, actor);
             EventRuleInfo created = get(tx, id).orElseThrow();
-            AuditTrail.TENANT.write(tx, AuditActor.named(actor), "event_rule.create", "event_rule:" + id, null, created);
+            AuditTrail.TENANT.write(tx, actor, "event_rule.create", "event_rule:" + id, null, created);
             return created;
         }
     }
 
     /** A new version (and the enabled flag), in the caller's transaction; empty when the rule does not exist. */
-    public static Optional<EventRuleInfo> update(DSLContext tx, long id, EventRuleRequest req, String actor) {
+    public static Optional<EventRuleInfo> update(DSLContext tx, long id, EventRuleRequest req, AuditActor actor) {
         {
             EventRuleRecord rule = tx.selectFrom(EVENT_RULE)
                     .where(EVENT_RULE.ID.eq(id).and(EVENT_RULE.DELETED_AT.isNull())).forUpdate().fetchOne();
@@ -126,7 +126,7 @@ public final class EventRuleStore {
                     .set(EVENT_RULE.CURRENT_VERSION, next)
                     .where(EVENT_RULE.ID.eq(id)).execute();
             EventRuleInfo now = get(tx, id).orElseThrow();
-            AuditTrail.TENANT.write(tx, AuditActor.named(actor), "event_rule.update", "event_rule:" + id, old, now);
+            AuditTrail.TENANT.write(tx, actor, "event_rule.update", "event_rule:" + id, old, now);
             if (old.enabled() && !now.enabled()) {
                 clearActiveAlarms(tx, id, actor, "rule disabled");
             }
@@ -135,7 +135,7 @@ public final class EventRuleStore {
     }
 
     /** Soft delete, in the caller's transaction: the rule stops evaluating; its versions, events and alarms stay for lineage. */
-    public static boolean delete(DSLContext tx, long id, String actor) {
+    public static boolean delete(DSLContext tx, long id, AuditActor actor) {
         {
             Optional<EventRuleInfo> old = get(tx, id);
             if (old.isEmpty()) {
@@ -145,7 +145,7 @@ public final class EventRuleStore {
                     .set(EVENT_RULE.DELETED_AT, org.jooq.impl.DSL.currentOffsetDateTime())
                     .set(EVENT_RULE.ENABLED, false)
                     .where(EVENT_RULE.ID.eq(id)).execute();
-            AuditTrail.TENANT.write(tx, AuditActor.named(actor), "event_rule.delete", "event_rule:" + id, old.get(), null);
+            AuditTrail.TENANT.write(tx, actor, "event_rule.delete", "event_rule:" + id, old.get(), null);
             clearActiveAlarms(tx, id, actor, "rule deleted");
             return true;
         }
@@ -155,7 +155,7 @@ public final class EventRuleStore {
      * Create or bring up to date by name, inside the caller's transaction (plant import): no new
      * version when the definition is unchanged, so importing twice changes nothing.
      */
-    public static EventRuleInfo upsertByName(DSLContext tx, EventRuleRequest req, String actor) {
+    public static EventRuleInfo upsertByName(DSLContext tx, EventRuleRequest req, AuditActor actor) {
         Valid v = validate(req, null);
         EventRuleRecord rule = tx.selectFrom(EVENT_RULE).where(EVENT_RULE.NAME.eq(v.name)).forUpdate().fetchOne();
         if (rule == null) {
@@ -164,7 +164,7 @@ public final class EventRuleStore {
                     .returning(EVENT_RULE.ID).fetchOne().getId();
             insertVersion(tx, id, 1, v, actor);
             EventRuleInfo created = get(tx, id).orElseThrow();
-            AuditTrail.TENANT.write(tx, AuditActor.named(actor), "event_rule.create", "event_rule:" + id, null, created);
+            AuditTrail.TENANT.write(tx, actor, "event_rule.create", "event_rule:" + id, null, created);
             return created;
         }
         Optional<EventRuleInfo> old = get(tx, rule.getId());
@@ -179,7 +179,7 @@ public final class EventRuleStore {
                 .setNull(EVENT_RULE.DELETED_AT)
                 .where(EVENT_RULE.ID.eq(rule.getId())).execute();
         EventRuleInfo now = get(tx, rule.getId()).orElseThrow();
-        AuditTrail.TENANT.write(tx, AuditActor.named(actor), "event_rule.update", "event_rule:" + rule.getId(), old.orElse(null), now);
+        AuditTrail.TENANT.write(tx, actor, "event_rule.update", "event_rule:" + rule.getId(), old.orElse(null), now);
         return now;
     }
 
@@ -187,13 +187,13 @@ public final class EventRuleStore {
      * A rule that stops evaluating would leave its alarms active forever: they are cleared by the
      * operator who stopped it, with an event saying so.
      */
-    private static void clearActiveAlarms(DSLContext tx, long ruleId, String actor, String why) {
+    private static void clearActiveAlarms(DSLContext tx, long ruleId, AuditActor actor, String why) {
         for (AlarmRecord a : tx.selectFrom(ALARM).where(ALARM.EVENT_RULE_ID.eq(ruleId).and(ALARM.STATE.eq(AlarmState.active)))
                 .forUpdate().fetch()) {
             long eventId = tx.insertInto(EVENT)
                     .set(EVENT.NAME, "alarm.cleared")
                     .set(EVENT.ORIGIN, EventOrigin.operator)
-                    .set(EVENT.ACTOR, actor)
+                    .set(EVENT.ACTOR, actor.name())
                     .set(Owner.parse(a.getOwner()).columns(EVENT))
                     .set(EVENT.EVENT_RULE_ID, a.getEventRuleId())
                     .set(EVENT.EVENT_RULE_VERSION, a.getEventRuleVersion())
@@ -209,7 +209,7 @@ public final class EventRuleStore {
         }
     }
 
-    private static void insertVersion(DSLContext tx, long id, int version, Valid v, String actor) {
+    private static void insertVersion(DSLContext tx, long id, int version, Valid v, AuditActor actor) {
         tx.insertInto(EVENT_RULE_VERSION)
                 .set(EVENT_RULE_VERSION.EVENT_RULE_ID, id)
                 .set(EVENT_RULE_VERSION.VERSION, version)
@@ -218,7 +218,7 @@ public final class EventRuleStore {
                 .set(EVENT_RULE_VERSION.CONDITION, Jsonb.of(v.condition.toJson()))
                 .set(EVENT_RULE_VERSION.SEVERITY, v.severity)
                 .set(EVENT_RULE_VERSION.MESSAGE, v.message)
-                .set(EVENT_RULE_VERSION.CREATED_BY, actor)
+                .set(EVENT_RULE_VERSION.CREATED_BY, actor.name())
                 .execute();
     }
 

@@ -32,7 +32,7 @@ import static io.omniglass.schema.tenant.Tables.CALC_RULE_VERSION;
 public final class PlantRules implements PlantRulesImporter {
 
     @Override
-    public Map<String, Integer> importRules(DSLContext tx, JsonNode rules, String actor) {
+    public Map<String, Integer> importRules(DSLContext tx, JsonNode rules, AuditActor actor) {
         Map<String, Integer> counts = new LinkedHashMap<>();
         int n = 0;
         for (JsonNode r : rules.path("event_rules")) {
@@ -57,7 +57,7 @@ public final class PlantRules implements PlantRulesImporter {
         return counts;
     }
 
-    static void upsertActionRule(DSLContext tx, JsonNode r, String actor) {
+    static void upsertActionRule(DSLContext tx, JsonNode r, AuditActor actor) {
         String name = text(r, "name");
         JsonNode trigger = r.get("trigger");
         JsonNode command = r.get("command");
@@ -91,15 +91,15 @@ public final class PlantRules implements PlantRulesImporter {
                 .set(ACTION_RULE_VERSION.VERSION, version)
                 .set(ACTION_RULE_VERSION.TRIGGER, t)
                 .set(ACTION_RULE_VERSION.COMMAND, c)
-                .set(ACTION_RULE_VERSION.CREATED_BY, actor)
+                .set(ACTION_RULE_VERSION.CREATED_BY, actor.name())
                 .execute();
         tx.update(ACTION_RULE).set(ACTION_RULE.CURRENT_VERSION, version).setNull(ACTION_RULE.DELETED_AT)
                 .where(ACTION_RULE.ID.eq(id)).execute();
-        AuditTrail.TENANT.write(tx, AuditActor.named(actor), version == 1 ? "action_rule.create" : "action_rule.update", "action_rule:" + id, null,
+        AuditTrail.TENANT.write(tx, actor, version == 1 ? "action_rule.create" : "action_rule.update", "action_rule:" + id, null,
                 Map.of("name", name, "version", version, "trigger", trigger, "command", command));
     }
 
-    static void upsertCalcRule(DSLContext tx, JsonNode r, String actor) {
+    static void upsertCalcRule(DSLContext tx, JsonNode r, AuditActor actor) {
         String name = text(r, "name");
         JsonNode inputs = r.get("inputs");
         String expression = text(r, "expression");
@@ -133,11 +133,11 @@ public final class PlantRules implements PlantRulesImporter {
                 .set(CALC_RULE_VERSION.EXPRESSION, expression)
                 .set(CALC_RULE_VERSION.OUTPUT_OWNER, outOwner)
                 .set(CALC_RULE_VERSION.OUTPUT_KEY, outKey)
-                .set(CALC_RULE_VERSION.CREATED_BY, actor)
+                .set(CALC_RULE_VERSION.CREATED_BY, actor.name())
                 .execute();
         tx.update(CALC_RULE).set(CALC_RULE.CURRENT_VERSION, version).setNull(CALC_RULE.DELETED_AT)
                 .where(CALC_RULE.ID.eq(id)).execute();
-        AuditTrail.TENANT.write(tx, AuditActor.named(actor), version == 1 ? "calc_rule.create" : "calc_rule.update", "calc_rule:" + id, null,
+        AuditTrail.TENANT.write(tx, actor, version == 1 ? "calc_rule.create" : "calc_rule.update", "calc_rule:" + id, null,
                 Map.of("name", name, "version", version, "inputs", inputs, "expression", expression));
     }
 

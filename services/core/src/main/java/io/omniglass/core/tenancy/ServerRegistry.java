@@ -1,5 +1,7 @@
 package io.omniglass.core.tenancy;
 
+import io.omniglass.core.gateway.AuditActor;
+import io.omniglass.core.gateway.AuditTrail;
 import io.omniglass.api.OmniglassClient;
 import io.omniglass.core.runtime.PgServer;
 import io.omniglass.core.secrets.SecretBox;
@@ -157,7 +159,7 @@ public final class ServerRegistry implements ServerDirectory {
      * {@code wal_level = logical} (every tenant has a CDC slot) and a user that may create
      * databases; a replica must be in recovery. The password is sealed before it is stored.
      */
-    public Server add(String name, String jdbcUrl, String user, String password, String replicaOf, String actor) {
+    public Server add(String name, String jdbcUrl, String user, String password, String replicaOf, AuditActor actor) {
         if (name == null || !NAME.matcher(name).matches()) {
             throw new InvalidServerException("invalid server name '" + name
                     + "': use a lower-case letter followed by up to 62 lower-case letters, digits, '_' or '-'");
@@ -200,20 +202,18 @@ public final class ServerRegistry implements ServerDirectory {
                     .set(PG_SERVER.PASSWORD_SEALED, given.password() == null ? null : box.seal(given.password(), identity(name)))
                     .set(PG_SERVER.REPLICA_OF, replicaOf)
                     .execute();
-            tx.dsl().insertInto(AUDIT_LOG)
-                    .set(AUDIT_LOG.ACTOR, actor)
-                    .set(AUDIT_LOG.VERB, "server.add")
-                    .set(AUDIT_LOG.RESOURCE, "server:" + name)
-                    .set(AUDIT_LOG.NEW, JSONB.valueOf(OmniglassClient.JSON.createObjectNode()
-                            .put("name", name).put("jdbc_url", url).put("user", given.user())
-                            .put("replica_of", replicaOf).toString()))
-                    .execute();
+            java.util.Map<String, Object> added = new java.util.LinkedHashMap<>();
+            added.put("name", name);
+            added.put("jdbc_url", url);
+            added.put("user", given.user());
+            added.put("replica_of", replicaOf);
+            AuditTrail.CONTROL.write(tx.dsl(), actor, "server.add", "server:" + name, null, added);
         });
         return find(name).orElseThrow();
     }
 
     /** Marks a server as taking no new tenants (audited); its tenants stay. Idempotent. */
-    public Server drain(String name, String actor) {
+    public Server drain(String name, AuditActor actor) {
         Server s = find(name).orElseThrow(() -> new InvalidServerException("no server '" + name + "' is registered"));
         if (s.draining()) {
             return s;
@@ -224,13 +224,8 @@ public final class ServerRegistry implements ServerDirectory {
                     .set(PG_SERVER.UPDATED_AT, OffsetDateTime.now())
                     .where(PG_SERVER.NAME.eq(name))
                     .execute();
-            tx.dsl().insertInto(AUDIT_LOG)
-                    .set(AUDIT_LOG.ACTOR, actor)
-                    .set(AUDIT_LOG.VERB, "server.drain")
-                    .set(AUDIT_LOG.RESOURCE, "server:" + name)
-                    .set(AUDIT_LOG.OLD, JSONB.valueOf("{\"state\": \"active\"}"))
-                    .set(AUDIT_LOG.NEW, JSONB.valueOf("{\"state\": \"draining\"}"))
-                    .execute();
+            AuditTrail.CONTROL.write(tx.dsl(), actor, "server.drain", "server:" + name,
+                    java.util.Map.of("state", "active"), java.util.Map.of("state", "draining"));
         });
         return find(name).orElseThrow();
     }

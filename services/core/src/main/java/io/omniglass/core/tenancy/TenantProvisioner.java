@@ -64,8 +64,13 @@ public final class TenantProvisioner {
         this.onActive = onActive;
     }
 
+    /** A tenant made by the core itself, the CLI or a benchmark: audited under the label {@code actor}. */
     public Tenant create(String slug, String displayName, String actor) {
-        return create(slug, displayName, java.util.Optional.empty(), actor);
+        return create(slug, displayName, java.util.Optional.empty(), AuditActor.named(actor));
+    }
+
+    public Tenant create(String slug, String displayName, java.util.Optional<String> requestedServer, String actor) {
+        return create(slug, displayName, requestedServer, AuditActor.named(actor));
     }
 
     /** The registered servers tenants are placed on (empty for a provisioner without them). */
@@ -77,7 +82,7 @@ public final class TenantProvisioner {
      * Creates the tenant on {@code server}, or on the active primary with the fewest tenants; a
      * drained server or a replica is refused.
      */
-    public Tenant create(String slug, String displayName, java.util.Optional<String> requestedServer, String actor) {
+    public Tenant create(String slug, String displayName, java.util.Optional<String> requestedServer, AuditActor actor) {
         Tenant.requireValidSlug(slug);
         String name = displayName == null || displayName.isBlank() ? slug : displayName.strip();
         if (name.length() > 200) {
@@ -120,7 +125,7 @@ public final class TenantProvisioner {
                 created.put("slug", slug);
                 created.put("database", reserved.databaseName());
                 created.put("server", reserved.server());
-                AuditTrail.CONTROL.write(tx.dsl(), AuditActor.named(actor), "tenant.create", "tenant:" + slug, null, created);
+                AuditTrail.CONTROL.write(tx.dsl(), actor, "tenant.create", "tenant:" + slug, null, created);
             });
         } catch (RuntimeException | java.io.IOException | io.nats.client.JetStreamApiException e) {
             log.error("provisioning tenant {} failed; undoing", slug, e);

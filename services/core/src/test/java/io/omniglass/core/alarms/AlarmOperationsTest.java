@@ -89,6 +89,12 @@ class AlarmOperationsTest {
         assertThat(audits("alarm.ack", pump1)).isEqualTo(1);
         assertThat(text(db, "SELECT (new->>'acked') || ' ' || (old->>'acked') || ' ' || actor FROM audit_log WHERE verb = 'alarm.ack' AND resource = ?",
                 "alarm:" + pump1)).isEqualTo("true false olga");
+        // the row carries olga's principal id, not her name alone: what lets personal-data expiry erase her name later
+        long olga = core.core().context().control().select(io.omniglass.schema.control.Tables.PRINCIPAL.ID)
+                .from(io.omniglass.schema.control.Tables.PRINCIPAL)
+                .where(io.omniglass.schema.control.Tables.PRINCIPAL.NAME.eq("olga")).fetchOne().value1();
+        assertThat(count(db, "SELECT actor_id FROM audit_log WHERE verb = 'alarm.ack' AND resource = ?", "alarm:" + pump1))
+                .isEqualTo(olga);
         AlarmPage page = operator.get(path("?filter=acked%20%3D%20true%20and%20state%20%3D%20active"), new TypeReference<AlarmPage>() { });
         assertThat(page.items()).extracting(AlarmInfo::id).contains(pump1);
         assertThat(page.items()).allSatisfy(a -> assertThat(a.acked() && a.state().equals("active")).isTrue());

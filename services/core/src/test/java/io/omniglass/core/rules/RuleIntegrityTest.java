@@ -118,7 +118,7 @@ class RuleIntegrityTest {
 
     private static void disable(DSLContext dsl, long id) {
         dsl.transaction(cfg -> EventRuleStore.update(cfg.dsl(), id,
-                new EventRuleRequest(null, null, null, null, null, null, false), "test-operator").orElseThrow());
+                new EventRuleRequest(null, null, null, null, null, null, false), io.omniglass.core.gateway.AuditActor.named("test-operator")).orElseThrow());
     }
 
     private static List<Reading> crossing() {
