@@ -273,13 +273,16 @@ public final class GatewayBench implements Callable<Integer> {
                     + "FROM generate_series(0, " + (components - 1) + ") g");
             st.execute("INSERT INTO datapoint_type (name, kind, unit) SELECT 'bench_k' || g, 'metric', 'u' FROM generate_series(0, " + (KEYS - 1) + ") g");
             st.execute("INSERT INTO source_rule (name) VALUES ('bench-gen')");
+            // series, datapoints and latest rows without triggers or per-row FK checks (replica
+            // mode), then the latest rows in one statement, exactly what the triggers would leave:
+            // each series' identity (og_latest_identity, V33), never fused (every series is its
+            // group's only one), its newest value. Through the triggers a million series took
+            // 131 s at a load of 15, and their latest values another 40 s.
+            st.execute("SET session_replication_role = replica");
+            st.execute("SET synchronous_commit = off");
             st.execute("INSERT INTO series (owner_kind, component_id, datapoint_type_id, kind, provenance) "
                     + "SELECT 'component', c.name, t.id, 'metric', 'observed' FROM component c CROSS JOIN datapoint_type t "
                     + "WHERE t.name LIKE 'bench_k%' ORDER BY c.name, t.name");
-            // datapoints without per-row FK checks or the latest-value trigger (replica mode); the
-            // latest rows are then written in one statement, exactly what the trigger would leave
-            st.execute("SET session_replication_role = replica");
-            st.execute("SET synchronous_commit = off");
             long minId = 0;
             long maxId = 0;
             try (ResultSet rs = st.executeQuery("SELECT min(id), max(id) FROM series WHERE kind = 'metric' AND component_id LIKE 'c-%'")) {
@@ -295,10 +298,11 @@ public final class GatewayBench implements Callable<Integer> {
                         + "FROM generate_series(" + from + ", " + Math.min(maxId, from + chunk - 1) + ") s, generate_series(0, " + (perSeries - 1) + ") g");
                 System.out.printf("  datapoints for series %,d..%,d%n", from, Math.min(maxId, from + chunk - 1));
             }
-            st.execute("INSERT INTO series_latest (series_id, ts, value_num) "
-                    + "SELECT s.id, date_trunc('second', now()) - (s.id % 997) * interval '1 second', s.id % 1000 "
-                    + "FROM series s WHERE s.id BETWEEN " + minId + " AND " + maxId
-                    + " ON CONFLICT (series_id) DO UPDATE SET ts = excluded.ts, value_num = excluded.value_num");
+            st.execute("INSERT INTO series_latest (series_id, ts, value_num, owner, owner_kind, key, datapoint_type_id, kind, unit, "
+                    + "fusion_policy, instance, provenance, fused) "
+                    + "SELECT s.id, date_trunc('second', now()) - (s.id % 997) * interval '1 second', s.id % 1000, "
+                    + "s.owner, s.owner_kind, t.name, s.datapoint_type_id, t.kind, t.unit, t.fusion_policy, s.instance, s.provenance, false "
+                    + "FROM series s JOIN datapoint_type t ON t.id = s.datapoint_type_id WHERE s.id BETWEEN " + minId + " AND " + maxId);
             st.execute("SET session_replication_role = origin");
             st.execute("VACUUM ANALYZE series");
             st.execute("VACUUM ANALYZE series_latest");
