@@ -1,5 +1,8 @@
 package io.omniglass.core.bench;
 
+import io.omniglass.core.access.Principal;
+import io.omniglass.core.access.Role;
+import io.omniglass.core.gateway.Action;
 import io.omniglass.core.gateway.SystemPurpose;
 import io.omniglass.core.gateway.GatewaySession;
 import io.omniglass.core.gateway.Gateway;
@@ -112,7 +115,12 @@ public final class GatewayBench implements Callable<Integer> {
                     }
                     System.out.printf("%s p50 %.2f ms p99 %.2f ms%n", path, h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0);
                 }
-                explain(ds, fleetSql, pointSql().replaceFirst("\\?", "'component:c-000042'").replaceFirst("\\?", "'bench_k3'").replaceFirst("\\?", "11"));
+                // fifteen rounds of the V1 view, and fleet reads that hold their whole result (up to
+                // a million rows in this JVM): for the sizes they were made for
+                if (series <= 200_000) {
+                    explain(ds, fleetSql, pointSql().replaceFirst("\\?", "'component:c-000042'").replaceFirst("\\?", "'bench_k3'").replaceFirst("\\?", "11"));
+                }
+                explainAsTheEndpoint(Gateway.forCore(core.context()), tenant);
             }
             // warm every path (plan cache, JIT, buffers)
             for (int i = 0; i < 3; i++) {
@@ -342,6 +350,50 @@ public final class GatewayBench implements Callable<Integer> {
             FROM series s JOIN series_latest l ON l.series_id = s.id JOIN datapoint_type t ON t.id = s.datapoint_type_id
             GROUP BY s.owner, s.owner_kind, t.id, t.name, t.kind, t.unit, t.fusion_policy, s.instance, s.provenance
             ORDER BY 1, 3, 6, 7, 14""";
+
+    /**
+     * The plans of a deep fleet page and of the scoped read exactly as the endpoint runs them: in
+     * the principal's gateway session (role, scope settings) with the large-read settings.
+     */
+    void explainAsTheEndpoint(Gateway gateway, Tenant tenant) {
+        String slug = tenant.slug();
+        var cvKey = io.omniglass.schema.tenant.Tables.CURRENT_VALUE;
+        // the endpoint's keyset (owner, key, instance, provenance, series_id)
+        io.omniglass.core.gateway.Keyset keyset = io.omniglass.core.gateway.Keyset.ascending(cvKey.OWNER, cvKey.KEY,
+                cvKey.INSTANCE, cvKey.PROVENANCE, cvKey.SERIES_ID);
+        int deep = series - series / 10;
+        String cursor = gateway.system(tenant, SystemPurpose.BENCH).read(tx -> {
+            var cv = io.omniglass.schema.tenant.Tables.CURRENT_VALUE;
+            var r = tx.select(cv.OWNER, cv.KEY, cv.INSTANCE, cv.PROVENANCE, cv.SERIES_ID).from(cv)
+                    .orderBy(cv.OWNER, cv.KEY, cv.INSTANCE, cv.PROVENANCE, cv.SERIES_ID).offset(deep).limit(1).fetchSingle();
+            return io.omniglass.core.gateway.Keyset.cursor(r.value1(), r.value2(), r.value3(), r.value4(), r.value5());
+        });
+        record Case(String label, Principal principal, String after) {
+        }
+        List<Case> cases = List.of(
+                new Case("fleet page after row " + deep + ", tenant-wide token", principal(slug, Principal.ScopeKind.tenant, null), cursor),
+                new Case("page after row " + deep + ", a token scoped to location site-0 (a tenth of the plant, under row-level security)",
+                        principal(slug, Principal.ScopeKind.location, "site-0"), cursor),
+                new Case("scoped read, system:" + SCOPED_SYSTEM, principal(slug, Principal.ScopeKind.system, SCOPED_SYSTEM), null));
+        for (Case c : cases) {
+            GatewaySession s = gateway.scoped(c.principal(), slug, Action.READ_CURRENT_VALUES);
+            int limit = CurrentValueRoutes.MAX_LIMIT;
+            System.out.println("---- " + c.label());
+            s.read(tx -> {
+                CurrentValueRoutes.sessionSettings(tx);
+                String sql = CurrentValueRoutes.query(tx, s, keyset.after(c.after()), limit + 1, true)
+                        .getSQL(ParamType.INLINED);
+                for (var line : tx.resultQuery("EXPLAIN (ANALYZE, BUFFERS) " + sql).fetch()) {
+                    System.out.println(line.get(0));
+                }
+                return null;
+            });
+        }
+    }
+
+    static Principal principal(String slug, Principal.ScopeKind kind, String name) {
+        return new Principal(0, "bench-explain", Role.viewer, Optional.of(slug), kind, Optional.ofNullable(name));
+    }
 
     static void explain(GatewaySession ds, String fleet, String point) throws Exception {
         String joinOnly = "SELECT s.owner, s.owner_kind, t.name AS key, t.kind, t.unit, s.instance, s.provenance, t.fusion_policy,"
