@@ -3,6 +3,7 @@ package io.omniglass.core.bench;
 import io.omniglass.core.access.Principal;
 import io.omniglass.core.access.Role;
 import io.omniglass.core.gateway.Action;
+import io.omniglass.core.gateway.Keyset;
 import io.omniglass.core.gateway.SystemPurpose;
 import io.omniglass.core.gateway.GatewaySession;
 import io.omniglass.core.gateway.Gateway;
@@ -357,16 +358,14 @@ public final class GatewayBench implements Callable<Integer> {
      */
     void explainAsTheEndpoint(Gateway gateway, Tenant tenant) {
         String slug = tenant.slug();
-        var cvKey = io.omniglass.schema.tenant.Tables.CURRENT_VALUE;
+        var cv = io.omniglass.schema.tenant.Tables.CURRENT_VALUE;
         // the endpoint's keyset (owner, key, instance, provenance, series_id)
-        io.omniglass.core.gateway.Keyset keyset = io.omniglass.core.gateway.Keyset.ascending(cvKey.OWNER, cvKey.KEY,
-                cvKey.INSTANCE, cvKey.PROVENANCE, cvKey.SERIES_ID);
+        Keyset keyset = Keyset.ascending(cv.OWNER, cv.KEY, cv.INSTANCE, cv.PROVENANCE, cv.SERIES_ID);
         int deep = series - series / 10;
         String cursor = gateway.system(tenant, SystemPurpose.BENCH).read(tx -> {
-            var cv = io.omniglass.schema.tenant.Tables.CURRENT_VALUE;
             var r = tx.select(cv.OWNER, cv.KEY, cv.INSTANCE, cv.PROVENANCE, cv.SERIES_ID).from(cv)
-                    .orderBy(cv.OWNER, cv.KEY, cv.INSTANCE, cv.PROVENANCE, cv.SERIES_ID).offset(deep).limit(1).fetchSingle();
-            return io.omniglass.core.gateway.Keyset.cursor(r.value1(), r.value2(), r.value3(), r.value4(), r.value5());
+                    .orderBy(keyset.orderBy()).offset(deep).limit(1).fetchSingle();
+            return Keyset.cursor(r.value1(), r.value2(), r.value3(), r.value4(), r.value5());
         });
         record Case(String label, Principal principal, String after) {
         }

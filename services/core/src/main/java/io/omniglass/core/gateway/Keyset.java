@@ -79,8 +79,9 @@ public final class Keyset {
      * comparison, so it selects the same rows, but where the full one cannot, it can start the
      * index scan at the cursor under row-level security. There the planner makes only leakproof
      * comparisons index conditions, and an enum's are not (provenance in the current-value key):
-     * without this bound every page of a fleet read scanned the index from its first entry and
-     * filtered, so page k of a million series read k x 100,000 rows (docs/gateway.md).
+     * without this bound every page of a scoped read scanned the index from its first entry and
+     * filtered (the ninth page of a location-wide read at a million series: 900,000 rows and a
+     * sort; docs/gateway.md). Tenant-wide reads run without the policies and never needed it.
      */
     private Condition leakproofBound(List<Object> raw, List<Field<?>> values) {
         int prefix = 0;
