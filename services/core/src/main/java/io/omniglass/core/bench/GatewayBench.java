@@ -1,5 +1,9 @@
 package io.omniglass.core.bench;
 
+import io.omniglass.core.access.Principal;
+import io.omniglass.core.access.Role;
+import io.omniglass.core.gateway.Action;
+import io.omniglass.core.gateway.Keyset;
 import io.omniglass.core.gateway.SystemPurpose;
 import io.omniglass.core.gateway.GatewaySession;
 import io.omniglass.core.gateway.Gateway;
@@ -112,7 +116,12 @@ public final class GatewayBench implements Callable<Integer> {
                     }
                     System.out.printf("%s p50 %.2f ms p99 %.2f ms%n", path, h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0);
                 }
-                explain(ds, fleetSql, pointSql().replaceFirst("\\?", "'component:c-000042'").replaceFirst("\\?", "'bench_k3'").replaceFirst("\\?", "11"));
+                // fifteen rounds of the V1 view, and fleet reads that hold their whole result (up to
+                // a million rows in this JVM): for the sizes they were made for
+                if (series <= 200_000) {
+                    explain(ds, fleetSql, pointSql().replaceFirst("\\?", "'component:c-000042'").replaceFirst("\\?", "'bench_k3'").replaceFirst("\\?", "11"));
+                }
+                explainAsTheEndpoint(Gateway.forCore(core.context()), tenant);
             }
             // warm every path (plan cache, JIT, buffers)
             for (int i = 0; i < 3; i++) {
@@ -273,13 +282,16 @@ public final class GatewayBench implements Callable<Integer> {
                     + "FROM generate_series(0, " + (components - 1) + ") g");
             st.execute("INSERT INTO datapoint_type (name, kind, unit) SELECT 'bench_k' || g, 'metric', 'u' FROM generate_series(0, " + (KEYS - 1) + ") g");
             st.execute("INSERT INTO source_rule (name) VALUES ('bench-gen')");
+            // series, datapoints and latest rows without triggers or per-row FK checks (replica
+            // mode), then the latest rows in one statement, exactly what the triggers would leave:
+            // each series' identity (og_latest_identity, V33), never fused (every series is its
+            // group's only one), its newest value. Through the triggers a million series took
+            // 131 s at a load of 15, and their latest values another 40 s.
+            st.execute("SET session_replication_role = replica");
+            st.execute("SET synchronous_commit = off");
             st.execute("INSERT INTO series (owner_kind, component_id, datapoint_type_id, kind, provenance) "
                     + "SELECT 'component', c.name, t.id, 'metric', 'observed' FROM component c CROSS JOIN datapoint_type t "
                     + "WHERE t.name LIKE 'bench_k%' ORDER BY c.name, t.name");
-            // datapoints without per-row FK checks or the latest-value trigger (replica mode); the
-            // latest rows are then written in one statement, exactly what the trigger would leave
-            st.execute("SET session_replication_role = replica");
-            st.execute("SET synchronous_commit = off");
             long minId = 0;
             long maxId = 0;
             try (ResultSet rs = st.executeQuery("SELECT min(id), max(id) FROM series WHERE kind = 'metric' AND component_id LIKE 'c-%'")) {
@@ -295,10 +307,11 @@ public final class GatewayBench implements Callable<Integer> {
                         + "FROM generate_series(" + from + ", " + Math.min(maxId, from + chunk - 1) + ") s, generate_series(0, " + (perSeries - 1) + ") g");
                 System.out.printf("  datapoints for series %,d..%,d%n", from, Math.min(maxId, from + chunk - 1));
             }
-            st.execute("INSERT INTO series_latest (series_id, ts, value_num) "
-                    + "SELECT s.id, date_trunc('second', now()) - (s.id % 997) * interval '1 second', s.id % 1000 "
-                    + "FROM series s WHERE s.id BETWEEN " + minId + " AND " + maxId
-                    + " ON CONFLICT (series_id) DO UPDATE SET ts = excluded.ts, value_num = excluded.value_num");
+            st.execute("INSERT INTO series_latest (series_id, ts, value_num, owner, owner_kind, key, datapoint_type_id, kind, unit, "
+                    + "fusion_policy, instance, provenance, fused) "
+                    + "SELECT s.id, date_trunc('second', now()) - (s.id % 997) * interval '1 second', s.id % 1000, "
+                    + "s.owner, s.owner_kind, t.name, s.datapoint_type_id, t.kind, t.unit, t.fusion_policy, s.instance, s.provenance, false "
+                    + "FROM series s JOIN datapoint_type t ON t.id = s.datapoint_type_id WHERE s.id BETWEEN " + minId + " AND " + maxId);
             st.execute("SET session_replication_role = origin");
             st.execute("VACUUM ANALYZE series");
             st.execute("VACUUM ANALYZE series_latest");
@@ -338,6 +351,48 @@ public final class GatewayBench implements Callable<Integer> {
             FROM series s JOIN series_latest l ON l.series_id = s.id JOIN datapoint_type t ON t.id = s.datapoint_type_id
             GROUP BY s.owner, s.owner_kind, t.id, t.name, t.kind, t.unit, t.fusion_policy, s.instance, s.provenance
             ORDER BY 1, 3, 6, 7, 14""";
+
+    /**
+     * The plans of a deep fleet page and of the scoped read exactly as the endpoint runs them: in
+     * the principal's gateway session (role, scope settings) with the large-read settings.
+     */
+    void explainAsTheEndpoint(Gateway gateway, Tenant tenant) {
+        String slug = tenant.slug();
+        var cv = io.omniglass.schema.tenant.Tables.CURRENT_VALUE;
+        // the endpoint's keyset (owner, key, instance, provenance, series_id)
+        Keyset keyset = Keyset.ascending(cv.OWNER, cv.KEY, cv.INSTANCE, cv.PROVENANCE, cv.SERIES_ID);
+        int deep = series - series / 10;
+        String cursor = gateway.system(tenant, SystemPurpose.BENCH).read(tx -> {
+            var r = tx.select(cv.OWNER, cv.KEY, cv.INSTANCE, cv.PROVENANCE, cv.SERIES_ID).from(cv)
+                    .orderBy(keyset.orderBy()).offset(deep).limit(1).fetchSingle();
+            return Keyset.cursor(r.value1(), r.value2(), r.value3(), r.value4(), r.value5());
+        });
+        record Case(String label, Principal principal, String after) {
+        }
+        List<Case> cases = List.of(
+                new Case("fleet page after row " + deep + ", tenant-wide token", principal(slug, Principal.ScopeKind.tenant, null), cursor),
+                new Case("page after row " + deep + ", a token scoped to location site-0 (a tenth of the plant, under row-level security)",
+                        principal(slug, Principal.ScopeKind.location, "site-0"), cursor),
+                new Case("scoped read, system:" + SCOPED_SYSTEM, principal(slug, Principal.ScopeKind.system, SCOPED_SYSTEM), null));
+        for (Case c : cases) {
+            GatewaySession s = gateway.scoped(c.principal(), slug, Action.READ_CURRENT_VALUES);
+            int limit = CurrentValueRoutes.MAX_LIMIT;
+            System.out.println("---- " + c.label());
+            s.read(tx -> {
+                CurrentValueRoutes.sessionSettings(tx);
+                String sql = CurrentValueRoutes.query(tx, s, keyset.after(c.after()), limit + 1, true)
+                        .getSQL(ParamType.INLINED);
+                for (var line : tx.resultQuery("EXPLAIN (ANALYZE, BUFFERS) " + sql).fetch()) {
+                    System.out.println(line.get(0));
+                }
+                return null;
+            });
+        }
+    }
+
+    static Principal principal(String slug, Principal.ScopeKind kind, String name) {
+        return new Principal(0, "bench-explain", Role.viewer, Optional.of(slug), kind, Optional.ofNullable(name));
+    }
 
     static void explain(GatewaySession ds, String fleet, String point) throws Exception {
         String joinOnly = "SELECT s.owner, s.owner_kind, t.name AS key, t.kind, t.unit, s.instance, s.provenance, t.fusion_policy,"
