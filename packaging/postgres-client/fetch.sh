@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Fetches pg_basebackup of the embedded Postgres' major version (17) from Debian's packages and
-# writes a launcher for it to
-#   packaging/postgres-client/target/bin/pg_basebackup
-# which the tests use to make streaming replicas of a running server (testing/StreamingReplica).
+# Fetches the Postgres client programs of the embedded Postgres' major version (17) from Debian's
+# packages and writes launchers for pg_basebackup, pg_dump and pg_restore to
+#   packaging/postgres-client/target/bin/
+# which the tests use to make streaming replicas of a running server (testing/StreamingReplica)
+# and to move a tenant's database to another server (docs/cluster.md).
 #
 # Why: zonky's embedded Postgres bundle has no pg_basebackup, and Debian bookworm's is 15, which
 # refuses a 17 server. trixie's postgresql-client-17 carries 17's, but it is built against glibc
@@ -19,15 +20,23 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 OUT="$HERE/target"
 BIN="$OUT/bin/pg_basebackup"
+TOOLS=(pg_basebackup pg_dump pg_restore)
 PG_MAJOR=17
 SUITE=trixie
 PACKAGES=("postgresql-client-$PG_MAJOR" libpq5 libldap2 libc6)
 
-works() { # $1: a pg_basebackup; true when it runs and is major $PG_MAJOR
-  "$1" --version 2>/dev/null | grep -Eq "^pg_basebackup \(PostgreSQL\) $PG_MAJOR\."
+works() { # $1: a launcher; true when it runs and is major $PG_MAJOR
+  "$1" --version 2>/dev/null | grep -Eq "^$(basename "$1") \(PostgreSQL\) $PG_MAJOR\."
 }
 
-if [ "${1:-}" != --force ] && [ -x "$BIN" ] && works "$BIN"; then
+all_work() { # $1: a directory of launchers
+  local t
+  for t in "${TOOLS[@]}"; do
+    [ -x "$1/$t" ] && works "$1/$t" || return 1
+  done
+}
+
+if [ "${1:-}" != --force ] && all_work "$OUT/bin"; then
   echo "$BIN"
   exit 0
 fi
@@ -39,7 +48,7 @@ echo "pg_basebackup: fetching Debian $SUITE's postgresql-client-$PG_MAJOR" >&2
 WORK="$OUT/work"
 ROOTFS="$OUT/root"
 rm -rf "$WORK" "$ROOTFS"
-mkdir -p "$WORK" "$ROOTFS" "$OUT/bin"
+mkdir -p "$WORK" "$ROOTFS"
 . "$HERE/../debian/private-apt.sh"
 private_apt "$OUT" "$SUITE" "deb" pg_basebackup
 APT+=(-o "APT::Architecture=amd64")
@@ -53,22 +62,28 @@ REAL="$ROOTFS/usr/lib/postgresql/$PG_MAJOR/bin/pg_basebackup"
 LIBS="$ROOTFS/usr/lib/x86_64-linux-gnu"
 [ -x "$REAL" ] && [ -x "$LIBS/ld-linux-x86-64.so.2" ] || { echo "pg_basebackup: the packages lack pg_basebackup or the loader" >&2; exit 1; }
 # paths relative to the launcher, so the checkout can move
-cat > "$BIN.tmp" <<'LAUNCHER'
+rm -rf "$OUT/bin.tmp"
+mkdir -p "$OUT/bin.tmp"
+for t in "${TOOLS[@]}"; do
+  cat > "$OUT/bin.tmp/$t" <<LAUNCHER
 #!/bin/sh
-# Debian trixie's pg_basebackup under trixie's loader and C library (packaging/postgres-client/fetch.sh)
-ROOT="$(cd "$(dirname "$0")/../root" && pwd)"
-LIBS="$ROOT/usr/lib/x86_64-linux-gnu"
-exec "$LIBS/ld-linux-x86-64.so.2" --library-path "$LIBS" "$ROOT/usr/lib/postgresql/17/bin/pg_basebackup" "$@"
+# Debian $SUITE's $t under $SUITE's loader and C library (packaging/postgres-client/fetch.sh)
+ROOT="\$(cd "\$(dirname "\$0")/../root" && pwd)"
+LIBS="\$ROOT/usr/lib/x86_64-linux-gnu"
+exec "\$LIBS/ld-linux-x86-64.so.2" --library-path "\$LIBS" "\$ROOT/usr/lib/postgresql/$PG_MAJOR/bin/$t" "\$@"
 LAUNCHER
-chmod 0755 "$BIN.tmp"
-if ! works "$BIN.tmp"; then
+  chmod 0755 "$OUT/bin.tmp/$t"
+done
+# the launchers find root/ beside their directory: try them from a sibling of bin/
+if ! all_work "$OUT/bin.tmp"; then
   echo "pg_basebackup: $(basename "$REAL") from $SUITE does not run here:" >&2
-  "$BIN.tmp" --version >&2 || true
+  "$OUT/bin.tmp/pg_basebackup" --version >&2 || true
   LD_TRACE_LOADED_OBJECTS=1 "$LIBS/ld-linux-x86-64.so.2" --library-path "$LIBS" "$REAL" 2>&1 | grep 'not found' >&2 || true
-  rm -f "$BIN.tmp"
+  rm -rf "$OUT/bin.tmp"
   exit 1
 fi
-mv "$BIN.tmp" "$BIN"
+rm -rf "$OUT/bin"
+mv "$OUT/bin.tmp" "$OUT/bin"
 rm -rf "$WORK"
 echo "pg_basebackup: $BIN ($("$BIN" --version))" >&2
 echo "$BIN"

@@ -33,9 +33,6 @@ public final class StreamingReplica implements AutoCloseable {
         this.password = password;
     }
 
-    /** Where packaging/postgres-client/fetch.sh writes its pg_basebackup, relative to the project's root. */
-    private static final Path FETCHED = Path.of("packaging", "postgres-client", "target", "bin", "pg_basebackup");
-
     /**
      * A base backup of the server at 127.0.0.1:{@code primaryPort} (superuser postgres) made by
      * {@code pg_basebackup -R -X stream} of the same major version (Debian's, fetched by
@@ -46,28 +43,16 @@ public final class StreamingReplica implements AutoCloseable {
         String slot = "og_test_replica_" + Long.toHexString(System.nanoTime());
         try {
             Path dir = Files.createTempDirectory("og-test-replica-");
-            Path data = dir.resolve("data");
-            List<String> cmd = List.of(pgBasebackup().toString(),
+            PgClientTools.run("pg_basebackup", List.of(
                     "--dbname=host=127.0.0.1 port=" + primaryPort + " user=postgres password=" + password + " application_name=og_test_replica",
-                    "--pgdata=" + data, "--write-recovery-conf", "--wal-method=stream", "--checkpoint=fast",
-                    "--create-slot", "--slot=" + slot, "--no-sync"); // a test's replica: no host crash to survive
-            Path log = dir.resolve("basebackup.log");
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            if (!p.waitFor(3, TimeUnit.MINUTES)) {
-                p.destroyForcibly();
-                throw new IllegalStateException("pg_basebackup did not finish in 3 minutes: " + Files.readString(log));
-            }
-            if (p.exitValue() != 0) {
-                throw new IllegalStateException("pg_basebackup failed (exit " + p.exitValue() + "): " + Files.readString(log));
-            }
+                    "--pgdata=" + dir.resolve("data"), "--write-recovery-conf", "--wal-method=stream", "--checkpoint=fast",
+                    "--create-slot", "--slot=" + slot, "--no-sync"), // a test's replica: no host crash to survive
+                    null, dir.resolve("basebackup.log"), 3);
             StreamingReplica r = new StreamingReplica(binDirectory, dir, FreePort.pick(), password);
             r.start();
             return r;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
         }
     }
 
@@ -75,22 +60,6 @@ public final class StreamingReplica implements AutoCloseable {
     @Deprecated
     public static StreamingReplica of(Path binDirectory, Path primaryData, int primaryPort, String password) {
         return of(binDirectory, primaryPort, password);
-    }
-
-    /** fetch.sh's pg_basebackup, found upwards from where this class was loaded (target/test-classes). */
-    static Path pgBasebackup() {
-        try {
-            for (Path dir = Path.of(StreamingReplica.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toAbsolutePath();
-                 dir != null; dir = dir.getParent()) {
-                if (Files.isExecutable(dir.resolve(FETCHED))) {
-                    return dir.resolve(FETCHED);
-                }
-            }
-        } catch (java.net.URISyntaxException | RuntimeException e) {
-            // no code source to start from
-        }
-        throw new IllegalStateException("no pg_basebackup 17: run packaging/postgres-client/fetch.sh (Debian trixie's, "
-                + "under packaging/postgres-client/target; ./omniglass test and .ci/run do)");
     }
 
     /**
