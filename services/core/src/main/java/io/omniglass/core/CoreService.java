@@ -68,6 +68,7 @@ public final class CoreService implements AutoCloseable {
     private final Set<String> activeTenants = ConcurrentHashMap.newKeySet();
     private final io.omniglass.core.tenancy.TenantStartup startup = new io.omniglass.core.tenancy.TenantStartup();
     private CoreContext ctx;
+    private io.omniglass.core.tenancy.TenantsAwaitingServers awaiting;
     private Javalin http;
     private DataDir.CoreLock lock;
     private volatile boolean closed;
@@ -122,6 +123,9 @@ public final class CoreService implements AutoCloseable {
             ctx = new CoreContext(instanceId, config, dataDir, infra, controlDs, control, nats, tenantDbs,
                     new TenantRegistry(control), provisioner, tokens, metrics, lanes);
 
+            awaiting = new io.omniglass.core.tenancy.TenantsAwaitingServers(tenantDbs.serverStates(),
+                    slug -> ctx.tenants().find(slug).filter(Tenant::active).ifPresent(t -> bringUpOne(t, provisioner)));
+            closeables.add(awaiting);
             for (CoreModule m : modules) {
                 m.start(ctx);
                 log.info("module {} started", m.name());
@@ -166,14 +170,8 @@ public final class CoreService implements AutoCloseable {
             List<Future<?>> done = new ArrayList<>();
             for (Tenant t : tenants) {
                 done.add(pool.submit(() -> {
-                    if (closed) {
-                        return;
-                    }
                     try {
-                        provisioner.converge(t);
-                        activate(t.slug());
-                    } catch (RuntimeException e) {
-                        log.error("tenant {} could not be brought up; the others serve", t.slug(), e);
+                        bringUpOne(t, provisioner);
                     } finally {
                         startup.done(t.slug());
                     }
@@ -190,6 +188,21 @@ public final class CoreService implements AutoCloseable {
             pool.shutdownNow();
         }
         log.info("{} tenants up in {} ms", tenants.size(), (System.nanoTime() - started) / 1_000_000);
+    }
+
+    /** A tenant whose server does not answer waits for it (brought up when it does); any other failure leaves it out. */
+    private void bringUpOne(Tenant t, TenantProvisioner provisioner) {
+        if (closed) {
+            return;
+        }
+        try {
+            provisioner.converge(t);
+            activate(t.slug());
+        } catch (RuntimeException e) {
+            if (!awaiting.awaitIfUnreachable(t, e)) {
+                log.error("tenant {} could not be brought up; the others serve", t.slug(), e);
+            }
+        }
     }
 
     private void activate(String slug) {

@@ -41,7 +41,9 @@ import java.util.function.BooleanSupplier;
  * ({@code Nats-Expected-Last-Sequence}), so JetStream refuses every successor of a change it did
  * not store, and the stream is always a gap-free prefix of the commit order. A new run reads the
  * stream's last stored change (its {@code Nats-Msg-Id} is the commit LSN and position) and skips
- * what is already there instead of republishing it. The same expectation fences a publisher
+ * what is already there instead of republishing it, unless that change came from another Postgres
+ * server ({@value #SYSTEM_HEADER}, the server's system identifier): after a tenant moved to another
+ * server its new slot's LSNs bear no relation to the old server's, and every change is new. The same expectation fences a publisher
  * that lost its lease: once another one has stored anything, its next publish is refused.
  */
 public final class CdcSession implements AutoCloseable {
@@ -127,6 +129,8 @@ public final class CdcSession implements AutoCloseable {
     private long storedLsn = -1;
     private int storedPosition = -1;
     private long currentLsnValue;
+    /** The server's system identifier (IDENTIFY_SYSTEM), carried by every change published. */
+    private String systemId;
 
     public CdcSession(Source source, io.nats.client.Connection nats, BooleanSupplier fence, CdcStats stats,
                AckListener listener, Settings settings, Runnable heartbeat) {
@@ -264,6 +268,7 @@ public final class CdcSession implements AutoCloseable {
         while (fence.getAsBoolean()) {
             try {
                 replicationConnection = DriverManager.getConnection(source.jdbcUrl(), p);
+                systemId = identifySystem(replicationConnection);
                 stream = startStream(replicationConnection, source, settings.statusInterval());
                 walsenderPid = replicationConnection.unwrap(PGConnection.class).getBackendPID();
                 // read only now: holding the slot, no earlier run of ours can still be reading it
@@ -311,6 +316,14 @@ public final class CdcSession implements AutoCloseable {
                 if (colon > 0) {
                     storedLsn = LogSequenceNumber.valueOf(id.substring(0, colon)).asLong();
                     storedPosition = Integer.parseInt(id.substring(colon + 1));
+                }
+                String from = last.getHeaders() == null ? null : last.getHeaders().getFirst(SYSTEM_HEADER);
+                if (from != null && !from.equals(systemId)) {
+                    // the tenant moved: the slot is new on this server and nothing it sends is in the stream yet
+                    log.info("cdc {}: the stream's last change came from Postgres system {}, this slot is on {}: nothing skipped",
+                            source.slug(), from, systemId);
+                    storedLsn = -1;
+                    storedPosition = -1;
                 }
             }
         } catch (java.io.IOException | JetStreamApiException | RuntimeException e) {
@@ -386,6 +399,9 @@ public final class CdcSession implements AutoCloseable {
         Headers h = new Headers();
         // the commit LSN and the change's place in its transaction: the same on every republish
         h.put(MSG_ID, currentLsn + ":" + position++);
+        if (systemId != null) {
+            h.put(SYSTEM_HEADER, systemId);
+        }
         long seq = nextPublishSeq++;
         int slot = (int) (seq % awaitingAck.length);
         while (awaitingCount >= awaitingAck.length || awaitingAck[slot] != null) {
@@ -459,6 +475,15 @@ public final class CdcSession implements AutoCloseable {
     }
 
     private static final String MSG_ID = io.omniglass.api.lane.LaneHeaders.MSG_ID;
+    /** The system identifier of the Postgres server a change was decoded on (a base-backup copy shares it). */
+    static final String SYSTEM_HEADER = "Og-Pg-System";
+
+    /** The server's system identifier, asked on the replication connection before streaming starts. */
+    private static String identifySystem(Connection replication) throws SQLException {
+        try (Statement st = replication.createStatement(); java.sql.ResultSet rs = st.executeQuery("IDENTIFY_SYSTEM")) {
+            return rs.next() ? rs.getString("systemid") : null;
+        }
+    }
     private static final String EXPECTED_LAST_SEQ = "Nats-Expected-Last-Sequence";
     private static final byte[] ERROR_FIELD = "\"error\"".getBytes(java.nio.charset.StandardCharsets.UTF_8);
 

@@ -64,7 +64,8 @@ public record OmniglassConfig(
             int cdcSessions,
             int cdcSweepSeconds,
             Duration lifecycleInterval,
-            Duration lifecycleLeaseTtl) {
+            Duration lifecycleLeaseTtl,
+            long pgConnectionTimeoutMs) {
 
         public static Tuning defaults() {
             return read(new Lookup(Map.of(), null));
@@ -84,7 +85,8 @@ public record OmniglassConfig(
                     l.integer(Setting.CDC_SESSIONS, 3, 1, 64),
                     l.integer(Setting.CDC_SWEEP_SECONDS, 10, 1, 86_400),
                     l.duration(Setting.LIFECYCLE_INTERVAL, Duration.ofHours(1), true),
-                    l.duration(Setting.LIFECYCLE_LEASE_TTL, Duration.ofMinutes(10), false));
+                    l.duration(Setting.LIFECYCLE_LEASE_TTL, Duration.ofMinutes(10), false),
+                    l.integer(Setting.PG_CONNECTION_TIMEOUT_MS, 5_000, 250, Integer.MAX_VALUE));
         }
     }
 

@@ -122,11 +122,40 @@ public final class ServerStates {
         }
     }
 
+    private final Map<String, List<Runnable>> whenUp = new java.util.HashMap<>();
+
+    /**
+     * Runs {@code action} once, when a probe next finds {@code server} answering (at once if it
+     * does now), on the probe thread: hand any real work to a pool. Starts that probe.
+     */
+    public void whenUp(String server, Runnable action) {
+        synchronized (whenUp) {
+            whenUp.computeIfAbsent(server, k -> new ArrayList<>()).add(action);
+        }
+        suspect(server); // after the add: a probe that already drained the list has left `probing`
+    }
+
+    /** A failure to reach a server (SQLSTATE class 08, 57P0x, a refused socket), not a busy pool or bad data. */
+    public static boolean unreachable(Throwable failure) {
+        return CappedDataSource.unreachable(failure);
+    }
+
     private void probe(String server) {
         try {
             reach(connections.apply(server));
             probing.remove(server);
             markUp(server);
+            List<Runnable> due;
+            synchronized (whenUp) {
+                due = whenUp.remove(server);
+            }
+            for (Runnable r : due == null ? List.<Runnable>of() : due) {
+                try {
+                    r.run();
+                } catch (RuntimeException e) {
+                    log.error("after Postgres server {} came back", server, e);
+                }
+            }
         } catch (Exception e) {
             markDown(server, e);
             scheduler.schedule(() -> probe(server), PROBE_EVERY_MS, TimeUnit.MILLISECONDS);

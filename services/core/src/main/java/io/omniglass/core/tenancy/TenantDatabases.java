@@ -31,6 +31,8 @@ public final class TenantDatabases implements AutoCloseable {
 
     private final PgServer defaultServer;
     private final int poolSize;
+    /** A tenant pool's connection timeout (OMNIGLASS_PG_CONNECTION_TIMEOUT_MS): how long a dead server can hold a borrower. */
+    private final long connectionTimeoutMs;
     /** The HTTP side's bounds (OMNIGLASS_HTTP_STATEMENT_TIMEOUT_MS); a stalled stream's idle transaction ends after max(it, 60 s). */
     private final long httpStatementTimeoutMs;
     private final Map<String, DataSource> system = new ConcurrentHashMap<>();
@@ -64,6 +66,7 @@ public final class TenantDatabases implements AutoCloseable {
         this.states = new ServerStates(this::serverNamed, probes);
         this.defaultServer = defaultServer;
         this.poolSize = tuning.pgTenantPool();
+        this.connectionTimeoutMs = tuning.pgConnectionTimeoutMs();
         this.httpStatementTimeoutMs = tuning.httpStatementTimeoutMs();
         this.systemBudget = new Semaphore(tuning.pgSystemConnections(), true);
         this.httpBudget = new Semaphore(tuning.pgHttpConnections(), true);
@@ -184,6 +187,7 @@ public final class TenantDatabases implements AutoCloseable {
         String key = "server/" + server.jdbcUrl("postgres");
         return open.computeIfAbsent(key, k -> {
             HikariConfig hc = config(server, "postgres", "og-server-" + server.host(), SERVER_POOL_SIZE);
+            hc.setConnectionTimeout(connectionTimeoutMs);
             hc.setMinimumIdle(0);
             hc.setIdleTimeout(IDLE_TIMEOUT_MS);
             hc.setScheduledExecutor(housekeeping);
@@ -194,6 +198,12 @@ public final class TenantDatabases implements AutoCloseable {
 
     private HikariDataSource tenantPool(Tenant tenant, String key, String name, int size, boolean forHttp) {
         HikariConfig hc = config(server(tenant), tenant.databaseName(), name, size);
+        // short, not Hikari's 30 s: a borrow from a server that died under it holds a shared lane
+        // worker (or an HTTP thread) this long at most; after that the server is known down and refused at once
+        hc.setConnectionTimeout(connectionTimeoutMs);
+        // opening the pool connects to nothing: a tenant whose server is down is then refused by
+        // CappedDataSource (503, a NAK) like any other borrow, instead of failing in the constructor
+        hc.setInitializationFailTimeout(-1);
         hc.setMinimumIdle(0);
         hc.setIdleTimeout(IDLE_TIMEOUT_MS);
         hc.setScheduledExecutor(housekeeping);

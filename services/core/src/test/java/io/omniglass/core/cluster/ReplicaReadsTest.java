@@ -37,8 +37,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * A streaming read replica of the tenant's server, made from a base backup with the same
- * binaries and run as a hot standby: history and aggregate reads go to it while its lag is within
+ * A streaming read replica of the tenant's server, made by pg_basebackup (-R, -X stream) of the
+ * same major version and run with the primary's binaries as a hot standby: history and aggregate reads go to it while its lag is within
  * OMNIGLASS_REPLICA_MAX_LAG (seen in the replica's pg_stat_activity and in og_pg_reads_total), new
  * rows written on the primary reach the reads through it, and once it is stopped the same reads
  * are answered, complete, by the primary.
@@ -68,8 +68,7 @@ class ReplicaReadsTest {
                 PgServer primary = core.core().context().infrastructure().pg();
                 Path bin = ProcessHandle.of(core.core().context().infrastructure().embeddedPostgresPid().orElseThrow()).orElseThrow()
                         .info().command().map(c -> Path.of(c).getParent()).orElseThrow();
-                try (StreamingReplica replica = StreamingReplica.of(bin, core.dataDir().resolve("postgres").resolve("data"),
-                        primary.port(), primary.password())) {
+                try (StreamingReplica replica = StreamingReplica.of(bin, primary.port(), primary.password())) {
                     ServerInfo added = core.admin().addServer(new AddServerRequest("replica1", replica.jdbcUrl(), "postgres",
                             primary.password(), "default"));
                     assertThat(added.role()).isEqualTo("replica");

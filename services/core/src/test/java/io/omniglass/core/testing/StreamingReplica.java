@@ -15,8 +15,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A streaming read replica of a running Postgres, made from a base backup with the primary's own
- * binaries and started as a hot standby on a port of its own. {@link #stop()} ends it (fast shutdown); {@link #start()} brings it back.
+ * A streaming read replica of a running Postgres, made by pg_basebackup and started with the
+ * primary's own binaries as a hot standby on a port of its own. {@link #stop()} ends it (fast shutdown); {@link #start()} brings it back.
  */
 public final class StreamingReplica implements AutoCloseable {
 
@@ -34,76 +34,32 @@ public final class StreamingReplica implements AutoCloseable {
     }
 
     /**
-     * A base backup of the server at 127.0.0.1:{@code primaryPort} (superuser postgres), whose data
-     * directory is {@code primaryData}, started as a hot standby streaming from it. zonky's bundle
-     * has no pg_basebackup (and Debian bookworm's is 15, which refuses a 17 server), so the backup
-     * is what pg_basebackup does, by hand: a physical slot that keeps the WAL, {@code
-     * pg_backup_start}, a copy of the directory (without WAL, slots and the pid file), {@code
-     * pg_backup_stop}'s backup label, then {@code standby.signal} and {@code primary_conninfo}.
+     * A base backup of the server at 127.0.0.1:{@code primaryPort} (superuser postgres) made by
+     * {@code pg_basebackup -R -X stream} of the same major version (Debian's, fetched by
+     * packaging/postgres-client/fetch.sh: zonky's bundle has none), started with {@code
+     * binDirectory}'s postgres as a hot standby streaming from it through a physical slot of its own.
      */
-    public static StreamingReplica of(Path binDirectory, Path primaryData, int primaryPort, String password) {
+    public static StreamingReplica of(Path binDirectory, int primaryPort, String password) {
         String slot = "og_test_replica_" + Long.toHexString(System.nanoTime());
-        try (Connection primary = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + primaryPort + "/postgres",
-                "postgres", password); java.sql.Statement st = primary.createStatement()) {
+        try {
             Path dir = Files.createTempDirectory("og-test-replica-");
-            Path data = dir.resolve("data");
-            st.execute("SELECT pg_create_physical_replication_slot('" + slot + "', true)");
-            st.execute("SELECT pg_backup_start('omniglass test replica', true)");
-            copy(primaryData, data);
-            try (java.sql.ResultSet rs = st.executeQuery("SELECT labelfile, spcmapfile FROM pg_backup_stop(true)")) {
-                rs.next();
-                Files.writeString(data.resolve("backup_label"), rs.getString(1));
-                if (rs.getString(2) != null && !rs.getString(2).isEmpty()) {
-                    Files.writeString(data.resolve("tablespace_map"), rs.getString(2));
-                }
-            }
-            Files.writeString(data.resolve("standby.signal"), "");
-            Files.writeString(data.resolve("postgresql.auto.conf"), "\nprimary_conninfo = 'host=127.0.0.1 port=" + primaryPort
-                    + " user=postgres password=" + password + " application_name=og_test_replica'\nprimary_slot_name = '" + slot + "'\n",
-                    java.nio.file.StandardOpenOption.APPEND, java.nio.file.StandardOpenOption.CREATE);
+            PgClientTools.run("pg_basebackup", List.of(
+                    "--dbname=host=127.0.0.1 port=" + primaryPort + " user=postgres password=" + password + " application_name=og_test_replica",
+                    "--pgdata=" + dir.resolve("data"), "--write-recovery-conf", "--wal-method=stream", "--checkpoint=fast",
+                    "--create-slot", "--slot=" + slot, "--no-sync"), // a test's replica: no host crash to survive
+                    null, dir.resolve("basebackup.log"), 3);
             StreamingReplica r = new StreamingReplica(binDirectory, dir, FreePort.pick(), password);
             r.start();
             return r;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        } catch (SQLException e) {
-            throw new IllegalStateException("base backup: " + e.getMessage(), e);
         }
     }
 
-    private static final java.util.Set<String> EMPTIED = java.util.Set.of("pg_wal", "pg_replslot", "pg_stat_tmp", "pg_snapshots",
-            "pg_subtrans", "pg_dynshmem", "pg_notify", "pg_serial");
-    private static final java.util.Set<String> SKIPPED = java.util.Set.of("postmaster.pid", "postmaster.opts", "backup_label",
-            "tablespace_map", "standby.signal", "recovery.signal");
-
-    /** The data directory without what a base backup leaves out (files may vanish while it is copied). */
-    private static void copy(Path from, Path to) throws IOException {
-        try (var files = Files.walk(from)) {
-            for (Path p : (Iterable<Path>) files::iterator) {
-                Path rel = from.relativize(p);
-                if (rel.getNameCount() > 1 && EMPTIED.contains(rel.getName(0).toString())
-                        || rel.getNameCount() == 1 && SKIPPED.contains(rel.toString())) {
-                    continue;
-                }
-                Path target = to.resolve(rel.toString());
-                try {
-                    if (Files.isDirectory(p)) {
-                        Files.createDirectories(target);
-                    } else if (Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)
-                            && !rel.toString().startsWith(".s.PGSQL")) { // not the socket or its lock file
-                        Files.copy(p, target, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
-                    }
-                } catch (java.nio.file.NoSuchFileException gone) {
-                    // dropped while copied: WAL replay recreates whatever the backup needs
-                }
-            }
-        } catch (java.io.UncheckedIOException e) {
-            if (!(e.getCause() instanceof java.nio.file.NoSuchFileException)) {
-                throw e;
-            }
-        }
-        Files.createDirectories(to.resolve("pg_wal").resolve("archive_status"));
-        Files.setPosixFilePermissions(to, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+    /** @deprecated the data directory is not needed since pg_basebackup makes the backup: {@link #of(Path, int, String)} */
+    @Deprecated
+    public static StreamingReplica of(Path binDirectory, Path primaryData, int primaryPort, String password) {
+        return of(binDirectory, primaryPort, password);
     }
 
     /**
