@@ -20,7 +20,9 @@
 --    trigger probing the datapoint tables' indexes: series_id leads the primary key, event ids
 --    have partial indexes; source_rule_id has none, as before: a source rule is never deleted);
 --  * TRUNCATE of source_rule is refused (series and event are still the target of other foreign
---    keys, which refuse it already).
+--    keys, which refuse it already);
+--  * under REPEATABLE READ such a delete is refused outright: its snapshot could miss datapoints
+--    committed after it began (a foreign key re-checks with a fresh snapshot; a trigger cannot).
 -- The error is the foreign key's own (SQLSTATE 23503, "... violates foreign key constraint ...",
 -- "Key (...)=(...) is not present in table ..."), so the sink's isolation of a refused row and every
 -- caller that reads the code are unchanged. The names of the dropped constraints are kept in the
@@ -82,7 +84,7 @@ BEGIN
     SELECT w.id, w.col INTO bad_event, bad_column
     FROM (SELECT DISTINCT x.id, x.col FROM new_rows n
           CROSS JOIN LATERAL (VALUES (n.event_id, 'event_id'), (n.caused_by_event_id, 'caused_by_event_id')) x (id, col)
-          WHERE x.id IS NOT NULL) w
+          WHERE (n.event_id IS NOT NULL OR n.caused_by_event_id IS NOT NULL) AND x.id IS NOT NULL) w
     LEFT JOIN LATERAL (SELECT true AS found FROM event e WHERE e.id = w.id FOR KEY SHARE) e ON true
     WHERE e.found IS NULL
     LIMIT 1;
@@ -116,6 +118,15 @@ DECLARE
 BEGIN
     IF cardinality(p_ids) = 0 THEN
         RETURN;
+    END IF;
+    -- Under REPEATABLE READ this check reads the transaction's snapshot, which cannot see datapoints
+    -- committed since by a writer that held the row's key-share lock (a foreign key re-checks with
+    -- a fresh snapshot there). Nothing in the core deletes these rows; a person who must, does it
+    -- at READ COMMITTED (the default) or SERIALIZABLE, where the check is exact.
+    IF current_setting('transaction_isolation') = 'repeatable read' THEN
+        RAISE EXCEPTION 'a % row that datapoints may reference cannot be deleted or re-keyed under REPEATABLE READ', p_table
+            USING ERRCODE = 'feature_not_supported',
+                  HINT = 'Use READ COMMITTED (the default) or SERIALIZABLE.';
     END IF;
     FOREACH t IN ARRAY ARRAY['metric_datapoint', 'state_datapoint', 'log_datapoint'] LOOP
         -- p_column is one of this file's constants; the ids are bound

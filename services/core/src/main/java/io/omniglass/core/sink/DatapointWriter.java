@@ -75,8 +75,9 @@ final class DatapointWriter {
         long n = 0;
         for (Map.Entry<DatapointKind, List<StagedRow>> e : byKind.entrySet()) {
             List<StagedRow> sorted = new ArrayList<>(e.getValue());
+            // timeLineOrder compares epoch seconds and nanos: no Instant per comparison
             sorted.sort(java.util.Comparator.comparingLong(StagedRow::seriesId)
-                    .thenComparing(r -> r.ts().toInstant()));
+                    .thenComparing(StagedRow::ts, java.time.OffsetDateTime.timeLineOrder()));
             byte[] data = encode(e.getKey(), sorted);
             try {
                 n += copy.copyIn(copyIn(table(e.getKey()), columns(e.getKey())), new ByteArrayInputStream(data));

@@ -113,6 +113,17 @@ class DatapointReferencesTest {
         sql("DELETE FROM series WHERE id = " + unused);
         sql("DELETE FROM event WHERE id = " + unusedEvent);
         assertThat(count("SELECT count(*) FROM series WHERE id = " + unused)).isZero();
+
+        // under REPEATABLE READ the check could not see rows committed after the snapshot: refused outright
+        long late = count("INSERT INTO event (name, origin, owner_kind) VALUES ('late', 'scheduled', 'global') RETURNING id");
+        try (Connection c = db.getConnection(); Statement st = c.createStatement()) {
+            c.setAutoCommit(false);
+            c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            assertThatThrownBy(() -> st.execute("DELETE FROM event WHERE id = " + late))
+                    .isInstanceOfSatisfying(PSQLException.class, ex -> assertThat(ex.getSQLState()).isEqualTo("0A000"));
+            c.rollback();
+        }
+        assertThat(count("SELECT count(*) FROM event WHERE id = " + late)).isEqualTo(1);
     }
 
     /**
