@@ -2,7 +2,6 @@ package io.omniglass.core.sink;
 
 import io.omniglass.api.lane.DlqReason;
 import io.nats.client.impl.Headers;
-import io.omniglass.schema.tenant.enums.DatapointKind;
 import io.omniglass.schema.tenant.enums.OwnerKind;
 import io.omniglass.schema.tenant.enums.Provenance;
 import org.junit.jupiter.api.Test;
@@ -67,16 +66,5 @@ class MessageDecoderTest {
                 "{\"owner\": \"global\", \"key\": \"k\", \"ts\": \"2026-11-21T07:00:00Z\", \"value\": \"x\", \"source_rule\": \"r\"}");
         assertThat(ok).isEmpty();
         assertThat(bad).singleElement().satisfies(r -> assertThat(r.header()).startsWith("lineage: Og-Caused-By-Event-Id 'abc'"));
-    }
-
-    @Test
-    void copyTextEscapesWhatWouldBreakTheFormat() {
-        decode("og.t.dp.log", new Headers().put("Og-Correlation-Id", "a\tb"),
-                "{\"owner\": \"global\", \"key\": \"k\", \"ts\": \"2026-11-21T07:00:00Z\", \"value\": {}, \"source_rule\": \"r\"}");
-        Candidate c = ok.get(0);
-        StagedRow row = new StagedRow(0, 0, DatapointKind.log, 7, c.ts(), 0, "line1\nline2\\ and\ttab", "warning",
-                c.provenance(), 3, null, c.correlationId(), c.causedByEventId());
-        String text = new String(DatapointWriter.encode(DatapointKind.log, List.of(row)), StandardCharsets.UTF_8);
-        assertThat(text).isEqualTo("7\t2026-11-21T07:00:00Z\twarning\tline1\\nline2\\\\ and\\ttab\tobserved\t3\t\\N\ta\\tb\t\\N\n");
     }
 }

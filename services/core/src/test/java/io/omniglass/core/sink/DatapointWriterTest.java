@@ -1,0 +1,165 @@
+package io.omniglass.core.sink;
+
+import io.omniglass.core.tenancy.Migrations;
+import io.omniglass.schema.tenant.enums.DatapointKind;
+import io.omniglass.schema.tenant.enums.Provenance;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The binary COPY rows land exactly as given, on both write paths (direct COPY and the staged
+ * merge), for every kind and every awkward value the text format had to escape.
+ */
+class DatapointWriterTest {
+
+    static EmbeddedPostgres pg;
+    static DataSource db;
+    static long metric;
+    static long state;
+    static long log;
+    static long intended;
+    static int rule;
+    static long event;
+
+    @BeforeAll
+    static void migrate() throws Exception {
+        pg = EmbeddedPostgres.builder().start();
+        try (Connection c = pg.getPostgresDatabase().getConnection(); Statement st = c.createStatement()) {
+            st.execute("CREATE DATABASE datapoint_writer_test");
+        }
+        db = pg.getDatabase("postgres", "datapoint_writer_test");
+        assertThat(Migrations.migrateTenant(db).success).isTrue();
+        sql("SELECT og_ensure_partitions(current_date - 2, current_date + 1)");
+        sql("INSERT INTO location (name) VALUES ('site-a')");
+        sql("INSERT INTO component (name, location) VALUES ('pump-1', 'site-a')");
+        sql("INSERT INTO datapoint_type (name, kind, unit) VALUES ('w_pressure', 'metric', 'bar'), ('w_mode', 'state', ''), ('w_log', 'log', '')");
+        rule = (int) count("INSERT INTO source_rule (name, version) VALUES ('w-rule', 1) RETURNING id");
+        event = count("INSERT INTO event (name, origin, owner_kind) VALUES ('command', 'scheduled', 'global') RETURNING id");
+        metric = series("w_pressure", "observed");
+        state = series("w_mode", "observed");
+        log = series("w_log", "observed");
+        intended = series("w_pressure", "intended");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        pg.close();
+    }
+
+    @Test
+    void everyKindRoundTripsThroughTheDirectCopy() throws Exception {
+        OffsetDateTime base = Instant.now().minus(1, ChronoUnit.HOURS).truncatedTo(ChronoUnit.SECONDS).atOffset(ZoneOffset.ofHours(2));
+        List<StagedRow> rows = new ArrayList<>();
+        rows.add(row(DatapointKind.metric, metric, base.plusNanos(123_456_000), -0.0, null, null, rule, null, "corr\tid\nwith\\escapes", event));
+        rows.add(row(DatapointKind.metric, metric, base.plusSeconds(1), 1.7976931348623157e308, null, null, rule, null, null, null));
+        rows.add(row(DatapointKind.metric, metric, base.plusSeconds(2), -4.9e-324, null, null, rule, null, "ünïcødé ✓", null));
+        rows.add(row(DatapointKind.metric, intended, base.plusSeconds(3), 42.5, null, null, null, event, null, null));
+        rows.add(row(DatapointKind.state, state, base, 0, "line1\nline2\\ and\ttab \"quoted\"", null, rule, null, null, null));
+        rows.add(row(DatapointKind.state, state, base.plusSeconds(1), 0, "", null, rule, null, null, null));
+        rows.add(row(DatapointKind.log, log, base, 0, "a message with a NUL\0 dropped", "warning", rule, null, "c-1", null));
+        try (Connection c = db.getConnection()) {
+            c.setAutoCommit(false);
+            assertThat(DatapointWriter.copyDirect(c, rows)).isEqualTo(rows.size());
+            c.commit();
+        }
+        assertThat(rows("SELECT series_id, ts, value::text, provenance, source_rule_id, event_id, correlation_id, caused_by_event_id "
+                + "FROM metric_datapoint WHERE series_id IN (" + metric + ", " + intended + ") AND ts >= '" + base + "' ORDER BY ts")).containsExactly(
+                List.of(metric, base.plusNanos(123_456_000).toInstant(), "-0", "observed", rule, "", "corr\tid\nwith\\escapes", event),
+                List.of(metric, base.plusSeconds(1).toInstant(), "1.7976931348623157e+308", "observed", rule, "", "", ""),
+                List.of(metric, base.plusSeconds(2).toInstant(), "-5e-324", "observed", rule, "", "ünïcødé ✓", ""),
+                List.of(intended, base.plusSeconds(3).toInstant(), "42.5", "intended", "", event, "", ""));
+        assertThat(rows("SELECT series_id, ts, value FROM state_datapoint ORDER BY ts")).containsExactly(
+                List.of(state, base.toInstant(), "line1\nline2\\ and\ttab \"quoted\""),
+                List.of(state, base.plusSeconds(1).toInstant(), ""));
+        assertThat(rows("SELECT severity, message, correlation_id FROM log_datapoint")).containsExactly(
+                List.of("warning", "a message with a NUL dropped", "c-1"));
+        // the current values came with them: the newest row of each series
+        assertThat(count("SELECT count(*) FROM series_latest WHERE series_id = " + metric + " AND value_num = -4.9e-324")).isEqualTo(1);
+        assertThat(count("SELECT count(*) FROM series_latest WHERE series_id = " + state + " AND value_text = ''")).isEqualTo(1);
+    }
+
+    @Test
+    void theStagedMergeKeepsTheFirstStoredAndRoundsAsTheBatchDoes() throws Exception {
+        OffsetDateTime base = Instant.now().minus(2, ChronoUnit.HOURS).truncatedTo(ChronoUnit.SECONDS).atOffset(ZoneOffset.UTC);
+        // half a microsecond rounds up (text input would round half to even: 2), as TenantSink's
+        // repeat detection rounds, so the batch's (series, ts) is the table's
+        OffsetDateTime half = base.plusNanos(2_500);
+        try (Connection c = db.getConnection()) {
+            c.setAutoCommit(false);
+            assertThat(DatapointWriter.copyDirect(c, List.of(row(DatapointKind.metric, metric, half, 1.0, null, null, rule, null, null, null)))).isEqualTo(1);
+            c.commit();
+            // a repeat (same series and ts) and a new row: one new, the first stored wins
+            int n = DatapointWriter.write(c, List.of(
+                    row(DatapointKind.metric, metric, half, 99.0, null, null, rule, null, null, null),
+                    row(DatapointKind.metric, metric, base.plusSeconds(1), 2.0, null, null, rule, null, null, null)));
+            c.commit();
+            assertThat(n).isEqualTo(1);
+        }
+        assertThat(rows("SELECT ts, value FROM metric_datapoint WHERE series_id = " + metric + " AND ts >= '" + base + "' AND ts < '"
+                + base.plusMinutes(1) + "' ORDER BY ts")).containsExactly(
+                List.of(base.plusNanos(3_000).toInstant(), "1"),
+                List.of(base.plusSeconds(1).toInstant(), "2"));
+    }
+
+    private static StagedRow row(DatapointKind kind, long series, OffsetDateTime ts, double number, String text, String severity,
+                                 Integer rule, Long eventId, String correlation, Long causedBy) {
+        Provenance p = eventId != null ? Provenance.intended : Provenance.observed;
+        return new StagedRow(0, 0, kind, series, ts, number, text, severity, p, rule, eventId, correlation, causedBy);
+    }
+
+    private static long series(String key, String provenance) throws SQLException {
+        return count("INSERT INTO series (owner_kind, component_id, datapoint_type_id, kind, provenance) "
+                + "SELECT 'component', 'pump-1', id, kind, '" + provenance + "' FROM datapoint_type WHERE name = '" + key + "' RETURNING id");
+    }
+
+    /** Each row as a list: timestamps as Instants, numbers as longs or ints, NULL as "". */
+    private static List<List<Object>> rows(String sql) throws SQLException {
+        List<List<Object>> out = new ArrayList<>();
+        try (Connection c = db.getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            int n = rs.getMetaData().getColumnCount();
+            while (rs.next()) {
+                List<Object> row = new ArrayList<>();
+                for (int i = 1; i <= n; i++) {
+                    Object v = switch (rs.getMetaData().getColumnTypeName(i)) {
+                        case "timestamptz" -> rs.getObject(i, OffsetDateTime.class).toInstant();
+                        case "int8" -> rs.getObject(i) == null ? null : rs.getLong(i);
+                        case "int4" -> rs.getObject(i) == null ? null : rs.getInt(i);
+                        default -> rs.getString(i);
+                    };
+                    row.add(v == null ? "" : v);
+                }
+                out.add(row);
+            }
+        }
+        return out;
+    }
+
+    static void sql(String sql) throws SQLException {
+        try (Connection c = db.getConnection(); Statement st = c.createStatement()) {
+            st.execute(sql);
+        }
+    }
+
+    static long count(String sql) throws SQLException {
+        try (Connection c = db.getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+}
