@@ -85,6 +85,8 @@ final class LeaseManager implements AutoCloseable {
     private volatile long validUntilNanos;
     private volatile long selfEchoNanos = System.nanoTime();
     private volatile long renewedNanos;
+    /** When the newest acknowledged renewal was acknowledged. */
+    private volatile long renewAckedNanos = System.nanoTime();
     private volatile boolean closed;
     private final java.util.concurrent.atomic.AtomicBoolean tickQueued = new java.util.concurrent.atomic.AtomicBoolean();
     private NatsKeyValueWatchSubscription coresWatch;
@@ -158,11 +160,15 @@ final class LeaseManager implements AutoCloseable {
     }
 
     /**
-     * Our own renewals come back through the watch; when they stop coming (a NATS restart can lose
-     * the watch's consumer) the watches are made again, which also delivers every current value.
+     * Our own renewals come back through the watch; when acknowledged renewals stop coming back (a
+     * NATS restart can lose the watch's consumer) the watches are made again, which also delivers
+     * every current value. Only acknowledged ones count: while the bucket elects a leader (its
+     * leader's node died) no renewal is stored, so none can echo, and making a watch then only
+     * blocks this thread on a consumer request that cannot be answered (5 s a try), keeping the
+     * renewals and the bids back after the bucket is answering again.
      */
     private void checkWatches() {
-        if (System.nanoTime() - selfEchoNanos > renewEvery.toNanos() * 4 + 1_000_000_000L) {
+        if (renewAckedNanos - selfEchoNanos > renewEvery.toNanos() * 4 + 1_000_000_000L) {
             log.warn("cdc leases: the KV watch went quiet; watching again");
             try {
                 watch();
@@ -343,6 +349,7 @@ final class LeaseManager implements AutoCloseable {
         js.publishAsync(CORE_SUBJECT_PREFIX + me, me.getBytes(StandardCharsets.UTF_8)).whenComplete((ack, failed) -> {
             if (failed == null && ack != null && !ack.hasError()) {
                 validUntilNanos = Math.max(validUntilNanos, started + ttl.toNanos() - safetyNanos);
+                renewAckedNanos = System.nanoTime();
             } else if (failed != null) {
                 log.debug("cdc leases: renewal failed: {}", failed.toString());
             }
