@@ -302,11 +302,21 @@ public final class CdcSession implements AutoCloseable {
             storedLsn = -1;
             storedPosition = -1;
             if (expectedLastSeq > 0 && state.getMsgCount() > 0) {
+                // the stream holds its last message: when it cannot be read (a leader elected a moment
+                // ago answers with an error), the run must not go on without it. Resuming with nothing
+                // to skip would republish every stored change past the slot's position, after the
+                // stream's end where the sequence check lets them in, leaving JetStream's Nats-Msg-Id
+                // window as the only guard; after kill -9 of the stream's leader that window did not
+                // catch them (JetStreamClusterTest: 100 changes twice). The failure ends this run; the
+                // next one asks again.
                 MessageInfo last;
                 try {
                     last = jsm.getMessage(name, expectedLastSeq);
                 } catch (JetStreamApiException e) {
-                    return; // aged out meanwhile: nothing newer than the slot's position can be in the stream
+                    if (jsm.getStreamInfo(name).getStreamState().getMsgCount() == 0) {
+                        return; // aged out meanwhile: nothing newer than the slot's position is in the stream
+                    }
+                    throw e;
                 }
                 String id = last.getHeaders() == null ? null : last.getHeaders().getFirst(MSG_ID);
                 int colon = id == null ? -1 : id.lastIndexOf(':');

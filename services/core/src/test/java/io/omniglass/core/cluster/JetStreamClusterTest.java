@@ -193,7 +193,7 @@ class JetStreamClusterTest {
     @Order(3)
     void killingTheCdcStreamLeaderDuringCdcDeliversEveryChangeOnceInCommitOrder() throws Exception {
         String stream = TenantStreams.cdcStream(TENANT);
-        try (Connection nc = cluster.connect(); AuditCommits writer = new AuditCommits("cluster-kill9", db::getConnection)) {
+        try (Connection nc = cluster.connect(); AuditCommits writer = new AuditCommits("cluster-kill9", db::getConnection, 20)) {
             awaitAllCurrent(nc, stream, Duration.ofSeconds(30));
             int leader = cluster.streamLeader(nc, stream);
             FeedReader reader = new FeedReader(nc, "cluster-kill9");
@@ -203,8 +203,14 @@ class JetStreamClusterTest {
             int seenAtKill = reader.read().size();
             cluster.kill9(leader);
             // a reader of the feed sees errors while the stream elects a leader: it asks again
-            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
-                    .until(() -> reader.read().size() > seenAtKill + 50);
+            try {
+                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
+                        .until(() -> reader.read().size() > seenAtKill + 50);
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                throw new AssertionError("the feed did not move after the kill: " + reader.read().size() + " of "
+                        + writer.ids().size() + " committed changes; last read failure: " + reader.lastFailure() + "; "
+                        + cluster.replicaState(nc, stream) + "; slot: " + slotState() + "\n" + cdcThreads(), e);
+            }
             System.out.printf("cdc stream: changes flowing again %.2f s after kill -9 of its leader %s%n",
                     (System.nanoTime() - killedAt) / 1e9, cluster.serverName(leader));
             Thread.sleep(2000);
@@ -226,7 +232,7 @@ class JetStreamClusterTest {
                 throw new AssertionError("the feed holds " + got.size() + " of " + committed.size() + " committed changes, equal up to "
                         + same + (same < committed.size() ? " (next committed id " + committed.get(same) + ")" : "")
                         + "; last read failure: " + reader.lastFailure() + "; " + cluster.replicaState(nc, stream)
-                        + "; slot: " + slotState(), e);
+                        + "; slot: " + slotState() + "\n" + cdcThreads(), e);
             }
             System.out.printf("cdc stream: all %d committed changes in the feed %.2f s after the writer stopped%n",
                     committed.size(), (System.nanoTime() - stoppedAt) / 1e9);
@@ -267,17 +273,44 @@ class JetStreamClusterTest {
     }
 
     static String slotState() {
-        try (java.sql.Connection c = db.getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-                "SELECT slot_name, active, active_pid, confirmed_flush_lsn, pg_current_wal_lsn() FROM pg_replication_slots")) {
+        return slotState(db);
+    }
+
+    /** Each slot's position and holder, and each walsender's positions: where a stuck feed stands in Postgres. */
+    static String slotState(DataSource db) {
+        try (java.sql.Connection c = db.getConnection(); Statement st = c.createStatement()) {
             StringBuilder b = new StringBuilder();
-            while (rs.next()) {
-                b.append(rs.getString(1)).append(" active=").append(rs.getString(2)).append(" pid=").append(rs.getString(3))
-                        .append(" confirmed=").append(rs.getString(4)).append(" wal=").append(rs.getString(5)).append(' ');
+            try (ResultSet rs = st.executeQuery(
+                    "SELECT slot_name, active, active_pid, confirmed_flush_lsn, pg_current_wal_lsn() FROM pg_replication_slots")) {
+                while (rs.next()) {
+                    b.append(rs.getString(1)).append(" active=").append(rs.getString(2)).append(" pid=").append(rs.getString(3))
+                            .append(" confirmed=").append(rs.getString(4)).append(" wal=").append(rs.getString(5)).append("; ");
+                }
+            }
+            try (ResultSet rs = st.executeQuery("SELECT pid, state, sent_lsn, flush_lsn, backend_start FROM pg_stat_replication")) {
+                while (rs.next()) {
+                    b.append("walsender ").append(rs.getString(1)).append(' ').append(rs.getString(2)).append(" sent=")
+                            .append(rs.getString(3)).append(" flush=").append(rs.getString(4)).append(" since ").append(rs.getString(5)).append("; ");
+                }
             }
             return b.toString();
         } catch (Exception e) {
             return e.toString();
         }
+    }
+
+    /** Where the CDC threads of this JVM are now (a feed that does not move: which call holds it). */
+    static String cdcThreads() {
+        StringBuilder b = new StringBuilder("CDC threads:");
+        Thread.getAllStackTraces().forEach((t, stack) -> {
+            if (t.getName().startsWith("og-cdc")) {
+                b.append("\n\"").append(t.getName()).append("\" ").append(t.getState());
+                for (int i = 0; i < Math.min(stack.length, 25); i++) {
+                    b.append("\n    at ").append(stack[i]);
+                }
+            }
+        });
+        return b.toString();
     }
 
     static long count(String sql) throws Exception {
