@@ -83,7 +83,9 @@ final class LeaseManager implements AutoCloseable {
     private long noShedUntilNanos = System.nanoTime();
     private final long safetyNanos;
     private volatile long validUntilNanos;
-    private volatile long selfEchoNanos = System.nanoTime();
+    /** When the first renewal acknowledged since our last echo through the watch was acknowledged; 0: none. */
+    private volatile long ackedSinceEchoNanos;
+    private final java.util.concurrent.atomic.AtomicBoolean rewatching = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile long renewedNanos;
     private volatile boolean closed;
     private final java.util.concurrent.atomic.AtomicBoolean tickQueued = new java.util.concurrent.atomic.AtomicBoolean();
@@ -136,14 +138,14 @@ final class LeaseManager implements AutoCloseable {
         scheduler.scheduleWithFixedDelay(this::tick, renewEvery.toMillis(), renewEvery.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    private void watch() throws Exception {
+    private synchronized void watch() throws Exception {
         unwatch();
-        selfEchoNanos = System.nanoTime();
+        ackedSinceEchoNanos = 0;
         coresWatch = cores.watchAll(new Watcher(this::onCore));
         tenantsWatch = tenants.watchAll(new Watcher(this::onTenant));
     }
 
-    private void unwatch() {
+    private synchronized void unwatch() {
         for (NatsKeyValueWatchSubscription w : new NatsKeyValueWatchSubscription[]{coresWatch, tenantsWatch}) {
             if (w != null) {
                 try {
@@ -158,17 +160,29 @@ final class LeaseManager implements AutoCloseable {
     }
 
     /**
-     * Our own renewals come back through the watch; when they stop coming (a NATS restart can lose
-     * the watch's consumer) the watches are made again, which also delivers every current value.
+     * Our own renewals come back through the watch; when acknowledged renewals stop coming back (a
+     * NATS node's death or restart can lose the watch's consumer) the watches are made again, which
+     * also delivers every current value. Only acknowledged ones count: while the lease bucket elects
+     * a leader (its leader's node died) no renewal is stored, so none can echo. And not on this
+     * thread: making a watch asks the JetStream meta leader, which may be electing too (5 s a try),
+     * and the renewals and bids must go on meanwhile.
      */
     private void checkWatches() {
-        if (System.nanoTime() - selfEchoNanos > renewEvery.toNanos() * 4 + 1_000_000_000L) {
+        long firstAck = ackedSinceEchoNanos;
+        if (firstAck != 0 && System.nanoTime() - firstAck > renewEvery.toNanos() * 4 + 1_000_000_000L
+                && rewatching.compareAndSet(false, true)) {
             log.warn("cdc leases: the KV watch went quiet; watching again");
-            try {
-                watch();
-            } catch (Exception e) {
-                log.warn("cdc leases: cannot watch the lease buckets: {}", e.toString());
-            }
+            java.util.concurrent.CompletableFuture.runAsync(() -> {
+                try {
+                    if (!closed) {
+                        watch();
+                    }
+                } catch (Exception e) {
+                    log.warn("cdc leases: cannot watch the lease buckets: {}", e.toString());
+                } finally {
+                    rewatching.set(false);
+                }
+            });
         }
     }
 
@@ -206,7 +220,7 @@ final class LeaseManager implements AutoCloseable {
 
     private void onCore(KeyValueEntry e) {
         if (e.getKey().equals(me)) {
-            selfEchoNanos = System.nanoTime();
+            ackedSinceEchoNanos = 0;
         }
         if (e.getOperation() == KeyValueOperation.PUT) {
             coreSeenNanos.put(e.getKey(), System.nanoTime());
@@ -343,6 +357,9 @@ final class LeaseManager implements AutoCloseable {
         js.publishAsync(CORE_SUBJECT_PREFIX + me, me.getBytes(StandardCharsets.UTF_8)).whenComplete((ack, failed) -> {
             if (failed == null && ack != null && !ack.hasError()) {
                 validUntilNanos = Math.max(validUntilNanos, started + ttl.toNanos() - safetyNanos);
+                if (ackedSinceEchoNanos == 0) {
+                    ackedSinceEchoNanos = System.nanoTime();
+                }
             } else if (failed != null) {
                 log.debug("cdc leases: renewal failed: {}", failed.toString());
             }

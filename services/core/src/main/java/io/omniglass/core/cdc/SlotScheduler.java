@@ -199,7 +199,16 @@ final class SlotScheduler implements AutoCloseable {
         Connection nats = null;
         try {
             while (!closed) {
-                Turn turn = take();
+                Turn turn;
+                try {
+                    turn = take();
+                } catch (InterruptedException e) {
+                    if (closed) {
+                        throw e;
+                    }
+                    Thread.interrupted(); // not our close (see below): this thread keeps serving
+                    continue;
+                }
                 TenantFeed feed = turn.feed();
                 try {
                     if (!feed.begin()) {
@@ -223,9 +232,23 @@ final class SlotScheduler implements AutoCloseable {
                         if (feed.end(again)) {
                             requeue(feed);
                         }
-                    } catch (InterruptedException e) {
-                        throw e;
                     } catch (Exception e) {
+                        if (e instanceof InterruptedException && closed) {
+                            feed.reset();
+                            throw (InterruptedException) e;
+                        }
+                        if (e instanceof InterruptedException) {
+                            // Not our close: the interrupt came from a client library while a connection
+                            // was dying (after kill -9 of a NATS node: closing the session's dead
+                            // connection, then connecting again). It used to end this thread with the
+                            // feed left RUNNING, so every later wake was taken as "already draining" and
+                            // the slot was never read again (LeaseBucketKillBench: 355 changes stuck).
+                            // It is a failed session like any other: retried, and the pool keeps its thread.
+                            Thread.interrupted();
+                            closeQuietly(nats); // its close may be interrupted too
+                            nats = null;
+                            Thread.interrupted();
+                        }
                         feed.reset();
                         if (!closed && fence.holds(feed, token)) {
                             log.warn("cdc {}: session failed, retrying: {}", feed.slug(), e.toString());
@@ -237,6 +260,10 @@ final class SlotScheduler implements AutoCloseable {
                             log.info("cdc {}: session of lease term {} ended ({}); draining under term {}",
                                     feed.slug(), token, e.toString(), feed.token());
                             later(() -> wake(feed), 500);
+                        } else if (!closed) {
+                            // not leading now: the next lease term's take-over wakes the feed
+                            log.info("cdc {}: session of lease term {} ended ({}) while this core does not lead the feed",
+                                    feed.slug(), token, e.toString());
                         }
                     }
                 } finally {

@@ -24,6 +24,7 @@ import io.omniglass.core.testing.TestCore;
 import io.omniglass.core.testing.AuditCommits;
 import io.omniglass.core.testing.TestInfra;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -92,6 +93,26 @@ class JetStreamClusterTest {
         }
     }
 
+    /**
+     * Every test leaves the cluster whole: a node a failed test killed is started again and every
+     * stream of the tenant has its replicas back, so one failure does not make the next test run
+     * on two nodes (an R3 scale-up cannot be placed there).
+     */
+    @AfterEach
+    void leaveTheClusterWhole() throws Exception {
+        for (int i = 0; i < cluster.size(); i++) {
+            if (!cluster.alive(i)) {
+                cluster.restart(i);
+            }
+        }
+        cluster.awaitJetStream(Duration.ofSeconds(60));
+        try (Connection nc = cluster.connect()) {
+            for (String stream : List.of(TenantStreams.dataStream(TENANT), TenantStreams.cdcStream(TENANT))) {
+                awaitAllCurrent(nc, stream, Duration.ofSeconds(60));
+            }
+        }
+    }
+
     @Test
     @Order(1)
     void theTenantsStreamsAndTheLeaseBucketsHaveThreeReplicas() throws Exception {
@@ -101,7 +122,7 @@ class JetStreamClusterTest {
                     TenantStreams.dlqStream(TENANT), "KV_og_cdc_tenants", "KV_og_cdc_cores")) {
                 StreamInfo info = jsm.getStreamInfo(stream);
                 assertThat(info.getConfiguration().getReplicas()).as(stream).isEqualTo(3);
-                await().atMost(Duration.ofSeconds(30)).until(() -> cluster.allReplicasCurrent(nc, stream));
+                awaitAllCurrent(nc, stream, Duration.ofSeconds(30));
             }
         }
     }
@@ -118,7 +139,7 @@ class JetStreamClusterTest {
             TenantStreams.ensure(nc, TENANT, 3);
             for (String stream : List.of(TenantStreams.dataStream(TENANT), TenantStreams.cdcStream(TENANT), TenantStreams.dlqStream(TENANT))) {
                 assertThat(jsm.getStreamInfo(stream).getConfiguration().getReplicas()).as(stream).isEqualTo(3);
-                await().atMost(Duration.ofSeconds(60)).until(() -> cluster.allReplicasCurrent(nc, stream));
+                awaitAllCurrent(nc, stream, Duration.ofSeconds(60));
             }
             assertThat(jsm.getStreamInfo(TenantStreams.dataStream(TENANT)).getStreamState().getMsgCount())
                     .as("messages kept through the scaling").isEqualTo(before);
@@ -162,8 +183,7 @@ class JetStreamClusterTest {
 
             cluster.restart(leader);
             long restartedAt = System.nanoTime();
-            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
-                    .until(() -> cluster.allReplicasCurrent(nc, stream));
+            awaitAllCurrent(nc, stream, Duration.ofSeconds(60));
             System.out.printf("data stream: %s rejoined and was current %.2f s after its restart%n",
                     cluster.serverName(leader), (System.nanoTime() - restartedAt) / 1e9);
         }
@@ -173,33 +193,72 @@ class JetStreamClusterTest {
     @Order(3)
     void killingTheCdcStreamLeaderDuringCdcDeliversEveryChangeOnceInCommitOrder() throws Exception {
         String stream = TenantStreams.cdcStream(TENANT);
-        try (Connection nc = cluster.connect(); AuditCommits writer = new AuditCommits("cluster-kill9", db::getConnection)) {
-            await().atMost(Duration.ofSeconds(30)).until(() -> cluster.allReplicasCurrent(nc, stream));
+        try (Connection nc = cluster.connect(); AuditCommits writer = new AuditCommits("cluster-kill9", db::getConnection, 20)) {
+            awaitAllCurrent(nc, stream, Duration.ofSeconds(30));
             int leader = cluster.streamLeader(nc, stream);
+            FeedReader reader = new FeedReader(nc, "cluster-kill9");
             writer.start();
-            await().atMost(Duration.ofSeconds(60)).until(() -> feedIds(nc, "cluster-kill9").size() > 200);
+            await().atMost(Duration.ofSeconds(60)).until(() -> reader.read().size() > 200);
             long killedAt = System.nanoTime();
-            int seenAtKill = feedIds(nc, "cluster-kill9").size();
+            int seenAtKill = reader.read().size();
             cluster.kill9(leader);
             // a reader of the feed sees errors while the stream elects a leader: it asks again
-            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).ignoreExceptions()
-                    .until(() -> feedIds(nc, "cluster-kill9").size() > seenAtKill + 50);
+            try {
+                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
+                        .until(() -> reader.read().size() > seenAtKill + 50);
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                throw new AssertionError("the feed did not move after the kill: " + reader.read().size() + " of "
+                        + writer.ids().size() + " committed changes; last read failure: " + reader.lastFailure() + "; "
+                        + cluster.replicaState(nc, stream) + "; slot: " + slotState() + "\n" + cdcThreads(), e);
+            }
             System.out.printf("cdc stream: changes flowing again %.2f s after kill -9 of its leader %s%n",
                     (System.nanoTime() - killedAt) / 1e9, cluster.serverName(leader));
             Thread.sleep(2000);
             writer.stopAndJoin();
             List<Long> committed = writer.ids();
+            long stoppedAt = System.nanoTime();
             AtomicReference<List<Long>> feed = new AtomicReference<>(List.of());
-            await().atMost(Duration.ofSeconds(90)).ignoreExceptions().until(() -> {
-                feed.set(feedIds(nc, "cluster-kill9"));
-                return feed.get().size() >= committed.size();
-            });
+            try {
+                await().atMost(Duration.ofSeconds(90)).until(() -> {
+                    feed.set(reader.read());
+                    return feed.get().size() >= committed.size();
+                });
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                List<Long> got = feed.get();
+                int same = 0;
+                while (same < got.size() && same < committed.size() && got.get(same).equals(committed.get(same))) {
+                    same++;
+                }
+                throw new AssertionError("the feed holds " + got.size() + " of " + committed.size() + " committed changes, equal up to "
+                        + same + (same < committed.size() ? " (next committed id " + committed.get(same) + ")" : "")
+                        + "; last read failure: " + reader.lastFailure() + "; " + cluster.replicaState(nc, stream)
+                        + "; slot: " + slotState() + "\n" + cdcThreads(), e);
+            }
+            System.out.printf("cdc stream: all %d committed changes in the feed %.2f s after the writer stopped%n",
+                    committed.size(), (System.nanoTime() - stoppedAt) / 1e9);
             assertThat(feed.get()).containsExactlyElementsOf(committed);
             assertThat(leaderNow(nc, stream)).isNotEqualTo(leader);
 
             cluster.restart(leader);
-            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
-                    .until(() -> cluster.allReplicasCurrent(nc, stream));
+            awaitAllCurrent(nc, stream, Duration.ofSeconds(60));
+        }
+    }
+
+    /**
+     * Waits until {@code stream} has a leader and every replica is current; when it does not come,
+     * fails with what the leader says of each replica and the tail of every node's log.
+     */
+    static void awaitAllCurrent(Connection nc, String stream, Duration atMost) {
+        try {
+            await().atMost(atMost).pollInterval(Duration.ofMillis(100)).until(() -> cluster.allReplicasCurrent(nc, stream));
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            StringBuilder b = new StringBuilder("replicas of " + stream + " not current within " + atMost + ": "
+                    + cluster.replicaState(nc, stream));
+            for (int i = 0; i < cluster.size(); i++) {
+                b.append("\n--- ").append(cluster.serverName(i)).append(cluster.alive(i) ? "" : " (not running)")
+                        .append(" ---\n").append(cluster.logTail(i, 40));
+            }
+            throw new AssertionError(b.toString(), e);
         }
     }
 
@@ -211,6 +270,47 @@ class JetStreamClusterTest {
             return true;
         });
         return leader.get();
+    }
+
+    static String slotState() {
+        return slotState(db);
+    }
+
+    /** Each slot's position and holder, and each walsender's positions: where a stuck feed stands in Postgres. */
+    static String slotState(DataSource db) {
+        try (java.sql.Connection c = db.getConnection(); Statement st = c.createStatement()) {
+            StringBuilder b = new StringBuilder();
+            try (ResultSet rs = st.executeQuery(
+                    "SELECT slot_name, active, active_pid, confirmed_flush_lsn, pg_current_wal_lsn() FROM pg_replication_slots")) {
+                while (rs.next()) {
+                    b.append(rs.getString(1)).append(" active=").append(rs.getString(2)).append(" pid=").append(rs.getString(3))
+                            .append(" confirmed=").append(rs.getString(4)).append(" wal=").append(rs.getString(5)).append("; ");
+                }
+            }
+            try (ResultSet rs = st.executeQuery("SELECT pid, state, sent_lsn, flush_lsn, backend_start FROM pg_stat_replication")) {
+                while (rs.next()) {
+                    b.append("walsender ").append(rs.getString(1)).append(' ').append(rs.getString(2)).append(" sent=")
+                            .append(rs.getString(3)).append(" flush=").append(rs.getString(4)).append(" since ").append(rs.getString(5)).append("; ");
+                }
+            }
+            return b.toString();
+        } catch (Exception e) {
+            return e.toString();
+        }
+    }
+
+    /** Where the CDC threads of this JVM are now (a feed that does not move: which call holds it). */
+    static String cdcThreads() {
+        StringBuilder b = new StringBuilder("CDC threads:");
+        Thread.getAllStackTraces().forEach((t, stack) -> {
+            if (t.getName().startsWith("og-cdc")) {
+                b.append("\n\"").append(t.getName()).append("\" ").append(t.getState());
+                for (int i = 0; i < Math.min(stack.length, 25); i++) {
+                    b.append("\n    at ").append(stack[i]);
+                }
+            }
+        });
+        return b.toString();
     }
 
     static long count(String sql) throws Exception {
@@ -284,33 +384,64 @@ class JetStreamClusterTest {
     }
 
 
-    /** The ids of this actor's audit rows in the CDC stream, in stream order. */
-    static List<Long> feedIds(Connection nc, String actor) throws Exception {
-        String stream = TenantStreams.cdcStream(TENANT);
-        StreamInfo info = nc.jetStreamManagement().getStreamInfo(stream);
-        long last = info.getStreamState().getLastSequence();
-        List<Long> out = new ArrayList<>();
-        if (info.getStreamState().getMsgCount() == 0) {
-            return out;
+    /**
+     * The ids of one actor's audit rows in the CDC stream, in stream order, read incrementally:
+     * each {@link #read} takes only what the stream gained since the last one (an ordered consumer
+     * from the next sequence), so polling a growing stream on a loaded machine stays cheap. A read
+     * that fails (the stream is electing a leader) keeps what it had read; the next one goes on.
+     */
+    static final class FeedReader {
+        private final Connection nc;
+        private final String actor;
+        private final List<Long> ids = new ArrayList<>();
+        private long next = 1;
+        private volatile Throwable lastFailure;
+
+        FeedReader(Connection nc, String actor) {
+            this.nc = nc;
+            this.actor = actor;
         }
-        JetStreamSubscription sub = nc.jetStream().subscribe("og." + TENANT + ".cdc.>",
-                PushSubscribeOptions.builder().stream(stream).ordered(true).build());
-        try {
-            while (true) {
-                Message m = sub.nextMessage(Duration.ofSeconds(10));
-                if (m == null) {
-                    throw new IllegalStateException("stream " + stream + " read stalled before " + last);
-                }
-                JsonNode body = JSON.readTree(m.getData());
-                if (body.path("table").asText().equals("audit_log") && body.path("row").path("actor").asText().equals(actor)) {
-                    out.add(body.path("row").path("id").asLong());
-                }
-                if (m.metaData().streamSequence() >= last) {
-                    return out;
-                }
+
+        /** Everything of the actor's up to the stream's last sequence now; never throws. */
+        synchronized List<Long> read() {
+            try {
+                readNew();
+            } catch (Exception e) {
+                lastFailure = e;
             }
-        } finally {
-            sub.unsubscribe();
+            return List.copyOf(ids);
+        }
+
+        Throwable lastFailure() {
+            return lastFailure;
+        }
+
+        private void readNew() throws Exception {
+            String stream = TenantStreams.cdcStream(TENANT);
+            long last = nc.jetStreamManagement().getStreamInfo(stream).getStreamState().getLastSequence();
+            if (last < next) {
+                return;
+            }
+            JetStreamSubscription sub = nc.jetStream().subscribe("og." + TENANT + ".cdc.>",
+                    PushSubscribeOptions.builder().stream(stream).ordered(true).configuration(
+                            io.nats.client.api.ConsumerConfiguration.builder()
+                                    .deliverPolicy(io.nats.client.api.DeliverPolicy.ByStartSequence).startSequence(next).build())
+                            .build());
+            try {
+                while (next <= last) {
+                    Message m = sub.nextMessage(Duration.ofSeconds(10));
+                    if (m == null) {
+                        throw new IllegalStateException("stream " + stream + " read stalled at " + next + " of " + last);
+                    }
+                    JsonNode body = JSON.readTree(m.getData());
+                    if (body.path("table").asText().equals("audit_log") && body.path("row").path("actor").asText().equals(actor)) {
+                        ids.add(body.path("row").path("id").asLong());
+                    }
+                    next = m.metaData().streamSequence() + 1;
+                }
+            } finally {
+                sub.unsubscribe();
+            }
         }
     }
 }

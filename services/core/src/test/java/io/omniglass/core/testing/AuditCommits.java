@@ -19,14 +19,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 public final class AuditCommits implements AutoCloseable {
     private final String actor;
     private final Callable<Connection> connect;
+    private final long pauseMillis;
     private final List<Long> ids = Collections.synchronizedList(new ArrayList<>());
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final AtomicReference<Throwable> failed = new AtomicReference<>();
     private final Thread thread;
 
     public AuditCommits(String actor, Callable<Connection> connect) {
+        this(actor, connect, 5);
+    }
+
+    /**
+     * {@code pauseMillis} between transactions: a slower writer where the test is about what arrives,
+     * not how fast (a feed through a 3-node cluster on a loaded 2-core machine drains slowly).
+     */
+    public AuditCommits(String actor, Callable<Connection> connect, long pauseMillis) {
         this.actor = actor;
         this.connect = connect;
+        this.pauseMillis = pauseMillis;
         this.thread = new Thread(this::loop, "writer-" + actor);
     }
 
@@ -49,7 +59,7 @@ public final class AuditCommits implements AutoCloseable {
                 }
                 c.commit();
                 ids.addAll(txn); // committed: these must reach the feed
-                Thread.sleep(5);
+                Thread.sleep(pauseMillis);
             }
         } catch (Throwable t) {
             failed.set(t);

@@ -168,6 +168,31 @@ public final class NatsCluster implements AutoCloseable {
         }
     }
 
+    /** What {@code stream}'s leader says of its replicas, for a failure message. */
+    public String replicaState(Connection nc, String stream) {
+        try {
+            io.nats.client.api.StreamInfo info = nc.jetStreamManagement().getStreamInfo(stream);
+            ClusterInfo ci = info.getClusterInfo();
+            StringBuilder b = new StringBuilder(stream).append(": last seq ").append(info.getStreamState().getLastSequence())
+                    .append(", leader ").append(ci == null ? null : ci.getLeader());
+            if (ci != null && ci.getReplicas() != null) {
+                for (Replica r : ci.getReplicas()) {
+                    b.append("; ").append(r.getName()).append(" current=").append(r.isCurrent()).append(" offline=")
+                            .append(r.isOffline()).append(" lag=").append(r.getLag()).append(" active=").append(r.getActive());
+                }
+            }
+            return b.toString();
+        } catch (IOException | JetStreamApiException | RuntimeException e) {
+            return stream + ": " + e;
+        }
+    }
+
+    /** The last {@code lines} lines of node {@code i}'s log. */
+    public String logTail(int i, int lines) {
+        String[] all = log(i).split("\n");
+        return String.join("\n", java.util.Arrays.copyOfRange(all, Math.max(0, all.length - lines), all.length));
+    }
+
     private void launch(int i) throws IOException {
         Path home = dir.resolve(serverName(i));
         Files.createDirectories(home);
