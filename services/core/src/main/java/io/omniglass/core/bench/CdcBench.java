@@ -127,6 +127,8 @@ public final class CdcBench implements Callable<Integer> {
                 st.execute("SELECT pg_drop_replication_slot('" + RAW_SLOT + "')");
             }
 
+            double storePerS = storeCeiling(core, natsUrl, tenant, out);
+
             CdcStats stats = new CdcStats("bench", null);
             AtomicBoolean running = new AtomicBoolean(true);
             Histogram latency = new Histogram(60_000_000L, 3);
@@ -135,6 +137,10 @@ public final class CdcBench implements Callable<Integer> {
             Histogram commitDuration = new Histogram(60_000_000L, 3);
             Histogram fromCommitTs = new Histogram(60_000_000L, 3);
             Histogram toReceive = new Histogram(60_000_000L, 3);
+            // from the publisher seeing a transaction's first message to each of its PubAcks: the
+            // publisher's own part and JetStream's, without Postgres handing the transaction over
+            Histogram receivedToAck = new Histogram(60_000_000L, 3);
+            java.util.concurrent.ConcurrentHashMap<Long, Long> receivedAt = new java.util.concurrent.ConcurrentHashMap<>();
             CdcSession.AckListener listener = new CdcSession.AckListener() {
                 @Override
                 public void acked(long xid, long commitTsMicros) {
@@ -148,6 +154,10 @@ public final class CdcBench implements Callable<Integer> {
                             // a PubAck can beat the writer's note of its commit's return: count it as 0
                             latency.recordValue(committed < 0 ? 0 : Math.max(0, now - committed));
                             fromCommitTs.recordValue(Math.max(0, now - (commitTsMicros + PG_EPOCH_MICROS)));
+                            Long received = receivedAt.get(xid);
+                            if (received != null) {
+                                receivedToAck.recordValue(Math.max(0, now - received));
+                            }
                         }
                     }
                 }
@@ -157,7 +167,9 @@ public final class CdcBench implements Callable<Integer> {
                     if (measuring.get()) {
                         Long committed = commitReturned.get(xid);
                         if (committed != null) {
-                            toReceive.recordValue(committed < 0 ? 0 : Math.max(0, nowMicros() - committed));
+                            long now = nowMicros();
+                            receivedAt.put(xid, now);
+                            toReceive.recordValue(committed < 0 ? 0 : Math.max(0, now - committed));
                         }
                     }
                 }
@@ -211,6 +223,7 @@ public final class CdcBench implements Callable<Integer> {
                     out.put("cpu_ms_per_1k_changes_postgres", round2(cpu[2] * 1e6 / changes));
                 }
                 System.out.printf("latency run: %,d changes/s for %d s...%n", rate, latencySeconds);
+                long[] gcBefore = gcCountAndMillis();
                 measuring.set(true);
                 long committed = commitAtRate(db, rate, txnRows, latencySeconds, commitReturned, commitDuration);
                 long target = changes + committed;
@@ -220,6 +233,7 @@ public final class CdcBench implements Callable<Integer> {
                 }
                 running.set(false);
                 publisher.join(10_000);
+                long[] gcAfter = gcCountAndMillis();
                 double p50 = latency.getValueAtPercentile(50) / 1000.0;
                 double p99 = latency.getValueAtPercentile(99) / 1000.0;
                 System.out.printf("latency:    commit-to-PubAck p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms (%,d changes)%n",
@@ -227,6 +241,10 @@ public final class CdcBench implements Callable<Integer> {
                         latency.getTotalCount());
                 System.out.printf("            of which commit-to-decoded (Postgres to the publisher): p50 %.2f ms, p99 %.2f ms%n",
                         toReceive.getValueAtPercentile(50) / 1000.0, toReceive.getValueAtPercentile(99) / 1000.0);
+                System.out.printf("            from the publisher seeing the transaction to the PubAck: p50 %.2f ms, p99 %.2f ms;"
+                                + " %d GC pauses of the core's JVM, %d ms in all, during the run%n",
+                        receivedToAck.getValueAtPercentile(50) / 1000.0, receivedToAck.getValueAtPercentile(99) / 1000.0,
+                        gcAfter[0] - gcBefore[0], gcAfter[1] - gcBefore[1]);
                 System.out.printf("            the commit itself (fsync) took p50 %.2f ms, p99 %.2f ms; from the commit timestamp: p50 %.2f ms, p99 %.2f ms%n",
                         commitDuration.getValueAtPercentile(50) / 1000.0, commitDuration.getValueAtPercentile(99) / 1000.0,
                         fromCommitTs.getValueAtPercentile(50) / 1000.0, fromCommitTs.getValueAtPercentile(99) / 1000.0);
@@ -234,12 +252,19 @@ public final class CdcBench implements Callable<Integer> {
                 out.put("warmup_changes", warmup);
                 out.put("changes_per_s", Math.round(pubPerS));
                 out.put("raw_drain_per_s", Math.round(rawPerS));
+                if (storePerS > 0) {
+                    out.put("ratio_changes_per_s_vs_jetstream_store", round2(pubPerS / storePerS));
+                }
                 out.put("p50_ms", round2(p50));
                 out.put("p99_ms", round2(p99));
                 out.put("p999_ms", round2(latency.getValueAtPercentile(99.9) / 1000.0));
                 out.put("max_ms", round2(latency.getMaxValue() / 1000.0));
                 out.put("decoded_p50_ms", round2(toReceive.getValueAtPercentile(50) / 1000.0));
                 out.put("decoded_p99_ms", round2(toReceive.getValueAtPercentile(99) / 1000.0));
+                out.put("received_to_ack_p50_ms", round2(receivedToAck.getValueAtPercentile(50) / 1000.0));
+                out.put("received_to_ack_p99_ms", round2(receivedToAck.getValueAtPercentile(99) / 1000.0));
+                out.put("gc_pauses_latency_run", gcAfter[0] - gcBefore[0]);
+                out.put("gc_pause_ms_latency_run", gcAfter[1] - gcBefore[1]);
                 out.put("commit_p50_ms", round2(commitDuration.getValueAtPercentile(50) / 1000.0));
                 out.put("commit_p99_ms", round2(commitDuration.getValueAtPercentile(99) / 1000.0));
                 out.put("from_commit_ts_p50_ms", round2(fromCommitTs.getValueAtPercentile(50) / 1000.0));
@@ -298,6 +323,35 @@ public final class CdcBench implements Callable<Integer> {
 
     static final long PG_EPOCH_MICROS = 946_684_800_000_000L;
 
+    /**
+     * JetStream storing as many copies of a stored change as the throughput run publishes, with the
+     * publisher's headers and window and nothing else: the store's own ceiling, in the same run.
+     */
+    private double storeCeiling(CoreService core, String natsUrl, Tenant tenant, Map<String, Object> out) throws Exception {
+        try (Connection nats = Nats.connect(new Options.Builder().server(natsUrl).noReconnect()
+                .reconnectBufferSize(0).maxMessagesInOutgoingQueue(100_000).build())) {
+            if (nats.jetStreamManagement().getStreamInfo(io.omniglass.core.tenancy.TenantStreams.cdcStream(tenant.slug()))
+                    .getStreamState().getMsgCount() == 0) {
+                System.out.println("JetStream store ceiling: skipped (no warm-up change to copy)");
+                return 0;
+            }
+            byte[] body = JetStreamStoreCeiling.sampleBody(nats, tenant.slug());
+            long natsPid = core.context().infrastructure().embeddedNatsPid().orElse(-1L);
+            double natsCpuBefore = ProcessCpu.seconds(natsPid, false);
+            long nanos = JetStreamStoreCeiling.run(nats, body, changes, CdcSession.Settings.defaults().maxInFlight(), natsReplicas);
+            double natsCpu = ProcessCpu.seconds(natsPid, false) - natsCpuBefore;
+            double perS = changes / (nanos / 1e9);
+            System.out.printf("JetStream store ceiling: %,.0f messages/s (%d-byte bodies, PubAck awaited, no Postgres; nats-server %.1f ms CPU per 1,000)%n",
+                    perS, body.length, natsCpu * 1e6 / changes);
+            out.put("jetstream_store_per_s", Math.round(perS));
+            out.put("jetstream_store_body_bytes", body.length);
+            if (natsPid > 0) {
+                out.put("cpu_ms_per_1k_jetstream_store_nats", round2(natsCpu * 1e6 / changes));
+            }
+            return perS;
+        }
+    }
+
     /** Both readers take the same warm-up changes first; the measured runs then start from the same position. */
     private void warmUp(GatewaySession db, CdcSession.Source raw, CdcSession.Source main, String natsUrl) throws Exception {
         if (warmup <= 0) {
@@ -342,6 +396,17 @@ public final class CdcBench implements Callable<Integer> {
             System.out.println("wrote " + json);
         }
         return 0;
+    }
+
+    /** Collections and the milliseconds they took, over every collector of this JVM. */
+    private static long[] gcCountAndMillis() {
+        long count = 0;
+        long millis = 0;
+        for (java.lang.management.GarbageCollectorMXBean gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+            count += Math.max(0, gc.getCollectionCount());
+            millis += Math.max(0, gc.getCollectionTime());
+        }
+        return new long[] {count, millis};
     }
 
     private static long nowMicros() {

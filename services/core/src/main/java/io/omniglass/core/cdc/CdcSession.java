@@ -107,6 +107,8 @@ public final class CdcSession implements AutoCloseable {
     private final Runnable heartbeat;
 
     private final Map<Integer, PgOutput.Relation> relations = new HashMap<>();
+    /** The subject of each table's changes, made once per session rather than once per change. */
+    private final Map<String, String> subjects = new HashMap<>();
     private final ArrayDeque<Txn> inFlight = new ArrayDeque<>();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final ChangeEncoder encoder = new ChangeEncoder();
@@ -412,7 +414,8 @@ public final class CdcSession implements AutoCloseable {
         awaitingAck[slot] = txn;
         awaitingCount++;
         txn.pending++;
-        nats.publish(TenantStreams.cdcSubject(source.slug(), rel.name()), replyPrefix + seq, h, body);
+        nats.publish(subjects.computeIfAbsent(rel.name(), table -> TenantStreams.cdcSubject(source.slug(), table)),
+                replyPrefix + seq, h, body);
     }
 
     /**
