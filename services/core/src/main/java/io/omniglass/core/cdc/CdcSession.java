@@ -424,13 +424,21 @@ public final class CdcSession implements AutoCloseable {
      */
     private boolean readAcks(Duration wait) throws InterruptedException {
         boolean any = false;
-        Message m = acks.nextMessage(wait);
+        Message m = wait == NO_WAIT ? nextAckIfAny() : acks.nextMessage(wait);
         while (m != null) {
             any = true;
             onAck(m);
-            m = acks.nextMessage(NO_WAIT);
+            m = nextAckIfAny();
         }
         return any;
+    }
+
+    /**
+     * The next PubAck if one has arrived. Asked between any two replication messages: the queue's
+     * count is one atomic read, where a poll of the empty queue takes its lock and spins.
+     */
+    private Message nextAckIfAny() throws InterruptedException {
+        return acks.getPendingMessageCount() == 0 ? null : acks.nextMessage(NO_WAIT);
     }
 
     private void onAck(Message m) {
