@@ -195,7 +195,7 @@ public final class CdcBench implements Callable<Integer> {
                 publisher.start();
                 while (stats.publishedCount() < changes) {
                     if (failed.get() != null) {
-                        throw new IllegalStateException("publisher failed", failed.get());
+                        throw new IllegalStateException("publisher failed: " + failed.get(), failed.get());
                     }
                     Thread.sleep(1);
                 }
@@ -283,6 +283,7 @@ public final class CdcBench implements Callable<Integer> {
                 }
                 System.out.printf("load average (1 min): %.2f before, %.2f after, on %d CPUs%n",
                         loadBefore, loadAverage(), Runtime.getRuntime().availableProcessors());
+                JetStreamStoreCeiling.remove(nats);
             }
         } finally {
             FileTrees.deleteQuietly(dir);

@@ -123,6 +123,8 @@ public final class CdcSession implements AutoCloseable {
     private long flushed;
     private long lastStatusNanos;
     private long lastActivityNanos = System.nanoTime();
+    /** When the last PubAck arrived, or the first publish went out with none in flight: the ack timeout's clock. */
+    private long lastAckNanos = System.nanoTime();
     /** The stream sequence the next publish must follow. */
     private long expectedLastSeq;
     /** The newest change already in the stream when this run began: commit LSN and position. */
@@ -412,6 +414,9 @@ public final class CdcSession implements AutoCloseable {
         // JetStream stores it only right after its predecessor: a refused change refuses all that follow
         h.put(EXPECTED_LAST_SEQ, Long.toString(expectedLastSeq++));
         awaitingAck[slot] = txn;
+        if (awaitingCount == 0) {
+            lastAckNanos = System.nanoTime();
+        }
         awaitingCount++;
         txn.pending++;
         nats.publish(subjects.computeIfAbsent(rel.name(), table -> TenantStreams.cdcSubject(source.slug(), table)),
@@ -451,6 +456,7 @@ public final class CdcSession implements AutoCloseable {
         }
         awaitingAck[slot] = null;
         awaitingCount--;
+        lastAckNanos = System.nanoTime();
         if (m.isStatusMessage()) {
             failure.compareAndSet(null, new IllegalStateException("publish answered with status "
                     + m.getStatus().getCode() + " " + m.getStatus().getMessage()));
@@ -529,13 +535,20 @@ public final class CdcSession implements AutoCloseable {
         }
     }
 
+    /**
+     * JetStream stores a stream's messages in order, so while publishes are in flight an ack is due
+     * at the store's pace: a session fails only when none has come for the ack timeout. Not the age
+     * of the oldest change: a backlog committed long ago, stored slowly (a fsync per message on a
+     * busy disk), is progress, and failing it meant starting over from the slot again and again.
+     */
     private void checkAckTimeout() {
-        Txn head = inFlight.peekFirst();
-        if (head != null && head.pending > 0 && head != current) {
-            long ageMicros = System.currentTimeMillis() * 1000 - (head.commitTsMicros + PgOutput.PG_EPOCH_MICROS);
-            if (ageMicros > settings.ackTimeout().toNanos() / 1000 && System.nanoTime() - lastActivityNanos > settings.ackTimeout().toNanos()) {
-                throw new IllegalStateException("no PubAck for a change committed " + ageMicros / 1000 + " ms ago");
-            }
+        long silentNanos = System.nanoTime() - lastAckNanos;
+        if (awaitingCount > 0 && silentNanos > settings.ackTimeout().toNanos()) {
+            Txn head = inFlight.peekFirst();
+            long ageMillis = head == null ? 0
+                    : System.currentTimeMillis() - (head.commitTsMicros + PgOutput.PG_EPOCH_MICROS) / 1000;
+            throw new IllegalStateException("no PubAck for " + silentNanos / 1_000_000 + " ms with " + awaitingCount
+                    + " publishes in flight (the oldest change waiting was committed " + ageMillis + " ms ago)");
         }
     }
 
