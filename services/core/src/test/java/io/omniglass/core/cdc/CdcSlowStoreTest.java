@@ -22,30 +22,28 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * JetStream storing slowly but steadily (nats-server fsyncs every message; on a busy disk that is
- * a millisecond or more each) must not fail the publisher. A backlog committed long before is
- * published at once, and its PubAcks then trickle in for longer than the ack timeout: the session
- * has to go on while acks keep coming, and fail only when they stop. The slow store is the real
- * nats-server, stopped and continued with signals.
+ * PubAcks arriving slowly but steadily (nats-server fsyncs every message it stores; on a busy
+ * disk that is a millisecond or more each) must not fail the publisher. A backlog committed long
+ * before is published at once, and its PubAcks then trickle in for several times the ack timeout:
+ * the session has to go on while acks keep coming, and fail only when they stop. The trickle is
+ * a real nats-server behind a TCP relay that passes what the server sends at 20 kB/s (about 200
+ * PubAcks a second), whatever the machine's load.
  */
 class CdcSlowStoreTest {
 
     static TestCore core;
     static Tenant tenant;
     static DataSource db;
-    static long natsPid;
 
     @BeforeAll
     static void start() {
         core = TestCore.start(List.of()); // no CdcModule: the test's session is the slot's only reader
         tenant = core.createTenant("slowstore");
         db = core.core().context().tenantDataSource(tenant);
-        natsPid = core.core().context().infrastructure().embeddedNatsPid().orElseThrow();
     }
 
     @AfterAll
-    static void stop() throws Exception {
-        signal("CONT");
+    static void stop() {
         if (core != null) {
             core.close();
         }
@@ -65,52 +63,38 @@ class CdcSlowStoreTest {
                 }
             }
         }
-        Duration ackTimeout = Duration.ofSeconds(1);
+        Duration ackTimeout = Duration.ofSeconds(2);
         Thread.sleep(ackTimeout.toMillis() + 500); // every change is older than the ack timeout when it is published
 
         CdcStats stats = new CdcStats(tenant.slug(), null);
         AtomicBoolean running = new AtomicBoolean(true);
         AtomicReference<Throwable> failed = new AtomicReference<>();
-        AtomicBoolean slow = new AtomicBoolean(true);
-        Thread store = new Thread(() -> {
-            // nats-server runs a few ms in every 150: each ack comes well inside the timeout, and
-            // the backlog's 2,000 acks are spread over several timeouts
-            try {
-                while (slow.get()) {
-                    signal("STOP");
-                    Thread.sleep(150);
-                    signal("CONT");
-                    Thread.sleep(5);
-                }
-            } catch (Exception e) {
-                failed.compareAndSet(null, e);
-            } finally {
-                signal("CONT");
-            }
-        }, "test-slow-store");
-        try (io.nats.client.Connection nats = Nats.connect(new Options.Builder()
-                .server(core.core().context().infrastructure().natsUrl()).noReconnect().reconnectBufferSize(0).build())) {
+        java.net.URI nats = java.net.URI.create(core.core().context().infrastructure().natsUrl());
+        try (SlowRelay relay = new SlowRelay(nats.getHost(), nats.getPort(), 1024, Duration.ofMillis(50));
+             io.nats.client.Connection conn = Nats.connect(new Options.Builder()
+                     .server("nats://" + (nats.getRawUserInfo() == null ? "" : nats.getRawUserInfo() + "@") + "127.0.0.1:" + relay.port())
+                     .noReconnect().reconnectBufferSize(0).connectionTimeout(Duration.ofSeconds(10)).build())) {
             CdcSession.Settings settings = new CdcSession.Settings(8192, Duration.ofMillis(500), Duration.ofSeconds(15), ackTimeout);
             Thread publisher = new Thread(() -> {
                 try (CdcSession session = new CdcSession(CdcSession.Source.of(core.core().context(), tenant, tenant.slotName()),
-                        nats, running::get, stats, null, settings, null)) {
+                        conn, running::get, stats, null, settings, null)) {
                     session.run();
                 } catch (Throwable t) {
                     failed.compareAndSet(null, t);
                 }
             }, "test-cdc-publisher");
-            store.start();
+            long started = System.nanoTime();
             publisher.start();
             try {
                 await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(100))
                         .until(() -> failed.get() != null || stats.publishedCount() >= committed.size());
             } finally {
-                slow.set(false);
-                store.join(5_000);
                 running.set(false);
                 publisher.join(15_000);
             }
             assertThat(failed.get()).as("the session failed while acks kept coming").isNull();
+            // the trickle really lasted longer than the timeout, or this test shows nothing
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThan(ackTimeout.multipliedBy(2));
         }
         List<Long> feed = CdcFeed.readAll(core.core().context().infrastructure().natsUrl(), tenant.slug()).stream()
                 .filter(ch -> ch.table().equals("audit_log") && ch.row() != null && !ch.row().isNull()
@@ -120,11 +104,65 @@ class CdcSlowStoreTest {
         assertThat(feed).containsExactlyElementsOf(committed);
     }
 
-    private static void signal(String name) {
-        try {
-            new ProcessBuilder("kill", "-" + name, Long.toString(natsPid)).inheritIO().start().waitFor();
-        } catch (Exception e) {
-            throw new IllegalStateException("kill -" + name + " " + natsPid + ": " + e, e);
+    /**
+     * A TCP relay to nats-server for one connection: what the client sends passes at once, what the
+     * server sends passes {@code chunk} bytes at a time, one chunk per {@code pause}.
+     */
+    static final class SlowRelay implements AutoCloseable {
+        private final java.net.ServerSocket listener = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+        private final List<java.io.Closeable> open = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        SlowRelay(String host, int port, int chunk, Duration pause) throws java.io.IOException {
+            open.add(listener);
+            Thread accept = new Thread(() -> {
+                try {
+                    java.net.Socket client = listener.accept();
+                    java.net.Socket server = new java.net.Socket(host, port);
+                    open.add(client);
+                    open.add(server);
+                    pump(client.getInputStream(), server.getOutputStream(), 64 * 1024, Duration.ZERO, "test-relay-up");
+                    pump(server.getInputStream(), client.getOutputStream(), chunk, pause, "test-relay-down");
+                } catch (java.io.IOException closed) {
+                    // the relay was closed before a client came
+                }
+            }, "test-relay-accept");
+            accept.setDaemon(true);
+            accept.start();
+        }
+
+        int port() {
+            return listener.getLocalPort();
+        }
+
+        private static void pump(java.io.InputStream in, java.io.OutputStream out, int chunk, Duration pause, String name) {
+            Thread t = new Thread(() -> {
+                byte[] buf = new byte[chunk];
+                try {
+                    int n;
+                    while ((n = in.read(buf)) >= 0) {
+                        out.write(buf, 0, n);
+                        out.flush();
+                        if (!pause.isZero()) {
+                            Thread.sleep(pause.toMillis());
+                        }
+                    }
+                } catch (java.io.IOException | InterruptedException closed) {
+                    // either side closed
+                }
+            }, name);
+            t.setDaemon(true);
+            t.start();
+        }
+
+        @Override
+        public void close() {
+            for (java.io.Closeable c : open) {
+                try {
+                    c.close();
+                } catch (java.io.IOException ignored) {
+                    // closing anyway
+                }
+            }
         }
     }
 }
