@@ -26,7 +26,7 @@ import static org.awaitility.Awaitility.await;
  * disk that is a millisecond or more each) must not fail the publisher. A backlog committed long
  * before is published at once, and its PubAcks then trickle in for several times the ack timeout:
  * the session has to go on while acks keep coming, and fail only when they stop. The trickle is
- * a real nats-server behind a TCP relay that passes what the server sends at 20 kB/s (about 200
+ * a real nats-server behind a TCP relay that passes what the server sends at 10 kB/s (about 100
  * PubAcks a second), whatever the machine's load.
  */
 class CdcSlowStoreTest {
@@ -63,14 +63,16 @@ class CdcSlowStoreTest {
                 }
             }
         }
-        Duration ackTimeout = Duration.ofSeconds(2);
+        // long enough for a real store's own stalls on a loaded machine (a fsync can take seconds
+        // there); the trickle below lasts about four times as long
+        Duration ackTimeout = Duration.ofSeconds(5);
         Thread.sleep(ackTimeout.toMillis() + 500); // every change is older than the ack timeout when it is published
 
         CdcStats stats = new CdcStats(tenant.slug(), null);
         AtomicBoolean running = new AtomicBoolean(true);
         AtomicReference<Throwable> failed = new AtomicReference<>();
         java.net.URI nats = java.net.URI.create(core.core().context().infrastructure().natsUrl());
-        try (SlowRelay relay = new SlowRelay(nats.getHost(), nats.getPort(), 1024, Duration.ofMillis(50));
+        try (SlowRelay relay = new SlowRelay(nats.getHost(), nats.getPort(), 512, Duration.ofMillis(50));
              io.nats.client.Connection conn = Nats.connect(new Options.Builder()
                      .server("nats://" + (nats.getRawUserInfo() == null ? "" : nats.getRawUserInfo() + "@") + "127.0.0.1:" + relay.port())
                      .noReconnect().reconnectBufferSize(0).connectionTimeout(Duration.ofSeconds(10)).build())) {
