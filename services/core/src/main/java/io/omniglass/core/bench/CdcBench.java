@@ -127,41 +127,18 @@ public final class CdcBench implements Callable<Integer> {
                 st.execute("SELECT pg_drop_replication_slot('" + RAW_SLOT + "')");
             }
 
+            double storePerS = storeCeiling(core, natsUrl, tenant, out);
+
             CdcStats stats = new CdcStats("bench", null);
             AtomicBoolean running = new AtomicBoolean(true);
-            Histogram latency = new Histogram(60_000_000L, 3);
-            AtomicBoolean measuring = new AtomicBoolean(false);
-            java.util.concurrent.ConcurrentHashMap<Long, Long> commitReturned = new java.util.concurrent.ConcurrentHashMap<>();
-            Histogram commitDuration = new Histogram(60_000_000L, 3);
-            Histogram fromCommitTs = new Histogram(60_000_000L, 3);
-            Histogram toReceive = new Histogram(60_000_000L, 3);
-            CdcSession.AckListener listener = new CdcSession.AckListener() {
-                @Override
-                public void acked(long xid, long commitTsMicros) {
-                    if (measuring.get()) {
-                        long now = nowMicros();
-                        Long committed = commitReturned.get(xid);
-                        if (committed == null) {
-                            return; // not a transaction of the latency run
-                        }
-                        synchronized (latency) {
-                            // a PubAck can beat the writer's note of its commit's return: count it as 0
-                            latency.recordValue(committed < 0 ? 0 : Math.max(0, now - committed));
-                            fromCommitTs.recordValue(Math.max(0, now - (commitTsMicros + PG_EPOCH_MICROS)));
-                        }
-                    }
-                }
-
-                @Override
-                public void received(long xid, long commitTsMicros) {
-                    if (measuring.get()) {
-                        Long committed = commitReturned.get(xid);
-                        if (committed != null) {
-                            toReceive.recordValue(committed < 0 ? 0 : Math.max(0, nowMicros() - committed));
-                        }
-                    }
-                }
-            };
+            LatencyProbe probe = new LatencyProbe();
+            Histogram latency = probe.latency;
+            AtomicBoolean measuring = probe.measuring;
+            Histogram commitDuration = probe.commitDuration;
+            Histogram fromCommitTs = probe.fromCommitTs;
+            Histogram toReceive = probe.toReceive;
+            Histogram receivedToAck = probe.receivedToAck;
+            CdcSession.AckListener listener = probe;
             AtomicReference<Throwable> failed = new AtomicReference<>();
             try (Connection nats = Nats.connect(new Options.Builder().server(natsUrl).noReconnect()
                     .reconnectBufferSize(0).maxMessagesInOutgoingQueue(100_000).build())) {
@@ -183,7 +160,7 @@ public final class CdcBench implements Callable<Integer> {
                 publisher.start();
                 while (stats.publishedCount() < changes) {
                     if (failed.get() != null) {
-                        throw new IllegalStateException("publisher failed", failed.get());
+                        throw new IllegalStateException("publisher failed: " + failed.get(), failed.get());
                     }
                     Thread.sleep(1);
                 }
@@ -211,8 +188,9 @@ public final class CdcBench implements Callable<Integer> {
                     out.put("cpu_ms_per_1k_changes_postgres", round2(cpu[2] * 1e6 / changes));
                 }
                 System.out.printf("latency run: %,d changes/s for %d s...%n", rate, latencySeconds);
+                long[] gcBefore = gcCountAndMillis();
                 measuring.set(true);
-                long committed = commitAtRate(db, rate, txnRows, latencySeconds, commitReturned, commitDuration);
+                long committed = commitAtRate(db, rate, txnRows, latencySeconds, probe.commitReturned, commitDuration);
                 long target = changes + committed;
                 long waitUntil = System.nanoTime() + Duration.ofSeconds(30).toNanos();
                 while (stats.publishedCount() < target && System.nanoTime() < waitUntil) {
@@ -220,6 +198,7 @@ public final class CdcBench implements Callable<Integer> {
                 }
                 running.set(false);
                 publisher.join(10_000);
+                long[] gcAfter = gcCountAndMillis();
                 double p50 = latency.getValueAtPercentile(50) / 1000.0;
                 double p99 = latency.getValueAtPercentile(99) / 1000.0;
                 System.out.printf("latency:    commit-to-PubAck p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms (%,d changes)%n",
@@ -227,6 +206,10 @@ public final class CdcBench implements Callable<Integer> {
                         latency.getTotalCount());
                 System.out.printf("            of which commit-to-decoded (Postgres to the publisher): p50 %.2f ms, p99 %.2f ms%n",
                         toReceive.getValueAtPercentile(50) / 1000.0, toReceive.getValueAtPercentile(99) / 1000.0);
+                System.out.printf("            from the publisher seeing the transaction to the PubAck: p50 %.2f ms, p99 %.2f ms;"
+                                + " %d GC pauses of the core's JVM, %d ms in all, during the run%n",
+                        receivedToAck.getValueAtPercentile(50) / 1000.0, receivedToAck.getValueAtPercentile(99) / 1000.0,
+                        gcAfter[0] - gcBefore[0], gcAfter[1] - gcBefore[1]);
                 System.out.printf("            the commit itself (fsync) took p50 %.2f ms, p99 %.2f ms; from the commit timestamp: p50 %.2f ms, p99 %.2f ms%n",
                         commitDuration.getValueAtPercentile(50) / 1000.0, commitDuration.getValueAtPercentile(99) / 1000.0,
                         fromCommitTs.getValueAtPercentile(50) / 1000.0, fromCommitTs.getValueAtPercentile(99) / 1000.0);
@@ -234,12 +217,19 @@ public final class CdcBench implements Callable<Integer> {
                 out.put("warmup_changes", warmup);
                 out.put("changes_per_s", Math.round(pubPerS));
                 out.put("raw_drain_per_s", Math.round(rawPerS));
+                if (storePerS > 0) {
+                    out.put("ratio_changes_per_s_vs_jetstream_store", round2(pubPerS / storePerS));
+                }
                 out.put("p50_ms", round2(p50));
                 out.put("p99_ms", round2(p99));
                 out.put("p999_ms", round2(latency.getValueAtPercentile(99.9) / 1000.0));
                 out.put("max_ms", round2(latency.getMaxValue() / 1000.0));
                 out.put("decoded_p50_ms", round2(toReceive.getValueAtPercentile(50) / 1000.0));
                 out.put("decoded_p99_ms", round2(toReceive.getValueAtPercentile(99) / 1000.0));
+                out.put("received_to_ack_p50_ms", round2(receivedToAck.getValueAtPercentile(50) / 1000.0));
+                out.put("received_to_ack_p99_ms", round2(receivedToAck.getValueAtPercentile(99) / 1000.0));
+                out.put("gc_pauses_latency_run", gcAfter[0] - gcBefore[0]);
+                out.put("gc_pause_ms_latency_run", gcAfter[1] - gcBefore[1]);
                 out.put("commit_p50_ms", round2(commitDuration.getValueAtPercentile(50) / 1000.0));
                 out.put("commit_p99_ms", round2(commitDuration.getValueAtPercentile(99) / 1000.0));
                 out.put("from_commit_ts_p50_ms", round2(fromCommitTs.getValueAtPercentile(50) / 1000.0));
@@ -253,11 +243,18 @@ public final class CdcBench implements Callable<Integer> {
                 out.put("load_avg_1m_before", loadBefore);
                 out.put("load_avg_1m_after", loadAverage());
                 if (debezium != null) {
-                    runPeer(debezium, db, committed, pubPerS, rawPerS, p99, out);
+                    long peerCommitted = runPeer(debezium, db, committed, pubPerS, rawPerS, p99, out);
                     out.put("load_avg_1m_after_peer", loadAverage());
+                    Map<String, Object> again = latencyAgain(main, nats, db, peerCommitted);
+                    out.put("publisher_after_peer", again);
+                    out.put("load_avg_1m_after_publisher_again", loadAverage());
+                    double p99Again = ((Number) again.get("p99_ms")).doubleValue();
+                    double dbzP99 = ((Number) ((Map<?, ?>) out.get("peer_debezium_publish")).get("p99_ms")).doubleValue();
+                    out.put("ratio_p99_after_peer_vs_debezium_publish", round2(p99Again / dbzP99));
                 }
                 System.out.printf("load average (1 min): %.2f before, %.2f after, on %d CPUs%n",
                         loadBefore, loadAverage(), Runtime.getRuntime().availableProcessors());
+                JetStreamStoreCeiling.remove(nats);
             }
         } finally {
             FileTrees.deleteQuietly(dir);
@@ -277,7 +274,7 @@ public final class CdcBench implements Callable<Integer> {
      * the publishing handler, then the no-op one, each draining the same changes and then running its
      * own latency run at the same rate.
      */
-    private void runPeer(DebeziumPeerBench debezium, GatewaySession db, long ourLatencyCommitted, double pubPerS, double rawPerS,
+    private long runPeer(DebeziumPeerBench debezium, GatewaySession db, long ourLatencyCommitted, double pubPerS, double rawPerS,
                          double p99, Map<String, Object> out) throws Exception {
         long backlog = warmup + (long) changes + ourLatencyCommitted;
         DebeziumPeerBench.Result publish = debezium.run("publish", db, backlog, warmup, changes, rate, txnRows, latencySeconds);
@@ -294,9 +291,102 @@ public final class CdcBench implements Callable<Integer> {
         System.out.printf("side by side: Omniglass %,.0f changes/s = %.2fx Debezium (JetStream, PubAck awaited), %.2fx the raw drain;"
                         + " p99 %.2f ms vs Debezium's %.2f ms%n",
                 pubPerS, pubPerS / dbzPerS, pubPerS / rawPerS, p99, dbzP99);
+        return publish.committed() + noop.committed();
+    }
+
+    /**
+     * The publisher's latency run once more, after Debezium's: the readers run one after the
+     * other, and on a shared machine the disk under JetStream's fsyncs changes from minute to
+     * minute, so the peer's figure is bracketed by two of ours. A new session first publishes what
+     * the peer's runs committed meanwhile.
+     */
+    private Map<String, Object> latencyAgain(CdcSession.Source main, Connection nats, GatewaySession db, long backlog) throws Exception {
+        CdcStats stats = new CdcStats("bench-again", null);
+        AtomicBoolean running = new AtomicBoolean(true);
+        AtomicReference<Throwable> failed = new AtomicReference<>();
+        LatencyProbe probe = new LatencyProbe();
+        Thread publisher = new Thread(() -> {
+            try (CdcSession session = new CdcSession(main, nats, running::get, stats, probe, CdcSession.Settings.defaults(), null)) {
+                session.run();
+            } catch (Throwable t) {
+                failed.set(t);
+            }
+        }, "bench-cdc-publisher-again");
+        publisher.start();
+        try {
+            System.out.printf("publisher again: %,d changes the peer's runs committed, then %,d changes/s for %d s...%n",
+                    backlog, rate, latencySeconds);
+            long waitUntil = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+            while (stats.publishedCount() < backlog && failed.get() == null && System.nanoTime() < waitUntil) {
+                Thread.sleep(5);
+            }
+            if (failed.get() != null || stats.publishedCount() < backlog) {
+                throw new IllegalStateException("publisher again: " + stats.publishedCount() + " of " + backlog
+                        + " changes published", failed.get());
+            }
+            long[] gcBefore = gcCountAndMillis();
+            probe.measuring.set(true);
+            long committed = commitAtRate(db, rate, txnRows, latencySeconds, probe.commitReturned, probe.commitDuration);
+            waitUntil = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (stats.publishedCount() < backlog + committed && failed.get() == null && System.nanoTime() < waitUntil) {
+                Thread.sleep(5);
+            }
+            long[] gcAfter = gcCountAndMillis();
+            Map<String, Object> figures = new LinkedHashMap<>();
+            figures.put("p50_ms", round2(probe.latency.getValueAtPercentile(50) / 1000.0));
+            figures.put("p99_ms", round2(probe.latency.getValueAtPercentile(99) / 1000.0));
+            figures.put("p999_ms", round2(probe.latency.getValueAtPercentile(99.9) / 1000.0));
+            figures.put("max_ms", round2(probe.latency.getMaxValue() / 1000.0));
+            figures.put("decoded_p50_ms", round2(probe.toReceive.getValueAtPercentile(50) / 1000.0));
+            figures.put("decoded_p99_ms", round2(probe.toReceive.getValueAtPercentile(99) / 1000.0));
+            figures.put("received_to_ack_p50_ms", round2(probe.receivedToAck.getValueAtPercentile(50) / 1000.0));
+            figures.put("received_to_ack_p99_ms", round2(probe.receivedToAck.getValueAtPercentile(99) / 1000.0));
+            figures.put("gc_pauses_latency_run", gcAfter[0] - gcBefore[0]);
+            figures.put("gc_pause_ms_latency_run", gcAfter[1] - gcBefore[1]);
+            figures.put("latency_samples", probe.latency.getTotalCount());
+            figures.put("latency_committed", committed);
+            figures.put("commit_p50_ms", round2(probe.commitDuration.getValueAtPercentile(50) / 1000.0));
+            figures.put("commit_p99_ms", round2(probe.commitDuration.getValueAtPercentile(99) / 1000.0));
+            System.out.printf("publisher again: commit-to-PubAck p50 %.2f ms, p99 %.2f ms (%,d changes); publisher to PubAck p99 %.2f ms%n",
+                    probe.latency.getValueAtPercentile(50) / 1000.0, probe.latency.getValueAtPercentile(99) / 1000.0,
+                    probe.latency.getTotalCount(), probe.receivedToAck.getValueAtPercentile(99) / 1000.0);
+            return figures;
+        } finally {
+            running.set(false);
+            publisher.join(15_000);
+        }
     }
 
     static final long PG_EPOCH_MICROS = 946_684_800_000_000L;
+
+    /**
+     * JetStream storing as many copies of a stored change as the throughput run publishes, with the
+     * publisher's headers and window and nothing else: the store's own ceiling, in the same run.
+     */
+    private double storeCeiling(CoreService core, String natsUrl, Tenant tenant, Map<String, Object> out) throws Exception {
+        try (Connection nats = Nats.connect(new Options.Builder().server(natsUrl).noReconnect()
+                .reconnectBufferSize(0).maxMessagesInOutgoingQueue(100_000).build())) {
+            if (nats.jetStreamManagement().getStreamInfo(io.omniglass.core.tenancy.TenantStreams.cdcStream(tenant.slug()))
+                    .getStreamState().getMsgCount() == 0) {
+                System.out.println("JetStream store ceiling: skipped (no warm-up change to copy)");
+                return 0;
+            }
+            byte[] body = JetStreamStoreCeiling.sampleBody(nats, tenant.slug());
+            long natsPid = core.context().infrastructure().embeddedNatsPid().orElse(-1L);
+            double natsCpuBefore = ProcessCpu.seconds(natsPid, false);
+            long nanos = JetStreamStoreCeiling.run(nats, body, changes, CdcSession.Settings.defaults().maxInFlight(), natsReplicas);
+            double natsCpu = ProcessCpu.seconds(natsPid, false) - natsCpuBefore;
+            double perS = changes / (nanos / 1e9);
+            System.out.printf("JetStream store ceiling: %,.0f messages/s (%d-byte bodies, PubAck awaited, no Postgres%s)%n",
+                    perS, body.length, natsPid > 0 ? String.format("; nats-server %.1f ms CPU per 1,000", natsCpu * 1e6 / changes) : "");
+            out.put("jetstream_store_per_s", Math.round(perS));
+            out.put("jetstream_store_body_bytes", body.length);
+            if (natsPid > 0) {
+                out.put("cpu_ms_per_1k_jetstream_store_nats", round2(natsCpu * 1e6 / changes));
+            }
+            return perS;
+        }
+    }
 
     /** Both readers take the same warm-up changes first; the measured runs then start from the same position. */
     private void warmUp(GatewaySession db, CdcSession.Source raw, CdcSession.Source main, String natsUrl) throws Exception {
@@ -342,6 +432,17 @@ public final class CdcBench implements Callable<Integer> {
             System.out.println("wrote " + json);
         }
         return 0;
+    }
+
+    /** Collections and the milliseconds they took, over every collector of this JVM. */
+    private static long[] gcCountAndMillis() {
+        long count = 0;
+        long millis = 0;
+        for (java.lang.management.GarbageCollectorMXBean gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+            count += Math.max(0, gc.getCollectionCount());
+            millis += Math.max(0, gc.getCollectionTime());
+        }
+        return new long[] {count, millis};
     }
 
     private static long nowMicros() {

@@ -103,7 +103,7 @@ final class DebeziumPeerBench {
                 throw new IllegalStateException("the Debezium peer did not stop; its log: " + log);
             }
             reader.join(5_000);
-            return figures(handler, records, warmup, changes, commitReturned, committed);
+            return figures(handler, records, warmup, changes, commitReturned, committed, commitDuration);
         } finally {
             if (p.isAlive()) {
                 p.destroyForcibly();
@@ -115,7 +115,7 @@ final class DebeziumPeerBench {
     }
 
     private static Result figures(String handler, Path records, int warmup, int changes, Map<Long, Long> commitReturned,
-                                  long committed) throws IOException {
+                                  long committed, Histogram commitDuration) throws IOException {
         List<String> lines = Files.readAllLines(records);
         long[] micros = new long[lines.size()];
         Histogram latency = new Histogram(60_000_000L, 3);
@@ -144,6 +144,9 @@ final class DebeziumPeerBench {
         out.put("max_ms", round2(latency.getMaxValue() / 1000.0));
         out.put("latency_samples", latency.getTotalCount());
         out.put("latency_committed", committed);
+        // the writer's commits wait for Postgres' WAL fsync: how busy the shared disk was meanwhile
+        out.put("commit_p50_ms", round2(commitDuration.getValueAtPercentile(50) / 1000.0));
+        out.put("commit_p99_ms", round2(commitDuration.getValueAtPercentile(99) / 1000.0));
         String what = handler.equals("publish") ? "commit-to-PubAck" : "commit-to-handler";
         System.out.printf("debezium %s: %,.0f changes/s; %s p50 %.2f ms, p99 %.2f ms, max %.2f ms (%,d changes)%n",
                 handler, perS, what, latency.getValueAtPercentile(50) / 1000.0, latency.getValueAtPercentile(99) / 1000.0,

@@ -109,6 +109,8 @@ public final class CdcSession implements AutoCloseable {
     private final Runnable heartbeat;
 
     private final Map<Integer, PgOutput.Relation> relations = new HashMap<>();
+    /** The subject of each table's changes, made once per session rather than once per change. */
+    private final Map<String, String> subjects = new HashMap<>();
     private final ArrayDeque<Txn> inFlight = new ArrayDeque<>();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final ChangeEncoder encoder = new ChangeEncoder();
@@ -443,7 +445,8 @@ public final class CdcSession implements AutoCloseable {
         }
         awaitingCount++;
         txn.pending++;
-        nats.publish(TenantStreams.cdcSubject(source.slug(), rel.name()), replyPrefix + seq, h, body);
+        nats.publish(subjects.computeIfAbsent(rel.name(), table -> TenantStreams.cdcSubject(source.slug(), table)),
+                replyPrefix + seq, h, body);
     }
 
     /**
@@ -452,13 +455,21 @@ public final class CdcSession implements AutoCloseable {
      */
     private boolean readAcks(Duration wait) throws InterruptedException {
         boolean any = false;
-        Message m = acks.nextMessage(wait);
+        Message m = wait == NO_WAIT ? nextAckIfAny() : acks.nextMessage(wait);
         while (m != null) {
             any = true;
             onAck(m);
-            m = acks.nextMessage(NO_WAIT);
+            m = nextAckIfAny();
         }
         return any;
+    }
+
+    /**
+     * The next PubAck if one has arrived. Asked between any two replication messages: the queue's
+     * count is one atomic read, where a poll of the empty queue takes its lock and spins.
+     */
+    private Message nextAckIfAny() throws InterruptedException {
+        return acks.getPendingMessageCount() == 0 ? null : acks.nextMessage(NO_WAIT);
     }
 
     private void onAck(Message m) {
@@ -570,8 +581,11 @@ public final class CdcSession implements AutoCloseable {
     private void checkAckTimeout() {
         long silentNanos = System.nanoTime() - ackProgressNanos;
         if (awaitingCount > 0 && silentNanos > settings.ackTimeout().toNanos()) {
+            Txn head = inFlight.peekFirst();
+            long ageMillis = head == null ? 0
+                    : System.currentTimeMillis() - (head.commitTsMicros + PgOutput.PG_EPOCH_MICROS) / 1000;
             throw new IllegalStateException("no PubAck for " + silentNanos / 1_000_000 + " ms with " + awaitingCount
-                    + " publishes in flight");
+                    + " publishes in flight (the oldest change waiting was committed " + ageMillis + " ms ago)");
         }
     }
 

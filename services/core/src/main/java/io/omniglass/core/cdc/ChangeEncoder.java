@@ -36,6 +36,14 @@ final class ChangeEncoder {
             .toFormatter();
 
     private final ByteArrayBuilder buffer = new ByteArrayBuilder(1024);
+    /**
+     * One generator for every change of the session, flushed after each: a generator per change
+     * cost a context, a buffer-recycler look-up and their garbage on every change of the hot path.
+     * Made again after a failure, which can leave it inside an object.
+     */
+    private JsonGenerator generator;
+    /** The ISO form of a timestamptz is written from here: no substring and concatenation per value. */
+    private final char[] timestamp = new char[40];
 
     /** The op of a row change; truncate carries neither key nor row. */
     enum Op { insert, update, delete, truncate }
@@ -53,7 +61,9 @@ final class ChangeEncoder {
     byte[] encode(String lsn, long xid, String commitTs, PgOutput.Relation rel, Op op,
                   PgOutput.Tuple row, PgOutput.Tuple old, boolean oldIsKeyOnly, boolean tooLarge) {
         buffer.reset();
-        try (JsonGenerator g = JSON_FACTORY.createGenerator(buffer, JsonEncoding.UTF8)) {
+        boolean done = false;
+        try {
+            JsonGenerator g = generator();
             g.writeStartObject();
             g.writeStringField(ChangeMessage.LSN, lsn);
             g.writeNumberField(ChangeMessage.XID, xid);
@@ -72,7 +82,8 @@ final class ChangeEncoder {
                 g.writeNullField(ChangeMessage.OLD);
                 g.writeBooleanField(ChangeMessage.TOO_LARGE, true);
                 g.writeEndObject();
-                g.close();
+                g.flush();
+                done = true;
                 return buffer.toByteArray();
             }
             g.writeFieldName(ChangeMessage.ROW);
@@ -98,10 +109,24 @@ final class ChangeEncoder {
                 g.writeEndArray();
             }
             g.writeEndObject();
+            g.flush();
+            done = true;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } finally {
+            if (!done) {
+                generator = null;
+            }
         }
         return buffer.toByteArray();
+    }
+
+    private JsonGenerator generator() throws IOException {
+        if (generator == null) {
+            generator = JSON_FACTORY.createGenerator(buffer, JsonEncoding.UTF8);
+            generator.setRootValueSeparator(null); // one object per message: nothing between them
+        }
+        return generator;
     }
 
     private static boolean hasMissing(PgOutput.Tuple row, PgOutput.Tuple fullOld) {
@@ -117,7 +142,7 @@ final class ChangeEncoder {
         return row.unchanged(i) && (fullOld == null || i >= fullOld.values().length || fullOld.unchanged(i));
     }
 
-    private static void writeTuple(JsonGenerator g, List<PgOutput.Column> cols, PgOutput.Tuple t, boolean keyOnly) throws IOException {
+    private void writeTuple(JsonGenerator g, List<PgOutput.Column> cols, PgOutput.Tuple t, boolean keyOnly) throws IOException {
         writeTuple(g, cols, t, keyOnly, null);
     }
 
@@ -125,8 +150,8 @@ final class ChangeEncoder {
      * An unchanged TOAST value is not in the new tuple; it is taken from a full old tuple when
      * there is one, and otherwise left out of "row" and named in "unchanged_toast".
      */
-    private static void writeTuple(JsonGenerator g, List<PgOutput.Column> cols, PgOutput.Tuple t, boolean keyOnly,
-                                   PgOutput.Tuple fallback) throws IOException {
+    private void writeTuple(JsonGenerator g, List<PgOutput.Column> cols, PgOutput.Tuple t, boolean keyOnly,
+                            PgOutput.Tuple fallback) throws IOException {
         g.writeStartObject();
         String[] v = t.values();
         int n = Math.min(v.length, cols.size());
@@ -143,7 +168,11 @@ final class ChangeEncoder {
                 value = fallback.values()[i];
             }
             g.writeFieldName(c.name());
-            writeValue(g, c.typeOid(), value);
+            if (c.typeOid() == TIMESTAMPTZ && value != null) {
+                writeTimestamptz(g, value);
+            } else {
+                writeValue(g, c.typeOid(), value);
+            }
         }
         g.writeEndObject();
     }
@@ -176,10 +205,29 @@ final class ChangeEncoder {
         return c >= '0' && c <= '9';
     }
 
+    /** {@link #isoTimestamptz} without garbage for the usual UTC text; any other offset takes the general path. */
+    private void writeTimestamptz(JsonGenerator g, String text) throws IOException {
+        int len = text.length();
+        if (isUtcIso(text) && len - 2 <= timestamp.length) {
+            text.getChars(0, len - 3, timestamp, 0);
+            timestamp[10] = 'T';
+            timestamp[len - 3] = 'Z';
+            g.writeString(timestamp, 0, len - 2);
+        } else {
+            g.writeString(isoTimestamptz(text));
+        }
+    }
+
+    /** "2026-11-21 07:00:00.123456+00": Postgres' text of a timestamptz in a UTC session. */
+    private static boolean isUtcIso(String text) {
+        int len = text.length();
+        return len > 13 && text.endsWith("+00") && text.charAt(10) == ' ' && text.charAt(len - 4) != ':';
+    }
+
     /** Postgres' ISO DateStyle text ("2026-11-21 07:00:00.123456+00") as ISO-8601 UTC. */
     static String isoTimestamptz(String text) {
         int len = text.length();
-        if (len > 3 && text.endsWith("+00") && text.charAt(10) == ' ' && text.charAt(len - 4) != ':') {
+        if (isUtcIso(text)) {
             return text.substring(0, 10) + 'T' + text.substring(11, len - 3) + 'Z';
         }
         try {

@@ -51,6 +51,38 @@ class ChangeEncoderTest {
         assertThat(read.tooLarge()).isFalse();
     }
 
+    @Test
+    void oneEncoderWritesEachChangeAsItsOwnDocument() throws Exception {
+        PgOutput.Relation rel = new PgOutput.Relation(16385, "public", "audit_log", 'd', java.util.List.of(
+                new PgOutput.Column("id", ChangeEncoder.INT8, true),
+                new PgOutput.Column("ts", ChangeEncoder.TIMESTAMPTZ, false),
+                new PgOutput.Column("verb", 25, false)));
+        ChangeEncoder encoder = new ChangeEncoder();
+        String first = new String(encoder.encode("0/20", 8, "2026-11-21T07:00:00Z", rel, ChangeEncoder.Op.insert,
+                new PgOutput.Tuple(new String[] {"1", "2026-11-21 07:00:00.123456+00", "ack \"x\""}), null, false),
+                StandardCharsets.UTF_8);
+        String second = new String(encoder.encode("0/20", 8, "2026-11-21T07:00:00Z", rel, ChangeEncoder.Op.insert,
+                new PgOutput.Tuple(new String[] {"2", "2026-11-21 12:30:00.5+05:30", null}), null, false),
+                StandardCharsets.UTF_8);
+        assertThat(first).isEqualTo("{\"lsn\":\"0/20\",\"xid\":8,\"commit_ts\":\"2026-11-21T07:00:00Z\",\"table\":\"audit_log\","
+                + "\"op\":\"insert\",\"key\":{\"id\":1},\"row\":{\"id\":1,\"ts\":\"2026-11-21T07:00:00.123456Z\","
+                + "\"verb\":\"ack \\\"x\\\"\"},\"old\":null}");
+        assertThat(second).isEqualTo("{\"lsn\":\"0/20\",\"xid\":8,\"commit_ts\":\"2026-11-21T07:00:00Z\",\"table\":\"audit_log\","
+                + "\"op\":\"insert\",\"key\":{\"id\":2},\"row\":{\"id\":2,\"ts\":\"2026-11-21T07:00:00.500Z\","
+                + "\"verb\":null},\"old\":null}");
+        // a change that fails half-way (a bytea that is not hex) must not leave the next document inside the broken one
+        PgOutput.Relation blob = new PgOutput.Relation(16386, "public", "config", 'd', java.util.List.of(
+                new PgOutput.Column("id", ChangeEncoder.INT8, true),
+                new PgOutput.Column("data", ChangeEncoder.BYTEA, false)));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> encoder.encode("0/30", 9, "2026-11-21T07:00:00Z", blob,
+                ChangeEncoder.Op.insert, new PgOutput.Tuple(new String[] {"3", "\\xZZ"}), null, false))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(new String(encoder.encode("0/30", 9, "2026-11-21T07:00:00Z", blob, ChangeEncoder.Op.insert,
+                new PgOutput.Tuple(new String[] {"3", "\\x4f4b"}), null, false), StandardCharsets.UTF_8))
+                .isEqualTo("{\"lsn\":\"0/30\",\"xid\":9,\"commit_ts\":\"2026-11-21T07:00:00Z\",\"table\":\"config\","
+                        + "\"op\":\"insert\",\"key\":{\"id\":3},\"row\":{\"id\":3,\"data\":\"T0s=\"},\"old\":null}");
+    }
+
     private static ByteBuffer relation() {
         ByteBuffer b = ByteBuffer.allocate(128);
         b.put((byte) 'R').putInt(16384).put(cstr("public")).put(cstr("config")).put((byte) 'd').putShort((short) 2);

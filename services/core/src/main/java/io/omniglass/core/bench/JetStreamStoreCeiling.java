@@ -1,0 +1,105 @@
+package io.omniglass.core.bench;
+
+import io.nats.client.Connection;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.Message;
+import io.nats.client.Subscription;
+import io.nats.client.api.MessageInfo;
+import io.nats.client.api.RetentionPolicy;
+import io.nats.client.api.StorageType;
+import io.nats.client.api.StreamConfiguration;
+import io.nats.client.impl.Headers;
+import io.omniglass.core.tenancy.TenantStreams;
+
+import java.time.Duration;
+
+/**
+ * The second ceiling of {@code bench cdc}: JetStream storing the feed's messages with nothing in
+ * front of it. The same bodies as the publisher's (a stored change of the tenant's CDC stream,
+ * repeated), the same headers ({@code Nats-Msg-Id}, {@code Nats-Expected-Last-Sequence}), the
+ * same window of PubAcks in flight on one wildcard inbox, into a stream configured as the CDC
+ * stream; no Postgres, no decoding, no encoding. With {@code sync_interval: always} nats-server
+ * writes and fsyncs every message it stores, so this, not the slot, is what bounds a publisher
+ * that awaits every PubAck.
+ */
+final class JetStreamStoreCeiling {
+
+    static final String STREAM = "OG_BENCH_STORE_CEILING";
+    private static final String SUBJECT = "og-bench.ceiling.audit_log";
+
+    private JetStreamStoreCeiling() {
+    }
+
+    /** A stored change of the tenant's feed: the body every ceiling message carries. */
+    static byte[] sampleBody(Connection nats, String slug) throws Exception {
+        JetStreamManagement jsm = nats.jetStreamManagement();
+        String stream = TenantStreams.cdcStream(slug);
+        long last = jsm.getStreamInfo(stream).getStreamState().getLastSequence();
+        MessageInfo m = jsm.getMessage(stream, last);
+        return m.getData();
+    }
+
+    /** Publishes {@code messages} copies of {@code body}, every PubAck awaited; returns the nanoseconds it took. */
+    static long run(Connection nats, byte[] body, int messages, int window, int replicas) throws Exception {
+        JetStreamManagement jsm = nats.jetStreamManagement();
+        try {
+            jsm.deleteStream(STREAM);
+        } catch (io.nats.client.JetStreamApiException absent) {
+            // first run
+        }
+        jsm.addStream(StreamConfiguration.builder()
+                .name(STREAM)
+                .subjects(SUBJECT)
+                .storageType(StorageType.File)
+                .retentionPolicy(RetentionPolicy.Limits)
+                .duplicateWindow(TenantStreams.DUPLICATE_WINDOW)
+                .replicas(replicas)
+                .build());
+        String inbox = nats.createInbox() + ".";
+        Subscription acks = nats.subscribe(inbox + "*");
+        try {
+            long started = System.nanoTime();
+            long deadline = started + Duration.ofMinutes(5).toNanos();
+            int sent = 0;
+            int acked = 0;
+            while (acked < messages) {
+                while (sent < messages && sent - acked < window) {
+                    Headers h = new Headers();
+                    h.put("Nats-Msg-Id", "0/" + Integer.toHexString(sent) + ":0");
+                    h.put("Nats-Expected-Last-Sequence", Integer.toString(sent));
+                    nats.publish(SUBJECT, inbox + sent, h, body);
+                    sent++;
+                }
+                Message ack = acks.nextMessage(Duration.ofMillis(50));
+                while (ack != null) {
+                    byte[] data = ack.getData();
+                    if (ack.isStatusMessage() || data == null || new String(data, java.nio.charset.StandardCharsets.UTF_8).contains("\"error\"")) {
+                        throw new IllegalStateException("ceiling publish not acknowledged: "
+                                + (data == null ? ack.getStatus() : new String(data, java.nio.charset.StandardCharsets.UTF_8)));
+                    }
+                    acked++;
+                    ack = acks.nextMessage(Duration.ofNanos(1));
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("ceiling: " + acked + " of " + messages + " PubAcks in 5 minutes");
+                }
+            }
+            return System.nanoTime() - started;
+        } finally {
+            acks.unsubscribe();
+        }
+    }
+
+    /**
+     * Only once every reader is done: deleting the stream's files right before a run stalled the
+     * next fsync for over ten seconds on this machine (ext4 mounted with {@code discard}: the freed
+     * blocks are trimmed at the next journal commit), and the publisher's PubAcks with it.
+     */
+    static void remove(Connection nats) throws Exception {
+        try {
+            nats.jetStreamManagement().deleteStream(STREAM);
+        } catch (io.nats.client.JetStreamApiException absent) {
+            // the ceiling did not run
+        }
+    }
+}
