@@ -2,8 +2,10 @@ package io.omniglass.core.lifecycle;
 
 import io.omniglass.api.AggregateBucket;
 import org.jooq.DSLContext;
-import org.jooq.impl.DSL;
-import org.jooq.impl.SQLDataType;
+import org.postgresql.PGStatement;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 
 import java.time.Duration;
 import java.time.OffsetDateTime;
@@ -43,34 +45,50 @@ final class Aggregates {
      * are read back by primary key at each bucket's min(ts) and max(ts) in two scalar subqueries,
      * so always two index probes per bucket (as a join the planner may hash-join whole partitions),
      * rather than a sort per bucket.
+     *
+     * <p>Plain JDBC with typed parameters, not jOOQ's binding: jOOQ sends an array and a timestamp
+     * to Postgres as text inside {@code cast(? as ...)}, which the planner cannot fold (the text
+     * input functions are not immutable), so a sequential scan parsed the 100-element id list and
+     * both bounds again for every row (22 s instead of 1.7 s for 1.8 M rows), and pruned partitions
+     * only at executor start. Typed, the values are constants of the plan: partitions outside the
+     * range are pruned while planning and {@code = ANY} probes a hashed set.
      */
     static void hot(DSLContext tx, List<Long> series, OffsetDateTime from, OffsetDateTime to, Duration bucket,
                     Map<Key, Partial> into) {
         if (series.isEmpty()) {
             return;
         }
-        tx.resultQuery("""
-                        WITH agg AS (
-                            SELECT series_id, date_bin({0}::interval, ts, to_timestamp(0)) AS b, count(*) AS n,
-                                   sum(value) AS s, min(value) AS lo, max(value) AS hi, min(ts) AS t0, max(ts) AS t1
-                            FROM {1}
-                            WHERE series_id = ANY({2}) AND ts >= {3} AND ts < {4}
-                            GROUP BY 1, 2)
-                        SELECT agg.series_id, agg.b, agg.n, agg.s, agg.lo, agg.hi,
-                               agg.t0, (SELECT f.value FROM {1} f WHERE f.series_id = agg.series_id AND f.ts = agg.t0),
-                               agg.t1, (SELECT l.value FROM {1} l WHERE l.series_id = agg.series_id AND l.ts = agg.t1)
-                        FROM agg""",
-                        DSL.inline(bucket.toSeconds() + " seconds"), METRIC_DATAPOINT,
-                        DSL.val(series.toArray(Long[]::new)), DSL.val(from), DSL.val(to))
-                .coerce(DSL.field("series_id", SQLDataType.BIGINT), DSL.field("b", SQLDataType.TIMESTAMPWITHTIMEZONE),
-                        DSL.field("n", SQLDataType.BIGINT), DSL.field("s", SQLDataType.DOUBLE),
-                        DSL.field("lo", SQLDataType.DOUBLE), DSL.field("hi", SQLDataType.DOUBLE),
-                        DSL.field("t0", SQLDataType.TIMESTAMPWITHTIMEZONE), DSL.field("first", SQLDataType.DOUBLE),
-                        DSL.field("t1", SQLDataType.TIMESTAMPWITHTIMEZONE), DSL.field("last", SQLDataType.DOUBLE))
-                .forEach(r -> into.merge(new Key(r.value1(), ColdReads.micros(r.value2())),
-                        new Partial(r.value3(), r.value4(), r.value5(), r.value6(),
-                                ColdReads.micros(r.value7()), r.value8(), ColdReads.micros(r.value9()), r.value10()),
-                        Partial::merge));
+        String table = tx.render(METRIC_DATAPOINT);
+        String sql = """
+                WITH agg AS (
+                    SELECT series_id, date_bin('%2$d seconds'::interval, ts, to_timestamp(0)) AS b, count(*) AS n,
+                           sum(value) AS s, min(value) AS lo, max(value) AS hi, min(ts) AS t0, max(ts) AS t1
+                    FROM %1$s
+                    WHERE series_id = ANY(?) AND ts >= ? AND ts < ?
+                    GROUP BY 1, 2)
+                SELECT agg.series_id, agg.b, agg.n, agg.s, agg.lo, agg.hi,
+                       agg.t0, (SELECT f.value FROM %1$s f WHERE f.series_id = agg.series_id AND f.ts = agg.t0),
+                       agg.t1, (SELECT l.value FROM %1$s l WHERE l.series_id = agg.series_id AND l.ts = agg.t1)
+                FROM agg""".formatted(table, bucket.toSeconds());
+        tx.connection(c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                // never a server-side prepared statement: after five runs Postgres may switch to a
+                // generic plan, which knows neither the range (no pruning) nor the ids (no hashed ANY)
+                ps.unwrap(PGStatement.class).setPrepareThreshold(0);
+                ps.setArray(1, c.createArrayOf("bigint", series.toArray(Long[]::new)));
+                ps.setObject(2, from);
+                ps.setObject(3, to);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        into.merge(new Key(rs.getLong(1), ColdReads.micros(rs.getObject(2, OffsetDateTime.class))),
+                                new Partial(rs.getLong(3), rs.getDouble(4), rs.getDouble(5), rs.getDouble(6),
+                                        ColdReads.micros(rs.getObject(7, OffsetDateTime.class)), rs.getDouble(8),
+                                        ColdReads.micros(rs.getObject(9, OffsetDateTime.class)), rs.getDouble(10)),
+                                Partial::merge);
+                    }
+                }
+            }
+        });
     }
 
     /** The merged partials as each series' buckets, oldest first. */
