@@ -5,8 +5,10 @@ import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
 import org.postgresql.PGStatement;
 
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 
 import java.time.Duration;
 import java.time.OffsetDateTime;
@@ -63,8 +65,26 @@ final class Aggregates {
         if (series.isEmpty()) {
             return;
         }
+        tx.select(DSL.function("set_config", String.class, DSL.val("work_mem"), DSL.val("64MB"), DSL.val(true))).fetch();
         String table = tx.render(METRIC_DATAPOINT);
-        String sql = """
+        tx.connection(c -> {
+            try (PreparedStatement ps = hotStatement(c, "", table, series, from, to, bucket);
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    into.merge(new Key(rs.getLong(1), ColdReads.micros(rs.getObject(2, OffsetDateTime.class))),
+                            new Partial(rs.getLong(3), rs.getDouble(4), rs.getDouble(5), rs.getDouble(6),
+                                    ColdReads.micros(rs.getObject(7, OffsetDateTime.class)), rs.getDouble(8),
+                                    ColdReads.micros(rs.getObject(9, OffsetDateTime.class)), rs.getDouble(10)),
+                            Partial::merge);
+                }
+            }
+        });
+    }
+
+    /** The hot read's statement, bound; {@code prefix} is empty, or an EXPLAIN for the test that checks its plan. */
+    static PreparedStatement hotStatement(Connection c, String prefix, String table, List<Long> series,
+                                          OffsetDateTime from, OffsetDateTime to, Duration bucket) throws SQLException {
+        String sql = prefix + """
                 WITH agg AS (
                     SELECT series_id, date_bin('%2$d seconds'::interval, ts, to_timestamp(0)) AS b, count(*) AS n,
                            sum(value) AS s, min(value) AS lo, max(value) AS hi, min(ts) AS t0, max(ts) AS t1
@@ -75,26 +95,19 @@ final class Aggregates {
                        agg.t0, (SELECT f.value FROM %1$s f WHERE f.series_id = agg.series_id AND f.ts = agg.t0),
                        agg.t1, (SELECT l.value FROM %1$s l WHERE l.series_id = agg.series_id AND l.ts = agg.t1)
                 FROM agg""".formatted(table, bucket.toSeconds());
-        tx.select(DSL.function("set_config", String.class, DSL.val("work_mem"), DSL.val("64MB"), DSL.val(true))).fetch();
-        tx.connection(c -> {
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
-                // never a server-side prepared statement: after five runs Postgres may switch to a
-                // generic plan, which knows neither the range (no pruning) nor the ids (no hashed ANY)
-                ps.unwrap(PGStatement.class).setPrepareThreshold(0);
-                ps.setArray(1, c.createArrayOf("bigint", series.toArray(Long[]::new)));
-                ps.setObject(2, from);
-                ps.setObject(3, to);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        into.merge(new Key(rs.getLong(1), ColdReads.micros(rs.getObject(2, OffsetDateTime.class))),
-                                new Partial(rs.getLong(3), rs.getDouble(4), rs.getDouble(5), rs.getDouble(6),
-                                        ColdReads.micros(rs.getObject(7, OffsetDateTime.class)), rs.getDouble(8),
-                                        ColdReads.micros(rs.getObject(9, OffsetDateTime.class)), rs.getDouble(10)),
-                                Partial::merge);
-                    }
-                }
-            }
-        });
+        PreparedStatement ps = c.prepareStatement(sql);
+        try {
+            // never a server-side prepared statement: after five runs Postgres may switch to a
+            // generic plan, which knows neither the range (no pruning) nor the ids (no hashed ANY)
+            ps.unwrap(PGStatement.class).setPrepareThreshold(0);
+            ps.setArray(1, c.createArrayOf("bigint", series.toArray(Long[]::new)));
+            ps.setObject(2, from);
+            ps.setObject(3, to);
+            return ps;
+        } catch (SQLException | RuntimeException e) {
+            ps.close();
+            throw e;
+        }
     }
 
     /** The merged partials as each series' buckets, oldest first. */
