@@ -11,9 +11,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import javax.sql.DataSource;
+import org.jooq.DSLContext;
+import org.jooq.SQLDialect;
+import org.jooq.conf.Settings;
+import org.jooq.impl.DSL;
+
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
@@ -27,7 +30,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The hot aggregate read is planned with its values known: Postgres prunes the partitions outside
  * the range while planning (none is left to prune at executor start), on every run of the
  * statement on one connection, past the fifth, where pgjdbc switches to server-side statements
- * and Postgres may switch to a generic plan. Bound as text inside a cast (jOOQ's binding), the
+ * and Postgres would be free to pick a generic plan. Bound as text inside a cast (jOOQ's binding), the
  * range was a runtime filter re-parsed row by row and the partitions were pruned only at start.
  */
 class HotAggregatePlanTest {
@@ -64,13 +67,15 @@ class HotAggregatePlanTest {
                 Partitions.partitionName("metric_datapoint", today.minusDays(3)));
 
         try (Connection c = db.getConnection()) {
+            c.setAutoCommit(false);
+            DSLContext tx = DSL.using(c, SQLDialect.POSTGRES, new Settings().withRenderSchema(false));
             for (int run = 1; run <= 8; run++) {
-                JsonNode plan;
-                try (PreparedStatement ps = Aggregates.hotStatement(c, "EXPLAIN (FORMAT JSON) ", "metric_datapoint",
-                        List.of(a, b), from, to, Duration.ofDays(1)); ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    plan = OmniglassClient.JSON.readTree(rs.getString(1)).get(0).get("Plan");
-                }
+                // the read's own settings and statement, in one transaction as the endpoint runs them
+                Aggregates.planWithValues(tx);
+                String json = Aggregates.typed(tx).resultQuery("EXPLAIN (FORMAT JSON) {0}",
+                        Aggregates.hotQuery(tx, List.of(a, b), from, to, Duration.ofDays(1))).fetchOne(0, String.class);
+                c.commit();
+                JsonNode plan = OmniglassClient.JSON.readTree(json).get(0).get("Plan");
                 List<String> scanned = new ArrayList<>();
                 List<Integer> removedAtStart = new ArrayList<>();
                 walkOutsideSubplans(plan, scanned, removedAtStart);
