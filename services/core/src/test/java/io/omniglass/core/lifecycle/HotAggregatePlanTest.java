@@ -6,16 +6,15 @@ import io.omniglass.core.gateway.GatewayModule;
 import io.omniglass.core.plant.PlantModule;
 import io.omniglass.core.tenancy.Tenant;
 import io.omniglass.core.testing.TestCore;
+import org.jooq.DSLContext;
+import org.jooq.SQLDialect;
+import org.jooq.conf.Settings;
+import org.jooq.impl.DSL;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import javax.sql.DataSource;
-import org.jooq.DSLContext;
-import org.jooq.SQLDialect;
-import org.jooq.conf.Settings;
-import org.jooq.impl.DSL;
-
 import java.sql.Connection;
 import java.time.Duration;
 import java.time.LocalDate;
@@ -30,8 +29,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The hot aggregate read is planned with its values known: Postgres prunes the partitions outside
  * the range while planning (none is left to prune at executor start), on every run of the
  * statement on one connection, past the fifth, where pgjdbc switches to server-side statements
- * and Postgres would be free to pick a generic plan. Bound as text inside a cast (jOOQ's binding), the
- * range was a runtime filter re-parsed row by row and the partitions were pruned only at start.
+ * and Postgres would be free to pick a generic plan. Bound as text inside a cast (jOOQ's default
+ * binding), the range was a filter re-parsed row by row and partitions were pruned only at start.
  */
 class HotAggregatePlanTest {
 
