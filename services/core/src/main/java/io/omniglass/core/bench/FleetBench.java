@@ -257,7 +257,10 @@ public final class FleetBench implements Callable<Integer> {
         for (int i = 0; i < replaySeries; i++) {
             p.append(i == 0 ? "" : ",").append("{\"name\": \"").append(meter(i)).append("\", \"type\": \"meter\", \"location\": \"site\"}");
         }
-        return p.append("]}").toString();
+        // the replaying tenant is an ordinary one: a rule over every series it replays (its values cross 80)
+        return p.append("], \"rules\": {\"event_rules\": [{\"name\": \"meter-high\", \"selector\": \"component:meter-*\", ")
+                .append("\"key\": \"flow\", \"condition\": {\"type\": \"high\", \"threshold\": 80, \"deadband\": 5}, ")
+                .append("\"severity\": \"warning\", \"message\": \"{owner}: flow high\"}]}}").toString();
     }
 
     private static String meter(int i) {
@@ -496,6 +499,7 @@ public final class FleetBench implements Callable<Integer> {
         double c0 = ProcessCpu.seconds(self, false);
         double p0 = ProcessCpu.seconds(pg, true);
         double n0 = ProcessCpu.seconds(natsPid, false);
+        long wal0 = walPosition(t);
         Map<String, Long> peaks = new ConcurrentHashMap<>();
         AtomicBoolean sampling = new AtomicBoolean(true);
         Thread sampler = new Thread(() -> {
@@ -517,6 +521,7 @@ public final class FleetBench implements Callable<Integer> {
         long spanMicros = Duration.ofDays(replayDays).minusHours(2).toNanos() / 1000;
         long perSeries = Math.max(1, replayRows / replaySeries);
         long stepMicros = Math.max(1, spanMicros / perSeries);
+        long current = liveCurrentValues(t);
         System.out.printf("replay: %,d datapoints over %d days into tenant %s, as fast as it can publish ...%n", replayRows, replayDays, t.slug());
         long start = System.nanoTime();
         long published;
@@ -563,7 +568,7 @@ public final class FleetBench implements Callable<Integer> {
                 deadLettered = dead;
                 progressAt = System.nanoTime();
             }
-            if (stored + deadLettered >= replayRows || System.nanoTime() - progressAt > TimeUnit.SECONDS.toNanos(120)) {
+            if (stored - current + deadLettered >= replayRows || System.nanoTime() - progressAt > TimeUnit.SECONDS.toNanos(120)) {
                 break; // all in, or stuck (what is missing is counted as lost below)
             }
             Thread.sleep(written != null ? 20 : 1000);
@@ -575,11 +580,13 @@ public final class FleetBench implements Callable<Integer> {
         double secs = (end - start) / 1e9;
         Map<String, Object> r = new LinkedHashMap<>();
         BothTiers tiers = countBothTiers(t);
-        long rows = tiers.hot() + tiers.cold();
-        long distinct = tiers.distinct();
+        // the series' current values (published before the replay) are not the replay's rows
+        long rows = tiers.hot() + tiers.cold() - current;
+        long distinct = tiers.distinct() - current;
         r.put("rows_published", replayRows);
         r.put("rows_stored", rows);
-        r.put("rows_hot", tiers.hot());
+        r.put("rows_hot", tiers.hot() - current);
+        r.put("live_series_before_the_replay", current);
         r.put("rows_cold", tiers.cold());
         r.put("cold_files", tiers.files());
         long dead = deadLetters(t);
@@ -592,6 +599,10 @@ public final class FleetBench implements Callable<Integer> {
         r.put("datapoints_per_message", replayPerMessage);
         r.put("rows_per_s", round(rows / secs));
         r.put("span", replayDays + " days back (beyond a week the days' partitions are made on demand)");
+        // every other tenant's slot on the server decodes this WAL: the CDC cost of the replay
+        long walBytes = walPosition(t) - wal0;
+        r.put("wal_bytes", walBytes);
+        r.put("wal_bytes_per_row", rows == 0 ? 0 : round((double) walBytes / rows));
         r.put("counted", "hot rows in Postgres plus cold rows in the Parquet files the manifest (cold_file) names; "
                 + "doubled = rows - distinct (series_id, ts) over both tiers");
         Map<String, Object> cpu = new LinkedHashMap<>();
@@ -605,6 +616,40 @@ public final class FleetBench implements Callable<Integer> {
                 rows, tiers.hot(), tiers.cold(), tiers.files(), dead, secs, rows / secs, r.get("rows_lost"), r.get("rows_doubled"),
                 cpu.get("core_percent_of_one_core"), cpu.get("postgres_percent_of_one_core"), cpu.get("nats_percent_of_one_core"), peaks);
         return r;
+    }
+
+    /**
+     * The replaying tenant is live, as in the documents' scenario (a webhook replays its backlog
+     * while the plant keeps reporting): every series gets a current value now, and the replay
+     * starts once the rules decided it, so the whole backlog is older than every current value.
+     * Returns the rows this stored.
+     */
+    private long liveCurrentValues(Tenant t) throws Exception {
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < replaySeries; i++) {
+            sb.append(i == 0 ? "" : ",").append(datapoint(meter(i), now, 50.0));
+        }
+        try (Connection nc = Nats.connect(core.context().infrastructure().natsUrl())) {
+            nc.jetStream().publish(TenantStreams.dataSubject(t.slug(), "metric"), sb.append(']').toString().getBytes(StandardCharsets.UTF_8),
+                    PublishOptions.builder().messageId("replay-current").build());
+        }
+        GatewaySession ds = Gateway.forCore(core.context()).system(t, SystemPurpose.BENCH);
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+        while (count(ds, "SELECT count(*) FROM event_rule_state WHERE last_ts = '" + now + "'::timestamptz") < replaySeries
+                || count(ds, "SELECT count(*) FROM metric_datapoint WHERE ts = '" + now + "'::timestamptz") < replaySeries) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the replaying tenant's current values were not decided within 5 minutes");
+            }
+            Thread.sleep(200);
+        }
+        return replaySeries;
+    }
+
+    /** The server's WAL position in bytes (all tenants of the server write to the one WAL). */
+    private long walPosition(Tenant t) throws Exception {
+        return count(Gateway.forCore(core.context()).system(t, SystemPurpose.BENCH),
+                "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint");
     }
 
     /**
