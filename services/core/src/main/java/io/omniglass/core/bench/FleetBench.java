@@ -180,6 +180,7 @@ public final class FleetBench implements Callable<Integer> {
             during.put("datapoint_to_alarm_ms", percentiles(toAlarm));
             during.put("commit_to_cdc_delivery_ms", percentiles(commitToCdc));
             during.put("probe_timeouts", probeTimeouts.get());
+            during.put("cdc_sessions", cdcTimers());
             during.put("live_load_output_queue_stalls", outputStalls.get());
             during.put("note", "other tenants, while the replay ran; commit-to-CDC is measured at a subscriber "
                     + "(commit_ts of the alarm change to its delivery), so it bounds commit-to-PubAck from above");
@@ -644,6 +645,36 @@ public final class FleetBench implements Callable<Integer> {
             Thread.sleep(200);
         }
         return replaySeries;
+    }
+
+    /**
+     * The CDC session pool's own timers (core-wide): a commit's wait for a session and a drain's
+     * time, over the core's run; percentiles over Micrometer's recent window (about 2 minutes, so
+     * mostly the replay), counts and means over the whole run.
+     */
+    private Map<String, Object> cdcTimers() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("sessions", core.context().config().tuning().cdcSessions());
+        for (var t : core.context().metrics().find("og_cdc_commit_wait").timers()) {
+            out.put("commit_wait_ms", timer(t));
+        }
+        for (var t : core.context().metrics().find("og_cdc_drain").timers()) {
+            out.put(t.getId().getTag("kind") + "_drain_ms", timer(t));
+        }
+        System.out.printf("cdc sessions: %s%n", out);
+        return out;
+    }
+
+    private static Map<String, Object> timer(io.micrometer.core.instrument.Timer t) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        var snap = t.takeSnapshot();
+        m.put("count", snap.count());
+        m.put("mean", round(snap.mean(TimeUnit.MILLISECONDS)));
+        for (var v : snap.percentileValues()) {
+            m.put("p" + Math.round(v.percentile() * 100) + "_recent", round(v.value(TimeUnit.MILLISECONDS)));
+        }
+        m.put("max_recent", round(snap.max(TimeUnit.MILLISECONDS)));
+        return m;
     }
 
     /** The server's WAL position in bytes (all tenants of the server write to the one WAL). */

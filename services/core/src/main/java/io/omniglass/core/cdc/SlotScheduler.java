@@ -57,6 +57,7 @@ final class SlotScheduler implements AutoCloseable {
     private final Fence fence;
     private final List<Thread> workers = new ArrayList<>();
     private final Map<String, Long> writesSeen = new HashMap<>();
+    private final DrainTimers drainTimers;
     private volatile boolean closed;
 
     /** Whether a session may still publish for the feed (its lease, at the token it holds). */
@@ -65,7 +66,8 @@ final class SlotScheduler implements AutoCloseable {
     }
 
     SlotScheduler(CdcSettings settings, String natsUrl, String instanceId, ScheduledExecutorService timers,
-                  Supplier<Collection<TenantFeed>> feeds, Fence fence) {
+                  Supplier<Collection<TenantFeed>> feeds, Fence fence, io.micrometer.core.instrument.MeterRegistry metrics) {
+        this.drainTimers = new DrainTimers(metrics);
         this.settings = settings;
         this.natsUrl = natsUrl;
         this.instanceId = instanceId;
@@ -128,6 +130,7 @@ final class SlotScheduler implements AutoCloseable {
                 TenantFeed f = commits.pollFirst();
                 if (f != null) {
                     f.leftCommitQueue();
+                    drainTimers.commitWaited(f.takeCommitWokenAt());
                     return new Turn(f, false);
                 }
                 if (housekeepingRunning < housekeepingLimit() && (f = housekeeping.pollFirst()) != null) {
@@ -216,7 +219,9 @@ final class SlotScheduler implements AutoCloseable {
                             closeQuietly(nats);
                             nats = connect();
                         }
+                        long drainStart = System.nanoTime();
                         boolean again = drain(feed, token, nats, !forCommit);
+                        drainTimers.drained(forCommit, System.nanoTime() - drainStart);
                         if (again) {
                             feed.stillPending(forCommit);
                         }
