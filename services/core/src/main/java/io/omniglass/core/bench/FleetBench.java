@@ -611,6 +611,14 @@ public final class FleetBench implements Callable<Integer> {
         cpu.put("postgres_percent_of_one_core", round(100 * (ProcessCpu.seconds(pg, true) - p0) / secs));
         cpu.put("nats_percent_of_one_core", round(100 * (ProcessCpu.seconds(natsPid, false) - n0) / secs));
         r.put("cpu_during_replay", cpu);
+        Map<String, Object> rules = new LinkedHashMap<>();
+        for (String name : List.of("og_rules_messages_skipped", "og_rules_datapoints_evaluated", "og_rules_alarm_transitions")) {
+            Counter c = core.context().metrics().find(name).tag("tenant", t.slug()).counter();
+            rules.put(name, c == null ? 0 : (long) c.count());
+        }
+        rules.put("note", "the replaying tenant's rules: messages left undecoded (nothing in them newer than what was decided), "
+                + "datapoints matched to a rule (decided or ignored as not newer), alarm transitions");
+        r.put("rules_of_the_replaying_tenant", rules);
         r.put("peaks_during_replay", new LinkedHashMap<>(peaks));
         System.out.printf("replay: %,d rows (%,d hot, %,d cold in %d files; %d dead-lettered) in %.1f s = %,.0f rows/s (lost %d, doubled %d); "
                         + "CPU core %s%%, Postgres %s%%, nats %s%%; peaks %s%n",

@@ -280,6 +280,11 @@ final class SlotScheduler implements AutoCloseable {
                     if (!caughtUp) {
                         return false;
                     }
+                    if (feed.wokenWhileRunning() && anyWaiting()) {
+                        // caught up with what it was woken for and others wait: hand over rather than
+                        // drain on; the wake-up stays and puts the feed at the back of the line
+                        return true;
+                    }
                     if (feed.takeWake()) {
                         target[0] = flushedWal(feed); // woken meanwhile: drain on in this session
                         return false;

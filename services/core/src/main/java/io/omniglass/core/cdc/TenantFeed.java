@@ -131,6 +131,11 @@ final class TenantFeed {
         inCommitQueue.set(false);
     }
 
+    /** While draining: whether a wake came in since the drain's target was set (left as it is). */
+    boolean wokenWhileRunning() {
+        return state.get() == RUNNING_WOKEN;
+    }
+
     /** While draining: true (and cleared) when a wake came in since the drain's target was set. */
     boolean takeWake() {
         return state.compareAndSet(RUNNING_WOKEN, RUNNING);
