@@ -265,9 +265,14 @@ final class SlotScheduler implements AutoCloseable {
         long[] target = {flushedWal(feed)};
         boolean[] yielded = {false};
         long[] lastAsked = {0};
+        long[] streaming = {0}; // when the stream was open (first callback)
+        long[] caughtUpAt = {0};
         CdcSession.Drain until = new CdcSession.Drain() {
             @Override
             public boolean done(long receivedLsn, long quietNanos, int walsenderPid) {
+                if (streaming[0] == 0) {
+                    streaming[0] = System.nanoTime();
+                }
                 try {
                     // caught up: the walsender's keepalive says so, or (when none came) the server
                     // says it has sent past the target and nothing has arrived for a while since
@@ -279,6 +284,9 @@ final class SlotScheduler implements AutoCloseable {
                     }
                     if (!caughtUp) {
                         return false;
+                    }
+                    if (caughtUpAt[0] == 0) {
+                        caughtUpAt[0] = System.nanoTime();
                     }
                     if (feed.wokenWhileRunning() && anyWaiting()) {
                         // caught up with what it was woken for and others wait: hand over rather than
@@ -297,6 +305,9 @@ final class SlotScheduler implements AutoCloseable {
 
             @Override
             public boolean yieldNow() {
+                if (streaming[0] == 0) {
+                    streaming[0] = System.nanoTime();
+                }
                 // housekeeping gives way to a waiting commit at once; a commit's drain after its time slice
                 boolean give = housekeepingOnly && !feed.commitPending()
                         ? commitsWaiting()
@@ -310,6 +321,9 @@ final class SlotScheduler implements AutoCloseable {
         try (CdcSession session = new CdcSession(feed.source, nats, () -> !closed && fence.holds(feed, token),
                 feed.stats, null, CdcSession.Settings.defaults(), null).drainingUntil(until)) {
             session.run();
+        }
+        if (!housekeepingOnly) {
+            drainTimers.phases(started, streaming[0], caughtUpAt[0], System.nanoTime());
         }
         return yielded[0];
     }
