@@ -52,6 +52,20 @@ class DecidedSamplesTest {
     }
 
     @Test
+    void theScansTimestampReaderAgreesWithTheGeneralParser() {
+        for (String ts : new String[]{"2026-11-21T07:00:00Z", "2026-11-21T07:00:00.1Z", "2026-11-21T07:00:00.123456Z",
+                "2026-11-21T07:00:00.123456789Z", "2026-11-21T07:00:00+01:00", "2026-11-21T23:59:59.5-09:30",
+                "2024-02-29T00:00:00Z", "2026-11-21T07:00Z", "2026-11-21T07:00:00.Z", "1970-01-01T00:00:00Z", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59.999999+18:00"}) {
+            assertThat(DecidedSamples.instant(ts)).as(ts).isEqualTo(java.time.OffsetDateTime.parse(ts).toInstant());
+        }
+        for (String bad : new String[]{"2026-02-30T00:00:00Z", "2026-13-01T00:00:00Z", "2026-11-21T24:00:00Z",
+                "2026-11-21T07:00:00", "2026-11-21 07:00:00Z"}) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> DecidedSamples.instant(bad)).as(bad)
+                    .isInstanceOf(java.time.DateTimeException.class);
+        }
+    }
+
+    @Test
     void whatTheScanDoesNotUnderstandGoesToTheFullDecode() {
         DecidedSamples d = new DecidedSamples();
         d.decided(PUMPS, "component:pump-1", LIVE);
