@@ -20,12 +20,15 @@ import java.util.concurrent.ConcurrentHashMap;
  * skipped before it is decoded: {@link #nothingNew} reads only the owner, key and ts of each
  * datapoint with a streaming parser, and never skips what it cannot read (the full decode decides).
  *
- * <p>Bounded: at most {@link #MAX_ENTRIES} pairs a tenant; past that, pairs not yet known are
+ * <p>Bounded: at most {@link #MAX_ENTRIES} pairs a tenant and {@link #MAX_ENTRIES_PER_CORE} over
+ * every tenant of the core (a few MB whatever the fleet); past that, pairs not yet known are
  * simply not skipped early (their datapoints take the full path, as before).
  */
 final class DecidedSamples {
 
     static final int MAX_ENTRIES = 10_000;
+    static final int MAX_ENTRIES_PER_CORE = 50_000;
+    private static final java.util.concurrent.atomic.AtomicInteger CORE_ENTRIES = new java.util.concurrent.atomic.AtomicInteger();
     private static final JsonFactory JSON = new JsonFactory();
 
     private final Map<String, Instant> decided = new ConcurrentHashMap<>();
@@ -38,10 +41,30 @@ final class DecidedSamples {
         // the database keeps microseconds, rounding: the bound must not pass what it stored
         Instant bound = lastTs.truncatedTo(ChronoUnit.MICROS);
         String k = key(rule, owner);
-        if (decided.size() >= MAX_ENTRIES && !decided.containsKey(k)) {
+        Instant before = decided.get(k);
+        if (before != null) {
+            if (bound.isAfter(before)) {
+                decided.merge(k, bound, (a, b) -> a.isAfter(b) ? a : b);
+            }
             return;
         }
-        decided.merge(k, bound, (a, b) -> a.isAfter(b) ? a : b);
+        if (decided.size() >= MAX_ENTRIES || CORE_ENTRIES.incrementAndGet() > MAX_ENTRIES_PER_CORE) {
+            if (decided.size() < MAX_ENTRIES) {
+                CORE_ENTRIES.decrementAndGet();
+            }
+            return;
+        }
+        if (decided.putIfAbsent(k, bound) != null) {
+            CORE_ENTRIES.decrementAndGet(); // another thread added it meanwhile
+            decided.merge(k, bound, (a, b) -> a.isAfter(b) ? a : b);
+        }
+    }
+
+    /** The tenant's engine stops: its pairs leave the core's budget. */
+    void clear() {
+        int n = decided.size();
+        decided.clear();
+        CORE_ENTRIES.addAndGet(-n);
     }
 
     /** Whether the live decision could still act on a sample of {@code owner} at {@code ts} under {@code rule}. */

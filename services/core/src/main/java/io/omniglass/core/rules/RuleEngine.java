@@ -277,6 +277,7 @@ final class RuleEngine implements AutoCloseable {
     @Override
     public void close() {
         lane.close(3000);
+        decided.clear();
         LaneInbox in = inbox;
         if (in != null) {
             in.close();
