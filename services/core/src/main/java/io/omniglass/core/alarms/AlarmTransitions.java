@@ -65,6 +65,16 @@ public final class AlarmTransitions {
      * and locks the existing alarms, one batch writes the new states back.
      */
     public static List<Transition> evaluateAll(DSLContext tx, List<Work> work) {
+        return evaluateAll(tx, work, (w, lastTs) -> { });
+    }
+
+    /**
+     * As {@link #evaluateAll(DSLContext, List)}, telling {@code decidedUpTo} the state's last decided
+     * sample time of each work whose rule was live (call it from inside the transaction; it holds
+     * only once the transaction committed).
+     */
+    public static List<Transition> evaluateAll(DSLContext tx, List<Work> work,
+                                               java.util.function.BiConsumer<Work, java.time.Instant> decidedUpTo) {
         if (work.isEmpty()) {
             return List.of();
         }
@@ -97,6 +107,9 @@ public final class AlarmTransitions {
             if (evaluate(tx, w, state, alarms, k, done)) {
                 state.setUpdatedAt(OffsetDateTime.now(ZoneOffset.UTC));
                 changed.add(state);
+            }
+            if (state.getLastTs() != null) {
+                decidedUpTo.accept(w, state.getLastTs().toInstant());
             }
         }
         if (!changed.isEmpty()) {

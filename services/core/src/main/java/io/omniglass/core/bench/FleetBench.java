@@ -180,6 +180,7 @@ public final class FleetBench implements Callable<Integer> {
             during.put("datapoint_to_alarm_ms", percentiles(toAlarm));
             during.put("commit_to_cdc_delivery_ms", percentiles(commitToCdc));
             during.put("probe_timeouts", probeTimeouts.get());
+            during.put("cdc_sessions", cdcTimers());
             during.put("live_load_output_queue_stalls", outputStalls.get());
             during.put("note", "other tenants, while the replay ran; commit-to-CDC is measured at a subscriber "
                     + "(commit_ts of the alarm change to its delivery), so it bounds commit-to-PubAck from above");
@@ -257,7 +258,10 @@ public final class FleetBench implements Callable<Integer> {
         for (int i = 0; i < replaySeries; i++) {
             p.append(i == 0 ? "" : ",").append("{\"name\": \"").append(meter(i)).append("\", \"type\": \"meter\", \"location\": \"site\"}");
         }
-        return p.append("]}").toString();
+        // the replaying tenant is an ordinary one: a rule over every series it replays (its values cross 80)
+        return p.append("], \"rules\": {\"event_rules\": [{\"name\": \"meter-high\", \"selector\": \"component:meter-*\", ")
+                .append("\"key\": \"flow\", \"condition\": {\"type\": \"high\", \"threshold\": 80, \"deadband\": 5}, ")
+                .append("\"severity\": \"warning\", \"message\": \"{owner}: flow high\"}]}}").toString();
     }
 
     private static String meter(int i) {
@@ -363,6 +367,10 @@ public final class FleetBench implements Callable<Integer> {
             Random r = new Random(7);
             long intervalNanos = 1_000_000_000L / Math.max(1, rate);
             long next = System.nanoTime();
+            // each (tenant, pump) gets strictly increasing microseconds: two datapoints of a series at the
+            // same microsecond (a catch-up burst after a stall) are one datapoint, stored once, and were
+            // counted as lost
+            long[][] lastMicros = new long[tenants][COMPONENTS + 1];
             while (running.get()) {
                 double u = r.nextDouble();
                 int t = 0;
@@ -370,7 +378,13 @@ public final class FleetBench implements Callable<Integer> {
                     t++;
                 }
                 int c = 1 + r.nextInt(COMPONENTS);
-                Instant now = Instant.now();
+                Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+                long micros = ChronoUnit.MICROS.between(Instant.EPOCH, now);
+                if (micros <= lastMicros[t][c]) {
+                    micros = lastMicros[t][c] + 1;
+                    now = Instant.EPOCH.plus(micros, ChronoUnit.MICROS);
+                }
+                lastMicros[t][c] = micros;
                 // a slow wave per owner crosses the rule's threshold: alarms raise and clear
                 double phase = (now.toEpochMilli() / 1000.0 + t * 7 + c * 3) / 40.0 * 2 * Math.PI;
                 double value = Math.round((50 + 45 * Math.sin(phase)) * 10) / 10.0;
@@ -496,6 +510,7 @@ public final class FleetBench implements Callable<Integer> {
         double c0 = ProcessCpu.seconds(self, false);
         double p0 = ProcessCpu.seconds(pg, true);
         double n0 = ProcessCpu.seconds(natsPid, false);
+        long wal0 = walPosition(t);
         Map<String, Long> peaks = new ConcurrentHashMap<>();
         AtomicBoolean sampling = new AtomicBoolean(true);
         Thread sampler = new Thread(() -> {
@@ -517,6 +532,7 @@ public final class FleetBench implements Callable<Integer> {
         long spanMicros = Duration.ofDays(replayDays).minusHours(2).toNanos() / 1000;
         long perSeries = Math.max(1, replayRows / replaySeries);
         long stepMicros = Math.max(1, spanMicros / perSeries);
+        long current = liveCurrentValues(t);
         System.out.printf("replay: %,d datapoints over %d days into tenant %s, as fast as it can publish ...%n", replayRows, replayDays, t.slug());
         long start = System.nanoTime();
         long published;
@@ -563,7 +579,7 @@ public final class FleetBench implements Callable<Integer> {
                 deadLettered = dead;
                 progressAt = System.nanoTime();
             }
-            if (stored + deadLettered >= replayRows || System.nanoTime() - progressAt > TimeUnit.SECONDS.toNanos(120)) {
+            if (stored - current + deadLettered >= replayRows || System.nanoTime() - progressAt > TimeUnit.SECONDS.toNanos(120)) {
                 break; // all in, or stuck (what is missing is counted as lost below)
             }
             Thread.sleep(written != null ? 20 : 1000);
@@ -575,11 +591,13 @@ public final class FleetBench implements Callable<Integer> {
         double secs = (end - start) / 1e9;
         Map<String, Object> r = new LinkedHashMap<>();
         BothTiers tiers = countBothTiers(t);
-        long rows = tiers.hot() + tiers.cold();
-        long distinct = tiers.distinct();
+        // the series' current values (published before the replay) are not the replay's rows
+        long rows = tiers.hot() + tiers.cold() - current;
+        long distinct = tiers.distinct() - current;
         r.put("rows_published", replayRows);
         r.put("rows_stored", rows);
-        r.put("rows_hot", tiers.hot());
+        r.put("rows_hot", tiers.hot() - current);
+        r.put("live_series_before_the_replay", current);
         r.put("rows_cold", tiers.cold());
         r.put("cold_files", tiers.files());
         long dead = deadLetters(t);
@@ -592,6 +610,10 @@ public final class FleetBench implements Callable<Integer> {
         r.put("datapoints_per_message", replayPerMessage);
         r.put("rows_per_s", round(rows / secs));
         r.put("span", replayDays + " days back (beyond a week the days' partitions are made on demand)");
+        // every other tenant's slot on the server decodes this WAL: the CDC cost of the replay
+        long walBytes = walPosition(t) - wal0;
+        r.put("wal_bytes", walBytes);
+        r.put("wal_bytes_per_row", rows == 0 ? 0 : round((double) walBytes / rows));
         r.put("counted", "hot rows in Postgres plus cold rows in the Parquet files the manifest (cold_file) names; "
                 + "doubled = rows - distinct (series_id, ts) over both tiers");
         Map<String, Object> cpu = new LinkedHashMap<>();
@@ -599,12 +621,87 @@ public final class FleetBench implements Callable<Integer> {
         cpu.put("postgres_percent_of_one_core", round(100 * (ProcessCpu.seconds(pg, true) - p0) / secs));
         cpu.put("nats_percent_of_one_core", round(100 * (ProcessCpu.seconds(natsPid, false) - n0) / secs));
         r.put("cpu_during_replay", cpu);
+        Map<String, Object> rules = new LinkedHashMap<>();
+        for (String name : List.of("og_rules_messages_skipped", "og_rules_datapoints_evaluated", "og_rules_alarm_transitions")) {
+            Counter c = core.context().metrics().find(name).tag("tenant", t.slug()).counter();
+            rules.put(name, c == null ? 0 : (long) c.count());
+        }
+        rules.put("note", "the replaying tenant's rules: messages left undecoded (nothing in them newer than what was decided), "
+                + "datapoints matched to a rule (decided or ignored as not newer), alarm transitions");
+        r.put("rules_of_the_replaying_tenant", rules);
         r.put("peaks_during_replay", new LinkedHashMap<>(peaks));
         System.out.printf("replay: %,d rows (%,d hot, %,d cold in %d files; %d dead-lettered) in %.1f s = %,.0f rows/s (lost %d, doubled %d); "
                         + "CPU core %s%%, Postgres %s%%, nats %s%%; peaks %s%n",
                 rows, tiers.hot(), tiers.cold(), tiers.files(), dead, secs, rows / secs, r.get("rows_lost"), r.get("rows_doubled"),
                 cpu.get("core_percent_of_one_core"), cpu.get("postgres_percent_of_one_core"), cpu.get("nats_percent_of_one_core"), peaks);
         return r;
+    }
+
+    /**
+     * The replaying tenant is live, as in the documents' scenario (a webhook replays its backlog
+     * while the plant keeps reporting): every series gets a current value now, and the replay
+     * starts once the rules decided it, so the whole backlog is older than every current value.
+     * Returns the rows this stored.
+     */
+    private long liveCurrentValues(Tenant t) throws Exception {
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < replaySeries; i++) {
+            sb.append(i == 0 ? "" : ",").append(datapoint(meter(i), now, 50.0));
+        }
+        try (Connection nc = Nats.connect(core.context().infrastructure().natsUrl())) {
+            nc.jetStream().publish(TenantStreams.dataSubject(t.slug(), "metric"), sb.append(']').toString().getBytes(StandardCharsets.UTF_8),
+                    PublishOptions.builder().messageId("replay-current").build());
+        }
+        GatewaySession ds = Gateway.forCore(core.context()).system(t, SystemPurpose.BENCH);
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+        while (count(ds, "SELECT count(*) FROM event_rule_state WHERE last_ts = '" + now + "'::timestamptz") < replaySeries
+                || count(ds, "SELECT count(*) FROM metric_datapoint WHERE ts = '" + now + "'::timestamptz") < replaySeries) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the replaying tenant's current values were not decided within 5 minutes");
+            }
+            Thread.sleep(200);
+        }
+        return replaySeries;
+    }
+
+    /**
+     * The CDC session pool's own timers (core-wide): a commit's wait for a session and a drain's
+     * time, over the core's run; percentiles over Micrometer's recent window (about 2 minutes, so
+     * mostly the replay), counts and means over the whole run.
+     */
+    private Map<String, Object> cdcTimers() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("sessions", core.context().config().tuning().cdcSessions());
+        for (var t : core.context().metrics().find("og_cdc_commit_wait").timers()) {
+            out.put("commit_wait_ms", timer(t));
+        }
+        for (var t : core.context().metrics().find("og_cdc_drain").timers()) {
+            out.put(t.getId().getTag("kind") + "_drain_ms", timer(t));
+        }
+        for (var t : core.context().metrics().find("og_cdc_drain_phase").timers()) {
+            out.put("commit_drain_" + t.getId().getTag("phase") + "_ms", timer(t));
+        }
+        System.out.printf("cdc sessions: %s%n", out);
+        return out;
+    }
+
+    private static Map<String, Object> timer(io.micrometer.core.instrument.Timer t) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        var snap = t.takeSnapshot();
+        m.put("count", snap.count());
+        m.put("mean", round(snap.mean(TimeUnit.MILLISECONDS)));
+        for (var v : snap.percentileValues()) {
+            m.put("p" + Math.round(v.percentile() * 100) + "_recent", round(v.value(TimeUnit.MILLISECONDS)));
+        }
+        m.put("max_recent", round(snap.max(TimeUnit.MILLISECONDS)));
+        return m;
+    }
+
+    /** The server's WAL position in bytes (all tenants of the server write to the one WAL). */
+    private long walPosition(Tenant t) throws Exception {
+        return count(Gateway.forCore(core.context()).system(t, SystemPurpose.BENCH),
+                "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint");
     }
 
     /**

@@ -60,7 +60,7 @@ public final class CdcModule implements CoreModule {
         leaseThread = Executors.newSingleThreadScheduledExecutor(io.omniglass.core.runtime.DaemonThreads.named("og-cdc-leases"));
         sweepThread = Executors.newSingleThreadScheduledExecutor(io.omniglass.core.runtime.DaemonThreads.named("og-cdc-sweep"));
         sessions = new SlotScheduler(settings, ctx.infrastructure().natsUrl(), ctx.instanceId(), sweepThread,
-                feeds::values, (feed, token) -> leases.holds(feed.slug(), token));
+                feeds::values, (feed, token) -> leases.holds(feed.slug(), token), ctx.metrics());
         // a connection of its own: a renewal must not wait behind a busy tenant's traffic on the core's
         leaseNats = io.nats.client.Nats.connect(new io.nats.client.Options.Builder()
                 .servers(io.omniglass.core.runtime.NatsUrls.servers(ctx.infrastructure().natsUrl()))

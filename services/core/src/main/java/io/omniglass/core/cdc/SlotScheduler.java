@@ -57,6 +57,7 @@ final class SlotScheduler implements AutoCloseable {
     private final Fence fence;
     private final List<Thread> workers = new ArrayList<>();
     private final Map<String, Long> writesSeen = new HashMap<>();
+    private final DrainTimers drainTimers;
     private volatile boolean closed;
 
     /** Whether a session may still publish for the feed (its lease, at the token it holds). */
@@ -65,7 +66,8 @@ final class SlotScheduler implements AutoCloseable {
     }
 
     SlotScheduler(CdcSettings settings, String natsUrl, String instanceId, ScheduledExecutorService timers,
-                  Supplier<Collection<TenantFeed>> feeds, Fence fence) {
+                  Supplier<Collection<TenantFeed>> feeds, Fence fence, io.micrometer.core.instrument.MeterRegistry metrics) {
+        this.drainTimers = new DrainTimers(metrics);
         this.settings = settings;
         this.natsUrl = natsUrl;
         this.instanceId = instanceId;
@@ -128,6 +130,7 @@ final class SlotScheduler implements AutoCloseable {
                 TenantFeed f = commits.pollFirst();
                 if (f != null) {
                     f.leftCommitQueue();
+                    drainTimers.commitWaited(f.takeCommitWokenAt());
                     return new Turn(f, false);
                 }
                 if (housekeepingRunning < housekeepingLimit() && (f = housekeeping.pollFirst()) != null) {
@@ -225,7 +228,9 @@ final class SlotScheduler implements AutoCloseable {
                             closeQuietly(nats);
                             nats = connect();
                         }
+                        long drainStart = System.nanoTime();
                         boolean again = drain(feed, token, nats, !forCommit);
+                        drainTimers.drained(forCommit, System.nanoTime() - drainStart);
                         if (again) {
                             feed.stillPending(forCommit);
                         }
@@ -287,9 +292,14 @@ final class SlotScheduler implements AutoCloseable {
         long[] target = {flushedWal(feed)};
         boolean[] yielded = {false};
         long[] lastAsked = {0};
+        long[] streaming = {0}; // when the stream was open (first callback)
+        long[] caughtUpAt = {0};
         CdcSession.Drain until = new CdcSession.Drain() {
             @Override
             public boolean done(long receivedLsn, long quietNanos, int walsenderPid) {
+                if (streaming[0] == 0) {
+                    streaming[0] = System.nanoTime();
+                }
                 try {
                     // caught up: the walsender's keepalive says so, or (when none came) the server
                     // says it has sent past the target and nothing has arrived for a while since
@@ -301,6 +311,14 @@ final class SlotScheduler implements AutoCloseable {
                     }
                     if (!caughtUp) {
                         return false;
+                    }
+                    if (caughtUpAt[0] == 0) {
+                        caughtUpAt[0] = System.nanoTime();
+                    }
+                    if (feed.wokenWhileRunning() && anyWaiting()) {
+                        // caught up with what it was woken for and others wait: hand over rather than
+                        // drain on; the wake-up stays and puts the feed at the back of the line
+                        return true;
                     }
                     if (feed.takeWake()) {
                         target[0] = flushedWal(feed); // woken meanwhile: drain on in this session
@@ -314,6 +332,9 @@ final class SlotScheduler implements AutoCloseable {
 
             @Override
             public boolean yieldNow() {
+                if (streaming[0] == 0) {
+                    streaming[0] = System.nanoTime();
+                }
                 // housekeeping gives way to a waiting commit at once; a commit's drain after its time slice
                 boolean give = housekeepingOnly && !feed.commitPending()
                         ? commitsWaiting()
@@ -327,6 +348,9 @@ final class SlotScheduler implements AutoCloseable {
         try (CdcSession session = new CdcSession(feed.source, nats, () -> !closed && fence.holds(feed, token),
                 feed.stats, null, CdcSession.Settings.defaults(), null).drainingUntil(until)) {
             session.run();
+        }
+        if (!housekeepingOnly) {
+            drainTimers.phases(started, streaming[0], caughtUpAt[0], System.nanoTime());
         }
         return yielded[0];
     }

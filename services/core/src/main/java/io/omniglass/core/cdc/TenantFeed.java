@@ -30,6 +30,8 @@ final class TenantFeed {
     private final AtomicBoolean commitPending = new AtomicBoolean();
     /** Queued among the commit wake-ups (it may also still sit in the housekeeping queue). */
     private final AtomicBoolean inCommitQueue = new AtomicBoolean();
+    /** When the oldest commit wake-up not yet taken by a session came (nanoTime; 0: none). */
+    private final java.util.concurrent.atomic.AtomicLong commitWokenAt = new java.util.concurrent.atomic.AtomicLong();
     /** The lease's fencing token while this core leads the tenant; 0 when it does not. */
     private volatile long token;
 
@@ -83,6 +85,7 @@ final class TenantFeed {
 
     /** A commit wants carrying: true when the caller must (also) put the feed in the commit queue. */
     boolean commitWake() {
+        commitWokenAt.compareAndSet(0, System.nanoTime());
         commitPending.set(true);
         boolean queue = wake();
         if (!queue && state.get() == QUEUED) {
@@ -117,9 +120,20 @@ final class TenantFeed {
         return !inCommitQueue.getAndSet(true);
     }
 
+    /** How long ago the oldest untaken commit wake-up came (nanos; 0 when none), and none from now on. */
+    long takeCommitWokenAt() {
+        long at = commitWokenAt.getAndSet(0);
+        return at == 0 ? 0 : System.nanoTime() - at;
+    }
+
     /** Taken out of the commit queue: it is now in no queue of that kind. */
     void leftCommitQueue() {
         inCommitQueue.set(false);
+    }
+
+    /** While draining: whether a wake came in since the drain's target was set (left as it is). */
+    boolean wokenWhileRunning() {
+        return state.get() == RUNNING_WOKEN;
     }
 
     /** While draining: true (and cleared) when a wake came in since the drain's target was set. */

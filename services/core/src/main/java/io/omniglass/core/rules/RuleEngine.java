@@ -52,6 +52,8 @@ final class RuleEngine implements AutoCloseable {
     private final LaneWindow window;
     private final Counter evaluated;
     private final Counter transitions;
+    private final Counter skipped;
+    private final DecidedSamples decided = new DecidedSamples();
     private final Lane lane;
     private volatile LaneInbox inbox;
     private long lastComplaint;
@@ -67,6 +69,10 @@ final class RuleEngine implements AutoCloseable {
         this.window = window;
         this.evaluated = Counter.builder("og_rules_datapoints_evaluated").tag("tenant", slug).register(metrics);
         this.transitions = Counter.builder("og_rules_alarm_transitions").tag("tenant", slug).register(metrics);
+        this.skipped = Counter.builder("og_rules_messages_skipped")
+                .description("data-lane messages left undecoded: nothing in them could change an alarm (no rule, or backfill "
+                        + "not newer than what was decided)")
+                .tag("tenant", slug).register(metrics);
         this.lane = lanes.lane("rules:" + slug, this::turn);
     }
 
@@ -108,6 +114,12 @@ final class RuleEngine implements AutoCloseable {
         Map<String, Group> groups = new TreeMap<>(); // sorted: evaluators take state locks in one order
         List<Reading> confirmations = new ArrayList<>();
         for (Message m : batch) {
+            int decidedAlready = decidedAlready(m, current);
+            if (decidedAlready >= 0) {
+                skipped.increment();
+                evaluated.increment(decidedAlready); // each decided as the live decision would: not newer, ignored
+                continue;
+            }
             for (Reading dp : Reading.read(m)) {
                 if (dp.provenance().equals("intended")) {
                     continue; // a command is not a measurement
@@ -119,7 +131,12 @@ final class RuleEngine implements AutoCloseable {
                     confirmations.add(dp);
                 }
                 for (EventRuleDef r : current) {
-                    if (r.matches(dp.owner(), dp.key())) {
+                    if (!r.matches(dp.owner(), dp.key())) {
+                        continue;
+                    }
+                    if (!decided.isNew(r, dp.owner(), dp.ts())) {
+                        evaluated.increment(); // not newer than what was decided: the decision would ignore it
+                    } else {
                         groups.computeIfAbsent(r.id() + "/" + dp.owner(), k -> new Group(r, dp.owner(), new ArrayList<>()))
                                 .datapoints().add(dp);
                     }
@@ -133,8 +150,11 @@ final class RuleEngine implements AutoCloseable {
         }
         for (Group g : all) {
             try {
+                List<Decided> bounds = new ArrayList<>();
                 List<AlarmTransitions.Transition> done = db.transactionResult(cfg ->
-                        AlarmTransitions.evaluate(cfg.dsl(), g.rule(), g.owner(), g.datapoints()));
+                        AlarmTransitions.evaluateAll(cfg.dsl(), List.of(new AlarmTransitions.Work(g.rule(), g.owner(), g.datapoints())),
+                                (w, lastTs) -> bounds.add(new Decided(w.rule(), w.owner(), lastTs))));
+                bounds.forEach(this::remember);
                 evaluated.increment(g.datapoints().size());
                 transitions.increment(done.size());
                 for (AlarmTransitions.Transition t : done) {
@@ -182,7 +202,12 @@ final class RuleEngine implements AutoCloseable {
         try {
             List<AlarmTransitions.Work> work = all.stream()
                     .map(g -> new AlarmTransitions.Work(g.rule(), g.owner(), g.datapoints())).toList();
-            List<AlarmTransitions.Transition> done = db.transactionResult(cfg -> AlarmTransitions.evaluateAll(cfg.dsl(), work));
+            List<Decided> bounds = new ArrayList<>();
+            List<AlarmTransitions.Transition> done = db.transactionResult(cfg -> {
+                bounds.clear(); // a retried transaction starts over
+                return AlarmTransitions.evaluateAll(cfg.dsl(), work, (w, lastTs) -> bounds.add(new Decided(w.rule(), w.owner(), lastTs)));
+            });
+            bounds.forEach(this::remember);
             for (Group g : all) {
                 evaluated.increment(g.datapoints().size());
             }
@@ -219,6 +244,27 @@ final class RuleEngine implements AutoCloseable {
     private record Group(EventRuleDef rule, String owner, List<Reading> datapoints) {
     }
 
+    /** A (rule, owner) state as a committed transaction left it. */
+    private record Decided(EventRuleDef rule, String owner, java.time.Instant lastTs) {
+    }
+
+    private void remember(Decided d) {
+        decided.decided(d.rule(), d.owner(), d.lastTs());
+    }
+
+    /**
+     * A message that can neither change an alarm nor confirm a command is acknowledged without
+     * being decoded: the tenant has no event rule, or (a backfill behind live series) none of its
+     * datapoints is newer than what its rules already decided. Returns the (datapoint, rule)
+     * matches it held then, or {@link DecidedSamples#MAY_CHANGE}. A confirmation is named by a header.
+     */
+    private int decidedAlready(Message m, List<EventRuleDef> current) {
+        if (m.getHeaders() != null && m.getHeaders().getFirst(io.omniglass.api.lane.LaneHeaders.CAUSED_BY_EVENT_ID) != null) {
+            return DecidedSamples.MAY_CHANGE;
+        }
+        return current.isEmpty() ? 0 : decided.decidedMatches(m.getData(), current);
+    }
+
     private void complain(String format, Exception e) {
         long now = System.currentTimeMillis();
         if (now - lastComplaint > 10_000) {
@@ -231,6 +277,7 @@ final class RuleEngine implements AutoCloseable {
     @Override
     public void close() {
         lane.close(3000);
+        decided.clear();
         LaneInbox in = inbox;
         if (in != null) {
             in.close();

@@ -1,0 +1,61 @@
+package io.omniglass.core.cdc;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What the bounded sessions cost and how long a commit waits for one, core-wide (no tenant tag:
+ * the figures of the pool, not of a tenant): a commit's wait from its wake-up to a session taking
+ * its feed, and each drain's time from connecting to the slot to hanging up.
+ */
+final class DrainTimers {
+
+    private final Timer commitWait;
+    private final Timer commitDrain;
+    private final Timer housekeepingDrain;
+    private final Timer open;
+    private final Timer catchUp;
+    private final Timer after;
+
+    DrainTimers(MeterRegistry metrics) {
+        commitWait = Timer.builder("og_cdc_commit_wait").description("from a commit's wake-up to a session taking its feed")
+                .publishPercentiles(0.5, 0.99).register(metrics);
+        commitDrain = Timer.builder("og_cdc_drain").tag("kind", "commit").description("one drain of a slot, connect to hang-up")
+                .publishPercentiles(0.5, 0.99).register(metrics);
+        housekeepingDrain = Timer.builder("og_cdc_drain").tag("kind", "housekeeping")
+                .description("one drain of a slot, connect to hang-up").publishPercentiles(0.5, 0.99).register(metrics);
+        open = phase(metrics, "open");
+        catchUp = phase(metrics, "catch_up");
+        after = phase(metrics, "after_catch_up");
+    }
+
+    private static Timer phase(MeterRegistry metrics, String phase) {
+        return Timer.builder("og_cdc_drain_phase").tag("phase", phase)
+                .description("a commit drain's phases: open (until the stream is read), catch_up (to the target), after_catch_up "
+                        + "(woken again, PubAcks, confirm, hang-up)")
+                .publishPercentiles(0.5, 0.99).register(metrics);
+    }
+
+    /** A commit drain's phases from its start, the stream's first read, its catching up (0: never) and its end. */
+    void phases(long start, long streaming, long caughtUp, long end) {
+        if (streaming > 0) {
+            open.record(streaming - start, TimeUnit.NANOSECONDS);
+            if (caughtUp > 0) {
+                catchUp.record(caughtUp - streaming, TimeUnit.NANOSECONDS);
+                after.record(end - caughtUp, TimeUnit.NANOSECONDS);
+            }
+        }
+    }
+
+    void commitWaited(long nanos) {
+        if (nanos > 0) {
+            commitWait.record(nanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    void drained(boolean forCommit, long nanos) {
+        (forCommit ? commitDrain : housekeepingDrain).record(nanos, TimeUnit.NANOSECONDS);
+    }
+}
