@@ -1,9 +1,8 @@
 package io.omniglass.core.sink;
 
-import io.omniglass.core.tenancy.Migrations;
+import io.omniglass.core.testing.SchemaDatabase;
 import io.omniglass.schema.tenant.enums.DatapointKind;
 import io.omniglass.schema.tenant.enums.Provenance;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -28,7 +27,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class DatapointWriterTest {
 
-    static EmbeddedPostgres pg;
+    static SchemaDatabase schema;
     static DataSource db;
     static long metric;
     static long state;
@@ -39,12 +38,8 @@ class DatapointWriterTest {
 
     @BeforeAll
     static void migrate() throws Exception {
-        pg = EmbeddedPostgres.builder().start();
-        try (Connection c = pg.getPostgresDatabase().getConnection(); Statement st = c.createStatement()) {
-            st.execute("CREATE DATABASE datapoint_writer_test");
-        }
-        db = pg.getDatabase("postgres", "datapoint_writer_test");
-        assertThat(Migrations.migrateTenant(db).success).isTrue();
+        schema = SchemaDatabase.migratedTenant("datapoint_writer_test");
+        db = schema.dataSource();
         sql("SELECT og_ensure_partitions(current_date - 2, current_date + 1)");
         sql("INSERT INTO location (name) VALUES ('site-a')");
         sql("INSERT INTO component (name, location) VALUES ('pump-1', 'site-a')");
@@ -59,7 +54,7 @@ class DatapointWriterTest {
 
     @AfterAll
     static void stop() throws Exception {
-        pg.close();
+        schema.close();
     }
 
     @Test
@@ -151,15 +146,10 @@ class DatapointWriterTest {
     }
 
     static void sql(String sql) throws SQLException {
-        try (Connection c = db.getConnection(); Statement st = c.createStatement()) {
-            st.execute(sql);
-        }
+        schema.sql(sql);
     }
 
     static long count(String sql) throws SQLException {
-        try (Connection c = db.getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
-        }
+        return schema.count(sql);
     }
 }

@@ -1,6 +1,6 @@
 package io.omniglass.core.tenancy;
 
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import io.omniglass.core.testing.SchemaDatabase;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -8,7 +8,6 @@ import org.postgresql.util.PSQLException;
 
 import javax.sql.DataSource;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -27,7 +26,7 @@ import static org.awaitility.Awaitility.await;
  */
 class DatapointReferencesTest {
 
-    static EmbeddedPostgres pg;
+    static SchemaDatabase schema;
     static DataSource db;
     static long observed;
     static long intended;
@@ -36,12 +35,8 @@ class DatapointReferencesTest {
 
     @BeforeAll
     static void migrate() throws Exception {
-        pg = EmbeddedPostgres.builder().start();
-        try (Connection c = pg.getPostgresDatabase().getConnection(); Statement st = c.createStatement()) {
-            st.execute("CREATE DATABASE datapoint_references_test");
-        }
-        db = pg.getDatabase("postgres", "datapoint_references_test");
-        assertThat(Migrations.migrateTenant(db).success).isTrue();
+        schema = SchemaDatabase.migratedTenant("datapoint_references_test");
+        db = schema.dataSource();
         sql("SELECT og_ensure_partitions(current_date - 1, current_date + 1)");
         sql("INSERT INTO location (name) VALUES ('site-a')");
         sql("INSERT INTO component (name, location) VALUES ('pump-1', 'site-a')");
@@ -54,7 +49,7 @@ class DatapointReferencesTest {
 
     @AfterAll
     static void stop() throws Exception {
-        pg.close();
+        schema.close();
     }
 
     @Test
@@ -214,15 +209,10 @@ class DatapointReferencesTest {
     }
 
     static void sql(String sql) throws SQLException {
-        try (Connection c = db.getConnection(); Statement st = c.createStatement()) {
-            st.execute(sql);
-        }
+        schema.sql(sql);
     }
 
     static long count(String sql) throws SQLException {
-        try (Connection c = db.getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
-        }
+        return schema.count(sql);
     }
 }

@@ -1,6 +1,6 @@
 package io.omniglass.core.tenancy;
 
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import io.omniglass.core.testing.SchemaDatabase;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -18,17 +18,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** The data model's conventions are enforced by the database itself, not by the code that writes it. */
 class TenantSchemaTest {
 
-    static EmbeddedPostgres pg;
+    static SchemaDatabase schema;
     static DataSource db;
 
     @BeforeAll
     static void migrateEmptyDatabase() throws Exception {
-        pg = EmbeddedPostgres.builder().start();
-        try (Connection c = pg.getPostgresDatabase().getConnection(); Statement st = c.createStatement()) {
-            st.execute("CREATE DATABASE tenant_schema_test");
-        }
-        db = pg.getDatabase("postgres", "tenant_schema_test");
-        assertThat(Migrations.migrateTenant(db).success).isTrue();
+        schema = SchemaDatabase.migratedTenant("tenant_schema_test");
+        db = schema.dataSource();
         sql("SELECT og_ensure_partitions(current_date - 1, current_date + 1)");
         sql("INSERT INTO location (name) VALUES ('site-a')");
         sql("INSERT INTO system (name, location) VALUES ('loop-1', 'site-a')");
@@ -40,7 +36,7 @@ class TenantSchemaTest {
 
     @AfterAll
     static void stop() throws Exception {
-        pg.close();
+        schema.close();
     }
 
     @Test
@@ -227,16 +223,11 @@ class TenantSchemaTest {
     }
 
     static void sql(String sql) throws SQLException {
-        try (Connection c = db.getConnection(); Statement st = c.createStatement()) {
-            st.execute(sql);
-        }
+        schema.sql(sql);
     }
 
     static long count(String sql) throws SQLException {
-        try (Connection c = db.getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
-        }
+        return schema.count(sql);
     }
 
     static String value(String sql) throws SQLException {
