@@ -10,8 +10,9 @@ import java.util.concurrent.TimeUnit;
  * {@link Lanes}. A lane is never run by two workers at once, so its work needs no locking of its
  * own; it costs nothing while it has nothing to do (no thread, no timer), and it is woken by
  * {@link #signal()} when work arrives. A turn does a bounded amount of work and says whether more
- * is waiting; a lane with more goes to the back of the ready queue, behind every other lane with
- * work, which is what makes a tenant draining a backlog take only what the others leave.
+ * is waiting; a lane with more goes to the back of the backlog queue, which the workers serve only
+ * after the lanes that were woken by new work ({@link Lanes}), and never on every worker at once:
+ * that is what makes a tenant draining a backlog take only what the others leave.
  */
 public final class Lane {
 
@@ -61,7 +62,7 @@ public final class Lane {
                 return;
             }
         }
-        lanes.ready(this);
+        lanes.ready(this, false);
     }
 
     /**
@@ -93,6 +94,7 @@ public final class Lane {
             more = true;
         }
         boolean requeue;
+        boolean backlog = false;
         long park;
         synchronized (this) {
             park = parkMillis;
@@ -108,6 +110,8 @@ public final class Lane {
             } else if (more || state == State.RUNNING_SIGNALLED) {
                 state = State.READY;
                 requeue = true;
+                // more of the same batch work waiting is a backlog; a signal during the turn is news
+                backlog = more;
             } else {
                 state = State.IDLE;
                 requeue = false;
@@ -115,7 +119,7 @@ public final class Lane {
             notifyAll();
         }
         if (requeue) {
-            lanes.ready(this);
+            lanes.ready(this, backlog);
         } else if (park > 0) {
             lanes.timers().schedule(this::unpark, park, TimeUnit.MILLISECONDS);
         }

@@ -14,8 +14,6 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -24,9 +22,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The shared machinery that runs every tenant's lane work (sink batches, rule evaluation, action
  * rules, timed checks) on one core, at a cost that does not grow with the number of tenants:
  * <ul>
- *   <li>a fixed number of workers taking {@link Lane}s with work from one FIFO ready queue: a lane
- *       with more work after its turn goes to the back, so lanes are served round-robin, one
- *       bounded batch per turn, and an idle lane is in no queue at all;</li>
+ *   <li>a fixed number of workers taking {@link Lane}s with work from two FIFO ready queues, one
+ *       bounded batch per turn, an idle lane being in no queue at all: lanes woken by new work
+ *       (a live tenant's datapoint, an alarm change) are served first; a lane that still has
+ *       more after its turn (a tenant draining a backlog) goes to the back of the backlog queue,
+ *       served when no woken lane waits, or once every {@value #FRESH_TURNS_PER_BACKLOG_TURN}
+ *       turns when they keep coming, so a backlog always moves; and backlog turns never hold
+ *       every worker: one is kept for woken lanes (on a saturated machine a live tenant's turn
+ *       then waits for the CPU, never for a backlog turn to end);</li>
  *   <li>one timer thread for everything that happens later (a backoff, a snooze that ends);</li>
  *   <li>a few NATS connections for the lanes' bulk traffic (pull deliveries, acks, dead letters,
  *       calculated and intended datapoints), separate from the core's control connection (leases,
@@ -34,7 +37,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       output queue the leases depend on; each connection delivers on a couple of jnats
  *       dispatchers, whose handlers only hand messages to a lane.</li>
  * </ul>
- * Workers block on the ready queue; nothing here polls.
+ * Workers block on the ready queues; nothing here polls.
  */
 public final class Lanes implements AutoCloseable {
 
@@ -51,7 +54,17 @@ public final class Lanes implements AutoCloseable {
         }
     }
 
-    private final BlockingQueue<Lane> ready = new LinkedBlockingQueue<>();
+    /** When woken lanes keep coming, a backlog lane still gets one turn in this many (under the backlog cap). */
+    static final int FRESH_TURNS_PER_BACKLOG_TURN = 8;
+
+    private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
+    private final java.util.concurrent.locks.Condition work = lock.newCondition();
+    /** Lanes woken by new work, and lanes with more after their turn; both under {@link #lock}. */
+    private final java.util.ArrayDeque<Lane> fresh = new java.util.ArrayDeque<>();
+    private final java.util.ArrayDeque<Lane> backlog = new java.util.ArrayDeque<>();
+    private int backlogRunning;
+    private int freshInARow;
+    private final int backlogCap;
     private final List<Thread> workers = new ArrayList<>();
     private final ScheduledThreadPoolExecutor timers;
     private final List<Connection> connections = new ArrayList<>();
@@ -63,6 +76,7 @@ public final class Lanes implements AutoCloseable {
     private Lanes(Settings settings) {
         timers = new ScheduledThreadPoolExecutor(1, io.omniglass.core.runtime.DaemonThreads.named("og-lane-timer"));
         timers.setRemoveOnCancelPolicy(true);
+        backlogCap = Math.max(1, settings.workers() - 1);
         for (int i = 0; i < settings.workers(); i++) {
             Thread t = new Thread(this::work, "og-lane-worker-" + i);
             t.setDaemon(true);
@@ -158,8 +172,10 @@ public final class Lanes implements AutoCloseable {
 
     /** og_lanes_ready (lanes waiting for a worker) and og_lanes_busy_workers in /metrics. */
     public void bindTo(MeterRegistry registry) {
-        Gauge.builder("og.lanes.ready", ready, BlockingQueue::size)
+        Gauge.builder("og.lanes.ready", this, Lanes::readyLanes)
                 .description("tenant lanes with work waiting for a shared worker").register(registry);
+        Gauge.builder("og.lanes.backlog.ready", this, Lanes::backlogLanes)
+                .description("of those, lanes draining a backlog (served after the lanes woken by new work)").register(registry);
         Gauge.builder("og.lanes.busy.workers", busy, AtomicInteger::get)
                 .description("shared lane workers in a turn").register(registry);
         Gauge.builder("og.lanes.workers", workers, List::size)
@@ -168,7 +184,22 @@ public final class Lanes implements AutoCloseable {
 
     /** Lanes with work waiting for a worker (a gauge of how far behind the workers are). */
     public int readyLanes() {
-        return ready.size();
+        lock.lock();
+        try {
+            return fresh.size() + backlog.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Ready lanes that had more after their last turn (draining a backlog). */
+    public int backlogLanes() {
+        lock.lock();
+        try {
+            return backlog.size();
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Workers in a turn right now. */
@@ -176,27 +207,79 @@ public final class Lanes implements AutoCloseable {
         return busy.get();
     }
 
-    void ready(Lane lane) {
-        if (!closed) {
-            ready.add(lane);
+    /** A lane has work: woken by news ({@code more} false) or still draining a backlog after its turn. */
+    void ready(Lane lane, boolean more) {
+        lock.lock();
+        try {
+            if (!closed) {
+                (more ? backlog : fresh).add(lane);
+                work.signal();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A lane taken by a worker, and whether it came from the backlog queue. */
+    private record Turn(Lane lane, boolean backlog) {
+    }
+
+    private Turn next() throws InterruptedException {
+        lock.lock();
+        try {
+            while (!closed) {
+                boolean backlogMayRun = !backlog.isEmpty() && backlogRunning < backlogCap;
+                Turn t = null;
+                if (backlogMayRun && (fresh.isEmpty() || freshInARow >= FRESH_TURNS_PER_BACKLOG_TURN)) {
+                    freshInARow = 0;
+                    backlogRunning++;
+                    t = new Turn(backlog.poll(), true);
+                } else if (!fresh.isEmpty()) {
+                    if (!backlog.isEmpty()) {
+                        freshInARow++;
+                    }
+                    t = new Turn(fresh.poll(), false);
+                }
+                if (t != null) {
+                    if (!fresh.isEmpty() || (!backlog.isEmpty() && backlogRunning < backlogCap)) {
+                        work.signal(); // more that another worker may take
+                    }
+                    return t;
+                }
+                work.await();
+            }
+            throw new InterruptedException("closed");
+        } finally {
+            lock.unlock();
         }
     }
 
     private void work() {
         while (!closed) {
-            Lane lane;
+            Turn turn;
             try {
-                lane = ready.take();
+                turn = next();
             } catch (InterruptedException e) {
                 return;
             }
             busy.incrementAndGet();
             try {
-                lane.run();
+                turn.lane().run();
             } catch (RuntimeException | Error e) {
-                log.error("lane {}: {}", lane.name(), e.toString(), e);
+                log.error("lane {}: {}", turn.lane().name(), e.toString(), e);
             } finally {
                 busy.decrementAndGet();
+                if (turn.backlog()) {
+                    lock.lock();
+                    try {
+                        backlogRunning--;
+                        if (!backlog.isEmpty()) {
+                            work.signal(); // a worker that waited at the cap may take it now
+                        }
+                    } finally {
+                        lock.unlock();
+                    }
+                }
             }
         }
     }
@@ -208,8 +291,15 @@ public final class Lanes implements AutoCloseable {
     /** Stops the workers and the timer and closes the lane connections (after the modules closed their lanes). */
     @Override
     public void close() {
-        closed = true;
-        ready.clear();
+        lock.lock();
+        try {
+            closed = true;
+            fresh.clear();
+            backlog.clear();
+            work.signalAll();
+        } finally {
+            lock.unlock();
+        }
         workers.forEach(Thread::interrupt);
         for (Thread t : workers) {
             try {

@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** The shared scheduler on its own: lanes are served round-robin, one at a time each, and cost nothing when idle. */
+/** The shared scheduler on its own: lanes are served round-robin, one at a time each, woken ones before backlogs, and cost nothing when idle. */
 class LanesTest {
 
     Lanes lanes;
@@ -54,6 +54,69 @@ class LanesTest {
         assertThat(backlog.get()).as("the backlog is still draining").isPositive();
         assertThat(waitedMs).allSatisfy(ms -> assertThat(ms).isLessThan(500));
         await().atMost(Duration.ofSeconds(30)).until(() -> backlog.get() <= 0);
+    }
+
+    @Test
+    void aWokenLaneGoesBeforeEveryQueuedBacklogTurnAndBacklogsNeverHoldEveryWorker() {
+        // six lanes draining backlogs on two workers: with one ready queue a woken lane waited behind all six
+        AtomicInteger backlogTurns = new AtomicInteger();
+        AtomicInteger backlogInside = new AtomicInteger();
+        AtomicInteger mostBacklogInside = new AtomicInteger();
+        List<AtomicInteger> backlogs = new ArrayList<>();
+        for (int b = 0; b < 6; b++) {
+            AtomicInteger left = new AtomicInteger(60);
+            backlogs.add(left);
+            lanes.lane("backlog-" + b, () -> {
+                // a lane's first turn came from a signal (news); the ones after it from the backlog queue
+                boolean fromBacklog = left.get() < 60;
+                if (fromBacklog) {
+                    mostBacklogInside.accumulateAndGet(backlogInside.incrementAndGet(), Math::max);
+                }
+                backlogTurns.incrementAndGet();
+                sleep(2);
+                if (fromBacklog) {
+                    backlogInside.decrementAndGet();
+                }
+                return left.decrementAndGet() > 0;
+            }).signal();
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> backlogTurns.get() >= 12);
+        List<Integer> backlogTurnsBeforeServed = Collections.synchronizedList(new ArrayList<>());
+        for (int i = 0; i < 20; i++) {
+            AtomicInteger at = new AtomicInteger();
+            AtomicInteger served = new AtomicInteger(-1);
+            Lane woken = lanes.lane("woken-" + i, () -> {
+                served.set(backlogTurns.get() - at.get());
+                return false;
+            });
+            at.set(backlogTurns.get());
+            woken.signal();
+            await().atMost(Duration.ofSeconds(10)).until(() -> served.get() >= 0);
+            backlogTurnsBeforeServed.add(served.get());
+        }
+        // at most the one backlog turn that was already running on the other worker (or just starting) ends first
+        assertThat(backlogTurnsBeforeServed).allSatisfy(n -> assertThat(n).isLessThanOrEqualTo(1));
+        await().atMost(Duration.ofSeconds(30)).until(() -> backlogs.stream().allMatch(l -> l.get() <= 0));
+        assertThat(mostBacklogInside.get()).as("backlog turns at once on two workers").isEqualTo(1);
+    }
+
+    @Test
+    void backlogsStillMoveWhileWokenLanesKeepComing() {
+        Lanes one = Lanes.start(new Lanes.Settings(1, 1, 1));
+        try {
+            AtomicInteger left = new AtomicInteger(20);
+            one.lane("backlog", () -> left.decrementAndGet() > 0).signal();
+            // a woken lane that is always woken again during its turn would keep the worker forever in a strict order
+            Lane[] busy = new Lane[1];
+            busy[0] = one.lane("always-woken", () -> {
+                busy[0].signal();
+                return false;
+            });
+            busy[0].signal();
+            await().atMost(Duration.ofSeconds(10)).until(() -> left.get() <= 0);
+        } finally {
+            one.close();
+        }
     }
 
     @Test
