@@ -67,11 +67,21 @@ public final class CdcWakeups {
 
     private static final String WROTE = "og.cdc.wrote";
 
-    /** True when the current transaction has written anything (Postgres gave it an xid). */
+    /** Asked at every write transaction's commit: one constant statement, prepared once per connection by pgjdbc. */
+    private static final String XID_ASSIGNED = "SELECT pg_current_xact_id_if_assigned() IS NOT NULL";
+
+    /**
+     * True when the current transaction has written anything (Postgres gave it an xid). Plain JDBC:
+     * this runs at every rules and alarm commit, and rendering it through jOOQ each time was a visible
+     * share of the live rules' CPU while a replay saturated the machine.
+     */
     public static boolean wrote(org.jooq.DSLContext tx) {
-        Boolean w = tx.select(org.jooq.impl.DSL.function("pg_current_xact_id_if_assigned", Object.class).isNotNull())
-                .fetchOne(0, Boolean.class);
-        return Boolean.TRUE.equals(w);
+        return tx.connectionResult(c -> {
+            try (java.sql.PreparedStatement ps = c.prepareStatement(XID_ASSIGNED);
+                 java.sql.ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
+        });
     }
 
     static Runnable register(Predicate<String> wakeHere, java.util.function.Consumer<String> tellOthers) {
