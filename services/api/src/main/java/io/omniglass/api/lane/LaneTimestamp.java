@@ -27,10 +27,21 @@ public final class LaneTimestamp {
         return fast != null ? fast : OffsetDateTime.parse(s);
     }
 
-    /** Microseconds since 1970-01-01 UTC, rounded half up as Postgres rounds a timestamptz. */
+    /**
+     * Microseconds since 1970-01-01 UTC, rounded half up as Postgres rounds a timestamptz;
+     * saturated at {@link Long#MIN_VALUE} / {@link Long#MAX_VALUE} for a ts beyond about 292,000
+     * years (java.time reads years to ±999,999,999, and such a ts must still be refused by the
+     * accepted window, not throw).
+     */
     public static long epochMicros(OffsetDateTime ts) {
         long seconds = ts.toEpochSecond();
-        return Math.addExact(Math.multiplyExact(seconds, 1_000_000L), (ts.getNano() + 500) / 1000);
+        if (seconds >= Long.MAX_VALUE / 1_000_000L) {
+            return Long.MAX_VALUE;
+        }
+        if (seconds <= Long.MIN_VALUE / 1_000_000L) {
+            return Long.MIN_VALUE;
+        }
+        return seconds * 1_000_000L + (ts.getNano() + 500) / 1000;
     }
 
     /** null when {@code s} is not in the common form or any field is out of range (java.time decides then). */

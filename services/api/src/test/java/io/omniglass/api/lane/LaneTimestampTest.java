@@ -99,6 +99,10 @@ class LaneTimestampTest {
         assertThat(LaneTimestamp.epochMicros(OffsetDateTime.parse("1969-12-31T23:59:59.999999Z"))).isEqualTo(-1);
         assertThat(LaneTimestamp.epochMicros(OffsetDateTime.parse("2026-11-21T09:00:00.123456+02:00")))
                 .isEqualTo(OffsetDateTime.parse("2026-11-21T07:00:00Z").toEpochSecond() * 1_000_000L + 123_456);
+        // java.time reads years to 999999999: far outside every window, never an overflow
+        assertThat(LaneTimestamp.epochMicros(OffsetDateTime.parse("+999999999-12-31T23:59:59Z"))).isEqualTo(Long.MAX_VALUE);
+        assertThat(LaneTimestamp.epochMicros(OffsetDateTime.parse("-999999999-01-01T00:00:00Z"))).isEqualTo(Long.MIN_VALUE);
+        assertThat(LaneTimestamp.epochMicros(OffsetDateTime.parse("+294247-01-10T04:00:54.775807Z"))).isEqualTo(Long.MAX_VALUE);
     }
 
     private static OffsetDateTime javaTime(String s) {

@@ -311,7 +311,7 @@ final class TenantSink implements AutoCloseable {
         Map<TenantCatalog.SeriesKey, Long> series = seriesKeys.isEmpty() ? Map.of() : catalog.series(seriesKeys);
         List<StagedRow> rows = new ArrayList<>(valid.size());
         // the first of several (series, ts) in a batch is the one stored, as it would be across batches
-        Set<SeriesInstant> seen = new HashSet<>(valid.size() * 2);
+        SeriesInstantSet seen = new SeriesInstantSet(valid.size());
         int repeatsInBatch = 0;
         for (int i = 0; i < valid.size(); i++) {
             Candidate c = valid.get(i);
@@ -328,7 +328,7 @@ final class TenantSink implements AutoCloseable {
                 continue;
             }
             long micros = LaneTimestamp.epochMicros(c.ts());
-            if (!seen.add(new SeriesInstant(seriesId, micros))) {
+            if (!seen.add(seriesId, micros)) { // Postgres keeps microseconds: that is what makes two ts the same
                 repeatsInBatch++;
                 continue;
             }
@@ -459,10 +459,6 @@ final class TenantSink implements AutoCloseable {
         return "23514".equals(e.getSQLState()) && String.valueOf(e.getMessage()).contains("no partition of relation");
     }
 
-    /** Postgres keeps microseconds (rounding the rest), so that is what makes two ts the same. */
-    private record SeriesInstant(long series, long micros) {
-    }
-
     private Rejection validate(Candidate c, TenantCatalog.KeyInfo key) {
         byte[] body = null;
         String why;
@@ -482,7 +478,7 @@ final class TenantSink implements AutoCloseable {
         } else if (c.causedByEventId() != null && !catalog.eventExists(c.causedByEventId())) {
             reason = DlqReason.LINEAGE;
             why = LaneHeaders.CAUSED_BY_EVENT_ID + " " + c.causedByEventId() + " names no event";
-        } else if ((why = window.check(c.ts(), DatapointWriter.table(key.kind()))) != null) {
+        } else if ((why = window.check(LaneTimestamp.epochMicros(c.ts()), c.ts(), DatapointWriter.table(key.kind()))) != null) {
             reason = DlqReason.TS_OUTSIDE_WINDOW;
         } else {
             return null;
