@@ -149,7 +149,7 @@ public final class LaneCodec {
         String tsText = text(item, "ts", DlqReason.BAD_TS, true);
         OffsetDateTime ts;
         try {
-            ts = OffsetDateTime.parse(tsText);
+            ts = LaneTimestamp.parse(tsText);
         } catch (DateTimeParseException e) {
             throw new Invalid(DlqReason.BAD_TS, "ts '" + tsText + "' is not ISO-8601 with an offset (e.g. 2026-11-21T07:00:00Z)");
         }

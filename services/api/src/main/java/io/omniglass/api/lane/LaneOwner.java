@@ -1,14 +1,11 @@
 package io.omniglass.api.lane;
 
-import java.util.regex.Pattern;
-
 /** {@code component:NAME}, {@code system:NAME}, {@code location:NAME}, {@code node:NAME} or {@code global}. */
 public record LaneOwner(String kind, String name) {
 
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
     public static final LaneOwner GLOBAL = new LaneOwner("global", null);
 
-    /** null when the text is not an owner reference at all. */
+    /** null when the text is not an owner reference at all; a NAME is {@code [A-Za-z0-9][A-Za-z0-9_.-]{0,127}}. */
     public static LaneOwner parse(String text) {
         if ("global".equals(text)) {
             return GLOBAL;
@@ -23,7 +20,7 @@ public record LaneOwner(String kind, String name) {
             case "component", "system", "location", "node" -> true;
             default -> false;
         };
-        return known && NAME.matcher(name).matches() ? new LaneOwner(kind, name) : null;
+        return known && LaneText.isName(name, true) ? new LaneOwner(kind, name) : null;
     }
 
     @Override

@@ -1,7 +1,6 @@
 package io.omniglass.core.sink;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.Arrays;
 
 /**
@@ -55,10 +54,9 @@ final class CopyBinary {
         int8(Double.doubleToLongBits(v));
     }
 
-    /** Microseconds since 2000-01-01 UTC, rounded half up from the instant's nanoseconds. */
-    void timestamptz(Instant ts) {
-        long micros = Math.addExact(Math.multiplyExact(ts.getEpochSecond(), 1_000_000L), (ts.getNano() + 500) / 1000);
-        int8(micros - PG_EPOCH_MICROS);
+    /** A timestamptz from microseconds since 1970-01-01 UTC (the wire counts from 2000-01-01). */
+    void timestamptz(long epochMicros) {
+        int8(Math.subtractExact(epochMicros, PG_EPOCH_MICROS));
     }
 
     /** UTF-8, without NUL (Postgres text cannot hold it). */
@@ -66,6 +64,12 @@ final class CopyBinary {
         byte[] b = (s.indexOf('\0') >= 0 ? s.replace("\0", "") : s).getBytes(StandardCharsets.UTF_8);
         int32(b.length);
         bytes(b);
+    }
+
+    /** Text already encoded (the few fixed literals, encoded once). */
+    void text(byte[] utf8) {
+        int32(utf8.length);
+        bytes(utf8);
     }
 
     byte[] finish() {

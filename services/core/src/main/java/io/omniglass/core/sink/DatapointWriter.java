@@ -1,15 +1,18 @@
 package io.omniglass.core.sink;
 
 import io.omniglass.schema.tenant.enums.DatapointKind;
+import io.omniglass.schema.tenant.enums.Provenance;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyManager;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +30,18 @@ final class DatapointWriter {
     private static final String COLUMNS_METRIC = "series_id, ts, value, provenance, source_rule_id, event_id, correlation_id, caused_by_event_id";
     private static final String COLUMNS_STATE = COLUMNS_METRIC;
     private static final String COLUMNS_LOG = "series_id, ts, severity, message, provenance, source_rule_id, event_id, correlation_id, caused_by_event_id";
+
+    /** The order rows are written in, so concurrent writers lock in the same order. */
+    static final Comparator<StagedRow> TABLE_ORDER = (a, b) -> a.seriesId() != b.seriesId()
+            ? Long.compare(a.seriesId(), b.seriesId()) : Long.compare(a.micros(), b.micros());
+    /** The provenance literals as COPY sends them, encoded once rather than per row. */
+    private static final Map<Provenance, byte[]> PROVENANCE = new EnumMap<>(Provenance.class);
+
+    static {
+        for (Provenance p : Provenance.values()) {
+            PROVENANCE.put(p, p.getLiteral().getBytes(StandardCharsets.UTF_8));
+        }
+    }
 
     private DatapointWriter() {
     }
@@ -75,9 +90,7 @@ final class DatapointWriter {
         long n = 0;
         for (Map.Entry<DatapointKind, List<StagedRow>> e : byKind.entrySet()) {
             List<StagedRow> sorted = new ArrayList<>(e.getValue());
-            // timeLineOrder compares epoch seconds and nanos: no Instant per comparison
-            sorted.sort(java.util.Comparator.comparingLong(StagedRow::seriesId)
-                    .thenComparing(StagedRow::ts, java.time.OffsetDateTime.timeLineOrder()));
+            sorted.sort(TABLE_ORDER);
             byte[] data = encode(e.getKey(), sorted);
             try {
                 n += copy.copyIn(copyIn(table(e.getKey()), columns(e.getKey())), new ByteArrayInputStream(data));
@@ -106,9 +119,9 @@ final class DatapointWriter {
 
     /**
      * COPY's binary format: no number or timestamp printed here and parsed again by the server
-     * (about a tenth of the server's time per row in text), no escaping. The timestamp is rounded
-     * to microseconds as {@link TenantSink}'s repeat detection rounds it, so a batch's "same
-     * (series, ts)" is the table's; NUL, which Postgres text cannot hold, is dropped from text as
+     * (about a tenth of the server's time per row in text), no escaping. The timestamp is the
+     * row's microseconds, rounded once by the decoder's side as {@link TenantSink}'s repeat
+     * detection uses them, so a batch's "same (series, ts)" is the table's; NUL, which Postgres text cannot hold, is dropped from text as
      * the decoder's checks leave only correlation ids able to carry one.
      */
     static byte[] encode(DatapointKind kind, List<StagedRow> rows) {
@@ -116,7 +129,7 @@ final class DatapointWriter {
         for (StagedRow r : rows) {
             out.tuple(kind == DatapointKind.log ? 9 : 8);
             out.int8(r.seriesId());
-            out.timestamptz(r.ts().toInstant());
+            out.timestamptz(r.micros());
             switch (kind) {
                 case metric -> out.float8(r.number());
                 case state -> out.text(r.text());
@@ -125,7 +138,7 @@ final class DatapointWriter {
                     out.text(r.text());
                 }
             }
-            out.text(r.provenance().getLiteral());
+            out.text(PROVENANCE.get(r.provenance()));
             if (r.sourceRuleId() == null) {
                 out.nul();
             } else {

@@ -4,6 +4,7 @@ import io.omniglass.core.gateway.GatewaySession;
 import io.omniglass.api.lane.DlqReason;
 import io.omniglass.api.lane.LaneCodec;
 import io.omniglass.api.lane.LaneHeaders;
+import io.omniglass.api.lane.LaneTimestamp;
 import io.omniglass.core.lanes.Lane;
 import io.omniglass.core.lanes.LaneInbox;
 import io.omniglass.core.lanes.Lanes;
@@ -310,7 +311,7 @@ final class TenantSink implements AutoCloseable {
         Map<TenantCatalog.SeriesKey, Long> series = seriesKeys.isEmpty() ? Map.of() : catalog.series(seriesKeys);
         List<StagedRow> rows = new ArrayList<>(valid.size());
         // the first of several (series, ts) in a batch is the one stored, as it would be across batches
-        Set<SeriesInstant> seen = new HashSet<>(valid.size() * 2);
+        SeriesInstantSet seen = new SeriesInstantSet(valid.size());
         int repeatsInBatch = 0;
         for (int i = 0; i < valid.size(); i++) {
             Candidate c = valid.get(i);
@@ -326,7 +327,8 @@ final class TenantSink implements AutoCloseable {
                         c.index(), LaneCodec.bytes(c.raw()))));
                 continue;
             }
-            if (!seen.add(new SeriesInstant(seriesId, micros(c.ts())))) {
+            long micros = LaneTimestamp.epochMicros(c.ts());
+            if (!seen.add(seriesId, micros)) { // Postgres keeps microseconds: that is what makes two ts the same
                 repeatsInBatch++;
                 continue;
             }
@@ -338,7 +340,7 @@ final class TenantSink implements AutoCloseable {
                         + catalog.refusal(ruleKey), c.index(), LaneCodec.bytes(c.raw()))));
                 continue;
             }
-            rows.add(row(c, sk.kind(), seriesId, ruleId));
+            rows.add(row(c, sk.kind(), seriesId, ruleId, micros));
         }
 
         return new Prepared(batch, rows, dead, repeatsInBatch);
@@ -376,10 +378,15 @@ final class TenantSink implements AutoCloseable {
     private static long newestMicros(List<StagedRow> rows) {
         long newest = 0;
         for (StagedRow r : rows) {
-            java.time.Instant ts = r.ts().toInstant();
-            newest = Math.max(newest, ts.getEpochSecond() * 1_000_000L + ts.getNano() / 1000);
+            newest = Math.max(newest, r.micros());
         }
         return newest;
+    }
+
+    private static final long MICROS_PER_DAY = 86_400_000_000L;
+
+    private static long epochDay(long micros) {
+        return Math.floorDiv(micros, MICROS_PER_DAY);
     }
 
     /**
@@ -388,17 +395,22 @@ final class TenantSink implements AutoCloseable {
      * does not tier or drop the day while it is being written.
      */
     private void ensurePartitions(List<StagedRow> rows) throws SQLException {
-        Set<String> done = new HashSet<>();
-        java.time.LocalDate live = java.time.LocalDate.now(java.time.ZoneOffset.UTC).minusDays(1);
+        // one (kind, day) per row, without a date or a string per row: rows come in runs of one day
+        Set<Long> done = new HashSet<>();
+        long live = java.time.LocalDate.now(java.time.ZoneOffset.UTC).minusDays(1).toEpochDay();
+        long last = Long.MIN_VALUE;
         for (StagedRow r : rows) {
-            java.time.LocalDate day = r.ts().atZoneSameInstant(java.time.ZoneOffset.UTC).toLocalDate();
-            String table = r.kind().getLiteral() + "_datapoint";
-            if (done.add(table + day)) {
-                if (day.isBefore(live)) {
-                    partitions.noteBackfill(table, day);
+            long day = epochDay(r.micros());
+            long kindDay = day * DatapointKind.values().length + r.kind().ordinal();
+            if (kindDay != last && done.add(kindDay)) {
+                String table = DatapointWriter.table(r.kind());
+                java.time.LocalDate date = java.time.LocalDate.ofEpochDay(day);
+                if (day < live) {
+                    partitions.noteBackfill(table, date);
                 }
-                partitions.ensure(table, day);
+                partitions.ensure(table, date);
             }
+            last = kindDay;
         }
     }
 
@@ -407,13 +419,14 @@ final class TenantSink implements AutoCloseable {
      * tiering): stored once, counted as duplicates. Only rows of days before today are looked up.
      */
     private List<StagedRow> withoutColdCopies(List<StagedRow> rows) throws SQLException {
-        java.time.LocalDate today = java.time.LocalDate.now(java.time.ZoneOffset.UTC);
+        long today = java.time.LocalDate.now(java.time.ZoneOffset.UTC).toEpochDay();
         Map<String, Map<java.time.LocalDate, List<ColdCopies.Key>>> old = new java.util.HashMap<>();
         for (StagedRow r : rows) {
-            java.time.LocalDate day = r.ts().atZoneSameInstant(java.time.ZoneOffset.UTC).toLocalDate();
-            if (day.isBefore(today)) {
-                old.computeIfAbsent(r.kind().getLiteral() + "_datapoint", k -> new java.util.TreeMap<>())
-                        .computeIfAbsent(day, d -> new ArrayList<>()).add(new ColdCopies.Key(r.seriesId(), micros(r.ts())));
+            long day = epochDay(r.micros());
+            if (day < today) {
+                old.computeIfAbsent(DatapointWriter.table(r.kind()), k -> new java.util.TreeMap<>())
+                        .computeIfAbsent(java.time.LocalDate.ofEpochDay(day), d -> new ArrayList<>())
+                        .add(new ColdCopies.Key(r.seriesId(), r.micros()));
             }
         }
         if (old.isEmpty()) {
@@ -428,7 +441,7 @@ final class TenantSink implements AutoCloseable {
         }
         List<StagedRow> out = new ArrayList<>(rows.size());
         for (StagedRow r : rows) {
-            if (!cold.contains(new ColdCopies.Key(r.seriesId(), micros(r.ts())))) {
+            if (!cold.contains(new ColdCopies.Key(r.seriesId(), r.micros()))) {
                 out.add(r);
             }
         }
@@ -444,15 +457,6 @@ final class TenantSink implements AutoCloseable {
      */
     private static boolean isMissingPartition(SQLException e) {
         return "23514".equals(e.getSQLState()) && String.valueOf(e.getMessage()).contains("no partition of relation");
-    }
-
-    private record SeriesInstant(long series, long micros) {
-    }
-
-    /** Postgres keeps microseconds (rounding the rest), so that is what makes two ts the same. */
-    private static long micros(java.time.OffsetDateTime ts) {
-        java.time.Instant i = ts.toInstant();
-        return Math.addExact(Math.multiplyExact(i.getEpochSecond(), 1_000_000L), (i.getNano() + 500) / 1000);
     }
 
     private Rejection validate(Candidate c, TenantCatalog.KeyInfo key) {
@@ -474,7 +478,7 @@ final class TenantSink implements AutoCloseable {
         } else if (c.causedByEventId() != null && !catalog.eventExists(c.causedByEventId())) {
             reason = DlqReason.LINEAGE;
             why = LaneHeaders.CAUSED_BY_EVENT_ID + " " + c.causedByEventId() + " names no event";
-        } else if ((why = window.check(c.ts(), key.kind().getLiteral() + "_datapoint")) != null) {
+        } else if ((why = window.check(LaneTimestamp.epochMicros(c.ts()), c.ts(), DatapointWriter.table(key.kind()))) != null) {
             reason = DlqReason.TS_OUTSIDE_WINDOW;
         } else {
             return null;
@@ -506,7 +510,7 @@ final class TenantSink implements AutoCloseable {
         };
     }
 
-    private static StagedRow row(Candidate c, DatapointKind kind, long seriesId, Integer ruleId) {
+    private static StagedRow row(Candidate c, DatapointKind kind, long seriesId, Integer ruleId, long micros) {
         JsonNode v = c.value();
         Long eventId = c.provenance() == Provenance.intended ? c.eventId() : null;
         double number = kind == DatapointKind.metric ? v.doubleValue() : 0;
@@ -516,7 +520,7 @@ final class TenantSink implements AutoCloseable {
             case log -> v.get("message").textValue();
         };
         String severity = kind == DatapointKind.log ? v.get("severity").textValue() : null;
-        return new StagedRow(c.message(), c.index(), kind, seriesId, c.ts(), number, text, severity, c.provenance(),
+        return new StagedRow(c.message(), c.index(), kind, seriesId, micros, number, text, severity, c.provenance(),
                 ruleId, eventId, c.correlationId(), c.causedByEventId());
     }
 

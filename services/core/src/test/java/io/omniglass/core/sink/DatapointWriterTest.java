@@ -1,5 +1,6 @@
 package io.omniglass.core.sink;
 
+import io.omniglass.api.lane.LaneTimestamp;
 import io.omniglass.core.testing.SchemaDatabase;
 import io.omniglass.schema.tenant.enums.DatapointKind;
 import io.omniglass.schema.tenant.enums.Provenance;
@@ -115,7 +116,7 @@ class DatapointWriterTest {
     private static StagedRow row(DatapointKind kind, long series, OffsetDateTime ts, double number, String text, String severity,
                                  Integer rule, Long eventId, String correlation, Long causedBy) {
         Provenance p = eventId != null ? Provenance.intended : Provenance.observed;
-        return new StagedRow(0, 0, kind, series, ts, number, text, severity, p, rule, eventId, correlation, causedBy);
+        return new StagedRow(0, 0, kind, series, LaneTimestamp.epochMicros(ts), number, text, severity, p, rule, eventId, correlation, causedBy);
     }
 
     private static long series(String key, String provenance) throws SQLException {

@@ -200,8 +200,7 @@ class SinkSchemaCostBench {
                 } else {
                     // the writer's own sort and encoding, into the bench table
                     List<StagedRow> sorted = new ArrayList<>(rows);
-                    sorted.sort(java.util.Comparator.comparingLong(StagedRow::seriesId).thenComparing(StagedRow::ts,
-                            java.time.OffsetDateTime.timeLineOrder()));
+                    sorted.sort(DatapointWriter.TABLE_ORDER);
                     c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY " + table + " (series_id, ts, value, provenance, "
                                     + "source_rule_id, event_id, correlation_id, caused_by_event_id) FROM STDIN (FORMAT binary)",
                             new ByteArrayInputStream(DatapointWriter.encode(DatapointKind.metric, sorted)));
@@ -218,7 +217,8 @@ class SinkSchemaCostBench {
         List<StagedRow> rows = new ArrayList<>(BATCH_ROWS);
         for (int i = 0; i < BATCH_ROWS; i++, tick++) {
             java.time.OffsetDateTime ts = base.plusMillis(tick / SERIES).atOffset(ZoneOffset.UTC);
-            rows.add(new StagedRow(0, i, DatapointKind.metric, series[(int) (tick % SERIES)], ts, (tick % 1000) / 10.0, null, null,
+            rows.add(new StagedRow(0, i, DatapointKind.metric, series[(int) (tick % SERIES)],
+                    io.omniglass.api.lane.LaneTimestamp.epochMicros(ts), (tick % 1000) / 10.0, null, null,
                     Provenance.observed, rule, null, null, null));
         }
         return rows;
