@@ -91,7 +91,8 @@ public final class CurrentValueRoutes {
             // a fleet read: a replica close enough behind may serve it
             s.readSnapshotMayLag(work);
         } else {
-            s.read(work);
+            // one statement, its rows fetched at once (no cursor at this size): no COMMIT round trip
+            s.readOneStatement(work);
         }
     }
 
