@@ -130,6 +130,11 @@ public final class GatewayBench implements Callable<Integer> {
                         }
                     }
                     System.out.printf("%s p50 %.2f ms p99 %.2f ms%n", path, h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0);
+                    if (path.equals("/healthz")) {
+                        // the HTTP stack's own floor in this run (no token, no tenant database): what a point read's tail is next to
+                        out.put("healthz_p50_ms", round(h.getValueAtPercentile(50) / 1000.0));
+                        out.put("healthz_p99_ms", round(h.getValueAtPercentile(99) / 1000.0));
+                    }
                 }
                 // fifteen rounds of the V1 view, and fleet reads that hold their whole result (up to
                 // a million rows in this JVM): for the sizes they were made for
