@@ -134,7 +134,11 @@ public final class GatewaySession {
     }
 
     private <T> T transaction(Work<T> work, boolean oneSnapshot) {
-        return transaction(work, oneSnapshot, false);
+        return transaction(work, oneSnapshot, false, false);
+    }
+
+    private <T> T transaction(Work<T> work, boolean oneSnapshot, boolean mayLag) {
+        return transaction(work, oneSnapshot, mayLag, false);
     }
 
     /**
@@ -177,11 +181,21 @@ public final class GatewaySession {
         return databases.httpDataSource(tenant).getConnection();
     }
 
-    private <T> T transaction(Work<T> work, boolean oneSnapshot, boolean mayLag) {
+    /**
+     * {@code oneStatement}: the work runs one statement, which is then its own transaction when no
+     * scope setting has to share one with it (autocommit: no BEGIN, no COMMIT round trip).
+     */
+    private <T> T transaction(Work<T> work, boolean oneSnapshot, boolean mayLag, boolean oneStatement) {
+        boolean withScope = scoped && !visible.unrestricted();
+        boolean autocommit = oneStatement && !withScope && !oneSnapshot;
         try (Connection c = connect(mayLag)) {
             if (oneSnapshot) {
                 // Hikari puts the pool's isolation back when the connection returns
                 c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            }
+            if (autocommit) {
+                Configuration cfg = configuration(c);
+                return work.run(DSL.using(cfg));
             }
             c.setAutoCommit(false);
             try {
@@ -189,7 +203,7 @@ public final class GatewaySession {
                 // principal's scope is the whole database (tenants are separate databases), so its
                 // policies would only say "true" while hiding the row counts from the planner
                 // (a fleet read then loses its index-ordered plan): it runs without the role switch.
-                if (scoped && !visible.unrestricted()) {
+                if (withScope) {
                     DSL.using(c, SQLDialect.POSTGRES, SETTINGS)
                             .select(DSL.function("set_config", String.class, inline("og.scope_kind"),
                                             val(principal.scopeKind().name()), inline(true)),
@@ -199,13 +213,7 @@ public final class GatewaySession {
                                             inline("og_scoped"), inline(true)))
                             .fetch();
                 }
-                Configuration cfg = new DefaultConfiguration()
-                        .set(c)
-                        .set(SQLDialect.POSTGRES)
-                        .set(SETTINGS)
-                        .set(new DefaultExecuteListenerProvider(purpose != null
-                                ? gateway.timer(tenant.slug(), purpose) : gateway.timer(tenant.slug(), action)));
-                T result = work.run(DSL.using(cfg));
+                T result = work.run(DSL.using(configuration(c)));
                 c.commit();
                 return result;
             } catch (Throwable e) {
@@ -227,6 +235,26 @@ public final class GatewaySession {
         } catch (Exception e) {
             throw new TransactionFailure(e);
         }
+    }
+
+    /** jOOQ over the connection, every statement timed under the session's action or purpose. */
+    private Configuration configuration(Connection c) {
+        return new DefaultConfiguration()
+                .set(c)
+                .set(SQLDialect.POSTGRES)
+                .set(SETTINGS)
+                .set(new DefaultExecuteListenerProvider(purpose != null
+                        ? gateway.timer(tenant.slug(), purpose) : gateway.timer(tenant.slug(), action)));
+    }
+
+    /**
+     * A read of exactly one statement (a point read): for a principal whose scope is the whole
+     * tenant, the statement runs as its own transaction, one round trip to the database instead of
+     * two (its COMMIT); a narrower scope's settings must share a transaction with it, so that read
+     * runs as {@link #read}. Not for a cursor fetch (a cursor lives in a transaction).
+     */
+    public <T> T readOneStatement(Work<T> work) {
+        return transaction(work, false, false, true);
     }
 
     /** Shorthand for a transaction that only reads. */

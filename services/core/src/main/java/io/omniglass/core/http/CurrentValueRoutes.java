@@ -91,7 +91,8 @@ public final class CurrentValueRoutes {
             // a fleet read: a replica close enough behind may serve it
             s.readSnapshotMayLag(work);
         } else {
-            s.read(work);
+            // one statement, its rows fetched at once (no cursor at this size): no COMMIT round trip
+            s.readOneStatement(work);
         }
     }
 
@@ -190,7 +191,8 @@ public final class CurrentValueRoutes {
             ResultSet rs = cursor.resultSet().unwrap(ResultSet.class);
             WireValues w = new WireValues(rs);
             int columns = rs.getMetaData().getColumnCount();
-            OutputStream out = new BufferedOutputStream(ctx.outputStream(), 1 << 16);
+            // 64 KiB writes to Jetty for a fleet page; a point read's few hundred bytes need no such buffer each time
+            OutputStream out = new BufferedOutputStream(ctx.outputStream(), limit > DEFAULT_LIMIT ? 1 << 16 : 1 << 12);
             try (ReadAhead rows = new ReadAhead(rs, columns, limit + 1);
                  JsonGenerator g = OmniglassClient.JSON.getFactory().createGenerator(out, JsonEncoding.UTF8)) {
                 g.enable(JsonGenerator.Feature.USE_FAST_DOUBLE_WRITER); // JDK 17's Double.toString is ~4x slower

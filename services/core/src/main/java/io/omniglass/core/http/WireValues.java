@@ -26,6 +26,10 @@ final class WireValues {
 
     private final boolean[] binary;
     private final char[] chars = new char[64];
+    private final byte[] isoBytes = new byte[64];
+    /** The last day formatted (a fleet's current values mostly share one): its epoch day and yyyy-MM-dd. */
+    private long lastDay = Long.MIN_VALUE;
+    private final byte[] lastDate = new byte[10];
 
     WireValues(ResultSet rs) throws SQLException {
         ResultSetMetaData md = rs.getMetaData();
@@ -36,13 +40,31 @@ final class WireValues {
         }
     }
 
+    /** {@code binary[c]}: column {@code c} (from 1) arrives in binary format. */
+    WireValues(boolean[] binary) {
+        this.binary = binary.clone();
+    }
+
     /** A text, varchar or enum column as a JSON string (escaped as needed), or null. */
     void string(JsonGenerator g, byte[] b) throws IOException {
         if (b == null) {
             g.writeNull();
+        } else if (needsNoEscape(b)) {
+            // names and keys are printable ASCII: copied as they are, without Jackson's per-byte escape pass
+            g.writeRawUTF8String(b, 0, b.length);
         } else {
             g.writeUTF8String(b, 0, b.length);
         }
+    }
+
+    /** Printable ASCII without a quote or backslash: what JSON carries inside quotes unchanged. */
+    static boolean needsNoEscape(byte[] b) {
+        for (byte x : b) {
+            if (x < 0x20 || x == '"' || x == '\\') { // bytes of non-ASCII characters are negative
+                return false;
+            }
+        }
+        return true;
     }
 
     /** A bigint or int column as a JSON number, or null. */
@@ -93,7 +115,12 @@ final class WireValues {
             g.writeNull();
         } else if (binary[col]) {
             long micros = ByteConverter.int8(b, 0);
-            int n = isoFromPgMicros(micros, chars);
+            int n = isoBytes(micros);
+            if (n > 0) {
+                g.writeRawUTF8String(isoBytes, 0, n); // digits, '-', ':', 'T', '.', 'Z': nothing to escape
+                return;
+            }
+            n = isoFromPgMicros(micros, chars);
             if (n < 0) {
                 g.writeString(micros == Long.MAX_VALUE ? "infinity" : micros == Long.MIN_VALUE ? "-infinity"
                         : Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L) + PG_EPOCH_SECONDS,
@@ -147,6 +174,57 @@ final class WireValues {
         }
         out[i++] = 'Z';
         return i;
+    }
+
+    /**
+     * {@link #isoFromPgMicros} into {@link #isoBytes}, its date part reused from the previous value
+     * of the same day; -1 outside years 0-9999 (left to the general path).
+     */
+    private int isoBytes(long micros) {
+        if (micros == Long.MAX_VALUE || micros == Long.MIN_VALUE) {
+            return -1;
+        }
+        long seconds = Math.floorDiv(micros, 1_000_000L) + PG_EPOCH_SECONDS;
+        long day = Math.floorDiv(seconds, 86_400L);
+        if (day != lastDay) {
+            int n = isoFromPgMicros(day * 86_400_000_000L - PG_EPOCH_SECONDS * 1_000_000L, chars);
+            if (n < 0) {
+                return -1;
+            }
+            for (int k = 0; k < 10; k++) {
+                lastDate[k] = (byte) chars[k];
+            }
+            lastDay = day;
+        }
+        System.arraycopy(lastDate, 0, isoBytes, 0, 10);
+        int secondOfDay = (int) Math.floorMod(seconds, 86_400L);
+        int fraction = (int) Math.floorMod(micros, 1_000_000L);
+        int i = 10;
+        isoBytes[i++] = 'T';
+        i = digits(isoBytes, i, secondOfDay / 3600, 2);
+        isoBytes[i++] = ':';
+        i = digits(isoBytes, i, secondOfDay / 60 % 60, 2);
+        isoBytes[i++] = ':';
+        i = digits(isoBytes, i, secondOfDay % 60, 2);
+        if (fraction != 0) {
+            isoBytes[i++] = '.';
+            int width = 6;
+            while (fraction % 10 == 0) {
+                fraction /= 10;
+                width--;
+            }
+            i = digits(isoBytes, i, fraction, width);
+        }
+        isoBytes[i++] = 'Z';
+        return i;
+    }
+
+    private static int digits(byte[] out, int at, int value, int width) {
+        for (int k = width - 1; k >= 0; k--) {
+            out[at + k] = (byte) ('0' + value % 10);
+            value /= 10;
+        }
+        return at + width;
     }
 
     private static int digits(char[] out, int at, int value, int width) {

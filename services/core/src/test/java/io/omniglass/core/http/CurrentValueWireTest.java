@@ -228,4 +228,73 @@ class CurrentValueWireTest {
         }
         assertThat(WireValues.isoFromPgMicros(Long.MAX_VALUE, buf)).isEqualTo(-1); // 'infinity'
     }
+
+    /** One value through {@link WireValues} into a generator, as the JSON text it wrote. */
+    static String written(WireValues w, java.io.ByteArrayOutputStream out, com.fasterxml.jackson.core.JsonGenerator g,
+                          byte[] value, boolean timestamp) throws Exception {
+        out.reset();
+        if (timestamp) {
+            w.timestamptz(g, 1, value);
+        } else {
+            w.string(g, value);
+        }
+        g.flush();
+        return out.toString(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void binaryTimestampsOfOneDayAndAcrossDaysAreWrittenAsFormatted() throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        WireValues w = new WireValues(new boolean[] {false, true});
+        char[] buf = new char[64];
+        java.util.Random r = new java.util.Random(13);
+        try (com.fasterxml.jackson.core.JsonGenerator g = OmniglassClient.JSON.getFactory().createGenerator(out)) {
+            long micros = 0;
+            for (int i = 0; i < 50_000; i++) {
+                // mostly a step within the day (the date part is reused), now and then a jump across the calendar
+                micros = i % 100 == 0 ? (long) ((r.nextDouble() - 0.6) * 3.0e17) : micros + r.nextInt(5_000_000);
+                if (i % 7 == 0) {
+                    micros -= Math.floorMod(micros, 1_000_000L);
+                }
+                byte[] wire = java.nio.ByteBuffer.allocate(8).putLong(micros).array();
+                int n = WireValues.isoFromPgMicros(micros, buf);
+                String expected = n < 0 ? null : "\"" + new String(buf, 0, n) + "\"";
+                String json = written(w, out, g, wire, true).replaceFirst("^ ", "");
+                if (expected != null) {
+                    assertThat(json).as("micros %d", micros).isEqualTo(expected);
+                } else {
+                    assertThat(OmniglassClient.JSON.readTree(json).isTextual()).isTrue();
+                }
+            }
+        }
+    }
+
+    @Test
+    void stringsAreWrittenAsJacksonEscapesThem() throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream ref = new java.io.ByteArrayOutputStream();
+        WireValues w = new WireValues(new boolean[] {false, false});
+        String alphabet = "abcXYZ019:-_ ./\"\\\u0001\n\t\u007f\u00fc\u2603<>&'";
+        java.util.Random r = new java.util.Random(17);
+        try (com.fasterxml.jackson.core.JsonGenerator g = OmniglassClient.JSON.getFactory().createGenerator(out);
+             com.fasterxml.jackson.core.JsonGenerator jg = OmniglassClient.JSON.getFactory().createGenerator(ref)) {
+            for (int i = 0; i < 20_000; i++) {
+                StringBuilder sb = new StringBuilder();
+                int len = r.nextInt(24);
+                // half of them plain printable ASCII, the path without Jackson's escaping pass
+                String from = i % 2 == 0 ? alphabet.substring(0, 15) : alphabet;
+                for (int k = 0; k < len; k++) {
+                    sb.append(from.charAt(r.nextInt(from.length())));
+                }
+                ref.reset();
+                jg.writeString(sb.toString());
+                jg.flush();
+                String expected = ref.toString(java.nio.charset.StandardCharsets.UTF_8).replaceFirst("^ ", "");
+                String json = written(w, out, g, sb.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8), false)
+                        .replaceFirst("^ ", "");
+                assertThat(json).as(sb.toString()).isEqualTo(expected);
+                assertThat(OmniglassClient.JSON.readTree(json).textValue()).isEqualTo(sb.toString());
+            }
+        }
+    }
 }
