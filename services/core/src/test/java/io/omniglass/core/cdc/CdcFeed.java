@@ -23,7 +23,12 @@ final class CdcFeed {
     static final ObjectMapper JSON = new ObjectMapper()
             .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
-    record Change(long seq, String msgId, String subject, JsonNode body, long storedAtMillis) {
+    record Change(long seq, String msgId, String subject, JsonNode body, long storedAtMillis, String batchId) {
+
+        Change(long seq, String msgId, String subject, JsonNode body, long storedAtMillis) {
+            this(seq, msgId, subject, body, storedAtMillis, null);
+        }
+
         String op() {
             return body.get("op").asText();
         }
@@ -61,7 +66,8 @@ final class CdcFeed {
                 long seq = m.metaData().streamSequence();
                 out.add(new Change(seq, m.getHeaders() == null ? null : m.getHeaders().getFirst("Nats-Msg-Id"),
                         m.getSubject(), JSON.readTree(m.getData()),
-                        m.metaData().timestamp().toInstant().toEpochMilli()));
+                        m.metaData().timestamp().toInstant().toEpochMilli(),
+                        m.getHeaders() == null ? null : m.getHeaders().getFirst("Nats-Batch-Id")));
                 if (seq >= last) {
                     break;
                 }
