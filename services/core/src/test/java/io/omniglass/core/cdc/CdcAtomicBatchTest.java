@@ -89,7 +89,7 @@ class CdcAtomicBatchTest {
         String stream = TenantStreams.cdcStream(tenant.slug());
         long before = CdcFeed.count(natsUrl(), tenant.slug());
         // JetStream refuses a change larger than the stream allows; allow_atomic stays on
-        updateStream(stream, "max_msg_size", "4096");
+        CdcFeed.updateStreamConfig(natsUrl(), stream, "max_msg_size", "4096");
         // the publisher's attempts as they go out on the wire (core NATS sees a publish JetStream refuses)
         java.util.concurrent.atomic.AtomicInteger firstChangeSent = new java.util.concurrent.atomic.AtomicInteger();
         io.nats.client.Connection wire = Nats.connect(natsUrl());
@@ -125,7 +125,7 @@ class CdcAtomicBatchTest {
         }
         assertThat(CdcFeed.count(natsUrl(), tenant.slug())).isEqualTo(before);
 
-        updateStream(stream, "max_msg_size", "-1");
+        CdcFeed.updateStreamConfig(natsUrl(), stream, "max_msg_size", "-1");
         await().atMost(Duration.ofSeconds(60)).until(() -> feed("refused").size() >= committed.size());
         assertThat(feed("refused")).extracting(c -> c.row().get("id").asLong()).containsExactlyElementsOf(committed);
         assertThat(streamConfig().get("allow_atomic")).isEqualTo("true");
@@ -172,17 +172,4 @@ class CdcAtomicBatchTest {
         }
     }
 
-    /** Changes one setting of the stream, keeping every other one (allow_atomic included). */
-    private static void updateStream(String stream, String key, String jsonValue) throws Exception {
-        try (io.nats.client.Connection nc = Nats.connect(natsUrl())) {
-            Message m = nc.request("$JS.API.STREAM.INFO." + stream, null, Duration.ofSeconds(10));
-            var json = io.nats.client.support.JsonParser.parse(new String(m.getData(), StandardCharsets.UTF_8));
-            Map<String, io.nats.client.support.JsonValue> config = new LinkedHashMap<>(json.map.get("config").map);
-            config.put(key, io.nats.client.support.JsonParser.parse(jsonValue));
-            String answer = new String(nc.request("$JS.API.STREAM.UPDATE." + stream,
-                    new io.nats.client.support.JsonValue(config).toJson().getBytes(StandardCharsets.UTF_8),
-                    Duration.ofSeconds(10)).getData(), StandardCharsets.UTF_8);
-            assertThat(answer).doesNotContain("\"error\"");
-        }
-    }
 }

@@ -77,6 +77,25 @@ final class CdcFeed {
         }
     }
 
+    /**
+     * Changes one setting of a stream through JetStream's own API, keeping every other one as the
+     * server holds it ({@code allow_atomic} included, which this jnats does not model).
+     */
+    static void updateStreamConfig(String natsUrl, String stream, String key, String jsonValue) throws Exception {
+        try (Connection nc = Nats.connect(natsUrl)) {
+            Message m = nc.request("$JS.API.STREAM.INFO." + stream, null, Duration.ofSeconds(10));
+            var json = io.nats.client.support.JsonParser.parse(new String(m.getData(), java.nio.charset.StandardCharsets.UTF_8));
+            java.util.Map<String, io.nats.client.support.JsonValue> config = new java.util.LinkedHashMap<>(json.map.get("config").map);
+            config.put(key, io.nats.client.support.JsonParser.parse(jsonValue));
+            String answer = new String(nc.request("$JS.API.STREAM.UPDATE." + stream,
+                    new io.nats.client.support.JsonValue(config).toJson().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    Duration.ofSeconds(10)).getData(), java.nio.charset.StandardCharsets.UTF_8);
+            if (answer.contains("\"error\"")) {
+                throw new IllegalStateException("stream " + stream + ": " + key + "=" + jsonValue + " refused: " + answer);
+            }
+        }
+    }
+
     static long count(String natsUrl, String tenant) throws IOException, InterruptedException {
         try (Connection nc = Nats.connect(natsUrl)) {
             return nc.jetStreamManagement().getStreamInfo(TenantStreams.cdcStream(tenant)).getStreamState().getMsgCount();
