@@ -22,7 +22,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
@@ -54,12 +53,9 @@ import java.util.function.BooleanSupplier;
  * (with {@code sync_interval: always}, the per-change fsync was the feed's ceiling). The batch's
  * first change carries the expected last sequence, so the fence and the gap-free prefix hold batch
  * by batch; each change keeps its {@code Nats-Msg-Id}. A batch is committed when the walsender has
- * nothing more buffered and no batch awaits its PubAck (nats-server stores a stream's batches one
- * after the other at a cost of ~12 ms each here, whatever their size up to a few hundred, so a busy
- * feed must make bigger batches rather than more of them), when it is full, or before waiting
- * for the window; fewer than {@value #MIN_BATCH} changes go out change by change (a batch costs
- * nats-server about as much as that many single fsynced messages). On other streams every change
- * is published on its own.
+ * nothing more buffered and fewer than {@value #BATCHES_IN_FLIGHT} batches await their PubAck (so
+ * a busy feed makes bigger batches rather than more of them), when it is full, or before waiting
+ * for the window. On other streams every change is published on its own.
  */
 public final class CdcSession implements AutoCloseable {
 
@@ -111,9 +107,7 @@ public final class CdcSession implements AutoCloseable {
     /** nats-server's default ceiling on the messages of one atomic batch ({@code max_msgs}). */
     public static final int MAX_BATCH = 1000;
     /** Committed batches awaiting their PubAck before the next one waits to grow. */
-    public static final int BATCHES_IN_FLIGHT = 1;
-    /** Fewer changes than this go out change by change even on an atomic stream. */
-    static final int MIN_BATCH = 16;
+    public static final int BATCHES_IN_FLIGHT = 2;
     private static final String BATCH_ID = "Nats-Batch-Id";
     private static final String BATCH_SEQUENCE = "Nats-Batch-Sequence";
     private static final String BATCH_COMMIT = "Nats-Batch-Commit";
@@ -165,14 +159,16 @@ public final class CdcSession implements AutoCloseable {
     /** The stream takes atomic batches (read with the stream's end when the run starts). */
     private boolean atomic;
     private final String batchIdPrefix = io.nats.client.NUID.nextGlobal() + "-";
-    /** For the ring slot of a publish: true when its PubAck answers for a batch. */
-    private final boolean[] batchCommit;
+    /** The open batch (null when none), its size, and its first publish sequence. */
+    private String batchId;
+    private int batchSize;
+    private long batchFirstSeq;
     private int batchesInFlight;
-    /** The changes read since the last flush, held until it is known whether they make a batch. */
-    private final ArrayList<String> heldSubjects = new ArrayList<>();
-    private final ArrayList<Headers> heldHeaders = new ArrayList<>();
-    private final ArrayList<byte[]> heldBodies = new ArrayList<>();
-    private long heldFirstSeq;
+    /** The open batch's newest change, held back so that the batch's commit travels on a real change. */
+    private String heldSubject;
+    private Headers heldHeaders;
+    private byte[] heldBody;
+    private long heldSeq;
 
     public CdcSession(Source source, io.nats.client.Connection nats, BooleanSupplier fence, CdcStats stats,
                AckListener listener, Settings settings, Runnable heartbeat) {
@@ -189,7 +185,6 @@ public final class CdcSession implements AutoCloseable {
         // replication messages: no hand-off to another thread per change, no shared state.
         this.awaitingAck = new Txn[settings.maxInFlight()];
         this.batchStart = new long[settings.maxInFlight()];
-        this.batchCommit = new boolean[settings.maxInFlight()];
         this.replyPrefix = nats.createInbox() + ".";
         this.acks = nats.subscribe(replyPrefix + "*");
         long serverMax = nats.getServerInfo() == null ? 1024 * 1024 : nats.getServerInfo().getMaxPayload();
@@ -520,60 +515,41 @@ public final class CdcSession implements AutoCloseable {
             nats.publish(subject, replyPrefix + seq, h, body);
             return;
         }
-        if (heldHeaders.isEmpty()) {
-            heldFirstSeq = seq;
+        if (batchId == null) {
+            batchId = batchIdPrefix + seq;
+            batchFirstSeq = seq;
+            batchSize = 0;
+            // the whole batch is stored only right after its predecessor, or not at all
+            h.put(EXPECTED_LAST_SEQ, Long.toString(expectedLastSeq));
         }
-        heldSubjects.add(subject);
-        heldHeaders.add(h);
-        heldBodies.add(body);
-        if (heldHeaders.size() >= MAX_BATCH) {
+        expectedLastSeq++;
+        h.put(BATCH_ID, batchId);
+        h.put(BATCH_SEQUENCE, Integer.toString(++batchSize));
+        if (heldHeaders != null) {
+            nats.publish(heldSubject, null, heldHeaders, heldBody); // staged by the server until the commit
+        }
+        heldSubject = subject;
+        heldHeaders = h;
+        heldBody = body;
+        heldSeq = seq;
+        if (batchSize >= MAX_BATCH) {
             commitBatch();
         }
     }
 
-    /**
-     * Sends the changes held since the last flush: as one atomic batch whose PubAck answers for all
-     * of them, or, fewer than {@value #MIN_BATCH}, change by change (a batch costs nats-server about
-     * as much as that many single fsynced messages, so a few changes are faster on their own).
-     */
+    /** Sends the open batch's last change with the commit; its PubAck answers for the whole batch. */
     private void commitBatch() {
-        int n = heldHeaders.size();
-        if (n == 0) {
+        if (batchId == null) {
             return;
         }
-        if (n < MIN_BATCH) {
-            for (int i = 0; i < n; i++) {
-                long seq = heldFirstSeq + i;
-                Headers h = heldHeaders.get(i);
-                // JetStream stores it only right after its predecessor: a refused change refuses all that follow
-                h.put(EXPECTED_LAST_SEQ, Long.toString(expectedLastSeq++));
-                batchCommit[(int) (seq % awaitingAck.length)] = false;
-                nats.publish(heldSubjects.get(i), replyPrefix + seq, h, heldBodies.get(i));
-            }
-        } else {
-            String id = batchIdPrefix + heldFirstSeq;
-            // the whole batch is stored only right after its predecessor, or not at all
-            heldHeaders.get(0).put(EXPECTED_LAST_SEQ, Long.toString(expectedLastSeq));
-            expectedLastSeq += n;
-            for (int i = 0; i < n; i++) {
-                Headers h = heldHeaders.get(i);
-                h.put(BATCH_ID, id);
-                h.put(BATCH_SEQUENCE, Integer.toString(i + 1));
-                if (i < n - 1) {
-                    nats.publish(heldSubjects.get(i), null, h, heldBodies.get(i)); // staged by the server until the commit
-                }
-            }
-            long last = heldFirstSeq + n - 1;
-            int slot = (int) (last % awaitingAck.length);
-            heldHeaders.get(n - 1).put(BATCH_COMMIT, "1");
-            batchStart[slot] = heldFirstSeq;
-            batchCommit[slot] = true;
-            nats.publish(heldSubjects.get(n - 1), replyPrefix + last, heldHeaders.get(n - 1), heldBodies.get(n - 1));
-            batchesInFlight++;
-        }
-        heldSubjects.clear();
-        heldHeaders.clear();
-        heldBodies.clear();
+        heldHeaders.put(BATCH_COMMIT, "1");
+        batchStart[(int) (heldSeq % awaitingAck.length)] = batchFirstSeq;
+        nats.publish(heldSubject, replyPrefix + heldSeq, heldHeaders, heldBody);
+        batchesInFlight++;
+        batchId = null;
+        heldSubject = null;
+        heldHeaders = null;
+        heldBody = null;
     }
 
     /**
@@ -608,7 +584,7 @@ public final class CdcSession implements AutoCloseable {
             return; // not a publish of ours awaiting its ack (a stray reply)
         }
         ackProgressNanos = System.nanoTime();
-        if (atomic && batchCommit[slot]) {
+        if (atomic) {
             onBatchAck(m, seq);
             return;
         }

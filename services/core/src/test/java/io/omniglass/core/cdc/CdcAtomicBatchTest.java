@@ -27,7 +27,7 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * The publisher on a nats-server with atomic batch publish (2.12+, the one packaging/nats-server
- * fetches): the tenant's CDC stream allows it, a backlog is stored in atomic batches of at most
+ * fetches): the tenant's CDC stream allows it, the feed is stored in atomic batches of at most
  * {@value CdcSession#MAX_BATCH} changes (nats-server keeps each stored message's
  * {@code Nats-Batch-Id}), every change once and in commit order; and a batch JetStream refuses
  * leaves none of its changes in the stream, then lands whole, in order, when the publisher starts over.
@@ -73,16 +73,11 @@ class CdcAtomicBatchTest {
 
         Map<String, Integer> batchSizes = new LinkedHashMap<>();
         for (CdcFeed.Change c : feed) {
-            if (c.row().get("actor").asText().equals("big")) {
-                assertThat(c.batchId()).as("change %s of the big transaction stored outside an atomic batch", c.msgId()).isNotNull();
-            }
-            if (c.batchId() != null) {
-                batchSizes.merge(c.batchId(), 1, Integer::sum);
-            }
+            assertThat(c.batchId()).as("change %s stored outside an atomic batch", c.msgId()).isNotNull();
+            batchSizes.merge(c.batchId(), 1, Integer::sum);
         }
-        // a few small transactions that arrive on their own go out change by change (fewer than
-        // MIN_BATCH changes); the rest in batches of at most MAX_BATCH, far fewer PubAcks than changes
-        assertThat(batchSizes.values()).allSatisfy(n -> assertThat(n).isBetween(CdcSession.MIN_BATCH, CdcSession.MAX_BATCH));
+        assertThat(batchSizes.values()).allSatisfy(n -> assertThat(n).isLessThanOrEqualTo(CdcSession.MAX_BATCH));
+        // 2,900 changes in far fewer PubAcks than changes: at least three batches for the big transaction
         assertThat(batchSizes.size()).isBetween(3, committed.size() / 10);
         assertThat(new HashSet<>(feed.stream().map(CdcFeed.Change::msgId).toList())).hasSize(committed.size());
     }

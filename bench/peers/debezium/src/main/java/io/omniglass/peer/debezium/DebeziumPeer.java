@@ -47,8 +47,7 @@ import java.util.concurrent.TimeUnit;
  * batch is marked processed only once every PubAck has arrived (what the core's publisher does).
  * On a nats-server with atomic batch publish (2.12+) the handler uses the same JetStream facility
  * as the core's publisher: each of Debezium's batches goes out as atomic batches of up to 1,000
- * changes, one PubAck each (fewer than 16 changes one by one, as the core does), so that the
- * comparison stays "the same JetStream publish";
+ * changes, one PubAck each, so that the comparison stays "the same JetStream publish";
  * handler {@code noop}: the change is marked processed and nothing else, Debezium's own ceiling.
  *
  * <p>Protocol: settings as arguments, secrets in the environment ({@code PEER_PG_PASSWORD},
@@ -64,8 +63,6 @@ public final class DebeziumPeer {
 
     /** nats-server's default ceiling on the messages of one atomic batch, as the core's publisher. */
     static final int MAX_BATCH = 1000;
-    /** Fewer changes than this are published one by one, as the core's publisher does. */
-    static final int MIN_BATCH = 16;
 
     private final String handler;
     private final JetStream js;
@@ -168,7 +165,7 @@ public final class DebeziumPeer {
 
     private void handleBatch(List<ChangeEvent<String, String>> records,
                              DebeziumEngine.RecordCommitter<ChangeEvent<String, String>> committer) throws InterruptedException {
-        if (handler.equals("publish") && atomic && records.size() >= MIN_BATCH) {
+        if (handler.equals("publish") && atomic) {
             publishAtomically(records);
             for (ChangeEvent<String, String> r : records) {
                 note(r);
