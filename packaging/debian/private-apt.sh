@@ -1,5 +1,5 @@
 # Sourced by the packaging scripts that take packages from another Debian release (pgvector's source,
-# trixie's nats-server). Sets APT, an array of apt-get options that read a private sources list under
+# forky's nats-server). Sets APT, an array of apt-get options that read a private sources list under
 # $1 (the machine's own Debian mirror, found in its apt configuration, for suite $2 with types $3), so
 # the machine's apt configuration is left as it is; apt still checks every download against the
 # signed archive index. $4 is the name the messages start with.

@@ -384,7 +384,24 @@ public final class CdcBench implements Callable<Integer> {
             if (natsPid > 0) {
                 out.put("cpu_ms_per_1k_jetstream_store_nats", round2(natsCpu * 1e6 / changes));
             }
-            return perS;
+            out.put("nats_server_version", nats.getServerInfo().getVersion());
+            if (!nats.getServerInfo().isSameOrNewerThanVersion("2.12.0")) {
+                return perS;
+            }
+            // the publisher's own path on this server: atomic batches of its size, as many in flight
+            double cpuBefore = ProcessCpu.seconds(natsPid, false);
+            long batchedNanos = JetStreamStoreCeiling.runBatched(nats, body, changes, CdcSession.MAX_BATCH,
+                    CdcSession.BATCHES_IN_FLIGHT, natsReplicas);
+            double batchedCpu = ProcessCpu.seconds(natsPid, false) - cpuBefore;
+            double batchedPerS = changes / (batchedNanos / 1e9);
+            System.out.printf("JetStream store ceiling, atomic batches of %d: %,.0f messages/s%s%n", CdcSession.MAX_BATCH,
+                    batchedPerS, natsPid > 0 ? String.format(" (nats-server %.1f ms CPU per 1,000)", batchedCpu * 1e6 / changes) : "");
+            out.put("jetstream_store_batched_per_s", Math.round(batchedPerS));
+            out.put("jetstream_store_batch_size", CdcSession.MAX_BATCH);
+            if (natsPid > 0) {
+                out.put("cpu_ms_per_1k_jetstream_store_batched_nats", round2(batchedCpu * 1e6 / changes));
+            }
+            return batchedPerS;
         }
     }
 

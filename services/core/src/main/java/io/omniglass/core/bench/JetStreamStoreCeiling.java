@@ -20,7 +20,9 @@ import java.time.Duration;
  * same window of PubAcks in flight on one wildcard inbox, into a stream configured as the CDC
  * stream; no Postgres, no decoding, no encoding. With {@code sync_interval: always} nats-server
  * writes and fsyncs every message it stores, so this, not the slot, is what bounds a publisher
- * that awaits every PubAck.
+ * that awaits every PubAck. On nats-server 2.12+ the same messages also go out as atomic batches
+ * of the publisher's size with the publisher's number of batches in flight: the ceiling of the
+ * publisher's batched path.
  */
 final class JetStreamStoreCeiling {
 
@@ -41,20 +43,7 @@ final class JetStreamStoreCeiling {
 
     /** Publishes {@code messages} copies of {@code body}, every PubAck awaited; returns the nanoseconds it took. */
     static long run(Connection nats, byte[] body, int messages, int window, int replicas) throws Exception {
-        JetStreamManagement jsm = nats.jetStreamManagement();
-        try {
-            jsm.deleteStream(STREAM);
-        } catch (io.nats.client.JetStreamApiException absent) {
-            // first run
-        }
-        jsm.addStream(StreamConfiguration.builder()
-                .name(STREAM)
-                .subjects(SUBJECT)
-                .storageType(StorageType.File)
-                .retentionPolicy(RetentionPolicy.Limits)
-                .duplicateWindow(TenantStreams.DUPLICATE_WINDOW)
-                .replicas(replicas)
-                .build());
+        create(nats, replicas);
         String inbox = nats.createInbox() + ".";
         Subscription acks = nats.subscribe(inbox + "*");
         try {
@@ -88,6 +77,80 @@ final class JetStreamStoreCeiling {
         } finally {
             acks.unsubscribe();
         }
+    }
+
+    /**
+     * Publishes {@code messages} copies of {@code body} in atomic batches of {@code batch} (the first
+     * message of each carrying the expected last sequence, every one its {@code Nats-Msg-Id}, the
+     * commit the reply), at most {@code inFlight} batches awaiting their PubAck; returns the nanoseconds.
+     */
+    static long runBatched(Connection nats, byte[] body, int messages, int batch, int inFlight, int replicas) throws Exception {
+        create(nats, replicas);
+        io.omniglass.core.tenancy.TenantStreams.allowAtomicPublish(nats, STREAM);
+        String inbox = nats.createInbox() + ".";
+        String batchPrefix = io.nats.client.NUID.nextGlobal() + "-";
+        Subscription acks = nats.subscribe(inbox + "*");
+        try {
+            long started = System.nanoTime();
+            long deadline = started + Duration.ofMinutes(5).toNanos();
+            int sent = 0;
+            int acked = 0;
+            int batches = 0;
+            while (acked < messages) {
+                while (sent < messages && batches < inFlight) {
+                    int n = Math.min(batch, messages - sent);
+                    for (int i = 0; i < n; i++) {
+                        Headers h = new Headers();
+                        h.put("Nats-Msg-Id", "0/" + Integer.toHexString(sent + i) + ":0");
+                        h.put("Nats-Batch-Id", batchPrefix + sent);
+                        h.put("Nats-Batch-Sequence", Integer.toString(i + 1));
+                        if (i == 0) {
+                            h.put("Nats-Expected-Last-Sequence", Integer.toString(sent));
+                        }
+                        if (i == n - 1) {
+                            h.put("Nats-Batch-Commit", "1");
+                        }
+                        nats.publish(SUBJECT, i == n - 1 ? inbox + (sent + n) : null, h, body);
+                    }
+                    sent += n;
+                    batches++;
+                }
+                Message ack = acks.nextMessage(Duration.ofMillis(50));
+                while (ack != null) {
+                    byte[] data = ack.getData();
+                    if (ack.isStatusMessage() || data == null || new String(data, java.nio.charset.StandardCharsets.UTF_8).contains("\"error\"")) {
+                        throw new IllegalStateException("ceiling batch not acknowledged: "
+                                + (data == null ? ack.getStatus() : new String(data, java.nio.charset.StandardCharsets.UTF_8)));
+                    }
+                    acked = Math.max(acked, Integer.parseInt(ack.getSubject().substring(inbox.length())));
+                    batches--;
+                    ack = acks.getPendingMessageCount() == 0 ? null : acks.nextMessage(Duration.ofNanos(1));
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("batched ceiling: " + acked + " of " + messages + " stored in 5 minutes");
+                }
+            }
+            return System.nanoTime() - started;
+        } finally {
+            acks.unsubscribe();
+        }
+    }
+
+    private static void create(Connection nats, int replicas) throws Exception {
+        JetStreamManagement jsm = nats.jetStreamManagement();
+        try {
+            jsm.deleteStream(STREAM);
+        } catch (io.nats.client.JetStreamApiException absent) {
+            // first run
+        }
+        jsm.addStream(StreamConfiguration.builder()
+                .name(STREAM)
+                .subjects(SUBJECT)
+                .storageType(StorageType.File)
+                .retentionPolicy(RetentionPolicy.Limits)
+                .duplicateWindow(TenantStreams.DUPLICATE_WINDOW)
+                .replicas(replicas)
+                .build());
     }
 
     /**

@@ -45,6 +45,17 @@ import java.util.function.BooleanSupplier;
  * server ({@value #SYSTEM_HEADER}, the server's system identifier): after a tenant moved to another
  * server its new slot's LSNs bear no relation to the old server's, and every change is new. The same expectation fences a publisher
  * that lost its lease: once another one has stored anything, its next publish is refused.
+ *
+ * <p>On a stream that allows atomic publish (nats-server 2.12+, {@code allow_atomic}), the changes
+ * read in one go from the walsender go out as one atomic batch of up to {@value #MAX_BATCH}
+ * ({@code Nats-Batch-Id}, {@code Nats-Batch-Sequence}, the commit on its last change): JetStream
+ * stores the batch all or nothing behind one PubAck, with a few fsyncs instead of one per change
+ * (with {@code sync_interval: always}, the per-change fsync was the feed's ceiling). The batch's
+ * first change carries the expected last sequence, so the fence and the gap-free prefix hold batch
+ * by batch; each change keeps its {@code Nats-Msg-Id}. A batch is committed when the walsender has
+ * nothing more buffered and fewer than {@value #BATCHES_IN_FLIGHT} batches await their PubAck (so
+ * a busy feed makes bigger batches rather than more of them), when it is full, or before waiting
+ * for the window. On other streams every change is published on its own.
  */
 public final class CdcSession implements AutoCloseable {
 
@@ -93,12 +104,22 @@ public final class CdcSession implements AutoCloseable {
     private static final Duration NO_WAIT = Duration.ofNanos(1);
     private static final Duration ACK_WAIT = Duration.ofMillis(50);
     private static final long IDLE_POLL_MILLIS = 5;
+    /** nats-server's default ceiling on the messages of one atomic batch ({@code max_msgs}). */
+    public static final int MAX_BATCH = 1000;
+    /** Committed batches awaiting their PubAck before the next one waits to grow. */
+    public static final int BATCHES_IN_FLIGHT = 2;
+    private static final String BATCH_ID = "Nats-Batch-Id";
+    private static final String BATCH_SEQUENCE = "Nats-Batch-Sequence";
+    private static final String BATCH_COMMIT = "Nats-Batch-Commit";
+    private static final Duration STREAM_INFO_TIMEOUT = Duration.ofSeconds(5);
 
     private final Source source;
     private final io.nats.client.Connection nats;
     private final String replyPrefix;
     private final Subscription acks;
     private final Txn[] awaitingAck;
+    /** For the ring slot of a batch's commit: the publish sequence of the batch's first change. */
+    private final long[] batchStart;
     private int awaitingCount;
     private long nextPublishSeq;
     private final long maxBody;
@@ -135,6 +156,19 @@ public final class CdcSession implements AutoCloseable {
     private long currentLsnValue;
     /** The server's system identifier (IDENTIFY_SYSTEM), carried by every change published. */
     private String systemId;
+    /** The stream takes atomic batches (read with the stream's end when the run starts). */
+    private boolean atomic;
+    private final String batchIdPrefix = io.nats.client.NUID.nextGlobal() + "-";
+    /** The open batch (null when none), its size, and its first publish sequence. */
+    private String batchId;
+    private int batchSize;
+    private long batchFirstSeq;
+    private int batchesInFlight;
+    /** The open batch's newest change, held back so that the batch's commit travels on a real change. */
+    private String heldSubject;
+    private Headers heldHeaders;
+    private byte[] heldBody;
+    private long heldSeq;
 
     public CdcSession(Source source, io.nats.client.Connection nats, BooleanSupplier fence, CdcStats stats,
                AckListener listener, Settings settings, Runnable heartbeat) {
@@ -150,6 +184,7 @@ public final class CdcSession implements AutoCloseable {
         // timer and a parsed JSON object per change. This thread reads the acks itself, between
         // replication messages: no hand-off to another thread per change, no shared state.
         this.awaitingAck = new Txn[settings.maxInFlight()];
+        this.batchStart = new long[settings.maxInFlight()];
         this.replyPrefix = nats.createInbox() + ".";
         this.acks = nats.subscribe(replyPrefix + "*");
         long serverMax = nats.getServerInfo() == null ? 1024 * 1024 : nats.getServerInfo().getMaxPayload();
@@ -204,6 +239,9 @@ public final class CdcSession implements AutoCloseable {
             // which can hang on an idle slot in some pgjdbc 42.7.x releases (pgjdbc issue 4328)
             ByteBuffer buf = stream.readPending();
             if (buf == null) {
+                if (batchesInFlight < BATCHES_IN_FLIGHT) {
+                    commitBatch(); // the walsender has nothing more for now: what was read goes out
+                }
                 advance(true);
                 if (current == null && inFlight.isEmpty() && drain.done(stream.getLastReceiveLSN().asLong(),
                         System.nanoTime() - lastActivityNanos, walsenderPid)) {
@@ -227,6 +265,7 @@ public final class CdcSession implements AutoCloseable {
 
     /** Waits (up to the ack timeout) for the PubAcks in flight and confirms what they complete. */
     private void settle() throws Exception {
+        commitBatch();
         long deadline = System.nanoTime() + settings.ackTimeout().toNanos();
         while (awaitingCount > 0 && System.nanoTime() < deadline && fence.getAsBoolean()) {
             readAcks(ACK_WAIT);
@@ -300,11 +339,11 @@ public final class CdcSession implements AutoCloseable {
      * Where the stream ends: the sequence the next publish must follow, and the newest change it
      * holds, so that what an earlier run stored past the slot's confirmed position is not sent again.
      */
-    private void resumeAfterStored() throws SQLException {
+    private void resumeAfterStored() throws SQLException, InterruptedException {
         String name = TenantStreams.cdcStream(source.slug());
         try {
             JetStreamManagement jsm = nats.jetStreamManagement();
-            StreamState state = jsm.getStreamInfo(name).getStreamState();
+            StreamState state = readStreamInfo(name).getStreamState();
             expectedLastSeq = state.getLastSequence();
             storedLsn = -1;
             storedPosition = -1;
@@ -344,6 +383,31 @@ public final class CdcSession implements AutoCloseable {
             closeQuietly();
             throw new SQLException("cdc " + source.slug() + ": cannot read the end of stream " + name + ": " + e, "08000", e);
         }
+    }
+
+    /**
+     * The stream's info, asked as JetStream's own API request so that its configuration's
+     * {@code allow_atomic} (which this jnats does not model) is read with its state in one round trip.
+     */
+    private io.nats.client.api.StreamInfo readStreamInfo(String name) throws java.io.IOException, InterruptedException {
+        Message reply = nats.request("$JS.API.STREAM.INFO." + name, null, STREAM_INFO_TIMEOUT);
+        if (reply == null) {
+            throw new java.io.IOException("no answer to the stream info request of " + name);
+        }
+        io.nats.client.support.JsonValue json;
+        try {
+            json = io.nats.client.support.JsonParser.parse(new String(reply.getData(), java.nio.charset.StandardCharsets.UTF_8));
+        } catch (io.nats.client.support.JsonParseException e) {
+            throw new java.io.IOException("stream info of " + name + " is not JSON: " + e.getMessage(), e);
+        }
+        if (json.map == null || json.map.containsKey("error")) {
+            throw new java.io.IOException("stream info of " + name + " refused: " + json.toJson());
+        }
+        io.nats.client.api.StreamInfo info = new io.nats.client.api.StreamInfo(json);
+        io.nats.client.support.JsonValue config = json.map.get("config");
+        io.nats.client.support.JsonValue allow = config == null || config.map == null ? null : config.map.get("allow_atomic");
+        atomic = allow != null && Boolean.TRUE.equals(allow.bool);
+        return info;
     }
 
     /** True when the change at the current commit LSN and {@code pos} is already in the stream. */
@@ -419,6 +483,7 @@ public final class CdcSession implements AutoCloseable {
         long seq = nextPublishSeq++;
         int slot = (int) (seq % awaitingAck.length);
         while (awaitingCount >= awaitingAck.length || awaitingAck[slot] != null) {
+            commitBatch(); // the window is full: its last batch must go out for the acks to come
             if (readAcks(ACK_WAIT)) {
                 continue;
             }
@@ -437,16 +502,54 @@ public final class CdcSession implements AutoCloseable {
         if (!fence.getAsBoolean()) {
             throw new FencedException(); // a leader that lost its lease publishes nothing more
         }
-        // JetStream stores it only right after its predecessor: a refused change refuses all that follow
-        h.put(EXPECTED_LAST_SEQ, Long.toString(expectedLastSeq++));
         awaitingAck[slot] = txn;
         if (awaitingCount == 0) {
             ackProgressNanos = System.nanoTime(); // the ack timeout runs from the first publish awaiting its ack
         }
         awaitingCount++;
         txn.pending++;
-        nats.publish(subjects.computeIfAbsent(rel.name(), table -> TenantStreams.cdcSubject(source.slug(), table)),
-                replyPrefix + seq, h, body);
+        String subject = subjects.computeIfAbsent(rel.name(), table -> TenantStreams.cdcSubject(source.slug(), table));
+        if (!atomic) {
+            // JetStream stores it only right after its predecessor: a refused change refuses all that follow
+            h.put(EXPECTED_LAST_SEQ, Long.toString(expectedLastSeq++));
+            nats.publish(subject, replyPrefix + seq, h, body);
+            return;
+        }
+        if (batchId == null) {
+            batchId = batchIdPrefix + seq;
+            batchFirstSeq = seq;
+            batchSize = 0;
+            // the whole batch is stored only right after its predecessor, or not at all
+            h.put(EXPECTED_LAST_SEQ, Long.toString(expectedLastSeq));
+        }
+        expectedLastSeq++;
+        h.put(BATCH_ID, batchId);
+        h.put(BATCH_SEQUENCE, Integer.toString(++batchSize));
+        if (heldHeaders != null) {
+            nats.publish(heldSubject, null, heldHeaders, heldBody); // staged by the server until the commit
+        }
+        heldSubject = subject;
+        heldHeaders = h;
+        heldBody = body;
+        heldSeq = seq;
+        if (batchSize >= MAX_BATCH) {
+            commitBatch();
+        }
+    }
+
+    /** Sends the open batch's last change with the commit; its PubAck answers for the whole batch. */
+    private void commitBatch() {
+        if (batchId == null) {
+            return;
+        }
+        heldHeaders.put(BATCH_COMMIT, "1");
+        batchStart[(int) (heldSeq % awaitingAck.length)] = batchFirstSeq;
+        nats.publish(heldSubject, replyPrefix + heldSeq, heldHeaders, heldBody);
+        batchesInFlight++;
+        batchId = null;
+        heldSubject = null;
+        heldHeaders = null;
+        heldBody = null;
     }
 
     /**
@@ -480,9 +583,13 @@ public final class CdcSession implements AutoCloseable {
         if (txn == null) {
             return; // not a publish of ours awaiting its ack (a stray reply)
         }
+        ackProgressNanos = System.nanoTime();
+        if (atomic) {
+            onBatchAck(m, seq);
+            return;
+        }
         awaitingAck[slot] = null;
         awaitingCount--;
-        ackProgressNanos = System.nanoTime();
         if (m.isStatusMessage()) {
             failure.compareAndSet(null, new IllegalStateException("publish answered with status "
                     + m.getStatus().getCode() + " " + m.getStatus().getMessage()));
@@ -499,6 +606,59 @@ public final class CdcSession implements AutoCloseable {
         if (listener != null) {
             listener.acked(txn.xid, txn.commitTsMicros);
         }
+    }
+
+    /** A batch's PubAck: every change from the batch's first to its commit ({@code seq}) is stored, or none is. */
+    private void onBatchAck(Message m, long seq) {
+        long first = batchStart[(int) (seq % awaitingAck.length)];
+        batchesInFlight--;
+        byte[] data = m.isStatusMessage() ? null : m.getData();
+        String refused = null;
+        if (m.isStatusMessage()) {
+            refused = "batch answered with status " + m.getStatus().getCode() + " " + m.getStatus().getMessage();
+        } else if (data == null || data.length == 0 || indexOf(data, ERROR_FIELD) >= 0) {
+            refused = "batch not acknowledged: " + (data == null ? "" : new String(data, java.nio.charset.StandardCharsets.UTF_8));
+        } else if (batchCount(data) != seq - first + 1) {
+            refused = "batch of " + (seq - first + 1) + " acknowledged as "
+                    + new String(data, java.nio.charset.StandardCharsets.UTF_8);
+        }
+        for (long s = first; s <= seq; s++) {
+            int slot = (int) (s % awaitingAck.length);
+            Txn txn = awaitingAck[slot];
+            awaitingAck[slot] = null;
+            awaitingCount--;
+            if (refused == null && txn != null) {
+                txn.pending--;
+                stats.published();
+                if (listener != null) {
+                    listener.acked(txn.xid, txn.commitTsMicros);
+                }
+            }
+        }
+        if (refused != null) {
+            failure.compareAndSet(null, new IllegalStateException(refused));
+        }
+    }
+
+    private static final byte[] COUNT_FIELD = "\"count\":".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+
+    /** The {@code count} of a batch's PubAck, or -1. */
+    private static long batchCount(byte[] ack) {
+        int i = indexOf(ack, COUNT_FIELD);
+        if (i < 0) {
+            return -1;
+        }
+        i += COUNT_FIELD.length;
+        while (i < ack.length && ack[i] == ' ') {
+            i++;
+        }
+        long n = 0;
+        int digits = 0;
+        while (i < ack.length && ack[i] >= '0' && ack[i] <= '9') {
+            n = n * 10 + (ack[i++] - '0');
+            digits++;
+        }
+        return digits == 0 ? -1 : n;
     }
 
     private static final String MSG_ID = io.omniglass.api.lane.LaneHeaders.MSG_ID;

@@ -19,7 +19,9 @@ import java.util.regex.Pattern;
  * version 2.10 or newer, which takes {@code sync_interval: always} (2.9 fsyncs every two minutes
  * and refuses the key, so a PubAck could precede the disk and the CDC slot advances on PubAck).
  * Looked for as configured ({@code NATS_SERVER_BIN}), then on {@code PATH}, then where
- * {@code packaging/nats-server/fetch.sh} puts Debian trixie's binary.
+ * {@code packaging/nats-server/fetch.sh} puts Debian forky's binary (2.15). From 2.12 on, the CDC
+ * publisher stores a drain window as one atomic batch (a few fsyncs instead of one per change); on
+ * 2.10 and 2.11 it publishes change by change, as durable and about a tenth as fast.
  */
 public record NatsServerBinary(String path, int major, int minor) {
 
@@ -29,6 +31,11 @@ public record NatsServerBinary(String path, int major, int minor) {
 
     public boolean durable() {
         return major > 2 || (major == 2 && minor >= 10);
+    }
+
+    /** Atomic batch publish ({@code allow_atomic} streams, {@code Nats-Batch-*} headers): 2.12 and newer. */
+    public boolean atomicBatches() {
+        return major > 2 || (major == 2 && minor >= 12);
     }
 
     public String version() {
@@ -62,7 +69,8 @@ public record NatsServerBinary(String path, int major, int minor) {
             s.append(s.length() == 0 ? "" : ", ").append(b.path).append(" is ").append(b.version());
         }
         return "nats-server 2.10 or newer is needed (sync_interval: always, so that an acknowledged message is on disk): "
-                + s + ". Run packaging/nats-server/fetch.sh (Debian trixie's package, extracted under packaging/nats-server/target), "
+                + s + ". Run packaging/nats-server/fetch.sh (Debian forky's 2.15, extracted under packaging/nats-server/target; "
+                + "2.12+ also stores the CDC feed in atomic batches), "
                 + "install a newer nats-server, or set NATS_SERVER_BIN to one";
     }
 

@@ -9,8 +9,15 @@ import io.nats.client.api.RetentionPolicy;
 import io.nats.client.api.StorageType;
 import io.nats.client.api.StreamConfiguration;
 import io.nats.client.api.StreamInfo;
+import io.nats.client.Message;
+import io.nats.client.support.JsonParseException;
+import io.nats.client.support.JsonParser;
+import io.nats.client.support.JsonValue;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.time.Duration;
 
 /**
@@ -76,6 +83,7 @@ public final class TenantStreams {
                 .duplicateWindow(DUPLICATE_WINDOW)
                 .replicas(replicas)
                 .build());
+        allowAtomicPublish(nats, cdcStream(slug));
         upsert(jsm, StreamConfiguration.builder()
                 .name(dlqStream(slug))
                 .subjects("og." + slug + ".dlq.>")
@@ -84,6 +92,49 @@ public final class TenantStreams {
                 .maxAge(Duration.ofDays(30))
                 .replicas(replicas)
                 .build());
+    }
+
+    /**
+     * Lets the CDC publisher store a drain window as one atomic batch (nats-server 2.12+), set with
+     * JetStream's own API because this jnats does not model {@code allow_atomic}: the stream's
+     * configuration as the server holds it, with the flag on. A configuration written later through
+     * jnats drops the flag again; the publisher then publishes change by change until the next ensure.
+     */
+    public static void allowAtomicPublish(Connection nats, String stream) throws IOException {
+        if (nats.getServerInfo() == null || !nats.getServerInfo().isSameOrNewerThanVersion("2.12.0")) {
+            return;
+        }
+        try {
+            JsonValue info = apiRequest(nats, "$JS.API.STREAM.INFO." + stream, null);
+            JsonValue config = info.map.get("config");
+            JsonValue allow = config.map.get("allow_atomic");
+            if (allow != null && Boolean.TRUE.equals(allow.bool)) {
+                return;
+            }
+            Map<String, JsonValue> updated = new LinkedHashMap<>(config.map);
+            updated.put("allow_atomic", JsonValue.TRUE);
+            apiRequest(nats, "$JS.API.STREAM.UPDATE." + stream, new JsonValue(updated).toJson());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while allowing atomic publish on " + stream, e);
+        }
+    }
+
+    private static JsonValue apiRequest(Connection nats, String subject, String body) throws IOException, InterruptedException {
+        Message reply = nats.request(subject, body == null ? null : body.getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(10));
+        if (reply == null) {
+            throw new IOException("no answer to " + subject);
+        }
+        JsonValue json;
+        try {
+            json = JsonParser.parse(new String(reply.getData(), StandardCharsets.UTF_8));
+        } catch (JsonParseException e) {
+            throw new IOException(subject + " answered with no JSON: " + e.getMessage(), e);
+        }
+        if (json.map == null || json.map.containsKey("error") || !json.map.containsKey("config")) {
+            throw new IOException(subject + " refused: " + json.toJson());
+        }
+        return json;
     }
 
     private static void upsert(JetStreamManagement jsm, StreamConfiguration sc) throws IOException, JetStreamApiException {

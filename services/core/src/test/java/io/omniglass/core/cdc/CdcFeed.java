@@ -23,7 +23,12 @@ final class CdcFeed {
     static final ObjectMapper JSON = new ObjectMapper()
             .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
-    record Change(long seq, String msgId, String subject, JsonNode body, long storedAtMillis) {
+    record Change(long seq, String msgId, String subject, JsonNode body, long storedAtMillis, String batchId) {
+
+        Change(long seq, String msgId, String subject, JsonNode body, long storedAtMillis) {
+            this(seq, msgId, subject, body, storedAtMillis, null);
+        }
+
         String op() {
             return body.get("op").asText();
         }
@@ -61,13 +66,33 @@ final class CdcFeed {
                 long seq = m.metaData().streamSequence();
                 out.add(new Change(seq, m.getHeaders() == null ? null : m.getHeaders().getFirst("Nats-Msg-Id"),
                         m.getSubject(), JSON.readTree(m.getData()),
-                        m.metaData().timestamp().toInstant().toEpochMilli()));
+                        m.metaData().timestamp().toInstant().toEpochMilli(),
+                        m.getHeaders() == null ? null : m.getHeaders().getFirst("Nats-Batch-Id")));
                 if (seq >= last) {
                     break;
                 }
             }
             sub.unsubscribe();
             return out;
+        }
+    }
+
+    /**
+     * Changes one setting of a stream through JetStream's own API, keeping every other one as the
+     * server holds it ({@code allow_atomic} included, which this jnats does not model).
+     */
+    static void updateStreamConfig(String natsUrl, String stream, String key, String jsonValue) throws Exception {
+        try (Connection nc = Nats.connect(natsUrl)) {
+            Message m = nc.request("$JS.API.STREAM.INFO." + stream, null, Duration.ofSeconds(10));
+            var json = io.nats.client.support.JsonParser.parse(new String(m.getData(), java.nio.charset.StandardCharsets.UTF_8));
+            java.util.Map<String, io.nats.client.support.JsonValue> config = new java.util.LinkedHashMap<>(json.map.get("config").map);
+            config.put(key, io.nats.client.support.JsonParser.parse(jsonValue));
+            String answer = new String(nc.request("$JS.API.STREAM.UPDATE." + stream,
+                    new io.nats.client.support.JsonValue(config).toJson().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    Duration.ofSeconds(10)).getData(), java.nio.charset.StandardCharsets.UTF_8);
+            if (answer.contains("\"error\"")) {
+                throw new IllegalStateException("stream " + stream + ": " + key + "=" + jsonValue + " refused: " + answer);
+            }
         }
     }
 

@@ -54,6 +54,8 @@ class CdcOrderAfterFailedAckTest {
         JetStreamManagement jsm = core.core().context().nats().jetStreamManagement();
         String stream = TenantStreams.cdcStream(tenant.slug());
         StreamConfiguration original = jsm.getStreamInfo(stream).getConfiguration();
+        // written through jnats, which does not model allow_atomic: the stream loses it, and this is
+        // the change-by-change path (nats-server 2.10/2.11); CdcAtomicBatchTest refuses a batch
         jsm.updateStream(StreamConfiguration.builder(original).maximumMessageSize(4096).build());
 
         List<Long> committed = new ArrayList<>();

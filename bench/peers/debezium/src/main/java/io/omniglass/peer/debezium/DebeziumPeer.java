@@ -13,7 +13,11 @@ import io.nats.client.api.PublishAck;
 import io.nats.client.api.RetentionPolicy;
 import io.nats.client.api.StorageType;
 import io.nats.client.api.StreamConfiguration;
+import io.nats.client.Message;
 import io.nats.client.impl.Headers;
+import io.nats.client.impl.NatsMessage;
+import io.nats.client.support.JsonParser;
+import io.nats.client.support.JsonValue;
 
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
@@ -25,7 +29,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -38,7 +44,10 @@ import java.util.concurrent.TimeUnit;
  * Runs in a JVM of its own, started by the benchmark.
  *
  * <p>Handler {@code publish}: every change goes to JetStream with a {@code Nats-Msg-Id}, and the
- * batch is marked processed only once every PubAck has arrived (what the core's publisher does);
+ * batch is marked processed only once every PubAck has arrived (what the core's publisher does).
+ * On a nats-server with atomic batch publish (2.12+) the handler uses the same JetStream facility
+ * as the core's publisher: each of Debezium's batches goes out as atomic batches of up to 1,000
+ * changes, one PubAck each, so that the comparison stays "the same JetStream publish";
  * handler {@code noop}: the change is marked processed and nothing else, Debezium's own ceiling.
  *
  * <p>Protocol: settings as arguments, secrets in the environment ({@code PEER_PG_PASSWORD},
@@ -52,15 +61,24 @@ public final class DebeziumPeer {
     public static final String STREAM = "OG_BENCH_DEBEZIUM";
     public static final String SUBJECT_PREFIX = "peer.debezium.";
 
+    /** nats-server's default ceiling on the messages of one atomic batch, as the core's publisher. */
+    static final int MAX_BATCH = 1000;
+
     private final String handler;
     private final JetStream js;
+    private final Connection nats;
+    private final boolean atomic;
+    private final String batchIdPrefix = io.nats.client.NUID.nextGlobal() + "-";
+    private long batches;
     private long[] xids = new long[1 << 16];
     private long[] micros = new long[1 << 16];
     private int count;
 
-    private DebeziumPeer(String handler, JetStream js) {
+    private DebeziumPeer(String handler, JetStream js, Connection nats, boolean atomic) {
         this.handler = handler;
         this.js = js;
+        this.nats = nats;
+        this.atomic = atomic;
     }
 
     public static void main(String[] args) throws Exception {
@@ -102,11 +120,13 @@ public final class DebeziumPeer {
         Connection nats = handler.equals("publish") ? Nats.connect(new Options.Builder()
                 .server(System.getenv("PEER_NATS_URL")).maxMessagesInOutgoingQueue(100_000).build()) : null;
         JetStream js = null;
+        boolean atomic = false;
         if (nats != null) {
             ensureStream(nats.jetStreamManagement());
+            atomic = allowAtomicPublish(nats);
             js = nats.jetStream();
         }
-        DebeziumPeer peer = new DebeziumPeer(handler, js);
+        DebeziumPeer peer = new DebeziumPeer(handler, js, nats, atomic);
         ExecutorService executor = Executors.newSingleThreadExecutor(r -> new Thread(r, "debezium-engine"));
         DebeziumEngine<ChangeEvent<String, String>> engine = DebeziumEngine.create(Json.class)
                 .using(props)
@@ -145,7 +165,13 @@ public final class DebeziumPeer {
 
     private void handleBatch(List<ChangeEvent<String, String>> records,
                              DebeziumEngine.RecordCommitter<ChangeEvent<String, String>> committer) throws InterruptedException {
-        if (handler.equals("publish")) {
+        if (handler.equals("publish") && atomic) {
+            publishAtomically(records);
+            for (ChangeEvent<String, String> r : records) {
+                note(r);
+                committer.markProcessed(r);
+            }
+        } else if (handler.equals("publish")) {
             List<CompletableFuture<PublishAck>> acks = new ArrayList<>(records.size());
             for (ChangeEvent<String, String> r : records) {
                 String value = r.value();
@@ -178,6 +204,69 @@ public final class DebeziumPeer {
         committer.markBatchFinished();
         System.out.println("count " + count);
         System.out.flush();
+    }
+
+    /** Debezium's batch as atomic batches of up to {@value #MAX_BATCH} changes; returns once every one is stored. */
+    private void publishAtomically(List<ChangeEvent<String, String>> records) {
+        List<ChangeEvent<String, String>> changes = new ArrayList<>(records.size());
+        for (ChangeEvent<String, String> r : records) {
+            if (r.value() != null) { // a tombstone: nothing to publish
+                changes.add(r);
+            }
+        }
+        List<CompletableFuture<Message>> acks = new ArrayList<>();
+        List<Integer> sizes = new ArrayList<>();
+        for (int from = 0; from < changes.size(); from += MAX_BATCH) {
+            int to = Math.min(changes.size(), from + MAX_BATCH);
+            String id = batchIdPrefix + batches++;
+            for (int i = from; i < to; i++) {
+                String value = changes.get(i).value();
+                Headers h = new Headers();
+                h.put("Nats-Msg-Id", Long.toString(lsnOf(value))); // a change's own LSN: one per change
+                h.put("Nats-Batch-Id", id);
+                h.put("Nats-Batch-Sequence", Integer.toString(i - from + 1));
+                byte[] body = value.getBytes(StandardCharsets.UTF_8);
+                String subject = SUBJECT_PREFIX + changes.get(i).destination();
+                if (i < to - 1) {
+                    nats.publish(subject, h, body);
+                } else {
+                    h.put("Nats-Batch-Commit", "1");
+                    acks.add(nats.request(NatsMessage.builder().subject(subject).headers(h).data(body).build()));
+                    sizes.add(to - from);
+                }
+            }
+        }
+        for (int i = 0; i < acks.size(); i++) {
+            Message ack;
+            try {
+                ack = acks.get(i).get(30, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new IllegalStateException("batch PubAck not received", e);
+            }
+            String text = ack.isStatusMessage() || ack.getData() == null ? String.valueOf(ack.getStatus())
+                    : new String(ack.getData(), StandardCharsets.UTF_8);
+            if (ack.isStatusMessage() || text.contains("\"error\"") || !text.contains("\"count\":" + sizes.get(i))) {
+                throw new IllegalStateException("batch of " + sizes.get(i) + " not stored: " + text);
+            }
+        }
+    }
+
+    /** Turns on {@code allow_atomic} (not modelled by this jnats) on nats-server 2.12+; true when the stream has it. */
+    private static boolean allowAtomicPublish(Connection nats) throws Exception {
+        if (!nats.getServerInfo().isSameOrNewerThanVersion("2.12.0")) {
+            return false;
+        }
+        JsonValue info = JsonParser.parse(new String(nats.request("$JS.API.STREAM.INFO." + STREAM, null,
+                Duration.ofSeconds(10)).getData(), StandardCharsets.UTF_8));
+        Map<String, JsonValue> config = new LinkedHashMap<>(info.map.get("config").map);
+        config.put("allow_atomic", JsonValue.TRUE);
+        String answer = new String(nats.request("$JS.API.STREAM.UPDATE." + STREAM,
+                new JsonValue(config).toJson().getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(10)).getData(),
+                StandardCharsets.UTF_8);
+        if (answer.contains("\"error\"")) {
+            throw new IllegalStateException("cannot allow atomic publish on " + STREAM + ": " + answer);
+        }
+        return true;
     }
 
     private void note(ChangeEvent<String, String> r) {

@@ -35,7 +35,7 @@ class DebeziumPeerTest {
     @Test
     void publishesEveryCommittedChangeToJetStreamAndReportsItsTransaction() throws Exception {
         int natsPort = freePort();
-        Process nats = new ProcessBuilder(System.getenv().getOrDefault("NATS_SERVER_BIN", "nats-server"),
+        Process nats = new ProcessBuilder(natsServer(),
                 "-a", "127.0.0.1", "-p", Integer.toString(natsPort), "-js", "-sd", dir.resolve("nats").toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("nats.log").toFile()).start();
         try (EmbeddedPostgres pg = EmbeddedPostgres.builder()
@@ -103,11 +103,31 @@ class DebeziumPeerTest {
                 String first = new String(nc.jetStreamManagement().getFirstMessage(DebeziumPeer.STREAM, DebeziumPeer.SUBJECT_PREFIX + ">")
                         .getData(), StandardCharsets.UTF_8);
                 assertThat(first).contains("\"after\":{\"id\":1,\"value\":\"v1\"}");
+                if (nc.getServerInfo().isSameOrNewerThanVersion("2.12.0")) {
+                    // the same JetStream facility as the core's publisher: Debezium's batches as atomic batches
+                    var stored = nc.jetStreamManagement().getMessage(DebeziumPeer.STREAM, 30);
+                    assertThat(stored.getHeaders().getFirst("Nats-Batch-Id")).isNotNull();
+                }
             }
         } finally {
             nats.destroy();
             nats.waitFor(10, TimeUnit.SECONDS);
         }
+    }
+
+    /** NATS_SERVER_BIN, else the project's fetched nats-server (packaging/nats-server/fetch.sh), else the PATH's. */
+    private static String natsServer() {
+        String configured = System.getenv("NATS_SERVER_BIN");
+        if (configured != null && !configured.isBlank()) {
+            return configured;
+        }
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            Path fetched = dir.resolve("packaging/nats-server/target/bin/nats-server");
+            if (Files.isExecutable(fetched)) {
+                return fetched.toString();
+            }
+        }
+        return "nats-server";
     }
 
     private static String log(Path dir) {
