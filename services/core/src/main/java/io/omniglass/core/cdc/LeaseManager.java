@@ -170,7 +170,8 @@ final class LeaseManager implements AutoCloseable {
 
     private void renewQuietly() {
         try {
-            if (!closed) {
+            // the lease thread's executor shut down: this manager is stopping (or, in a test, frozen)
+            if (!closed && !scheduler.isShutdown()) {
                 renewCore();
             }
         } catch (Exception | Error e) {
