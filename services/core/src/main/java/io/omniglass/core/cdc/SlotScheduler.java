@@ -70,6 +70,7 @@ final class SlotScheduler implements AutoCloseable {
     private final java.util.LinkedHashMap<TenantFeed, Parked> parked = new java.util.LinkedHashMap<>(16, 0.75f, true);
     /** One NATS connection for every session (a parked session may be resumed by any worker). */
     private Connection nats;
+    private final Object natsLock = new Object();
     private final Map<String, Long> writesSeen = new HashMap<>();
     private final DrainTimers drainTimers;
     private volatile boolean closed;
@@ -334,19 +335,26 @@ final class SlotScheduler implements AutoCloseable {
         }
     }
 
-    /** The sessions' NATS connection, made again when it broke (a broken one ends the sessions on it). */
-    private synchronized Connection nats() throws Exception {
-        if (nats == null || nats.getStatus() != Connection.Status.CONNECTED) {
-            closeQuietly(nats);
-            nats = connect();
+    /**
+     * The sessions' NATS connection, made again when it broke (a broken one ends the sessions on it).
+     * Under a lock of its own: the sweep holds this object's monitor through its query.
+     */
+    private Connection nats() throws Exception {
+        synchronized (natsLock) {
+            if (nats == null || nats.getStatus() != Connection.Status.CONNECTED) {
+                closeQuietly(nats);
+                nats = connect();
+            }
+            return nats;
         }
-        return nats;
     }
 
-    private synchronized void dropNats(Connection broken) {
-        if (broken != null && broken == nats) {
-            closeQuietly(nats);
-            nats = null;
+    private void dropNats(Connection broken) {
+        synchronized (natsLock) {
+            if (broken != null && broken == nats) {
+                closeQuietly(nats);
+                nats = null;
+            }
         }
     }
 
@@ -650,7 +658,7 @@ final class SlotScheduler implements AutoCloseable {
             lock.unlock();
         }
         open.forEach(CdcSession::close);
-        synchronized (this) {
+        synchronized (natsLock) {
             closeQuietly(nats);
             nats = null;
         }
