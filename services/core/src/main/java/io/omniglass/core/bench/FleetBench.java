@@ -715,6 +715,17 @@ public final class FleetBench implements Callable<Integer> {
         for (var t : core.context().metrics().find("og_cdc_drain_phase").timers()) {
             out.put("commit_drain_" + t.getId().getTag("phase") + "_ms", timer(t));
         }
+        for (var c : core.context().metrics().find("og_cdc_session_reused").counters()) {
+            out.put("commit_drains_on_an_open_session", (long) c.count());
+        }
+        for (String lease : new String[]{"og_cdc_lease_renewal", "og_cdc_lease_renewal_gap"}) {
+            for (var t : core.context().metrics().find(lease).timers()) {
+                out.put(lease.substring("og_cdc_".length()) + "_ms", timer(t));
+            }
+        }
+        for (var c : core.context().metrics().find("og_cdc_lease_expired").counters()) {
+            out.put("lease_expired", (long) c.count());
+        }
         System.out.printf("cdc sessions: %s%n", out);
         return out;
     }

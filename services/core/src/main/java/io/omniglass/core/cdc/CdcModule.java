@@ -86,17 +86,21 @@ public final class CdcModule implements CoreModule {
                         TenantFeed f = feeds.get(tenant);
                         if (f != null) {
                             f.unlead();
+                            sessions.forget(f); // a replication connection left open would hold the slot from the next leader
                             log.warn("cdc {}: stopped publishing ({})", tenant, why);
                         }
                     }
                 });
+        leases.instrument(ctx.metrics());
         sessions.start();
         leases.start();
         wakeups = ctx.nats().createDispatcher(m -> wakeHere(new String(m.getData(), StandardCharsets.UTF_8)));
         wakeups.subscribe(WAKE_SUBJECT);
         unregister = CdcWakeups.register(this::wakeHere,
                 slug -> ctx.nats().publish(WAKE_SUBJECT, slug.getBytes(StandardCharsets.UTF_8)));
-        log.info("cdc: {} replication sessions at most, sweep every {} s", settings.sessions(), settings.sweepEvery().toSeconds());
+        log.info("cdc: {} replication sessions ({} while commits wait), up to {} kept open {} s for active tenants, sweep every {} s",
+                settings.sessions(), settings.maxSessions(), settings.openSessions(), settings.openIdle().toSeconds(),
+                settings.sweepEvery().toSeconds());
     }
 
     private boolean wakeHere(String slug) {

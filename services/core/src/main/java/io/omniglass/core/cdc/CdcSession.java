@@ -221,9 +221,20 @@ public final class CdcSession implements AutoCloseable {
         return this;
     }
 
-    /** Streams until the fence drops or the drain is done (returns), or something fails (throws). */
+    /**
+     * Streams until the fence drops or the drain is done (returns), or something fails (throws).
+     * Called again on a session that {@link #reusable()} says may go on, it resumes on the same
+     * replication connection where the last run ended, without connecting or starting again.
+     */
     public void run() throws Exception {
-        open();
+        if (stream == null) {
+            open();
+        } else {
+            // the walsender kept decoding meanwhile; what it sent for this database waits in the socket
+            firstFlushed = -1;
+            lastActivityNanos = System.nanoTime();
+            ackProgressNanos = lastActivityNanos;
+        }
         while (fence.getAsBoolean()) {
             readAcks(NO_WAIT);
             checkFailure();
@@ -765,6 +776,23 @@ public final class CdcSession implements AutoCloseable {
 
     long flushedLsn() {
         return flushed;
+    }
+
+    /**
+     * Whether the next run may go on where this one ended: streaming, between transactions, every
+     * publish acknowledged and confirmed, nothing failed, the fence and the NATS connection up. The
+     * stream's relation descriptions and the sequence the next publish must follow stay valid as long
+     * as this session's lease term does (any other publisher's change is refused by that sequence).
+     */
+    boolean reusable() {
+        return stream != null && !stream.isClosed() && current == null && inFlight.isEmpty() && awaitingCount == 0
+                && failure.get() == null && fence.getAsBoolean()
+                && nats.getStatus() == io.nats.client.Connection.Status.CONNECTED;
+    }
+
+    /** The walsender serving this session (0 before it opened). */
+    int walsenderPid() {
+        return walsenderPid;
     }
 
     private void closeQuietly() {

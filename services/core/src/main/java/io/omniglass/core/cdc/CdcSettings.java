@@ -4,31 +4,50 @@ import java.time.Duration;
 import io.omniglass.core.runtime.OmniglassConfig;
 
 /**
- * How CDC serves a fleet: {@code sessions} replication sessions at most (per core), leases with a
- * time to live, a sweep for writes from outside the core, a time slice after which a session
- * hands over to a waiting slot, and the unconfirmed WAL past which an idle slot is drained anyway.
+ * How CDC serves a fleet: {@code sessions} replication sessions always ready (per core), up to
+ * {@code maxSessions} while commits wait for one (the extra ones end after {@code openIdle} without
+ * work); leases with a time to live renewed every {@code renewEvery}; a sweep for writes from
+ * outside the core; a time slice after which a session hands over to a waiting slot; the
+ * unconfirmed WAL past which an idle slot is drained anyway; and up to {@code openSessions}
+ * replication connections of recently active tenants kept open for {@code openIdle}.
  */
-public record CdcSettings(int sessions, Duration ttl, Duration renewEvery, Duration sweepEvery, Duration timeSlice,
-                          long maxRetainedWal) {
+public record CdcSettings(int sessions, int maxSessions, Duration ttl, Duration renewEvery, Duration sweepEvery,
+                          Duration timeSlice, long maxRetainedWal, int openSessions, Duration openIdle) {
 
     public CdcSettings {
         if (sessions < 1 || sessions > 64) {
             throw new IllegalArgumentException("CDC sessions must be between 1 and 64, not " + sessions);
         }
+        if (maxSessions < sessions) {
+            throw new IllegalArgumentException("CDC max sessions (" + maxSessions + ") below the base " + sessions);
+        }
         if (sweepEvery.toMillis() < 100) {
             throw new IllegalArgumentException("the CDC sweep must be at least 100 ms apart");
+        }
+        if (openSessions < 0) {
+            throw new IllegalArgumentException("CDC open sessions must not be negative");
         }
     }
 
     public static CdcSettings defaults() {
-        return new CdcSettings(3, Duration.ofSeconds(3), Duration.ofMillis(500), Duration.ofSeconds(10),
-                Duration.ofSeconds(1), 32L * 1024 * 1024);
+        return withSessions(3, Duration.ofSeconds(10));
     }
+
+    /**
+     * {@code sessions} base sessions and twice as many while busy; twelve replication connections
+     * kept open at most, each for 10 s unused: well under the walsender timeout (60 s), which a
+     * parked stream does not answer. With the busy sessions that is 18 walsenders at most (the
+     * embedded Postgres allows one per slot; an external one needs {@code max_wal_senders} to match).
+     */
+    static CdcSettings withSessions(int sessions, Duration sweepEvery) {
+        return new CdcSettings(sessions, Math.min(64, sessions * 2), Duration.ofSeconds(3), Duration.ofMillis(500), sweepEvery,
+                Duration.ofSeconds(1), 32L * 1024 * 1024, OPEN_SESSIONS, Duration.ofSeconds(10));
+    }
+
+    static final int OPEN_SESSIONS = 12;
 
     /** The defaults, with the configured sessions and sweep (OMNIGLASS_CDC_SESSIONS, OMNIGLASS_CDC_SWEEP_SECONDS). */
     public static CdcSettings from(OmniglassConfig.Tuning t) {
-        CdcSettings d = defaults();
-        return new CdcSettings(t.cdcSessions(), d.ttl(), d.renewEvery(), Duration.ofSeconds(t.cdcSweepSeconds()), d.timeSlice(),
-                d.maxRetainedWal());
+        return withSessions(t.cdcSessions(), Duration.ofSeconds(t.cdcSweepSeconds()));
     }
 }

@@ -18,6 +18,7 @@ final class DrainTimers {
     private final Timer open;
     private final Timer catchUp;
     private final Timer after;
+    private final io.micrometer.core.instrument.Counter reused;
 
     DrainTimers(MeterRegistry metrics) {
         commitWait = Timer.builder("og_cdc_commit_wait").description("from a commit's wake-up to a session taking its feed")
@@ -29,6 +30,9 @@ final class DrainTimers {
         open = phase(metrics, "open");
         catchUp = phase(metrics, "catch_up");
         after = phase(metrics, "after_catch_up");
+        reused = io.micrometer.core.instrument.Counter.builder("og_cdc_session_reused")
+                .description("commit drains that went on on a replication connection left open, without opening one")
+                .register(metrics);
     }
 
     private static Timer phase(MeterRegistry metrics, String phase) {
@@ -47,6 +51,10 @@ final class DrainTimers {
                 after.record(end - caughtUp, TimeUnit.NANOSECONDS);
             }
         }
+    }
+
+    void reused() {
+        reused.increment();
     }
 
     void commitWaited(long nanos) {

@@ -82,13 +82,24 @@ final class LeaseManager implements AutoCloseable {
     private long shedNanos = System.nanoTime();
     private long noShedUntilNanos = System.nanoTime();
     private final long safetyNanos;
-    private volatile long validUntilNanos;
     /** When the first renewal acknowledged since our last echo through the watch was acknowledged; 0: none. */
     private volatile long ackedSinceEchoNanos;
     private final java.util.concurrent.atomic.AtomicBoolean rewatching = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile long renewedNanos;
     private volatile boolean closed;
     private final java.util.concurrent.atomic.AtomicBoolean tickQueued = new java.util.concurrent.atomic.AtomicBoolean();
+    private final Connection nats;
+    private final int replicas;
+    /**
+     * Renewals only, on a thread of their own: on the lease thread they waited behind bids (each a
+     * KV request answered in turn), watch events and take-overs, and under load a renewal that
+     * starts late expires the lease as surely as one that is not answered.
+     */
+    private final ScheduledExecutorService renewer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+            io.omniglass.core.runtime.DaemonThreads.named("og-cdc-lease-renew"));
+    private final java.util.concurrent.atomic.AtomicLong validUntil = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicBoolean remaking = new java.util.concurrent.atomic.AtomicBoolean();
+    private volatile LeaseTimers timers = LeaseTimers.NONE;
     private NatsKeyValueWatchSubscription coresWatch;
     private NatsKeyValueWatchSubscription tenantsWatch;
 
@@ -100,7 +111,9 @@ final class LeaseManager implements AutoCloseable {
     /** {@code replicas}: OMNIGLASS_NATS_REPLICAS, for the lease buckets. */
     LeaseManager(Connection nats, int replicas, String me, Duration ttl, Duration renewEvery, ScheduledExecutorService scheduler,
                  Listener listener) throws IOException, JetStreamApiException {
-        this.cores = bucket(nats, CORES, ttl, replicas);
+        this.nats = nats;
+        this.replicas = replicas;
+        this.cores = bucket(nats, CORES, ttl, replicas, StorageType.Memory);
         this.js = nats.jetStream();
         this.tenants = bucket(nats, TENANTS, null, replicas);
         this.me = me;
@@ -112,13 +125,24 @@ final class LeaseManager implements AutoCloseable {
     }
 
     static KeyValue bucket(Connection nats, String name, Duration ttl, int replicas) throws IOException, JetStreamApiException {
+        return bucket(nats, name, ttl, replicas, StorageType.File);
+    }
+
+    /**
+     * The bucket, made when missing. The cores' bucket is kept in memory: a renewal is a liveness
+     * signal, not a record, and a file-stored one waited for its own fsync behind the data lane's
+     * and the disk's queue (nats-server syncs every write), so under a replay a renewal's PubAck
+     * could come later than the lease's validity. An existing bucket keeps its storage.
+     */
+    static KeyValue bucket(Connection nats, String name, Duration ttl, int replicas, StorageType storage)
+            throws IOException, JetStreamApiException {
         KeyValueManagement kvm = nats.keyValueManagement();
         try {
             kvm.getStatus(name);
             io.omniglass.core.runtime.StreamReplicas.reconcile(nats.jetStreamManagement(), "KV_" + name, replicas);
         } catch (JetStreamApiException e) {
             KeyValueConfiguration.Builder b = KeyValueConfiguration.builder()
-                    .name(name).maxHistoryPerKey(1).storageType(StorageType.File).replicas(replicas);
+                    .name(name).maxHistoryPerKey(1).storageType(storage).replicas(replicas);
             if (ttl != null) {
                 b.ttl(ttl);
             }
@@ -136,6 +160,23 @@ final class LeaseManager implements AutoCloseable {
         renewCoreNow();
         watch();
         scheduler.scheduleWithFixedDelay(this::tick, renewEvery.toMillis(), renewEvery.toMillis(), TimeUnit.MILLISECONDS);
+        renewer.scheduleAtFixedRate(this::renewQuietly, renewEvery.toMillis(), renewEvery.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Renewal figures: a renewal's PubAck time, the gap between renewals started, lapses of this core's lease. */
+    void instrument(io.micrometer.core.instrument.MeterRegistry metrics) {
+        timers = new LeaseTimers(metrics);
+    }
+
+    private void renewQuietly() {
+        try {
+            // the lease thread's executor shut down: this manager is stopping (or, in a test, frozen)
+            if (!closed && !scheduler.isShutdown()) {
+                renewCore();
+            }
+        } catch (Exception | Error e) {
+            log.warn("cdc leases: renewal failed: {}", e.toString()); // never thrown: the schedule would end
+        }
     }
 
     private synchronized void watch() throws Exception {
@@ -195,7 +236,7 @@ final class LeaseManager implements AutoCloseable {
     /** True while this core holds the tenant's lease with this token, by its own clock. */
     boolean holds(String tenant, long token) {
         Long t = held.get(tenant);
-        return !closed && t != null && t == token && System.nanoTime() < validUntilNanos;
+        return !closed && t != null && t == token && System.nanoTime() < validUntil.get();
     }
 
     int heldCount() {
@@ -279,13 +320,13 @@ final class LeaseManager implements AutoCloseable {
         if (closed) {
             return;
         }
-        try {
-            renewCore();
-        } catch (Exception e) {
-            log.warn("cdc leases: renewal failed: {}", e.toString());
-        }
         checkWatches();
-        if (System.nanoTime() >= validUntilNanos) {
+        if (System.nanoTime() >= validUntil.get()) {
+            if (!held.isEmpty()) {
+                timers.expired();
+                log.warn("cdc leases: this core's lease lapsed {} ms after its last acknowledged renewal started",
+                        (System.nanoTime() - validUntil.get() + ttl.toNanos() - safetyNanos) / 1_000_000);
+            }
             for (String t : held.keySet()) {
                 drop(t, "core lease expired (NATS unreachable?)");
             }
@@ -294,10 +335,7 @@ final class LeaseManager implements AutoCloseable {
         for (String tenant : candidates) {
             if (!held.containsKey(tenant)) {
                 try {
-                    if (System.nanoTime() - renewedNanos > renewEvery.toNanos()) {
-                        renewCore(); // hundreds of bids on a slow NATS must not let our own lease run out
-                    }
-                    bid(tenant);
+                    bid(tenant); // however long hundreds of bids take, the renewals go on on their own thread
                 } catch (Exception e) {
                     log.debug("cdc {}: bid failed: {}", tenant, e.toString());
                 }
@@ -353,17 +391,46 @@ final class LeaseManager implements AutoCloseable {
      */
     private void renewCore() throws IOException {
         long started = System.nanoTime();
+        long previous = renewedNanos;
         renewedNanos = started;
+        if (previous != 0) {
+            timers.gap(started - previous);
+        }
         js.publishAsync(CORE_SUBJECT_PREFIX + me, me.getBytes(StandardCharsets.UTF_8)).whenComplete((ack, failed) -> {
             if (failed == null && ack != null && !ack.hasError()) {
-                validUntilNanos = Math.max(validUntilNanos, started + ttl.toNanos() - safetyNanos);
+                timers.acked(System.nanoTime() - started);
+                validUntil.accumulateAndGet(started + ttl.toNanos() - safetyNanos, Math::max);
                 if (ackedSinceEchoNanos == 0) {
                     ackedSinceEchoNanos = System.nanoTime();
                 }
-            } else if (failed != null) {
-                log.debug("cdc leases: renewal failed: {}", failed.toString());
+            } else {
+                log.debug("cdc leases: renewal failed: {}", failed == null ? ack : failed.toString());
+                remakeCoresBucket();
             }
         });
+    }
+
+    /**
+     * A memory bucket does not outlive a restart of a single nats-server: renewals answered "no
+     * responders" (or "stream not found") until it is made again; off the callback's thread, once at a time.
+     */
+    private void remakeCoresBucket() {
+        if (closed || !remaking.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            renewer.schedule(() -> {
+                try {
+                    bucket(nats, CORES, ttl, replicas, StorageType.Memory);
+                } catch (Exception e) {
+                    log.debug("cdc leases: cores bucket not made: {}", e.toString());
+                } finally {
+                    remaking.set(false);
+                }
+            }, renewEvery.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            remaking.set(false);
+        }
     }
 
     /** The first renewal, waited for: a core starts leading only with a valid lease. */
@@ -371,7 +438,7 @@ final class LeaseManager implements AutoCloseable {
         long started = System.nanoTime();
         cores.put(me, me.getBytes(StandardCharsets.UTF_8));
         renewedNanos = started;
-        validUntilNanos = started + ttl.toNanos() - safetyNanos;
+        validUntil.set(started + ttl.toNanos() - safetyNanos);
     }
 
     private void bid(String tenant) throws IOException, JetStreamApiException {
@@ -452,6 +519,7 @@ final class LeaseManager implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        renewer.shutdownNow();
         for (String t : held.keySet()) {
             release(t);
         }

@@ -55,7 +55,22 @@ final class SlotScheduler implements AutoCloseable {
     private final ScheduledExecutorService timers;
     private final Supplier<Collection<TenantFeed>> feeds;
     private final Fence fence;
-    private final List<Thread> workers = new ArrayList<>();
+    private final List<Thread> workers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Session workers alive, and how many of them wait for work in {@link #take()} (under the lock). */
+    private int liveWorkers;
+    private int idleWorkers;
+    private final java.util.concurrent.atomic.AtomicInteger workerNames = new java.util.concurrent.atomic.AtomicInteger();
+    /**
+     * Replication sessions kept open after a commit drain, most recently used last (under the lock):
+     * the next wake-up of a recently active tenant goes on on the same walsender instead of paying a
+     * connection, authentication, a walsender fork and START_REPLICATION again. Bounded by
+     * {@link CdcSettings#openSessions()}, and closed after {@link CdcSettings#openIdle()} unused, so an
+     * idle fleet keeps no walsender.
+     */
+    private final java.util.LinkedHashMap<TenantFeed, Parked> parked = new java.util.LinkedHashMap<>(16, 0.75f, true);
+    /** One NATS connection for every session (a parked session may be resumed by any worker). */
+    private Connection nats;
+    private final Object natsLock = new Object();
     private final Map<String, Long> writesSeen = new HashMap<>();
     private final DrainTimers drainTimers;
     private volatile boolean closed;
@@ -76,15 +91,30 @@ final class SlotScheduler implements AutoCloseable {
         this.fence = fence;
     }
 
+    /** A session left open after its drain, under the lease term it was opened in. */
+    private record Parked(CdcSession session, long token, long sinceNanos) {
+    }
+
     void start() {
-        for (int i = 1; i <= settings.sessions(); i++) {
-            // named after its place in the pool, never after a tenant
-            Thread t = new Thread(this::serve, "og-cdc-session-" + i);
-            t.setDaemon(true);
-            workers.add(t);
-            t.start();
+        lock.lock();
+        try {
+            for (int i = 1; i <= settings.sessions(); i++) {
+                startWorker();
+            }
+        } finally {
+            lock.unlock();
         }
         timers.scheduleWithFixedDelay(this::sweep, 1000, settings.sweepEvery().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Under the lock. */
+    private void startWorker() {
+        liveWorkers++;
+        // named after its place in the pool, never after a tenant
+        Thread t = new Thread(this::serve, "og-cdc-session-" + workerNames.incrementAndGet());
+        t.setDaemon(true);
+        workers.add(t);
+        t.start();
     }
 
     /** A commit (of this core, another core, or a previous leader's leftovers) wants carrying. */
@@ -105,6 +135,10 @@ final class SlotScheduler implements AutoCloseable {
         lock.lock();
         try {
             q.addLast(feed);
+            // a commit and no session free: one more session, up to the busy bound (it ends when idle again)
+            if (q == commits && !closed && idleWorkers == 0 && liveWorkers < settings.maxSessions()) {
+                startWorker();
+            }
             ready.signal();
         } finally {
             lock.unlock();
@@ -123,6 +157,7 @@ final class SlotScheduler implements AutoCloseable {
     private record Turn(TenantFeed feed, boolean housekeeping) {
     }
 
+    /** The next feed to serve; null when this worker is one beyond the base pool and has been idle long enough to end. */
     private Turn take() throws InterruptedException {
         lock.lockInterruptibly();
         try {
@@ -130,14 +165,25 @@ final class SlotScheduler implements AutoCloseable {
                 TenantFeed f = commits.pollFirst();
                 if (f != null) {
                     f.leftCommitQueue();
-                    drainTimers.commitWaited(f.takeCommitWokenAt());
                     return new Turn(f, false);
                 }
                 if (housekeepingRunning < housekeepingLimit() && (f = housekeeping.pollFirst()) != null) {
                     housekeepingRunning++;
                     return new Turn(f, true);
                 }
-                ready.await(); // blocks: an idle fleet costs nothing here
+                idleWorkers++;
+                try {
+                    if (liveWorkers <= settings.sessions()) {
+                        ready.await(); // blocks: an idle fleet costs nothing here
+                    } else if (ready.awaitNanos(settings.openIdle().toNanos()) <= 0 && liveWorkers > settings.sessions()
+                            && commits.isEmpty()) {
+                        liveWorkers--; // a busy spell's extra session: the pool is back to its base size
+                        workers.remove(Thread.currentThread());
+                        return null;
+                    }
+                } finally {
+                    idleWorkers--;
+                }
             }
         } finally {
             lock.unlock();
@@ -199,7 +245,6 @@ final class SlotScheduler implements AutoCloseable {
     }
 
     private void serve() {
-        Connection nats = null;
         try {
             while (!closed) {
                 Turn turn;
@@ -212,22 +257,24 @@ final class SlotScheduler implements AutoCloseable {
                     Thread.interrupted(); // not our close (see below): this thread keeps serving
                     continue;
                 }
+                if (turn == null) {
+                    return; // an extra session, idle again
+                }
                 TenantFeed feed = turn.feed();
                 try {
+                    boolean forCommit = feed.commitPending() || !turn.housekeeping();
                     if (!feed.begin()) {
                         continue; // taken from the other queue already
                     }
+                    drainTimers.commitWaited(feed.takeCommitWokenAt());
                     long token = feed.token();
                     if (token == 0 || closed) {
                         feed.reset();
                         continue;
                     }
-                    boolean forCommit = feed.commitPending() || !turn.housekeeping();
+                    Connection nats = null;
                     try {
-                        if (nats == null || nats.getStatus() != Connection.Status.CONNECTED) {
-                            closeQuietly(nats);
-                            nats = connect();
-                        }
+                        nats = nats();
                         long drainStart = System.nanoTime();
                         boolean again = drain(feed, token, nats, !forCommit);
                         drainTimers.drained(forCommit, System.nanoTime() - drainStart);
@@ -250,8 +297,7 @@ final class SlotScheduler implements AutoCloseable {
                             // the slot was never read again (LeaseBucketKillBench: 355 changes stuck).
                             // It is a failed session like any other: retried, and the pool keeps its thread.
                             Thread.interrupted();
-                            closeQuietly(nats); // its close may be interrupted too
-                            nats = null;
+                            dropNats(nats); // its close may be interrupted too
                             Thread.interrupted();
                         }
                         feed.reset();
@@ -278,7 +324,128 @@ final class SlotScheduler implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            closeQuietly(nats);
+            lock.lock();
+            try {
+                if (workers.remove(Thread.currentThread())) {
+                    liveWorkers--;
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /**
+     * The sessions' NATS connection, made again when it broke (a broken one ends the sessions on it).
+     * Under a lock of its own: the sweep holds this object's monitor through its query.
+     */
+    private Connection nats() throws Exception {
+        synchronized (natsLock) {
+            if (nats == null || nats.getStatus() != Connection.Status.CONNECTED) {
+                closeQuietly(nats);
+                nats = connect();
+            }
+            return nats;
+        }
+    }
+
+    private void dropNats(Connection broken) {
+        synchronized (natsLock) {
+            if (broken != null && broken == nats) {
+                closeQuietly(nats);
+                nats = null;
+            }
+        }
+    }
+
+    /** The session left open for this feed under this lease term, if any (taken out of the pool). */
+    private CdcSession reuse(TenantFeed feed, long token) {
+        Parked p;
+        lock.lock();
+        try {
+            p = parked.remove(feed);
+        } finally {
+            lock.unlock();
+        }
+        if (p == null) {
+            return null;
+        }
+        if (p.token() == token && p.session().reusable()) {
+            drainTimers.reused();
+            return p.session();
+        }
+        p.session().close();
+        return null;
+    }
+
+    /** Keeps a session open for the feed's next wake-up; the least recently used one beyond the bound is closed. */
+    private void park(TenantFeed feed, long token, CdcSession session) {
+        List<CdcSession> closing = new ArrayList<>();
+        lock.lock();
+        try {
+            if (closed || settings.openSessions() == 0) {
+                closing.add(session);
+            } else {
+                Parked before = parked.put(feed, new Parked(session, token, System.nanoTime()));
+                if (before != null) {
+                    closing.add(before.session());
+                }
+                var eldest = parked.entrySet().iterator();
+                while (parked.size() > settings.openSessions() && eldest.hasNext()) {
+                    closing.add(eldest.next().getValue().session());
+                    eldest.remove();
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        closing.forEach(CdcSession::close);
+        if (closing.isEmpty() || closing.get(0) != session) {
+            later(this::closeIdleSessions, settings.openIdle().toMillis() + 50);
+        }
+    }
+
+    /** Closes the sessions left unused for the idle period (scheduled after each park: no loop). */
+    private void closeIdleSessions() {
+        List<CdcSession> closing = new ArrayList<>();
+        long now = System.nanoTime();
+        lock.lock();
+        try {
+            var it = parked.values().iterator();
+            while (it.hasNext()) {
+                Parked p = it.next();
+                if (now - p.sinceNanos() >= settings.openIdle().toNanos()) {
+                    closing.add(p.session());
+                    it.remove();
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        closing.forEach(CdcSession::close);
+    }
+
+    /** This core stopped leading the feed: its open session goes now, so that the next leader may take the slot. */
+    void forget(TenantFeed feed) {
+        Parked p;
+        lock.lock();
+        try {
+            p = parked.remove(feed);
+        } finally {
+            lock.unlock();
+        }
+        if (p != null) {
+            later(p.session()::close, 0); // off the lease thread, which called: a close waits for the walsender
+        }
+    }
+
+    /** Replication connections held open for recently active tenants (for tests and the benchmark). */
+    int openSessions() {
+        lock.lock();
+        try {
+            return parked.size();
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -321,6 +488,7 @@ final class SlotScheduler implements AutoCloseable {
                         return true;
                     }
                     if (feed.takeWake()) {
+                        drainTimers.commitWaited(feed.takeCommitWokenAt());
                         target[0] = flushedWal(feed); // woken meanwhile: drain on in this session
                         return false;
                     }
@@ -345,9 +513,26 @@ final class SlotScheduler implements AutoCloseable {
                 return give;
             }
         };
-        try (CdcSession session = new CdcSession(feed.source, nats, () -> !closed && fence.holds(feed, token),
-                feed.stats, null, CdcSession.Settings.defaults(), null).drainingUntil(until)) {
-            session.run();
+        // a housekeeping drain takes an open session too: a second one could not start on the slot it holds
+        CdcSession session = reuse(feed, token);
+        boolean wasOpen = session != null;
+        if (session == null) {
+            session = new CdcSession(feed.source, nats, () -> !closed && fence.holds(feed, token),
+                    feed.stats, null, CdcSession.Settings.defaults(), null);
+        }
+        boolean keep = false;
+        try {
+            session.drainingUntil(until).run();
+            // a commit drain's, or one that was open already: a tenant woken for a commit is likely
+            // to commit again soon; one only the sweep's housekeeping woke (an idle slot, writes from
+            // elsewhere) is not
+            keep = (!housekeepingOnly || wasOpen) && !closed && session.reusable();
+        } finally {
+            if (keep) {
+                park(feed, token, session);
+            } else {
+                session.close();
+            }
         }
         if (!housekeepingOnly) {
             drainTimers.phases(started, streaming[0], caughtUpAt[0], System.nanoTime());
@@ -429,7 +614,7 @@ final class SlotScheduler implements AutoCloseable {
     private Connection connect() throws Exception {
         return Nats.connect(new Options.Builder()
                 .servers(io.omniglass.core.runtime.NatsUrls.servers(natsUrl))
-                .connectionName("omniglass-cdc-" + instanceId + "-" + Thread.currentThread().getName())
+                .connectionName("omniglass-cdc-" + instanceId + "-sessions")
                 // no reconnect and no reconnect buffer: a broken connection ends the session, and the
                 // next one resumes after what the stream holds (each publish names its predecessor)
                 .noReconnect()
@@ -453,14 +638,29 @@ final class SlotScheduler implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        workers.forEach(Thread::interrupt); // take() waits interruptibly
-        for (Thread t : workers) {
+        List<Thread> stopping = new ArrayList<>(workers);
+        stopping.forEach(Thread::interrupt); // take() waits interruptibly
+        for (Thread t : stopping) {
             try {
                 t.join(5_000);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return;
+                break;
             }
+        }
+        List<CdcSession> open;
+        lock.lock();
+        try {
+            open = new ArrayList<>();
+            parked.values().forEach(p -> open.add(p.session()));
+            parked.clear();
+        } finally {
+            lock.unlock();
+        }
+        open.forEach(CdcSession::close);
+        synchronized (natsLock) {
+            closeQuietly(nats);
+            nats = null;
         }
     }
 }
