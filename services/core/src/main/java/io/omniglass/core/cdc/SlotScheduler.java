@@ -301,6 +301,11 @@ final class SlotScheduler implements AutoCloseable {
                             Thread.interrupted();
                         }
                         feed.reset();
+                        if (tooManyWalSenders(e)) {
+                            // a Postgres with a small max_wal_senders (10 by default outside the embedded
+                            // one): the connections kept open for quick reuse give way to the drain
+                            shedParkedSessions();
+                        }
                         if (!closed && fence.holds(feed, token)) {
                             log.warn("cdc {}: session failed, retrying: {}", feed.slug(), e.toString());
                             later(() -> wake(feed), 500);
@@ -403,6 +408,33 @@ final class SlotScheduler implements AutoCloseable {
         if (closing.isEmpty() || closing.get(0) != session) {
             later(this::closeIdleSessions, settings.openIdle().toMillis() + 50);
         }
+    }
+
+    /** SQLSTATE 53300: the server refused a replication connection over {@code max_wal_senders}. */
+    static boolean tooManyWalSenders(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.sql.SQLException s && "53300".equals(s.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Closes every replication connection kept open for reuse (they hold walsenders a drain needs now). */
+    private void shedParkedSessions() {
+        List<CdcSession> closing = new ArrayList<>();
+        lock.lock();
+        try {
+            parked.values().forEach(p -> closing.add(p.session()));
+            parked.clear();
+        } finally {
+            lock.unlock();
+        }
+        if (!closing.isEmpty()) {
+            log.warn("cdc: the server refused a replication connection (max_wal_senders); closed {} kept open for reuse",
+                    closing.size());
+        }
+        closing.forEach(CdcSession::close);
     }
 
     /** Closes the sessions left unused for the idle period (scheduled after each park: no loop). */
