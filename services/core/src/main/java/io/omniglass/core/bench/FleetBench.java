@@ -116,6 +116,7 @@ public final class FleetBench implements Callable<Integer> {
     private final Histogram toAlarm = histogram();
     private final Histogram commitToCdc = histogram();
     private final AtomicLong probeTimeouts = new AtomicLong();
+    private final AtomicLong probeErrors = new AtomicLong();
     private final AtomicLong outputStalls = new AtomicLong();
     private final AtomicLong publishRetries = new AtomicLong();
     private final AtomicLong liveUnacknowledged = new AtomicLong();
@@ -183,8 +184,12 @@ public final class FleetBench implements Callable<Integer> {
         result.put("raw_copy", rawCopy(copyRef));
         checkpoint("raw copy");
 
-        try (Connection nats = Nats.connect(core.context().infrastructure().natsUrl())) {
-            Dispatcher cdc = nats.createDispatcher(this::onCdc);
+        // three connections: the live load's output queue, the CDC subscription's pending messages and the
+        // probes never wait behind one another
+        String url = core.context().infrastructure().natsUrl();
+        try (Connection nats = Nats.connect(url); Connection cdcFeed = Nats.connect(url); Connection probing = Nats.connect(url)) {
+            Dispatcher cdc = cdcFeed.createDispatcher(this::onCdc);
+            cdc.setPendingLimits(-1, -1);
             for (Tenant t : live) {
                 cdc.subscribe(TenantStreams.cdcSubject(t.slug(), "alarm"));
             }
@@ -193,7 +198,7 @@ public final class FleetBench implements Callable<Integer> {
             List<Thread> probeThreads = new ArrayList<>();
             for (int k = 0; k < Math.max(1, Math.min(probes, tenants)); k++) {
                 int worker = k;
-                probeThreads.add(new Thread(() -> probe(nats, worker), "bench-probe-" + k));
+                probeThreads.add(new Thread(() -> probe(probing, worker), "bench-probe-" + k));
             }
             loadThread.start();
             System.out.printf("live load: %d datapoints/s over %d tenants; warming up %d s%n", rate, tenants, warmupSeconds);
@@ -217,6 +222,7 @@ public final class FleetBench implements Callable<Integer> {
             during.put("datapoint_to_alarm_ms", percentiles(toAlarm));
             during.put("commit_to_cdc_delivery_ms", percentiles(commitToCdc));
             during.put("probe_timeouts", probeTimeouts.get());
+            during.put("probe_errors", probeErrors.get());
             during.put("cdc_sessions", cdcTimers());
             during.put("live_load_output_queue_stalls", outputStalls.get());
             during.put("note", "other tenants, while the replay ran; commit-to-CDC is measured at a subscriber "
@@ -226,6 +232,8 @@ public final class FleetBench implements Callable<Integer> {
                             + "commit->CDC p50 %s p99 %s ms (%d probe timeouts)%n",
                     p(toCurrentValue, 50), p(toCurrentValue, 99), p(toAlarm, 50), p(toAlarm, 99),
                     p(commitToCdc, 50), p(commitToCdc, 99), probeTimeouts.get());
+            System.out.printf("  samples: current value %d, alarm %d, CDC %d; %d probe errors%n", toCurrentValue.getTotalCount(),
+                    toAlarm.getTotalCount(), commitToCdc.getTotalCount(), probeErrors.get());
             checkpoint("replayed");
             result.put("live_rows", liveRows(load));
         }
@@ -520,7 +528,8 @@ public final class FleetBench implements Callable<Integer> {
         LiveLoad(Connection nats) {
             this.nats = nats;
             try {
-                this.js = nats.jetStream();
+                // a PubAck may take seconds on a machine this loaded: jnats' 2 s default counted stored datapoints as unacknowledged
+                this.js = nats.jetStream(io.nats.client.JetStreamOptions.builder().requestTimeout(Duration.ofSeconds(60)).build());
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
@@ -640,7 +649,15 @@ public final class FleetBench implements Callable<Integer> {
             } catch (InterruptedException e) {
                 return;
             } catch (Exception e) {
-                probeTimeouts.incrementAndGet();
+                if (probeErrors.incrementAndGet() <= 3) {
+                    System.err.println("probe on " + t.slug() + " failed: " + e);
+                }
+                alarmWaits.remove(t.slug());
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException stop) {
+                    return;
+                }
             }
         }
     }
