@@ -583,8 +583,8 @@ public final class FleetBench implements Callable<Integer> {
                                 .whenComplete((ack, e) -> {
                                     if (e == null) {
                                         livePublished.incrementAndGet(tenant);
-                                    } else {
-                                        liveUnacknowledged.incrementAndGet();
+                                    } else if (liveUnacknowledged.incrementAndGet() <= 3) {
+                                        System.err.println("live publish not acknowledged: " + e);
                                     }
                                 });
                         break;
@@ -670,8 +670,11 @@ public final class FleetBench implements Callable<Integer> {
                 "SELECT l.ts FROM series_latest l JOIN series s ON s.id = l.series_id WHERE s.component_id = 'probe'")) {
             while (System.nanoTime() < deadline) {
                 try (ResultSet rs = ps.executeQuery()) {
-                    if (rs.next() && !rs.getObject(1, java.time.OffsetDateTime.class).isBefore(want)) {
-                        return true;
+                    if (rs.next()) {
+                        java.time.OffsetDateTime at = rs.getObject(1, java.time.OffsetDateTime.class);
+                        if (at != null && !at.isBefore(want)) {
+                            return true;
+                        }
                     }
                 }
                 Thread.sleep(20);
