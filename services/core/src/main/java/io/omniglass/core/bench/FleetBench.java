@@ -285,7 +285,7 @@ public final class FleetBench implements Callable<Integer> {
 
     /**
      * What the run will write under its data dir, estimated from the parameters, against the free
-     * space there: a full-size run needs about 18 GB, and one that fills the disk fails late and
+     * space there: a full-size run needs about 26 GB, and one that fills the disk fails late and
      * leaves nothing, so it is refused before anything starts.
      */
     private void checkDisk(Path dir) throws Exception {
