@@ -764,6 +764,9 @@ public final class FleetBench implements Callable<Integer> {
                 while (inflight.size() > 64) {
                     inflight.poll().await(js, subject);
                 }
+                if (msg % 50 == 0) {
+                    progress(t, start, Math.min(replayRows, i + replayPerMessage), -1);
+                }
             }
             for (InFlight f : inflight) {
                 f.await(js, subject);
@@ -788,6 +791,7 @@ public final class FleetBench implements Callable<Integer> {
             if (stored - current + deadLettered >= replayRows || System.nanoTime() - progressAt > TimeUnit.SECONDS.toNanos(120)) {
                 break; // all in, or stuck (what is missing is counted as lost below)
             }
+            progress(t, start, replayRows, stored - current);
             Thread.sleep(written != null ? 20 : 1000);
         }
         // the replay ended at its last row stored, not when a stall gave up waiting
@@ -841,6 +845,38 @@ public final class FleetBench implements Callable<Integer> {
                 rows, tiers.hot(), tiers.cold(), tiers.files(), dead, secs, rows / secs, r.get("rows_lost"), r.get("rows_doubled"),
                 cpu.get("core_percent_of_one_core"), cpu.get("postgres_percent_of_one_core"), cpu.get("nats_percent_of_one_core"), peaks);
         return r;
+    }
+
+    private long lastProgressNanos;
+
+    /**
+     * The replay's progress in the JSON at most every 30 s (a run stopped or failed during a long
+     * replay still says how far it got and how fast): rows published, rows the sink wrote (from
+     * its counter; -1 while publishing, not read then), seconds, load.
+     */
+    private void progress(Tenant t, long start, long published, long stored) throws Exception {
+        long now = System.nanoTime();
+        if (now - lastProgressNanos < TimeUnit.SECONDS.toNanos(30)) {
+            return;
+        }
+        lastProgressNanos = now;
+        if (stored < 0) {
+            Counter written = core.context().metrics().find("og.sink.rows.written").tag("tenant", t.slug()).counter();
+            stored = written == null ? -1 : (long) written.count() - replaySeries;
+        }
+        Map<String, Object> p = new LinkedHashMap<>();
+        double secs = (now - start) / 1e9;
+        p.put("seconds", round(secs));
+        p.put("rows_published", published);
+        p.put("rows_written_by_the_sink", stored);
+        p.put("rows_per_s_so_far", stored < 0 ? null : round(stored / secs));
+        p.put("probe_samples", Map.of("current_value", toCurrentValue.getTotalCount(), "alarm", toAlarm.getTotalCount(),
+                "cdc", commitToCdc.getTotalCount()));
+        p.put("load_average", loadAverage());
+        result.put("replay_progress", p);
+        checkpoint("replaying");
+        System.out.printf("  replay: %.0f s, %,d published, %,d written (%s rows/s so far); load %s%n", secs, published, stored,
+                p.get("rows_per_s_so_far"), loadAverage());
     }
 
     /**
