@@ -71,9 +71,21 @@ public final class FleetBench implements Callable<Integer> {
     int tenants;
     @Option(names = "--replay-rows", defaultValue = "23000000", description = "datapoints the replaying tenant publishes (default ${DEFAULT-VALUE})")
     long replayRows;
-    @Option(names = "--replay-days", defaultValue = "6",
-            description = "span of the backlog, days back from now (default ${DEFAULT-VALUE}: within the 7-day accepted window)")
+    @Option(names = "--replay-days", defaultValue = "90",
+            description = "span of the backlog, days back from now (default ${DEFAULT-VALUE}: the tenant's retention; "
+                    + "the days' partitions are made on demand)")
     int replayDays;
+    @Option(names = "--fleet-tenants", defaultValue = "200",
+            description = "tenants provisioned in all: the live ones, the replaying one, the raw-COPY reference and quiet ones "
+                    + "up to this count; provisioning and the idle cost are measured at this size (default ${DEFAULT-VALUE})")
+    int fleetTenants;
+    @Option(names = "--probes", defaultValue = "4",
+            description = "probe workers measuring the other tenants' latencies during the replay, each on its own tenants (default ${DEFAULT-VALUE})")
+    int probes;
+    @Option(names = "--copy-rows", defaultValue = "0",
+            description = "rows of the raw COPY baseline (default: as many as the replay); the same rows and span, into a scratch "
+                    + "table dropped before the replay, so the disk never holds both")
+    long copyRows;
     @Option(names = "--replay-series", defaultValue = "1000", description = "series of the replaying tenant (default ${DEFAULT-VALUE})")
     int replaySeries;
     /*
@@ -107,6 +119,7 @@ public final class FleetBench implements Callable<Integer> {
     private final Histogram toAlarm = histogram();
     private final Histogram commitToCdc = histogram();
     private final AtomicLong probeTimeouts = new AtomicLong();
+    private final AtomicLong probeErrors = new AtomicLong();
     private final AtomicLong outputStalls = new AtomicLong();
     private final AtomicLong publishRetries = new AtomicLong();
     private final AtomicLong liveUnacknowledged = new AtomicLong();
@@ -122,14 +135,20 @@ public final class FleetBench implements Callable<Integer> {
             Map<String, String> env = new HashMap<>();
             env.put("OMNIGLASS_DATA_DIR", dir.toString());
             env.put("OMNIGLASS_HTTP_PORT", "0");
+            checkDisk(dir);
             core = new CoreService(Modules.all()).start(OmniglassConfig.loadWith(env));
             try {
                 run();
+            } catch (Exception | Error e) {
+                // the phases done so far stay in the JSON, with what stopped the run
+                result.put("failed", e.toString());
+                checkpoint("failed");
+                throw e;
             } finally {
                 core.close();
             }
+            checkpoint("done");
             if (json != null) {
-                SinkBench.writeJson(result, json);
                 System.out.println("written to " + json.toAbsolutePath());
             }
             return 0;
@@ -151,38 +170,62 @@ public final class FleetBench implements Callable<Integer> {
         params.put("replay_rows", replayRows);
         params.put("replay_days", replayDays);
         params.put("replay_series", replaySeries);
+        params.put("fleet_tenants", Math.max(fleetTenants, tenants + 2));
+        params.put("probe_workers", probes);
         params.put("cdc_sessions", core.context().config().tuning().cdcSessions());
         result.put("parameters", params);
+        result.put("load_average_at_start", loadAverage());
+        checkpoint("started");
 
-        provision();
+        // the two big plants (1,000 series each) first and apart: the provisioning figure is the fleet's small plants
         Tenant replay = tenant("replay", replayPlant());
         Tenant copyRef = tenant("copyref", replayPlant());
+        provision();
+        checkpoint("provisioned");
         idle();
+        checkpoint("idle");
+        result.put("raw_copy", rawCopy(copyRef));
+        checkpoint("raw copy");
 
-        try (Connection nats = Nats.connect(core.context().infrastructure().natsUrl())) {
-            Dispatcher cdc = nats.createDispatcher(this::onCdc);
+        // three connections: the live load's output queue, the CDC subscription's pending messages and the
+        // probes never wait behind one another
+        String url = core.context().infrastructure().natsUrl();
+        try (Connection nats = Nats.connect(url); Connection cdcFeed = Nats.connect(url); Connection probing = Nats.connect(url)) {
+            Dispatcher cdc = cdcFeed.createDispatcher(this::onCdc);
+            cdc.setPendingLimits(-1, -1);
             for (Tenant t : live) {
                 cdc.subscribe(TenantStreams.cdcSubject(t.slug(), "alarm"));
             }
             LiveLoad load = new LiveLoad(nats);
             Thread loadThread = new Thread(load, "bench-live-load");
-            Thread probeThread = new Thread(() -> probe(nats), "bench-probes");
+            List<Thread> probeThreads = new ArrayList<>();
+            for (int k = 0; k < Math.max(1, Math.min(probes, tenants)); k++) {
+                int worker = k;
+                probeThreads.add(new Thread(() -> probe(probing, worker), "bench-probe-" + k));
+            }
             loadThread.start();
             System.out.printf("live load: %d datapoints/s over %d tenants; warming up %d s%n", rate, tenants, warmupSeconds);
             Thread.sleep(warmupSeconds * 1000L);
             measuring.set(true);
-            probeThread.start();
-            Map<String, Object> replayFigures = replay(replay);
-            measuring.set(false);
-            load.running.set(false);
-            loadThread.join();
-            probeThread.join(15_000);
+            probeThreads.forEach(Thread::start);
+            Map<String, Object> replayFigures;
+            try {
+                replayFigures = replay(replay);
+            } finally {
+                measuring.set(false);
+                load.running.set(false);
+                loadThread.join();
+                for (Thread pt : probeThreads) {
+                    pt.join(15_000);
+                }
+            }
             result.put("replay", replayFigures);
             Map<String, Object> during = new LinkedHashMap<>();
             during.put("publish_to_current_value_ms", percentiles(toCurrentValue));
             during.put("datapoint_to_alarm_ms", percentiles(toAlarm));
             during.put("commit_to_cdc_delivery_ms", percentiles(commitToCdc));
             during.put("probe_timeouts", probeTimeouts.get());
+            during.put("probe_errors", probeErrors.get());
             during.put("cdc_sessions", cdcTimers());
             during.put("live_load_output_queue_stalls", outputStalls.get());
             during.put("note", "other tenants, while the replay ran; commit-to-CDC is measured at a subscriber "
@@ -192,15 +235,140 @@ public final class FleetBench implements Callable<Integer> {
                             + "commit->CDC p50 %s p99 %s ms (%d probe timeouts)%n",
                     p(toCurrentValue, 50), p(toCurrentValue, 99), p(toAlarm, 50), p(toAlarm, 99),
                     p(commitToCdc, 50), p(commitToCdc, 99), probeTimeouts.get());
+            System.out.printf("  samples: current value %d, alarm %d, CDC %d; %d probe errors%n", toCurrentValue.getTotalCount(),
+                    toAlarm.getTotalCount(), commitToCdc.getTotalCount(), probeErrors.get());
+            checkpoint("replayed");
             result.put("live_rows", liveRows(load));
         }
-        Map<String, Object> copy = rawCopy(copyRef);
-        result.put("raw_copy", copy);
         @SuppressWarnings("unchecked")
-        double replayRate = (double) ((Map<String, Object>) result.get("replay")).get("rows_per_s");
+        Map<String, Object> copy = (Map<String, Object>) result.get("raw_copy");
+        double replayRate = (double) replayFigures().get("rows_per_s");
         double ratio = replayRate / (double) copy.get("rows_per_s");
         result.put("replay_vs_copy", round(ratio));
         System.out.printf("replay %.0f rows/s vs raw COPY %.0f rows/s: %.2fx%n", replayRate, (double) copy.get("rows_per_s"), ratio);
+        result.put("load_average_at_end", loadAverage());
+        result.put("targets", targets());
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> replayFigures() {
+        return (Map<String, Object>) result.get("replay");
+    }
+
+    /** The run's JSON as it stands, rewritten after every phase: a run that fails late keeps the earlier figures. */
+    private void checkpoint(String phase) throws Exception {
+        if (json == null) {
+            return;
+        }
+        result.put("phase", phase);
+        result.put("complete", "done".equals(phase));
+        SinkBench.writeJson(result, json);
+    }
+
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).trim();
+        } catch (java.io.IOException e) {
+            return String.valueOf(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        }
+    }
+
+    // ------------------------------------------------------------------ disk and targets
+
+    /** Bytes a datapoint of the replay takes in the JetStream stream (its JSON, about 161 bytes, and its share of a message). */
+    private static final long STREAM_BYTES_PER_ROW = 190;
+    /** A metric_datapoint row in Postgres: heap tuple and primary-key entry. */
+    private static final long TABLE_BYTES_PER_ROW = 160;
+    /** WAL a replayed row writes (229 bytes measured on the quiet machine); the slots may hold all of it until they confirm. */
+    private static final long WAL_BYTES_PER_ROW = 230;
+    /** Postgres' sort of the keys when the distinct rows are counted. */
+    private static final long COUNT_TEMP_BYTES_PER_ROW = 40;
+    /** A tenant database with its migrations, streams and small plant. */
+    private static final long TENANT_BYTES = 20L << 20;
+
+    /**
+     * What the run will write under its data dir, estimated from the parameters, against the free
+     * space there: a full-size run needs about 26 GB, and one that fills the disk fails late and
+     * leaves nothing, so it is refused before anything starts.
+     */
+    private void checkDisk(Path dir) throws Exception {
+        long copy = copyRows > 0 ? Math.min(copyRows, replayRows) : replayRows;
+        Map<String, Object> d = new LinkedHashMap<>();
+        long stream = replayRows * STREAM_BYTES_PER_ROW;
+        long table = replayRows * TABLE_BYTES_PER_ROW;
+        long scratch = copy * TABLE_BYTES_PER_ROW;
+        long wal = (replayRows + copy) * WAL_BYTES_PER_ROW;
+        long temp = replayRows * COUNT_TEMP_BYTES_PER_ROW;
+        long tenantsBytes = (long) Math.max(fleetTenants, tenants + 2) * TENANT_BYTES;
+        // the scratch table is dropped before the replay: the peak holds the larger of the two, not both
+        long need = (long) ((stream + Math.max(table, scratch) + wal + temp + tenantsBytes) * 1.1);
+        long free = Files.getFileStore(dir).getUsableSpace();
+        d.put("data_dir", dir.toString());
+        d.put("jetstream_replay_stream_gb", gb(stream));
+        d.put("postgres_replay_rows_gb", gb(table));
+        d.put("raw_copy_scratch_table_gb", gb(scratch));
+        d.put("wal_gb_at_most", gb(wal));
+        d.put("count_temp_gb", gb(temp));
+        d.put("tenant_databases_gb", gb(tenantsBytes));
+        d.put("estimated_need_gb", gb(need));
+        d.put("free_gb", gb(free));
+        d.put("how", "estimated from the parameters (bytes a row: stream " + STREAM_BYTES_PER_ROW + ", table " + TABLE_BYTES_PER_ROW
+                + ", WAL " + WAL_BYTES_PER_ROW + "), the larger of the scratch table and the replay's rows (the scratch table "
+                + "is dropped before the replay), plus 10 %");
+        result.put("disk", d);
+        System.out.printf("disk: this run needs about %.1f GB under %s (stream %.1f, rows %.1f, WAL up to %.1f, tenants %.1f); %.1f GB free%n",
+                gb(need), dir, gb(stream), gb(table), gb(wal), gb(tenantsBytes), gb(free));
+        if (free < need) {
+            result.put("failed", "not enough disk");
+            checkpoint("refused");
+            throw new IllegalStateException(String.format("not enough disk under %s: the run needs about %.1f GB, %.1f GB are free "
+                    + "(point java.io.tmpdir at a larger disk, or pass a smaller --replay-rows)", dir, gb(need), gb(free)));
+        }
+    }
+
+    private static double gb(long bytes) {
+        return round(bytes / 1e9);
+    }
+
+    /** Each of the issue's targets, the value measured and whether it was met. */
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> targets() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        Map<String, Object> idle = (Map<String, Object>) result.get("idle");
+        Map<String, Object> prov = (Map<String, Object>) result.get("provisioning");
+        Map<String, Object> during = (Map<String, Object>) result.get("live_tenants_during_replay");
+        Map<String, Object> replayed = replayFigures();
+        Map<String, Object> liveRows = (Map<String, Object>) result.get("live_rows");
+        int idleTenants = ((Number) idle.get("tenants")).intValue();
+        target(out, "idle_core_cpu_percent_of_one_core (" + idleTenants + " tenants)", "<= 5", idle.get("core_cpu_percent_of_one_core"), v -> v <= 5);
+        target(out, "idle_jvm_threads", "<= 150", idle.get("jvm_threads"), v -> v <= 150);
+        target(out, "idle_postgres_client_backends", "<= 50", idle.get("postgres_client_backends"), v -> v <= 50);
+        target(out, "provisioning_mean_ms (" + prov.get("tenants") + " tenants)", "< 2000", prov.get("mean_ms"), v -> v < 2000);
+        target(out, "provisioning_last_10_mean_ms", "< 2000", prov.get("last_10_mean_ms"), v -> v < 2000);
+        target(out, "replay_vs_raw_copy", ">= 0.7", result.get("replay_vs_copy"), v -> v >= 0.7);
+        for (String k : List.of("publish_to_current_value_ms", "datapoint_to_alarm_ms", "commit_to_cdc_delivery_ms")) {
+            Map<String, Object> h = (Map<String, Object>) during.get(k);
+            target(out, k.replace("_ms", "_p99_ms") + " (" + h.get("samples") + " samples)", "< 2000", h.get("p99"), v -> v < 2000);
+        }
+        target(out, "replay_rows_lost", "0", replayed.get("rows_lost"), v -> v == 0);
+        target(out, "replay_rows_doubled", "0", replayed.get("rows_doubled"), v -> v == 0);
+        target(out, "live_rows_lost", "0", liveRows.get("lost"), v -> v == 0);
+        target(out, "live_rows_doubled", "0", liveRows.get("doubled"), v -> v == 0);
+        System.out.println("targets:");
+        out.forEach((k, v) -> {
+            Map<String, Object> m = (Map<String, Object>) v;
+            System.out.printf("  %-60s %12s  target %-7s %s%n", k, m.get("value"), m.get("target"), Boolean.TRUE.equals(m.get("met")) ? "met" : "MISSED");
+        });
+        return out;
+    }
+
+    private static void target(Map<String, Object> out, String name, String target, Object value,
+                               java.util.function.DoublePredicate met) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("target", target);
+        m.put("value", value);
+        m.put("met", value instanceof Number n && met.test(n.doubleValue()));
+        out.put(name, m);
     }
 
     // ------------------------------------------------------------------ provisioning and idle cost
@@ -209,28 +377,43 @@ public final class FleetBench implements Callable<Integer> {
         live = new ArrayList<>();
         Histogram ms = new Histogram(3_600_000L, 3);
         long lastTenMicros = 0;
-        for (int i = 0; i < tenants; i++) {
+        // the live tenants, then quiet ones (same small plant, never any traffic) up to the fleet's size
+        int quiet = Math.max(0, fleetTenants - tenants - 2);
+        int count = tenants + quiet;
+        for (int i = 0; i < count; i++) {
             long t0 = System.nanoTime();
-            live.add(tenant(String.format("f%03d", i), livePlant()));
+            Tenant t = tenant(i < tenants ? String.format("f%03d", i) : String.format("q%03d", i - tenants), livePlant());
+            if (i < tenants) {
+                live.add(t);
+            }
             long took = (System.nanoTime() - t0) / 1_000_000;
             ms.recordValue(Math.max(1, took));
-            if (i >= tenants - 10) {
+            if (i >= count - 10) {
                 lastTenMicros += took;
             }
-            if ((i + 1) % 25 == 0) {
-                System.out.printf("  %d tenants provisioned (last: %d ms)%n", i + 1, took);
+            if ((i + 3) % 25 == 0) {
+                System.out.printf("  %d tenants provisioned (last: %d ms; load %s)%n", i + 3, took, loadAverage());
             }
         }
         livePublished = new AtomicLongArray(tenants);
         Map<String, Object> r = new LinkedHashMap<>();
-        r.put("tenants", tenants);
+        r.put("tenants", count + 2);
+        r.put("timed", count);
         r.put("mean_ms", round(ms.getMean()));
         r.put("p50_ms", ms.getValueAtPercentile(50));
+        r.put("p99_ms", ms.getValueAtPercentile(99));
         r.put("max_ms", ms.getMaxValue());
-        r.put("last_10_mean_ms", round(lastTenMicros / (double) Math.min(10, tenants)));
-        r.put("includes", "database, migrations, boot phase, streams, plant import (5 components, 2 rules)");
+        r.put("last_10_mean_ms", round(lastTenMicros / (double) Math.max(1, Math.min(10, count))));
+        r.put("load_average_after", loadAverage());
+        r.put("includes", "database, migrations, boot phase, streams, plant import (7 components, 2 rules); timed one after "
+                + "another after the replaying and reference tenants (1,000 series each, not timed)");
         result.put("provisioning", r);
-        System.out.printf("provisioning: mean %.0f ms a tenant, the last ten %.0f ms%n", ms.getMean(), lastTenMicros / (double) Math.min(10, tenants));
+        System.out.printf("provisioning: %d tenants, mean %.0f ms a tenant, p99 %d ms, the last ten %.0f ms%n", count + 2, ms.getMean(),
+                ms.getValueAtPercentile(99), lastTenMicros / (double) Math.max(1, Math.min(10, count)));
+    }
+
+    private int provisionedCount() {
+        return tenants + 2 + Math.max(0, fleetTenants - tenants - 2);
     }
 
     private Tenant tenant(String slug, String plant) {
@@ -290,13 +473,14 @@ public final class FleetBench implements Callable<Integer> {
         double p0 = ProcessCpu.seconds(pg, true);
         double n0 = ProcessCpu.seconds(nats, false);
         long t0 = System.nanoTime();
-        System.out.printf("idle: %d tenants, no traffic, %d s ...%n", tenants + 2, idleSeconds);
+        System.out.printf("idle: %d tenants, no traffic, %d s ...%n", provisionedCount(), idleSeconds);
         Thread.sleep(idleSeconds * 1000L);
         double secs = (System.nanoTime() - t0) / 1e9;
         Map<String, Object> r = new LinkedHashMap<>(resources());
         r.put("client_backends_by_holder", backendHolders());
-        r.put("tenants", tenants + 2);
+        r.put("tenants", provisionedCount());
         r.put("seconds", round(secs));
+        r.put("load_average", loadAverage());
         r.put("core_cpu_percent_of_one_core", round(100 * (ProcessCpu.seconds(self, false) - c0) / secs));
         r.put("postgres_cpu_percent_of_one_core", round(100 * (ProcessCpu.seconds(pg, true) - p0) / secs));
         r.put("nats_cpu_percent_of_one_core", round(100 * (ProcessCpu.seconds(nats, false) - n0) / secs));
@@ -357,7 +541,8 @@ public final class FleetBench implements Callable<Integer> {
         LiveLoad(Connection nats) {
             this.nats = nats;
             try {
-                this.js = nats.jetStream();
+                // a PubAck may take seconds on a machine this loaded: jnats' 2 s default counted stored datapoints as unacknowledged
+                this.js = nats.jetStream(io.nats.client.JetStreamOptions.builder().requestTimeout(Duration.ofSeconds(60)).build());
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
@@ -411,8 +596,8 @@ public final class FleetBench implements Callable<Integer> {
                                 .whenComplete((ack, e) -> {
                                     if (e == null) {
                                         livePublished.incrementAndGet(tenant);
-                                    } else {
-                                        liveUnacknowledged.incrementAndGet();
+                                    } else if (liveUnacknowledged.incrementAndGet() <= 3) {
+                                        System.err.println("live publish not acknowledged: " + e);
                                     }
                                 });
                         break;
@@ -436,11 +621,20 @@ public final class FleetBench implements Callable<Integer> {
                 + "\",\"value\":" + value + ",\"source\":\"bench\",\"source_rule\":\"bench-gen\",\"source_rule_version\":1}";
     }
 
-    /** One probe at a time on a random live tenant: a datapoint to its current value, then one that raises an alarm. */
-    private void probe(Connection nats) {
-        Random r = new Random(11);
+    /**
+     * One probe worker: one probe at a time on a random one of its live tenants (worker k has the
+     * tenants whose index is k modulo the workers, so no two wait for the same tenant's alarm): a
+     * datapoint to its current value, then one that raises an alarm, then one that clears it.
+     */
+    private void probe(Connection nats, int worker) {
+        Random r = new Random(11 + worker);
+        int workers = Math.max(1, Math.min(probes, live.size()));
+        List<Tenant> mine = new ArrayList<>();
+        for (int i = worker; i < live.size(); i += workers) {
+            mine.add(live.get(i));
+        }
         while (measuring.get()) {
-            Tenant t = live.get(r.nextInt(live.size()));
+            Tenant t = mine.get(r.nextInt(mine.size()));
             try {
                 Instant ts = Instant.now().truncatedTo(ChronoUnit.MICROS);
                 long sent = System.nanoTime();
@@ -464,11 +658,19 @@ public final class FleetBench implements Callable<Integer> {
                 alarmWaits.remove(t.slug());
                 nats.publish(TenantStreams.dataSubject(t.slug(), "metric"),
                         datapoint("alarmprobe", Instant.now(), 0).getBytes(StandardCharsets.UTF_8));
-                Thread.sleep(200);
+                Thread.sleep(50);
             } catch (InterruptedException e) {
                 return;
             } catch (Exception e) {
-                probeTimeouts.incrementAndGet();
+                if (probeErrors.incrementAndGet() <= 3) {
+                    System.err.println("probe on " + t.slug() + " failed: " + e);
+                }
+                alarmWaits.remove(t.slug());
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException stop) {
+                    return;
+                }
             }
         }
     }
@@ -481,11 +683,14 @@ public final class FleetBench implements Callable<Integer> {
                 "SELECT l.ts FROM series_latest l JOIN series s ON s.id = l.series_id WHERE s.component_id = 'probe'")) {
             while (System.nanoTime() < deadline) {
                 try (ResultSet rs = ps.executeQuery()) {
-                    if (rs.next() && !rs.getObject(1, java.time.OffsetDateTime.class).isBefore(want)) {
-                        return true;
+                    if (rs.next()) {
+                        java.time.OffsetDateTime at = rs.getObject(1, java.time.OffsetDateTime.class);
+                        if (at != null && !at.isBefore(want)) {
+                            return true;
+                        }
                     }
                 }
-                Thread.sleep(5);
+                Thread.sleep(20);
             }
         }
         return false;
@@ -573,8 +778,12 @@ public final class FleetBench implements Callable<Integer> {
                 InFlight f = new InFlight("replay-" + msg, sb.toString().getBytes(StandardCharsets.UTF_8));
                 f.send(js, subject);
                 inflight.add(f);
-                while (inflight.size() > 256) {
+                // 64 messages of ~190 kB in flight: a bounded few MB of the core's heap, whatever the replay's size
+                while (inflight.size() > 64) {
                     inflight.poll().await(js, subject);
+                }
+                if (msg % 50 == 0) {
+                    progress(t, start, Math.min(replayRows, i + replayPerMessage), -1);
                 }
             }
             for (InFlight f : inflight) {
@@ -585,7 +794,7 @@ public final class FleetBench implements Callable<Integer> {
         System.out.printf("  published in %.1f s; waiting for the sink ...%n", (published - start) / 1e9);
         Counter written = core.context().metrics().find("og.sink.rows.written").tag("tenant", t.slug()).counter();
         GatewaySession ds = Gateway.forCore(core.context()).system(t, SystemPurpose.BENCH);
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(60);
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(240);
         long stored = 0;
         long progressAt = System.nanoTime();
         long deadLettered = 0;
@@ -600,6 +809,7 @@ public final class FleetBench implements Callable<Integer> {
             if (stored - current + deadLettered >= replayRows || System.nanoTime() - progressAt > TimeUnit.SECONDS.toNanos(120)) {
                 break; // all in, or stuck (what is missing is counted as lost below)
             }
+            progress(t, start, replayRows, stored - current);
             Thread.sleep(written != null ? 20 : 1000);
         }
         // the replay ended at its last row stored, not when a stall gave up waiting
@@ -668,6 +878,38 @@ public final class FleetBench implements Callable<Integer> {
                 rows, tiers.hot(), tiers.cold(), tiers.files(), dead, secs, rows / secs, r.get("rows_lost"), r.get("rows_doubled"),
                 cpu.get("core_percent_of_one_core"), cpu.get("postgres_percent_of_one_core"), cpu.get("nats_percent_of_one_core"), peaks);
         return r;
+    }
+
+    private long lastProgressNanos;
+
+    /**
+     * The replay's progress in the JSON at most every 30 s (a run stopped or failed during a long
+     * replay still says how far it got and how fast): rows published, rows the sink wrote (from
+     * its counter; -1 while publishing, not read then), seconds, load.
+     */
+    private void progress(Tenant t, long start, long published, long stored) throws Exception {
+        long now = System.nanoTime();
+        if (now - lastProgressNanos < TimeUnit.SECONDS.toNanos(30)) {
+            return;
+        }
+        lastProgressNanos = now;
+        if (stored < 0) {
+            Counter written = core.context().metrics().find("og.sink.rows.written").tag("tenant", t.slug()).counter();
+            stored = written == null ? -1 : (long) written.count() - replaySeries;
+        }
+        Map<String, Object> p = new LinkedHashMap<>();
+        double secs = (now - start) / 1e9;
+        p.put("seconds", round(secs));
+        p.put("rows_published", published);
+        p.put("rows_written_by_the_sink", stored);
+        p.put("rows_per_s_so_far", stored < 0 ? null : round(stored / secs));
+        p.put("probe_samples", Map.of("current_value", toCurrentValue.getTotalCount(), "alarm", toAlarm.getTotalCount(),
+                "cdc", commitToCdc.getTotalCount()));
+        p.put("load_average", loadAverage());
+        result.put("replay_progress", p);
+        checkpoint("replaying");
+        System.out.printf("  replay: %.0f s, %,d published, %,d written (%s rows/s so far); load %s%n", secs, published, stored,
+                p.get("rows_per_s_so_far"), loadAverage());
     }
 
     /**
@@ -765,49 +1007,67 @@ public final class FleetBench implements Callable<Integer> {
     private record BothTiers(long hot, long cold, int files, long distinct) {
     }
 
+    /**
+     * Both tiers counted in one snapshot that no tiering can move under: the parent table is held
+     * in ACCESS SHARE before the snapshot is taken, so the upkeep's DROP of a tiered day (ACCESS
+     * EXCLUSIVE on the parent, in the transaction that adds its cold_file row) either committed
+     * before, and its file is listed, or waits until the count is done (its lock timeout makes it
+     * try again on a later run). The distinct keys are counted in Postgres, never in the heap.
+     */
     private BothTiers countBothTiers(Tenant t) throws Exception {
         GatewaySession ds = Gateway.forCore(core.context()).system(t, SystemPurpose.BENCH);
-        long hot = count(ds, "SELECT count(*) FROM metric_datapoint");
-        List<String> files = new ArrayList<>();
-        long cold = 0;
-        try (java.sql.Connection c = ds.connection(); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT path, row_count FROM cold_file WHERE table_name = 'metric_datapoint'")) {
-            while (rs.next()) {
-                files.add(io.omniglass.core.lifecycle.ColdTier.forCore(core.context()).root().resolve(rs.getString(1)).toString());
-                cold += rs.getLong(2);
-            }
-        }
-        String hotKeys = "SELECT series_id, (extract(epoch FROM ts) * 1000000)::bigint FROM metric_datapoint";
-        if (files.isEmpty()) {
-            return new BothTiers(hot, 0, 0, count(ds, "SELECT count(*) FROM (" + hotKeys.replace("SELECT", "SELECT DISTINCT") + ") d"));
-        }
-        // the cold keys go into a temporary table next to the hot rows, so one UNION counts the distinct keys of both
         try (java.sql.Connection c = ds.connection()) {
             c.setAutoCommit(false);
+            c.setTransactionIsolation(java.sql.Connection.TRANSACTION_REPEATABLE_READ);
             try (Statement st = c.createStatement()) {
-                st.execute("CREATE TEMP TABLE bench_cold_keys (series_id bigint, ts_us bigint) ON COMMIT DROP");
+                st.execute("SET LOCAL statement_timeout = 0");
+                st.execute("SET LOCAL work_mem = '64MB'");
+                st.execute("LOCK TABLE metric_datapoint IN ACCESS SHARE MODE");
             }
-            CopyIn in = c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY bench_cold_keys FROM STDIN");
-            String list = files.stream().map(f -> "'" + f.replace("'", "''") + "'").collect(java.util.stream.Collectors.joining(", "));
-            try (java.sql.Connection d = io.omniglass.core.lifecycle.ColdTier.forCore(core.context()).engine().connection();
-                 Statement st = d.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT series_id, ts_us FROM read_parquet([" + list + "])")) {
-                StringBuilder sb = new StringBuilder(1 << 20);
+            long hot;
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM metric_datapoint")) {
+                rs.next();
+                hot = rs.getLong(1);
+            }
+            List<String> files = new ArrayList<>();
+            long cold = 0;
+            try (Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT path, row_count FROM cold_file WHERE table_name = 'metric_datapoint'")) {
                 while (rs.next()) {
-                    sb.append(rs.getLong(1)).append('\t').append(rs.getLong(2)).append('\n');
-                    if (sb.length() > (1 << 20) - 64) {
-                        byte[] b = sb.toString().getBytes(StandardCharsets.UTF_8);
-                        in.writeToCopy(b, 0, b.length);
-                        sb.setLength(0);
-                    }
+                    files.add(io.omniglass.core.lifecycle.ColdTier.forCore(core.context()).root().resolve(rs.getString(1)).toString());
+                    cold += rs.getLong(2);
                 }
-                byte[] b = sb.toString().getBytes(StandardCharsets.UTF_8);
-                in.writeToCopy(b, 0, b.length);
             }
-            in.endCopy();
+            String hotKeys = "SELECT series_id, (extract(epoch FROM ts) * 1000000)::bigint FROM metric_datapoint";
+            String keys = hotKeys;
+            if (!files.isEmpty()) {
+                // the cold keys go into a temporary table next to the hot rows, so one UNION ALL counts the distinct keys of both
+                try (Statement st = c.createStatement()) {
+                    st.execute("CREATE TEMP TABLE bench_cold_keys (series_id bigint, ts_us bigint) ON COMMIT DROP");
+                }
+                CopyIn in = c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY bench_cold_keys FROM STDIN");
+                String list = files.stream().map(f -> "'" + f.replace("'", "''") + "'").collect(java.util.stream.Collectors.joining(", "));
+                try (java.sql.Connection d = io.omniglass.core.lifecycle.ColdTier.forCore(core.context()).engine().connection();
+                     Statement st = d.createStatement();
+                     ResultSet rs = st.executeQuery("SELECT series_id, ts_us FROM read_parquet([" + list + "])")) {
+                    StringBuilder sb = new StringBuilder(1 << 20);
+                    while (rs.next()) {
+                        sb.append(rs.getLong(1)).append('\t').append(rs.getLong(2)).append('\n');
+                        if (sb.length() > (1 << 20) - 64) {
+                            byte[] b = sb.toString().getBytes(StandardCharsets.UTF_8);
+                            in.writeToCopy(b, 0, b.length);
+                            sb.setLength(0);
+                        }
+                    }
+                    byte[] b = sb.toString().getBytes(StandardCharsets.UTF_8);
+                    in.writeToCopy(b, 0, b.length);
+                }
+                in.endCopy();
+                keys = hotKeys + " UNION ALL SELECT series_id, ts_us FROM bench_cold_keys";
+            }
             long distinct;
             try (Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT count(*) FROM (" + hotKeys + " UNION SELECT series_id, ts_us FROM bench_cold_keys) k")) {
+                 ResultSet rs = st.executeQuery("SELECT count(*) FROM (SELECT DISTINCT * FROM (" + keys + ") a) k")) {
                 rs.next();
                 distinct = rs.getLong(1);
             }
@@ -917,9 +1177,13 @@ public final class FleetBench implements Callable<Integer> {
                 rule = rs.getInt(1);
             }
         }
-        Instant from = Instant.now().minus(Duration.ofDays(replayDays)).truncatedTo(ChronoUnit.SECONDS);
+        // the replay's own rows: the same series, span and step (its generator below), so the same partitions fill alike
+        Instant from = Instant.now().minus(Duration.ofDays(replayDays)).plus(Duration.ofHours(1)).truncatedTo(ChronoUnit.SECONDS);
+        long spanMicros = Duration.ofDays(replayDays).minusHours(2).toNanos() / 1000;
         long perSeries = Math.max(1, replayRows / replaySeries);
-        long stepMicros = Math.max(1, Duration.ofDays(replayDays).minusHours(1).toNanos() / 1000 / perSeries);
+        long stepMicros = Math.max(1, spanMicros / perSeries);
+        long copyCount = copyRows > 0 ? Math.min(copyRows, replayRows) : replayRows;
+        System.out.printf("raw COPY: %,d rows into a scratch table, before the replay ...%n", copyCount);
         baselineTable(ds, from);
         long start = System.nanoTime();
         long rows;
@@ -928,7 +1192,7 @@ public final class FleetBench implements Callable<Integer> {
             CopyIn in = c.unwrap(PGConnection.class).getCopyAPI().copyIn(
                     "COPY " + BASELINE + " (series_id, ts, value, provenance, source_rule_id) FROM STDIN");
             StringBuilder sb = new StringBuilder(1 << 20);
-            for (long j = 0; j < replayRows; j++) {
+            for (long j = 0; j < copyCount; j++) {
                 sb.append(ids[(int) (j % replaySeries)]).append('\t')
                         .append(from.plus((j / replaySeries) * stepMicros, ChronoUnit.MICROS)).append('\t')
                         .append((j % 1000) / 10.0).append("\tobserved\t").append(rule).append('\n');
@@ -944,12 +1208,19 @@ public final class FleetBench implements Callable<Integer> {
             c.commit();
         }
         double secs = (System.nanoTime() - start) / 1e9;
+        try (java.sql.Connection c = ds.connection(); Statement st = c.createStatement()) {
+            st.execute("DROP TABLE " + BASELINE); // its disk back before the replay fills the same amount
+        }
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("rows", rows);
         r.put("seconds", round(secs));
         r.put("rows_per_s", round(rows / secs));
-        r.put("how", "one COPY on one connection into " + BASELINE + ", shaped like metric_datapoint (daily partitions, "
-                + "its primary key and foreign keys), same rows and span, same Postgres, after the replay; no upkeep touches it");
+        r.put("load_average", loadAverage());
+        r.put("how", (rows == replayRows ? "the replay's rows (same series, span and step)" : "the first " + rows + " of the replay's rows")
+                + ": one text COPY on one connection into the scratch table " + BASELINE + " of the reference tenant's database, "
+                + "shaped like metric_datapoint (daily partitions, its primary key, the old per-row foreign keys, the current-value "
+                + "trigger); same Postgres, same run, before the replay and with no live load; dropped after, so the disk never "
+                + "holds both copies; no upkeep touches it");
         System.out.printf("raw COPY: %,d rows in %.1f s = %,.0f rows/s%n", rows, secs, rows / secs);
         return r;
     }
