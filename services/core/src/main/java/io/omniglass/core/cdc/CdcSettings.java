@@ -48,6 +48,8 @@ public record CdcSettings(int sessions, int maxSessions, Duration ttl, Duration 
 
     /** The defaults, with the configured sessions and sweep (OMNIGLASS_CDC_SESSIONS, OMNIGLASS_CDC_SWEEP_SECONDS). */
     public static CdcSettings from(OmniglassConfig.Tuning t) {
-        return withSessions(t.cdcSessions(), Duration.ofSeconds(t.cdcSweepSeconds()));
+        CdcSettings s = withSessions(t.cdcSessions(), Duration.ofSeconds(t.cdcSweepSeconds()));
+        return new CdcSettings(s.sessions(), s.maxSessions(), s.ttl(), s.renewEvery(), s.sweepEvery(), s.timeSlice(),
+                s.maxRetainedWal(), t.cdcOpenSessions(), s.openIdle());
     }
 }

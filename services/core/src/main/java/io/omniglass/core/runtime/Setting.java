@@ -55,6 +55,8 @@ public enum Setting {
             "how long JetStream waits for the sink's ack before redelivering (must outlast the slowest batch commit)"),
     CDC_SESSIONS("OMNIGLASS_CDC_SESSIONS", "`3`",
             "replication sessions per core serving every tenant's slot (1 to 64)"),
+    CDC_OPEN_SESSIONS("OMNIGLASS_CDC_OPEN_SESSIONS", "`12`",
+            "replication connections of recently active tenants a core keeps open for 10 s so their next drain skips the connect (0 to 64; each holds a walsender)"),
     CDC_SWEEP_SECONDS("OMNIGLASS_CDC_SWEEP_SECONDS", "`10`",
             "how often a core looks for writes that did not come through it (psql, other applications) and drains those slots"),
     LIFECYCLE_INTERVAL("OMNIGLASS_LIFECYCLE_INTERVAL", "`1h`",
