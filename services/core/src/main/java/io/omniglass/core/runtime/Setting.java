@@ -56,7 +56,7 @@ public enum Setting {
     CDC_SESSIONS("OMNIGLASS_CDC_SESSIONS", "`3`",
             "replication sessions per core serving every tenant's slot (1 to 64)"),
     CDC_OPEN_SESSIONS("OMNIGLASS_CDC_OPEN_SESSIONS", "`12`",
-            "replication connections of recently active tenants a core keeps open for 10 s so their next drain skips the connect (0 to 64; each holds a walsender)"),
+            "replication connections of recently active tenants a core keeps open for 10 s so their next drain skips the connect (0 to 64; each holds a walsender, which reads the server's whole WAL while it waits)"),
     CDC_SWEEP_SECONDS("OMNIGLASS_CDC_SWEEP_SECONDS", "`10`",
             "how often a core looks for writes that did not come through it (psql, other applications) and drains those slots"),
     LIFECYCLE_INTERVAL("OMNIGLASS_LIFECYCLE_INTERVAL", "`1h`",
