@@ -100,6 +100,14 @@ final class LeaseManager implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicLong validUntil = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicBoolean remaking = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile LeaseTimers timers = LeaseTimers.NONE;
+    /**
+     * When the lease thread last showed progress (a tick began, a bid ended). Renewals run on their
+     * own thread so that they never queue behind bids; but a lease must not outlive the thread that
+     * acts on it: a lease thread stuck for longer than a time to live would otherwise hold its
+     * tenants for good (no shedding, no drop when taken) while its renewals say it is alive.
+     */
+    private volatile long leaseThreadProgressNanos = System.nanoTime();
+    private volatile boolean stuckLogged;
     private NatsKeyValueWatchSubscription coresWatch;
     private NatsKeyValueWatchSubscription tenantsWatch;
 
@@ -172,6 +180,16 @@ final class LeaseManager implements AutoCloseable {
         try {
             // the lease thread's executor shut down: this manager is stopping (or, in a test, frozen)
             if (!closed && !scheduler.isShutdown()) {
+                long quiet = System.nanoTime() - leaseThreadProgressNanos;
+                if (quiet > ttl.toNanos() - safetyNanos) {
+                    if (!stuckLogged) {
+                        stuckLogged = true;
+                        log.warn("cdc leases: the lease thread has shown no progress for {} ms; renewals stop until it does",
+                                quiet / 1_000_000);
+                    }
+                    return;
+                }
+                stuckLogged = false;
                 renewCore();
             }
         } catch (Exception | Error e) {
@@ -320,6 +338,7 @@ final class LeaseManager implements AutoCloseable {
         if (closed) {
             return;
         }
+        leaseThreadProgressNanos = System.nanoTime();
         checkWatches();
         if (System.nanoTime() >= validUntil.get()) {
             if (!held.isEmpty()) {
@@ -339,6 +358,7 @@ final class LeaseManager implements AutoCloseable {
                 } catch (Exception e) {
                     log.debug("cdc {}: bid failed: {}", tenant, e.toString());
                 }
+                leaseThreadProgressNanos = System.nanoTime();
             }
         }
         shedExcess();

@@ -54,7 +54,7 @@ public enum Setting {
     SINK_ACK_WAIT_S("OMNIGLASS_SINK_ACK_WAIT_S", "`60`",
             "how long JetStream waits for the sink's ack before redelivering (must outlast the slowest batch commit)"),
     CDC_SESSIONS("OMNIGLASS_CDC_SESSIONS", "`3`",
-            "replication sessions per core serving every tenant's slot (1 to 64)"),
+            "replication sessions per core serving every tenant's slot (1 to 64); up to twice as many while commits wait ([docs/cdc.md](docs/cdc.md#guarantees))"),
     CDC_OPEN_SESSIONS("OMNIGLASS_CDC_OPEN_SESSIONS", "`12`",
             "replication connections of recently active tenants a core keeps open for 10 s so their next drain skips the connect (0 to 64; each holds a walsender, which reads the server's whole WAL while it waits)"),
     CDC_SWEEP_SECONDS("OMNIGLASS_CDC_SWEEP_SECONDS", "`10`",

@@ -99,6 +99,26 @@ class RollingRestartTest {
                     for (CoreProcess c : cores) {
                         System.out.println("core " + c.httpUrl() + ": " + leaderLines(c));
                     }
+                    // what each core's lease work was doing: its lease lines and a thread dump (SIGQUIT)
+                    for (CoreProcess c : cores) {
+                        try {
+                            new ProcessBuilder("kill", "-3", Long.toString(c.pid())).start().waitFor();
+                            Thread.sleep(1000);
+                        } catch (Exception ignored) {
+                            // the dump is a diagnosis only
+                        }
+                        String[] lines = c.log().split("\n");
+                        System.out.println("core " + c.httpUrl() + " (pid " + c.pid() + "), its cdc lease lines and lease threads:");
+                        boolean inLeaseThread = false;
+                        for (String line : lines) {
+                            if (line.startsWith("\"")) {
+                                inLeaseThread = line.contains("og-cdc-lease") || line.contains("og-cdc-session");
+                            }
+                            if (inLeaseThread || line.contains("cdc leases") || line.contains("lease") && line.contains("cdc ")) {
+                                System.out.println("  " + line);
+                            }
+                        }
+                    }
                     throw e;
                 }
             } finally {
