@@ -363,15 +363,18 @@ final class SlotScheduler implements AutoCloseable {
         }
     }
 
-    /** The session left open for this feed under this lease term, if any (taken out of the pool). */
-    private CdcSession reuse(TenantFeed feed, long token) {
-        Parked p;
+    private Parked unpark(TenantFeed feed) {
         lock.lock();
         try {
-            p = parked.remove(feed);
+            return parked.remove(feed);
         } finally {
             lock.unlock();
         }
+    }
+
+    /** The session left open for this feed under this lease term, if any (taken out of the pool). */
+    private CdcSession reuse(TenantFeed feed, long token) {
+        Parked p = unpark(feed);
         if (p == null) {
             return null;
         }
@@ -459,13 +462,7 @@ final class SlotScheduler implements AutoCloseable {
 
     /** This core stopped leading the feed: its open session goes now, so that the next leader may take the slot. */
     void forget(TenantFeed feed) {
-        Parked p;
-        lock.lock();
-        try {
-            p = parked.remove(feed);
-        } finally {
-            lock.unlock();
-        }
+        Parked p = unpark(feed);
         if (p != null) {
             later(p.session()::close, 0); // off the lease thread, which called: a close waits for the walsender
         }
