@@ -61,11 +61,7 @@ final class JetStreamStoreCeiling {
                 }
                 Message ack = acks.nextMessage(Duration.ofMillis(50));
                 while (ack != null) {
-                    byte[] data = ack.getData();
-                    if (ack.isStatusMessage() || data == null || new String(data, java.nio.charset.StandardCharsets.UTF_8).contains("\"error\"")) {
-                        throw new IllegalStateException("ceiling publish not acknowledged: "
-                                + (data == null ? ack.getStatus() : new String(data, java.nio.charset.StandardCharsets.UTF_8)));
-                    }
+                    requireStored(ack, "ceiling publish");
                     acked++;
                     ack = acks.nextMessage(Duration.ofNanos(1));
                 }
@@ -117,11 +113,7 @@ final class JetStreamStoreCeiling {
                 }
                 Message ack = acks.nextMessage(Duration.ofMillis(50));
                 while (ack != null) {
-                    byte[] data = ack.getData();
-                    if (ack.isStatusMessage() || data == null || new String(data, java.nio.charset.StandardCharsets.UTF_8).contains("\"error\"")) {
-                        throw new IllegalStateException("ceiling batch not acknowledged: "
-                                + (data == null ? ack.getStatus() : new String(data, java.nio.charset.StandardCharsets.UTF_8)));
-                    }
+                    requireStored(ack, "ceiling batch");
                     acked = Math.max(acked, Integer.parseInt(ack.getSubject().substring(inbox.length())));
                     batches--;
                     ack = acks.getPendingMessageCount() == 0 ? null : acks.nextMessage(Duration.ofNanos(1));
@@ -163,6 +155,15 @@ final class JetStreamStoreCeiling {
             nats.jetStreamManagement().deleteStream(STREAM);
         } catch (io.nats.client.JetStreamApiException absent) {
             // the ceiling did not run
+        }
+    }
+
+    /** A PubAck that is a status or names an error ends the measurement: the ceiling is of stored messages. */
+    private static void requireStored(Message ack, String what) {
+        byte[] data = ack.getData();
+        if (ack.isStatusMessage() || data == null || new String(data, java.nio.charset.StandardCharsets.UTF_8).contains("\"error\"")) {
+            throw new IllegalStateException(what + " not acknowledged: "
+                    + (data == null ? ack.getStatus() : new String(data, java.nio.charset.StandardCharsets.UTF_8)));
         }
     }
 }
