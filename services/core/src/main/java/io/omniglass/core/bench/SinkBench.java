@@ -217,6 +217,8 @@ public final class SinkBench {
     // ------------------------------------------------------------------ (1) end to end
 
     private Map<String, Object> endToEnd(CoreService core, Tenant t) throws Exception {
+        GatewaySession walDb = Gateway.forCore(core.context()).system(t, SystemPurpose.BENCH);
+        Wal wal0 = Wal.now(walDb);
         MemoryMXBean mem = ManagementFactory.getMemoryMXBean();
         AtomicLong peakHeap = new AtomicLong();
         var sampler = Executors.newSingleThreadScheduledExecutor();
@@ -282,6 +284,7 @@ public final class SinkBench {
         r.put("publish_seconds", round((published - publishStart) / 1e9));
         r.put("catch_up_after_publish_seconds", round((end - published) / 1e9));
         r.put("peak_heap_used_mb", peakHeap.get() / (1024 * 1024));
+        Wal.now(walDb).since(wal0, rows, r);
         var batches = core.context().metrics().find("og.sink.batch.rows").tag("tenant", t.slug()).summary();
         var commits = core.context().metrics().find("og.sink.commit").tag("tenant", t.slug()).timer();
         if (batches != null && commits != null) {
@@ -380,6 +383,7 @@ public final class SinkBench {
     }
 
     private Map<String, Object> copyInto(GatewaySession ds, SeriesIds s, String table, String label) throws Exception {
+        Wal wal0 = Wal.now(ds);
         long start = System.nanoTime();
         try (java.sql.Connection c = ds.connection()) {
             c.setAutoCommit(false);
@@ -405,7 +409,9 @@ public final class SinkBench {
             r.put("seconds", round(secs));
             r.put("rows_per_s", round(rows / secs));
             r.put("connections", 1);
-            System.out.printf("%s %,d rows in %.2f s = %,.0f rows/s%n", label, rows, secs, rows / secs);
+            Wal.now(ds).since(wal0, rows, r);
+            System.out.printf("%s %,d rows in %.2f s = %,.0f rows/s (%s WAL bytes, %s WAL records a row)%n", label, rows, secs,
+                    rows / secs, r.get("wal_bytes_per_row"), r.get("wal_records_per_row"));
             return r;
         }
     }
@@ -455,6 +461,28 @@ public final class SinkBench {
         System.out.printf("(3) single-row INSERT ... ON CONFLICT, autocommit, 8 connections: %,d rows in %.2f s = %,.0f rows/s%n",
                 rows, secs, rows / secs);
         return r;
+    }
+
+    /**
+     * The server's WAL so far: bytes from the insert position (exact), records from pg_stat_wal
+     * (server-wide: the phase's own writes and the little else the server wrote meanwhile). A
+     * backend adds its WAL counters to pg_stat_wal when it goes idle, at most once a second, so
+     * each reading first waits for the writers' last counts to arrive.
+     */
+    private record Wal(long records, long bytes) {
+        static Wal now(GatewaySession ds) throws Exception {
+            Thread.sleep(2_000);
+            try (java.sql.Connection c = ds.connection(); Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT w.wal_records, pg_current_wal_insert_lsn() - '0/0'::pg_lsn FROM pg_stat_wal w")) {
+                rs.next();
+                return new Wal(rs.getLong(1), rs.getLong(2));
+            }
+        }
+
+        void since(Wal before, long rows, Map<String, Object> into) {
+            into.put("wal_bytes_per_row", round((bytes - before.bytes) / (double) rows));
+            into.put("wal_records_per_row", round((records - before.records) / (double) rows));
+        }
     }
 
     private static long count(GatewaySession ds, String sql) throws Exception {
