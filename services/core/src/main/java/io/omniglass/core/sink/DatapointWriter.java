@@ -8,7 +8,11 @@ import org.postgresql.copy.CopyManager;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import io.omniglass.core.lifecycle.Partitions;
+
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -77,29 +81,182 @@ final class DatapointWriter {
     }
 
     /**
-     * The optimistic path: COPY straight into the datapoint tables, rows sorted by (series_id, ts)
-     * so concurrent writers lock in the same order. Fails with unique_violation (23505) when any
-     * row is already stored; the caller then rolls back and uses {@link #write}.
+     * The optimistic path, for rows never stored before: binary COPY straight into each day's
+     * partition, then the current values, in the caller's transaction. Fails with unique_violation
+     * (23505) when any row is already stored, with foreign_key_violation (23503) when a series,
+     * source rule or event it names is gone, and as a missing partition (23514, as the parent
+     * says it) when the upkeep dropped a day under it; the caller then rolls back and takes
+     * {@link #write}, which goes through the parent and its statement triggers.
+     *
+     * <p>Why the partitions and not the parent (docs/peers.md, "Sixth session"): a COPY into a
+     * partitioned table that has a statement trigger with a transition table inserts row by row
+     * (PostgreSQL's CopyFrom falls back from its multi-insert buffers then), so every row was a
+     * heap WAL record of its own and the two statement triggers re-read every row. A partition
+     * inherits neither trigger, so here the rows go in by multi-insert and the triggers' two jobs
+     * are done once per batch from what the sink already knows: {@link #holdReferences} takes the
+     * foreign keys' key-share locks, {@link #moveCurrentValues} the newest row of each series.
+     * Writers that bypass the sink still write through the parent, whose triggers keep both.
+     *
+     * <p>Lock order: every writer takes its key locks in (kind, day, series_id, ts) order, then
+     * series_latest in series_id order, so two sinks of one tenant never wait on each other in
+     * a cycle.
      */
     static int copyDirect(Connection c, List<StagedRow> rows) throws SQLException {
-        Map<DatapointKind, List<StagedRow>> byKind = new EnumMap<>(DatapointKind.class);
+        Map<DatapointKind, java.util.TreeMap<Long, List<StagedRow>>> byDay = new EnumMap<>(DatapointKind.class);
         for (StagedRow r : rows) {
-            byKind.computeIfAbsent(r.kind(), k -> new ArrayList<>()).add(r);
+            byDay.computeIfAbsent(r.kind(), k -> new java.util.TreeMap<>())
+                    .computeIfAbsent(Math.floorDiv(r.micros(), MICROS_PER_DAY), d -> new ArrayList<>()).add(r);
         }
+        holdReferences(c, rows);
         CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
         long n = 0;
-        for (Map.Entry<DatapointKind, List<StagedRow>> e : byKind.entrySet()) {
-            List<StagedRow> sorted = new ArrayList<>(e.getValue());
-            sorted.sort(TABLE_ORDER);
-            byte[] data = encode(e.getKey(), sorted);
-            try {
-                n += copy.copyIn(copyIn(table(e.getKey()), columns(e.getKey())), new ByteArrayInputStream(data));
-            } catch (IOException io) {
-                throw new SQLException("COPY into " + table(e.getKey()) + " failed: " + io.getMessage(), "08006", io);
+        for (Map.Entry<DatapointKind, java.util.TreeMap<Long, List<StagedRow>>> kind : byDay.entrySet()) {
+            String table = table(kind.getKey());
+            for (Map.Entry<Long, List<StagedRow>> day : kind.getValue().entrySet()) {
+                List<StagedRow> sorted = new ArrayList<>(day.getValue());
+                sorted.sort(TABLE_ORDER);
+                String partition = Partitions.partitionName(table, java.time.LocalDate.ofEpochDay(day.getKey()));
+                try {
+                    n += copy.copyIn(copyIn(partition, columns(kind.getKey())),
+                            new ByteArrayInputStream(encode(kind.getKey(), sorted)));
+                } catch (SQLException e) {
+                    if ("42P01".equals(e.getSQLState())) { // dropped by the upkeep since the sink made it
+                        throw new SQLException("no partition of relation \"" + table + "\" found for row (" + partition
+                                + " is gone)", "23514", e);
+                    }
+                    throw e;
+                } catch (IOException io) {
+                    throw new SQLException("COPY into " + partition + " failed: " + io.getMessage(), "08006", io);
+                }
             }
         }
+        moveCurrentValues(c, rows);
         return (int) n;
     }
+
+    private static final long MICROS_PER_DAY = 86_400_000_000L;
+
+    /**
+     * What the parent's statement trigger og_datapoint_references (tenant V235) does for its rows:
+     * each distinct series (with its provenance), source rule and event the rows name is locked
+     * FOR KEY SHARE, as a foreign key's lookup locks it, so that a concurrent delete either waits
+     * for this transaction or has won and the row is missing. Missing rows fail the batch with
+     * 23503; the staged merge then names the row through the parent's trigger and sets it aside.
+     */
+    static void holdReferences(Connection c, List<StagedRow> rows) throws SQLException {
+        Map<Long, Provenance> series = new java.util.TreeMap<>();
+        java.util.TreeSet<Integer> rules = new java.util.TreeSet<>();
+        java.util.TreeSet<Long> events = new java.util.TreeSet<>();
+        for (StagedRow r : rows) {
+            Provenance was = series.putIfAbsent(r.seriesId(), r.provenance());
+            if (was != null && was != r.provenance()) {
+                throw new SQLException("insert or update on table \"" + table(r.kind()) + "\" violates foreign key constraint \""
+                        + table(r.kind()) + "_series_id_provenance_fkey\"", "23503");
+            }
+            if (r.sourceRuleId() != null) {
+                rules.add(r.sourceRuleId());
+            }
+            if (r.eventId() != null) {
+                events.add(r.eventId());
+            }
+            if (r.causedByEventId() != null) {
+                events.add(r.causedByEventId());
+            }
+        }
+        Long[] ids = series.keySet().toArray(Long[]::new);
+        String[] provenances = new String[ids.length];
+        int i = 0;
+        for (Provenance p : series.values()) {
+            provenances[i++] = p.getLiteral();
+        }
+        try (PreparedStatement ps = c.prepareStatement(HOLD_REFERENCES)) {
+            ps.setArray(1, c.createArrayOf("int8", ids));
+            ps.setArray(2, c.createArrayOf("text", provenances));
+            ps.setArray(3, c.createArrayOf("int4", rules.toArray(Integer[]::new)));
+            ps.setArray(4, c.createArrayOf("int8", events.toArray(Long[]::new)));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                if (rs.getInt(1) != ids.length || rs.getInt(2) != rules.size() || rs.getInt(3) != events.size()) {
+                    throw new SQLException("a series, source rule or event the batch names is not present (it was deleted)", "23503");
+                }
+            }
+        }
+    }
+
+    /** Row locks in id order. The sink's system session is not under row-level security: a missing row is missing. */
+    private static final String HOLD_REFERENCES = """
+            SELECT (SELECT count(*) FROM (SELECT 1 FROM series s
+                        JOIN unnest(?::bigint[], ?::provenance[]) AS w (id, provenance)
+                          ON s.id = w.id AND s.provenance = w.provenance
+                        ORDER BY s.id FOR KEY SHARE OF s) x),
+                   (SELECT count(*) FROM (SELECT 1 FROM source_rule r WHERE r.id = ANY (?::int[])
+                        ORDER BY r.id FOR KEY SHARE) x),
+                   (SELECT count(*) FROM (SELECT 1 FROM event e WHERE e.id = ANY (?::bigint[])
+                        ORDER BY e.id FOR KEY SHARE) x)""";
+
+    /**
+     * What the parent's current-value triggers (og_latest_metric and friends, tenant V33) do for
+     * their statement's rows: each series' newest row of the batch becomes its current value
+     * unless a newer one is there already (never backwards), one upsert per kind in series_id
+     * order (the arrays are sorted, and unnest yields them in order). Timestamps travel as epoch
+     * microseconds and are made exact on the server.
+     */
+    static void moveCurrentValues(Connection c, List<StagedRow> rows) throws SQLException {
+        Map<DatapointKind, java.util.TreeMap<Long, StagedRow>> newest = new EnumMap<>(DatapointKind.class);
+        for (StagedRow r : rows) {
+            newest.computeIfAbsent(r.kind(), k -> new java.util.TreeMap<>())
+                    .merge(r.seriesId(), r, (a, b) -> b.micros() > a.micros() ? b : a);
+        }
+        for (Map.Entry<DatapointKind, java.util.TreeMap<Long, StagedRow>> e : newest.entrySet()) {
+            List<StagedRow> latest = new ArrayList<>(e.getValue().values());
+            Long[] ids = new Long[latest.size()];
+            Long[] micros = new Long[latest.size()];
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = latest.get(i).seriesId();
+                micros[i] = latest.get(i).micros();
+            }
+            try (PreparedStatement ps = c.prepareStatement(switch (e.getKey()) {
+                case metric -> LATEST_METRIC;
+                case state -> LATEST_STATE;
+                case log -> LATEST_LOG;
+            })) {
+                ps.setArray(1, c.createArrayOf("int8", ids));
+                ps.setArray(2, c.createArrayOf("int8", micros));
+                switch (e.getKey()) {
+                    case metric -> ps.setArray(3, c.createArrayOf("float8",
+                            latest.stream().map(StagedRow::number).toArray(Double[]::new)));
+                    case state -> ps.setArray(3, c.createArrayOf("text",
+                            latest.stream().map(r -> noNul(r.text())).toArray(String[]::new)));
+                    case log -> {
+                        ps.setArray(3, c.createArrayOf("text", latest.stream().map(r -> noNul(r.text())).toArray(String[]::new)));
+                        ps.setArray(4, c.createArrayOf("text", latest.stream().map(StagedRow::severity).toArray(String[]::new)));
+                    }
+                }
+                ps.executeUpdate();
+            }
+        }
+    }
+
+    /** As {@link CopyBinary#text(String)} writes it into the datapoint row. */
+    private static String noNul(String s) {
+        return s.indexOf('\0') >= 0 ? s.replace("\0", "") : s;
+    }
+
+    /** The microseconds since 1970 as a timestamptz, exactly (integer microseconds, no float seconds). */
+    private static final String TS_OF_MICROS = "timestamptz 'epoch' + w.micros * interval '1 microsecond'";
+    private static final String LATEST_METRIC = "INSERT INTO series_latest AS l (series_id, ts, value_num) "
+            + "SELECT w.id, " + TS_OF_MICROS + ", w.v FROM unnest(?::bigint[], ?::bigint[], ?::float8[]) AS w (id, micros, v) "
+            + "ON CONFLICT (series_id) DO UPDATE SET ts = excluded.ts, value_num = excluded.value_num "
+            + "WHERE l.ts IS NULL OR l.ts < excluded.ts";
+    private static final String LATEST_STATE = "INSERT INTO series_latest AS l (series_id, ts, value_text) "
+            + "SELECT w.id, " + TS_OF_MICROS + ", w.v FROM unnest(?::bigint[], ?::bigint[], ?::text[]) AS w (id, micros, v) "
+            + "ON CONFLICT (series_id) DO UPDATE SET ts = excluded.ts, value_text = excluded.value_text "
+            + "WHERE l.ts IS NULL OR l.ts < excluded.ts";
+    private static final String LATEST_LOG = "INSERT INTO series_latest AS l (series_id, ts, value_text, severity) "
+            + "SELECT w.id, " + TS_OF_MICROS + ", w.v, w.sev::severity FROM unnest(?::bigint[], ?::bigint[], ?::text[], ?::text[]) "
+            + "AS w (id, micros, v, sev) "
+            + "ON CONFLICT (series_id) DO UPDATE SET ts = excluded.ts, value_text = excluded.value_text, severity = excluded.severity "
+            + "WHERE l.ts IS NULL OR l.ts < excluded.ts";
 
     static String table(DatapointKind kind) {
         return switch (kind) {

@@ -80,13 +80,16 @@ class DatapointWriterTest {
                 List.of(metric, base.plusSeconds(1).toInstant(), "1.7976931348623157e+308", "observed", rule, "", "", ""),
                 List.of(metric, base.plusSeconds(2).toInstant(), "-5e-324", "observed", rule, "", "ünïcødé ✓", ""),
                 List.of(intended, base.plusSeconds(3).toInstant(), "42.5", "intended", "", event, "", ""));
-        assertThat(rows("SELECT series_id, ts, value FROM state_datapoint ORDER BY ts")).containsExactly(
+        assertThat(rows("SELECT series_id, ts, value FROM state_datapoint WHERE series_id = " + state + " ORDER BY ts")).containsExactly(
                 List.of(state, base.toInstant(), "line1\nline2\\ and\ttab \"quoted\""),
                 List.of(state, base.plusSeconds(1).toInstant(), ""));
-        assertThat(rows("SELECT severity, message, correlation_id FROM log_datapoint")).containsExactly(
+        assertThat(rows("SELECT severity, message, correlation_id FROM log_datapoint WHERE series_id = " + log)).containsExactly(
                 List.of("warning", "a message with a NUL dropped", "c-1"));
         // the current values came with them: the newest row of each series
-        assertThat(count("SELECT count(*) FROM series_latest WHERE series_id = " + metric + " AND value_num = -4.9e-324")).isEqualTo(1);
+        assertThat(rows("SELECT ts, value_num::text FROM series_latest WHERE series_id = " + metric))
+                .containsExactly(List.of(base.plusSeconds(2).toInstant(), "-5e-324"));
+        assertThat(rows("SELECT ts, value_text, severity FROM series_latest WHERE series_id = " + log))
+                .containsExactly(List.of(base.toInstant(), "a message with a NUL dropped", "warning"));
         assertThat(count("SELECT count(*) FROM series_latest WHERE series_id = " + state + " AND value_text = ''")).isEqualTo(1);
     }
 
@@ -113,10 +116,87 @@ class DatapointWriterTest {
                 List.of(base.plusSeconds(1).toInstant(), "2"));
     }
 
+    @Test
+    void theDirectCopyMovesEachCurrentValueToItsNewestRowAndNeverBack() throws Exception {
+        long pump = seriesOf("pump-newest", "w_pressure");
+        OffsetDateTime base = Instant.now().minus(90, ChronoUnit.MINUTES).truncatedTo(ChronoUnit.SECONDS).atOffset(ZoneOffset.UTC);
+        OffsetDateTime newest = base.plusNanos(5_000_123_000L); // microseconds survive the trip as they are
+        try (Connection c = db.getConnection()) {
+            c.setAutoCommit(false);
+            // out of order within the batch, and over two days' partitions
+            DatapointWriter.copyDirect(c, List.of(
+                    row(DatapointKind.metric, pump, base.plusSeconds(2), 2.0, null, null, rule, null, null, null),
+                    row(DatapointKind.metric, pump, newest, 5.0, null, null, rule, null, null, null),
+                    row(DatapointKind.metric, pump, base.minusDays(1), -1.0, null, null, rule, null, null, null)));
+            c.commit();
+        }
+        assertThat(rows("SELECT ts, value_num::text FROM series_latest WHERE series_id = " + pump))
+                .containsExactly(List.of(newest.toInstant(), "5"));
+        assertThat(count("SELECT count(*) FROM metric_datapoint WHERE series_id = " + pump)).isEqualTo(3);
+        // an older batch (late data, a backfill) stores its rows and leaves the current value alone
+        try (Connection c = db.getConnection()) {
+            c.setAutoCommit(false);
+            DatapointWriter.copyDirect(c, List.of(row(DatapointKind.metric, pump, base.plusSeconds(3), 3.0, null, null, rule, null, null, null)));
+            c.commit();
+        }
+        assertThat(rows("SELECT ts, value_num::text FROM series_latest WHERE series_id = " + pump))
+                .containsExactly(List.of(newest.toInstant(), "5"));
+        assertThat(count("SELECT count(*) FROM metric_datapoint WHERE series_id = " + pump)).isEqualTo(4);
+    }
+
+    @Test
+    void aWriterThatBypassesTheSinkStillMovesTheCurrentValue() throws Exception {
+        long valve = seriesOf("valve-bypass", "w_mode");
+        OffsetDateTime base = Instant.now().minus(80, ChronoUnit.MINUTES).truncatedTo(ChronoUnit.SECONDS).atOffset(ZoneOffset.UTC);
+        // a plain INSERT into the parent table, as an operator's script or an import would write
+        sql("INSERT INTO state_datapoint (series_id, ts, value, provenance, source_rule_id) VALUES ("
+                + valve + ", '" + base + "', 'open', 'observed', " + rule + "), ("
+                + valve + ", '" + base.plusSeconds(1) + "', 'closed', 'observed', " + rule + ")");
+        assertThat(rows("SELECT ts, value_text FROM series_latest WHERE series_id = " + valve))
+                .containsExactly(List.of(base.plusSeconds(1).toInstant(), "closed"));
+        // and the sink after it moves it on
+        try (Connection c = db.getConnection()) {
+            c.setAutoCommit(false);
+            DatapointWriter.copyDirect(c, List.of(row(DatapointKind.state, valve, base.plusSeconds(2), 0, "opening", null, rule, null, null, null)));
+            c.commit();
+        }
+        assertThat(rows("SELECT ts, value_text FROM series_latest WHERE series_id = " + valve))
+                .containsExactly(List.of(base.plusSeconds(2).toInstant(), "opening"));
+    }
+
+    @Test
+    void theDirectCopyRefusesARowThatIsStoredAndARowWhoseSeriesIsGone() throws Exception {
+        long pump = seriesOf("pump-refused", "w_log");
+        OffsetDateTime base = Instant.now().minus(70, ChronoUnit.MINUTES).truncatedTo(ChronoUnit.SECONDS).atOffset(ZoneOffset.UTC);
+        StagedRow first = row(DatapointKind.log, pump, base, 0, "m", "info", rule, null, null, null);
+        try (Connection c = db.getConnection()) {
+            c.setAutoCommit(false);
+            DatapointWriter.copyDirect(c, List.of(first));
+            c.commit();
+            // a repeat: unique_violation, so the sink takes the staged merge
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> DatapointWriter.copyDirect(c, List.of(first)))
+                    .isInstanceOf(SQLException.class).extracting(e -> ((SQLException) e).getSQLState()).isEqualTo("23505");
+            c.rollback();
+            // a series that does not exist: foreign_key_violation, as the parent's trigger says it
+            StagedRow orphan = row(DatapointKind.log, Long.MAX_VALUE, base.plusSeconds(1), 0, "m", "info", rule, null, null, null);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> DatapointWriter.copyDirect(c, List.of(orphan)))
+                    .isInstanceOf(SQLException.class).extracting(e -> ((SQLException) e).getSQLState()).isEqualTo("23503");
+            c.rollback();
+        }
+        assertThat(count("SELECT count(*) FROM log_datapoint WHERE series_id = " + pump)).isEqualTo(1);
+    }
+
     private static StagedRow row(DatapointKind kind, long series, OffsetDateTime ts, double number, String text, String severity,
                                  Integer rule, Long eventId, String correlation, Long causedBy) {
         Provenance p = eventId != null ? Provenance.intended : Provenance.observed;
         return new StagedRow(0, 0, kind, series, LaneTimestamp.epochMicros(ts), number, text, severity, p, rule, eventId, correlation, causedBy);
+    }
+
+    /** An observed series of {@code key} on a component of its own. */
+    private static long seriesOf(String component, String key) throws SQLException {
+        sql("INSERT INTO component (name, location) VALUES ('" + component + "', 'site-a')");
+        return count("INSERT INTO series (owner_kind, component_id, datapoint_type_id, kind, provenance) "
+                + "SELECT 'component', '" + component + "', id, kind, 'observed' FROM datapoint_type WHERE name = '" + key + "' RETURNING id");
     }
 
     private static long series(String key, String provenance) throws SQLException {
