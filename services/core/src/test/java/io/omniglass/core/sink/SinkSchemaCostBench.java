@@ -32,13 +32,15 @@ import static org.assertj.core.api.Assertions.assertThat;
  * By hand: {@code ./mvnw -B -q -pl services/core -am test -Dtest=SinkSchemaCostBench -Dsurefire.failIfNoSpecifiedTests=false}
  * ({@code -Dbench.rounds=R -Dbench.batches=B -Dbench.batchRows=N -Dbench.series=S}). Where the
  * database's time per sink batch goes: the sink's own writer ({@link DatapointWriter}, binary
- * COPY, sorted, one transaction per batch of {@code batchRows}) into seven shapes of the metric
+ * COPY, sorted, one transaction per batch of {@code batchRows}) into eight shapes of the metric
  * table on one Postgres, interleaved round by round so that each sees the same machine:
  * a bare partitioned table (primary key only); the same with the lineage CHECK and the partial
  * indexes; the real table with both statement triggers off (their transition table is still
  * captured); with the current-value trigger only; the real
- * table as shipped (tenant V235: current values and references per statement), by the direct COPY
- * and by the idempotent staged merge; and the shape before V235 (per-row foreign keys and the
+ * table as shipped (tenant V235: current values and references per statement), by COPY into the
+ * parent (the sink's direct path until the sixth session), by the idempotent staged merge, and by
+ * the sink's direct path now (COPY into the day partitions, {@link DatapointWriter#copyDirect});
+ * and the shape before V235 (per-row foreign keys and the
  * current-value trigger). Writes
  * docs/bench/sink-schema-cost.json.
  */
@@ -73,17 +75,24 @@ class SinkSchemaCostBench {
             variants.put("no_triggers", "metric_datapoint with both statement triggers disabled (PostgreSQL still captures their "
                     + "transition table: capture follows the triggers' definitions, not whether they are enabled)");
             variants.put("current_values_only", "metric_datapoint with the current-value statement trigger only");
-            variants.put("shipped", "metric_datapoint as shipped (V235): current values and references per statement");
+            variants.put("shipped", "metric_datapoint as shipped (V235), COPY into the parent: current values and references per statement "
+                    + "(the sink's direct path before the sixth session)");
+            variants.put("partitions_direct", "the sink's direct path since the sixth session (DatapointWriter.copyDirect): COPY into each "
+                    + "day's partition, the references held and the current values moved once per batch by the writer");
             variants.put("shipped_staged_merge", "metric_datapoint as shipped, by the idempotent path: binary COPY into a TEMP table, "
                     + "INSERT ... SELECT ... ORDER BY ... ON CONFLICT DO NOTHING (what a batch with a repeat takes)");
             variants.put("per_row_foreign_keys", "the shape before V235: four per-row foreign keys and the current-value trigger");
             Map<String, long[]> nanos = new LinkedHashMap<>();
-            variants.keySet().forEach(v -> nanos.put(v, new long[1]));
+            variants.keySet().forEach(v -> nanos.put(v, new long[3])); // nanoseconds, WAL records, WAL bytes
+            sql(db, "CREATE EXTENSION IF NOT EXISTS pg_walinspect");
 
             String loadBefore = Files.readString(Path.of("/proc/loadavg")).trim();
             for (int r = 0; r < ROUNDS; r++) {
                 for (String v : variants.keySet()) {
-                    nanos.get(v)[0] += run(db, v);
+                    long[] spent = run(db, v);
+                    for (int i = 0; i < spent.length; i++) {
+                        nanos.get(v)[i] += spent[i];
+                    }
                 }
             }
             String loadAfter = Files.readString(Path.of("/proc/loadavg")).trim();
@@ -101,9 +110,12 @@ class SinkSchemaCostBench {
                 s.put("rows_per_s", Math.round(rowsPerVariant / secs));
                 s.put("ms_per_batch", round(secs * 1000 / (ROUNDS * BATCHES)));
                 s.put("vs_bare", round(rowsPerVariant / secs / bare));
+                s.put("wal_records_per_row", round(nanos.get(v)[1] / (double) rowsPerVariant));
+                s.put("wal_bytes_per_row", round(nanos.get(v)[2] / (double) rowsPerVariant));
                 shapes.put(v, s);
-                System.out.printf("%-22s %,9.0f rows/s  %7.1f ms a batch  %.2fx bare%n", v, rowsPerVariant / secs,
-                        secs * 1000 / (ROUNDS * BATCHES), rowsPerVariant / secs / bare);
+                System.out.printf("%-22s %,9.0f rows/s  %7.1f ms a batch  %.2fx bare  %.2f WAL records, %.1f WAL bytes a row%n", v,
+                        rowsPerVariant / secs, secs * 1000 / (ROUNDS * BATCHES), rowsPerVariant / secs / bare,
+                        nanos.get(v)[1] / (double) rowsPerVariant, nanos.get(v)[2] / (double) rowsPerVariant);
             }
             out.put("shapes", shapes);
             Map<String, Object> set = new LinkedHashMap<>();
@@ -111,7 +123,9 @@ class SinkSchemaCostBench {
             set.put("batches_per_round", BATCHES);
             set.put("batch_rows", BATCH_ROWS);
             set.put("series", SERIES);
-            set.put("writer", "DatapointWriter.copyDirect: binary COPY, rows sorted by (series_id, ts), one transaction per batch");
+            set.put("writer", "the sink's binary COPY encoding, rows sorted by (series_id, ts), one transaction per batch");
+            set.put("wal", "pg_walinspect's pg_get_wal_stats between the insert positions before and after each batch (this "
+                    + "server has nothing else writing): records and bytes, full-page images included");
             set.put("postgres", "embedded " + value(db, "SHOW server_version") + ", fsync on, synchronous_commit on, shared_buffers 256MB");
             set.put("cpus", Runtime.getRuntime().availableProcessors());
             out.put("settings", set);
@@ -123,7 +137,7 @@ class SinkSchemaCostBench {
             System.out.println("written to " + file.toAbsolutePath());
             // every shape holds every row it was given
             assertThat(count(db, "SELECT count(*) FROM bench_bare_metric")).isEqualTo(rowsPerVariant);
-            assertThat(count(db, "SELECT count(*) FROM metric_datapoint")).isEqualTo(4 * rowsPerVariant);
+            assertThat(count(db, "SELECT count(*) FROM metric_datapoint")).isEqualTo(5 * rowsPerVariant);
             assertThat(count(db, "SELECT count(*) FROM bench_fk_metric")).isEqualTo(rowsPerVariant);
             assertThat(count(db, "SELECT count(*) FROM bench_plain_metric")).isEqualTo(rowsPerVariant);
         }
@@ -173,8 +187,8 @@ class SinkSchemaCostBench {
         }
     }
 
-    /** BATCHES batches into the variant's table; returns the nanoseconds spent writing and committing. */
-    private long run(DataSource db, String variant) throws Exception {
+    /** BATCHES batches into the variant's table; returns the nanoseconds spent writing and committing, and the WAL written. */
+    private long[] run(DataSource db, String variant) throws Exception {
         String table = switch (variant) {
             case "bare" -> "bench_bare_metric";
             case "per_row_foreign_keys" -> "bench_fk_metric";
@@ -183,22 +197,25 @@ class SinkSchemaCostBench {
         };
         if (table.equals("metric_datapoint")) {
             boolean latest = !variant.equals("no_triggers");
-            boolean refs = variant.startsWith("shipped");
+            boolean refs = !variant.equals("no_triggers") && !variant.equals("current_values_only");
             sql(db, "ALTER TABLE metric_datapoint " + (latest ? "ENABLE" : "DISABLE") + " TRIGGER metric_datapoint_latest");
             sql(db, "ALTER TABLE metric_datapoint " + (refs ? "ENABLE" : "DISABLE") + " TRIGGER metric_datapoint_foreign_keys");
         }
         long spent = 0;
+        long records = 0;
+        long bytes = 0;
         for (int b = 0; b < BATCHES; b++) {
             List<StagedRow> rows = batch();
+            String from = value(db, "SELECT pg_current_wal_insert_lsn()");
             long t0 = System.nanoTime();
             try (Connection c = db.getConnection()) {
                 c.setAutoCommit(false);
                 if (variant.equals("shipped_staged_merge")) {
                     assertThat(DatapointWriter.write(c, rows)).isEqualTo(rows.size());
-                } else if (table.equals("metric_datapoint")) {
-                    DatapointWriter.copyDirect(c, rows);
+                } else if (variant.equals("partitions_direct")) {
+                    assertThat(DatapointWriter.copyDirect(c, rows)).isEqualTo(rows.size());
                 } else {
-                    // the writer's own sort and encoding, into the bench table
+                    // the writer's own sort and encoding, into the variant's table (the parent, for metric_datapoint)
                     List<StagedRow> sorted = new ArrayList<>(rows);
                     sorted.sort(DatapointWriter.TABLE_ORDER);
                     c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY " + table + " (series_id, ts, value, provenance, "
@@ -208,8 +225,15 @@ class SinkSchemaCostBench {
                 c.commit();
             }
             spent += System.nanoTime() - t0;
+            try (Connection c = db.getConnection(); Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT sum(count), sum(combined_size) FROM pg_get_wal_stats('" + from
+                         + "', pg_current_wal_insert_lsn())")) {
+                rs.next();
+                records += rs.getLong(1);
+                bytes += rs.getLong(2);
+            }
         }
-        return spent;
+        return new long[] {spent, records, bytes};
     }
 
     /** BATCH_ROWS new rows: round-robin over the series, each round 1 ms later than the last. */
