@@ -45,6 +45,7 @@ public final class TenantDatabases implements AutoCloseable {
     private final Map<String, PgServer> servers = new ConcurrentHashMap<>();
     private final ScheduledThreadPoolExecutor probes;
     private final ServerStates states;
+    private final HangingBorrows borrows;
     private final ReplicaReads replicaReads;
     private final Map<String, DataSource> replicaPools = new ConcurrentHashMap<>();
 
@@ -64,6 +65,7 @@ public final class TenantDatabases implements AutoCloseable {
         this.probes = new ScheduledThreadPoolExecutor(1, io.omniglass.core.runtime.DaemonThreads.named("og-pg-probe"));
         probes.setRemoveOnCancelPolicy(true);
         this.states = new ServerStates(this::serverNamed, probes);
+        this.borrows = new HangingBorrows(probes, CappedDataSource.SUSPECT_AFTER_MS, states::suspect);
         this.defaultServer = defaultServer;
         this.poolSize = tuning.pgTenantPool();
         this.connectionTimeoutMs = tuning.pgConnectionTimeoutMs();
@@ -172,7 +174,7 @@ public final class TenantDatabases implements AutoCloseable {
     private DataSource capped(Tenant tenant, DataSource pool, Semaphore budget, String what) {
         String server = tenant.server();
         states.known(tenant.slug(), server);
-        return new CappedDataSource(pool, budget, WAIT_MS, what, new CappedDataSource.ServerWatch(server, states, probes));
+        return new CappedDataSource(pool, budget, WAIT_MS, what, new CappedDataSource.ServerWatch(server, states, borrows));
     }
 
     /** Connections a server's work needs whatever the tenant: few, at most this many. */
