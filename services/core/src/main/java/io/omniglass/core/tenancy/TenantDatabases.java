@@ -35,6 +35,13 @@ public final class TenantDatabases implements AutoCloseable {
     private final long connectionTimeoutMs;
     /** The HTTP side's bounds (OMNIGLASS_HTTP_STATEMENT_TIMEOUT_MS); a stalled stream's idle transaction ends after max(it, 60 s). */
     private final long httpStatementTimeoutMs;
+    /**
+     * How long a request's connection waits on a server that sends nothing (OMNIGLASS_PG_SOCKET_TIMEOUT_MS,
+     * at least the statement timeout plus {@link #SOCKET_MARGIN_MS}): a server that stops answering
+     * (stopped, or a network that drops its packets) would otherwise hold the request forever, since
+     * its statement timeout is the server's own and a hung server enforces nothing.
+     */
+    private final long httpSocketTimeoutMs;
     private final Map<String, DataSource> system = new ConcurrentHashMap<>();
     private final Map<String, DataSource> http = new ConcurrentHashMap<>();
     private final Map<String, HikariDataSource> open = new ConcurrentHashMap<>();
@@ -70,6 +77,7 @@ public final class TenantDatabases implements AutoCloseable {
         this.poolSize = tuning.pgTenantPool();
         this.connectionTimeoutMs = tuning.pgConnectionTimeoutMs();
         this.httpStatementTimeoutMs = tuning.httpStatementTimeoutMs();
+        this.httpSocketTimeoutMs = Math.max(tuning.pgSocketTimeoutMs(), httpStatementTimeoutMs + SOCKET_MARGIN_MS);
         this.systemBudget = new Semaphore(tuning.pgSystemConnections(), true);
         this.httpBudget = new Semaphore(tuning.pgHttpConnections(), true);
         this.housekeeping = new ScheduledThreadPoolExecutor(1, io.omniglass.core.runtime.DaemonThreads.named("og-pool-housekeeping"));
@@ -143,6 +151,7 @@ public final class TenantDatabases implements AutoCloseable {
             // a replica that went away is left quickly for the primary, not waited on for the full timeout
             hc.setConnectionTimeout(REPLICA_WAIT_MS);
             hc.addDataSourceProperty("ApplicationName", "omniglass-core replica");
+            hc.addDataSourceProperty("socketTimeout", socketTimeoutSeconds());
             hc.addDataSourceProperty("options", "-c statement_timeout=" + httpStatementTimeoutMs
                     + " -c idle_in_transaction_session_timeout=" + Math.max(httpStatementTimeoutMs, 60_000)
                     + " -c default_transaction_read_only=on");
@@ -170,6 +179,13 @@ public final class TenantDatabases implements AutoCloseable {
     }
 
     private static final long REPLICA_WAIT_MS = 2_000;
+    /** Past the statement timeout: the server's own cancel and its error have this long to arrive. */
+    static final long SOCKET_MARGIN_MS = 5_000;
+
+    /** pgjdbc's socketTimeout is in whole seconds: rounded up, never below the bound. */
+    private String socketTimeoutSeconds() {
+        return Long.toString((httpSocketTimeoutMs + 999) / 1000);
+    }
 
     private DataSource capped(Tenant tenant, DataSource pool, Semaphore budget, String what) {
         String server = tenant.server();
@@ -212,6 +228,8 @@ public final class TenantDatabases implements AutoCloseable {
         // pg_stat_activity tells the pools apart (who holds the connections of an idle fleet)
         hc.addDataSourceProperty("ApplicationName", forHttp ? "omniglass-core http" : "omniglass-core system");
         if (forHttp) {
+            // the system pool has none: a sink COPY, a migration or a tiering statement may be silent for long
+            hc.addDataSourceProperty("socketTimeout", socketTimeoutSeconds());
             hc.addDataSourceProperty("options", "-c statement_timeout=" + httpStatementTimeoutMs
                     + " -c idle_in_transaction_session_timeout=" + Math.max(httpStatementTimeoutMs, 60_000));
         }
