@@ -195,6 +195,7 @@ public final class TenantDatabases implements AutoCloseable {
 
     /** Connections a server's work needs whatever the tenant: few, at most this many. */
     private static final int SERVER_POOL_SIZE = 4;
+    static final long SERVER_SOCKET_TIMEOUT_S = 10;
 
     /**
      * A small pool to the server's own {@code postgres} database, for the questions that are about
@@ -210,6 +211,9 @@ public final class TenantDatabases implements AutoCloseable {
             hc.setIdleTimeout(IDLE_TIMEOUT_MS);
             hc.setScheduledExecutor(housekeeping);
             hc.addDataSourceProperty("ApplicationName", "omniglass-core server");
+            // its questions are catalog reads of milliseconds: a server that stops answering mid-question
+            // (where the query timeout's cancel cannot reach it either) must not hold the asking thread for good
+            hc.addDataSourceProperty("socketTimeout", Long.toString(SERVER_SOCKET_TIMEOUT_S));
             return new HikariDataSource(hc);
         });
     }

@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
  * connection (SQLSTATE 08006, which the API answers as 503) once OMNIGLASS_PG_SOCKET_TIMEOUT_MS
  * has passed, instead of hanging; a statement merely slower than the statement timeout is still
  * ended by that timeout; and the system pool, whose COPYs and migrations may be silent for long,
- * has no such bound.
+ * has no such bound. The server pool the fleet board asks through has its own bound.
  */
 class TenantPoolSocketTimeoutTest {
 
@@ -72,6 +72,10 @@ class TenantPoolSocketTimeoutTest {
                     } finally {
                         signal("CONT", backend);
                     }
+                }
+                // the server's own small pool (the fleet board's questions) is bounded too
+                try (Connection board = dbs.serverDataSource(server).getConnection()) {
+                    assertThat(board.getNetworkTimeout()).isEqualTo(TenantDatabases.SERVER_SOCKET_TIMEOUT_S * 1000);
                 }
                 // the pool dropped the broken connection and serves again
                 try (Connection again = dbs.httpDataSource(t).getConnection(); Statement st = again.createStatement()) {
