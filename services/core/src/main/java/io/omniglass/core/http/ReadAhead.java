@@ -1,15 +1,18 @@
 package io.omniglass.core.http;
 
+import io.omniglass.core.runtime.DaemonThreads;
+
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Reads a result set's rows (each column's wire bytes) on a second thread, a few chunks ahead of
@@ -19,12 +22,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class ReadAhead implements AutoCloseable {
 
-    private static final AtomicInteger THREAD_IDS = new AtomicInteger();
-    private static final ExecutorService THREADS = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "og-read-ahead-" + THREAD_IDS.incrementAndGet());
-        t.setDaemon(true);
-        return t;
-    });
+    /**
+     * The readers every request shares: one a core (overlap needs a spare core), threads that end
+     * after 30 s idle. A read that finds them all busy reads inline instead, as a small read does:
+     * slower by the overlap it misses, never refused and never queued behind another read.
+     */
+    static final int READERS = Math.max(2, Runtime.getRuntime().availableProcessors());
+    private static final ExecutorService THREADS = readers(READERS, "og-read-ahead-");
     private static final int CHUNK_ROWS = 1000;
     private static final Object END = new Object();
 
@@ -45,41 +49,70 @@ final class ReadAhead implements AutoCloseable {
      * nothing to overlap and would only pay the hand-over.
      */
     ReadAhead(ResultSet rs, int columns, int maxRows) {
+        this(rs, columns, maxRows, THREADS);
+    }
+
+    /** A bounded pool of readers: a task it cannot start at once is refused (and read inline), not queued. */
+    static ThreadPoolExecutor readers(int threads, String prefix) {
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
+                DaemonThreads.numbered(prefix), new ThreadPoolExecutor.AbortPolicy());
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
+    }
+
+    ReadAhead(ResultSet rs, int columns, int maxRows, ExecutorService readers) {
         this.columns = columns;
-        if (maxRows <= CHUNK_ROWS) {
+        Future<?> started = maxRows <= CHUNK_ROWS ? null : start(rs, maxRows, readers);
+        if (started == null) {
             inline = rs;
             inlineLeft = maxRows;
             reader = null;
             return;
         }
         inline = null;
-        reader = THREADS.submit(() -> {
-            try {
-                byte[][][] rows = new byte[CHUNK_ROWS][][];
-                int k = 0;
-                int n = 0;
-                while (!closed && n < maxRows && rs.next()) {
-                    byte[][] row = new byte[columns][];
-                    for (int c = 0; c < columns; c++) {
-                        row[c] = rs.getBytes(c + 1);
-                    }
-                    rows[k++] = row;
-                    n++;
-                    if (k == CHUNK_ROWS) {
-                        hand(new Chunk(rows, k));
-                        rows = new byte[CHUNK_ROWS][][];
-                        k = 0;
-                    }
-                }
-                if (k > 0) {
-                    hand(new Chunk(rows, k));
-                }
-                hand(END);
-            } catch (Throwable e) {
-                hand(e);
-            }
+        reader = started;
+    }
+
+    /** Whether a second thread reads the rows (false: they are read inline, on the caller's thread). */
+    boolean ahead() {
+        return reader != null;
+    }
+
+    private Future<?> start(ResultSet rs, int maxRows, ExecutorService readers) {
+        try {
+            return readers.submit(() -> read(rs, maxRows));
+        } catch (RejectedExecutionException full) {
             return null;
-        });
+        }
+    }
+
+    private Object read(ResultSet rs, int maxRows) throws InterruptedException {
+        // hands over what it read, its end or its failure; nothing is left to the executor's future
+        try {
+            byte[][][] rows = new byte[CHUNK_ROWS][][];
+            int k = 0;
+            int n = 0;
+            while (!closed && n < maxRows && rs.next()) {
+                byte[][] row = new byte[columns][];
+                for (int c = 0; c < columns; c++) {
+                    row[c] = rs.getBytes(c + 1);
+                }
+                rows[k++] = row;
+                n++;
+                if (k == CHUNK_ROWS) {
+                    hand(new Chunk(rows, k));
+                    rows = new byte[CHUNK_ROWS][][];
+                    k = 0;
+                }
+            }
+            if (k > 0) {
+                hand(new Chunk(rows, k));
+            }
+            hand(END);
+        } catch (Throwable e) {
+            hand(e);
+        }
+        return null;
     }
 
     private record Chunk(byte[][][] rows, int size) {

@@ -66,7 +66,8 @@ public record OmniglassConfig(
             int cdcOpenSessions,
             Duration lifecycleInterval,
             Duration lifecycleLeaseTtl,
-            long pgConnectionTimeoutMs) {
+            long pgConnectionTimeoutMs,
+            long pgSocketTimeoutMs) {
 
         public static Tuning defaults() {
             return read(new Lookup(Map.of(), null));
@@ -88,7 +89,8 @@ public record OmniglassConfig(
                     l.integer(Setting.CDC_OPEN_SESSIONS, 12, 0, 64),
                     l.duration(Setting.LIFECYCLE_INTERVAL, Duration.ofHours(1), true),
                     l.duration(Setting.LIFECYCLE_LEASE_TTL, Duration.ofMinutes(10), false),
-                    l.integer(Setting.PG_CONNECTION_TIMEOUT_MS, 5_000, 250, Integer.MAX_VALUE));
+                    l.integer(Setting.PG_CONNECTION_TIMEOUT_MS, 5_000, 250, Integer.MAX_VALUE),
+                    l.integer(Setting.PG_SOCKET_TIMEOUT_MS, 60_000, 1_000, Integer.MAX_VALUE));
         }
     }
 

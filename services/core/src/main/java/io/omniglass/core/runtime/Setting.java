@@ -47,6 +47,8 @@ public enum Setting {
             "how long a borrow from a tenant pool waits for a connection (250 or more): a server that does not answer holds a shared worker no longer than this, and is then probed and refused at once until it answers ([docs/cluster.md](docs/cluster.md#a-server-down-degrades-only-its-tenants))"),
     HTTP_STATEMENT_TIMEOUT_MS("OMNIGLASS_HTTP_STATEMENT_TIMEOUT_MS", "`30000`",
             "statement timeout of HTTP work (an idle transaction of a stalled stream ends after max(this, 60 s))"),
+    PG_SOCKET_TIMEOUT_MS("OMNIGLASS_PG_SOCKET_TIMEOUT_MS", "`60000`",
+            "how long a request's tenant-database connection (HTTP and replica pools) waits on a server that sends nothing (1000 or more; at least the HTTP statement timeout plus 5 s is used, so a slow statement is ended by its timeout first): the request then answers 503 instead of hanging. The core's own work (sink COPY, migrations, tiering) is not bounded by it, since its statements may legitimately run long ([docs/pools.md](docs/pools.md))"),
     SINK_BATCH_ROWS("OMNIGLASS_SINK_BATCH_ROWS", "`20000`",
             "the sink closes a batch at this many datapoints"),
     SINK_BATCH_WAIT_MS("OMNIGLASS_SINK_BATCH_WAIT_MS", "`200`",

@@ -2,15 +2,12 @@ package io.omniglass.core.tenancy;
 
 import javax.sql.DataSource;
 import java.io.PrintWriter;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.sql.SQLTransientConnectionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
 
 /**
@@ -32,7 +29,7 @@ final class CappedDataSource implements DataSource {
      * once (its tenants' work backs off instead of holding a shared worker for the connection
      * timeout); a borrow that fails to connect, or hangs past {@link #SUSPECT_AFTER_MS}, has it probed.
      */
-    record ServerWatch(String server, ServerStates states, java.util.concurrent.ScheduledExecutorService timer) {
+    record ServerWatch(String server, ServerStates states, HangingBorrows borrows) {
     }
 
     static final long SUSPECT_AFTER_MS = 2_000;
@@ -65,8 +62,7 @@ final class CappedDataSource implements DataSource {
             throw new SQLTransientConnectionException("interrupted waiting for a " + what + " connection", "08004", e);
         }
         Connection c;
-        java.util.concurrent.ScheduledFuture<?> hanging = watch == null ? null
-                : watch.timer().schedule(() -> watch.states().suspect(watch.server()), SUSPECT_AFTER_MS, TimeUnit.MILLISECONDS);
+        HangingBorrows.Borrow borrow = watch == null ? null : watch.borrows().start(watch.server());
         try {
             c = pool.getConnection();
         } catch (SQLException | RuntimeException e) {
@@ -77,11 +73,11 @@ final class CappedDataSource implements DataSource {
             }
             throw e;
         } finally {
-            if (hanging != null) {
-                hanging.cancel(false);
+            if (borrow != null) {
+                borrow.close();
             }
         }
-        return permitted(c);
+        return new PermittedConnection(c, budget);
     }
 
     /** A failure to connect (SQLSTATE class 08, or the server shutting down or starting: 57P0x), not a busy pool. */
@@ -96,50 +92,6 @@ final class CappedDataSource implements DataSource {
             }
         }
         return false;
-    }
-
-    /** The connection, giving the permit back once when it is closed. */
-    private Connection permitted(Connection c) {
-        AtomicBoolean released = new AtomicBoolean();
-        return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[]{Connection.class},
-                (proxy, method, args) -> {
-                    switch (method.getName()) {
-                        case "close" -> {
-                            try {
-                                c.close();
-                            } finally {
-                                if (released.compareAndSet(false, true)) {
-                                    budget.release();
-                                }
-                            }
-                            return null;
-                        }
-                        case "unwrap" -> {
-                            Class<?> type = (Class<?>) args[0];
-                            return type.isInstance(proxy) ? proxy : c.unwrap(type);
-                        }
-                        case "isWrapperFor" -> {
-                            Class<?> type = (Class<?>) args[0];
-                            return type.isInstance(proxy) || c.isWrapperFor(type);
-                        }
-                        case "equals" -> {
-                            return proxy == args[0];
-                        }
-                        case "hashCode" -> {
-                            return System.identityHashCode(proxy);
-                        }
-                        case "toString" -> {
-                            return "capped " + c;
-                        }
-                        default -> {
-                            try {
-                                return method.invoke(c, args);
-                            } catch (InvocationTargetException e) {
-                                throw e.getCause();
-                            }
-                        }
-                    }
-                });
     }
 
     @Override

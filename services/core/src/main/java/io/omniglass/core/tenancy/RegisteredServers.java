@@ -23,7 +23,10 @@ import java.util.concurrent.TimeoutException;
  * which also holds the control database). Each is asked through the server's small pool to its
  * {@code postgres} database (the one CDC uses), on at most two threads that end when idle; a server
  * that does not answer within {@link #ANSWER_MS} is reported down, and while its probe still hangs
- * the next call waits on that same probe instead of starting another.
+ * the next call waits on that same probe instead of starting another. It agrees with
+ * {@link ServerStates} (what /healthz and the tenants' pools follow): a server found down there is
+ * reported down with that finding and not asked, and a server this board cannot reach is made
+ * suspect there, so its tenants' pools learn it from the one probe that decides.
  */
 final class RegisteredServers implements PostgresServers {
 
@@ -62,18 +65,32 @@ final class RegisteredServers implements PostgresServers {
             servers.put(address(defaultServer), defaultServer);
             tenants.put(address(defaultServer), new ArrayList<>());
         }
+        Map<String, String> names = new LinkedHashMap<>(); // address -> the server's name in ServerStates
+        if (defaultServer != null) {
+            names.put(address(defaultServer), ServerRegistry.DEFAULT);
+        }
         for (Tenant t : registry.list()) {
             PgServer s = databases.server(t);
             servers.putIfAbsent(address(s), s);
             tenants.computeIfAbsent(address(s), k -> new ArrayList<>()).add(t.slug());
+            if (t.serverName() != null || t.serverUrl() == null) { // a bare URL is no server ServerStates knows by name
+                names.putIfAbsent(address(s), t.server());
+            }
         }
+        ServerStates states = databases.serverStates();
         List<CompletableFuture<Health>> asked = new ArrayList<>();
         for (Map.Entry<String, PgServer> e : servers.entrySet()) {
             boolean control = defaultServer != null && e.getKey().equals(address(defaultServer));
             String name = control ? "default" : e.getKey();
             List<String> slugs = List.copyOf(tenants.getOrDefault(e.getKey(), List.of()));
+            String known = names.get(e.getKey());
+            if (known != null && states.isDown(known)) {
+                // the tenants' own work found it down and its probe is at it: say so, hold no thread on it
+                asked.add(CompletableFuture.completedFuture(down(name, e.getKey(), control, slugs, downSince(states, known))));
+                continue;
+            }
             asked.add(inFlight.computeIfAbsent(e.getKey(), k -> {
-                CompletableFuture<Health> f = CompletableFuture.supplyAsync(() -> ask(name, k, control, e.getValue(), slugs), probes);
+                CompletableFuture<Health> f = CompletableFuture.supplyAsync(() -> ask(name, k, control, e.getValue(), slugs, known), probes);
                 f.whenComplete((h, x) -> inFlight.remove(k, f));
                 return f;
             }).thenApply(h -> new Health(name, h.address(), control, h.up(), h.version(), h.inRecovery(), slugs,
@@ -97,7 +114,8 @@ final class RegisteredServers implements PostgresServers {
         return out;
     }
 
-    private Health ask(String name, String address, boolean control, PgServer server, List<String> slugs) {
+    /** {@code known}: the server's name in {@link ServerStates}, told when the server cannot be reached (null: none). */
+    private Health ask(String name, String address, boolean control, PgServer server, List<String> slugs, String known) {
         try (Connection c = databases.serverDataSource(server).getConnection();
              Statement st = c.createStatement()) {
             st.setQueryTimeout((int) (ANSWER_MS / 1000));
@@ -109,9 +127,17 @@ final class RegisteredServers implements PostgresServers {
                 return new Health(name, address, control, true, rs.getString(1), rs.getBoolean(2), slugs, lag, null);
             }
         } catch (Exception e) {
+            if (known != null && ServerStates.unreachable(e)) {
+                databases.serverStates().suspect(known); // its tenants' pools learn it too, from the one probe that decides
+            }
             String why = e.getMessage() == null ? e.toString() : e.getMessage();
             return down(name, address, control, slugs, why);
         }
+    }
+
+    private static String downSince(ServerStates states, String server) {
+        return states.snapshot().stream().filter(st -> st.server().equals(server)).findFirst()
+                .map(st -> "down since " + st.since() + ": " + st.lastError()).orElse("down");
     }
 
     private static Health down(String name, String address, boolean control, List<String> slugs, String why) {

@@ -35,6 +35,13 @@ public final class TenantDatabases implements AutoCloseable {
     private final long connectionTimeoutMs;
     /** The HTTP side's bounds (OMNIGLASS_HTTP_STATEMENT_TIMEOUT_MS); a stalled stream's idle transaction ends after max(it, 60 s). */
     private final long httpStatementTimeoutMs;
+    /**
+     * How long a request's connection waits on a server that sends nothing (OMNIGLASS_PG_SOCKET_TIMEOUT_MS,
+     * at least the statement timeout plus {@link #SOCKET_MARGIN_MS}): a server that stops answering
+     * (stopped, or a network that drops its packets) would otherwise hold the request forever, since
+     * its statement timeout is the server's own and a hung server enforces nothing.
+     */
+    private final long httpSocketTimeoutMs;
     private final Map<String, DataSource> system = new ConcurrentHashMap<>();
     private final Map<String, DataSource> http = new ConcurrentHashMap<>();
     private final Map<String, HikariDataSource> open = new ConcurrentHashMap<>();
@@ -45,6 +52,7 @@ public final class TenantDatabases implements AutoCloseable {
     private final Map<String, PgServer> servers = new ConcurrentHashMap<>();
     private final ScheduledThreadPoolExecutor probes;
     private final ServerStates states;
+    private final HangingBorrows borrows;
     private final ReplicaReads replicaReads;
     private final Map<String, DataSource> replicaPools = new ConcurrentHashMap<>();
 
@@ -64,10 +72,12 @@ public final class TenantDatabases implements AutoCloseable {
         this.probes = new ScheduledThreadPoolExecutor(1, io.omniglass.core.runtime.DaemonThreads.named("og-pg-probe"));
         probes.setRemoveOnCancelPolicy(true);
         this.states = new ServerStates(this::serverNamed, probes);
+        this.borrows = new HangingBorrows(probes, CappedDataSource.SUSPECT_AFTER_MS, states::suspect);
         this.defaultServer = defaultServer;
         this.poolSize = tuning.pgTenantPool();
         this.connectionTimeoutMs = tuning.pgConnectionTimeoutMs();
         this.httpStatementTimeoutMs = tuning.httpStatementTimeoutMs();
+        this.httpSocketTimeoutMs = Math.max(tuning.pgSocketTimeoutMs(), httpStatementTimeoutMs + SOCKET_MARGIN_MS);
         this.systemBudget = new Semaphore(tuning.pgSystemConnections(), true);
         this.httpBudget = new Semaphore(tuning.pgHttpConnections(), true);
         this.housekeeping = new ScheduledThreadPoolExecutor(1, io.omniglass.core.runtime.DaemonThreads.named("og-pool-housekeeping"));
@@ -141,6 +151,7 @@ public final class TenantDatabases implements AutoCloseable {
             // a replica that went away is left quickly for the primary, not waited on for the full timeout
             hc.setConnectionTimeout(REPLICA_WAIT_MS);
             hc.addDataSourceProperty("ApplicationName", "omniglass-core replica");
+            hc.addDataSourceProperty("socketTimeout", socketTimeoutSeconds());
             hc.addDataSourceProperty("options", "-c statement_timeout=" + httpStatementTimeoutMs
                     + " -c idle_in_transaction_session_timeout=" + Math.max(httpStatementTimeoutMs, 60_000)
                     + " -c default_transaction_read_only=on");
@@ -168,15 +179,23 @@ public final class TenantDatabases implements AutoCloseable {
     }
 
     private static final long REPLICA_WAIT_MS = 2_000;
+    /** Past the statement timeout: the server's own cancel and its error have this long to arrive. */
+    static final long SOCKET_MARGIN_MS = 5_000;
+
+    /** pgjdbc's socketTimeout is in whole seconds: rounded up, never below the bound. */
+    private String socketTimeoutSeconds() {
+        return Long.toString((httpSocketTimeoutMs + 999) / 1000);
+    }
 
     private DataSource capped(Tenant tenant, DataSource pool, Semaphore budget, String what) {
         String server = tenant.server();
         states.known(tenant.slug(), server);
-        return new CappedDataSource(pool, budget, WAIT_MS, what, new CappedDataSource.ServerWatch(server, states, probes));
+        return new CappedDataSource(pool, budget, WAIT_MS, what, new CappedDataSource.ServerWatch(server, states, borrows));
     }
 
     /** Connections a server's work needs whatever the tenant: few, at most this many. */
     private static final int SERVER_POOL_SIZE = 4;
+    static final long SERVER_SOCKET_TIMEOUT_S = 10;
 
     /**
      * A small pool to the server's own {@code postgres} database, for the questions that are about
@@ -192,6 +211,9 @@ public final class TenantDatabases implements AutoCloseable {
             hc.setIdleTimeout(IDLE_TIMEOUT_MS);
             hc.setScheduledExecutor(housekeeping);
             hc.addDataSourceProperty("ApplicationName", "omniglass-core server");
+            // its questions are catalog reads of milliseconds: a server that stops answering mid-question
+            // (where the query timeout's cancel cannot reach it either) must not hold the asking thread for good
+            hc.addDataSourceProperty("socketTimeout", Long.toString(SERVER_SOCKET_TIMEOUT_S));
             return new HikariDataSource(hc);
         });
     }
@@ -210,6 +232,8 @@ public final class TenantDatabases implements AutoCloseable {
         // pg_stat_activity tells the pools apart (who holds the connections of an idle fleet)
         hc.addDataSourceProperty("ApplicationName", forHttp ? "omniglass-core http" : "omniglass-core system");
         if (forHttp) {
+            // the system pool has none: a sink COPY, a migration or a tiering statement may be silent for long
+            hc.addDataSourceProperty("socketTimeout", socketTimeoutSeconds());
             hc.addDataSourceProperty("options", "-c statement_timeout=" + httpStatementTimeoutMs
                     + " -c idle_in_transaction_session_timeout=" + Math.max(httpStatementTimeoutMs, 60_000));
         }
