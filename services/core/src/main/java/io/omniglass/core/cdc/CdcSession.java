@@ -557,6 +557,7 @@ public final class CdcSession implements AutoCloseable {
         batchStart[(int) (heldSeq % awaitingAck.length)] = batchFirstSeq;
         nats.publish(heldSubject, replyPrefix + heldSeq, heldHeaders, heldBody);
         batchesInFlight++;
+        stats.batchCommitted();
         batchId = null;
         heldSubject = null;
         heldHeaders = null;

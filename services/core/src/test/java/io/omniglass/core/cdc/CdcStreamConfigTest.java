@@ -69,6 +69,8 @@ class CdcStreamConfigTest {
             wire.flush(Duration.ofSeconds(10));
 
             TenantStreams.ensure(nats, tenant.slug(), 1);
+            // nothing left to change: neither a second ensure nor a reconcile to the same count writes
+            TenantStreams.ensure(nats, tenant.slug(), 1);
             io.omniglass.core.runtime.StreamReplicas.reconcile(nats, stream, 1);
             wire.flush(Duration.ofSeconds(10));
             await().atMost(Duration.ofSeconds(10)).until(() -> !writes.isEmpty());
