@@ -67,6 +67,9 @@ public final class CdcBench implements Callable<Integer> {
     @Option(names = "--nats-replicas", description = "replicas of the streams on --nats-url (default ${DEFAULT-VALUE})", defaultValue = "1")
     int natsReplicas;
 
+    @Option(names = "--store-matrix", description = "also measure the batched store ceiling at batches of 100/500/1,000, 1/2/4 in flight, with and without Nats-Msg-Id")
+    boolean storeMatrix;
+
     @Option(names = "--peer", description = "also run this peer on the same changes, in the same run: debezium (its own JVM; see docs/peers.md)")
     String peer;
 
@@ -172,8 +175,14 @@ public final class CdcBench implements Callable<Integer> {
                 // NATS client threads, GC and the JIT compiler
                 double publisherThreadS = java.lang.management.ManagementFactory.getThreadMXBean()
                         .getThreadCpuTime(publisher.getId()) / 1e9;
-                System.out.printf("publisher:  %,.0f changes/s (every PubAck awaited; %.0f%% of the raw drain)%n",
-                        pubPerS, 100 * pubPerS / rawPerS);
+                long batches = stats.batchesCommitted();
+                System.out.printf("publisher:  %,.0f changes/s (every PubAck awaited; %.0f%% of the raw drain)%s%n",
+                        pubPerS, 100 * pubPerS / rawPerS,
+                        batches > 0 ? String.format("; %,d atomic batches of %.0f changes on average", batches, changes / (double) batches) : "");
+                if (batches > 0) {
+                    out.put("publisher_batches", batches);
+                    out.put("publisher_mean_batch", Math.round(changes / (double) batches));
+                }
 
                 if (ProcessCpu.available()) {
                     System.out.printf("            CPU per 1,000 changes: core %.1f ms, nats-server %.1f ms, Postgres %.1f ms "
@@ -255,6 +264,9 @@ public final class CdcBench implements Callable<Integer> {
                 System.out.printf("load average (1 min): %.2f before, %.2f after, on %d CPUs%n",
                         loadBefore, loadAverage(), Runtime.getRuntime().availableProcessors());
                 JetStreamStoreCeiling.remove(nats);
+                if (storeMatrix) {
+                    JetStreamStoreCeiling.removeMatrix(nats, STORE_MATRIX_POINTS);
+                }
             }
         } finally {
             FileTrees.deleteQuietly(dir);
@@ -357,6 +369,15 @@ public final class CdcBench implements Callable<Integer> {
         }
     }
 
+    /**
+     * Batches in flight in the batched ceiling: two, as in the earlier sessions' figures (the store
+     * matrix shows 1, 2 and 4 within each other's noise: nats-server stores a stream's batches in turn).
+     */
+    private static final int CEILING_BATCHES_IN_FLIGHT = 2;
+
+    /** The store matrix's points (each a stream of its own): 3 batch sizes × 3 in flight, and 3 header variants. */
+    private static final int STORE_MATRIX_POINTS = 12;
+
     static final long PG_EPOCH_MICROS = 946_684_800_000_000L;
 
     /**
@@ -391,7 +412,7 @@ public final class CdcBench implements Callable<Integer> {
             // the publisher's own path on this server: atomic batches of its size, as many in flight
             double cpuBefore = ProcessCpu.seconds(natsPid, false);
             long batchedNanos = JetStreamStoreCeiling.runBatched(nats, body, changes, CdcSession.MAX_BATCH,
-                    CdcSession.BATCHES_IN_FLIGHT, natsReplicas);
+                    CEILING_BATCHES_IN_FLIGHT, natsReplicas);
             double batchedCpu = ProcessCpu.seconds(natsPid, false) - cpuBefore;
             double batchedPerS = changes / (batchedNanos / 1e9);
             System.out.printf("JetStream store ceiling, atomic batches of %d: %,.0f messages/s%s%n", CdcSession.MAX_BATCH,
@@ -401,8 +422,64 @@ public final class CdcBench implements Callable<Integer> {
             if (natsPid > 0) {
                 out.put("cpu_ms_per_1k_jetstream_store_batched_nats", round2(batchedCpu * 1e6 / changes));
             }
+            if (storeMatrix) {
+                out.put("store_matrix", storeMatrix(nats, body, natsPid)); // its streams are removed with the ceiling's, at the end
+            }
             return batchedPerS;
         }
+    }
+
+    /**
+     * The batched store ceiling at other batch sizes, batches in flight and headers: where the
+     * durable store's limit lies (nats-server CPU per message, and its CPU against the wall clock:
+     * a store that waits on fsync leaves its CPU idle).
+     */
+    private List<Map<String, Object>> storeMatrix(Connection nats, byte[] body, long natsPid) throws Exception {
+        List<Map<String, Object>> points = new java.util.ArrayList<>();
+        List<Object[]> plan = new java.util.ArrayList<>();
+        for (int batch : new int[]{100, 500, 1000}) {
+            for (int inFlight : new int[]{1, 2, 4}) {
+                plan.add(new Object[]{batch, inFlight, JetStreamStoreCeiling.BatchHeaders.CEILING});
+            }
+        }
+        plan.add(new Object[]{1000, 2, JetStreamStoreCeiling.BatchHeaders.NO_MSG_ID});
+        plan.add(new Object[]{1000, 2, JetStreamStoreCeiling.BatchHeaders.PUBLISHER});
+        plan.add(new Object[]{1000, 4, JetStreamStoreCeiling.BatchHeaders.NO_MSG_ID});
+        if (plan.size() != STORE_MATRIX_POINTS) {
+            throw new IllegalStateException("the store matrix has " + plan.size() + " points, STORE_MATRIX_POINTS says " + STORE_MATRIX_POINTS);
+        }
+        for (int i = 0; i < plan.size(); i++) {
+            int batch = (int) plan.get(i)[0];
+            int inFlight = (int) plan.get(i)[1];
+            JetStreamStoreCeiling.BatchHeaders headers = (JetStreamStoreCeiling.BatchHeaders) plan.get(i)[2];
+            long[] disk = DiskFlushes.read();
+            double cpuBefore = ProcessCpu.seconds(natsPid, false);
+            long nanos = JetStreamStoreCeiling.runMatrixPoint(nats, i, body, changes, batch, inFlight, natsReplicas, headers);
+            double cpu = ProcessCpu.seconds(natsPid, false) - cpuBefore;
+            long[] diskAfter = DiskFlushes.read();
+            double seconds = nanos / 1e9;
+            Map<String, Object> point = new LinkedHashMap<>();
+            point.put("batch", batch);
+            point.put("batches_in_flight", inFlight);
+            point.put("headers", headers.name().toLowerCase());
+            point.put("messages_per_s", Math.round(changes / seconds));
+            point.put("batches_per_s", Math.round(changes / (double) batch / seconds));
+            if (natsPid > 0) {
+                point.put("cpu_ms_per_1k_nats", round2(cpu * 1e6 / changes));
+                point.put("nats_cpu_of_wall", round2(cpu / seconds));
+            }
+            if (disk != null && diskAfter != null) {
+                // the whole disk's: other processes' flushes count too
+                point.put("disk_flushes_per_s", Math.round((diskAfter[0] - disk[0]) / seconds));
+                point.put("disk_writes_per_s", Math.round((diskAfter[1] - disk[1]) / seconds));
+            }
+            point.put("load_avg_1m", loadAverage());
+            System.out.printf("store matrix: batches of %4d, %d in flight, headers %-9s %,8d messages/s%s%n", batch, inFlight,
+                    headers.name().toLowerCase(), Math.round(changes / seconds),
+                    natsPid > 0 ? String.format(" (nats-server %.1f ms CPU per 1,000, %.0f%% of a core)", cpu * 1e6 / changes, 100 * cpu / seconds) : "");
+            points.add(point);
+        }
+        return points;
     }
 
     /** Both readers take the same warm-up changes first; the measured runs then start from the same position. */

@@ -43,7 +43,7 @@ final class JetStreamStoreCeiling {
 
     /** Publishes {@code messages} copies of {@code body}, every PubAck awaited; returns the nanoseconds it took. */
     static long run(Connection nats, byte[] body, int messages, int window, int replicas) throws Exception {
-        create(nats, replicas);
+        create(nats, STREAM, SUBJECT, replicas);
         String inbox = nats.createInbox() + ".";
         Subscription acks = nats.subscribe(inbox + "*");
         try {
@@ -81,8 +81,42 @@ final class JetStreamStoreCeiling {
      * commit the reply), at most {@code inFlight} batches awaiting their PubAck; returns the nanoseconds.
      */
     static long runBatched(Connection nats, byte[] body, int messages, int batch, int inFlight, int replicas) throws Exception {
-        create(nats, replicas);
-        io.omniglass.core.tenancy.TenantStreams.allowAtomicPublish(nats, STREAM);
+        return runBatched(nats, STREAM, SUBJECT, body, messages, batch, inFlight, replicas, BatchHeaders.CEILING);
+    }
+
+    /** What each message of a batch carries beside the batch's own headers. */
+    enum BatchHeaders {
+        /** {@code Nats-Msg-Id} on every message: the ceiling as bench cdc reports it. */
+        CEILING,
+        /** As the publisher sends them: {@code Nats-Msg-Id} and the Postgres system identifier. */
+        PUBLISHER,
+        /** No {@code Nats-Msg-Id}: the expected last sequence alone fences the batch. */
+        NO_MSG_ID
+    }
+
+    /** One point of {@code bench cdc --store-matrix}: a stream of its own, deleted by {@link #removeMatrix}. */
+    static long runMatrixPoint(Connection nats, int point, byte[] body, int messages, int batch, int inFlight, int replicas,
+                               BatchHeaders headers) throws Exception {
+        // a fresh stream per point rather than deleting one between points: a deletion's trim
+        // stalled the next fsync on this disk (see remove)
+        return runBatched(nats, STREAM + "_M" + point, "og-bench.matrix" + point + ".audit_log", body, messages, batch,
+                inFlight, replicas, headers);
+    }
+
+    static void removeMatrix(Connection nats, int points) throws Exception {
+        for (int i = 0; i < points; i++) {
+            try {
+                nats.jetStreamManagement().deleteStream(STREAM + "_M" + i);
+            } catch (io.nats.client.JetStreamApiException absent) {
+                // the point did not run
+            }
+        }
+    }
+
+    private static long runBatched(Connection nats, String stream, String subject, byte[] body, int messages, int batch,
+                                   int inFlight, int replicas, BatchHeaders headers) throws Exception {
+        create(nats, stream, subject, replicas);
+        io.omniglass.core.tenancy.TenantStreams.allowAtomicPublish(nats, stream);
         String inbox = nats.createInbox() + ".";
         String batchPrefix = io.nats.client.NUID.nextGlobal() + "-";
         Subscription acks = nats.subscribe(inbox + "*");
@@ -97,7 +131,12 @@ final class JetStreamStoreCeiling {
                     int n = Math.min(batch, messages - sent);
                     for (int i = 0; i < n; i++) {
                         Headers h = new Headers();
-                        h.put("Nats-Msg-Id", "0/" + Integer.toHexString(sent + i) + ":0");
+                        if (headers != BatchHeaders.NO_MSG_ID) {
+                            h.put("Nats-Msg-Id", "0/" + Integer.toHexString(sent + i) + ":0");
+                        }
+                        if (headers == BatchHeaders.PUBLISHER) {
+                            h.put("Og-Pg-System", "7443019184735652873");
+                        }
                         h.put("Nats-Batch-Id", batchPrefix + sent);
                         h.put("Nats-Batch-Sequence", Integer.toString(i + 1));
                         if (i == 0) {
@@ -106,7 +145,7 @@ final class JetStreamStoreCeiling {
                         if (i == n - 1) {
                             h.put("Nats-Batch-Commit", "1");
                         }
-                        nats.publish(SUBJECT, i == n - 1 ? inbox + (sent + n) : null, h, body);
+                        nats.publish(subject, i == n - 1 ? inbox + (sent + n) : null, h, body);
                     }
                     sent += n;
                     batches++;
@@ -128,16 +167,16 @@ final class JetStreamStoreCeiling {
         }
     }
 
-    private static void create(Connection nats, int replicas) throws Exception {
+    private static void create(Connection nats, String stream, String subject, int replicas) throws Exception {
         JetStreamManagement jsm = nats.jetStreamManagement();
         try {
-            jsm.deleteStream(STREAM);
+            jsm.deleteStream(stream);
         } catch (io.nats.client.JetStreamApiException absent) {
             // first run
         }
         jsm.addStream(StreamConfiguration.builder()
-                .name(STREAM)
-                .subjects(SUBJECT)
+                .name(stream)
+                .subjects(subject)
                 .storageType(StorageType.File)
                 .retentionPolicy(RetentionPolicy.Limits)
                 .duplicateWindow(TenantStreams.DUPLICATE_WINDOW)

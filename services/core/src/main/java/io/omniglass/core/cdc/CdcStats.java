@@ -14,6 +14,8 @@ public final class CdcStats {
 
     private final Counter published;
     private final AtomicLong publishedCount = new AtomicLong();
+    /** Atomic batches committed: with {@link #publishedCount()}, the batches' mean size (bench cdc). */
+    private final AtomicLong batchesCommitted = new AtomicLong();
     private volatile boolean leader;
     private volatile long confirmedLsn;
     private volatile long oldestUnackedCommitMicros; // 0: nothing in flight
@@ -44,6 +46,14 @@ public final class CdcStats {
 
     public long publishedCount() {
         return publishedCount.get();
+    }
+
+    void batchCommitted() {
+        batchesCommitted.incrementAndGet();
+    }
+
+    public long batchesCommitted() {
+        return batchesCommitted.get();
     }
 
     void leader(boolean leader) {

@@ -147,7 +147,7 @@ final class LeaseManager implements AutoCloseable {
         KeyValueManagement kvm = nats.keyValueManagement();
         try {
             kvm.getStatus(name);
-            io.omniglass.core.runtime.StreamReplicas.reconcile(nats.jetStreamManagement(), "KV_" + name, replicas);
+            io.omniglass.core.runtime.StreamReplicas.reconcile(nats, "KV_" + name, replicas);
         } catch (JetStreamApiException e) {
             KeyValueConfiguration.Builder b = KeyValueConfiguration.builder()
                     .name(name).maxHistoryPerKey(1).storageType(storage).replicas(replicas);

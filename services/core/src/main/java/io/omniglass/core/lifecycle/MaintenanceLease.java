@@ -41,7 +41,7 @@ final class MaintenanceLease {
         KeyValueManagement kvm = nats.keyValueManagement();
         try {
             kvm.getStatus(BUCKET);
-            io.omniglass.core.runtime.StreamReplicas.reconcile(nats.jetStreamManagement(), "KV_" + BUCKET, replicas);
+            io.omniglass.core.runtime.StreamReplicas.reconcile(nats, "KV_" + BUCKET, replicas);
         } catch (JetStreamApiException e) {
             try {
                 kvm.create(KeyValueConfiguration.builder().name(BUCKET).maxHistoryPerKey(1).ttl(ttl)

@@ -1,13 +1,12 @@
 package io.omniglass.core.runtime;
 
-import io.nats.client.JetStreamApiException;
-import io.nats.client.JetStreamManagement;
-import io.nats.client.api.StreamConfiguration;
-import io.nats.client.api.StreamInfo;
+import io.nats.client.Connection;
+import io.nats.client.support.JsonValue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.util.Map;
 
 /**
  * {@code OMNIGLASS_NATS_REPLICAS}: how many JetStream servers hold each stream and KV bucket the
@@ -23,19 +22,18 @@ public final class StreamReplicas {
     private StreamReplicas() {
     }
 
-    /** Scales {@code stream} (a KV bucket's is {@code KV_<bucket>}) to {@code replicas} when it holds another count. */
-    public static void reconcile(JetStreamManagement jsm, String stream, int replicas) throws IOException, JetStreamApiException {
-        StreamInfo info = jsm.getStreamInfo(stream);
-        reconcile(jsm, info, replicas);
-    }
-
-    /** The same for a stream whose info the caller has just read. */
-    public static void reconcile(JetStreamManagement jsm, StreamInfo info, int replicas) throws IOException, JetStreamApiException {
-        StreamConfiguration current = info.getConfiguration();
-        if (current.getReplicas() == replicas) {
+    /**
+     * Scales {@code stream} (a KV bucket's is {@code KV_<bucket>}) to {@code replicas} when it holds
+     * another count, keeping every other field of its configuration as the server holds it.
+     */
+    public static void reconcile(Connection nats, String stream, int replicas) throws IOException {
+        Map<String, JsonValue> current = StreamConfigs.read(nats, stream);
+        JsonValue held = current.get("num_replicas");
+        int count = held == null || held.number == null ? 1 : held.number.intValue(); // absent: one replica
+        if (count == replicas) {
             return;
         }
-        log.info("stream {}: replicas {} -> {} (OMNIGLASS_NATS_REPLICAS)", current.getName(), current.getReplicas(), replicas);
-        jsm.updateStream(StreamConfiguration.builder(current).replicas(replicas).build());
+        log.info("stream {}: replicas {} -> {} (OMNIGLASS_NATS_REPLICAS)", stream, count, replicas);
+        StreamConfigs.update(nats, stream, Map.of("num_replicas", new JsonValue(replicas)));
     }
 }

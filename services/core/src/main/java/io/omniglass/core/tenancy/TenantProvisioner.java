@@ -127,7 +127,7 @@ public final class TenantProvisioner {
                 created.put("server", reserved.server());
                 AuditTrail.CONTROL.write(tx.dsl(), actor, "tenant.create", "tenant:" + slug, null, created);
             });
-        } catch (RuntimeException | java.io.IOException | io.nats.client.JetStreamApiException e) {
+        } catch (RuntimeException | java.io.IOException e) {
             log.error("provisioning tenant {} failed; undoing", slug, e);
             databases.evict(slug);
             TenantStreams.delete(nats, slug);
@@ -152,7 +152,7 @@ public final class TenantProvisioner {
             Migrations.migrateTenantIfBehind(ds);
             BootPhase.run(tenant, ds, reference);
             TenantStreams.ensure(nats, tenant.slug(), natsReplicas);
-        } catch (java.io.IOException | io.nats.client.JetStreamApiException e) {
+        } catch (java.io.IOException e) {
             throw new IllegalStateException("tenant " + tenant.slug() + ": " + e.getMessage(), e);
         }
     }

@@ -8,15 +8,16 @@ import io.nats.client.api.DiscardPolicy;
 import io.nats.client.api.RetentionPolicy;
 import io.nats.client.api.StorageType;
 import io.nats.client.api.StreamConfiguration;
-import io.nats.client.api.StreamInfo;
-import io.nats.client.Message;
 import io.nats.client.support.JsonParseException;
 import io.nats.client.support.JsonParser;
 import io.nats.client.support.JsonValue;
+import io.omniglass.core.runtime.StreamConfigs;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.time.Duration;
 
@@ -25,6 +26,8 @@ import java.time.Duration;
  * the tenant's namespace {@code og.<tenant>.>}.
  */
 public final class TenantStreams {
+
+    private static final Logger log = LoggerFactory.getLogger(TenantStreams.class);
 
     /** Publish deduplication window of the data and CDC streams (Nats-Msg-Id). */
     public static final Duration DUPLICATE_WINDOW = Duration.ofMinutes(10);
@@ -61,9 +64,8 @@ public final class TenantStreams {
     }
 
     /** Creates the tenant's streams, or brings them to this configuration ({@code replicas} included). */
-    public static void ensure(Connection nats, String slug, int replicas) throws IOException, JetStreamApiException {
-        JetStreamManagement jsm = nats.jetStreamManagement();
-        upsert(jsm, StreamConfiguration.builder()
+    public static void ensure(Connection nats, String slug, int replicas) throws IOException {
+        upsert(nats, StreamConfiguration.builder()
                 .name(dataStream(slug))
                 .subjects(dataSubjects(slug))
                 .storageType(StorageType.File)
@@ -73,8 +75,8 @@ public final class TenantStreams {
                 .discardPolicy(DiscardPolicy.Old)
                 .duplicateWindow(DUPLICATE_WINDOW)
                 .replicas(replicas)
-                .build());
-        upsert(jsm, StreamConfiguration.builder()
+                .build(), Map.of());
+        upsert(nats, StreamConfiguration.builder()
                 .name(cdcStream(slug))
                 .subjects("og." + slug + ".cdc.>")
                 .storageType(StorageType.File)
@@ -82,77 +84,57 @@ public final class TenantStreams {
                 .maxAge(Duration.ofDays(7))
                 .duplicateWindow(DUPLICATE_WINDOW)
                 .replicas(replicas)
-                .build());
-        allowAtomicPublish(nats, cdcStream(slug));
-        upsert(jsm, StreamConfiguration.builder()
+                .build(), atomicPublish(nats));
+        upsert(nats, StreamConfiguration.builder()
                 .name(dlqStream(slug))
                 .subjects("og." + slug + ".dlq.>")
                 .storageType(StorageType.File)
                 .retentionPolicy(RetentionPolicy.Limits)
                 .maxAge(Duration.ofDays(30))
                 .replicas(replicas)
-                .build());
+                .build(), Map.of());
     }
 
     /**
-     * Lets the CDC publisher store a drain window as one atomic batch (nats-server 2.12+), set with
-     * JetStream's own API because this jnats does not model {@code allow_atomic}: the stream's
-     * configuration as the server holds it, with the flag on. A configuration written later through
-     * jnats drops the flag again; the publisher then publishes change by change until the next ensure.
+     * Lets the CDC publisher store a drain window as one atomic batch (nats-server 2.12+): the
+     * stream's {@code allow_atomic}, which this jnats does not model; kept on every later write
+     * because every write goes through {@link StreamConfigs}.
      */
     public static void allowAtomicPublish(Connection nats, String stream) throws IOException {
-        if (nats.getServerInfo() == null || !nats.getServerInfo().isSameOrNewerThanVersion("2.12.0")) {
+        StreamConfigs.update(nats, stream, atomicPublish(nats));
+    }
+
+    private static Map<String, JsonValue> atomicPublish(Connection nats) {
+        return StreamConfigs.atomicPublishAvailable(nats) ? Map.of("allow_atomic", JsonValue.TRUE) : Map.of();
+    }
+
+    /** The fields of an existing stream that ensure brings to the configuration: the others are left as they are. */
+    private static final List<String> ENSURED = List.of("subjects", "duplicate_window", "num_replicas");
+
+    private static void upsert(Connection nats, StreamConfiguration sc, Map<String, JsonValue> unmodelled) throws IOException {
+        Map<String, JsonValue> wanted = new LinkedHashMap<>(parse(sc.toJson()).map);
+        Map<String, JsonValue> existing = StreamConfigs.readIfExists(nats, sc.getName());
+        if (existing == null) {
+            wanted.putAll(unmodelled);
+            StreamConfigs.create(nats, sc.getName(), wanted);
             return;
         }
-        try {
-            JsonValue info = apiRequest(nats, "$JS.API.STREAM.INFO." + stream, null);
-            JsonValue config = info.map.get("config");
-            JsonValue allow = config.map.get("allow_atomic");
-            if (allow != null && Boolean.TRUE.equals(allow.bool)) {
-                return;
+        Map<String, JsonValue> changes = new LinkedHashMap<>(unmodelled);
+        for (String field : ENSURED) {
+            if (wanted.containsKey(field)) {
+                changes.put(field, wanted.get(field));
             }
-            Map<String, JsonValue> updated = new LinkedHashMap<>(config.map);
-            updated.put("allow_atomic", JsonValue.TRUE);
-            apiRequest(nats, "$JS.API.STREAM.UPDATE." + stream, new JsonValue(updated).toJson());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while allowing atomic publish on " + stream, e);
+        }
+        if (StreamConfigs.update(nats, sc.getName(), changes)) {
+            log.info("stream {}: configuration brought to {}", sc.getName(), new JsonValue(changes).toJson());
         }
     }
 
-    private static JsonValue apiRequest(Connection nats, String subject, String body) throws IOException, InterruptedException {
-        Message reply = nats.request(subject, body == null ? null : body.getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(10));
-        if (reply == null) {
-            throw new IOException("no answer to " + subject);
-        }
-        JsonValue json;
+    private static JsonValue parse(String json) throws IOException {
         try {
-            json = JsonParser.parse(new String(reply.getData(), StandardCharsets.UTF_8));
+            return JsonParser.parse(json);
         } catch (JsonParseException e) {
-            throw new IOException(subject + " answered with no JSON: " + e.getMessage(), e);
-        }
-        if (json.map == null || json.map.containsKey("error") || !json.map.containsKey("config")) {
-            throw new IOException(subject + " refused: " + json.toJson());
-        }
-        return json;
-    }
-
-    private static void upsert(JetStreamManagement jsm, StreamConfiguration sc) throws IOException, JetStreamApiException {
-        StreamInfo existing;
-        try {
-            existing = jsm.getStreamInfo(sc.getName());
-        } catch (JetStreamApiException e) {
-            if (e.getApiErrorCode() == 10059) { // stream not found
-                jsm.addStream(sc);
-                return;
-            }
-            throw e;
-        }
-        if (!existing.getConfiguration().getSubjects().equals(sc.getSubjects())
-                || !existing.getConfiguration().getDuplicateWindow().equals(sc.getDuplicateWindow())) {
-            jsm.updateStream(sc);
-        } else {
-            io.omniglass.core.runtime.StreamReplicas.reconcile(jsm, existing, sc.getReplicas());
+            throw new IOException("jnats wrote a stream configuration that is not JSON: " + e.getMessage(), e);
         }
     }
 
