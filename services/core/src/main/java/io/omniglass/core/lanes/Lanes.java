@@ -72,6 +72,8 @@ public final class Lanes implements AutoCloseable {
     private final AtomicInteger busy = new AtomicInteger();
     private final java.util.Map<Connection, java.util.Set<Runnable>> reconnectHooks = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean closed;
+    /** Set by {@link #bindTo}: a turn's wait for a worker and its length, by lane kind and queue. */
+    private volatile TurnTimers turnTimers;
 
     private Lanes(Settings settings) {
         timers = new ScheduledThreadPoolExecutor(1, io.omniglass.core.runtime.DaemonThreads.named("og-lane-timer"));
@@ -180,6 +182,7 @@ public final class Lanes implements AutoCloseable {
                 .description("shared lane workers in a turn").register(registry);
         Gauge.builder("og.lanes.workers", workers, List::size)
                 .description("shared lane workers").register(registry);
+        turnTimers = new TurnTimers(registry);
     }
 
     /** Lanes with work waiting for a worker (a gauge of how far behind the workers are). */
@@ -212,6 +215,7 @@ public final class Lanes implements AutoCloseable {
         lock.lock();
         try {
             if (!closed) {
+                lane.readySince = System.nanoTime();
                 (more ? backlog : fresh).add(lane);
                 work.signal();
             }
@@ -220,8 +224,13 @@ public final class Lanes implements AutoCloseable {
         }
     }
 
-    /** A lane taken by a worker, and whether it came from the backlog queue. */
-    private record Turn(Lane lane, boolean backlog) {
+    /** A lane taken by a worker, whether it came from the backlog queue, and how long it waited there. */
+    private record Turn(Lane lane, boolean backlog, long waitedNanos) {
+    }
+
+    private static Turn take(java.util.ArrayDeque<Lane> queue, boolean backlog) {
+        Lane lane = queue.poll();
+        return new Turn(lane, backlog, System.nanoTime() - lane.readySince);
     }
 
     private Turn next() throws InterruptedException {
@@ -233,12 +242,12 @@ public final class Lanes implements AutoCloseable {
                 if (backlogMayRun && (fresh.isEmpty() || freshInARow >= FRESH_TURNS_PER_BACKLOG_TURN)) {
                     freshInARow = 0;
                     backlogRunning++;
-                    t = new Turn(backlog.poll(), true);
+                    t = take(backlog, true);
                 } else if (!fresh.isEmpty()) {
                     if (!backlog.isEmpty()) {
                         freshInARow++;
                     }
-                    t = new Turn(fresh.poll(), false);
+                    t = take(fresh, false);
                 }
                 if (t != null) {
                     if (!fresh.isEmpty() || (!backlog.isEmpty() && backlogRunning < backlogCap)) {
@@ -263,12 +272,17 @@ public final class Lanes implements AutoCloseable {
                 return;
             }
             busy.incrementAndGet();
+            long started = System.nanoTime();
             try {
                 turn.lane().run();
             } catch (RuntimeException | Error e) {
                 log.error("lane {}: {}", turn.lane().name(), e.toString(), e);
             } finally {
                 busy.decrementAndGet();
+                TurnTimers timers = turnTimers;
+                if (timers != null) {
+                    timers.record(turn.lane().kind(), turn.backlog(), turn.waitedNanos(), System.nanoTime() - started);
+                }
                 if (turn.backlog()) {
                     lock.lock();
                     try {
