@@ -25,11 +25,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>a fixed number of workers taking {@link Lane}s with work from two FIFO ready queues, one
  *       bounded batch per turn, an idle lane being in no queue at all: lanes woken by new work
  *       (a live tenant's datapoint, an alarm change) are served first; a lane that still has
- *       more after its turn (a tenant draining a backlog) goes to the back of the backlog queue,
- *       served when no woken lane waits, or once every {@value #FRESH_TURNS_PER_BACKLOG_TURN}
- *       turns when they keep coming, so a backlog always moves; and backlog turns never hold
- *       every worker: one is kept for woken lanes (on a saturated machine a live tenant's turn
- *       then waits for the CPU, never for a backlog turn to end);</li>
+ *       more after its turn, or that its work {@link Lane#markBehind marked behind} (a tenant
+ *       draining a backlog), goes to the back of the backlog queue, served when no woken lane
+ *       waits, or once every {@value #FRESH_TURNS_PER_BACKLOG_TURN} turns when they keep coming,
+ *       so a backlog always moves; and backlog turns hold at most half the workers (at least
+ *       one): the others are kept for woken lanes, whose turns mostly wait on a commit, so a live
+ *       tenant's turn waits for the CPU or the disk, not for a backlog turn to end;</li>
  *   <li>one timer thread for everything that happens later (a backoff, a snooze that ends);</li>
  *   <li>a few NATS connections for the lanes' bulk traffic (pull deliveries, acks, dead letters,
  *       calculated and intended datapoints), separate from the core's control connection (leases,
@@ -78,7 +79,8 @@ public final class Lanes implements AutoCloseable {
     private Lanes(Settings settings) {
         timers = new ScheduledThreadPoolExecutor(1, io.omniglass.core.runtime.DaemonThreads.named("og-lane-timer"));
         timers.setRemoveOnCancelPolicy(true);
-        backlogCap = Math.max(1, settings.workers() - 1);
+        // a live tenant's turns wait on Postgres commits: one kept worker was too few for twenty tenants' turns
+        backlogCap = Math.max(1, settings.workers() / 2);
         for (int i = 0; i < settings.workers(); i++) {
             Thread t = new Thread(this::work, "og-lane-worker-" + i);
             t.setDaemon(true);

@@ -149,6 +149,33 @@ class LanesTest {
     }
 
     @Test
+    void backlogTurnsHoldAtMostHalfTheWorkers() {
+        Lanes four = Lanes.start(new Lanes.Settings(4, 1, 1));
+        try {
+            AtomicInteger inside = new AtomicInteger();
+            AtomicInteger most = new AtomicInteger();
+            List<AtomicInteger> backlogs = new ArrayList<>();
+            for (int b = 0; b < 6; b++) {
+                AtomicInteger left = new AtomicInteger(40);
+                backlogs.add(left);
+                Lane lane = four.lane("backlog-" + b, () -> {
+                    most.accumulateAndGet(inside.incrementAndGet(), Math::max);
+                    sleep(3);
+                    inside.decrementAndGet();
+                    return left.decrementAndGet() > 0;
+                });
+                lane.markBehind(true);
+                lane.signal();
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> backlogs.stream().allMatch(l -> l.get() <= 0));
+            // six lanes with work on four workers: two of them are always kept for lanes woken by news
+            assertThat(most.get()).as("backlog turns at once on four workers").isEqualTo(2);
+        } finally {
+            four.close();
+        }
+    }
+
+    @Test
     void backlogsStillMoveWhileWokenLanesKeepComing() {
         Lanes one = Lanes.start(new Lanes.Settings(1, 1, 1));
         try {
