@@ -47,7 +47,8 @@ public final class Lanes implements AutoCloseable {
     /** Sizes (OMNIGLASS_LANE_WORKERS, OMNIGLASS_NATS_LANE_CONNECTIONS; see {@link io.omniglass.core.runtime.Setting}). */
     public record Settings(int workers, int connections, int dispatchersPerConnection) {
         public static Settings defaults() {
-            return new Settings(Math.max(4, Runtime.getRuntime().availableProcessors()), 2, 2);
+            // turns mostly wait on a commit (Postgres, JetStream), not on the CPU: twice the cores, at least 8
+            return new Settings(Math.max(8, 2 * Runtime.getRuntime().availableProcessors()), 2, 2);
         }
 
         public static Settings from(io.omniglass.core.runtime.OmniglassConfig.Tuning t) {
