@@ -10,8 +10,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * og_lanes_wait_seconds (a ready lane's wait for a worker) and og_lanes_turn_seconds (the turn it
  * then ran), tagged by the lane's kind and by queue: {@code fresh} for a lane woken by new work
- * (a live tenant's datapoint), {@code backlog} for a lane that had more after its last turn. A
- * fresh lane's wait is what a live tenant pays for the others' turns; tags do not grow with tenants.
+ * (a live tenant's datapoint), {@code backlog} for a lane that had more after its last turn or is
+ * {@link Lane#markBehind marked behind}. A fresh lane's wait is what a live tenant pays for the
+ * others' turns; tags do not grow with tenants.
  */
 final class TurnTimers {
 
