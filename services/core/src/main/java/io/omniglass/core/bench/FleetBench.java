@@ -45,6 +45,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -79,9 +80,17 @@ public final class FleetBench implements Callable<Integer> {
             description = "tenants provisioned in all: the live ones, the replaying one, the raw-COPY reference and quiet ones "
                     + "up to this count; provisioning and the idle cost are measured at this size (default ${DEFAULT-VALUE})")
     int fleetTenants;
-    @Option(names = "--probes", defaultValue = "4",
-            description = "probe workers measuring the other tenants' latencies during the replay, each on its own tenants (default ${DEFAULT-VALUE})")
-    int probes;
+    /*
+     * Each probe is a datapoint timed to its current value, then an alarm raised and cleared (two
+     * record-lane commits and two CDC changes). Until the sixth session the probes were 4 workers
+     * back to back with 50 ms pauses: at 20 tenants ~80 alarm transitions/s, each commit waking its
+     * tenant's logical slot to pass the replay's WAL. Now an explicit open-loop rate.
+     */
+    @Option(names = "--probe-rate", defaultValue = "8",
+            description = "probes per second, aggregate, round robin over the live tenants, during the replay; each is a datapoint "
+                    + "to its current value and an alarm raised and cleared; a tenant whose previous probe is still running "
+                    + "is passed over, counted (default ${DEFAULT-VALUE})")
+    double probeRate;
     @Option(names = "--copy-rows", defaultValue = "0",
             description = "rows of the raw COPY baseline (default: as many as the replay); the same rows and span, into a scratch "
                     + "table dropped before the replay, so the disk never holds both")
@@ -118,6 +127,9 @@ public final class FleetBench implements Callable<Integer> {
     private final Histogram toCurrentValue = histogram();
     private final Histogram toAlarm = histogram();
     private final Histogram commitToCdc = histogram();
+    private final Histogram toStored = histogram();
+    private final AtomicLong probesStarted = new AtomicLong();
+    private final AtomicLong probesPassedOver = new AtomicLong();
     private final AtomicLong probeTimeouts = new AtomicLong();
     private final AtomicLong probeErrors = new AtomicLong();
     private final AtomicLong outputStalls = new AtomicLong();
@@ -171,7 +183,7 @@ public final class FleetBench implements Callable<Integer> {
         params.put("replay_days", replayDays);
         params.put("replay_series", replaySeries);
         params.put("fleet_tenants", Math.max(fleetTenants, tenants + 2));
-        params.put("probe_workers", probes);
+        params.put("probe_rate_per_s", probeRate);
         params.put("cdc_sessions", core.context().config().tuning().cdcSessions());
         result.put("parameters", params);
         result.put("load_average_at_start", loadAverage());
@@ -198,16 +210,13 @@ public final class FleetBench implements Callable<Integer> {
             }
             LiveLoad load = new LiveLoad(nats);
             Thread loadThread = new Thread(load, "bench-live-load");
-            List<Thread> probeThreads = new ArrayList<>();
-            for (int k = 0; k < Math.max(1, Math.min(probes, tenants)); k++) {
-                int worker = k;
-                probeThreads.add(new Thread(() -> probe(probing, worker), "bench-probe-" + k));
-            }
+            Probes probeRun = new Probes(probing);
+            Thread probeThread = new Thread(probeRun, "bench-probes");
             loadThread.start();
             System.out.printf("live load: %d datapoints/s over %d tenants; warming up %d s%n", rate, tenants, warmupSeconds);
             Thread.sleep(warmupSeconds * 1000L);
             measuring.set(true);
-            probeThreads.forEach(Thread::start);
+            probeThread.start();
             Map<String, Object> replayFigures;
             try {
                 replayFigures = replay(replay);
@@ -215,18 +224,21 @@ public final class FleetBench implements Callable<Integer> {
                 measuring.set(false);
                 load.running.set(false);
                 loadThread.join();
-                for (Thread pt : probeThreads) {
-                    pt.join(15_000);
-                }
+                probeThread.join();
+                probeRun.finish();
             }
             result.put("replay", replayFigures);
             Map<String, Object> during = new LinkedHashMap<>();
+            during.put("probes", Map.of("rate_per_s", probeRate, "started", probesStarted.get(),
+                    "passed_over_while_the_tenants_previous_probe_ran", probesPassedOver.get()));
             during.put("publish_to_current_value_ms", percentiles(toCurrentValue));
+            during.put("publish_to_jetstream_puback_ms", percentiles(toStored));
             during.put("datapoint_to_alarm_ms", percentiles(toAlarm));
             during.put("commit_to_cdc_delivery_ms", percentiles(commitToCdc));
             during.put("probe_timeouts", probeTimeouts.get());
             during.put("probe_errors", probeErrors.get());
             during.put("cdc_sessions", cdcTimers());
+            during.put("stages", stageTimers(replay));
             during.put("live_load_output_queue_stalls", outputStalls.get());
             during.put("note", "other tenants, while the replay ran; commit-to-CDC is measured at a subscriber "
                     + "(commit_ts of the alarm change to its delivery), so it bounds commit-to-PubAck from above");
@@ -235,8 +247,10 @@ public final class FleetBench implements Callable<Integer> {
                             + "commit->CDC p50 %s p99 %s ms (%d probe timeouts)%n",
                     p(toCurrentValue, 50), p(toCurrentValue, 99), p(toAlarm, 50), p(toAlarm, 99),
                     p(commitToCdc, 50), p(commitToCdc, 99), probeTimeouts.get());
-            System.out.printf("  samples: current value %d, alarm %d, CDC %d; %d probe errors%n", toCurrentValue.getTotalCount(),
-                    toAlarm.getTotalCount(), commitToCdc.getTotalCount(), probeErrors.get());
+            System.out.printf("  samples: current value %d, alarm %d, CDC %d; %d probes started, %d passed over (busy), %d probe errors; "
+                            + "publish->PubAck p50 %s p99 %s ms%n", toCurrentValue.getTotalCount(),
+                    toAlarm.getTotalCount(), commitToCdc.getTotalCount(), probesStarted.get(), probesPassedOver.get(), probeErrors.get(),
+                    p(toStored, 50), p(toStored, 99));
             checkpoint("replayed");
             result.put("live_rows", liveRows(load));
         }
@@ -622,23 +636,72 @@ public final class FleetBench implements Callable<Integer> {
     }
 
     /**
-     * One probe worker: one probe at a time on a random one of its live tenants (worker k has the
-     * tenants whose index is k modulo the workers, so no two wait for the same tenant's alarm): a
-     * datapoint to its current value, then one that raises an alarm, then one that clears it.
+     * The probes: {@link #probeRate} a second, open loop, round robin over the live tenants, each on
+     * a thread of a pool as large as the fleet (so a slow probe delays no other); a tenant whose
+     * previous probe is still running is passed over and counted, never queued behind it. A probe
+     * is a datapoint timed to its JetStream PubAck and to its current value, then a datapoint that
+     * raises an alarm (timed to the alarm row's commit, seen on the CDC feed) and one that clears it.
+     * Slow samples are kept: a probe waits {@value #PROBE_WAIT_S} s before it counts as timed out.
      */
-    private void probe(Connection nats, int worker) {
-        Random r = new Random(11 + worker);
-        int workers = Math.max(1, Math.min(probes, live.size()));
-        List<Tenant> mine = new ArrayList<>();
-        for (int i = worker; i < live.size(); i += workers) {
-            mine.add(live.get(i));
+    private final class Probes implements Runnable {
+        final Connection nats;
+        final JetStream js;
+        final java.util.concurrent.ExecutorService pool;
+        final Set<String> running = ConcurrentHashMap.newKeySet();
+
+        Probes(Connection nats) throws java.io.IOException {
+            this.nats = nats;
+            this.js = nats.jetStream(io.nats.client.JetStreamOptions.builder().requestTimeout(Duration.ofSeconds(PROBE_WAIT_S)).build());
+            AtomicLong n = new AtomicLong();
+            this.pool = java.util.concurrent.Executors.newFixedThreadPool(Math.max(1, live.size()), r -> {
+                Thread th = new Thread(r, "bench-probe-" + n.getAndIncrement());
+                th.setDaemon(true);
+                return th;
+            });
         }
-        while (measuring.get()) {
-            Tenant t = mine.get(r.nextInt(mine.size()));
+
+        @Override
+        public void run() {
+            long interval = (long) (1e9 / Math.max(0.01, probeRate));
+            long next = System.nanoTime();
+            int i = 0;
+            while (measuring.get()) {
+                Tenant t = live.get(i++ % live.size());
+                if (running.add(t.slug())) {
+                    probesStarted.incrementAndGet();
+                    pool.execute(() -> {
+                        try {
+                            probe(t);
+                        } finally {
+                            running.remove(t.slug());
+                        }
+                    });
+                } else {
+                    probesPassedOver.incrementAndGet();
+                }
+                next += interval;
+                long wait = next - System.nanoTime();
+                if (wait > 0) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                }
+            }
+        }
+
+        /** Lets the probes in flight end (each bounded by its waits), then stops the pool. */
+        void finish() throws InterruptedException {
+            pool.shutdown();
+            if (!pool.awaitTermination(3L * PROBE_WAIT_S, TimeUnit.SECONDS)) {
+                pool.shutdownNow();
+            }
+        }
+
+        private void probe(Tenant t) {
             try {
                 Instant ts = Instant.now().truncatedTo(ChronoUnit.MICROS);
                 long sent = System.nanoTime();
-                nats.publish(TenantStreams.dataSubject(t.slug(), "metric"), datapoint("probe", ts, 1).getBytes(StandardCharsets.UTF_8));
+                CompletableFuture<io.nats.client.api.PublishAck> stored = js.publishAsync(
+                        TenantStreams.dataSubject(t.slug(), "metric"), datapoint("probe", ts, 1).getBytes(StandardCharsets.UTF_8));
+                stored.thenRun(() -> toStored.recordValue(Math.max(1, (System.nanoTime() - sent) / 1_000_000)));
                 if (awaitCurrentValue(t, ts)) {
                     toCurrentValue.recordValue(Math.max(1, (System.nanoTime() - sent) / 1_000_000));
                 } else {
@@ -650,7 +713,7 @@ public final class FleetBench implements Callable<Integer> {
                 nats.publish(TenantStreams.dataSubject(t.slug(), "metric"),
                         datapoint("alarmprobe", Instant.now(), 100).getBytes(StandardCharsets.UTF_8));
                 try {
-                    long committedMillis = raised.get(10, TimeUnit.SECONDS);
+                    long committedMillis = raised.get(PROBE_WAIT_S, TimeUnit.SECONDS);
                     toAlarm.recordValue(Math.max(1, committedMillis - sentMillis));
                 } catch (java.util.concurrent.TimeoutException e) {
                     probeTimeouts.incrementAndGet();
@@ -658,26 +721,23 @@ public final class FleetBench implements Callable<Integer> {
                 alarmWaits.remove(t.slug());
                 nats.publish(TenantStreams.dataSubject(t.slug(), "metric"),
                         datapoint("alarmprobe", Instant.now(), 0).getBytes(StandardCharsets.UTF_8));
-                Thread.sleep(50);
             } catch (InterruptedException e) {
-                return;
+                Thread.currentThread().interrupt();
             } catch (Exception e) {
                 if (probeErrors.incrementAndGet() <= 3) {
                     System.err.println("probe on " + t.slug() + " failed: " + e);
                 }
                 alarmWaits.remove(t.slug());
-                try {
-                    Thread.sleep(100);
-                } catch (InterruptedException stop) {
-                    return;
-                }
             }
         }
     }
 
+    /** How long a probe waits for its current value, and for its alarm, before it counts as timed out. */
+    private static final int PROBE_WAIT_S = 30;
+
     private boolean awaitCurrentValue(Tenant t, Instant ts) throws Exception {
         GatewaySession ds = Gateway.forCore(core.context()).system(t, SystemPurpose.BENCH);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(PROBE_WAIT_S);
         java.time.OffsetDateTime want = ts.atOffset(java.time.ZoneOffset.UTC);
         try (java.sql.Connection c = ds.connection(); PreparedStatement ps = c.prepareStatement(
                 "SELECT l.ts FROM series_latest l JOIN series s ON s.id = l.series_id WHERE s.component_id = 'probe'")) {
@@ -904,7 +964,7 @@ public final class FleetBench implements Callable<Integer> {
         p.put("rows_written_by_the_sink", stored);
         p.put("rows_per_s_so_far", stored < 0 ? null : round(stored / secs));
         p.put("probe_samples", Map.of("current_value", toCurrentValue.getTotalCount(), "alarm", toAlarm.getTotalCount(),
-                "cdc", commitToCdc.getTotalCount()));
+                "cdc", commitToCdc.getTotalCount(), "probes_started", probesStarted.get()));
         p.put("load_average", loadAverage());
         result.put("replay_progress", p);
         checkpoint("replaying");
@@ -969,6 +1029,70 @@ public final class FleetBench implements Callable<Integer> {
             out.put("lease_expired", (long) c.count());
         }
         System.out.printf("cdc sessions: %s%n", out);
+        return out;
+    }
+
+    /**
+     * Where a live datapoint's time goes, from the core's timers at the replay's end (their
+     * percentiles cover the last two minutes or so: the replay and a little before it): the lanes'
+     * wait for a worker and turn length by kind and queue (fresh: woken by new work; backlog: more
+     * after a turn), and the sink's and rules' stages for the replaying tenant and for the live
+     * tenants (the worst live tenant's p50 and p99, and all their batches).
+     */
+    private Map<String, Object> stageTimers(Tenant replaying) {
+        var registry = core.context().metrics();
+        Map<String, Object> out = new LinkedHashMap<>();
+        Map<String, Object> lanes = new LinkedHashMap<>();
+        for (String name : new String[]{"og.lanes.wait", "og.lanes.turn"}) {
+            for (var t : registry.find(name).timers()) {
+                lanes.put(name.substring("og.lanes.".length()) + " " + t.getId().getTag("kind") + "/" + t.getId().getTag("queue") + " ms",
+                        timer(t));
+            }
+        }
+        out.put("lanes", lanes);
+        Set<String> liveSlugs = new java.util.HashSet<>();
+        live.forEach(t -> liveSlugs.add(t.slug()));
+        Map<String, Object> replayStages = new LinkedHashMap<>();
+        Map<String, Object> liveStages = new LinkedHashMap<>();
+        for (String name : new String[]{"og.sink.inbox.wait", "og.sink.prepare", "og.sink.handoff.wait", "og.sink.commit",
+                "og.sink.stored.to.ack", "og_rules_stored_to_decided"}) {
+            long count = 0;
+            double p50 = 0;
+            double p99 = 0;
+            double max = 0;
+            for (var t : registry.find(name).timers()) {
+                String slug = t.getId().getTag("tenant");
+                if (replaying.slug().equals(slug)) {
+                    replayStages.put(name + " ms", timer(t));
+                } else if (liveSlugs.contains(slug)) {
+                    var snap = t.takeSnapshot();
+                    count += snap.count();
+                    max = Math.max(max, snap.max(TimeUnit.MILLISECONDS));
+                    for (var v : snap.percentileValues()) {
+                        if (v.percentile() == 0.5) {
+                            p50 = Math.max(p50, v.value(TimeUnit.MILLISECONDS));
+                        } else if (v.percentile() == 0.99) {
+                            p99 = Math.max(p99, v.value(TimeUnit.MILLISECONDS));
+                        }
+                    }
+                }
+            }
+            liveStages.put(name + " ms", Map.of("batches", count, "worst_tenant_p50_recent", round(p50),
+                    "worst_tenant_p99_recent", round(p99), "max_recent", round(max)));
+        }
+        for (var d : registry.find("og.sink.batch.rows").summaries()) {
+            if (replaying.slug().equals(d.getId().getTag("tenant"))) {
+                var snap = d.takeSnapshot();
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("count", snap.count());
+                m.put("mean", round(snap.mean()));
+                m.put("max_recent", round(snap.max()));
+                replayStages.put("og.sink.batch.rows", m);
+            }
+        }
+        out.put("replaying_tenant", replayStages);
+        out.put("live_tenants", liveStages);
+        System.out.printf("stages: %s%n", out);
         return out;
     }
 

@@ -33,6 +33,11 @@ public final class Lane {
     private State state = State.IDLE;
     private long parkMillis;
     private boolean closed;
+    /** A {@link #signal()} came during the running turn while the lane was not behind. */
+    private boolean newsDuringTurn;
+    private boolean behind;
+    /** When the lane last entered a ready queue (nanoTime; set and read under the {@link Lanes} lock). */
+    long readySince;
 
     Lane(Lanes lanes, String name, Work work) {
         this.lanes = lanes;
@@ -44,13 +49,26 @@ public final class Lane {
         return name;
     }
 
-    /** There may be work: schedule a turn unless one is queued, running (it runs again) or parked. */
+    /** The kind of work, the name up to its ':' ("sink", "rules", ...): a metric tag that does not grow with tenants. */
+    String kind() {
+        int colon = name.indexOf(':');
+        return colon < 0 ? name : name.substring(0, colon);
+    }
+
+    /**
+     * There may be work: schedule a turn unless one is queued, running (it runs again) or parked.
+     * The turn waits in the woken lanes' queue, or in the backlog queue if the lane is
+     * {@link #markBehind behind}.
+     */
     public void signal() {
+        boolean backlog;
         synchronized (this) {
+            backlog = behind;
             switch (state) {
                 case IDLE -> state = State.READY;
-                case RUNNING -> {
+                case RUNNING, RUNNING_SIGNALLED -> {
                     state = State.RUNNING_SIGNALLED;
+                    newsDuringTurn |= !backlog;
                     return;
                 }
                 default -> {
@@ -62,7 +80,20 @@ public final class Lane {
                 return;
             }
         }
-        lanes.ready(this, false);
+        lanes.ready(this, backlog);
+    }
+
+    /**
+     * Whether the lane's work is behind (a tenant draining a backlog), as its work last found:
+     * until it says otherwise, every turn of a lane that is behind waits in the backlog queue,
+     * whoever wakes it. A lane's own continuation must not pass for news, or a tenant draining a
+     * backlog through lanes that wake each other (the sink's preparing and writing lanes) or
+     * through a stream of deliveries would be served as a live tenant is.
+     */
+    public void markBehind(boolean behind) {
+        synchronized (this) {
+            this.behind = behind;
+        }
     }
 
     /**
@@ -84,6 +115,7 @@ public final class Lane {
                 return;
             }
             state = State.RUNNING;
+            newsDuringTurn = false;
         }
         boolean more;
         try {
@@ -110,8 +142,8 @@ public final class Lane {
             } else if (more || state == State.RUNNING_SIGNALLED) {
                 state = State.READY;
                 requeue = true;
-                // more of the same batch work waiting is a backlog; a signal during the turn is news
-                backlog = more;
+                // more of the same batch work waiting is a backlog; a signal during the turn is news, unless the lane is behind
+                backlog = more || behind || !newsDuringTurn;
             } else {
                 state = State.IDLE;
                 requeue = false;

@@ -25,11 +25,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>a fixed number of workers taking {@link Lane}s with work from two FIFO ready queues, one
  *       bounded batch per turn, an idle lane being in no queue at all: lanes woken by new work
  *       (a live tenant's datapoint, an alarm change) are served first; a lane that still has
- *       more after its turn (a tenant draining a backlog) goes to the back of the backlog queue,
- *       served when no woken lane waits, or once every {@value #FRESH_TURNS_PER_BACKLOG_TURN}
- *       turns when they keep coming, so a backlog always moves; and backlog turns never hold
- *       every worker: one is kept for woken lanes (on a saturated machine a live tenant's turn
- *       then waits for the CPU, never for a backlog turn to end);</li>
+ *       more after its turn, or that its work {@link Lane#markBehind marked behind} (a tenant
+ *       draining a backlog), goes to the back of the backlog queue, served when no woken lane
+ *       waits, or once every {@value #FRESH_TURNS_PER_BACKLOG_TURN} turns when they keep coming,
+ *       so a backlog always moves; and backlog turns hold at most half the workers (at least
+ *       one): the others are kept for woken lanes, whose turns mostly wait on a commit, so a live
+ *       tenant's turn waits for the CPU or the disk, not for a backlog turn to end;</li>
  *   <li>one timer thread for everything that happens later (a backoff, a snooze that ends);</li>
  *   <li>a few NATS connections for the lanes' bulk traffic (pull deliveries, acks, dead letters,
  *       calculated and intended datapoints), separate from the core's control connection (leases,
@@ -46,7 +47,8 @@ public final class Lanes implements AutoCloseable {
     /** Sizes (OMNIGLASS_LANE_WORKERS, OMNIGLASS_NATS_LANE_CONNECTIONS; see {@link io.omniglass.core.runtime.Setting}). */
     public record Settings(int workers, int connections, int dispatchersPerConnection) {
         public static Settings defaults() {
-            return new Settings(Math.max(4, Runtime.getRuntime().availableProcessors()), 2, 2);
+            // turns mostly wait on a commit (Postgres, JetStream), not on the CPU: twice the cores, at least 8
+            return new Settings(Math.max(8, 2 * Runtime.getRuntime().availableProcessors()), 2, 2);
         }
 
         public static Settings from(io.omniglass.core.runtime.OmniglassConfig.Tuning t) {
@@ -72,11 +74,14 @@ public final class Lanes implements AutoCloseable {
     private final AtomicInteger busy = new AtomicInteger();
     private final java.util.Map<Connection, java.util.Set<Runnable>> reconnectHooks = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean closed;
+    /** Set by {@link #bindTo}: a turn's wait for a worker and its length, by lane kind and queue. */
+    private volatile TurnTimers turnTimers;
 
     private Lanes(Settings settings) {
         timers = new ScheduledThreadPoolExecutor(1, io.omniglass.core.runtime.DaemonThreads.named("og-lane-timer"));
         timers.setRemoveOnCancelPolicy(true);
-        backlogCap = Math.max(1, settings.workers() - 1);
+        // a live tenant's turns wait on Postgres commits: one kept worker was too few for twenty tenants' turns
+        backlogCap = Math.max(1, settings.workers() / 2);
         for (int i = 0; i < settings.workers(); i++) {
             Thread t = new Thread(this::work, "og-lane-worker-" + i);
             t.setDaemon(true);
@@ -180,6 +185,7 @@ public final class Lanes implements AutoCloseable {
                 .description("shared lane workers in a turn").register(registry);
         Gauge.builder("og.lanes.workers", workers, List::size)
                 .description("shared lane workers").register(registry);
+        turnTimers = new TurnTimers(registry);
     }
 
     /** Lanes with work waiting for a worker (a gauge of how far behind the workers are). */
@@ -212,6 +218,7 @@ public final class Lanes implements AutoCloseable {
         lock.lock();
         try {
             if (!closed) {
+                lane.readySince = System.nanoTime();
                 (more ? backlog : fresh).add(lane);
                 work.signal();
             }
@@ -220,8 +227,13 @@ public final class Lanes implements AutoCloseable {
         }
     }
 
-    /** A lane taken by a worker, and whether it came from the backlog queue. */
-    private record Turn(Lane lane, boolean backlog) {
+    /** A lane taken by a worker, whether it came from the backlog queue, and how long it waited there. */
+    private record Turn(Lane lane, boolean backlog, long waitedNanos) {
+    }
+
+    private static Turn take(java.util.ArrayDeque<Lane> queue, boolean backlog) {
+        Lane lane = queue.poll();
+        return new Turn(lane, backlog, System.nanoTime() - lane.readySince);
     }
 
     private Turn next() throws InterruptedException {
@@ -233,12 +245,12 @@ public final class Lanes implements AutoCloseable {
                 if (backlogMayRun && (fresh.isEmpty() || freshInARow >= FRESH_TURNS_PER_BACKLOG_TURN)) {
                     freshInARow = 0;
                     backlogRunning++;
-                    t = new Turn(backlog.poll(), true);
+                    t = take(backlog, true);
                 } else if (!fresh.isEmpty()) {
                     if (!backlog.isEmpty()) {
                         freshInARow++;
                     }
-                    t = new Turn(fresh.poll(), false);
+                    t = take(fresh, false);
                 }
                 if (t != null) {
                     if (!fresh.isEmpty() || (!backlog.isEmpty() && backlogRunning < backlogCap)) {
@@ -263,12 +275,17 @@ public final class Lanes implements AutoCloseable {
                 return;
             }
             busy.incrementAndGet();
+            long started = System.nanoTime();
             try {
                 turn.lane().run();
             } catch (RuntimeException | Error e) {
                 log.error("lane {}: {}", turn.lane().name(), e.toString(), e);
             } finally {
                 busy.decrementAndGet();
+                TurnTimers timers = turnTimers;
+                if (timers != null) {
+                    timers.record(turn.lane().kind(), turn.backlog(), turn.waitedNanos(), System.nanoTime() - started);
+                }
                 if (turn.backlog()) {
                     lock.lock();
                     try {

@@ -75,7 +75,7 @@ public record OmniglassConfig(
 
         private static Tuning read(Lookup l) {
             return new Tuning(
-                    l.integer(Setting.LANE_WORKERS, Math.max(4, Runtime.getRuntime().availableProcessors()), 1, 256),
+                    l.integer(Setting.LANE_WORKERS, Math.max(8, 2 * Runtime.getRuntime().availableProcessors()), 1, 256),
                     l.integer(Setting.NATS_LANE_CONNECTIONS, 2, 1, 256),
                     l.integer(Setting.PG_SYSTEM_CONNECTIONS, 48, 1, 10_000),
                     l.integer(Setting.PG_HTTP_CONNECTIONS, 24, 1, 10_000),

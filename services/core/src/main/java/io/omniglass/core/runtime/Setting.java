@@ -33,7 +33,7 @@ public enum Setting {
             "the binary for the embedded NATS (refused when older than 2.10)"),
     NATS_AUTH_FILE("OMNIGLASS_NATS_AUTH_FILE", "none",
             "with an external NATS: the authorization file the core regenerates on every device change (the server includes it and reloads; see `packaging/core/`)"),
-    LANE_WORKERS("OMNIGLASS_LANE_WORKERS", "max(4, cores)",
+    LANE_WORKERS("OMNIGLASS_LANE_WORKERS", "max(8, 2 x cores)",
             "shared workers that run every tenant's sink, rules and action batches, round-robin ([docs/fleet.md](docs/fleet.md))"),
     NATS_LANE_CONNECTIONS("OMNIGLASS_NATS_LANE_CONNECTIONS", "`2`",
             "NATS connections for the lanes' bulk traffic, apart from the control connection"),

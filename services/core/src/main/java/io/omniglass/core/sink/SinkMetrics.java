@@ -30,6 +30,11 @@ final class SinkMetrics {
     final Counter messages;
     final DistributionSummary batchRows;
     final Timer commit;
+    /** The stages of a batch, from its oldest message's storing in JetStream to its ack (what a live datapoint waits). */
+    final Timer inboxWait;
+    final Timer prepare;
+    final Timer handoffWait;
+    final Timer storedToAck;
     final AtomicLong pending = new AtomicLong();
     final AtomicLong ackPending = new AtomicLong();
     private final Map<DlqReason, Counter> dlq = new ConcurrentHashMap<>();
@@ -51,6 +56,10 @@ final class SinkMetrics {
                 .tag("tenant", tenant).publishPercentiles(0.5, 0.99).register(registry);
         commit = Timer.builder("og.sink.commit").description("COPY + merge + commit of one batch")
                 .tag("tenant", tenant).publishPercentiles(0.5, 0.99).register(registry);
+        inboxWait = stage("og.sink.inbox.wait", "JetStream stored a batch's oldest message -> a preparing turn took it", tenant);
+        prepare = stage("og.sink.prepare", "parse, validate and resolve one batch", tenant);
+        handoffWait = stage("og.sink.handoff.wait", "a prepared batch's wait for the writing turn", tenant);
+        storedToAck = stage("og.sink.stored.to.ack", "JetStream stored a batch's oldest message -> the batch committed and acked", tenant);
         Gauge.builder("og.sink.pending.messages", pending, AtomicLong::get)
                 .description("messages in the data stream not yet delivered to the sink (lag)")
                 .tag("tenant", tenant).register(registry);
@@ -66,6 +75,11 @@ final class SinkMetrics {
         Gauge.builder("og.sink.newest.datapoint.timestamp", newestMicros, m -> m.get() == 0 ? Double.NaN : m.get() / 1e6)
                 .description("time (epoch seconds) of the newest datapoint this core stored since it started")
                 .tag("tenant", tenant).register(registry);
+    }
+
+    private Timer stage(String name, String description, String tenant) {
+        return Timer.builder(name).description(description).tag("tenant", tenant)
+                .publishPercentiles(0.5, 0.99).register(registry);
     }
 
     /** A batch committed: {@code rows} new rows, the newest datapoint of the batch at {@code newestMicros}. */

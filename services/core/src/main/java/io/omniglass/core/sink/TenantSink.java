@@ -80,6 +80,7 @@ final class TenantSink implements AutoCloseable {
     private double rowsPerMessage = 1;
     private double bytesPerMessage = 1024;
     private int lastBatchMessages;
+    private boolean lastBatchFull;
     private static final long MAX_FETCH_BYTES = 32L * 1024 * 1024;
 
     TenantSink(Tenant tenant, Lanes lanes, io.nats.client.Connection control, GatewaySession db, DataSource controlDb,
@@ -151,6 +152,15 @@ final class TenantSink implements AutoCloseable {
         if (batch.isEmpty()) {
             return false;
         }
+        // more waits than a turn can take: the tenant is behind, and both lanes' turns are backlog turns until it is not
+        boolean behind = lastBatchFull || in.queued() > batch.size() || in.streamPending() > 0;
+        lane.markBehind(behind);
+        writer.markBehind(behind);
+        long taken = System.nanoTime();
+        long stored = storedMillis(batch.get(0));
+        if (stored > 0) {
+            metrics.inboxWait.record(Math.max(0, System.currentTimeMillis() - stored), TimeUnit.MILLISECONDS);
+        }
         Prepared p;
         try {
             p = prepare(batch);
@@ -172,7 +182,9 @@ final class TenantSink implements AutoCloseable {
             refreshLag();
             return in.hasQueued();
         }
-        handoff.set(p);
+        long prepared = System.nanoTime();
+        metrics.prepare.record(prepared - taken, TimeUnit.NANOSECONDS);
+        handoff.set(p.stamped(stored, prepared));
         writer.signal();
         return false; // the writer wakes this lane when it has taken the batch
     }
@@ -184,6 +196,9 @@ final class TenantSink implements AutoCloseable {
             return false;
         }
         lane.signal();
+        if (p.preparedNanos() != 0) {
+            metrics.handoffWait.record(System.nanoTime() - p.preparedNanos(), TimeUnit.NANOSECONDS);
+        }
         try {
             commit(p);
             backoffMs = 0;
@@ -191,7 +206,8 @@ final class TenantSink implements AutoCloseable {
             giveBack(p.batch(), e, writer);
         }
         refreshLag();
-        return handoff.get() != null;
+        // a batch handed over meanwhile signalled this lane: its next turn is news or backlog as the tenant is
+        return false;
     }
 
     private void commitOneByOne(List<Message> batch) {
@@ -242,6 +258,7 @@ final class TenantSink implements AutoCloseable {
         int want = (int) Math.max(1, Math.min(Math.min(settings.batchMessages(), settings.batchRows() / rowsPerMessage),
                 Math.min(MAX_FETCH_BYTES / bytesPerMessage, 2L * lastBatchMessages + 100)));
         List<Message> batch = in.take(want);
+        lastBatchFull = batch.size() >= want;
         if (!batch.isEmpty()) {
             long rows = 0;
             long bytes = 0;
@@ -346,8 +363,29 @@ final class TenantSink implements AutoCloseable {
         return new Prepared(batch, rows, dead, repeatsInBatch);
     }
 
-    /** A batch validated and resolved, waiting for the writer. */
-    private record Prepared(List<Message> batch, List<StagedRow> rows, List<Dead> dead, int repeatsInBatch) {
+    /**
+     * A batch validated and resolved, waiting for the writer; {@code storedMillis} is when JetStream
+     * stored its oldest message and {@code preparedNanos} when it was handed over (0: not known).
+     */
+    private record Prepared(List<Message> batch, List<StagedRow> rows, List<Dead> dead, int repeatsInBatch,
+                            long storedMillis, long preparedNanos) {
+        Prepared(List<Message> batch, List<StagedRow> rows, List<Dead> dead, int repeatsInBatch) {
+            this(batch, rows, dead, repeatsInBatch, 0, 0);
+        }
+
+        Prepared stamped(long storedMillis, long preparedNanos) {
+            return new Prepared(batch, rows, dead, repeatsInBatch, storedMillis, preparedNanos);
+        }
+    }
+
+    /** When JetStream stored the message (epoch ms; 0 if it does not say). */
+    private static long storedMillis(Message m) {
+        try {
+            java.time.ZonedDateTime at = m.isJetStream() ? m.metaData().timestamp() : null;
+            return at == null ? 0 : at.toInstant().toEpochMilli();
+        } catch (RuntimeException e) {
+            return 0;
+        }
     }
 
     /** Writes, dead-letters, then acks: nothing is acked before its rows are committed. */
@@ -364,6 +402,9 @@ final class TenantSink implements AutoCloseable {
         deadLetter(p.batch(), dead);
         for (Message m : p.batch()) {
             m.ack();
+        }
+        if (p.storedMillis() > 0) {
+            metrics.storedToAck.record(Math.max(0, System.currentTimeMillis() - p.storedMillis()), TimeUnit.MILLISECONDS);
         }
         metrics.messages.increment(p.batch().size());
         int refused = dead.size() - p.dead().size(); // rows the database refused while writing

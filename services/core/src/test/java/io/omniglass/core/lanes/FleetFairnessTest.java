@@ -110,6 +110,13 @@ class FleetFairnessTest {
             System.out.printf("fairness: backlog %,d rows; %d live probes during the drain, delays ms %s%n",
                     backlog, duringDrain, delaysMs);
             assertThat(duringDrain).as("live datapoints that landed while the backlog was still draining").isGreaterThanOrEqualTo(3);
+            // the backlog's batches were served as a backlog: its preparing lane, woken by its own writer batch after
+            // batch, is marked behind (before, every such wake-up was news and queued beside the live tenant's)
+            long replayBatches = ctx.metrics().find("og.sink.batch.rows").tag("tenant", "replay").summary().count();
+            var preparingBacklogTurns = ctx.metrics().find("og.lanes.turn").tag("kind", "sink").tag("queue", "backlog").timer();
+            assertThat(preparingBacklogTurns).as("sink turns from the backlog queue").isNotNull();
+            assertThat(preparingBacklogTurns.count()).as("of the replay's %d batches, preparing turns from the backlog queue", replayBatches)
+                    .isGreaterThanOrEqualTo(replayBatches - 2);
             assertThat(FleetFixture.count(ctx.tenantDataSource(replay), "SELECT count(*) FROM metric_datapoint")).isEqualTo(backlog);
             assertThat(FleetFixture.count(ctx.tenantDataSource(live), "SELECT count(*) FROM metric_datapoint")).isEqualTo((long) value);
         }

@@ -101,6 +101,81 @@ class LanesTest {
     }
 
     @Test
+    void lanesMarkedBehindWaitBehindWokenLanesWhoeverWakesThem() {
+        // the sink's shape: a preparing lane hands each batch to a writing lane, which wakes the preparing
+        // lane for the next; four tenants draining backlogs that way, each turn ending with the other's wake-up
+        AtomicInteger backlogTurns = new AtomicInteger();
+        AtomicInteger backlogInside = new AtomicInteger();
+        AtomicInteger mostBacklogInside = new AtomicInteger();
+        List<AtomicInteger> backlogs = new ArrayList<>();
+        for (int b = 0; b < 4; b++) {
+            AtomicInteger left = new AtomicInteger(150);
+            backlogs.add(left);
+            Lane[] pair = new Lane[2];
+            for (int side = 0; side < 2; side++) {
+                int other = 1 - side;
+                pair[side] = lanes.lane("pair-" + b + "-" + side, () -> {
+                    mostBacklogInside.accumulateAndGet(backlogInside.incrementAndGet(), Math::max);
+                    backlogTurns.incrementAndGet();
+                    sleep(2);
+                    backlogInside.decrementAndGet();
+                    if (left.decrementAndGet() > 0) {
+                        pair[other].signal();
+                    }
+                    return false;
+                });
+                pair[side].markBehind(true);
+            }
+            pair[0].signal();
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> backlogTurns.get() >= 12);
+        List<Integer> backlogTurnsBeforeServed = Collections.synchronizedList(new ArrayList<>());
+        for (int i = 0; i < 20; i++) {
+            AtomicInteger at = new AtomicInteger();
+            AtomicInteger served = new AtomicInteger(-1);
+            Lane woken = lanes.lane("woken-" + i, () -> {
+                served.set(backlogTurns.get() - at.get());
+                return false;
+            });
+            at.set(backlogTurns.get());
+            woken.signal();
+            await().atMost(Duration.ofSeconds(10)).until(() -> served.get() >= 0);
+            backlogTurnsBeforeServed.add(served.get());
+        }
+        // not marked behind, the wake-ups were news: a woken lane queued behind up to four of them
+        assertThat(backlogTurnsBeforeServed).allSatisfy(n -> assertThat(n).isLessThanOrEqualTo(1));
+        await().atMost(Duration.ofSeconds(30)).until(() -> backlogs.stream().allMatch(l -> l.get() <= 0));
+        assertThat(mostBacklogInside.get()).as("backlog turns at once on two workers").isEqualTo(1);
+    }
+
+    @Test
+    void backlogTurnsHoldAtMostHalfTheWorkers() {
+        Lanes four = Lanes.start(new Lanes.Settings(4, 1, 1));
+        try {
+            AtomicInteger inside = new AtomicInteger();
+            AtomicInteger most = new AtomicInteger();
+            List<AtomicInteger> backlogs = new ArrayList<>();
+            for (int b = 0; b < 6; b++) {
+                AtomicInteger left = new AtomicInteger(40);
+                backlogs.add(left);
+                Lane lane = four.lane("backlog-" + b, () -> {
+                    most.accumulateAndGet(inside.incrementAndGet(), Math::max);
+                    sleep(3);
+                    inside.decrementAndGet();
+                    return left.decrementAndGet() > 0;
+                });
+                lane.markBehind(true);
+                lane.signal();
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> backlogs.stream().allMatch(l -> l.get() <= 0));
+            // six lanes with work on four workers: two of them are always kept for lanes woken by news
+            assertThat(most.get()).as("backlog turns at once on four workers").isEqualTo(2);
+        } finally {
+            four.close();
+        }
+    }
+
+    @Test
     void backlogsStillMoveWhileWokenLanesKeepComing() {
         Lanes one = Lanes.start(new Lanes.Settings(1, 1, 1));
         try {
