@@ -73,6 +73,16 @@ final class SlotScheduler implements AutoCloseable {
     private final Object natsLock = new Object();
     private final Map<String, Long> writesSeen = new HashMap<>();
     private final DrainTimers drainTimers;
+    private final SlotSkip skip;
+    /** Servers whose WAL grew faster than {@link #FAST_WAL_BYTES_PER_SECOND} between the last two sweeps. */
+    private final java.util.Set<PgServer> fastWal = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Map<PgServer, long[]> walSeen = new HashMap<>();
+    /**
+     * Past this WAL rate a server is replaying or loading in bulk, far faster than record lanes
+     * write: a replication connection kept open would decode all of it as it is written, for a
+     * tenant that may not commit again for seconds, so none is kept open on that server.
+     */
+    static final long FAST_WAL_BYTES_PER_SECOND = 1024 * 1024;
     private volatile boolean closed;
 
     /** Whether a session may still publish for the feed (its lease, at the token it holds). */
@@ -83,6 +93,7 @@ final class SlotScheduler implements AutoCloseable {
     SlotScheduler(CdcSettings settings, String natsUrl, String instanceId, ScheduledExecutorService timers,
                   Supplier<Collection<TenantFeed>> feeds, Fence fence, io.micrometer.core.instrument.MeterRegistry metrics) {
         this.drainTimers = new DrainTimers(metrics);
+        this.skip = new SlotSkip(settings.skipBehind(), timers, metrics);
         this.settings = settings;
         this.natsUrl = natsUrl;
         this.instanceId = instanceId;
@@ -272,6 +283,21 @@ final class SlotScheduler implements AutoCloseable {
                         feed.reset();
                         continue;
                     }
+                    if (!feed.slotSettled) {
+                        skip.settleSlot(feed);
+                    }
+                    if (!forCommit && skip.wanted(feed)) {
+                        Parked open = unpark(feed); // it holds the old slot, which the skip drops
+                        if (open != null) {
+                            open.session().close();
+                        }
+                        if (skip.trySkip(feed, () -> !closed && fence.holds(feed, token))) {
+                            if (feed.end(false)) {
+                                requeue(feed);
+                            }
+                            continue;
+                        }
+                    }
                     Connection nats = null;
                     try {
                         nats = nats();
@@ -391,7 +417,7 @@ final class SlotScheduler implements AutoCloseable {
         List<CdcSession> closing = new ArrayList<>();
         lock.lock();
         try {
-            if (closed || settings.openSessions() == 0) {
+            if (closed || settings.openSessions() == 0 || fastWal.contains(feed.server)) {
                 closing.add(session);
             } else {
                 Parked before = parked.put(feed, new Parked(session, token, System.nanoTime()));
@@ -485,6 +511,9 @@ final class SlotScheduler implements AutoCloseable {
         // it, moves the slot's restart_lsn up, so the next drain starts decoding near here instead of
         // re-reading everything since the last checkpoint's record (every slot reads the whole server's WAL)
         snapshots.logIfDue(feed);
+        SlotSkip.Pending watermarking = skip.start(feed);
+        SlotSkip.Pending[] settling = {watermarking};
+        long[] watermarkLsn = {-1};
         long[] target = {flushedWal(feed)};
         boolean[] yielded = {false};
         long[] lastAsked = {0};
@@ -507,6 +536,19 @@ final class SlotScheduler implements AutoCloseable {
                     }
                     if (!caughtUp) {
                         return false;
+                    }
+                    if (settling[0] != null) {
+                        // a watermark for the skip: once the transactions running at the start have
+                        // ended, the position past them is the drain's target (a few more bytes)
+                        long past = skip.settle(feed, settling[0]);
+                        settling[0] = null;
+                        if (past > 0) {
+                            watermarkLsn[0] = past;
+                            if (past > target[0]) {
+                                target[0] = past;
+                                return false;
+                            }
+                        }
                     }
                     if (caughtUpAt[0] == 0) {
                         caughtUpAt[0] = System.nanoTime();
@@ -552,6 +594,9 @@ final class SlotScheduler implements AutoCloseable {
         boolean keep = false;
         try {
             session.drainingUntil(until).run();
+            if (watermarkLsn[0] > 0 && session.flushedLsn() >= watermarkLsn[0] && watermarking.slot().equals(feed.slot())) {
+                feed.watermark = new SlotSkip.Watermark(watermarking.slot(), watermarking.writes(), watermarkLsn[0]);
+            }
             // a commit drain's, or one that was open already: a tenant woken for a commit is likely
             // to commit again soon; one only the sweep's housekeeping woke (an idle slot, writes from
             // elsewhere) is not
@@ -615,29 +660,78 @@ final class SlotScheduler implements AutoCloseable {
         }
         // one statement for every tenant on the server: write counters, retained and unconfirmed WAL
         try (java.sql.Connection c = group.get(0).serverDb.getConnection(); PreparedStatement ps = c.prepareStatement("""
-                SELECT d.datname, d.tup_inserted + d.tup_updated + d.tup_deleted, 0,
-                       pg_wal_lsn_diff(pg_current_wal_lsn(), s.confirmed_flush_lsn)::bigint
+                SELECT d.datname, d.tup_inserted + d.tup_updated + d.tup_deleted,
+                       pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint,
+                       pg_wal_lsn_diff(pg_current_wal_lsn(), s.confirmed_flush_lsn)::bigint, s.slot_name
                 FROM pg_stat_database d JOIN pg_replication_slots s ON s.database = d.datname
                 WHERE s.slot_type = 'logical' AND s.slot_name LIKE 'og\\_cdc\\_%'""")) {
             try (ResultSet rs = ps.executeQuery()) {
+                boolean first = true;
                 while (rs.next()) {
+                    if (first) {
+                        first = false;
+                        walRate(group.get(0).server, rs.getLong(3));
+                    }
                     TenantFeed f = byDb.get(rs.getString(1));
-                    if (f == null) {
-                        continue;
+                    if (f == null || !f.slot().equals(rs.getString(5))) {
+                        continue; // not a feed of this core, or the slot a skip is replacing
                     }
                     long writes = rs.getLong(2);
                     long unconfirmed = rs.getLong(4);
                     f.stats.lagBytes(unconfirmed);
+                    f.behindBytes = unconfirmed;
                     Long before = writesSeen.put(f.database, writes);
                     // WAL the slot has not confirmed (anyone's): a drain confirms it, and Postgres then
                     // releases it at its next restart point. Not restart_lsn itself: on an idle server
                     // it only moves when a running-xacts record comes by, and would ask for a drain forever
-                    if (f.leading() && ((before != null && before != writes) || unconfirmed > settings.maxRetainedWal())) {
+                    // a slot that can be skipped waits for the skip's threshold rather than be drained
+                    // through every other tenant's WAL every sweep
+                    long behind = skip.enabled() && f.watermark != null
+                            ? Math.max(settings.maxRetainedWal(), settings.skipBehind()) : settings.maxRetainedWal();
+                    if (f.leading() && ((before != null && before != writes) || unconfirmed > behind)) {
                         wakeForHousekeeping(f);
                     }
                 }
             }
         }
+    }
+
+    /** Notes how fast the server's WAL grew since the last sweep (a replay, a bulk load). */
+    private void walRate(PgServer server, long lsn) {
+        long now = System.nanoTime();
+        long[] before = walSeen.put(server, new long[]{lsn, now});
+        if (before == null || now <= before[1]) {
+            return;
+        }
+        double perSecond = (lsn - before[0]) * 1e9 / (now - before[1]);
+        if (perSecond > FAST_WAL_BYTES_PER_SECOND) {
+            if (fastWal.add(server)) {
+                log.info("cdc: {} writes {} MB/s of WAL: no replication connection kept open there meanwhile",
+                        server.host(), Math.round(perSecond / 1e6));
+                later(this::shedFastServerSessions, 0);
+            }
+        } else {
+            fastWal.remove(server);
+        }
+    }
+
+    /** Closes the sessions kept open on servers that write WAL fast (they would decode all of it). */
+    private void shedFastServerSessions() {
+        List<CdcSession> closing = new ArrayList<>();
+        lock.lock();
+        try {
+            var it = parked.entrySet().iterator();
+            while (it.hasNext()) {
+                var e = it.next();
+                if (fastWal.contains(e.getKey().server)) {
+                    closing.add(e.getValue().session());
+                    it.remove();
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        closing.forEach(CdcSession::close);
     }
 
     private Connection connect() throws Exception {
