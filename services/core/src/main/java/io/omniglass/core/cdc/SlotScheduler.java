@@ -74,15 +74,6 @@ final class SlotScheduler implements AutoCloseable {
     private final Map<String, Long> writesSeen = new HashMap<>();
     private final DrainTimers drainTimers;
     private final SlotSkip skip;
-    /** Servers whose WAL grew faster than {@link #FAST_WAL_BYTES_PER_SECOND} between the last two sweeps. */
-    private final java.util.Set<PgServer> fastWal = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    private final Map<PgServer, long[]> walSeen = new HashMap<>();
-    /**
-     * Past this WAL rate a server is replaying or loading in bulk, far faster than record lanes
-     * write: a replication connection kept open would decode all of it as it is written, for a
-     * tenant that may not commit again for seconds, so none is kept open on that server.
-     */
-    static final long FAST_WAL_BYTES_PER_SECOND = 1024 * 1024;
     private volatile boolean closed;
 
     /** Whether a session may still publish for the feed (its lease, at the token it holds). */
@@ -417,7 +408,7 @@ final class SlotScheduler implements AutoCloseable {
         List<CdcSession> closing = new ArrayList<>();
         lock.lock();
         try {
-            if (closed || settings.openSessions() == 0 || fastWal.contains(feed.server)) {
+            if (closed || settings.openSessions() == 0) {
                 closing.add(session);
             } else {
                 Parked before = parked.put(feed, new Parked(session, token, System.nanoTime()));
@@ -596,6 +587,7 @@ final class SlotScheduler implements AutoCloseable {
             session.drainingUntil(until).run();
             if (watermarkLsn[0] > 0 && session.flushedLsn() >= watermarkLsn[0] && watermarking.slot().equals(feed.slot())) {
                 feed.watermark = new SlotSkip.Watermark(watermarking.slot(), watermarking.writes(), watermarkLsn[0]);
+                log.debug("cdc {}: watermark {}", feed.slug(), feed.watermark);
             }
             // a commit drain's, or one that was open already: a tenant woken for a commit is likely
             // to commit again soon; one only the sweep's housekeeping woke (an idle slot, writes from
@@ -660,18 +652,12 @@ final class SlotScheduler implements AutoCloseable {
         }
         // one statement for every tenant on the server: write counters, retained and unconfirmed WAL
         try (java.sql.Connection c = group.get(0).serverDb.getConnection(); PreparedStatement ps = c.prepareStatement("""
-                SELECT d.datname, d.tup_inserted + d.tup_updated + d.tup_deleted,
-                       pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint,
+                SELECT d.datname, d.tup_inserted + d.tup_updated + d.tup_deleted, 0,
                        pg_wal_lsn_diff(pg_current_wal_lsn(), s.confirmed_flush_lsn)::bigint, s.slot_name
                 FROM pg_stat_database d JOIN pg_replication_slots s ON s.database = d.datname
                 WHERE s.slot_type = 'logical' AND s.slot_name LIKE 'og\\_cdc\\_%'""")) {
             try (ResultSet rs = ps.executeQuery()) {
-                boolean first = true;
                 while (rs.next()) {
-                    if (first) {
-                        first = false;
-                        walRate(group.get(0).server, rs.getLong(3));
-                    }
                     TenantFeed f = byDb.get(rs.getString(1));
                     if (f == null || !f.slot().equals(rs.getString(5))) {
                         continue; // not a feed of this core, or the slot a skip is replacing
@@ -686,52 +672,13 @@ final class SlotScheduler implements AutoCloseable {
                     // it only moves when a running-xacts record comes by, and would ask for a drain forever
                     // a slot that can be skipped waits for the skip's threshold rather than be drained
                     // through every other tenant's WAL every sweep
-                    long behind = skip.enabled() && f.watermark != null
-                            ? Math.max(settings.maxRetainedWal(), settings.skipBehind()) : settings.maxRetainedWal();
+                    long behind = skip.enabled() && f.watermark != null ? settings.skipBehind() : settings.maxRetainedWal();
                     if (f.leading() && ((before != null && before != writes) || unconfirmed > behind)) {
                         wakeForHousekeeping(f);
                     }
                 }
             }
         }
-    }
-
-    /** Notes how fast the server's WAL grew since the last sweep (a replay, a bulk load). */
-    private void walRate(PgServer server, long lsn) {
-        long now = System.nanoTime();
-        long[] before = walSeen.put(server, new long[]{lsn, now});
-        if (before == null || now <= before[1]) {
-            return;
-        }
-        double perSecond = (lsn - before[0]) * 1e9 / (now - before[1]);
-        if (perSecond > FAST_WAL_BYTES_PER_SECOND) {
-            if (fastWal.add(server)) {
-                log.info("cdc: {} writes {} MB/s of WAL: no replication connection kept open there meanwhile",
-                        server.host(), Math.round(perSecond / 1e6));
-                later(this::shedFastServerSessions, 0);
-            }
-        } else {
-            fastWal.remove(server);
-        }
-    }
-
-    /** Closes the sessions kept open on servers that write WAL fast (they would decode all of it). */
-    private void shedFastServerSessions() {
-        List<CdcSession> closing = new ArrayList<>();
-        lock.lock();
-        try {
-            var it = parked.entrySet().iterator();
-            while (it.hasNext()) {
-                var e = it.next();
-                if (fastWal.contains(e.getKey().server)) {
-                    closing.add(e.getValue().session());
-                    it.remove();
-                }
-            }
-        } finally {
-            lock.unlock();
-        }
-        closing.forEach(CdcSession::close);
     }
 
     private Connection connect() throws Exception {

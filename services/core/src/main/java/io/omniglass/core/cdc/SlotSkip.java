@@ -23,11 +23,10 @@ import java.util.concurrent.TimeUnit;
  * <p>The record lane counts its statements in the sequence {@code og_cdc_writes} (tenant V255,
  * triggers ensured by the boot phase). A watermark {@code (v, L)} of a slot says: every
  * transaction that called nextval up to {@code v} committed before {@code L}, and the slot has
- * confirmed {@code L}. It is taken by a normal drain: {@code v} and the snapshot's xmax {@code X}
- * in one statement before the drain's target is read; once caught up, a wait for the oldest
- * running transaction to be at or past {@code X} (every transaction that could have called
- * nextval up to {@code v} has ended), then {@code L}, the current WAL position, becomes the
- * drain's target. The skip reads {@code v} again, makes the other slot, and reads {@code v} a third
+ * confirmed {@code L}. It is taken by a normal drain: {@code v}, then the transactions of the
+ * tenant's database running just after, before the drain's target is read; once caught up, a wait
+ * until those have ended (every transaction that could have called nextval up to {@code v} has),
+ * then {@code L}, the current WAL position, becomes the drain's target. The skip reads {@code v} again, makes the other slot, and reads {@code v} a third
  * time once that slot is consistent: unchanged, no record-lane statement ran between the watermark
  * and the new slot's consistent point, so no record-lane transaction commits between the old slot's
  * confirmed position and the new slot's start.
@@ -40,9 +39,19 @@ final class SlotSkip {
     record Watermark(String slot, long writes, long lsn) {
     }
 
-    /** The first half of a watermark, read before a drain's target: the counter and the snapshot's xmax. */
-    record Pending(String slot, long writes, long xmax) {
+    /**
+     * The first half of a watermark, read before a drain's target: the counter, then the
+     * transactions of the tenant's database that were running just after (any that called nextval
+     * up to {@code writes} and had not ended yet is among them).
+     */
+    record Pending(String slot, long writes, String[] running) {
     }
+
+    /**
+     * The counter: last_value alone stays 1 through the first nextval of a new sequence (only
+     * is_called changes), which would hide the first record-lane statement ever.
+     */
+    static final String COUNTER = "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM og_cdc_writes";
 
     /** How long a drain waits, once caught up, for the transactions running at its start to end. */
     private static final long SETTLE_NANOS = 250_000_000L;
@@ -81,20 +90,29 @@ final class SlotSkip {
         return enabled() && w != null && w.slot().equals(feed.slot()) && feed.behindBytes > skipBehind;
     }
 
-    /** Before a drain reads its target: the counter and xmax, when the feed has no watermark at this count. */
+    /** Before a drain reads its target: the counter and what runs, when the feed has no watermark at this count. */
     Pending start(TenantFeed feed) {
         if (!enabled()) {
             return null;
         }
-        try (Connection c = feed.tenantDb.getConnection(); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT last_value, pg_snapshot_xmax(pg_current_snapshot())::text::bigint FROM og_cdc_writes")) {
-            rs.next();
-            long v = rs.getLong(1);
+        try (Connection c = feed.tenantDb.getConnection(); Statement st = c.createStatement()) {
+            long v;
+            try (ResultSet rs = st.executeQuery(COUNTER)) {
+                rs.next();
+                v = rs.getLong(1);
+            }
             Watermark w = feed.watermark;
             if (w != null && w.writes() == v && w.slot().equals(feed.slot())) {
                 return null; // still holds: nothing counted since
             }
-            return new Pending(feed.slot(), v, rs.getLong(2));
+            // a statement of its own, after the counter's (each autocommit statement reads the
+            // backends' state afresh): a transaction that called nextval up to v has ended, or is here
+            try (ResultSet rs = st.executeQuery("""
+                    SELECT coalesce(array_agg(backend_xid::text), '{}') FROM pg_stat_activity
+                    WHERE datname = current_database() AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()""")) {
+                rs.next();
+                return new Pending(feed.slot(), v, (String[]) rs.getArray(1).getArray());
+            }
         } catch (SQLException e) {
             log.debug("cdc {}: no write counter ({}): no skip", feed.slug(), e.toString());
             return null;
@@ -102,16 +120,19 @@ final class SlotSkip {
     }
 
     /**
-     * The drain caught up with its target: waits (briefly) until every transaction running when
-     * {@code pending} was read has ended, and returns the WAL position past all of them (the
-     * drain's new target, and the watermark's once the slot confirmed it); -1 when they did not end.
+     * The drain caught up with its target: waits (briefly) until every transaction of the tenant's
+     * database running when {@code pending} was read has ended, and returns the WAL position past
+     * their commits (the drain's new target, and the watermark's once the slot confirmed it); -1
+     * when they did not end in time. Only the tenant's own transactions: a bulk transaction of
+     * another database (a replay) may run for seconds, and cannot have touched this record lane.
      */
     long settle(TenantFeed feed, Pending pending) throws InterruptedException {
         long deadline = System.nanoTime() + SETTLE_NANOS;
-        try (Connection c = feed.serverDb.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint >= ?,"
-                        + " pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint")) {
-            ps.setLong(1, pending.xmax());
+        try (Connection c = feed.serverDb.getConnection(); PreparedStatement ps = c.prepareStatement("""
+                SELECT NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = ? AND backend_xid::text = ANY (?)),
+                       pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint""")) {
+            ps.setString(1, feed.database);
+            ps.setArray(2, c.createArrayOf("text", pending.running()));
             while (true) {
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
@@ -120,6 +141,7 @@ final class SlotSkip {
                     }
                 }
                 if (System.nanoTime() > deadline) {
+                    log.debug("cdc {}: no watermark: transactions of its database still run", feed.slug());
                     return -1;
                 }
                 Thread.sleep(SETTLE_POLL_MILLIS);
@@ -232,7 +254,7 @@ final class SlotSkip {
     }
 
     private static long writes(Connection c) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT last_value FROM og_cdc_writes")) {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(COUNTER)) {
             rs.next();
             return rs.getLong(1);
         }
