@@ -318,6 +318,9 @@ final class SlotScheduler implements AutoCloseable {
                             Thread.interrupted();
                         }
                         feed.reset();
+                        if (sqlState(e, "42704")) {
+                            feed.slotSettled = false; // the slot is gone (moved by a skip elsewhere): look again
+                        }
                         if (tooManyWalSenders(e)) {
                             // a Postgres with a small max_wal_senders (10 by default outside the embedded
                             // one): the connections kept open for quick reuse give way to the drain
@@ -432,8 +435,12 @@ final class SlotScheduler implements AutoCloseable {
 
     /** SQLSTATE 53300: the server refused a replication connection over {@code max_wal_senders}. */
     static boolean tooManyWalSenders(Throwable e) {
+        return sqlState(e, "53300");
+    }
+
+    private static boolean sqlState(Throwable e, String state) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof java.sql.SQLException s && "53300".equals(s.getSQLState())) {
+            if (t instanceof java.sql.SQLException s && state.equals(s.getSQLState())) {
                 return true;
             }
         }
