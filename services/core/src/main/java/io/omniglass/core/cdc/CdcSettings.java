@@ -23,7 +23,7 @@ public record CdcSettings(int sessions, int maxSessions, Duration ttl, Duration 
     }
 
     /** OMNIGLASS_CDC_SKIP_BEHIND_MB's default. */
-    static final long SKIP_BEHIND_MB = 256;
+    static final long SKIP_BEHIND_MB = 64;
 
     public CdcSettings {
         if (skipBehind < 0) {
