@@ -54,7 +54,7 @@ final class SlotSkip {
     static final String COUNTER = "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM og_cdc_writes";
 
     /** How long a drain waits, once caught up, for the transactions running at its start to end. */
-    private static final long SETTLE_NANOS = 250_000_000L;
+    private static final long SETTLE_NANOS = 100_000_000L;
     private static final long SETTLE_POLL_MILLIS = 10;
     /** How long a new slot may take to reach its consistent point before the skip gives up. */
     static final int CREATE_TIMEOUT_MILLIS = 5_000;
