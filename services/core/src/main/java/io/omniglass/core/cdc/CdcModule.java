@@ -119,6 +119,7 @@ public final class CdcModule implements CoreModule {
             CdcSession.Source source = new CdcSession.Source(tenant.slug(), tenant.slotName(),
                     ctx.tenantDatabases().jdbcUrl(tenant), server.user(), server.password());
             return new TenantFeed(source, tenant.databaseName(), server, ctx.tenantDatabases().serverDataSource(server),
+                    ctx.tenantDatabases().dataSource(tenant),
                     new CdcStats(tenant.slug(), ctx.metrics()));
         });
         leases.candidate(tenant.slug());

@@ -9,12 +9,26 @@ import io.omniglass.core.runtime.OmniglassConfig;
  * work); leases with a time to live renewed every {@code renewEvery}; a sweep for writes from
  * outside the core; a time slice after which a session hands over to a waiting slot; the
  * unconfirmed WAL past which an idle slot is drained anyway; and up to {@code openSessions}
- * replication connections of recently active tenants kept open for {@code openIdle}.
+ * replication connections of recently active tenants kept open for {@code openIdle}; and the
+ * unconfirmed WAL past which an idle slot is replaced rather than drained ({@code skipBehind}, 0: never; {@link SlotSkip}).
  */
 public record CdcSettings(int sessions, int maxSessions, Duration ttl, Duration renewEvery, Duration sweepEvery,
-                          Duration timeSlice, long maxRetainedWal, int openSessions, Duration openIdle) {
+                          Duration timeSlice, long maxRetainedWal, int openSessions, Duration openIdle, long skipBehind) {
+
+    /** Without the skip's threshold: the default one. */
+    public CdcSettings(int sessions, int maxSessions, Duration ttl, Duration renewEvery, Duration sweepEvery,
+                       Duration timeSlice, long maxRetainedWal, int openSessions, Duration openIdle) {
+        this(sessions, maxSessions, ttl, renewEvery, sweepEvery, timeSlice, maxRetainedWal, openSessions, openIdle,
+                SKIP_BEHIND_MB * 1024 * 1024);
+    }
+
+    /** OMNIGLASS_CDC_SKIP_BEHIND_MB's default. */
+    static final long SKIP_BEHIND_MB = 64;
 
     public CdcSettings {
+        if (skipBehind < 0) {
+            throw new IllegalArgumentException("the CDC skip threshold must not be negative");
+        }
         if (sessions < 1 || sessions > 64) {
             throw new IllegalArgumentException("CDC sessions must be between 1 and 64, not " + sessions);
         }
@@ -50,6 +64,6 @@ public record CdcSettings(int sessions, int maxSessions, Duration ttl, Duration 
     public static CdcSettings from(OmniglassConfig.Tuning t) {
         CdcSettings s = withSessions(t.cdcSessions(), Duration.ofSeconds(t.cdcSweepSeconds()));
         return new CdcSettings(s.sessions(), s.maxSessions(), s.ttl(), s.renewEvery(), s.sweepEvery(), s.timeSlice(),
-                s.maxRetainedWal(), t.cdcOpenSessions(), s.openIdle());
+                s.maxRetainedWal(), t.cdcOpenSessions(), s.openIdle(), t.cdcSkipBehindMb() * 1024 * 1024);
     }
 }

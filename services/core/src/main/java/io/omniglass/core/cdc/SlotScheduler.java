@@ -73,6 +73,7 @@ final class SlotScheduler implements AutoCloseable {
     private final Object natsLock = new Object();
     private final Map<String, Long> writesSeen = new HashMap<>();
     private final DrainTimers drainTimers;
+    private final SlotSkip skip;
     private volatile boolean closed;
 
     /** Whether a session may still publish for the feed (its lease, at the token it holds). */
@@ -83,6 +84,7 @@ final class SlotScheduler implements AutoCloseable {
     SlotScheduler(CdcSettings settings, String natsUrl, String instanceId, ScheduledExecutorService timers,
                   Supplier<Collection<TenantFeed>> feeds, Fence fence, io.micrometer.core.instrument.MeterRegistry metrics) {
         this.drainTimers = new DrainTimers(metrics);
+        this.skip = new SlotSkip(settings.skipBehind(), timers, metrics);
         this.settings = settings;
         this.natsUrl = natsUrl;
         this.instanceId = instanceId;
@@ -272,6 +274,21 @@ final class SlotScheduler implements AutoCloseable {
                         feed.reset();
                         continue;
                     }
+                    if (!feed.slotSettled) {
+                        skip.settleSlot(feed);
+                    }
+                    if (!forCommit && skip.wanted(feed)) {
+                        Parked open = unpark(feed); // it holds the old slot, which the skip drops
+                        if (open != null) {
+                            open.session().close();
+                        }
+                        if (skip.trySkip(feed, () -> !closed && fence.holds(feed, token))) {
+                            if (feed.end(false)) {
+                                requeue(feed);
+                            }
+                            continue;
+                        }
+                    }
                     Connection nats = null;
                     try {
                         nats = nats();
@@ -301,6 +318,9 @@ final class SlotScheduler implements AutoCloseable {
                             Thread.interrupted();
                         }
                         feed.reset();
+                        if (sqlState(e, "42704")) {
+                            feed.slotSettled = false; // the slot is gone (moved by a skip elsewhere): look again
+                        }
                         if (tooManyWalSenders(e)) {
                             // a Postgres with a small max_wal_senders (10 by default outside the embedded
                             // one): the connections kept open for quick reuse give way to the drain
@@ -415,8 +435,12 @@ final class SlotScheduler implements AutoCloseable {
 
     /** SQLSTATE 53300: the server refused a replication connection over {@code max_wal_senders}. */
     static boolean tooManyWalSenders(Throwable e) {
+        return sqlState(e, "53300");
+    }
+
+    private static boolean sqlState(Throwable e, String state) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof java.sql.SQLException s && "53300".equals(s.getSQLState())) {
+            if (t instanceof java.sql.SQLException s && state.equals(s.getSQLState())) {
                 return true;
             }
         }
@@ -485,6 +509,9 @@ final class SlotScheduler implements AutoCloseable {
         // it, moves the slot's restart_lsn up, so the next drain starts decoding near here instead of
         // re-reading everything since the last checkpoint's record (every slot reads the whole server's WAL)
         snapshots.logIfDue(feed);
+        SlotSkip.Pending watermarking = skip.start(feed);
+        SlotSkip.Pending[] settling = {watermarking};
+        long[] watermarkLsn = {-1};
         long[] target = {flushedWal(feed)};
         boolean[] yielded = {false};
         long[] lastAsked = {0};
@@ -507,6 +534,19 @@ final class SlotScheduler implements AutoCloseable {
                     }
                     if (!caughtUp) {
                         return false;
+                    }
+                    if (settling[0] != null) {
+                        // a watermark for the skip: once the transactions running at the start have
+                        // ended, the position past them is the drain's target (a few more bytes)
+                        long past = skip.settle(feed, settling[0]);
+                        settling[0] = null;
+                        if (past > 0) {
+                            watermarkLsn[0] = past;
+                            if (past > target[0]) {
+                                target[0] = past;
+                                return false;
+                            }
+                        }
                     }
                     if (caughtUpAt[0] == 0) {
                         caughtUpAt[0] = System.nanoTime();
@@ -552,6 +592,10 @@ final class SlotScheduler implements AutoCloseable {
         boolean keep = false;
         try {
             session.drainingUntil(until).run();
+            if (watermarkLsn[0] > 0 && session.flushedLsn() >= watermarkLsn[0] && watermarking.slot().equals(feed.slot())) {
+                feed.watermark = new SlotSkip.Watermark(watermarking.slot(), watermarking.writes(), watermarkLsn[0]);
+                log.debug("cdc {}: watermark {}", feed.slug(), feed.watermark);
+            }
             // a commit drain's, or one that was open already: a tenant woken for a commit is likely
             // to commit again soon; one only the sweep's housekeeping woke (an idle slot, writes from
             // elsewhere) is not
@@ -616,23 +660,27 @@ final class SlotScheduler implements AutoCloseable {
         // one statement for every tenant on the server: write counters, retained and unconfirmed WAL
         try (java.sql.Connection c = group.get(0).serverDb.getConnection(); PreparedStatement ps = c.prepareStatement("""
                 SELECT d.datname, d.tup_inserted + d.tup_updated + d.tup_deleted, 0,
-                       pg_wal_lsn_diff(pg_current_wal_lsn(), s.confirmed_flush_lsn)::bigint
+                       pg_wal_lsn_diff(pg_current_wal_lsn(), s.confirmed_flush_lsn)::bigint, s.slot_name
                 FROM pg_stat_database d JOIN pg_replication_slots s ON s.database = d.datname
                 WHERE s.slot_type = 'logical' AND s.slot_name LIKE 'og\\_cdc\\_%'""")) {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     TenantFeed f = byDb.get(rs.getString(1));
-                    if (f == null) {
-                        continue;
+                    if (f == null || !f.slot().equals(rs.getString(5))) {
+                        continue; // not a feed of this core, or the slot a skip is replacing
                     }
                     long writes = rs.getLong(2);
                     long unconfirmed = rs.getLong(4);
                     f.stats.lagBytes(unconfirmed);
+                    f.behindBytes = unconfirmed;
                     Long before = writesSeen.put(f.database, writes);
                     // WAL the slot has not confirmed (anyone's): a drain confirms it, and Postgres then
                     // releases it at its next restart point. Not restart_lsn itself: on an idle server
                     // it only moves when a running-xacts record comes by, and would ask for a drain forever
-                    if (f.leading() && ((before != null && before != writes) || unconfirmed > settings.maxRetainedWal())) {
+                    // a slot that can be skipped waits for the skip's threshold rather than be drained
+                    // through every other tenant's WAL every sweep
+                    long behind = skip.enabled() && f.watermark != null ? settings.skipBehind() : settings.maxRetainedWal();
+                    if (f.leading() && ((before != null && before != writes) || unconfirmed > behind)) {
                         wakeForHousekeeping(f);
                     }
                 }

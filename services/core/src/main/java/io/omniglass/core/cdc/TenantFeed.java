@@ -19,7 +19,18 @@ final class TenantFeed {
     /** Draining, and woken again meanwhile: drain on (or queue again) when caught up. */
     private static final int RUNNING_WOKEN = 3;
 
-    final CdcSession.Source source;
+    /** Where the feed reads: on {@link #primarySlot} or {@link #alternateSlot}, whichever a skip left it on. */
+    volatile CdcSession.Source source;
+    final String primarySlot;
+    final String alternateSlot;
+    /** The tenant's database (the write counter of tenant V255 lives there). */
+    final DataSource tenantDb;
+    /** The slot's unconfirmed WAL as the sweep last read it. */
+    volatile long behindBytes;
+    /** Since which point of the slot the tenant's record lane is known untouched (null: unknown). */
+    volatile SlotSkip.Watermark watermark;
+    /** Which of the two slots is the feed's was settled in this lease term (at its first drain). */
+    volatile boolean slotSettled;
     final String database;
     final PgServer server;
     /** The server's own database: the WAL and slot questions are the server's, not the tenant's. */
@@ -35,8 +46,12 @@ final class TenantFeed {
     /** The lease's fencing token while this core leads the tenant; 0 when it does not. */
     private volatile long token;
 
-    TenantFeed(CdcSession.Source source, String database, PgServer server, DataSource serverDb, CdcStats stats) {
+    TenantFeed(CdcSession.Source source, String database, PgServer server, DataSource serverDb, DataSource tenantDb,
+               CdcStats stats) {
         this.source = source;
+        this.primarySlot = source.slot();
+        this.alternateSlot = io.omniglass.core.tenancy.Tenant.alternateSlotFor(source.slot());
+        this.tenantDb = tenantDb;
         this.database = database;
         this.server = server;
         this.serverDb = serverDb;
@@ -47,7 +62,26 @@ final class TenantFeed {
         return source.slug();
     }
 
+    String slot() {
+        return source.slot();
+    }
+
+    /** The other of the tenant's two slot names: where the next skip makes the new slot. */
+    String otherSlot() {
+        return slot().equals(primarySlot) ? alternateSlot : primarySlot;
+    }
+
+    /** The feed reads from {@code slot} from now on. */
+    void readFrom(String slot) {
+        CdcSession.Source s = source;
+        if (!s.slot().equals(slot)) {
+            source = new CdcSession.Source(s.slug(), slot, s.jdbcUrl(), s.user(), s.password());
+        }
+    }
+
     void lead(long token) {
+        slotSettled = false; // another core may have moved the feed to its other slot meanwhile
+        watermark = null; // and only what this term sees its slot confirm counts
         this.token = token;
         stats.leader(true);
     }

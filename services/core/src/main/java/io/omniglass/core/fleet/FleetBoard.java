@@ -72,7 +72,8 @@ final class FleetBoard {
                     ingest == null ? 0 : ingest,
                     pending == null ? null : pending.longValue(),
                     dlq == null ? 0 : dlq.longValue(),
-                    slotLag.get(t.slotName()),
+                    // the feed may be on the alternate slot since a skip (docs/cdc.md)
+                    slotLag.getOrDefault(t.slotName(), slotLag.get(Tenant.alternateSlotFor(t.slotName()))),
                     f.cdcLagSeconds(),
                     leaders.get(slug),
                     newestAt == null ? null : OffsetDateTime.ofInstant(newestAt, ZoneOffset.UTC),

@@ -71,8 +71,9 @@ public final class BootPhase {
             ensurePartitions(c, PARTITION_DAYS_BEHIND, PARTITION_DAYS_AHEAD);
             at[1] = System.nanoTime();
             ensurePublication(c);
+            ensureWriteCounters(c);
             at[2] = System.nanoTime();
-            ensureSlot(c, tenant.slotName());
+            ensureSlot(c, tenant.slotName(), Tenant.alternateSlotFor(tenant.slotName()));
             at[3] = System.nanoTime();
             upsertReference(DSL.using(c, SQLDialect.POSTGRES), reference);
             at[4] = System.nanoTime();
@@ -178,12 +179,57 @@ public final class BootPhase {
         }
     }
 
+    /** The trigger that counts record-lane statements for CDC's skip (tenant V255). */
+    static final String WRITE_COUNTER_TRIGGER = "og_cdc_writes";
+
+    /**
+     * Every record-lane table calls {@code og_cdc_wrote()} after each statement that changes it
+     * (tenant V255), so that CDC can tell that none ran over a stretch of WAL without decoding it.
+     * Plain tables per statement; the partitioned logs per row, as a row trigger on a partitioned
+     * table is cloned to every partition (present and future), where a statement trigger would
+     * miss a statement run on a partition itself. Their TRUNCATE per statement, on the parent.
+     */
+    static void ensureWriteCounters(Connection c) throws SQLException {
+        Set<String> have = new TreeSet<>();
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT t.relname FROM pg_trigger g JOIN pg_class t ON t.oid = g.tgrelid
+                JOIN pg_namespace n ON n.oid = t.relnamespace
+                WHERE n.nspname = 'public' AND g.tgname = ? AND NOT t.relispartition""")) {
+            ps.setString(1, WRITE_COUNTER_TRIGGER);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    have.add(rs.getString(1));
+                }
+            }
+        }
+        try (Statement st = c.createStatement()) {
+            for (String table : recordLaneTables(c)) {
+                if (have.contains(table)) {
+                    continue;
+                }
+                // identifiers from the catalog, quoted; DDL takes no bound parameters
+                String on = " ON public." + quote(table);
+                if (PARTITIONED_RECORD_LANE.contains(table)) {
+                    st.execute("CREATE TRIGGER " + WRITE_COUNTER_TRIGGER + " AFTER INSERT OR UPDATE OR DELETE" + on
+                            + " FOR EACH ROW EXECUTE FUNCTION og_cdc_wrote()");
+                    st.execute("CREATE TRIGGER " + WRITE_COUNTER_TRIGGER + "_truncate AFTER TRUNCATE" + on
+                            + " FOR EACH STATEMENT EXECUTE FUNCTION og_cdc_wrote()");
+                } else {
+                    st.execute("CREATE TRIGGER " + WRITE_COUNTER_TRIGGER + " AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE"
+                            + on + " FOR EACH STATEMENT EXECUTE FUNCTION og_cdc_wrote()");
+                }
+            }
+        }
+    }
+
     /**
      * Slots are cluster-wide: an existing slot of this name is accepted only when it is a
      * pgoutput slot of this very database, never another tenant's (which would stream its WAL here).
+     * CDC may have moved the feed to the tenant's alternate slot (a skip, docs/cdc.md): that one is
+     * the tenant's slot then, and no second one is made.
      */
-    static void ensureSlot(Connection c, String slot) throws SQLException {
-        if (slotExists(c, slot)) {
+    static void ensureSlot(Connection c, String slot, String alternate) throws SQLException {
+        if (slotExists(c, alternate) || slotExists(c, slot)) {
             return;
         }
         try (PreparedStatement ps = c.prepareStatement("SELECT pg_create_logical_replication_slot(?, 'pgoutput')")) {

@@ -54,6 +54,16 @@ public record Tenant(String slug, String displayName, String databaseName, Strin
     }
 
     /**
+     * The other name a tenant's slot may have: CDC's skip (docs/cdc.md) makes a new slot under it
+     * and drops the old one, and the next skip goes back to {@code slotName}. Never the name of
+     * another tenant's slot: there the eighth character is the slug's first, a letter; here it is
+     * {@code 0}.
+     */
+    public static String alternateSlotFor(String slotName) {
+        return objectName("og_cdc_0", slotName.startsWith("og_cdc_") ? slotName.substring(7) : slotName);
+    }
+
+    /**
      * {@code prefix + slug} when that is at most 62 bytes; otherwise the prefix, as much of the slug
      * as fits and a 48-bit hash of the whole slug, exactly 63 bytes. Plain names are shorter than
      * hashed ones, so the two kinds never meet; two hashed names meet only on a hash collision,

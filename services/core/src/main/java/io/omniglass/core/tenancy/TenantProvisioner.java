@@ -196,11 +196,13 @@ public final class TenantProvisioner {
 
     private static void dropDatabase(PgServer server, Tenant tenant) {
         try (java.sql.Connection c = DriverManager.getConnection(server.jdbcUrl("postgres"), server.user(), server.password())) {
-            // only the slot of this tenant's database: a same-named slot elsewhere is not ours to drop
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = ? AND database = ?")) {
+            // only the slots of this tenant's database (its slot, and the alternate one a CDC skip may
+            // have moved it to): a same-named slot elsewhere is not ours to drop
+            try (PreparedStatement ps = c.prepareStatement("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
+                    + " WHERE slot_name IN (?, ?) AND database = ?")) {
                 ps.setString(1, tenant.slotName());
-                ps.setString(2, tenant.databaseName());
+                ps.setString(2, Tenant.alternateSlotFor(tenant.slotName()));
+                ps.setString(3, tenant.databaseName());
                 ps.execute();
             }
             try (Statement st = c.createStatement()) {
