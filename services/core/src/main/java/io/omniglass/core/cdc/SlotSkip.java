@@ -125,12 +125,14 @@ final class SlotSkip {
      * their commits (the drain's new target, and the watermark's once the slot confirmed it); -1
      * when they did not end in time. Only the tenant's own transactions: a bulk transaction of
      * another database (a replay) may run for seconds, and cannot have touched this record lane.
+     * The insert position, not the write position: a writer from elsewhere with
+     * {@code synchronous_commit = off} leaves the proc array before its commit record is written.
      */
     long settle(TenantFeed feed, Pending pending) throws InterruptedException {
         long deadline = System.nanoTime() + SETTLE_NANOS;
         try (Connection c = feed.serverDb.getConnection(); PreparedStatement ps = c.prepareStatement("""
                 SELECT NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = ? AND backend_xid::text = ANY (?)),
-                       pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint""")) {
+                       pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::bigint""")) {
             ps.setString(1, feed.database);
             ps.setArray(2, c.createArrayOf("text", pending.running()));
             while (true) {
