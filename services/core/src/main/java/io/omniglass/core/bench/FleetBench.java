@@ -1028,6 +1028,9 @@ public final class FleetBench implements Callable<Integer> {
         for (var c : core.context().metrics().find("og_cdc_lease_expired").counters()) {
             out.put("lease_expired", (long) c.count());
         }
+        for (var c : core.context().metrics().find("og_cdc_slot_skips").counters()) {
+            out.put("slot_skips_" + c.getId().getTag("outcome"), (long) c.count());
+        }
         System.out.printf("cdc sessions: %s%n", out);
         return out;
     }
