@@ -735,23 +735,31 @@ public final class FleetBench implements Callable<Integer> {
     /** How long a probe waits for its current value, and for its alarm, before it counts as timed out. */
     private static final int PROBE_WAIT_S = 30;
 
+    /*
+     * A connection per look, never held across the wait: a probe waits up to PROBE_WAIT_S and many
+     * are in flight at once (one per tenant), so holding one would take the system pool's budget
+     * from the sink itself (a 180-tenant run's lane workers all waited for a permit behind ~180
+     * waiting probes). The looks space out as the wait grows (20 ms, then a tenth of the time
+     * waited, at most 200 ms), so a slow sample is over by at most a tenth of itself.
+     */
     private boolean awaitCurrentValue(Tenant t, Instant ts) throws Exception {
         GatewaySession ds = Gateway.forCore(core.context()).system(t, SystemPurpose.BENCH);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(PROBE_WAIT_S);
+        long start = System.nanoTime();
+        long deadline = start + TimeUnit.SECONDS.toNanos(PROBE_WAIT_S);
         java.time.OffsetDateTime want = ts.atOffset(java.time.ZoneOffset.UTC);
-        try (java.sql.Connection c = ds.connection(); PreparedStatement ps = c.prepareStatement(
-                "SELECT l.ts FROM series_latest l JOIN series s ON s.id = l.series_id WHERE s.component_id = 'probe'")) {
-            while (System.nanoTime() < deadline) {
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (rs.next()) {
-                        java.time.OffsetDateTime at = rs.getObject(1, java.time.OffsetDateTime.class);
-                        if (at != null && !at.isBefore(want)) {
-                            return true;
-                        }
+        while (System.nanoTime() < deadline) {
+            try (java.sql.Connection c = ds.connection(); PreparedStatement ps = c.prepareStatement(
+                    "SELECT l.ts FROM series_latest l JOIN series s ON s.id = l.series_id WHERE s.component_id = 'probe'");
+                 ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    java.time.OffsetDateTime at = rs.getObject(1, java.time.OffsetDateTime.class);
+                    if (at != null && !at.isBefore(want)) {
+                        return true;
                     }
                 }
-                Thread.sleep(20);
             }
+            long waitedMillis = (System.nanoTime() - start) / 1_000_000;
+            Thread.sleep(Math.min(200, Math.max(20, waitedMillis / 10)));
         }
         return false;
     }
