@@ -416,8 +416,7 @@ public final class CdcSession implements AutoCloseable {
         }
         io.nats.client.api.StreamInfo info = new io.nats.client.api.StreamInfo(json);
         io.nats.client.support.JsonValue config = json.map.get("config");
-        io.nats.client.support.JsonValue allow = config == null || config.map == null ? null : config.map.get("allow_atomic");
-        atomic = allow != null && Boolean.TRUE.equals(allow.bool);
+        atomic = config != null && config.map != null && io.omniglass.core.runtime.StreamConfigs.isOn(config.map, "allow_atomic");
         return info;
     }
 

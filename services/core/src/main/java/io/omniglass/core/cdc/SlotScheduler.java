@@ -84,7 +84,7 @@ final class SlotScheduler implements AutoCloseable {
     SlotScheduler(CdcSettings settings, String natsUrl, String instanceId, ScheduledExecutorService timers,
                   Supplier<Collection<TenantFeed>> feeds, Fence fence, io.micrometer.core.instrument.MeterRegistry metrics) {
         this.drainTimers = new DrainTimers(metrics);
-        this.skip = new SlotSkip(settings.skipBehind(), timers, metrics);
+        this.skip = new SlotSkip(settings.skipBehind(), timers, snapshots, metrics);
         this.settings = settings;
         this.natsUrl = natsUrl;
         this.instanceId = instanceId;

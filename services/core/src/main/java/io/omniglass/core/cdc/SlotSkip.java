@@ -63,13 +63,15 @@ final class SlotSkip {
 
     private final long skipBehind;
     private final ScheduledExecutorService timers;
+    private final StandbySnapshots snapshots;
     private final Counter skipped;
     private final Counter written;
     private final Counter failed;
 
-    SlotSkip(long skipBehind, ScheduledExecutorService timers, MeterRegistry metrics) {
+    SlotSkip(long skipBehind, ScheduledExecutorService timers, StandbySnapshots snapshots, MeterRegistry metrics) {
         this.skipBehind = skipBehind;
         this.timers = timers;
+        this.snapshots = snapshots;
         this.skipped = counter(metrics, "skipped", "the idle slot was replaced by a new one at the current position");
         this.written = counter(metrics, "written", "the record lane was written meanwhile: drained as usual");
         this.failed = counter(metrics, "failed", "the new slot could not be made (timeout, error): drained as usual");
@@ -269,7 +271,7 @@ final class SlotSkip {
      * itself only every 15 s.
      */
     private boolean create(TenantFeed feed, Connection c, String slot) throws SQLException {
-        ScheduledFuture<?> snapshots = timers.scheduleWithFixedDelay(() -> logSnapshot(feed), SNAPSHOT_EVERY_MILLIS,
+        ScheduledFuture<?> logging = timers.scheduleWithFixedDelay(() -> snapshots.logNow(feed), SNAPSHOT_EVERY_MILLIS,
                 SNAPSHOT_EVERY_MILLIS, TimeUnit.MILLISECONDS);
         try (Statement st = c.createStatement()) {
             st.execute("SET statement_timeout = " + CREATE_TIMEOUT_MILLIS);
@@ -286,15 +288,7 @@ final class SlotSkip {
             }
             throw e;
         } finally {
-            snapshots.cancel(false);
-        }
-    }
-
-    private static void logSnapshot(TenantFeed feed) {
-        try (Connection c = feed.serverDb.getConnection(); Statement st = c.createStatement()) {
-            st.execute("SELECT pg_log_standby_snapshot()");
-        } catch (SQLException e) {
-            log.debug("cdc: pg_log_standby_snapshot(): {}", e.toString());
+            logging.cancel(false);
         }
     }
 

@@ -40,6 +40,18 @@ final class StandbySnapshots {
         if (last == null ? lastLogged.putIfAbsent(server, now) != null : !lastLogged.replace(server, last, now)) {
             return; // another session logs it
         }
+        logNow(feed);
+    }
+
+    /**
+     * Writes the record now, whenever it was last written: a slot being made waits for the next one
+     * (SlotSkip). A server that cannot or may not is asked once, not at every call.
+     */
+    void logNow(TenantFeed feed) {
+        PgServer server = feed.server;
+        if (unavailable.containsKey(server)) {
+            return;
+        }
         try (java.sql.Connection c = feed.serverDb.getConnection(); Statement st = c.createStatement()) {
             st.execute("SELECT pg_log_standby_snapshot()");
         } catch (SQLException e) {

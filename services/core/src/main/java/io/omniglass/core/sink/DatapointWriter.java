@@ -105,7 +105,7 @@ final class DatapointWriter {
         Map<DatapointKind, java.util.TreeMap<Long, List<StagedRow>>> byDay = new EnumMap<>(DatapointKind.class);
         for (StagedRow r : rows) {
             byDay.computeIfAbsent(r.kind(), k -> new java.util.TreeMap<>())
-                    .computeIfAbsent(Math.floorDiv(r.micros(), MICROS_PER_DAY), d -> new ArrayList<>()).add(r);
+                    .computeIfAbsent(r.epochDay(), d -> new ArrayList<>()).add(r);
         }
         holdReferences(c, rows);
         CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
@@ -133,8 +133,6 @@ final class DatapointWriter {
         moveCurrentValues(c, rows);
         return (int) n;
     }
-
-    private static final long MICROS_PER_DAY = 86_400_000_000L;
 
     /**
      * What the parent's statement trigger og_datapoint_references (tenant V235) does for its rows:

@@ -23,4 +23,11 @@ record StagedRow(
         Long eventId,
         String correlationId,
         Long causedByEventId) {
+
+    private static final long MICROS_PER_DAY = 86_400_000_000L;
+
+    /** The UTC day of ts, days since 1970: the day partition the row belongs in. */
+    long epochDay() {
+        return Math.floorDiv(micros, MICROS_PER_DAY);
+    }
 }

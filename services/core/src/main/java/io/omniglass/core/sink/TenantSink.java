@@ -424,12 +424,6 @@ final class TenantSink implements AutoCloseable {
         return newest;
     }
 
-    private static final long MICROS_PER_DAY = 86_400_000_000L;
-
-    private static long epochDay(long micros) {
-        return Math.floorDiv(micros, MICROS_PER_DAY);
-    }
-
     /**
      * Backfill: a day without a partition gets one before the batch is written (a failure
      * redelivers the batch), and a write into a day before yesterday is noted first, so the upkeep
@@ -441,7 +435,7 @@ final class TenantSink implements AutoCloseable {
         long live = java.time.LocalDate.now(java.time.ZoneOffset.UTC).minusDays(1).toEpochDay();
         long last = Long.MIN_VALUE;
         for (StagedRow r : rows) {
-            long day = epochDay(r.micros());
+            long day = r.epochDay();
             long kindDay = day * DatapointKind.values().length + r.kind().ordinal();
             if (kindDay != last && done.add(kindDay)) {
                 String table = DatapointWriter.table(r.kind());
@@ -463,7 +457,7 @@ final class TenantSink implements AutoCloseable {
         long today = java.time.LocalDate.now(java.time.ZoneOffset.UTC).toEpochDay();
         Map<String, Map<java.time.LocalDate, List<ColdCopies.Key>>> old = new java.util.HashMap<>();
         for (StagedRow r : rows) {
-            long day = epochDay(r.micros());
+            long day = r.epochDay();
             if (day < today) {
                 old.computeIfAbsent(DatapointWriter.table(r.kind()), k -> new java.util.TreeMap<>())
                         .computeIfAbsent(java.time.LocalDate.ofEpochDay(day), d -> new ArrayList<>())

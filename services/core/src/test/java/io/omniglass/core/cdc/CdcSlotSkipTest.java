@@ -206,7 +206,7 @@ class CdcSlotSkipTest {
                 pg.password()), "skip_unit", pg, serverDs, unitDs, new CdcStats("unit", null));
         var timers = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
         try {
-            SlotSkip skip = new SlotSkip(1, timers, null);
+            SlotSkip skip = new SlotSkip(1, timers, new StandbySnapshots(), null);
             bulk(2_000_000_000L, 4); // the other database's WAL the slot is behind by
             watermark(feed);
             try (Connection t = db("skip_unit")) {
