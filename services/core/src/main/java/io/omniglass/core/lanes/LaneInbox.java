@@ -60,6 +60,8 @@ public final class LaneInbox implements AutoCloseable {
     private boolean paused;
     private boolean closed;
     private volatile long streamPending;
+    /** When the oldest queued message arrived (nanoTime), or about: see {@link #queuedForNanos()}. */
+    private long oldestArrival;
 
     private LaneInbox(Lanes lanes, String tenant, String stream, String durable, Lane lane,
                       int pullBatch, int highMessages, long highBytes) {
@@ -137,6 +139,9 @@ public final class LaneInbox implements AutoCloseable {
                 m.nak(); // another instance (or the next start) takes it
                 return;
             }
+            if (queue.isEmpty()) {
+                oldestArrival = System.nanoTime();
+            }
             queue.add(m);
             long size = size(m);
             bytes += size;
@@ -166,6 +171,8 @@ public final class LaneInbox implements AutoCloseable {
             }
             if (!out.isEmpty()) {
                 streamPending = out.get(out.size() - 1).metaData().pendingCount();
+                // what is left came after what was taken: counted from now it waits a little longer, never less
+                oldestArrival = System.nanoTime();
             }
             if (paused && queue.size() <= highMessages / 2 && bytes <= highBytes / 2) {
                 paused = false;
@@ -178,6 +185,15 @@ public final class LaneInbox implements AutoCloseable {
     /** Whether messages are queued. */
     public synchronized boolean hasQueued() {
         return !queue.isEmpty();
+    }
+
+    /**
+     * How long the oldest queued message has waited here (0 when none is queued): a live tenant's
+     * turn may wait for its first message to be this old, so its few datapoints a second are
+     * committed together rather than one transaction each.
+     */
+    public synchronized long queuedForNanos() {
+        return queue.isEmpty() ? 0 : System.nanoTime() - oldestArrival;
     }
 
     /** Messages queued here, not yet taken. */

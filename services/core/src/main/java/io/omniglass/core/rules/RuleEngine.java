@@ -56,12 +56,15 @@ final class RuleEngine implements AutoCloseable {
     private final io.micrometer.core.instrument.Timer storedToDecided;
     private final DecidedSamples decided = new DecidedSamples();
     private final Lane lane;
+    /** How long a live tenant's turn waits for its first datapoint message to have company (see {@link #lingers}). */
+    private final long lingerNanos;
     private volatile LaneInbox inbox;
     private long lastComplaint;
 
     RuleEngine(String slug, Lanes lanes, Connection control, DSLContext db, Supplier<List<EventRuleDef>> rules,
                LaneWindow window,
-               MeterRegistry metrics) {
+               MeterRegistry metrics, Duration linger) {
+        this.lingerNanos = linger.toNanos();
         this.slug = slug;
         this.lanes = lanes;
         this.control = control;
@@ -95,7 +98,7 @@ final class RuleEngine implements AutoCloseable {
 
     private boolean turn() {
         LaneInbox in = inbox;
-        if (in == null) {
+        if (in == null || lingers(in)) {
             return false;
         }
         List<Message> batch = in.take(BATCH);
@@ -115,6 +118,24 @@ final class RuleEngine implements AutoCloseable {
         }
         // what arrived during the turn signalled the lane (news); more than a turn takes is a backlog
         return behind && in.hasQueued();
+    }
+
+    /**
+     * As the sink's: a live tenant's few datapoints a second would each be a transaction of its
+     * own (the state rows locked and written, a commit, a wake-up of the CDC walsender); waiting
+     * until the first queued message is {@code linger} old decides what came meanwhile together.
+     * Never for a tenant that is behind or has a full turn queued. True when the lane was parked.
+     */
+    private boolean lingers(LaneInbox in) {
+        if (lingerNanos <= 0 || !in.hasQueued() || in.streamPending() > 0 || in.queued() >= BATCH) {
+            return false;
+        }
+        long left = lingerNanos - in.queuedForNanos();
+        if (left <= 0) {
+            return false;
+        }
+        lane.parkAfterTurn(Math.max(1, java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(left)));
+        return true;
     }
 
     private void recordDelay(Message oldest) {

@@ -89,7 +89,8 @@ public final class RulesModule implements CoreModule {
         TenantRules t = new TenantRules(tenant.slug(), db);
         t.reload();
         LaneWindow window = new LaneWindow(new AcceptedWindow(ctx.controlDataSource(), db));
-        t.engine = new RuleEngine(tenant.slug(), lanes, ctx.nats(), db, () -> t.eventRules, window, ctx.metrics());
+        t.engine = new RuleEngine(tenant.slug(), lanes, ctx.nats(), db, () -> t.eventRules, window, ctx.metrics(),
+                java.time.Duration.ofMillis(ctx.config().tuning().sinkBatchWaitMs()));
         t.actions = new ActionEngine(tenant.slug(), lanes, ctx.nats(), db, row -> {
             if (!row.path("snoozed_until").isNull() && !row.path("snoozed_until").isMissingNode()) {
                 snoozesChanged(tenant.slug());

@@ -52,7 +52,7 @@ public enum Setting {
     SINK_BATCH_ROWS("OMNIGLASS_SINK_BATCH_ROWS", "`20000`",
             "the sink closes a batch at this many datapoints"),
     SINK_BATCH_WAIT_MS("OMNIGLASS_SINK_BATCH_WAIT_MS", "`200`",
-            "... or this long after its first message, whichever comes first"),
+            "... or this long after its first message, whichever comes first: a live tenant's sink and rules wait this long for its first queued message to have company, so its datapoints commit together (a tenant that is behind never waits)"),
     SINK_ACK_WAIT_S("OMNIGLASS_SINK_ACK_WAIT_S", "`60`",
             "how long JetStream waits for the sink's ack before redelivering (must outlast the slowest batch commit)"),
     CDC_SESSIONS("OMNIGLASS_CDC_SESSIONS", "`3`",

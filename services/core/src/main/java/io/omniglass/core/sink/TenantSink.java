@@ -148,6 +148,9 @@ final class TenantSink implements AutoCloseable {
         if (in == null || handoff.get() != null) {
             return false;
         }
+        if (lingers(in)) {
+            return false; // parked until the first message is batchWait old; arrivals meanwhile join the batch
+        }
         List<Message> batch = collect(in);
         if (batch.isEmpty()) {
             return false;
@@ -255,8 +258,7 @@ final class TenantSink implements AutoCloseable {
      * the turn does not wait for a batch to fill (under load the queue fills while others run).
      */
     private List<Message> collect(LaneInbox in) {
-        int want = (int) Math.max(1, Math.min(Math.min(settings.batchMessages(), settings.batchRows() / rowsPerMessage),
-                Math.min(MAX_FETCH_BYTES / bytesPerMessage, 2L * lastBatchMessages + 100)));
+        int want = want();
         List<Message> batch = in.take(want);
         lastBatchFull = batch.size() >= want;
         if (!batch.isEmpty()) {
@@ -271,6 +273,31 @@ final class TenantSink implements AutoCloseable {
             lastBatchMessages = batch.size();
         }
         return batch;
+    }
+
+    private int want() {
+        return (int) Math.max(1, Math.min(Math.min(settings.batchMessages(), settings.batchRows() / rowsPerMessage),
+                Math.min(MAX_FETCH_BYTES / bytesPerMessage, 2L * lastBatchMessages + 100)));
+    }
+
+    /**
+     * A live tenant (a few datapoints a second, each a message of its own) would otherwise commit
+     * every datapoint alone: a transaction, a WAL flush, a wake-up of its CDC walsender and a lane
+     * turn each. Its turn waits until the first queued message is {@code batchWait} old, so what
+     * comes meanwhile is written in the same transaction; a tenant that is behind, or has a full
+     * batch queued, never waits. True when the lane was parked for it.
+     */
+    private boolean lingers(LaneInbox in) {
+        long linger = settings.batchWait().toNanos();
+        if (linger <= 0 || !in.hasQueued() || lastBatchFull || in.streamPending() > 0 || in.queued() >= want()) {
+            return false;
+        }
+        long left = linger - in.queuedForNanos();
+        if (left <= 0) {
+            return false;
+        }
+        lane.parkAfterTurn(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+        return true;
     }
 
     /** Datapoints in a message without parsing it: ~ one per top-level object in an array. */
