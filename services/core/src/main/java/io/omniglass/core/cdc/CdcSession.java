@@ -126,7 +126,7 @@ public final class CdcSession implements AutoCloseable {
     private final Runnable heartbeat;
 
     private final Map<Integer, PgOutput.Relation> relations = new HashMap<>();
-    /** The subject of each table's changes, made once per session rather than once per change. */
+    /** The subject of each table's changes, made and checked once per session rather than once per change. */
     private final Map<String, String> subjects = new HashMap<>();
     private final ArrayDeque<Txn> inFlight = new ArrayDeque<>();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -172,6 +172,7 @@ public final class CdcSession implements AutoCloseable {
     private byte[] heldBody;
     private long heldSeq;
     private final ChangeHeaders.Writer headerWriter = new ChangeHeaders.Writer();
+    private final OutgoingChange outgoing = new OutgoingChange();
 
     public CdcSession(Source source, io.nats.client.Connection nats, BooleanSupplier fence, CdcStats stats,
                AckListener listener, Settings settings, Runnable heartbeat) {
@@ -188,7 +189,7 @@ public final class CdcSession implements AutoCloseable {
         // replication messages: no hand-off to another thread per change, no shared state.
         this.awaitingAck = new Txn[settings.maxInFlight()];
         this.batchStart = new long[settings.maxInFlight()];
-        this.replyPrefix = nats.createInbox() + ".";
+        this.replyPrefix = OutgoingChange.checkedReplyPrefix(nats.createInbox() + ".");
         this.acks = nats.subscribe(replyPrefix + "*");
         long serverMax = nats.getServerInfo() == null ? 1024 * 1024 : nats.getServerInfo().getMaxPayload();
         this.maxBody = serverMax - 1024; // room for the subject, reply and headers
@@ -517,10 +518,11 @@ public final class CdcSession implements AutoCloseable {
         }
         awaitingCount++;
         txn.pending++;
-        String subject = subjects.computeIfAbsent(rel.name(), table -> TenantStreams.cdcSubject(source.slug(), table));
+        String subject = subjects.computeIfAbsent(rel.name(),
+                table -> OutgoingChange.checked(TenantStreams.cdcSubject(source.slug(), table)));
         if (!atomic) {
             // JetStream stores it only right after its predecessor: a refused change refuses all that follow
-            nats.publish(subject, replyPrefix + seq,
+            outgoing.publish(nats, subject, replyPrefix + seq,
                     headers(currentLsn, changePosition, expectedLastSeq++, null, 0, false), body);
             return;
         }
@@ -535,7 +537,7 @@ public final class CdcSession implements AutoCloseable {
         expectedLastSeq++;
         if (heldSubject != null) {
             // staged by the server until the commit
-            nats.publish(heldSubject, null, headers(heldLsn, heldPosition, heldExpected, batchId, heldBatchSequence, false), heldBody);
+            outgoing.publish(nats, heldSubject, null, headers(heldLsn, heldPosition, heldExpected, batchId, heldBatchSequence, false), heldBody);
         }
         heldSubject = subject;
         heldLsn = currentLsn;
@@ -555,7 +557,7 @@ public final class CdcSession implements AutoCloseable {
             return;
         }
         batchStart[(int) (heldSeq % awaitingAck.length)] = batchFirstSeq;
-        nats.publish(heldSubject, replyPrefix + heldSeq,
+        outgoing.publish(nats, heldSubject, replyPrefix + heldSeq,
                 headers(heldLsn, heldPosition, heldExpected, batchId, heldBatchSequence, true), heldBody);
         batchesInFlight++;
         stats.batchCommitted();
