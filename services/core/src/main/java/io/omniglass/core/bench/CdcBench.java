@@ -67,7 +67,7 @@ public final class CdcBench implements Callable<Integer> {
     @Option(names = "--nats-replicas", description = "replicas of the streams on --nats-url (default ${DEFAULT-VALUE})", defaultValue = "1")
     int natsReplicas;
 
-    @Option(names = "--store-matrix", description = "also measure the batched store ceiling at batches of 100/500/1,000, 1/2/4 in flight, with and without Nats-Msg-Id")
+    @Option(names = "--store-matrix", description = "also measure the batched store ceiling at batches of 100/500/1,000 (1/2/4 in flight, with and without Nats-Msg-Id), 2,000/5,000/10,000 and with a 96-byte body")
     boolean storeMatrix;
 
     @Option(names = "--peer", description = "also run this peer on the same changes, in the same run: debezium (its own JVM; see docs/peers.md)")
