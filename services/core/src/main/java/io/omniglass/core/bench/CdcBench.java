@@ -67,7 +67,7 @@ public final class CdcBench implements Callable<Integer> {
     @Option(names = "--nats-replicas", description = "replicas of the streams on --nats-url (default ${DEFAULT-VALUE})", defaultValue = "1")
     int natsReplicas;
 
-    @Option(names = "--store-matrix", description = "also measure the batched store ceiling at batches of 100/500/1,000, 1/2/4 in flight, with and without Nats-Msg-Id")
+    @Option(names = "--store-matrix", description = "also measure the batched store ceiling at batches of 100/500/1,000 (1/2/4 in flight, with and without Nats-Msg-Id), 2,000/5,000/10,000 and with a 96-byte body")
     boolean storeMatrix;
 
     @Option(names = "--peer", description = "also run this peer on the same changes, in the same run: debezium (its own JVM; see docs/peers.md)")
@@ -376,7 +376,8 @@ public final class CdcBench implements Callable<Integer> {
     private static final int CEILING_BATCHES_IN_FLIGHT = 2;
 
     /** The store matrix's points (each a stream of its own): 3 batch sizes × 3 in flight, and 3 header variants. */
-    private static final int STORE_MATRIX_POINTS = 12;
+    private static final int STORE_MATRIX_POINTS = 16;
+    private static final int SMALL_BODY_BYTES = 96;
 
     static final long PG_EPOCH_MICROS = 946_684_800_000_000L;
 
@@ -445,6 +446,12 @@ public final class CdcBench implements Callable<Integer> {
         plan.add(new Object[]{1000, 2, JetStreamStoreCeiling.BatchHeaders.NO_MSG_ID});
         plan.add(new Object[]{1000, 2, JetStreamStoreCeiling.BatchHeaders.PUBLISHER});
         plan.add(new Object[]{1000, 4, JetStreamStoreCeiling.BatchHeaders.NO_MSG_ID});
+        // beyond nats-server's default batch ceiling (the embedded server allows 10,000), and a
+        // body of a quarter of the feed's: what nats-server's CPU per message depends on
+        plan.add(new Object[]{2000, 2, JetStreamStoreCeiling.BatchHeaders.CEILING});
+        plan.add(new Object[]{5000, 2, JetStreamStoreCeiling.BatchHeaders.CEILING});
+        plan.add(new Object[]{10000, 1, JetStreamStoreCeiling.BatchHeaders.CEILING});
+        plan.add(new Object[]{1000, 2, JetStreamStoreCeiling.BatchHeaders.CEILING, SMALL_BODY_BYTES});
         if (plan.size() != STORE_MATRIX_POINTS) {
             throw new IllegalStateException("the store matrix has " + plan.size() + " points, STORE_MATRIX_POINTS says " + STORE_MATRIX_POINTS);
         }
@@ -452,9 +459,10 @@ public final class CdcBench implements Callable<Integer> {
             int batch = (int) plan.get(i)[0];
             int inFlight = (int) plan.get(i)[1];
             JetStreamStoreCeiling.BatchHeaders headers = (JetStreamStoreCeiling.BatchHeaders) plan.get(i)[2];
+            byte[] pointBody = plan.get(i).length > 3 ? java.util.Arrays.copyOf(body, Math.min(body.length, (int) plan.get(i)[3])) : body;
             long[] disk = DiskFlushes.read();
             double cpuBefore = ProcessCpu.seconds(natsPid, false);
-            long nanos = JetStreamStoreCeiling.runMatrixPoint(nats, i, body, changes, batch, inFlight, natsReplicas, headers);
+            long nanos = JetStreamStoreCeiling.runMatrixPoint(nats, i, pointBody, changes, batch, inFlight, natsReplicas, headers);
             double cpu = ProcessCpu.seconds(natsPid, false) - cpuBefore;
             long[] diskAfter = DiskFlushes.read();
             double seconds = nanos / 1e9;
@@ -462,6 +470,7 @@ public final class CdcBench implements Callable<Integer> {
             point.put("batch", batch);
             point.put("batches_in_flight", inFlight);
             point.put("headers", headers.name().toLowerCase());
+            point.put("body_bytes", pointBody.length);
             point.put("messages_per_s", Math.round(changes / seconds));
             point.put("batches_per_s", Math.round(changes / (double) batch / seconds));
             if (natsPid > 0) {
@@ -474,8 +483,8 @@ public final class CdcBench implements Callable<Integer> {
                 point.put("disk_writes_per_s", Math.round((diskAfter[1] - disk[1]) / seconds));
             }
             point.put("load_avg_1m", loadAverage());
-            System.out.printf("store matrix: batches of %4d, %d in flight, headers %-9s %,8d messages/s%s%n", batch, inFlight,
-                    headers.name().toLowerCase(), Math.round(changes / seconds),
+            System.out.printf("store matrix: batches of %5d, %d in flight, headers %-9s body %4d B %,8d messages/s%s%n", batch,
+                    inFlight, headers.name().toLowerCase(), pointBody.length, Math.round(changes / seconds),
                     natsPid > 0 ? String.format(" (nats-server %.1f ms CPU per 1,000, %.0f%% of a core)", cpu * 1e6 / changes, 100 * cpu / seconds) : "");
             points.add(point);
         }

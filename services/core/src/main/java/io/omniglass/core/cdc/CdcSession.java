@@ -6,7 +6,6 @@ import io.nats.client.Subscription;
 import io.nats.client.api.MessageInfo;
 import io.nats.client.api.StreamState;
 import io.nats.client.Message;
-import io.nats.client.impl.Headers;
 import io.omniglass.core.tenancy.TenantStreams;
 import org.postgresql.PGConnection;
 import org.postgresql.PGProperty;
@@ -108,9 +107,6 @@ public final class CdcSession implements AutoCloseable {
     private static final long IDLE_POLL_MILLIS = 5;
     /** nats-server's default ceiling on the messages of one atomic batch ({@code max_msgs}). */
     public static final int MAX_BATCH = 1000;
-    private static final String BATCH_ID = "Nats-Batch-Id";
-    private static final String BATCH_SEQUENCE = "Nats-Batch-Sequence";
-    private static final String BATCH_COMMIT = "Nats-Batch-Commit";
     private static final Duration STREAM_INFO_TIMEOUT = Duration.ofSeconds(5);
 
     private final Source source;
@@ -130,7 +126,7 @@ public final class CdcSession implements AutoCloseable {
     private final Runnable heartbeat;
 
     private final Map<Integer, PgOutput.Relation> relations = new HashMap<>();
-    /** The subject of each table's changes, made once per session rather than once per change. */
+    /** The subject of each table's changes, made and checked once per session rather than once per change. */
     private final Map<String, String> subjects = new HashMap<>();
     private final ArrayDeque<Txn> inFlight = new ArrayDeque<>();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -164,11 +160,19 @@ public final class CdcSession implements AutoCloseable {
     private int batchSize;
     private long batchFirstSeq;
     private int batchesInFlight;
-    /** The open batch's newest change, held back so that the batch's commit travels on a real change. */
+    /**
+     * The open batch's newest change, held back so that the batch's commit travels on a real change;
+     * its headers are written when it goes out, with or without the commit.
+     */
     private String heldSubject;
-    private Headers heldHeaders;
+    private String heldLsn;
+    private int heldPosition;
+    private long heldExpected;
+    private int heldBatchSequence;
     private byte[] heldBody;
     private long heldSeq;
+    private final ChangeHeaders.Writer headerWriter = new ChangeHeaders.Writer();
+    private final OutgoingChange outgoing = new OutgoingChange();
 
     public CdcSession(Source source, io.nats.client.Connection nats, BooleanSupplier fence, CdcStats stats,
                AckListener listener, Settings settings, Runnable heartbeat) {
@@ -185,7 +189,7 @@ public final class CdcSession implements AutoCloseable {
         // replication messages: no hand-off to another thread per change, no shared state.
         this.awaitingAck = new Txn[settings.maxInFlight()];
         this.batchStart = new long[settings.maxInFlight()];
-        this.replyPrefix = nats.createInbox() + ".";
+        this.replyPrefix = OutgoingChange.checkedReplyPrefix(nats.createInbox() + ".");
         this.acks = nats.subscribe(replyPrefix + "*");
         long serverMax = nats.getServerInfo() == null ? 1024 * 1024 : nats.getServerInfo().getMaxPayload();
         this.maxBody = serverMax - 1024; // room for the subject, reply and headers
@@ -484,12 +488,8 @@ public final class CdcSession implements AutoCloseable {
                     source.slug(), rel.name(), body.length);
             body = encoder.encode(currentLsn, currentXid, currentCommitTs, rel, op, row, old, oldIsKeyOnly, true);
         }
-        Headers h = new Headers();
         // the commit LSN and the change's place in its transaction: the same on every republish
-        h.put(MSG_ID, currentLsn + ":" + position++);
-        if (systemId != null) {
-            h.put(SYSTEM_HEADER, systemId);
-        }
+        int changePosition = position++;
         long seq = nextPublishSeq++;
         int slot = (int) (seq % awaitingAck.length);
         while (awaitingCount >= awaitingAck.length || awaitingAck[slot] != null) {
@@ -518,28 +518,32 @@ public final class CdcSession implements AutoCloseable {
         }
         awaitingCount++;
         txn.pending++;
-        String subject = subjects.computeIfAbsent(rel.name(), table -> TenantStreams.cdcSubject(source.slug(), table));
+        String subject = subjects.computeIfAbsent(rel.name(),
+                table -> OutgoingChange.checked(TenantStreams.cdcSubject(source.slug(), table)));
         if (!atomic) {
             // JetStream stores it only right after its predecessor: a refused change refuses all that follow
-            h.put(EXPECTED_LAST_SEQ, Long.toString(expectedLastSeq++));
-            nats.publish(subject, replyPrefix + seq, h, body);
+            outgoing.publish(nats, subject, replyPrefix + seq,
+                    headers(currentLsn, changePosition, expectedLastSeq++, null, 0, false), body);
             return;
         }
+        long expected = NO_EXPECTATION;
         if (batchId == null) {
             batchId = batchIdPrefix + seq;
             batchFirstSeq = seq;
             batchSize = 0;
             // the whole batch is stored only right after its predecessor, or not at all
-            h.put(EXPECTED_LAST_SEQ, Long.toString(expectedLastSeq));
+            expected = expectedLastSeq;
         }
         expectedLastSeq++;
-        h.put(BATCH_ID, batchId);
-        h.put(BATCH_SEQUENCE, Integer.toString(++batchSize));
-        if (heldHeaders != null) {
-            nats.publish(heldSubject, null, heldHeaders, heldBody); // staged by the server until the commit
+        if (heldSubject != null) {
+            // staged by the server until the commit
+            outgoing.publish(nats, heldSubject, null, headers(heldLsn, heldPosition, heldExpected, batchId, heldBatchSequence, false), heldBody);
         }
         heldSubject = subject;
-        heldHeaders = h;
+        heldLsn = currentLsn;
+        heldPosition = changePosition;
+        heldExpected = expected;
+        heldBatchSequence = ++batchSize;
         heldBody = body;
         heldSeq = seq;
         if (batchSize >= MAX_BATCH) {
@@ -552,15 +556,20 @@ public final class CdcSession implements AutoCloseable {
         if (batchId == null) {
             return;
         }
-        heldHeaders.put(BATCH_COMMIT, "1");
         batchStart[(int) (heldSeq % awaitingAck.length)] = batchFirstSeq;
-        nats.publish(heldSubject, replyPrefix + heldSeq, heldHeaders, heldBody);
+        outgoing.publish(nats, heldSubject, replyPrefix + heldSeq,
+                headers(heldLsn, heldPosition, heldExpected, batchId, heldBatchSequence, true), heldBody);
         batchesInFlight++;
         stats.batchCommitted();
         batchId = null;
         heldSubject = null;
-        heldHeaders = null;
+        heldLsn = null;
         heldBody = null;
+    }
+
+    private ChangeHeaders headers(String lsn, int changePosition, long expected, String batch, int batchSequence,
+                                  boolean commit) {
+        return headerWriter.change(lsn, changePosition, systemId, expected, batch, batchSequence, commit);
     }
 
     /**
@@ -682,7 +691,7 @@ public final class CdcSession implements AutoCloseable {
             return rs.next() ? rs.getString("systemid") : null;
         }
     }
-    private static final String EXPECTED_LAST_SEQ = "Nats-Expected-Last-Sequence";
+    private static final long NO_EXPECTATION = ChangeHeaders.NO_EXPECTATION;
     private static final byte[] ERROR_FIELD = "\"error\"".getBytes(java.nio.charset.StandardCharsets.UTF_8);
 
     private static int indexOf(byte[] data, byte[] what) {

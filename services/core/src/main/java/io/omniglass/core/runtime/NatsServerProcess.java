@@ -78,6 +78,9 @@ public final class NatsServerProcess implements AutoCloseable {
                     "  store_dir: \"" + storeDir.toAbsolutePath() + "\"",
                     "  max_memory_store: 256MB",
                     "  sync_interval: always",
+                    // a ceiling, not the publisher's size (CdcSession.MAX_BATCH): nats-server's default
+                    // of 1,000 messages an atomic batch kept bench cdc --store-matrix from measuring larger ones
+                    "  limits { batch { max_msgs: 10000 } }",
                     "}",
                     ""));
             ProcessBuilder pb = new ProcessBuilder(List.of(binary, "-c", conf.toString(), "-P", pidFile.toString()));
