@@ -82,6 +82,14 @@ public final class CdcModule implements CoreModule {
                     }
 
                     @Override
+                    public void resumed(String tenant, long token) {
+                        TenantFeed f = feeds.get(tenant);
+                        if (f != null && f.token() == token) {
+                            sessions.wake(f); // a drain fenced during the lapse goes on now
+                        }
+                    }
+
+                    @Override
                     public void lost(String tenant, String why) {
                         TenantFeed f = feeds.get(tenant);
                         if (f != null) {

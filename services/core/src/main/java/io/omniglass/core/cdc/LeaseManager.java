@@ -59,6 +59,10 @@ final class LeaseManager implements AutoCloseable {
         void acquired(String tenant, long token);
 
         void lost(String tenant, String why);
+
+        /** Held on through a lapse of this core's lease, with the same token: the feed may go on. */
+        default void resumed(String tenant, long token) {
+        }
     }
 
     /** A tenant's lease as last seen: its holder, the revision (fencing token) and when we saw it. */
@@ -66,6 +70,15 @@ final class LeaseManager implements AutoCloseable {
     }
 
     private static final String CORE_SUBJECT_PREFIX = "$KV." + "og_cdc_cores" + ".";
+    private static final String TENANT_SUBJECT_PREFIX = "$KV." + "og_cdc_tenants" + ".";
+    /**
+     * Tenants whose bid is on its way. Bids are compare-and-set publishes sent together, not KV
+     * requests answered in turn: after a lapse or a take-over 200 sequential requests took one
+     * round trip each, and under load a round trip is 0.5-2 s (minutes without CDC).
+     */
+    private final Set<String> bidding = ConcurrentHashMap.newKeySet();
+    /** A released tenant's delete marker: the revision a create compares against (absent: never written). */
+    private final Map<String, Long> freedAt = new ConcurrentHashMap<>();
     private final KeyValue cores;
     private final io.nats.client.JetStream js;
     private final KeyValue tenants;
@@ -77,6 +90,19 @@ final class LeaseManager implements AutoCloseable {
     private final Map<String, Long> coreSeenNanos = new ConcurrentHashMap<>();
     private final Map<String, Claim> claims = new ConcurrentHashMap<>();
     private final Map<String, Long> held = new ConcurrentHashMap<>();
+    /**
+     * The revision this core last wrote to each tenant's key it holds: the token at first, and
+     * after a lapse the confirming write's. The token stays the term's: only this core wrote between.
+     */
+    private final Map<String, Long> revisions = new ConcurrentHashMap<>();
+    /**
+     * Held when this core's lease lapsed: fenced (not in {@link #held}), not dropped. A lapse is a
+     * pause of our own renewals' answers (a stalled nats-server, a starved machine), seldom a
+     * loss: on the next acknowledged renewal each is confirmed by a write at the revision we hold,
+     * which fails if another core took it meanwhile; unconfirmed for a time to live, they drop.
+     */
+    private final Map<String, Long> suspended = new ConcurrentHashMap<>();
+    private long lapsedAtNanos;
     private final Map<String, Long> freeSinceNanos = new ConcurrentHashMap<>();
     private final Set<String> candidates = ConcurrentHashMap.newKeySet();
     private long shedNanos = System.nanoTime();
@@ -200,8 +226,9 @@ final class LeaseManager implements AutoCloseable {
     private synchronized void watch() throws Exception {
         unwatch();
         ackedSinceEchoNanos = 0;
-        coresWatch = cores.watchAll(new Watcher(this::onCore));
-        tenantsWatch = tenants.watchAll(new Watcher(this::onTenant));
+        coresWatch = cores.watchAll(new Watcher(this::onCore, () -> { }));
+        // every holder known now: bid at once at the revisions seen (a bid before them finds the key taken)
+        tenantsWatch = tenants.watchAll(new Watcher(this::onTenant, this::tickSoon));
     }
 
     private synchronized void unwatch() {
@@ -293,15 +320,18 @@ final class LeaseManager implements AutoCloseable {
         String tenant = e.getKey();
         if (e.getOperation() != KeyValueOperation.PUT) {
             claims.remove(tenant);
+            freedAt.put(tenant, e.getRevision());
             if (candidates.contains(tenant)) {
                 tickSoon(); // released: bid at once
             }
             return;
         }
         String holder = new String(e.getValue(), StandardCharsets.UTF_8);
+        freedAt.remove(tenant);
         claims.put(tenant, new Claim(holder, e.getRevision(), System.nanoTime()));
-        Long mine = held.get(tenant);
-        if (mine != null && (!holder.equals(me) || e.getRevision() != mine)) {
+        Long mine = revisions.get(tenant);
+        // our name at another revision: our own confirming write on its way, or an earlier run of this core
+        if (mine != null && (!holder.equals(me) || e.getRevision() != mine && !bidding.contains(tenant))) {
             onLeaseThread(() -> drop(tenant, "taken by " + holder)); // not ours any more: stop now
         }
     }
@@ -340,21 +370,37 @@ final class LeaseManager implements AutoCloseable {
         }
         leaseThreadProgressNanos = System.nanoTime();
         checkWatches();
-        if (System.nanoTime() >= validUntil.get()) {
+        long now = System.nanoTime();
+        if (now >= validUntil.get()) {
             if (!held.isEmpty()) {
                 timers.expired();
-                log.warn("cdc leases: this core's lease lapsed {} ms after its last acknowledged renewal started",
-                        (System.nanoTime() - validUntil.get() + ttl.toNanos() - safetyNanos) / 1_000_000);
+                log.warn("cdc leases: this core's lease lapsed {} ms after its last acknowledged renewal started;"
+                                + " {} feeds fenced until a renewal is acknowledged",
+                        (now - validUntil.get() + ttl.toNanos() - safetyNanos) / 1_000_000, held.size());
+                if (suspended.isEmpty()) {
+                    lapsedAtNanos = now;
+                }
+                suspended.putAll(held);
+                held.clear();
             }
-            for (String t : held.keySet()) {
-                drop(t, "core lease expired (NATS unreachable?)");
+            if (!suspended.isEmpty() && now - lapsedAtNanos > ttl.toNanos()) {
+                // by now another core may have taken them and need their slots: our sessions let go
+                for (String t : suspended.keySet()) {
+                    drop(t, "core lease expired (NATS unreachable?)");
+                }
             }
             return;
         }
+        for (Map.Entry<String, Long> s : suspended.entrySet()) {
+            if (!bidding.contains(s.getKey())) {
+                confirm(s.getKey(), s.getValue());
+            }
+        }
+        Map<String, Boolean> holderAlive = new java.util.HashMap<>(); // a silent holder's key is asked once a tick
         for (String tenant : candidates) {
-            if (!held.containsKey(tenant)) {
+            if (!held.containsKey(tenant) && !suspended.containsKey(tenant) && !bidding.contains(tenant)) {
                 try {
-                    bid(tenant); // however long hundreds of bids take, the renewals go on on their own thread
+                    bid(tenant, holderAlive);
                 } catch (Exception e) {
                     log.debug("cdc {}: bid failed: {}", tenant, e.toString());
                 }
@@ -395,10 +441,10 @@ final class LeaseManager implements AutoCloseable {
         String tenant = held.keySet().iterator().next();
         log.info("cdc {}: this core ({}) holds {} of {} leases over {} live cores; giving this one back",
                 tenant, me, held.size(), candidates.size(), counts.size());
-        Long token = held.get(tenant);
+        Long revision = revisions.get(tenant);
         drop(tenant, "rebalancing over " + counts.size() + " cores"); // fenced: no publish or flush after this
         try {
-            tenants.delete(tenant, token);
+            tenants.delete(tenant, revision);
         } catch (IOException | JetStreamApiException | RuntimeException e) {
             log.debug("cdc {}: giving the lease back failed: {}", tenant, e.toString());
         }
@@ -419,7 +465,10 @@ final class LeaseManager implements AutoCloseable {
         js.publishAsync(CORE_SUBJECT_PREFIX + me, me.getBytes(StandardCharsets.UTF_8)).whenComplete((ack, failed) -> {
             if (failed == null && ack != null && !ack.hasError()) {
                 timers.acked(System.nanoTime() - started);
-                validUntil.accumulateAndGet(started + ttl.toNanos() - safetyNanos, Math::max);
+                long before = validUntil.getAndAccumulate(started + ttl.toNanos() - safetyNanos, Math::max);
+                if (before < System.nanoTime() && !candidates.isEmpty()) {
+                    tickSoon(); // valid again after a lapse: take the feeds back now, not at the next tick
+                }
                 if (ackedSinceEchoNanos == 0) {
                     ackedSinceEchoNanos = System.nanoTime();
                 }
@@ -461,7 +510,7 @@ final class LeaseManager implements AutoCloseable {
         validUntil.set(started + ttl.toNanos() - safetyNanos);
     }
 
-    private void bid(String tenant) throws IOException, JetStreamApiException {
+    private void bid(String tenant, Map<String, Boolean> holderAlive) throws IOException, JetStreamApiException {
         Claim c = claims.get(tenant);
         long now = System.nanoTime();
         if (c == null) {
@@ -470,65 +519,154 @@ final class LeaseManager implements AutoCloseable {
             long since = freeSinceNanos.computeIfAbsent(tenant, t -> now);
             int cores = Math.max(1, coreSeenNanos.size());
             int fairShare = (candidates.size() + cores - 1) / cores;
-            boolean beyondShare = held.size() >= fairShare;
+            boolean beyondShare = held.size() + bidding.size() >= fairShare;
             if (beyondShare && now - since < SPREAD_WAIT_NANOS) {
                 return;
             }
-            try {
-                won(tenant, tenants.create(tenant, me.getBytes(StandardCharsets.UTF_8)));
-                if (beyondShare) {
-                    noShedUntilNanos = now + SHED_BACKOFF_NANOS;
-                }
-            } catch (JetStreamApiException taken) {
-                // another core created it first; its claim arrives through the watch
-            }
+            // a create: compare with the delete marker a release left, or with nothing at all
+            propose(tenant, freedAt.getOrDefault(tenant, 0L), beyondShare);
             return;
         }
         if (c.holder().equals(me)) {
-            // ours from before (a renewal raced the watch): take it back at its revision to get a token
-            takeOver(tenant, c);
+            // ours from before (a lapse, or a renewal raced the watch): take it back at its revision to get a token
+            propose(tenant, c.revision(), false);
             return;
         }
         Long coreSeen = coreSeenNanos.get(c.holder());
         long lastSign = Math.max(c.seenNanos(), coreSeen == null ? Long.MIN_VALUE : coreSeen);
         if (now - lastSign > ttl.toNanos()) {
             // the watch says silent; the bucket's max age decides: a core key exists only while renewed
-            if (cores.get(c.holder()) != null) {
+            Boolean alive = holderAlive.get(c.holder());
+            if (alive == null) {
+                alive = cores.get(c.holder()) != null;
+                holderAlive.put(c.holder(), alive);
+                if (!alive) {
+                    log.info("cdc leases: holder {} silent for {} ms; taking over its tenants", c.holder(), (now - lastSign) / 1_000_000);
+                }
+            }
+            if (alive) {
                 coreSeenNanos.put(c.holder(), now);
                 return;
             }
-            log.info("cdc {}: holder {} silent for {} ms; taking over", tenant, c.holder(), (now - lastSign) / 1_000_000);
-            takeOver(tenant, c);
+            propose(tenant, c.revision(), false);
         }
     }
 
-    private void takeOver(String tenant, Claim c) throws IOException {
+    /**
+     * A bid: this core's name written to the tenant's key only if the key is still at
+     * {@code revision} (the server compares; only one bidder at a revision wins). Not waited
+     * for: every bid of a tick is on its way at once, and each answer comes back to the lease thread.
+     */
+    private void propose(String tenant, long revision, boolean beyondShare) {
+        bidding.add(tenant);
+        java.util.concurrent.CompletableFuture<io.nats.client.api.PublishAck> sent;
         try {
-            won(tenant, tenants.update(tenant, me.getBytes(StandardCharsets.UTF_8), c.revision()));
-        } catch (JetStreamApiException raced) {
-            // someone else took it first
+            sent = js.publishAsync(TENANT_SUBJECT_PREFIX + tenant, me.getBytes(StandardCharsets.UTF_8),
+                    io.nats.client.PublishOptions.builder().expectedLastSubjectSequence(revision).build());
+        } catch (RuntimeException e) {
+            bidding.remove(tenant);
+            throw e;
         }
+        // an answer that never comes frees the tenant for the next tick's bid; one that comes later
+        // than this is seen through the watch as ours and taken back at its revision
+        sent.orTimeout(ttl.toMillis(), TimeUnit.MILLISECONDS).whenComplete((ack, failed) -> {
+            boolean ok = failed == null && ack != null && !ack.hasError();
+            if (!onLeaseThread(() -> {
+                bidding.remove(tenant);
+                if (ok && !closed && candidates.contains(tenant)) {
+                    won(tenant, ack.getSeqno());
+                    if (beyondShare) {
+                        noShedUntilNanos = System.nanoTime() + SHED_BACKOFF_NANOS;
+                    }
+                }
+            })) {
+                bidding.remove(tenant);
+            }
+            if (!ok) {
+                log.debug("cdc {}: bid at revision {} lost: {}", tenant, revision, failed == null ? ack : failed.toString());
+            }
+        });
     }
 
+    /**
+     * A bid's answer comes back on another path than the watch: a later holder's write may have
+     * come through the watch first (it found nothing held then), so a newer claim seen wins.
+     */
     private void won(String tenant, long revision) {
         freeSinceNanos.remove(tenant);
         held.put(tenant, revision);
-        claims.put(tenant, new Claim(me, revision, System.nanoTime()));
+        revisions.put(tenant, revision);
+        Claim now = claims.compute(tenant, (t, seen) -> seen != null && seen.revision() > revision
+                ? seen : new Claim(me, revision, System.nanoTime()));
+        if (now.revision() != revision) {
+            held.remove(tenant);
+            revisions.remove(tenant, revision);
+            return;
+        }
         listener.acquired(tenant, revision);
     }
 
+    /**
+     * A tenant held through a lapse, written again at the revision we hold: only if nobody took it
+     * meanwhile does the write succeed, and then no taker's write at that revision can, so the
+     * term (its token, its sessions) goes on. Sent with all the others at once, like the bids.
+     */
+    private void confirm(String tenant, long token) {
+        Long revision = revisions.get(tenant);
+        if (revision == null) {
+            drop(tenant, "no revision of ours to confirm after this core's lease lapsed");
+            return;
+        }
+        bidding.add(tenant);
+        java.util.concurrent.CompletableFuture<io.nats.client.api.PublishAck> sent;
+        try {
+            sent = js.publishAsync(TENANT_SUBJECT_PREFIX + tenant, me.getBytes(StandardCharsets.UTF_8),
+                    io.nats.client.PublishOptions.builder().expectedLastSubjectSequence(revision).build());
+        } catch (RuntimeException e) {
+            bidding.remove(tenant);
+            throw e;
+        }
+        sent.orTimeout(ttl.toMillis(), TimeUnit.MILLISECONDS).whenComplete((ack, failed) -> {
+            boolean ok = failed == null && ack != null && !ack.hasError();
+            if (!onLeaseThread(() -> {
+                if (ok && !closed && suspended.remove(tenant, token)) {
+                    revisions.put(tenant, ack.getSeqno());
+                    claims.put(tenant, new Claim(me, ack.getSeqno(), System.nanoTime()));
+                    held.put(tenant, token);
+                    listener.resumed(tenant, token);
+                    if (suspended.isEmpty()) {
+                        log.info("cdc leases: every feed held on through the lapse ({} ms since it began)",
+                                (System.nanoTime() - lapsedAtNanos) / 1_000_000);
+                    }
+                } else if (!ok) {
+                    // taken meanwhile, or no answer: stop; a write of ours that did land is taken back by a bid
+                    drop(tenant, "not confirmed after this core's lease lapsed: "
+                            + (failed == null ? String.valueOf(ack) : failed.toString()));
+                }
+                bidding.remove(tenant); // after the revision: the watch's echo of this write is ours
+            })) {
+                bidding.remove(tenant);
+            }
+        });
+    }
+
     private void drop(String tenant, String why) {
-        if (held.remove(tenant) != null) {
+        Long wasHeld = held.remove(tenant);
+        Long wasSuspended = suspended.remove(tenant);
+        revisions.remove(tenant);
+        if (wasHeld != null || wasSuspended != null) {
             listener.lost(tenant, why);
         }
     }
 
     /** Gives up a tenant's lease at once (its publisher has stopped), so another core takes over now. */
     void release(String tenant) {
-        Long token = held.remove(tenant);
-        if (token != null) {
+        held.remove(tenant);
+        suspended.remove(tenant);
+        Long revision = revisions.remove(tenant);
+        if (revision != null) {
             try {
-                tenants.delete(tenant, token);
+                tenants.delete(tenant, revision);
             } catch (IOException | JetStreamApiException | RuntimeException ignored) {
                 // taken over or NATS gone: the taker waits out our core key
             }
@@ -540,7 +678,7 @@ final class LeaseManager implements AutoCloseable {
     public void close() {
         closed = true;
         renewer.shutdownNow();
-        for (String t : held.keySet()) {
+        for (String t : revisions.keySet()) {
             release(t);
         }
         unwatch();
@@ -551,7 +689,7 @@ final class LeaseManager implements AutoCloseable {
         }
     }
 
-    private record Watcher(java.util.function.Consumer<KeyValueEntry> onEntry) implements KeyValueWatcher {
+    private record Watcher(java.util.function.Consumer<KeyValueEntry> onEntry, Runnable caughtUp) implements KeyValueWatcher {
         @Override
         public void watch(KeyValueEntry entry) {
             onEntry.accept(entry);
@@ -559,6 +697,7 @@ final class LeaseManager implements AutoCloseable {
 
         @Override
         public void endOfData() {
+            caughtUp.run();
         }
     }
 }

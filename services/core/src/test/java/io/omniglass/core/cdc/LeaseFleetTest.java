@@ -1,0 +1,210 @@
+package io.omniglass.core.cdc;
+
+import io.nats.client.Connection;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import io.omniglass.core.runtime.NatsServerProcess;
+import io.omniglass.core.testing.TestFiles;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The core's CDC leases at fleet size against a real nats-server: a server stalled for less than
+ * the time to live (SIGSTOP, SIGCONT) keeps every feed with its token; after a real lapse, and
+ * when a dead core's feeds are taken over, all of them are led again in one pass. The lease
+ * connections go through {@link SlowLink} (25 ms each way): a round trip as slow as under load,
+ * where waiting for one answer per tenant took minutes.
+ */
+class LeaseFleetTest {
+
+    static final Duration TTL = Duration.ofSeconds(3);
+    static final Duration RENEW = Duration.ofMillis(500);
+    static final long LINK_DELAY_MS = 25;
+    static Path dir;
+    static NatsServerProcess server;
+    static SlowLink link;
+    final List<Core> cores = new ArrayList<>();
+    final List<Connection> connections = new ArrayList<>();
+
+    @BeforeAll
+    static void start() throws Exception {
+        dir = Files.createTempDirectory("og-lease-fleet-test-");
+        server = NatsServerProcess.start(dir.resolve("nats").resolve("jetstream"), Optional.empty());
+        link = new SlowLink(server.port(), LINK_DELAY_MS);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (link != null) {
+            link.close();
+        }
+        if (server != null) {
+            signal("CONT");
+            server.close();
+        }
+        TestFiles.deleteQuietly(dir);
+    }
+
+    @AfterEach
+    void closeCores() throws Exception {
+        signal("CONT");
+        for (Core c : cores) {
+            c.leases.close();
+            c.thread.shutdownNow();
+        }
+        for (Connection c : connections) {
+            c.close();
+        }
+    }
+
+    static void signal(String sig) throws Exception {
+        assertThat(new ProcessBuilder("kill", "-" + sig, Long.toString(server.pid())).start().waitFor()).isZero();
+    }
+
+    Connection connect(boolean slow) throws Exception {
+        String url = slow ? server.url().replace(":" + server.port(), ":" + link.port()) : server.url();
+        Connection c = Nats.connect(new Options.Builder().server(url).maxReconnects(-1)
+                .reconnectWait(Duration.ofMillis(250)).build());
+        connections.add(c);
+        return c;
+    }
+
+    /** A core's lease manager on its own lease thread and connection, recording what it holds. */
+    final class Core implements LeaseManager.Listener {
+        final Map<String, Long> held = new ConcurrentHashMap<>();
+        final AtomicInteger lost = new AtomicInteger();
+        final AtomicInteger resumed = new AtomicInteger();
+        final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor();
+        final LeaseManager leases;
+
+        Core(String id, Connection nats) throws Exception {
+            leases = new LeaseManager(nats, id, TTL, RENEW, thread, this);
+            leases.start();
+            cores.add(this);
+        }
+
+        @Override
+        public void acquired(String tenant, long token) {
+            held.put(tenant, token);
+        }
+
+        @Override
+        public void lost(String tenant, String why) {
+            held.remove(tenant);
+            lost.incrementAndGet();
+        }
+
+        @Override
+        public void resumed(String tenant, long token) {
+            resumed.incrementAndGet();
+        }
+
+        boolean holds(String tenant) {
+            Long t = held.get(tenant);
+            return t != null && leases.holds(tenant, t);
+        }
+
+        long holding(List<String> tenants) {
+            return tenants.stream().filter(this::holds).count();
+        }
+    }
+
+    static List<String> tenants(String prefix, int n) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            out.add(prefix + i);
+        }
+        return out;
+    }
+
+    @Test
+    void aStallShorterThanTheTtlFencesTheFeedsButKeepsEveryOneWithItsToken() throws Exception {
+        List<String> tenants = tenants("s", 50);
+        Core a = new Core("core-stall", connect(false));
+        tenants.forEach(a.leases::candidate);
+        await().atMost(Duration.ofSeconds(20)).until(() -> a.holding(tenants) == tenants.size());
+        Map<String, Long> tokens = new HashMap<>(a.held);
+
+        long stoppedAt = System.nanoTime();
+        signal("STOP");
+        boolean fenced = false;
+        while (System.nanoTime() - stoppedAt < Duration.ofMillis(2700).toNanos()) {
+            fenced |= a.holding(tenants) == 0; // the renewals' answers are late: no publish meanwhile
+            Thread.sleep(10);
+        }
+        signal("CONT");
+        long resumedAt = System.nanoTime();
+        assertThat(fenced).as("the lease lapsed by this core's clock during the stall").isTrue();
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10))
+                .until(() -> a.holding(tenants) == tenants.size());
+        System.out.printf("50 feeds held on through a 2.7 s stall: all publishing again %d ms after SIGCONT%n",
+                (System.nanoTime() - resumedAt) / 1_000_000);
+        assertThat(a.lost).hasValue(0);
+        assertThat(a.resumed).hasValue(tenants.size());
+        assertThat(a.held).isEqualTo(tokens);
+    }
+
+    @Test
+    void afterARealLapseTwoHundredFeedsAreLedAgainInOnePass() throws Exception {
+        List<String> tenants = tenants("l", 200);
+        Core a = new Core("core-lapse", connect(true));
+        long began = System.nanoTime();
+        tenants.forEach(a.leases::candidate);
+        await().atMost(Duration.ofSeconds(60)).until(() -> a.holding(tenants) == tenants.size());
+        System.out.printf("200 feeds led at start in %d ms (round trip %d ms)%n",
+                (System.nanoTime() - began) / 1_000_000, 2 * LINK_DELAY_MS);
+
+        signal("STOP");
+        // past the lapse and a whole time to live after it: the feeds are let go
+        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(50)).until(() -> a.lost.get() == tenants.size());
+        signal("CONT");
+        long resumedAt = System.nanoTime();
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(10))
+                .until(() -> a.holding(tenants) == tenants.size());
+        long releadMs = (System.nanoTime() - resumedAt) / 1_000_000;
+        System.out.printf("200 feeds led again %d ms after SIGCONT (round trip %d ms)%n", releadMs, 2 * LINK_DELAY_MS);
+        assertThat(releadMs).isLessThan(3000);
+    }
+
+    @Test
+    void aDeadCoresTwoHundredFeedsAreTakenOverWithinFiveSeconds() throws Exception {
+        List<String> tenants = tenants("d", 200);
+        Core a = new Core("core-dies", connect(true));
+        tenants.forEach(a.leases::candidate);
+        await().atMost(Duration.ofSeconds(60)).until(() -> a.holding(tenants) == tenants.size());
+        Map<String, Long> tokensA = new HashMap<>(a.held);
+        Core b = new Core("core-takes", connect(true));
+        tenants.forEach(b.leases::candidate);
+
+        long frozenAt = System.nanoTime();
+        a.thread.shutdownNow(); // as if the process hung: no renewal, no release
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10))
+                .until(() -> b.holding(tenants) == tenants.size());
+        long takenMs = (System.nanoTime() - frozenAt) / 1_000_000;
+        System.out.printf("a dead core's 200 feeds taken over %d ms after it stopped (round trip %d ms)%n",
+                takenMs, 2 * LINK_DELAY_MS);
+        assertThat(takenMs).isLessThan(5000);
+        for (String t : tenants) {
+            assertThat(a.holds(t)).as("the dead core is fenced for " + t).isFalse();
+            assertThat(b.held.get(t)).as("a larger token for " + t).isGreaterThan(tokensA.get(t));
+        }
+    }
+}
