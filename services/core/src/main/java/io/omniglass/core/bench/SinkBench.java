@@ -39,6 +39,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -57,20 +58,47 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class SinkBench {
 
-    /** {@code natsUrl} null: the embedded nats-server; else that JetStream (cluster) with {@code natsReplicas}. */
+    /**
+     * How the sink is fed. BACKLOG is the headline: everything is in the stream before the sink
+     * starts and the sink is timed from its start, which is what a replay or a catch-up is, and is
+     * like for like with the raw COPY it is divided by (no producer runs beside that either). LIVE
+     * publishes while the sink consumes, the publisher on the same CPUs as the sink, Postgres and
+     * nats-server (in production the devices are elsewhere): reported beside it, never instead.
+     */
+    public enum Mode { BACKLOG, LIVE, BOTH }
+
+    /**
+     * {@code natsUrl} null: the embedded nats-server; else that JetStream (cluster) with
+     * {@code natsReplicas}. {@code repeats}: the sink phases and the bare COPY run this many times,
+     * interleaved, so the spread on a shared machine shows and each ratio is taken within a round.
+     */
     public record Options(long datapoints, int series, int perMessage, long singleInsertDatapoints, Path dataDir,
-                          boolean backlog, String natsUrl, int natsReplicas) {
+                          Mode mode, int repeats, String natsUrl, int natsReplicas) {
+        public Options {
+            if (repeats < 1) {
+                throw new IllegalArgumentException("repeats must be at least 1");
+            }
+        }
+
         public Options(long datapoints, int series, int perMessage, long singleInsertDatapoints, Path dataDir, boolean backlog) {
-            this(datapoints, series, perMessage, singleInsertDatapoints, dataDir, backlog, null, 1);
+            this(datapoints, series, perMessage, singleInsertDatapoints, dataDir, backlog ? Mode.BACKLOG : Mode.LIVE, 1, null, 1);
+        }
+
+        boolean backlog() {
+            return mode != Mode.LIVE;
+        }
+
+        boolean live() {
+            return mode != Mode.BACKLOG;
         }
     }
 
-    /** Holds tenants back from the sink until opened: the backlog mode publishes everything first. */
+    /** Holds the tenants named to it back from the sink until opened: the backlog mode publishes everything first. */
     private static final class GatedSink implements io.omniglass.core.CoreModule {
         private final SinkModule sink;
+        private final Set<String> toHold = java.util.concurrent.ConcurrentHashMap.newKeySet();
         private final List<Tenant> held = new java.util.concurrent.CopyOnWriteArrayList<>();
         private volatile io.omniglass.core.CoreContext ctx;
-        private volatile boolean open;
 
         GatedSink(SinkModule sink) {
             this.sink = sink;
@@ -89,19 +117,28 @@ public final class SinkBench {
 
         @Override
         public synchronized void tenantActive(io.omniglass.core.CoreContext ctx, Tenant tenant) throws Exception {
-            if (open) {
-                sink.tenantActive(ctx, tenant);
-            } else {
+            if (toHold.contains(tenant.slug())) {
                 held.add(tenant);
+            } else {
+                sink.tenantActive(ctx, tenant);
             }
         }
 
-        synchronized void open() throws Exception {
-            open = true;
-            for (Tenant t : held) {
-                sink.tenantActive(ctx, t);
+        /** The tenant of this slug, when it becomes active, waits for {@link #open}. */
+        void hold(String slug) {
+            toHold.add(slug);
+        }
+
+        synchronized void open(Tenant t) throws Exception {
+            toHold.remove(t.slug());
+            for (Tenant h : held) {
+                if (h.slug().equals(t.slug())) {
+                    held.remove(h);
+                    sink.tenantActive(ctx, h);
+                    return;
+                }
             }
-            held.clear();
+            throw new IllegalStateException("tenant " + t.slug() + " was not held");
         }
 
         @Override
@@ -130,41 +167,88 @@ public final class SinkBench {
         OmniglassConfig cfg = OmniglassConfig.loadWith(BenchNats.settings(env, o.natsUrl(), o.natsReplicas()));
         SinkSettings settings = SinkSettings.from(cfg.tuning());
         GatedSink gate = new GatedSink(new SinkModule(settings));
-        if (!o.backlog()) {
-            gate.open();
-        }
         this.gate = gate;
         try (CoreService core = new CoreService(List.of(gate)).start(cfg)) {
             Runtime.getRuntime().addShutdownHook(new Thread(core::close, "bench-shutdown")); // Ctrl-C stops Postgres too
             String suffix = Long.toString(System.currentTimeMillis() % 1_000_000, 36);
-            Tenant e2e = tenant(core, "bench_sink_" + suffix);
             Tenant copy = tenant(core, "bench_copy_" + suffix);
             Tenant single = tenant(core, "bench_single_" + suffix);
-            System.out.printf("sink bench: %,d datapoints over %,d series, %d per message%n", o.datapoints(), o.series(), o.perMessage());
+            System.out.printf("sink bench: %,d datapoints over %,d series, %d per message, %s, %d round(s)%n", o.datapoints(),
+                    o.series(), o.perMessage(), o.mode().name().toLowerCase(), o.repeats());
 
-            Map<String, Object> sink = endToEnd(core, e2e);
-            result.put("sink_rows_per_s", sink.get("rows_per_s"));
+            // each round: the sink in each mode (a fresh tenant, an empty table each) and the bare COPY,
+            // so every ratio is taken within one round, minutes apart at most
+            List<Map<String, Object>> rounds = new ArrayList<>();
+            Map<String, Object> bare = null;
+            for (int round = 1; round <= o.repeats(); round++) {
+                Map<String, Object> r = new LinkedHashMap<>();
+                r.put("round", round);
+                r.put("load_avg_1m_at_start", round(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));
+                if (o.backlog()) {
+                    String slug = "bench_sink_" + suffix + "_b" + round;
+                    gate.hold(slug);
+                    r.put("backlog", endToEnd(core, tenant(core, slug), true));
+                }
+                if (o.live()) {
+                    r.put("live", endToEnd(core, tenant(core, "bench_sink_" + suffix + "_l" + round), false));
+                }
+                Map<String, Object> b = bareCopies(core, copy, "_r" + round, round == 1);
+                bare = bare == null ? b : bare;
+                r.put("bare_copy_rows_per_s", rate(b.get("bare")));
+                for (String mode : List.of("backlog", "live")) {
+                    if (r.containsKey(mode)) {
+                        r.put(mode + "_vs_bare_copy", round(rate(r.get(mode)) / rate(b.get("bare"))));
+                    }
+                }
+                rounds.add(r);
+            }
             Map<String, Object> copyR = rawCopy(core, copy);
             result.put("copy_rows_per_s", copyR.get("rows_per_s"));
-            Map<String, Object> bare = bareCopies(core, copy);
-            @SuppressWarnings("unchecked")
-            double bareRate = (double) ((Map<String, Object>) bare.get("bare")).get("rows_per_s");
+            double bareRate = rate(bare.get("bare"));
             result.put("bare_copy_rows_per_s", bareRate);
             Map<String, Object> singleR = singleInserts(core, single);
             result.put("single_insert_rows_per_s", singleR.get("rows_per_s"));
-            double s = (double) sink.get("rows_per_s");
+            String headline = o.backlog() ? "backlog" : "live";
+            result.put("headline_mode", headline);
+            result.put("headline_note", o.backlog()
+                    ? "the sink consuming the stream with nothing publishing beside it (a replay), like the raw COPY it is divided by"
+                    : "live mode only: the bench's publisher shares the CPUs with the sink, the raw COPY has no producer beside it");
+            for (String mode : List.of("backlog", "live")) {
+                if (!rounds.get(0).containsKey(mode)) {
+                    continue;
+                }
+                Map<String, Object> spread = new LinkedHashMap<>();
+                spread.put("rows_per_s", spread(rounds, m -> rate(m.get(mode))));
+                spread.put("vs_bare_copy", spread(rounds, m -> (double) m.get(mode + "_vs_bare_copy")));
+                spread.put("commit_share_of_time", spread(rounds, m -> share(m.get(mode), "commit_share_of_time")));
+                spread.put("write_share_of_time", spread(rounds, m -> share(m.get(mode), "write_share_of_time")));
+                result.put("sink_" + mode, spread);
+            }
+            @SuppressWarnings("unchecked")
+            Map<String, Object> headSpread = (Map<String, Object>) result.get("sink_" + headline);
+            double s = median(headSpread.get("rows_per_s"));
+            // the headline: the median round's figures (rates, and the ratio within each round)
+            result.put("sink_rows_per_s", s);
+            result.put("sink_vs_bare_copy", median(headSpread.get("vs_bare_copy")));
+            if (result.containsKey("sink_live")) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> live = (Map<String, Object>) result.get("sink_live");
+                result.put("sink_live_rows_per_s", median(live.get("rows_per_s")));
+                result.put("sink_live_vs_bare_copy", median(live.get("vs_bare_copy")));
+            }
             result.put("sink_vs_copy", round(s / (double) copyR.get("rows_per_s")));
-            result.put("sink_vs_bare_copy", round(s / bareRate));
             result.put("copy_vs_bare_copy", round((double) copyR.get("rows_per_s") / bareRate));
             result.put("sink_vs_single_insert", round(s / (double) singleR.get("rows_per_s")));
-            result.put("end_to_end", sink);
+            result.put("rounds", rounds);
+            result.put("end_to_end", rounds.get(0).get(headline));
             result.put("raw_copy", copyR);
             result.put("bare_copy", bare);
             result.put("single_insert", singleR);
 
             Map<String, Object> set = new LinkedHashMap<>();
             set.put("datapoints", o.datapoints());
-            set.put("backlog_mode", o.backlog());
+            set.put("mode", o.mode().name().toLowerCase());
+            set.put("rounds", o.repeats());
             set.put("series", o.series());
             set.put("datapoints_per_message", o.perMessage());
             set.put("single_insert_datapoints", Math.min(o.datapoints(), o.singleInsertDatapoints()));
@@ -176,7 +260,7 @@ public final class SinkBench {
             set.put("jvm_heap_max_mb", Runtime.getRuntime().maxMemory() / (1024 * 1024));
             set.put("jvm_args", ManagementFactory.getRuntimeMXBean().getInputArguments());
             set.put("cpus", Runtime.getRuntime().availableProcessors());
-            set.put("postgres", pgSettings(Gateway.forCore(core.context()).system(e2e, SystemPurpose.BENCH)));
+            set.put("postgres", pgSettings(Gateway.forCore(core.context()).system(copy, SystemPurpose.BENCH)));
             set.put("nats", BenchNats.describe(o.natsUrl(), o.natsReplicas()));
             set.put("same_machine", "Postgres, nats-server, the core (sink) and the publisher share this machine");
             result.put("settings", set);
@@ -187,6 +271,38 @@ public final class SinkBench {
 
     private static double round(double d) {
         return Math.round(d * 100) / 100.0;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static double rate(Object phase) {
+        return (double) ((Map<String, Object>) phase).get("rows_per_s");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static double share(Object phase, String key) {
+        Object v = ((Map<String, Object>) phase).get(key);
+        return v == null ? Double.NaN : (double) v;
+    }
+
+    /** min, median, max and every value over the rounds (the median of an even count: the lower middle). */
+    private static Map<String, Object> spread(List<Map<String, Object>> rounds, java.util.function.ToDoubleFunction<Map<String, Object>> f) {
+        List<Double> values = new ArrayList<>();
+        for (Map<String, Object> r : rounds) {
+            values.add(round(f.applyAsDouble(r)));
+        }
+        List<Double> sorted = new ArrayList<>(values);
+        sorted.sort(null);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("min", sorted.get(0));
+        m.put("median", sorted.get((sorted.size() - 1) / 2));
+        m.put("max", sorted.get(sorted.size() - 1));
+        m.put("values", values);
+        return m;
+    }
+
+    @SuppressWarnings("unchecked")
+    static double median(Object spread) {
+        return (double) ((Map<String, Object>) spread).get("median");
     }
 
     private Tenant tenant(CoreService core, String slug) {
@@ -216,7 +332,7 @@ public final class SinkBench {
 
     // ------------------------------------------------------------------ (1) end to end
 
-    private Map<String, Object> endToEnd(CoreService core, Tenant t) throws Exception {
+    private Map<String, Object> endToEnd(CoreService core, Tenant t, boolean backlog) throws Exception {
         GatewaySession walDb = Gateway.forCore(core.context()).system(t, SystemPurpose.BENCH);
         Wal wal0 = Wal.now(walDb);
         MemoryMXBean mem = ManagementFactory.getMemoryMXBean();
@@ -247,11 +363,11 @@ public final class SinkBench {
             published = System.nanoTime();
             System.out.printf("  published %,d messages in %.1f s (%,.0f datapoints/s into JetStream)%n",
                     msg, (published - start) / 1e9, o.datapoints() / ((published - start) / 1e9));
-            if (o.backlog()) {
+            if (backlog) {
                 // the whole backlog waits in the stream; time the catch-up from the sink's start
                 peakHeap.set(0);
                 start = System.nanoTime();
-                gate.open();
+                gate.open(t);
             }
             Counter written = core.context().metrics().find("og.sink.rows.written").tag("tenant", t.slug()).counter();
             if (written == null) {
@@ -296,9 +412,30 @@ public final class SinkBench {
                     batches.count(), batches.mean(), commits.mean(TimeUnit.MILLISECONDS),
                     100 * commits.totalTime(TimeUnit.NANOSECONDS) / (double) (end - start));
         }
-        r.put("mode", o.backlog() ? "backlog: all published first, timed from the sink's start" : "live: the sink consumes while publishing");
-        System.out.printf("(1) end to end (publish -> JetStream -> sink -> committed): %,d rows in %.2f s = %,.0f rows/s (peak heap %d MB)%n",
-                rows, secs, rows / secs, peakHeap.get() / (1024 * 1024));
+        // where the writer's other time goes: its whole turns (acks and all) and the preparing lane's
+        var writes = core.context().metrics().find("og.sink.write").tag("tenant", t.slug()).timer();
+        var prepares = core.context().metrics().find("og.sink.prepare").tag("tenant", t.slug()).timer();
+        var handoffs = core.context().metrics().find("og.sink.handoff.wait").tag("tenant", t.slug()).timer();
+        if (writes != null && prepares != null && handoffs != null) {
+            r.put("write_share_of_time", round(writes.totalTime(TimeUnit.NANOSECONDS) / (double) (end - start)));
+            r.put("prepare_share_of_time", round(prepares.totalTime(TimeUnit.NANOSECONDS) / (double) (end - start)));
+            r.put("mean_prepare_seconds", round(prepares.mean(TimeUnit.MILLISECONDS)) / 1000.0);
+            r.put("mean_handoff_wait_seconds", round(handoffs.mean(TimeUnit.MILLISECONDS)) / 1000.0);
+            var plans = core.context().metrics().find("og.sink.plan").tag("tenant", t.slug()).timer();
+            if (plans != null && plans.count() > 0) {
+                r.put("batches_planned_ahead", plans.count());
+                r.put("mean_plan_seconds", round(plans.mean(TimeUnit.MILLISECONDS)) / 1000.0);
+                System.out.printf("  %d batches had their direct COPY worked out (sorted, encoded) while the writer wrote, %.1f ms each%n",
+                        plans.count(), plans.mean(TimeUnit.MILLISECONDS));
+            }
+            System.out.printf("  writing turns busy %.0f%%, preparing %.0f%% of the time; mean prepare %.0f ms, a prepared batch waited %.0f ms for the writer%n",
+                    100 * writes.totalTime(TimeUnit.NANOSECONDS) / (double) (end - start),
+                    100 * prepares.totalTime(TimeUnit.NANOSECONDS) / (double) (end - start),
+                    prepares.mean(TimeUnit.MILLISECONDS), handoffs.mean(TimeUnit.MILLISECONDS));
+        }
+        r.put("mode", backlog ? "backlog: all published first, timed from the sink's start" : "live: the sink consumes while publishing");
+        System.out.printf("(1) end to end, %s (publish -> JetStream -> sink -> committed): %,d rows in %.2f s = %,.0f rows/s (peak heap %d MB)%n",
+                backlog ? "backlog" : "live", rows, secs, rows / secs, peakHeap.get() / (1024 * 1024));
         return r;
     }
 
@@ -355,15 +492,17 @@ public final class SinkBench {
      * other index); then the same with the real table's two foreign keys, so that what the schema's
      * machinery costs splits into its foreign keys and the rest (the current-value trigger above all).
      */
-    private Map<String, Object> bareCopies(CoreService core, Tenant t) throws Exception {
+    private Map<String, Object> bareCopies(CoreService core, Tenant t, String suffix, boolean withForeignKeys) throws Exception {
         GatewaySession ds = Gateway.forCore(core.context()).system(t, SystemPurpose.BENCH);
         SeriesIds s = prepareSeries(ds);
         Map<String, Object> r = new LinkedHashMap<>();
-        createBareTable(ds, "bench_bare_metric", "");
-        r.put("bare", copyInto(ds, s, "bench_bare_metric", "(2b) raw COPY into a bare partitioned table (primary key only):"));
-        createBareTable(ds, "bench_bare_fk_metric", ", FOREIGN KEY (series_id, provenance) REFERENCES series (id, provenance)"
-                + ", FOREIGN KEY (source_rule_id) REFERENCES source_rule (id)");
-        r.put("bare_with_foreign_keys", copyInto(ds, s, "bench_bare_fk_metric", "(2c) the same with the real table's two foreign keys:        "));
+        createBareTable(ds, "bench_bare_metric" + suffix, "");
+        r.put("bare", copyInto(ds, s, "bench_bare_metric" + suffix, "(2b) raw COPY into a bare partitioned table (primary key only):"));
+        if (withForeignKeys) {
+            createBareTable(ds, "bench_bare_fk_metric" + suffix, ", FOREIGN KEY (series_id, provenance) REFERENCES series (id, provenance)"
+                    + ", FOREIGN KEY (source_rule_id) REFERENCES source_rule (id)");
+            r.put("bare_with_foreign_keys", copyInto(ds, s, "bench_bare_fk_metric" + suffix, "(2c) the same with the real table's two foreign keys:        "));
+        }
         return r;
     }
 

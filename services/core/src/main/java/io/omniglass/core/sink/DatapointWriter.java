@@ -8,7 +8,6 @@ import org.postgresql.copy.CopyManager;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import io.omniglass.core.lifecycle.Partitions;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -102,32 +101,28 @@ final class DatapointWriter {
      * a cycle.
      */
     static int copyDirect(Connection c, List<StagedRow> rows) throws SQLException {
-        Map<DatapointKind, java.util.TreeMap<Long, List<StagedRow>>> byDay = new EnumMap<>(DatapointKind.class);
-        for (StagedRow r : rows) {
-            byDay.computeIfAbsent(r.kind(), k -> new java.util.TreeMap<>())
-                    .computeIfAbsent(r.epochDay(), d -> new ArrayList<>()).add(r);
+        return copyDirect(c, rows, CopyPlan.of(rows));
+    }
+
+    /** {@link #copyDirect(Connection, List)} with the COPY worked out ahead ({@code plan} made from {@code rows}). */
+    static int copyDirect(Connection c, List<StagedRow> rows, CopyPlan plan) throws SQLException {
+        if (!plan.isFor(rows)) {
+            throw new IllegalArgumentException("the plan was made from other rows");
         }
         holdReferences(c, rows);
         CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
         long n = 0;
-        for (Map.Entry<DatapointKind, java.util.TreeMap<Long, List<StagedRow>>> kind : byDay.entrySet()) {
-            String table = table(kind.getKey());
-            for (Map.Entry<Long, List<StagedRow>> day : kind.getValue().entrySet()) {
-                List<StagedRow> sorted = new ArrayList<>(day.getValue());
-                sorted.sort(TABLE_ORDER);
-                String partition = Partitions.partitionName(table, java.time.LocalDate.ofEpochDay(day.getKey()));
-                try {
-                    n += copy.copyIn(copyIn(partition, columns(kind.getKey())),
-                            new ByteArrayInputStream(encode(kind.getKey(), sorted)));
-                } catch (SQLException e) {
-                    if ("42P01".equals(e.getSQLState())) { // dropped by the upkeep since the sink made it
-                        throw new SQLException("no partition of relation \"" + table + "\" found for row (" + partition
-                                + " is gone)", "23514", e);
-                    }
-                    throw e;
-                } catch (IOException io) {
-                    throw new SQLException("COPY into " + partition + " failed: " + io.getMessage(), "08006", io);
+        for (CopyPlan.Part part : plan.parts()) {
+            try {
+                n += copy.copyIn(copyIn(part.partition(), columns(part.kind())), new ByteArrayInputStream(part.data()));
+            } catch (SQLException e) {
+                if ("42P01".equals(e.getSQLState())) { // dropped by the upkeep since the sink made it
+                    throw new SQLException("no partition of relation \"" + part.table() + "\" found for row (" + part.partition()
+                            + " is gone)", "23514", e);
                 }
+                throw e;
+            } catch (IOException io) {
+                throw new SQLException("COPY into " + part.partition() + " failed: " + io.getMessage(), "08006", io);
             }
         }
         moveCurrentValues(c, rows);

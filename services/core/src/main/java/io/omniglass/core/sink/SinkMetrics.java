@@ -33,8 +33,12 @@ final class SinkMetrics {
     /** The stages of a batch, from its oldest message's storing in JetStream to its ack (what a live datapoint waits). */
     final Timer inboxWait;
     final Timer prepare;
+    /** The part of {@link #prepare} that works out the direct COPY (sorted, encoded), off the writer's turn. */
+    final Timer plan;
     final Timer handoffWait;
     final Timer storedToAck;
+    /** A writing turn whole (partitions, COPY, commit, dead letters, acks): what the writer is busy with, beside its waits. */
+    final Timer write;
     final AtomicLong pending = new AtomicLong();
     final AtomicLong ackPending = new AtomicLong();
     private final Map<DlqReason, Counter> dlq = new ConcurrentHashMap<>();
@@ -58,7 +62,9 @@ final class SinkMetrics {
                 .tag("tenant", tenant).publishPercentiles(0.5, 0.99).register(registry);
         inboxWait = stage("og.sink.inbox.wait", "JetStream stored a batch's oldest message -> a preparing turn took it", tenant);
         prepare = stage("og.sink.prepare", "parse, validate and resolve one batch", tenant);
+        plan = stage("og.sink.plan", "group, sort and encode a prepared batch's direct COPY (part of og.sink.prepare)", tenant);
         handoffWait = stage("og.sink.handoff.wait", "a prepared batch's wait for the writing turn", tenant);
+        write = stage("og.sink.write", "one writing turn: partitions, COPY, commit, dead letters and acks of a batch", tenant);
         storedToAck = stage("og.sink.stored.to.ack", "JetStream stored a batch's oldest message -> the batch committed and acked", tenant);
         Gauge.builder("og.sink.pending.messages", pending, AtomicLong::get)
                 .description("messages in the data stream not yet delivered to the sink (lag)")

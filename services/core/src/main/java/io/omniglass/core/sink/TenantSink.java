@@ -76,6 +76,8 @@ final class TenantSink implements AutoCloseable {
     private final Partitions partitions;
     private final ColdCopies coldCopies;
     private volatile int mergeOnlyBatches;
+    /** The writer is in a batch's write: a batch prepared meanwhile has time to have its COPY worked out. */
+    private volatile boolean writing;
     /** The last batch's shape, so a turn takes about batchRows datapoints and bounded bytes. */
     private double rowsPerMessage = 1;
     private double bytesPerMessage = 1024;
@@ -166,7 +168,7 @@ final class TenantSink implements AutoCloseable {
         }
         Prepared p;
         try {
-            p = prepare(batch);
+            p = plannedWhileWriting(prepare(batch));
         } catch (org.jooq.exception.DataAccessException e) {
             if (!DataRefusal.isData(e)) {
                 giveBack(batch, e, lane);
@@ -202,13 +204,18 @@ final class TenantSink implements AutoCloseable {
         if (p.preparedNanos() != 0) {
             metrics.handoffWait.record(System.nanoTime() - p.preparedNanos(), TimeUnit.NANOSECONDS);
         }
+        long t0 = System.nanoTime();
+        writing = true;
         try {
             commit(p);
             backoffMs = 0;
         } catch (Exception e) {
             giveBack(p.batch(), e, writer);
+        } finally {
+            writing = false;
         }
         refreshLag();
+        metrics.write.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
         // a batch handed over meanwhile signalled this lane: its next turn is news or backlog as the tenant is
         return false;
     }
@@ -391,17 +398,39 @@ final class TenantSink implements AutoCloseable {
     }
 
     /**
-     * A batch validated and resolved, waiting for the writer; {@code storedMillis} is when JetStream
+     * The batch with its direct COPY worked out here, while the writer still writes the previous
+     * one: then the sorting and encoding overlap that write instead of delaying the next. When the
+     * writer is idle it is waiting for this very batch, so it gets it at once and encodes it itself
+     * (the preparing lane is the slower side then, and must not grow). A batch that will take the
+     * staged merge (repeats come in runs) would not use a plan.
+     */
+    private Prepared plannedWhileWriting(Prepared p) {
+        if (!writing || p.rows().isEmpty() || mergeOnlyBatches > 0) {
+            return p;
+        }
+        long t0 = System.nanoTime();
+        Prepared planned = p.withPlan(CopyPlan.of(p.rows()));
+        metrics.plan.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+        return planned;
+    }
+
+    /**
+     * A batch validated and resolved, waiting for the writer; {@code plan} its direct COPY made
+     * ahead (null: the writer makes it if it needs one); {@code storedMillis} is when JetStream
      * stored its oldest message and {@code preparedNanos} when it was handed over (0: not known).
      */
     private record Prepared(List<Message> batch, List<StagedRow> rows, List<Dead> dead, int repeatsInBatch,
-                            long storedMillis, long preparedNanos) {
+                            CopyPlan plan, long storedMillis, long preparedNanos) {
         Prepared(List<Message> batch, List<StagedRow> rows, List<Dead> dead, int repeatsInBatch) {
-            this(batch, rows, dead, repeatsInBatch, 0, 0);
+            this(batch, rows, dead, repeatsInBatch, null, 0, 0);
         }
 
         Prepared stamped(long storedMillis, long preparedNanos) {
-            return new Prepared(batch, rows, dead, repeatsInBatch, storedMillis, preparedNanos);
+            return new Prepared(batch, rows, dead, repeatsInBatch, plan, storedMillis, preparedNanos);
+        }
+
+        Prepared withPlan(CopyPlan plan) {
+            return new Prepared(batch, rows, dead, repeatsInBatch, plan, storedMillis, preparedNanos);
         }
     }
 
@@ -423,7 +452,7 @@ final class TenantSink implements AutoCloseable {
         if (!rows.isEmpty()) {
             long t0 = System.nanoTime();
             ensurePartitions(rows);
-            inserted = writeResilient(rows, dead);
+            inserted = writeResilient(rows, dead, p.plan());
             metrics.commit.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
         }
         deadLetter(p.batch(), dead);
@@ -591,7 +620,7 @@ final class TenantSink implements AutoCloseable {
      * stored (redelivery, republish) the batch goes through the idempotent staged merge, and so do
      * the next few batches, since repeats come in runs.
      */
-    private int writeResilient(List<StagedRow> rows, List<Dead> dead) throws SQLException {
+    private int writeResilient(List<StagedRow> rows, List<Dead> dead, CopyPlan ahead) throws SQLException {
         if (mergeOnlyBatches > 0) {
             mergeOnlyBatches--;
             try {
@@ -610,7 +639,8 @@ final class TenantSink implements AutoCloseable {
             try (Connection c = db.connection()) {
                 c.setAutoCommit(false);
                 try {
-                    int n = DatapointWriter.copyDirect(c, rows);
+                    // the plan made ahead, unless the rows changed since (cold copies, a re-made partition)
+                    int n = DatapointWriter.copyDirect(c, rows, ahead != null && ahead.isFor(rows) ? ahead : CopyPlan.of(rows));
                     c.commit();
                     return n;
                 } catch (SQLException e) {
