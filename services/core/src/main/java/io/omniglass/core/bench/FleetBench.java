@@ -127,6 +127,10 @@ public final class FleetBench implements Callable<Integer> {
     private final Histogram toCurrentValue = histogram();
     private final Histogram toAlarm = histogram();
     private final Histogram commitToCdc = histogram();
+    private final Histogram commitToCdcLive = histogram();
+    private final AtomicBoolean measuringLive = new AtomicBoolean();
+    private Map<String, Long> replayCountsStart = Map.of();
+    private long replayStartNanos;
     private final Histogram toStored = histogram();
     private final AtomicLong probesStarted = new AtomicLong();
     private final AtomicLong probesPassedOver = new AtomicLong();
@@ -214,7 +218,25 @@ public final class FleetBench implements Callable<Integer> {
             Thread probeThread = new Thread(probeRun, "bench-probes");
             loadThread.start();
             System.out.printf("live load: %d datapoints/s over %d tenants; warming up %d s%n", rate, tenants, warmupSeconds);
-            Thread.sleep(warmupSeconds * 1000L);
+            // the second half of the warm-up is the live load alone: its CDC figures apart from the replay's
+            Thread.sleep(warmupSeconds * 500L);
+            Map<String, Long> liveStart = cdcCounts();
+            long liveStartNanos = System.nanoTime();
+            measuringLive.set(true);
+            Thread.sleep(warmupSeconds * 500L);
+            measuringLive.set(false);
+            Map<String, Long> liveEnd = cdcCounts();
+            double liveSeconds = (System.nanoTime() - liveStartNanos) / 1e9;
+            Map<String, Object> liveOnly = new LinkedHashMap<>();
+            liveOnly.put("commit_to_cdc_delivery_ms", percentiles(commitToCdcLive));
+            liveOnly.put("cdc_rates", perSecond(liveStart, liveEnd, liveSeconds));
+            liveOnly.put("load_average", loadAverage());
+            liveOnly.put("note", "the second half of the warm-up: the live load alone, before the replay");
+            result.put("live_load_only", liveOnly);
+            System.out.printf("live load only: commit->CDC p50 %s p99 %s ms; %s%n", p(commitToCdcLive, 50), p(commitToCdcLive, 99),
+                    liveOnly.get("cdc_rates"));
+            replayCountsStart = cdcCounts();
+            replayStartNanos = System.nanoTime();
             measuring.set(true);
             probeThread.start();
             Map<String, Object> replayFigures;
@@ -238,6 +260,7 @@ public final class FleetBench implements Callable<Integer> {
             during.put("probe_timeouts", probeTimeouts.get());
             during.put("probe_errors", probeErrors.get());
             during.put("cdc_sessions", cdcTimers());
+            during.put("cdc_rates", perSecond(replayCountsStart, cdcCounts(), (System.nanoTime() - replayStartNanos) / 1e9));
             during.put("stages", stageTimers(replay));
             during.put("live_load_output_queue_stalls", outputStalls.get());
             during.put("note", "other tenants, while the replay ran; commit-to-CDC is measured at a subscriber "
@@ -773,6 +796,9 @@ public final class FleetBench implements Callable<Integer> {
             if (measuring.get()) {
                 commitToCdc.recordValue(Math.max(1, now - committed));
             }
+            if (measuringLive.get()) {
+                commitToCdcLive.recordValue(Math.max(1, now - committed));
+            }
             JsonNode row = body.get("row");
             // generated columns (alarm.owner) are not in the pgoutput stream before Postgres 18
             if (row != null && "alarmprobe".equals(row.path("component_id").asText()) && "active".equals(row.path("state").asText())) {
@@ -1019,6 +1045,35 @@ public final class FleetBench implements Callable<Integer> {
     }
 
     /**
+     * The CDC session pool's counters so far (core-wide): drains by kind, replication connections
+     * opened, and what became of the sessions left reusable (parked, evicted, closed idle, declined).
+     */
+    private Map<String, Long> cdcCounts() {
+        Map<String, Long> out = new LinkedHashMap<>();
+        for (var t : core.context().metrics().find("og_cdc_drain").timers()) {
+            out.put(t.getId().getTag("kind") + "_drains", t.count());
+        }
+        for (var c : core.context().metrics().find("og_cdc_session_reused").counters()) {
+            out.put("reused", (long) c.count());
+        }
+        for (var c : core.context().metrics().find("og_cdc_session_opened").counters()) {
+            out.put("sessions_opened", (long) c.count());
+        }
+        for (var c : core.context().metrics().find("og_cdc_session_park").counters()) {
+            out.put("park_" + c.getId().getTag("outcome"), (long) c.count());
+        }
+        return out;
+    }
+
+    /** Per second over a window, from two {@link #cdcCounts()} snapshots. */
+    private static Map<String, Object> perSecond(Map<String, Long> before, Map<String, Long> after, double seconds) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("seconds", Math.round(seconds * 10) / 10.0);
+        after.forEach((k, v) -> out.put(k + "_per_s", Math.round((v - before.getOrDefault(k, 0L)) / seconds * 100) / 100.0));
+        return out;
+    }
+
+    /**
      * The CDC session pool's own timers (core-wide): a commit's wait for a session and a drain's
      * time, over the core's run; percentiles over Micrometer's recent window (about 2 minutes, so
      * mostly the replay), counts and means over the whole run.
@@ -1038,6 +1093,7 @@ public final class FleetBench implements Callable<Integer> {
         for (var c : core.context().metrics().find("og_cdc_session_reused").counters()) {
             out.put("commit_drains_on_an_open_session", (long) c.count());
         }
+        out.putAll(cdcCounts());
         for (String lease : new String[]{"og_cdc_lease_renewal", "og_cdc_lease_renewal_gap"}) {
             for (var t : core.context().metrics().find(lease).timers()) {
                 out.put(lease.substring("og_cdc_".length()) + "_ms", timer(t));

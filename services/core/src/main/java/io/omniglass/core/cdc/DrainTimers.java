@@ -19,6 +19,11 @@ final class DrainTimers {
     private final Timer catchUp;
     private final Timer after;
     private final io.micrometer.core.instrument.Counter reused;
+    private final io.micrometer.core.instrument.Counter opened;
+    private final io.micrometer.core.instrument.Counter parkedCount;
+    private final io.micrometer.core.instrument.Counter evicted;
+    private final io.micrometer.core.instrument.Counter idleClosed;
+    private final io.micrometer.core.instrument.Counter declined;
 
     DrainTimers(MeterRegistry metrics) {
         commitWait = Timer.builder("og_cdc_commit_wait").description("from a commit's wake-up to a session taking its feed")
@@ -33,6 +38,41 @@ final class DrainTimers {
         reused = io.micrometer.core.instrument.Counter.builder("og_cdc_session_reused")
                 .description("commit drains that went on on a replication connection left open, without opening one")
                 .register(metrics);
+        opened = io.micrometer.core.instrument.Counter.builder("og_cdc_session_opened")
+                .description("replication connections opened (a walsender started) for a drain").register(metrics);
+        parkedCount = parkCounter(metrics, "parked");
+        evicted = parkCounter(metrics, "evicted");
+        idleClosed = parkCounter(metrics, "idle_closed");
+        declined = parkCounter(metrics, "declined");
+    }
+
+    /**
+     * What became of the sessions a drain left reusable: parked; closed from the pool for a newer one
+     * (evicted) or after the idle period; or not parked at all, the feed unlikely to be back in time (declined).
+     */
+    private static io.micrometer.core.instrument.Counter parkCounter(MeterRegistry metrics, String outcome) {
+        return io.micrometer.core.instrument.Counter.builder("og_cdc_session_park").tag("outcome", outcome)
+                .description("reusable sessions after a drain: parked, evicted, idle_closed, declined").register(metrics);
+    }
+
+    void opened() {
+        opened.increment();
+    }
+
+    void parked() {
+        parkedCount.increment();
+    }
+
+    void evicted(int n) {
+        evicted.increment(n);
+    }
+
+    void idleClosed(int n) {
+        idleClosed.increment(n);
+    }
+
+    void declined() {
+        declined.increment();
     }
 
     private static Timer phase(MeterRegistry metrics, String phase) {

@@ -61,18 +61,19 @@ final class SlotScheduler implements AutoCloseable {
     private int idleWorkers;
     private final java.util.concurrent.atomic.AtomicInteger workerNames = new java.util.concurrent.atomic.AtomicInteger();
     /**
-     * Replication sessions kept open after a commit drain, most recently used last (under the lock):
-     * the next wake-up of a recently active tenant goes on on the same walsender instead of paying a
-     * connection, authentication, a walsender fork and START_REPLICATION again. Bounded by
-     * {@link CdcSettings#openSessions()}, and closed after {@link CdcSettings#openIdle()} unused, so an
-     * idle fleet keeps no walsender.
+     * Replication sessions kept open after a commit drain (under the lock): the next wake-up of a
+     * tenant expected back soon goes on on the same walsender instead of paying a connection,
+     * authentication, a walsender fork and START_REPLICATION again. Bounded by
+     * {@link CdcSettings#openSessions()}, admitted by {@link ParkPolicy}, and closed after
+     * {@link CdcSettings#openIdle()} unused, so an idle fleet keeps no walsender.
      */
-    private final java.util.LinkedHashMap<TenantFeed, Parked> parked = new java.util.LinkedHashMap<>(16, 0.75f, true);
+    private final Map<TenantFeed, Parked> parked = new HashMap<>();
     /** One NATS connection for every session (a parked session may be resumed by any worker). */
     private Connection nats;
     private final Object natsLock = new Object();
     private final Map<String, Long> writesSeen = new HashMap<>();
     private final DrainTimers drainTimers;
+    private final ParkPolicy parkPolicy;
     private final SlotSkip skip;
     private volatile boolean closed;
 
@@ -86,6 +87,7 @@ final class SlotScheduler implements AutoCloseable {
         this.drainTimers = new DrainTimers(metrics);
         this.skip = new SlotSkip(settings.skipBehind(), timers, snapshots, metrics);
         this.settings = settings;
+        this.parkPolicy = new ParkPolicy(settings.openIdle().toNanos());
         this.natsUrl = natsUrl;
         this.instanceId = instanceId;
         this.timers = timers;
@@ -94,7 +96,7 @@ final class SlotScheduler implements AutoCloseable {
     }
 
     /** A session left open after its drain, under the lease term it was opened in. */
-    private record Parked(CdcSession session, long token, long sinceNanos) {
+    private record Parked(CdcSession session, long token, long sinceNanos, long intervalNanos) {
     }
 
     void start() {
@@ -269,6 +271,9 @@ final class SlotScheduler implements AutoCloseable {
                         continue; // taken from the other queue already
                     }
                     drainTimers.commitWaited(feed.takeCommitWokenAt());
+                    if (forCommit) {
+                        feed.commitDrainStarted(System.nanoTime(), 2 * settings.openIdle().toNanos());
+                    }
                     long token = feed.token();
                     if (token == 0 || closed) {
                         feed.reset();
@@ -406,29 +411,39 @@ final class SlotScheduler implements AutoCloseable {
         return null;
     }
 
-    /** Keeps a session open for the feed's next wake-up; the least recently used one beyond the bound is closed. */
+    /** Keeps a session open for the feed's next wake-up when {@link ParkPolicy} says it is likely to be taken again. */
     private void park(TenantFeed feed, long token, CdcSession session) {
         List<CdcSession> closing = new ArrayList<>();
         lock.lock();
         try {
-            if (closed || settings.openSessions() == 0) {
-                closing.add(session);
-            } else {
-                Parked before = parked.put(feed, new Parked(session, token, System.nanoTime()));
-                if (before != null) {
-                    closing.add(before.session());
+            Parked before = parked.remove(feed);
+            if (before != null) {
+                closing.add(before.session());
+            }
+            long now = System.nanoTime();
+            long interval = feed.commitIntervalNanos();
+            Map<TenantFeed, ParkPolicy.Entry> view = new HashMap<>();
+            parked.forEach((f, p) -> view.put(f, new ParkPolicy.Entry(p.intervalNanos(), p.sinceNanos())));
+            ParkPolicy.Decision<TenantFeed> d = closed ? new ParkPolicy.Decision<>(false, null)
+                    : parkPolicy.decide(interval, now, view, settings.openSessions());
+            if (d.park()) {
+                if (d.evict() != null) {
+                    closing.add(parked.remove(d.evict()).session());
+                    drainTimers.evicted(1);
                 }
-                var eldest = parked.entrySet().iterator();
-                while (parked.size() > settings.openSessions() && eldest.hasNext()) {
-                    closing.add(eldest.next().getValue().session());
-                    eldest.remove();
+                parked.put(feed, new Parked(session, token, now, interval));
+                drainTimers.parked();
+            } else {
+                closing.add(session);
+                if (!closed && settings.openSessions() > 0) {
+                    drainTimers.declined();
                 }
             }
         } finally {
             lock.unlock();
         }
         closing.forEach(CdcSession::close);
-        if (closing.isEmpty() || closing.get(0) != session) {
+        if (!closing.contains(session)) {
             later(this::closeIdleSessions, settings.openIdle().toMillis() + 50);
         }
     }
@@ -481,6 +496,7 @@ final class SlotScheduler implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+        drainTimers.idleClosed(closing.size());
         closing.forEach(CdcSession::close);
     }
 
@@ -586,6 +602,7 @@ final class SlotScheduler implements AutoCloseable {
         CdcSession session = reuse(feed, token);
         boolean wasOpen = session != null;
         if (session == null) {
+            drainTimers.opened();
             session = new CdcSession(feed.source, nats, () -> !closed && fence.holds(feed, token),
                     feed.stats, null, CdcSession.Settings.defaults(), null);
         }
@@ -601,6 +618,9 @@ final class SlotScheduler implements AutoCloseable {
             // elsewhere) is not
             keep = (!housekeepingOnly || wasOpen) && !closed && session.reusable();
         } finally {
+            if (!housekeepingOnly) {
+                feed.drainEnded(System.nanoTime()); // the sweep's drains say nothing of when the tenant commits
+            }
             if (keep) {
                 park(feed, token, session);
             } else {

@@ -43,6 +43,13 @@ final class TenantFeed {
     private final AtomicBoolean inCommitQueue = new AtomicBoolean();
     /** When the oldest commit wake-up not yet taken by a session came (nanoTime; 0: none). */
     private final java.util.concurrent.atomic.AtomicLong commitWokenAt = new java.util.concurrent.atomic.AtomicLong();
+    /** When the feed's last commit drain ended (nanoTime; 0: none yet); only the session holding the feed writes it. */
+    private volatile long lastDrainEndNanos;
+    /**
+     * The feed's gap from the end of a drain to the start of its next commit drain, smoothed
+     * ({@link ParkPolicy#UNKNOWN} before the first): how long a session kept open would wait.
+     */
+    private volatile long commitIntervalNanos = ParkPolicy.UNKNOWN;
     /** The lease's fencing token while this core leads the tenant; 0 when it does not. */
     private volatile long token;
 
@@ -186,6 +193,30 @@ final class TenantFeed {
         }
         state.set(QUEUED); // woken while finishing
         return true;
+    }
+
+    /**
+     * A commit drain starts: the gap since the previous drain ended is learnt, the newest three
+     * quarters of the weight (a tenant back from a quiet spell is judged by its next interval, not
+     * by its history), a sample capped at {@code capNanos} (a long quiet spell says "not back soon",
+     * not "never").
+     */
+    void commitDrainStarted(long nowNanos, long capNanos) {
+        long end = lastDrainEndNanos;
+        if (end != 0) {
+            long sample = Math.max(1, Math.min(capNanos, nowNanos - end));
+            long before = commitIntervalNanos;
+            commitIntervalNanos = before == ParkPolicy.UNKNOWN ? sample : (before + 3 * sample) / 4;
+        }
+    }
+
+    /** A commit drain of the feed ended (its session about to be parked or closed). */
+    void drainEnded(long nowNanos) {
+        lastDrainEndNanos = nowNanos;
+    }
+
+    long commitIntervalNanos() {
+        return commitIntervalNanos;
     }
 
     /** After a failure: idle, and nothing pending (the caller retries later). */

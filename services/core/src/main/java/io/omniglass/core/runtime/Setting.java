@@ -58,7 +58,7 @@ public enum Setting {
     CDC_SESSIONS("OMNIGLASS_CDC_SESSIONS", "`3`",
             "replication sessions per core serving every tenant's slot (1 to 64); up to twice as many while commits wait ([docs/cdc.md](docs/cdc.md#guarantees))"),
     CDC_OPEN_SESSIONS("OMNIGLASS_CDC_OPEN_SESSIONS", "`12`",
-            "replication connections of recently active tenants a core keeps open for 10 s so their next drain skips the connect (0 to 64; each holds a walsender, which reads the server's whole WAL while it waits)"),
+            "replication connections a core keeps open for up to 10 s, for tenants expected to drain again within that time, so their next drain skips the connect (0 to 64; each holds a walsender, which reads the server's whole WAL while it waits)"),
     CDC_SKIP_BEHIND_MB("OMNIGLASS_CDC_SKIP_BEHIND_MB", "`64`",
             "an idle tenant's slot this far behind (WAL of other databases, as a rule) is replaced by a new one at the current position instead of decoding it, when its record lane was not written meanwhile (`0`: never; [docs/cdc.md](docs/cdc.md#skipping-other-databases-wal))"),
     CDC_SWEEP_SECONDS("OMNIGLASS_CDC_SWEEP_SECONDS", "`10`",
