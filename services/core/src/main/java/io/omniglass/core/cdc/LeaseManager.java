@@ -558,15 +558,7 @@ final class LeaseManager implements AutoCloseable {
      * for: every bid of a tick is on its way at once, and each answer comes back to the lease thread.
      */
     private void propose(String tenant, long revision, boolean beyondShare) {
-        bidding.add(tenant);
-        java.util.concurrent.CompletableFuture<io.nats.client.api.PublishAck> sent;
-        try {
-            sent = js.publishAsync(TENANT_SUBJECT_PREFIX + tenant, me.getBytes(StandardCharsets.UTF_8),
-                    io.nats.client.PublishOptions.builder().expectedLastSubjectSequence(revision).build());
-        } catch (RuntimeException e) {
-            bidding.remove(tenant);
-            throw e;
-        }
+        java.util.concurrent.CompletableFuture<io.nats.client.api.PublishAck> sent = writeAt(tenant, revision);
         // an answer that never comes frees the tenant for the next tick's bid; one that comes later
         // than this is seen through the watch as ours and taken back at its revision
         sent.orTimeout(ttl.toMillis(), TimeUnit.MILLISECONDS).whenComplete((ack, failed) -> {
@@ -586,6 +578,18 @@ final class LeaseManager implements AutoCloseable {
                 log.debug("cdc {}: bid at revision {} lost: {}", tenant, revision, failed == null ? ack : failed.toString());
             }
         });
+    }
+
+    /** This core's name written to the tenant's key only if the key is still at {@code revision}; the tenant counts as bidding until the answer. */
+    private java.util.concurrent.CompletableFuture<io.nats.client.api.PublishAck> writeAt(String tenant, long revision) {
+        bidding.add(tenant);
+        try {
+            return js.publishAsync(TENANT_SUBJECT_PREFIX + tenant, me.getBytes(StandardCharsets.UTF_8),
+                    io.nats.client.PublishOptions.builder().expectedLastSubjectSequence(revision).build());
+        } catch (RuntimeException e) {
+            bidding.remove(tenant);
+            throw e;
+        }
     }
 
     /**
@@ -617,15 +621,7 @@ final class LeaseManager implements AutoCloseable {
             drop(tenant, "no revision of ours to confirm after this core's lease lapsed");
             return;
         }
-        bidding.add(tenant);
-        java.util.concurrent.CompletableFuture<io.nats.client.api.PublishAck> sent;
-        try {
-            sent = js.publishAsync(TENANT_SUBJECT_PREFIX + tenant, me.getBytes(StandardCharsets.UTF_8),
-                    io.nats.client.PublishOptions.builder().expectedLastSubjectSequence(revision).build());
-        } catch (RuntimeException e) {
-            bidding.remove(tenant);
-            throw e;
-        }
+        java.util.concurrent.CompletableFuture<io.nats.client.api.PublishAck> sent = writeAt(tenant, revision);
         sent.orTimeout(ttl.toMillis(), TimeUnit.MILLISECONDS).whenComplete((ack, failed) -> {
             boolean ok = failed == null && ack != null && !ack.hasError();
             if (!onLeaseThread(() -> {
