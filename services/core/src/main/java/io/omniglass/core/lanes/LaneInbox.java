@@ -60,7 +60,7 @@ public final class LaneInbox implements AutoCloseable {
     private boolean paused;
     private boolean closed;
     private volatile long streamPending;
-    /** When the oldest queued message arrived (nanoTime), or about: see {@link #queuedForNanos()}. */
+    /** When the oldest queued message arrived (nanoTime), or about: see {@link #companyWaitMillis}. */
     private long oldestArrival;
 
     private LaneInbox(Lanes lanes, String tenant, String stream, String durable, Lane lane,
@@ -188,12 +188,17 @@ public final class LaneInbox implements AutoCloseable {
     }
 
     /**
-     * How long the oldest queued message has waited here (0 when none is queued): a live tenant's
-     * turn may wait for its first message to be this old, so its few datapoints a second are
-     * committed together rather than one transaction each.
+     * How much longer a live tenant's turn should wait for its oldest queued message to have
+     * company, in milliseconds (0: take the turn now), so its few datapoints a second are committed
+     * together rather than one transaction each. Never for a tenant that is behind (the stream has
+     * more for it) or has a full turn of {@code fullTurn} messages queued.
      */
-    public synchronized long queuedForNanos() {
-        return queue.isEmpty() ? 0 : System.nanoTime() - oldestArrival;
+    public synchronized long companyWaitMillis(long lingerNanos, int fullTurn) {
+        if (lingerNanos <= 0 || queue.isEmpty() || streamPending > 0 || queue.size() >= fullTurn) {
+            return 0;
+        }
+        long left = lingerNanos - (System.nanoTime() - oldestArrival);
+        return left <= 0 ? 0 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(left));
     }
 
     /** Messages queued here, not yet taken. */

@@ -127,14 +127,11 @@ final class RuleEngine implements AutoCloseable {
      * Never for a tenant that is behind or has a full turn queued. True when the lane was parked.
      */
     private boolean lingers(LaneInbox in) {
-        if (lingerNanos <= 0 || !in.hasQueued() || in.streamPending() > 0 || in.queued() >= BATCH) {
+        long wait = in.companyWaitMillis(lingerNanos, BATCH);
+        if (wait == 0) {
             return false;
         }
-        long left = lingerNanos - in.queuedForNanos();
-        if (left <= 0) {
-            return false;
-        }
-        lane.parkAfterTurn(Math.max(1, java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(left)));
+        lane.parkAfterTurn(wait);
         return true;
     }
 

@@ -295,15 +295,11 @@ final class TenantSink implements AutoCloseable {
      * batch queued, never waits. True when the lane was parked for it.
      */
     private boolean lingers(LaneInbox in) {
-        long linger = settings.batchWait().toNanos();
-        if (linger <= 0 || !in.hasQueued() || lastBatchFull || in.streamPending() > 0 || in.queued() >= want()) {
+        long wait = lastBatchFull ? 0 : in.companyWaitMillis(settings.batchWait().toNanos(), want());
+        if (wait == 0) {
             return false;
         }
-        long left = linger - in.queuedForNanos();
-        if (left <= 0) {
-            return false;
-        }
-        lane.parkAfterTurn(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+        lane.parkAfterTurn(wait);
         return true;
     }
 
