@@ -54,6 +54,7 @@ class LeaseFleetTest {
     @AfterAll
     static void stop() throws Exception {
         if (link != null) {
+            link.delay(LINK_DELAY_MS);
             link.close();
         }
         if (server != null) {
@@ -66,6 +67,7 @@ class LeaseFleetTest {
     @AfterEach
     void closeCores() throws Exception {
         signal("CONT");
+        link.delay(LINK_DELAY_MS);
         for (Core c : cores) {
             c.leases.close();
             c.thread.shutdownNow();
@@ -206,5 +208,42 @@ class LeaseFleetTest {
             assertThat(a.holds(t)).as("the dead core is fenced for " + t).isFalse();
             assertThat(b.held.get(t)).as("a larger token for " + t).isGreaterThan(tokensA.get(t));
         }
+    }
+
+    /**
+     * A nats-server that answers slowly (not dead): for 6 s every answer takes 3.2 s, longer than
+     * the lease's validity (2.4 s) and than the time to live. The renewals are still stored (the
+     * core key never ages out, no other core could take over), only their PubAcks are late, so
+     * the feeds are fenced; none may be dropped, and all must publish again, with their tokens,
+     * about one renewal after the answers are timely again.
+     */
+    @Test
+    void aSlowServerFencesTwoHundredFeedsButDropsNoneAndTheyPublishAgainWithinARenewal() throws Exception {
+        List<String> tenants = tenants("w", 200);
+        Core a = new Core("core-slow", connect(true));
+        tenants.forEach(a.leases::candidate);
+        await().atMost(Duration.ofSeconds(60)).until(() -> a.holding(tenants) == tenants.size());
+        Map<String, Long> tokens = new HashMap<>(a.held);
+
+        long slowMs = 1600;
+        link.delay(slowMs); // each way: a 3.2 s round trip
+        long slowAt = System.nanoTime();
+        boolean fenced = false;
+        while (System.nanoTime() - slowAt < Duration.ofSeconds(6).toNanos()) {
+            fenced |= a.holding(tenants) == 0;
+            Thread.sleep(10);
+        }
+        link.delay(LINK_DELAY_MS);
+        long fastAt = System.nanoTime();
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10))
+                .until(() -> a.holding(tenants) == tenants.size());
+        long againMs = (System.nanoTime() - fastAt) / 1_000_000;
+        System.out.printf("slow server (3.2 s answers for 6 s): %d of 200 feeds dropped, all publishing again %d ms after the"
+                + " answers were timely (bytes already queued take %d ms more)%n", a.lost.get(), againMs, slowMs);
+        assertThat(fenced).as("late renewals fenced the feeds").isTrue();
+        assertThat(a.lost).as("feeds dropped").hasValue(0);
+        assertThat(a.held).as("the same tokens").isEqualTo(tokens);
+        // what was queued on the slow link arrives within slowMs; then one renewal and one confirmation round trip
+        assertThat(againMs).isLessThan(slowMs + RENEW.toMillis() + 1000);
     }
 }

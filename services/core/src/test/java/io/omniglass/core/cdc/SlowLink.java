@@ -17,7 +17,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 final class SlowLink implements AutoCloseable {
 
     private final ServerSocket listener;
-    private final long delayNanos;
+    /** Each way; changed while connections are open (a server that turns slow, then recovers). */
+    private volatile long delayNanos;
     private volatile boolean closed;
 
     SlowLink(int targetPort, long delayMillis) throws IOException {
@@ -39,6 +40,11 @@ final class SlowLink implements AutoCloseable {
         }, "slow-link-accept");
         accept.setDaemon(true);
         accept.start();
+    }
+
+    /** From now on every byte read is delayed this long (bytes already queued keep their order). */
+    void delay(long millis) {
+        delayNanos = millis * 1_000_000;
     }
 
     int port() {
