@@ -77,6 +77,11 @@ final class LeaseManager implements AutoCloseable {
      * round trip each, and under load a round trip is 0.5-2 s (minutes without CDC).
      */
     private final Set<String> bidding = ConcurrentHashMap.newKeySet();
+    /**
+     * A bid's revision it compares with, while its answer is awaited: the watch showing our name
+     * past it is that bid's write landing (its answer late, a slow bucket), and it is taken as won.
+     */
+    private final Map<String, Long> bidAt = new ConcurrentHashMap<>();
     /** A released tenant's delete marker: the revision a create compares against (absent: never written). */
     private final Map<String, Long> freedAt = new ConcurrentHashMap<>();
     private final KeyValue cores;
@@ -339,6 +344,16 @@ final class LeaseManager implements AutoCloseable {
         long revision = e.getRevision();
         if (mine != null && !holder.equals(me)) {
             onLeaseThread(() -> drop(tenant, "taken by " + holder)); // not ours any more: stop now
+        } else if (mine == null && holder.equals(me) && bidAt.getOrDefault(tenant, Long.MAX_VALUE) < revision) {
+            // our bid landed: won now, not when its answer comes (a slow bucket's answer may come
+            // after the bid's bound, and a bid written again waits in the same slow queue)
+            onLeaseThread(() -> {
+                Long at = bidAt.get(tenant);
+                if (at != null && at < revision && !closed && candidates.contains(tenant) && !held.containsKey(tenant)
+                        && !suspended.containsKey(tenant)) {
+                    won(tenant, revision);
+                }
+            });
         } else if (mine != null && revision > mine && !bidding.contains(tenant)) {
             // our name past the revision we hold: our own confirmation landed, its answer late or
             // lost (only this core writes its name, and it holds the key: nobody else could write it)
@@ -599,6 +614,7 @@ final class LeaseManager implements AutoCloseable {
      */
     private void propose(String tenant, long revision, boolean beyondShare) {
         java.util.concurrent.CompletableFuture<io.nats.client.api.PublishAck> sent = writeAt(tenant, revision);
+        bidAt.put(tenant, revision);
         // an answer that never comes frees the tenant for the next tick's bid; one that comes later
         // than this is seen through the watch as ours and taken back at its revision (one more
         // write: the bound is two times to live, not one, so that a slow server's late answers do
@@ -607,6 +623,7 @@ final class LeaseManager implements AutoCloseable {
             boolean ok = failed == null && ack != null && !ack.hasError();
             if (!onLeaseThread(() -> {
                 bidding.remove(tenant);
+                bidAt.remove(tenant, revision);
                 if (ok && !closed && candidates.contains(tenant)) {
                     won(tenant, ack.getSeqno());
                     if (beyondShare) {
@@ -615,6 +632,7 @@ final class LeaseManager implements AutoCloseable {
                 }
             })) {
                 bidding.remove(tenant);
+                bidAt.remove(tenant, revision);
             }
             if (!ok) {
                 log.debug("cdc {}: bid at revision {} lost: {}", tenant, revision, failed == null ? ack : failed.toString());
@@ -639,6 +657,9 @@ final class LeaseManager implements AutoCloseable {
      * come through the watch first (it found nothing held then), so a newer claim seen wins.
      */
     private void won(String tenant, long revision) {
+        if (Long.valueOf(revision).equals(held.get(tenant))) {
+            return; // seen through the watch first, then answered: one term
+        }
         freeSinceNanos.remove(tenant);
         held.put(tenant, revision);
         revisions.put(tenant, revision);

@@ -295,4 +295,37 @@ class LeaseFleetTest {
         // one confirmation's answer (the slow bucket) after the first renewal answered
         assertThat(backMs).isLessThan(slowBucketMs + 2 * RENEW.toMillis() + 1000);
     }
+
+    /**
+     * After a real lapse (the feeds were let go) the feeds are bid for again; with the tenants'
+     * bucket answering in 7 s, beyond a bid's bound (two times to live), a bid whose write the
+     * watch shows as ours is won then: before, it timed out, was written again at the newer
+     * revision, timed out again, and no feed was led while the bucket stayed slow.
+     */
+    @Test
+    void afterARealLapseTheFeedsAreLedAgainWhileTheTenantsBucketAnswersLaterThanABidsBound() throws Exception {
+        List<String> tenants = tenants("b", 200);
+        Core a = new Core("core-slowbids", connect(true));
+        tenants.forEach(a.leases::candidate);
+        await().atMost(Duration.ofSeconds(60)).until(() -> a.holding(tenants) == tenants.size());
+
+        signal("STOP");
+        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(50)).until(() -> a.lost.get() == tenants.size());
+        long slowBucketMs = 7000;
+        link.slowSubjects("$KV." + LeaseManager.TENANTS + ".", slowBucketMs);
+        signal("CONT");
+        long resumedAt = System.nanoTime();
+        long backMs = -1;
+        while (System.nanoTime() - resumedAt < Duration.ofSeconds(15).toNanos()) { // the bucket stays slow this long
+            if (a.holding(tenants) == tenants.size()) {
+                backMs = (System.nanoTime() - resumedAt) / 1_000_000;
+                break;
+            }
+            Thread.sleep(10);
+        }
+        link.slowSubjects(null, 0);
+        System.out.printf("tenants bucket answering in %d ms after a real lapse: 200 feeds led again %d ms after SIGCONT"
+                + " (-1: not within 15 s)%n", slowBucketMs, backMs);
+        assertThat(backMs).as("every feed led again while the bucket is slow").isBetween(0L, slowBucketMs + 2 * RENEW.toMillis() + 1500);
+    }
 }
