@@ -77,6 +77,11 @@ final class LeaseManager implements AutoCloseable {
      * round trip each, and under load a round trip is 0.5-2 s (minutes without CDC).
      */
     private final Set<String> bidding = ConcurrentHashMap.newKeySet();
+    /**
+     * A bid's revision it compares with, while its answer is awaited: the watch showing our name
+     * past it is that bid's write landing (its answer late, a slow bucket), and it is taken as won.
+     */
+    private final Map<String, Long> bidAt = new ConcurrentHashMap<>();
     /** A released tenant's delete marker: the revision a create compares against (absent: never written). */
     private final Map<String, Long> freedAt = new ConcurrentHashMap<>();
     private final KeyValue cores;
@@ -112,6 +117,12 @@ final class LeaseManager implements AutoCloseable {
     private volatile long ackedSinceEchoNanos;
     private final java.util.concurrent.atomic.AtomicBoolean rewatching = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile long renewedNanos;
+    /**
+     * When a renewal was last acknowledged, however late: the server stores our renewals, so our
+     * core key does not age out and no other core can take our tenants. A slow server's late
+     * answers fence the feeds (validity is counted from a renewal's start) but do not drop them.
+     */
+    private volatile long answeredNanos;
     private volatile boolean closed;
     private final java.util.concurrent.atomic.AtomicBoolean tickQueued = new java.util.concurrent.atomic.AtomicBoolean();
     private final Connection nats;
@@ -330,9 +341,30 @@ final class LeaseManager implements AutoCloseable {
         freedAt.remove(tenant);
         claims.put(tenant, new Claim(holder, e.getRevision(), System.nanoTime()));
         Long mine = revisions.get(tenant);
-        // our name at another revision: our own confirming write on its way, or an earlier run of this core
-        if (mine != null && (!holder.equals(me) || e.getRevision() != mine && !bidding.contains(tenant))) {
+        long revision = e.getRevision();
+        if (mine != null && !holder.equals(me)) {
             onLeaseThread(() -> drop(tenant, "taken by " + holder)); // not ours any more: stop now
+        } else if (mine == null && holder.equals(me) && bidAt.getOrDefault(tenant, Long.MAX_VALUE) < revision) {
+            // our bid landed: won now, not when its answer comes (a slow bucket's answer may come
+            // after the bid's bound, and a bid written again waits in the same slow queue)
+            onLeaseThread(() -> {
+                Long at = bidAt.get(tenant);
+                if (at != null && at < revision && !closed && candidates.contains(tenant) && !held.containsKey(tenant)
+                        && !suspended.containsKey(tenant)) {
+                    won(tenant, revision);
+                }
+            });
+        } else if (mine != null && revision > mine && !bidding.contains(tenant)) {
+            // our name past the revision we hold: our own confirmation landed, its answer late or
+            // lost (only this core writes its name, and it holds the key: nobody else could write it)
+            onLeaseThread(() -> {
+                if (revisions.computeIfPresent(tenant, (t, r) -> Math.max(r, revision)) != null) {
+                    Long fenced = suspended.get(tenant);
+                    if (fenced != null) {
+                        resume(tenant, fenced);
+                    }
+                }
+            });
         }
     }
 
@@ -383,10 +415,15 @@ final class LeaseManager implements AutoCloseable {
                 suspended.putAll(held);
                 held.clear();
             }
-            if (!suspended.isEmpty() && now - lapsedAtNanos > ttl.toNanos()) {
-                // by now another core may have taken them and need their slots: our sessions let go
+            if (!suspended.isEmpty() && now - lapsedAtNanos > ttl.toNanos() && now - answeredNanos > ttl.toNanos()) {
+                // no renewal answered for a time to live: our core key may have aged out, another core
+                // may have taken them and need their slots: our sessions let go. While renewals are
+                // answered, however late, they are stored and nobody can take over: a taker would
+                // also show in the watch (dropped there), and the feeds are confirmed when the
+                // answers are timely again, with their tokens and sessions
                 for (String t : suspended.keySet()) {
-                    drop(t, "core lease expired (NATS unreachable?)");
+                    drop(t, "core lease expired, no renewal answered for "
+                            + (now - answeredNanos) / 1_000_000 + " ms (NATS unreachable?)");
                 }
             }
             return;
@@ -464,6 +501,7 @@ final class LeaseManager implements AutoCloseable {
         }
         js.publishAsync(CORE_SUBJECT_PREFIX + me, me.getBytes(StandardCharsets.UTF_8)).whenComplete((ack, failed) -> {
             if (failed == null && ack != null && !ack.hasError()) {
+                answeredNanos = System.nanoTime();
                 timers.acked(System.nanoTime() - started);
                 long before = validUntil.getAndAccumulate(started + ttl.toNanos() - safetyNanos, Math::max);
                 if (before < System.nanoTime() && !candidates.isEmpty()) {
@@ -472,11 +510,24 @@ final class LeaseManager implements AutoCloseable {
                 if (ackedSinceEchoNanos == 0) {
                     ackedSinceEchoNanos = System.nanoTime();
                 }
+            } else if (unanswered(failed)) {
+                // late, not refused: a slow server is not a lost bucket (remaking it is two more requests to that server)
+                log.debug("cdc leases: renewal not answered in time: {}", failed.toString());
             } else {
                 log.debug("cdc leases: renewal failed: {}", failed == null ? ack : failed.toString());
                 remakeCoresBucket();
             }
         });
+    }
+
+    /** No answer (jnats gave up waiting, or our own bound), as opposed to an answer that refused the write. */
+    private static boolean unanswered(Throwable failed) {
+        for (Throwable t = failed; t != null; t = t.getCause()) {
+            if (t instanceof java.util.concurrent.TimeoutException || t instanceof java.util.concurrent.CancellationException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -487,19 +538,22 @@ final class LeaseManager implements AutoCloseable {
         if (closed || !remaking.compareAndSet(false, true)) {
             return;
         }
-        try {
-            renewer.schedule(() -> {
-                try {
+        // not on the renewer: the bucket's requests wait for the server (seconds when it is slow), and
+        // the renewals must keep their schedule meanwhile (they did not: gaps of 7 s in the fleet run)
+        io.omniglass.core.runtime.DaemonThreads.named("og-cdc-lease-remake").newThread(() -> {
+            try {
+                Thread.sleep(renewEvery.toMillis());
+                if (!closed) {
                     bucket(nats, CORES, ttl, replicas, StorageType.Memory);
-                } catch (Exception e) {
-                    log.debug("cdc leases: cores bucket not made: {}", e.toString());
-                } finally {
-                    remaking.set(false);
                 }
-            }, renewEvery.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException stopping) {
-            remaking.set(false);
-        }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (Exception e) {
+                log.debug("cdc leases: cores bucket not made: {}", e.toString());
+            } finally {
+                remaking.set(false);
+            }
+        }).start();
     }
 
     /** The first renewal, waited for: a core starts leading only with a valid lease. */
@@ -507,6 +561,7 @@ final class LeaseManager implements AutoCloseable {
         long started = System.nanoTime();
         cores.put(me, me.getBytes(StandardCharsets.UTF_8));
         renewedNanos = started;
+        answeredNanos = System.nanoTime();
         validUntil.set(started + ttl.toNanos() - safetyNanos);
     }
 
@@ -559,12 +614,16 @@ final class LeaseManager implements AutoCloseable {
      */
     private void propose(String tenant, long revision, boolean beyondShare) {
         java.util.concurrent.CompletableFuture<io.nats.client.api.PublishAck> sent = writeAt(tenant, revision);
+        bidAt.put(tenant, revision);
         // an answer that never comes frees the tenant for the next tick's bid; one that comes later
-        // than this is seen through the watch as ours and taken back at its revision
-        sent.orTimeout(ttl.toMillis(), TimeUnit.MILLISECONDS).whenComplete((ack, failed) -> {
+        // than this is seen through the watch as ours and taken back at its revision (one more
+        // write: the bound is two times to live, not one, so that a slow server's late answers do
+        // not make every bid of a pass a write of its own again, in the same slow queue)
+        sent.orTimeout(2 * ttl.toMillis(), TimeUnit.MILLISECONDS).whenComplete((ack, failed) -> {
             boolean ok = failed == null && ack != null && !ack.hasError();
             if (!onLeaseThread(() -> {
                 bidding.remove(tenant);
+                bidAt.remove(tenant, revision);
                 if (ok && !closed && candidates.contains(tenant)) {
                     won(tenant, ack.getSeqno());
                     if (beyondShare) {
@@ -573,6 +632,7 @@ final class LeaseManager implements AutoCloseable {
                 }
             })) {
                 bidding.remove(tenant);
+                bidAt.remove(tenant, revision);
             }
             if (!ok) {
                 log.debug("cdc {}: bid at revision {} lost: {}", tenant, revision, failed == null ? ack : failed.toString());
@@ -597,6 +657,9 @@ final class LeaseManager implements AutoCloseable {
      * come through the watch first (it found nothing held then), so a newer claim seen wins.
      */
     private void won(String tenant, long revision) {
+        if (Long.valueOf(revision).equals(held.get(tenant))) {
+            return; // seen through the watch first, then answered: one term
+        }
         freeSinceNanos.remove(tenant);
         held.put(tenant, revision);
         revisions.put(tenant, revision);
@@ -622,20 +685,24 @@ final class LeaseManager implements AutoCloseable {
             return;
         }
         java.util.concurrent.CompletableFuture<io.nats.client.api.PublishAck> sent = writeAt(tenant, revision);
-        sent.orTimeout(ttl.toMillis(), TimeUnit.MILLISECONDS).whenComplete((ack, failed) -> {
+        // a slow server's answer may take longer than a time to live: an unanswered confirmation is
+        // sent again (at the revision we then hold), it does not drop the feed; a write of ours that
+        // lands meanwhile comes back through the watch as ours (see onTenant)
+        sent.orTimeout(2 * ttl.toMillis(), TimeUnit.MILLISECONDS).whenComplete((ack, failed) -> {
             boolean ok = failed == null && ack != null && !ack.hasError();
             if (!onLeaseThread(() -> {
-                if (ok && !closed && suspended.remove(tenant, token)) {
-                    revisions.put(tenant, ack.getSeqno());
-                    claims.put(tenant, new Claim(me, ack.getSeqno(), System.nanoTime()));
-                    held.put(tenant, token);
-                    listener.resumed(tenant, token);
-                    if (suspended.isEmpty()) {
-                        log.info("cdc leases: every feed held on through the lapse ({} ms since it began)",
-                                (System.nanoTime() - lapsedAtNanos) / 1_000_000);
-                    }
-                } else if (!ok) {
-                    // taken meanwhile, or no answer: stop; a write of ours that did land is taken back by a bid
+                if (ok && !closed) {
+                    revisions.computeIfPresent(tenant, (t, r) -> Math.max(r, ack.getSeqno()));
+                    claims.compute(tenant, (t, c) -> c != null && c.revision() > ack.getSeqno()
+                            ? c : new Claim(me, ack.getSeqno(), System.nanoTime()));
+                    resume(tenant, token);
+                } else if (!ok && ownNewer(tenant, revision)) {
+                    // refused because an earlier write of ours landed (its answer was late): ours at that revision
+                    long landed = claims.get(tenant).revision();
+                    revisions.computeIfPresent(tenant, (t, r) -> Math.max(r, landed));
+                    resume(tenant, token);
+                } else if (!ok && !unanswered(failed)) {
+                    // refused: taken meanwhile; stop. Unanswered: still fenced, sent again at the next tick
                     drop(tenant, "not confirmed after this core's lease lapsed: "
                             + (failed == null ? String.valueOf(ack) : failed.toString()));
                 }
@@ -644,6 +711,25 @@ final class LeaseManager implements AutoCloseable {
                 bidding.remove(tenant);
             }
         });
+    }
+
+    /** A fenced feed goes on with its token (on the lease thread, while this core's lease is valid). */
+    private void resume(String tenant, long token) {
+        if (closed || System.nanoTime() >= validUntil.get() || !suspended.remove(tenant, token)) {
+            return;
+        }
+        held.put(tenant, token);
+        listener.resumed(tenant, token);
+        if (suspended.isEmpty()) {
+            log.info("cdc leases: every feed held on through the lapse ({} ms since it began)",
+                    (System.nanoTime() - lapsedAtNanos) / 1_000_000);
+        }
+    }
+
+    /** The watch shows our own name at a revision past {@code revision}: a write of ours landed (its answer late or lost). */
+    private boolean ownNewer(String tenant, long revision) {
+        Claim c = claims.get(tenant);
+        return c != null && c.holder().equals(me) && c.revision() > revision;
     }
 
     private void drop(String tenant, String why) {

@@ -54,6 +54,7 @@ class LeaseFleetTest {
     @AfterAll
     static void stop() throws Exception {
         if (link != null) {
+            link.delay(LINK_DELAY_MS);
             link.close();
         }
         if (server != null) {
@@ -66,6 +67,8 @@ class LeaseFleetTest {
     @AfterEach
     void closeCores() throws Exception {
         signal("CONT");
+        link.delay(LINK_DELAY_MS);
+        link.slowSubjects(null, 0);
         for (Core c : cores) {
             c.leases.close();
             c.thread.shutdownNow();
@@ -206,5 +209,123 @@ class LeaseFleetTest {
             assertThat(a.holds(t)).as("the dead core is fenced for " + t).isFalse();
             assertThat(b.held.get(t)).as("a larger token for " + t).isGreaterThan(tokensA.get(t));
         }
+    }
+
+    /**
+     * A nats-server that answers slowly (not dead): for 6 s every answer takes 3.2 s, longer than
+     * the lease's validity (2.4 s) and than the time to live. The renewals are still stored (the
+     * core key never ages out, no other core could take over), only their PubAcks are late, so
+     * the feeds are fenced; none may be dropped, and all must publish again, with their tokens,
+     * about one renewal after the answers are timely again.
+     */
+    @Test
+    void aSlowServerFencesTwoHundredFeedsButDropsNoneAndTheyPublishAgainWithinARenewal() throws Exception {
+        List<String> tenants = tenants("w", 200);
+        Core a = new Core("core-slow", connect(true));
+        tenants.forEach(a.leases::candidate);
+        await().atMost(Duration.ofSeconds(60)).until(() -> a.holding(tenants) == tenants.size());
+        Map<String, Long> tokens = new HashMap<>(a.held);
+
+        long slowMs = 1600;
+        link.delay(slowMs); // each way: a 3.2 s round trip
+        long slowAt = System.nanoTime();
+        boolean fenced = false;
+        while (System.nanoTime() - slowAt < Duration.ofSeconds(6).toNanos()) {
+            fenced |= a.holding(tenants) == 0;
+            Thread.sleep(10);
+        }
+        link.delay(LINK_DELAY_MS);
+        long fastAt = System.nanoTime();
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10))
+                .until(() -> a.holding(tenants) == tenants.size());
+        long againMs = (System.nanoTime() - fastAt) / 1_000_000;
+        System.out.printf("slow server (3.2 s answers for 6 s): %d of 200 feeds dropped, all publishing again %d ms after the"
+                + " answers were timely (bytes already queued take %d ms more)%n", a.lost.get(), againMs, slowMs);
+        assertThat(fenced).as("late renewals fenced the feeds").isTrue();
+        assertThat(a.lost).as("feeds dropped").hasValue(0);
+        assertThat(a.held).as("the same tokens").isEqualTo(tokens);
+        // what was queued on the slow link arrives within slowMs; then one renewal and one confirmation round trip
+        assertThat(againMs).isLessThan(slowMs + RENEW.toMillis() + 1000);
+    }
+
+    /**
+     * After a lapse the feeds are confirmed by writes to the tenants' bucket; when that bucket is
+     * slow to store (a file-stored stream behind a slow disk: its writes answered in 4 s, longer
+     * than a time to live) while the renewals are answered on time, the confirmations must wait
+     * for their answers, not give up and write again. Main gave each one a time to live, dropped
+     * every feed and then bid with the same bound: none was led while the bucket stayed slow.
+     */
+    @Test
+    void feedsAreConfirmedAfterALapseWhileTheTenantsBucketAnswersLaterThanATimeToLive() throws Exception {
+        List<String> tenants = tenants("c", 200);
+        Core a = new Core("core-slowbucket", connect(true));
+        tenants.forEach(a.leases::candidate);
+        await().atMost(Duration.ofSeconds(60)).until(() -> a.holding(tenants) == tenants.size());
+        Map<String, Long> tokens = new HashMap<>(a.held);
+
+        long slowBucketMs = 4000;
+        link.slowSubjects("$KV." + LeaseManager.TENANTS + ".", slowBucketMs);
+        signal("STOP"); // a lapse: 2.7 s without answers
+        Thread.sleep(2700);
+        signal("CONT");
+        long resumedAt = System.nanoTime();
+        boolean allBack = false;
+        long backMs = -1;
+        while (System.nanoTime() - resumedAt < Duration.ofSeconds(12).toNanos()) { // the bucket stays slow this long
+            if (a.holding(tenants) == tenants.size()) {
+                allBack = true;
+                backMs = (System.nanoTime() - resumedAt) / 1_000_000;
+                break;
+            }
+            Thread.sleep(10);
+        }
+        link.slowSubjects(null, 0);
+        long fastAt = System.nanoTime();
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(10))
+                .until(() -> a.holding(tenants) == tenants.size());
+        if (!allBack) {
+            backMs = (System.nanoTime() - resumedAt) / 1_000_000;
+        }
+        System.out.printf("tenants bucket answering in %d ms after a 2.7 s lapse: %d of 200 feeds dropped, all publishing"
+                        + " again %d ms after SIGCONT (%s while the bucket was slow; %d ms after it was fast again)%n",
+                slowBucketMs, a.lost.get(), backMs, allBack ? "all" : "not all", allBack ? 0 : (System.nanoTime() - fastAt) / 1_000_000);
+        assertThat(allBack).as("every feed publishing again while the bucket is slow").isTrue();
+        assertThat(a.lost).as("feeds dropped").hasValue(0);
+        assertThat(a.held).as("the same tokens").isEqualTo(tokens);
+        // one confirmation's answer (the slow bucket) after the first renewal answered
+        assertThat(backMs).isLessThan(slowBucketMs + 2 * RENEW.toMillis() + 1000);
+    }
+
+    /**
+     * After a real lapse (the feeds were let go) the feeds are bid for again; with the tenants'
+     * bucket answering in 7 s, beyond a bid's bound (two times to live), a bid whose write the
+     * watch shows as ours is won then: before, it timed out, was written again at the newer
+     * revision, timed out again, and no feed was led while the bucket stayed slow.
+     */
+    @Test
+    void afterARealLapseTheFeedsAreLedAgainWhileTheTenantsBucketAnswersLaterThanABidsBound() throws Exception {
+        List<String> tenants = tenants("b", 200);
+        Core a = new Core("core-slowbids", connect(true));
+        tenants.forEach(a.leases::candidate);
+        await().atMost(Duration.ofSeconds(60)).until(() -> a.holding(tenants) == tenants.size());
+
+        signal("STOP");
+        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(50)).until(() -> a.lost.get() == tenants.size());
+        long slowBucketMs = 7000;
+        link.slowSubjects("$KV." + LeaseManager.TENANTS + ".", slowBucketMs);
+        signal("CONT");
+        long resumedAt = System.nanoTime();
+        long backMs = -1;
+        while (System.nanoTime() - resumedAt < Duration.ofSeconds(15).toNanos()) { // the bucket stays slow this long
+            if (a.holding(tenants) == tenants.size()) {
+                backMs = (System.nanoTime() - resumedAt) / 1_000_000;
+                break;
+            }
+            Thread.sleep(10);
+        }
+        link.slowSubjects(null, 0);
+        System.out.printf("tenants bucket answering in %d ms after a real lapse: 200 feeds led again %d ms after SIGCONT"
+                + " (-1: not within 15 s)%n", slowBucketMs, backMs);
+        assertThat(backMs).as("every feed led again while the bucket is slow").isBetween(0L, slowBucketMs + 2 * RENEW.toMillis() + 1500);
     }
 }
