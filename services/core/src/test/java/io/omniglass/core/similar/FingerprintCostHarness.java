@@ -48,8 +48,7 @@ class FingerprintCostHarness {
 
     static final int TENANTS = Integer.getInteger("og.similar.tenants", 6);
     static final int RAISES = Integer.getInteger("og.similar.raises", 120);
-    static final int MEASURED = Integer.getInteger("og.similar.measured", 20);
-    static final boolean BATCH = Boolean.getBoolean("og.similar.batch");
+    static final int MEASURED = Integer.getInteger("og.similar.measured", 31);
     static final String[] PUMPS = {"pump-1", "pump-2", "pump-3", "pump-4", "pump-9"};
 
     @Test
@@ -81,12 +80,9 @@ class FingerprintCostHarness {
                     }
                 }
             }
-            int half = MEASURED / 2;
             figures.put("explain", explain(dbs.get(0), raise(dbs.get(0), "pump-1", now.minusSeconds(MEASURED * 40L))));
-            figures.put("single", measure(dbs, now, MEASURED - 1, half, false));
-            if (BATCH) {
-                figures.put("batch_per_tenant", measure(dbs, now, half, 0, true));
-            }
+            // the ways take turns round by round, so that the machine's load falls on them alike
+            figures.put("measured", measure(dbs, now, MEASURED - 1, 0));
             try (Connection c = dbs.get(0).getConnection(); Statement st = c.createStatement();
                  ResultSet rs = st.executeQuery("SELECT n_tup_ins, n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables "
                          + "WHERE relname = 'alarm_fingerprint'")) {
@@ -107,7 +103,8 @@ class FingerprintCostHarness {
      * them, one transaction per raise or (batch) one per tenant and round. Only the fingerprinting is
      * measured: the dedicated connections' backends (/proc) and this thread's CPU.
      */
-    static Map<String, Object> measure(List<DataSource> dbs, Instant now, int fromK, int toK, boolean batch) throws Exception {
+    static Map<String, Object> measure(List<DataSource> dbs, Instant now, int fromK, int toK) throws Exception {
+        String[] modes = {"before_one_transaction_per_raise", "after_one_transaction_per_raise", "after_one_transaction_per_tenant_round"};
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         List<Connection> conns = new ArrayList<>();
         List<DSLContext> dsls = new ArrayList<>();
@@ -122,11 +119,12 @@ class FingerprintCostHarness {
                 }
                 dsls.add(DSL.using(c, SQLDialect.POSTGRES));
             }
-            long pg = 0;
-            long core = 0;
-            long wall = 0;
-            int stored = 0;
+            long[] pg = new long[modes.length];
+            long[] core = new long[modes.length];
+            long[] wall = new long[modes.length];
+            int[] stored = new int[modes.length];
             for (int k = fromK; k > toK; k--) {
+                int mode = k % modes.length;
                 for (int t = 0; t < dbs.size(); t++) {
                     List<Long> round = new ArrayList<>();
                     for (String pump : PUMPS) {
@@ -135,27 +133,34 @@ class FingerprintCostHarness {
                     long pgBefore = ticks(pids);
                     long coreBefore = threads.getCurrentThreadCpuTime();
                     long wallBefore = System.nanoTime();
-                    if (batch) {
-                        stored += FingerprintStore.fingerprintAll(dsls.get(t), round);
+                    if (mode == 2) {
+                        stored[mode] += FingerprintStore.fingerprintAll(dsls.get(t), round);
                     } else {
                         for (long id : round) {
-                            if (FingerprintStore.fingerprint(dsls.get(t), id) == FingerprintStore.Outcome.STORED) {
-                                stored++;
+                            boolean ok = mode == 0
+                                    ? FingerprintStoreBefore.fingerprint(dsls.get(t), id) == FingerprintStoreBefore.Outcome.STORED
+                                    : FingerprintStore.fingerprint(dsls.get(t), id) == FingerprintStore.Outcome.STORED;
+                            if (ok) {
+                                stored[mode]++;
                             }
                         }
                     }
-                    wall += System.nanoTime() - wallBefore;
-                    core += threads.getCurrentThreadCpuTime() - coreBefore;
-                    pg += ticks(pids) - pgBefore;
+                    wall[mode] += System.nanoTime() - wallBefore;
+                    core[mode] += threads.getCurrentThreadCpuTime() - coreBefore;
+                    pg[mode] += ticks(pids) - pgBefore;
                 }
             }
-            Map<String, Object> r = new LinkedHashMap<>();
-            r.put("raises", stored);
-            r.put("pg_backend_cpu_ms_per_raise", round(pg * 10.0 / stored));
-            r.put("core_thread_cpu_ms_per_raise", round(core / 1e6 / stored));
-            r.put("wall_ms_per_raise", round(wall / 1e6 / stored));
-            r.put("load_average", loadAverage());
-            return r;
+            Map<String, Object> out = new LinkedHashMap<>();
+            for (int m = 0; m < modes.length; m++) {
+                Map<String, Object> r = new LinkedHashMap<>();
+                r.put("raises", stored[m]);
+                r.put("pg_backend_cpu_ms_per_raise", round(pg[m] * 10.0 / stored[m]));
+                r.put("core_thread_cpu_ms_per_raise", round(core[m] / 1e6 / stored[m]));
+                r.put("wall_ms_per_raise", round(wall[m] / 1e6 / stored[m]));
+                out.put(modes[m], r);
+            }
+            out.put("load_average_after", loadAverage());
+            return out;
         } finally {
             for (Connection c : conns) {
                 c.close();
