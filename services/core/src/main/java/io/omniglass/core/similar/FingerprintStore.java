@@ -148,11 +148,14 @@ public final class FingerprintStore {
         List<Long> series = seriesKeys.entrySet().stream().filter(sk -> order.contains(sk.getValue()))
                 .map(Map.Entry::getKey).sorted().toList();
         Instant from = raisedAt.minus(FingerprintRecipe.WINDOW);
-        // width_bucket over epoch seconds: 1..BUCKETS inside the window (BUCKETS + 1 at its very end);
-        // the bounds are inlined numbers (computed here) so the GROUP BY repeats the select expression
+        // width_bucket over epoch seconds: 1..BUCKETS inside the window (BUCKETS + 1 at its very end).
+        // Everything that varies is a bound value and the GROUP BY names the select list's columns by
+        // position, so the statement's text is the same for every raise: a connection prepares it
+        // once on the server (the driver does after a few uses) instead of Postgres parsing and
+        // planning it anew for each raise
         Field<Integer> bucket = DSL.function("width_bucket", Integer.class,
                 DSL.extract(METRIC_DATAPOINT.TS, DatePart.EPOCH),
-                DSL.inline(from.toEpochMilli() / 1000.0), DSL.inline(raisedAt.toEpochMilli() / 1000.0),
+                DSL.val(from.toEpochMilli() / 1000.0), DSL.val(raisedAt.toEpochMilli() / 1000.0),
                 DSL.inline(FingerprintRecipe.BUCKETS));
         // per series the sum and the count: a key's bucket mean is their ratio over its series (avg is
         // the same sum over the same count, so one series per key gives avg's value exactly)
@@ -163,10 +166,10 @@ public final class FingerprintStore {
         int samples = 0;
         for (Record4<Long, Integer, Double, Integer> r : tx.select(METRIC_DATAPOINT.SERIES_ID, bucket, sum, count)
                 .from(METRIC_DATAPOINT)
-                .where(METRIC_DATAPOINT.SERIES_ID.in(series)
+                .where(METRIC_DATAPOINT.SERIES_ID.eq(DSL.any(series.toArray(Long[]::new)))
                         .and(METRIC_DATAPOINT.TS.gt(from.atOffset(ZoneOffset.UTC)))
                         .and(METRIC_DATAPOINT.TS.le(raisedAt.atOffset(ZoneOffset.UTC))))
-                .groupBy(METRIC_DATAPOINT.SERIES_ID, bucket)
+                .groupBy(DSL.inline(1), DSL.inline(2))
                 .fetch()) {
             String key = seriesKeys.get(r.value1());
             // the raw bucket (0 .. BUCKETS + 1): a key's series are summed per raw bucket
