@@ -8,6 +8,8 @@ import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.DatePart;
 import org.jooq.Field;
+import org.jooq.Record;
+import org.jooq.Record2;
 import org.jooq.Record4;
 import org.jooq.Table;
 import org.jooq.impl.DSL;
@@ -17,10 +19,12 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeSet;
 
 import static io.omniglass.schema.tenant.Tables.ALARM;
 import static io.omniglass.schema.tenant.Tables.ALARM_FINGERPRINT;
@@ -50,26 +54,49 @@ public final class FingerprintStore {
         return db.transactionResult(cfg -> fingerprintIn(cfg.dsl(), raiseEventId));
     }
 
+    /**
+     * Fingerprints these raises of one tenant in one transaction, oldest first (as one by one would);
+     * returns how many it stored.
+     */
+    public static int fingerprintAll(DSLContext db, Collection<Long> raiseEventIds) {
+        List<Long> ids = new ArrayList<>(new TreeSet<>(raiseEventIds));
+        return db.transactionResult(cfg -> {
+            int stored = 0;
+            for (long id : ids) {
+                if (fingerprintIn(cfg.dsl(), id) == Outcome.STORED) {
+                    stored++;
+                }
+            }
+            return stored;
+        });
+    }
+
     static Outcome fingerprintIn(DSLContext tx, long raiseEventId) {
-        if (tx.fetchExists(ALARM_FINGERPRINT, ALARM_FINGERPRINT.EVENT_ID.eq(raiseEventId))) {
+        // the raise, its alarm, its rule's key and whether it has its fingerprint already: one statement
+        Field<Boolean> done = DSL.field(DSL.exists(DSL.selectOne().from(ALARM_FINGERPRINT)
+                .where(ALARM_FINGERPRINT.EVENT_ID.eq(EVENT.ID)))).as("og_done");
+        Field<Long> alarm = ALARM.ID.as("og_alarm_id");
+        Field<String> ruleKeyOf = EVENT_RULE_VERSION.KEY.as("og_rule_key");
+        Record r = tx.select(EVENT.fields()).select(alarm, ruleKeyOf, done)
+                .from(EVENT)
+                .leftJoin(ALARM).on(ALARM.EVENT_RULE_ID.eq(EVENT.EVENT_RULE_ID).and(ALARM.OWNER.eq(EVENT.OWNER)))
+                .leftJoin(EVENT_RULE_VERSION).on(EVENT_RULE_VERSION.EVENT_RULE_ID.eq(EVENT.EVENT_RULE_ID)
+                        .and(EVENT_RULE_VERSION.VERSION.eq(EVENT.EVENT_RULE_VERSION)))
+                .where(EVENT.ID.eq(raiseEventId))
+                .fetchOne();
+        if (r != null && Boolean.TRUE.equals(r.get(done))) {
             return Outcome.ALREADY_THERE;
         }
-        EventRecord e = tx.selectFrom(EVENT).where(EVENT.ID.eq(raiseEventId).and(EVENT.NAME.eq(RAISED))
-                .and(EVENT.EVENT_RULE_ID.isNotNull())).fetchOne();
-        if (e == null) {
+        if (r == null || !RAISED.equals(r.get(EVENT.NAME)) || r.get(EVENT.EVENT_RULE_ID) == null) {
             return Outcome.NOT_A_RAISE;
         }
+        EventRecord e = r.into(EVENT);
         Owner owner = Owner.parse(e.getOwner());
-        Optional<Long> alarmId = tx.select(ALARM.ID).from(ALARM)
-                .where(ALARM.EVENT_RULE_ID.eq(e.getEventRuleId()).and(ALARM.OWNER.eq(e.getOwner())))
-                .fetchOptional(ALARM.ID);
+        Optional<Long> alarmId = Optional.ofNullable(r.get(alarm));
         if (alarmId.isEmpty()) {
             return Outcome.NOT_A_RAISE;
         }
-        String ruleKey = tx.select(EVENT_RULE_VERSION.KEY).from(EVENT_RULE_VERSION)
-                .where(EVENT_RULE_VERSION.EVENT_RULE_ID.eq(e.getEventRuleId())
-                        .and(EVENT_RULE_VERSION.VERSION.eq(e.getEventRuleVersion())))
-                .fetchOne(EVENT_RULE_VERSION.KEY);
+        String ruleKey = r.get(ruleKeyOf);
         // the signal time of the raise (a no-data raise has no trigger datapoint: its wall clock)
         OffsetDateTime raisedAt = e.getTriggerTs() != null ? e.getTriggerTs() : e.getTs();
         FingerprintRecipe.Fingerprint fp = compute(tx, owner, ruleKey, raisedAt.toInstant());
@@ -107,37 +134,62 @@ public final class FingerprintStore {
     static FingerprintRecipe.Fingerprint compute(DSLContext tx, Owner owner, String ruleKey, Instant raisedAt) {
         Condition ownerSeries = ownerIs(owner, SERIES).and(SERIES.KIND.eq(DatapointKind.metric))
                 .and(SERIES.PROVENANCE.ne(Provenance.intended));
-        List<String> ownerKeys = tx.selectDistinct(DATAPOINT_TYPE.NAME).from(SERIES)
+        // the owner's metric series and their keys; the aggregate then reads the datapoint table alone
+        Map<Long, String> seriesKeys = new HashMap<>();
+        for (Record2<Long, String> sk : tx.select(SERIES.ID, DATAPOINT_TYPE.NAME).from(SERIES)
                 .join(DATAPOINT_TYPE).on(DATAPOINT_TYPE.ID.eq(SERIES.DATAPOINT_TYPE_ID))
-                .where(ownerSeries).fetch(DATAPOINT_TYPE.NAME);
-        List<String> order = FingerprintRecipe.blockOrder(ruleKey, ownerKeys);
+                .where(ownerSeries).fetch()) {
+            seriesKeys.put(sk.value1(), sk.value2());
+        }
+        List<String> order = FingerprintRecipe.blockOrder(ruleKey, new TreeSet<>(seriesKeys.values()));
         if (order.isEmpty()) {
             return FingerprintRecipe.compute(order, Map.of(), 0);
         }
+        List<Long> series = seriesKeys.entrySet().stream().filter(sk -> order.contains(sk.getValue()))
+                .map(Map.Entry::getKey).sorted().toList();
         Instant from = raisedAt.minus(FingerprintRecipe.WINDOW);
-        // width_bucket over epoch seconds: 1..BUCKETS inside the window (BUCKETS + 1 at its very end);
-        // the bounds are inlined numbers (computed here) so the GROUP BY repeats the select expression
+        // width_bucket over epoch seconds: 1..BUCKETS inside the window (BUCKETS + 1 at its very end).
+        // Everything that varies is a bound value and the GROUP BY names the select list's columns by
+        // position, so the statement's text is the same for every raise: a connection prepares it
+        // once on the server (the driver does after a few uses) instead of Postgres parsing and
+        // planning it anew for each raise
         Field<Integer> bucket = DSL.function("width_bucket", Integer.class,
                 DSL.extract(METRIC_DATAPOINT.TS, DatePart.EPOCH),
-                DSL.inline(from.toEpochMilli() / 1000.0), DSL.inline(raisedAt.toEpochMilli() / 1000.0),
+                DSL.val(from.toEpochMilli() / 1000.0), DSL.val(raisedAt.toEpochMilli() / 1000.0),
                 DSL.inline(FingerprintRecipe.BUCKETS));
-        Field<Double> mean = DSL.avg(METRIC_DATAPOINT.VALUE).cast(Double.class);
+        // per series the sum and the count: a key's bucket mean is their ratio over its series (avg is
+        // the same sum over the same count, so one series per key gives avg's value exactly)
+        Field<Double> sum = DSL.sum(METRIC_DATAPOINT.VALUE).cast(Double.class);
         Field<Integer> count = DSL.count();
-        Map<String, double[]> means = new HashMap<>();
+        Map<String, double[]> sums = new HashMap<>();
+        Map<String, long[]> counts = new HashMap<>();
         int samples = 0;
-        for (Record4<String, Integer, Double, Integer> r : tx.select(DATAPOINT_TYPE.NAME, bucket, mean, count)
+        for (Record4<Long, Integer, Double, Integer> r : tx.select(METRIC_DATAPOINT.SERIES_ID, bucket, sum, count)
                 .from(METRIC_DATAPOINT)
-                .join(SERIES).on(SERIES.ID.eq(METRIC_DATAPOINT.SERIES_ID))
-                .join(DATAPOINT_TYPE).on(DATAPOINT_TYPE.ID.eq(SERIES.DATAPOINT_TYPE_ID))
-                .where(ownerSeries.and(DATAPOINT_TYPE.NAME.in(order))
+                .where(METRIC_DATAPOINT.SERIES_ID.eq(DSL.any(series.toArray(Long[]::new)))
                         .and(METRIC_DATAPOINT.TS.gt(from.atOffset(ZoneOffset.UTC)))
                         .and(METRIC_DATAPOINT.TS.le(raisedAt.atOffset(ZoneOffset.UTC))))
-                .groupBy(DATAPOINT_TYPE.NAME, bucket)
+                .groupBy(DSL.inline(1), DSL.inline(2))
                 .fetch()) {
-            double[] m = means.computeIfAbsent(r.value1(), k -> nanArray());
-            int b = Math.min(FingerprintRecipe.BUCKETS, Math.max(1, r.value2())) - 1;
-            m[b] = r.value3();
+            String key = seriesKeys.get(r.value1());
+            // the raw bucket (0 .. BUCKETS + 1): a key's series are summed per raw bucket
+            int raw = Math.min(FingerprintRecipe.BUCKETS + 1, Math.max(0, r.value2()));
+            sums.computeIfAbsent(key, k -> new double[FingerprintRecipe.BUCKETS + 2])[raw] += r.value3();
+            counts.computeIfAbsent(key, k -> new long[FingerprintRecipe.BUCKETS + 2])[raw] += r.value4();
             samples += r.value4();
+        }
+        Map<String, double[]> means = new HashMap<>();
+        for (Map.Entry<String, double[]> s : sums.entrySet()) {
+            double[] m = nanArray();
+            long[] n = counts.get(s.getKey());
+            // in bucket order, a clamped bucket's mean replacing its neighbour's, as the grouped rows
+            // came in order of (key, bucket) before
+            for (int raw = 0; raw < n.length; raw++) {
+                if (n[raw] > 0) {
+                    m[Math.min(FingerprintRecipe.BUCKETS, Math.max(1, raw)) - 1] = s.getValue()[raw] / n[raw];
+                }
+            }
+            means.put(s.getKey(), m);
         }
         return FingerprintRecipe.compute(order, means, samples);
     }

@@ -16,22 +16,31 @@ import org.jooq.DSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Similar past alarms: fingerprints of every alarm raise and the {@code /alarms/{id}/similar}
  * search. A raise is fingerprinted right after it commits: the CDC feed carries the committed
  * {@code alarm.raised} event row to one instance (a queue group over every tenant's event subject,
  * one subscription whatever the number of tenants), which hands it to a small executor shared by
- * all tenants (bounded threads and queue; its threads end when idle). Raises from before the
- * feature, or missed while no core listened, are fingerprinted at tenant start on the same executor.
+ * all tenants (bounded threads and queue; its threads end when idle). The raises that wait for the
+ * executor are kept per tenant, and a tenant's turn fingerprints all of them (up to {@link #BATCH})
+ * in one transaction: while the executor keeps up that is one raise, when it falls behind the raises
+ * queued for a tenant share its commit (the fleet's cost per raise falls as its load rises). Raises
+ * from before the feature, or missed while no core listened, are fingerprinted at tenant start on
+ * the same executor.
  */
 public final class SimilarModule implements CoreModule {
 
@@ -40,6 +49,13 @@ public final class SimilarModule implements CoreModule {
     private static final int THREADS = 2;
     private static final int QUEUE = 10_000;
     private static final int BACKFILL_BATCH = 200;
+    /** At most this many raises of one tenant in one transaction. */
+    static final int BATCH = 100;
+
+    /** Per tenant, the raises waiting for its turn (a tenant is in here while its turn is queued). */
+    private final Map<String, Set<Long>> pending = new ConcurrentHashMap<>();
+    /** How many raises wait in {@link #pending}, all tenants together (bounded by {@link #QUEUE}). */
+    private final AtomicInteger waiting = new AtomicInteger();
 
     private final Map<String, DSLContext> tenants = new ConcurrentHashMap<>();
     private final Map<String, Boolean> ready = new ConcurrentHashMap<>();
@@ -95,11 +111,7 @@ public final class SimilarModule implements CoreModule {
                 break; // done, or the same batch again (every one of them failed)
             }
             last = missing.get(missing.size() - 1);
-            for (long eventId : missing) {
-                if (fingerprint(slug, db, eventId)) {
-                    stored++;
-                }
-            }
+            stored += fingerprintBatch(slug, db, missing);
         }
         if (stored > 0) {
             log.info("tenant {}: {} earlier alarm raises fingerprinted", slug, stored);
@@ -118,16 +130,81 @@ public final class SimilarModule implements CoreModule {
             JsonNode row = change.rowOrMissing();
             if (ChangeMessage.INSERT.equals(change.op()) && FingerprintStore.RAISED.equals(row.path("name").asText())
                     && row.path("id").canConvertToLong()) {
-                long eventId = row.path("id").asLong();
-                submit(() -> {
-                    DSLContext db = tenants.get(slug);
-                    if (db != null) {
-                        fingerprint(slug, db, eventId);
-                    }
-                });
+                raised(slug, row.path("id").asLong());
             }
         } catch (Exception e) {
             log.warn("tenant {}: unreadable event change on {}: {}", slug, m.getSubject(), e.toString());
+        }
+    }
+
+    /** A committed raise of this tenant: it waits for the tenant's turn (queued with the first one). */
+    void raised(String slug, long eventId) {
+        if (waiting.get() >= QUEUE) {
+            log.warn("similar alarms: fingerprint queue full, a raise waits for the next backfill");
+            return;
+        }
+        boolean[] first = {false};
+        pending.compute(slug, (k, ids) -> {
+            Set<Long> out = ids;
+            if (out == null) {
+                out = new LinkedHashSet<>();
+                first[0] = true;
+            }
+            if (out.add(eventId)) {
+                waiting.incrementAndGet();
+            }
+            return out;
+        });
+        if (first[0] && !submit(() -> turn(slug))) {
+            // nothing will take them: the next start's backfill does
+            Set<Long> dropped = pending.remove(slug);
+            if (dropped != null) {
+                waiting.addAndGet(-dropped.size());
+            }
+        }
+    }
+
+    /** A tenant's turn: what waits for it (up to BATCH raises) in one transaction; again if more wait. */
+    private void turn(String slug) {
+        List<Long> batch = new ArrayList<>();
+        boolean[] more = {false};
+        pending.computeIfPresent(slug, (k, ids) -> {
+            Iterator<Long> it = ids.iterator();
+            while (it.hasNext() && batch.size() < BATCH) {
+                batch.add(it.next());
+                it.remove();
+            }
+            more[0] = !ids.isEmpty();
+            return more[0] ? ids : null;
+        });
+        waiting.addAndGet(-batch.size());
+        DSLContext db = tenants.get(slug);
+        if (db != null && !batch.isEmpty()) {
+            fingerprintBatch(slug, db, batch);
+        }
+        if (more[0] && !submit(() -> turn(slug))) {
+            Set<Long> dropped = pending.remove(slug);
+            if (dropped != null) {
+                waiting.addAndGet(-dropped.size());
+            }
+        }
+    }
+
+    /**
+     * These raises of one tenant in one transaction; when that fails (one bad raise would take the
+     * others with it), each in its own. Returns how many were stored.
+     */
+    private int fingerprintBatch(String slug, DSLContext db, List<Long> eventIds) {
+        try {
+            return FingerprintStore.fingerprintAll(db, eventIds);
+        } catch (RuntimeException batchFailed) {
+            int stored = 0;
+            for (long eventId : eventIds) {
+                if (fingerprint(slug, db, eventId)) {
+                    stored++;
+                }
+            }
+            return stored;
         }
     }
 
@@ -140,12 +217,20 @@ public final class SimilarModule implements CoreModule {
         }
     }
 
-    private void submit(Runnable task) {
+    /** No fingerprint work running or queued (for tests). */
+    boolean idle() {
+        return workers.getActiveCount() == 0 && workers.getQueue().isEmpty();
+    }
+
+    /** Runs the task on the shared executor; false when it would not take it (full, or stopping). */
+    boolean submit(Runnable task) {
         try {
             workers.execute(task);
+            return true;
         } catch (RejectedExecutionException full) {
             // the next start's backfill picks up what a full queue (or a stopping core) dropped
             log.warn("similar alarms: fingerprint queue full, a raise waits for the next backfill");
+            return false;
         }
     }
 
@@ -162,5 +247,7 @@ public final class SimilarModule implements CoreModule {
             workers.shutdownNow();
         }
         tenants.clear();
+        pending.clear();
+        waiting.set(0);
     }
 }
