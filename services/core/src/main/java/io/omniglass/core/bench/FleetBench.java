@@ -221,13 +221,25 @@ public final class FleetBench implements Callable<Integer> {
             // the second half of the warm-up is the live load alone: its CDC figures apart from the replay's
             Thread.sleep(warmupSeconds * 500L);
             Map<String, Long> liveStart = cdcCounts();
+            long sessions0 = pgSessions();
+            double liveCore0 = ProcessCpu.seconds(ProcessHandle.current().pid(), false);
+            double livePg0 = ProcessCpu.seconds(core.context().infrastructure().embeddedPostgresPid().orElse(-1L), true);
             long liveStartNanos = System.nanoTime();
             measuringLive.set(true);
             Thread.sleep(warmupSeconds * 500L);
             measuringLive.set(false);
             Map<String, Long> liveEnd = cdcCounts();
             double liveSeconds = (System.nanoTime() - liveStartNanos) / 1e9;
+            double liveCore1 = ProcessCpu.seconds(ProcessHandle.current().pid(), false);
+            double livePg1 = ProcessCpu.seconds(core.context().infrastructure().embeddedPostgresPid().orElse(-1L), true);
+            long sessions1 = pgSessions();
             Map<String, Object> liveOnly = new LinkedHashMap<>();
+            // every Postgres session opened (pg_stat_database.sessions: pooled, replication, the bench's own)
+            liveOnly.put("postgres_new_sessions_per_s", round((sessions1 - sessions0) / liveSeconds));
+            liveOnly.put("core_cpu_percent_of_one_core", round(100 * (liveCore1 - liveCore0) / liveSeconds));
+            liveOnly.put("postgres_cpu_percent_of_one_core", round(100 * (livePg1 - livePg0) / liveSeconds));
+            liveOnly.put("postgres_backends_at_end", resources());
+            liveOnly.put("postgres_backends_by_application_at_end", backendsByApplication(liveSeconds));
             liveOnly.put("commit_to_cdc_delivery_ms", percentiles(commitToCdcLive));
             liveOnly.put("cdc_rates", perSecond(liveStart, liveEnd, liveSeconds));
             liveOnly.put("load_average", loadAverage());
@@ -235,6 +247,9 @@ public final class FleetBench implements Callable<Integer> {
             result.put("live_load_only", liveOnly);
             System.out.printf("live load only: commit->CDC p50 %s p99 %s ms; %s%n", p(commitToCdcLive, 50), p(commitToCdcLive, 99),
                     liveOnly.get("cdc_rates"));
+            System.out.printf("live load only: %s new Postgres sessions/s; core %s%%, Postgres %s%% of a core%n",
+                    liveOnly.get("postgres_new_sessions_per_s"), liveOnly.get("core_cpu_percent_of_one_core"),
+                    liveOnly.get("postgres_cpu_percent_of_one_core"));
             replayCountsStart = cdcCounts();
             replayStartNanos = System.nanoTime();
             measuring.set(true);
@@ -539,6 +554,34 @@ public final class FleetBench implements Callable<Integer> {
             r.put("walsenders", rs.getLong(2));
         }
         return r;
+    }
+
+    /** Sessions ever opened on the server (pg_stat_database.sessions, every database). */
+    private long pgSessions() throws Exception {
+        try (java.sql.Connection c = core.context().controlDataSource().getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT coalesce(sum(sessions), 0) FROM pg_stat_database")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /** The backends open now by application name and kind: how many, and how many opened in the last {@code seconds}. */
+    private List<Map<String, Object>> backendsByApplication(double seconds) throws Exception {
+        List<Map<String, Object>> out = new ArrayList<>();
+        try (java.sql.Connection c = core.context().controlDataSource().getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT application_name, backend_type, count(*), "
+                     + "count(*) FILTER (WHERE backend_start > now() - make_interval(secs => " + seconds + ")) "
+                     + "FROM pg_stat_activity WHERE backend_type IN ('client backend', 'walsender') GROUP BY 1, 2 ORDER BY 3 DESC")) {
+            while (rs.next()) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("application_name", rs.getString(1));
+                m.put("backend_type", rs.getString(2));
+                m.put("open", rs.getLong(3));
+                m.put("opened_in_window", rs.getLong(4));
+                out.add(m);
+            }
+        }
+        return out;
     }
 
     /** Who holds the client backends: control or tenant database, state, and the statement each ran last. */

@@ -90,6 +90,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
             if (!fresh) {
                 PgAuthentication.closeTrust(dataDirectory, pg.getPort(), password);
             }
+            PgAuthentication.cheapVerifierForGeneratedSecret(pg.getPort(), password);
         } catch (IOException | RuntimeException e) {
             watchdog.close(); // it stops whatever half-started postmaster the pid file names
             throw e;
