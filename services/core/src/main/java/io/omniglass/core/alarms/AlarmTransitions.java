@@ -8,9 +8,11 @@ import io.omniglass.core.rules.Owner;
 import io.omniglass.core.rules.Reading;
 import io.omniglass.core.rules.RuleDecision;
 import io.omniglass.core.rules.SeriesIds;
+import io.omniglass.core.rules.HotSql;
 import io.omniglass.api.OmniglassClient;
 import io.omniglass.schema.tenant.enums.AlarmState;
 import io.omniglass.schema.tenant.enums.EventOrigin;
+import io.omniglass.schema.tenant.enums.OwnerKind;
 import io.omniglass.schema.tenant.tables.records.AlarmRecord;
 import io.omniglass.schema.tenant.tables.records.EventRuleStateRecord;
 import org.jooq.DSLContext;
@@ -78,24 +80,34 @@ public final class AlarmTransitions {
         if (work.isEmpty()) {
             return List.of();
         }
-        var insert = tx.insertInto(EVENT_RULE_STATE, EVENT_RULE_STATE.EVENT_RULE_ID, EVENT_RULE_STATE.OWNER);
-        List<org.jooq.Row2<Long, String>> keys = new ArrayList<>();
-        for (Work w : work) {
-            insert = insert.values(w.rule().id(), w.owner());
-            keys.add(DSL.row(w.rule().id(), w.owner()));
+        Long[] ruleIds = new Long[work.size()];
+        String[] owners = new String[work.size()];
+        for (int i = 0; i < work.size(); i++) {
+            ruleIds[i] = work.get(i).rule().id();
+            owners[i] = work.get(i).owner();
         }
-        insert.onConflictDoNothing().execute();
-        Map<String, EventRuleStateRecord> states = new HashMap<>();
-        for (EventRuleStateRecord r : tx.selectFrom(EVENT_RULE_STATE)
-                .where(DSL.row(EVENT_RULE_STATE.EVENT_RULE_ID, EVENT_RULE_STATE.OWNER).in(keys))
-                .orderBy(EVENT_RULE_STATE.EVENT_RULE_ID, EVENT_RULE_STATE.OWNER).forUpdate().fetch()) {
-            states.put(key(r.getEventRuleId(), r.getOwner()), r);
-        }
+        HotSql.Binder keys = ps -> {
+            ps.setArray(1, HotSql.array(ps, "bigint", ruleIds));
+            ps.setArray(2, HotSql.array(ps, "text", owners));
+        };
+        HotSql.update(tx, CREATE_STATES, keys);
+        Map<String, EventRuleStateRecord> states = HotSql.query(tx, LOCK_STATES, keys, rs -> {
+            Map<String, EventRuleStateRecord> m = new HashMap<>();
+            while (rs.next()) {
+                EventRuleStateRecord r = new EventRuleStateRecord(rs.getLong(1), rs.getString(2),
+                        rs.getObject(3, OffsetDateTime.class), (Double) rs.getObject(4), rs.getString(5), null);
+                m.put(key(r.getEventRuleId(), r.getOwner()), r);
+            }
+            return m;
+        });
         Set<Long> live = live(tx, work.stream().map(Work::rule).toList());
-        Map<String, AlarmRecord> alarms = new HashMap<>();
-        for (AlarmRecord a : tx.selectFrom(ALARM).where(DSL.row(ALARM.EVENT_RULE_ID, ALARM.OWNER).in(keys)).forUpdate().fetch()) {
-            alarms.put(key(a.getEventRuleId(), a.getOwner()), a);
-        }
+        Map<String, Held> alarms = HotSql.query(tx, LOCK_ALARMS, keys, rs -> {
+            Map<String, Held> m = new HashMap<>();
+            while (rs.next()) {
+                m.put(key(rs.getLong(2), rs.getString(3)), new Held(rs.getLong(1), AlarmState.lookupLiteral(rs.getString(4))));
+            }
+            return m;
+        });
         List<Transition> done = new ArrayList<>();
         List<EventRuleStateRecord> changed = new ArrayList<>();
         for (Work w : work) {
@@ -113,12 +125,12 @@ public final class AlarmTransitions {
             }
         }
         if (!changed.isEmpty()) {
-            tx.batchUpdate(changed).execute();
+            writeStates(tx, changed);
         }
         return done;
     }
 
-    private static boolean evaluate(DSLContext tx, Work w, EventRuleStateRecord state, Map<String, AlarmRecord> alarms,
+    private static boolean evaluate(DSLContext tx, Work w, EventRuleStateRecord state, Map<String, Held> alarms,
                                     String key, List<Transition> done) {
         EventRuleDef rule = w.rule();
         String owner = w.owner();
@@ -127,8 +139,8 @@ public final class AlarmTransitions {
         boolean changed = false;
         for (Reading dp : ordered) {
             OffsetDateTime ts = dp.ts().atOffset(ZoneOffset.UTC);
-            AlarmRecord alarm = alarms.get(key);
-            boolean active = alarm != null && alarm.getState() == AlarmState.active;
+            Held alarm = alarms.get(key);
+            boolean active = alarm != null && alarm.state() == AlarmState.active;
             RuleDecision.Step step = RuleDecision.step(rule.condition(), memory(state), active, dp.ts(), dp.number(), dp.text());
             if (!step.decided()) {
                 continue;
@@ -141,16 +153,16 @@ public final class AlarmTransitions {
                 Optional<Long> series = SeriesIds.resolve(tx, dp.owner(), dp.key(), dp.instance(), dp.provenance(), dp.source());
                 long eventId = insertEvent(tx, rule, owner, "alarm.raised", EventOrigin.rule, series.orElse(null),
                         series.isPresent() ? ts : null, payload(rule, dp));
-                long alarmId = raise(tx, rule, owner, alarm, eventId, ts);
-                alarms.put(key, tx.selectFrom(ALARM).where(ALARM.ID.eq(alarmId)).fetchOne());
+                long alarmId = raise(tx, rule, owner, alarm == null ? null : alarm.id(), eventId, ts);
+                alarms.put(key, new Held(alarmId, AlarmState.active)); // as raise() left the row, locked by this transaction
                 done.add(new Transition(alarmId, eventId, "alarm.raised"));
             } else if (step.change() == RuleDecision.Change.CLEAR) {
                 Optional<Long> series = SeriesIds.resolve(tx, dp.owner(), dp.key(), dp.instance(), dp.provenance(), dp.source());
                 long eventId = insertEvent(tx, rule, owner, "alarm.cleared", EventOrigin.rule, series.orElse(null),
                         series.isPresent() ? ts : null, payload(rule, dp));
-                clear(tx, alarm, eventId, ts);
-                alarms.put(key, tx.selectFrom(ALARM).where(ALARM.ID.eq(alarm.getId())).fetchOne());
-                done.add(new Transition(alarm.getId(), eventId, "alarm.cleared"));
+                clear(tx, alarm.id(), eventId, ts);
+                alarms.put(key, new Held(alarm.id(), AlarmState.cleared)); // as clear() left the row, locked by this transaction
+                done.add(new Transition(alarm.id(), eventId, "alarm.cleared"));
             }
         }
         return changed;
@@ -171,16 +183,17 @@ public final class AlarmTransitions {
     private static Set<Long> live(DSLContext tx, List<EventRuleDef> rules) {
         Map<Long, Integer> held = new TreeMap<>();
         rules.forEach(r -> held.put(r.id(), r.version()));
-        Set<Long> live = new HashSet<>();
-        tx.select(EVENT_RULE.ID, EVENT_RULE.CURRENT_VERSION).from(EVENT_RULE)
-                .where(EVENT_RULE.ID.in(held.keySet()).and(EVENT_RULE.ENABLED.isTrue()).and(EVENT_RULE.DELETED_AT.isNull()))
-                .orderBy(EVENT_RULE.ID).forShare().fetch()
-                .forEach(r -> {
-                    if (r.value2().equals(held.get(r.value1()))) {
-                        live.add(r.value1());
-                    }
-                });
-        return live;
+        Long[] ids = held.keySet().toArray(new Long[0]);
+        return HotSql.query(tx, LIVE_RULES, ps -> ps.setArray(1, HotSql.array(ps, "bigint", ids)), rs -> {
+            Set<Long> live = new HashSet<>();
+            while (rs.next()) {
+                long id = rs.getLong(1);
+                if (Integer.valueOf(rs.getInt(2)).equals(held.get(id))) {
+                    live.add(id);
+                }
+            }
+            return live;
+        });
     }
 
     private static String key(long ruleId, String owner) {
@@ -211,7 +224,8 @@ public final class AlarmTransitions {
         payload.put("last_seen", lastTs == null ? null : lastTs.toString());
         long eventId = insertEvent(tx, rule, owner, "alarm.raised", EventOrigin.scheduled, lastSeriesId,
                 lastSeriesId == null ? null : lastTs, payload);
-        return Optional.of(new Transition(raise(tx, rule, owner, alarm, eventId, OffsetDateTime.now(ZoneOffset.UTC)),
+        return Optional.of(new Transition(raise(tx, rule, owner, alarm == null ? null : alarm.getId(), eventId,
+                OffsetDateTime.now(ZoneOffset.UTC)),
                 eventId, "alarm.raised"));
     }
 
@@ -225,9 +239,9 @@ public final class AlarmTransitions {
                 .forUpdate().fetchOne();
     }
 
-    private static long raise(DSLContext tx, EventRuleDef rule, String owner, AlarmRecord alarm, long eventId, OffsetDateTime at) {
+    private static long raise(DSLContext tx, EventRuleDef rule, String owner, Long alarmId, long eventId, OffsetDateTime at) {
         String message = render(rule, owner);
-        if (alarm == null) {
+        if (alarmId == null) {
             return tx.insertInto(ALARM)
                     .set(ALARM.EVENT_RULE_ID, rule.id())
                     .set(ALARM.EVENT_RULE_VERSION, rule.version())
@@ -241,48 +255,135 @@ public final class AlarmTransitions {
                     .returning(ALARM.ID).fetchOne().getId();
         }
         // a new raise needs a new acknowledgement; a snooze (shelving) outlives it until it expires
-        tx.update(ALARM)
-                .set(ALARM.EVENT_RULE_VERSION, rule.version())
-                .set(ALARM.STATE, AlarmState.active)
-                .set(ALARM.SEVERITY, rule.severity())
-                .set(ALARM.MESSAGE, message)
-                .set(ALARM.RAISED_AT, at)
-                .setNull(ALARM.CLEARED_AT)
-                .set(ALARM.RAISE_EVENT_ID, eventId)
-                .set(ALARM.LAST_EVENT_ID, eventId)
-                .set(ALARM.ACKED, false)
-                .setNull(ALARM.ACKED_AT)
-                .setNull(ALARM.ACKED_BY)
-                .setNull(ALARM.ACK_REASON)
-                .set(ALARM.UPDATED_AT, OffsetDateTime.now(ZoneOffset.UTC))
-                .where(ALARM.ID.eq(alarm.getId())).execute();
-        return alarm.getId();
+        HotSql.update(tx, RAISE_AGAIN, ps -> {
+            ps.setInt(1, rule.version());
+            HotSql.setUntyped(ps, 2, rule.severity().getLiteral());
+            ps.setString(3, message);
+            HotSql.setTs(ps, 4, at);
+            ps.setLong(5, eventId);
+            ps.setLong(6, eventId);
+            HotSql.setTs(ps, 7, OffsetDateTime.now(ZoneOffset.UTC));
+            ps.setLong(8, alarmId);
+        });
+        return alarmId;
     }
 
-    private static void clear(DSLContext tx, AlarmRecord alarm, long eventId, OffsetDateTime at) {
-        tx.update(ALARM)
-                .set(ALARM.STATE, AlarmState.cleared)
-                .set(ALARM.CLEARED_AT, at)
-                .set(ALARM.LAST_EVENT_ID, eventId)
-                .set(ALARM.UPDATED_AT, OffsetDateTime.now(ZoneOffset.UTC))
-                .where(ALARM.ID.eq(alarm.getId())).execute();
+    private static void clear(DSLContext tx, long alarmId, long eventId, OffsetDateTime at) {
+        HotSql.update(tx, CLEAR, ps -> {
+            HotSql.setTs(ps, 1, at);
+            ps.setLong(2, eventId);
+            HotSql.setTs(ps, 3, OffsetDateTime.now(ZoneOffset.UTC));
+            ps.setLong(4, alarmId);
+        });
     }
 
     private static long insertEvent(DSLContext tx, EventRuleDef rule, String owner, String name, EventOrigin origin,
                                     Long triggerSeries, OffsetDateTime triggerTs, ObjectNode payload) {
-        return tx.insertInto(EVENT)
-                .set(EVENT.NAME, name)
-                .set(EVENT.ORIGIN, origin)
-                .set(Owner.parse(owner).columns(EVENT))
-                .set(EVENT.EVENT_RULE_ID, rule.id())
-                .set(EVENT.EVENT_RULE_VERSION, rule.version())
-                .set(EVENT.TRIGGER_SERIES_ID, triggerSeries)
-                .set(EVENT.TRIGGER_TS, triggerTs)
-                .set(EVENT.SEVERITY, rule.severity())
-                .set(EVENT.MESSAGE, render(rule, owner))
-                .set(EVENT.PAYLOAD, Jsonb.of(payload))
-                .returning(EVENT.ID).fetchOne().getId();
+        Owner o = Owner.parse(owner);
+        String json = Jsonb.of(payload).data();
+        String message = render(rule, owner);
+        return HotSql.query(tx, INSERT_EVENT, ps -> {
+            ps.setString(1, name);
+            HotSql.setUntyped(ps, 2, origin.getLiteral());
+            HotSql.setUntyped(ps, 3, o.kind().getLiteral());
+            ps.setString(4, o.kind() == OwnerKind.component ? o.name() : null);
+            ps.setString(5, o.kind() == OwnerKind.system ? o.name() : null);
+            ps.setString(6, o.kind() == OwnerKind.location ? o.name() : null);
+            ps.setString(7, o.kind() == OwnerKind.node ? o.name() : null);
+            ps.setLong(8, rule.id());
+            ps.setInt(9, rule.version());
+            HotSql.setLong(ps, 10, triggerSeries);
+            HotSql.setTs(ps, 11, triggerTs);
+            HotSql.setUntyped(ps, 12, rule.severity().getLiteral());
+            ps.setString(13, message);
+            HotSql.setUntyped(ps, 14, json);
+        }, rs -> {
+            rs.next();
+            return rs.getLong(1);
+        });
     }
+
+    /** The decided states written back in one statement (was a jOOQ batch of one rendered UPDATE per record). */
+    private static void writeStates(DSLContext tx, List<EventRuleStateRecord> changed) {
+        int n = changed.size();
+        Long[] ids = new Long[n];
+        String[] owners = new String[n];
+        String[] ts = new String[n];
+        Double[] values = new Double[n];
+        String[] texts = new String[n];
+        String[] updated = new String[n];
+        for (int i = 0; i < n; i++) {
+            EventRuleStateRecord r = changed.get(i);
+            ids[i] = r.getEventRuleId();
+            owners[i] = r.getOwner();
+            ts[i] = r.getLastTs() == null ? null : r.getLastTs().toString();
+            values[i] = r.getLastValue();
+            texts[i] = r.getLastText();
+            updated[i] = r.getUpdatedAt().toString();
+        }
+        HotSql.update(tx, WRITE_STATES, ps -> {
+            ps.setArray(1, HotSql.array(ps, "bigint", ids));
+            ps.setArray(2, HotSql.array(ps, "text", owners));
+            ps.setArray(3, HotSql.array(ps, "text", ts));
+            ps.setArray(4, HotSql.array(ps, "float8", values));
+            ps.setArray(5, HotSql.array(ps, "text", texts));
+            ps.setArray(6, HotSql.array(ps, "text", updated));
+        });
+    }
+
+    /** An alarm row as the decisions need it: which, and whether active. */
+    private record Held(long id, AlarmState state) {
+    }
+
+    private static final String STATE_KEYS = "(SELECT * FROM unnest(?::bigint[], ?::text[]))";
+
+    private static final String CREATE_STATES = "INSERT INTO " + HotSql.q(EVENT_RULE_STATE)
+            + " (" + HotSql.q(EVENT_RULE_STATE.EVENT_RULE_ID) + ", " + HotSql.q(EVENT_RULE_STATE.OWNER) + ") "
+            + "SELECT * FROM unnest(?::bigint[], ?::text[]) ON CONFLICT DO NOTHING";
+
+    /** In key order, so concurrent evaluators cannot deadlock on them. */
+    private static final String LOCK_STATES = "SELECT " + HotSql.q(EVENT_RULE_STATE.EVENT_RULE_ID) + ", "
+            + HotSql.q(EVENT_RULE_STATE.OWNER) + ", " + HotSql.q(EVENT_RULE_STATE.LAST_TS) + ", "
+            + HotSql.q(EVENT_RULE_STATE.LAST_VALUE) + ", " + HotSql.q(EVENT_RULE_STATE.LAST_TEXT)
+            + " FROM " + HotSql.q(EVENT_RULE_STATE)
+            + " WHERE (" + HotSql.q(EVENT_RULE_STATE.EVENT_RULE_ID) + ", " + HotSql.q(EVENT_RULE_STATE.OWNER) + ") IN " + STATE_KEYS
+            + " ORDER BY " + HotSql.q(EVENT_RULE_STATE.EVENT_RULE_ID) + ", " + HotSql.q(EVENT_RULE_STATE.OWNER) + " FOR UPDATE";
+
+    private static final String LOCK_ALARMS = "SELECT " + HotSql.q(ALARM.ID) + ", " + HotSql.q(ALARM.EVENT_RULE_ID) + ", "
+            + HotSql.q(ALARM.OWNER) + ", " + HotSql.q(ALARM.STATE) + " FROM " + HotSql.q(ALARM)
+            + " WHERE (" + HotSql.q(ALARM.EVENT_RULE_ID) + ", " + HotSql.q(ALARM.OWNER) + ") IN " + STATE_KEYS + " FOR UPDATE";
+
+    private static final String LIVE_RULES = "SELECT " + HotSql.q(EVENT_RULE.ID) + ", " + HotSql.q(EVENT_RULE.CURRENT_VERSION)
+            + " FROM " + HotSql.q(EVENT_RULE) + " WHERE " + HotSql.q(EVENT_RULE.ID) + " = ANY (?::bigint[]) AND "
+            + HotSql.q(EVENT_RULE.ENABLED) + " AND " + HotSql.q(EVENT_RULE.DELETED_AT) + " IS NULL ORDER BY "
+            + HotSql.q(EVENT_RULE.ID) + " FOR SHARE";
+
+    private static final String WRITE_STATES = "UPDATE " + HotSql.q(EVENT_RULE_STATE) + " AS s SET "
+            + HotSql.q(EVENT_RULE_STATE.LAST_TS) + " = v.last_ts, " + HotSql.q(EVENT_RULE_STATE.LAST_VALUE) + " = v.last_value, "
+            + HotSql.q(EVENT_RULE_STATE.LAST_TEXT) + " = v.last_text, " + HotSql.q(EVENT_RULE_STATE.UPDATED_AT) + " = v.updated_at"
+            + " FROM unnest(?::bigint[], ?::text[], ?::text[]::timestamptz[], ?::float8[], ?::text[], ?::text[]::timestamptz[])"
+            + " AS v(event_rule_id, owner, last_ts, last_value, last_text, updated_at)"
+            + " WHERE s." + HotSql.q(EVENT_RULE_STATE.EVENT_RULE_ID) + " = v.event_rule_id AND s."
+            + HotSql.q(EVENT_RULE_STATE.OWNER) + " = v.owner";
+
+    private static final String RAISE_AGAIN = "UPDATE " + HotSql.q(ALARM) + " SET "
+            + HotSql.q(ALARM.EVENT_RULE_VERSION) + " = ?, " + HotSql.q(ALARM.STATE) + " = 'active', "
+            + HotSql.q(ALARM.SEVERITY) + " = ?, " + HotSql.q(ALARM.MESSAGE) + " = ?, " + HotSql.q(ALARM.RAISED_AT) + " = ?, "
+            + HotSql.q(ALARM.CLEARED_AT) + " = NULL, " + HotSql.q(ALARM.RAISE_EVENT_ID) + " = ?, "
+            + HotSql.q(ALARM.LAST_EVENT_ID) + " = ?, " + HotSql.q(ALARM.ACKED) + " = false, "
+            + HotSql.q(ALARM.ACKED_AT) + " = NULL, " + HotSql.q(ALARM.ACKED_BY) + " = NULL, " + HotSql.q(ALARM.ACK_REASON) + " = NULL, "
+            + HotSql.q(ALARM.UPDATED_AT) + " = ? WHERE " + HotSql.q(ALARM.ID) + " = ?";
+
+    private static final String CLEAR = "UPDATE " + HotSql.q(ALARM) + " SET " + HotSql.q(ALARM.STATE) + " = 'cleared', "
+            + HotSql.q(ALARM.CLEARED_AT) + " = ?, " + HotSql.q(ALARM.LAST_EVENT_ID) + " = ?, " + HotSql.q(ALARM.UPDATED_AT)
+            + " = ? WHERE " + HotSql.q(ALARM.ID) + " = ?";
+
+    private static final String INSERT_EVENT = "INSERT INTO " + HotSql.q(EVENT) + " (" + HotSql.q(EVENT.NAME) + ", "
+            + HotSql.q(EVENT.ORIGIN) + ", " + HotSql.q(EVENT.OWNER_KIND) + ", " + HotSql.q(EVENT.COMPONENT_ID) + ", "
+            + HotSql.q(EVENT.SYSTEM_ID) + ", " + HotSql.q(EVENT.LOCATION_ID) + ", " + HotSql.q(EVENT.NODE_ID) + ", "
+            + HotSql.q(EVENT.EVENT_RULE_ID) + ", " + HotSql.q(EVENT.EVENT_RULE_VERSION) + ", " + HotSql.q(EVENT.TRIGGER_SERIES_ID) + ", "
+            + HotSql.q(EVENT.TRIGGER_TS) + ", " + HotSql.q(EVENT.SEVERITY) + ", " + HotSql.q(EVENT.MESSAGE) + ", "
+            + HotSql.q(EVENT.PAYLOAD) + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING " + HotSql.q(EVENT.ID);
 
     private static ObjectNode payload(EventRuleDef rule, Reading dp) {
         ObjectNode p = OmniglassClient.JSON.createObjectNode();

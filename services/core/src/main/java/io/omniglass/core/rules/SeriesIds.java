@@ -3,11 +3,11 @@ package io.omniglass.core.rules;
 import io.omniglass.schema.tenant.enums.DatapointKind;
 import io.omniglass.schema.tenant.enums.OwnerKind;
 import io.omniglass.schema.tenant.enums.Provenance;
-import io.omniglass.schema.tenant.enums.RegistryScope;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
-import org.jooq.Record2;
 
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.Optional;
 
 import static io.omniglass.schema.tenant.Tables.DATAPOINT_TYPE;
@@ -25,39 +25,71 @@ public final class SeriesIds {
     public static Optional<Long> resolve(DSLContext tx, String ownerText, String key, String instance,
                                          String provenance, String source) {
         Owner owner = Owner.parse(ownerText);
-        Record2<Integer, DatapointKind> type = tx.select(DATAPOINT_TYPE.ID, DATAPOINT_TYPE.KIND).from(DATAPOINT_TYPE)
-                .where(DATAPOINT_TYPE.NAME.eq(key).and(DATAPOINT_TYPE.SCOPE.ne(RegistryScope.template)))
-                .fetchOne();
-        if (type == null) {
-            return Optional.empty();
-        }
         Provenance prov = Provenance.lookupLiteral(provenance);
-        if (prov == null) {
+        // the type and the series in one round trip, the series (LEFT JOIN) null when it does not exist yet
+        Object[] found = HotSql.query(tx, LOOKUP.get(owner.kind()), ps -> {
+            int i = 1;
+            if (owner.kind() != OwnerKind.global) {
+                ps.setString(i++, owner.name());
+            }
+            ps.setString(i++, instance);
+            HotSql.setUntyped(ps, i++, prov == null ? null : prov.getLiteral());
+            ps.setString(i++, source);
+            ps.setString(i, key);
+        }, rs -> rs.next() ? new Object[] {rs.getInt(1), rs.getString(2), rs.getObject(3)} : null);
+        if (found == null || prov == null) {
             return Optional.empty();
         }
+        if (found[2] != null) {
+            return Optional.of(((Number) found[2]).longValue());
+        }
+        int typeId = (Integer) found[0];
+        DatapointKind kind = DatapointKind.lookupLiteral((String) found[1]);
         Condition match = SERIES.OWNER_KIND.eq(owner.kind())
                 .and(arc(owner, OwnerKind.component, SERIES.COMPONENT_ID))
                 .and(arc(owner, OwnerKind.system, SERIES.SYSTEM_ID))
                 .and(arc(owner, OwnerKind.location, SERIES.LOCATION_ID))
                 .and(arc(owner, OwnerKind.node, SERIES.NODE_ID))
-                .and(SERIES.DATAPOINT_TYPE_ID.eq(type.value1()))
+                .and(SERIES.DATAPOINT_TYPE_ID.eq(typeId))
                 .and(SERIES.INSTANCE.eq(instance))
                 .and(SERIES.PROVENANCE.eq(prov))
                 .and(SERIES.SOURCE.eq(source));
-        Long id = tx.select(SERIES.ID).from(SERIES).where(match).fetchOne(SERIES.ID);
-        if (id != null) {
-            return Optional.of(id);
-        }
         tx.insertInto(SERIES)
                 .set(owner.columns(SERIES))
-                .set(SERIES.DATAPOINT_TYPE_ID, type.value1())
-                .set(SERIES.KIND, type.value2())
+                .set(SERIES.DATAPOINT_TYPE_ID, typeId)
+                .set(SERIES.KIND, kind)
                 .set(SERIES.INSTANCE, instance)
                 .set(SERIES.PROVENANCE, prov)
                 .set(SERIES.SOURCE, source)
                 .onConflictDoNothing()
                 .execute();
         return Optional.ofNullable(tx.select(SERIES.ID).from(SERIES).where(match).fetchOne(SERIES.ID));
+    }
+
+    /** Per owner kind (the arc column it names, the others null): type name, [owner name,] instance, provenance, source. */
+    private static final Map<OwnerKind, String> LOOKUP = new EnumMap<>(OwnerKind.class);
+
+    static {
+        for (OwnerKind kind : OwnerKind.values()) {
+            StringBuilder on = new StringBuilder();
+            on.append("s.").append(HotSql.q(SERIES.DATAPOINT_TYPE_ID)).append(" = t.").append(HotSql.q(DATAPOINT_TYPE.ID))
+                    .append(" AND s.").append(HotSql.q(SERIES.OWNER_KIND)).append(" = '").append(kind.getLiteral()).append("'");
+            for (OwnerKind k : new OwnerKind[] {OwnerKind.component, OwnerKind.system, OwnerKind.location, OwnerKind.node}) {
+                org.jooq.Field<String> column = switch (k) {
+                    case component -> SERIES.COMPONENT_ID;
+                    case system -> SERIES.SYSTEM_ID;
+                    case location -> SERIES.LOCATION_ID;
+                    default -> SERIES.NODE_ID;
+                };
+                on.append(" AND s.").append(HotSql.q(column)).append(k == kind ? " = ?" : " IS NULL");
+            }
+            on.append(" AND s.").append(HotSql.q(SERIES.INSTANCE)).append(" = ?")
+                    .append(" AND s.").append(HotSql.q(SERIES.PROVENANCE)).append(" = ?")
+                    .append(" AND s.").append(HotSql.q(SERIES.SOURCE)).append(" = ?");
+            LOOKUP.put(kind, "SELECT t." + HotSql.q(DATAPOINT_TYPE.ID) + ", t." + HotSql.q(DATAPOINT_TYPE.KIND) + ", s." + HotSql.q(SERIES.ID)
+                    + " FROM " + HotSql.q(DATAPOINT_TYPE) + " t LEFT JOIN " + HotSql.q(SERIES) + " s ON " + on
+                    + " WHERE t." + HotSql.q(DATAPOINT_TYPE.NAME) + " = ? AND t." + HotSql.q(DATAPOINT_TYPE.SCOPE) + " <> 'template'");
+        }
     }
 
     private static Condition arc(Owner owner, OwnerKind kind, org.jooq.Field<String> column) {
