@@ -230,6 +230,7 @@ public final class FleetBench implements Callable<Integer> {
             Map<String, Object> liveOnly = new LinkedHashMap<>();
             liveOnly.put("commit_to_cdc_delivery_ms", percentiles(commitToCdcLive));
             liveOnly.put("cdc_rates", perSecond(liveStart, liveEnd, liveSeconds));
+            liveOnly.put("cdc_sessions_so_far", cdcTimers());
             liveOnly.put("load_average", loadAverage());
             liveOnly.put("note", "the second half of the warm-up: the live load alone, before the replay");
             result.put("live_load_only", liveOnly);

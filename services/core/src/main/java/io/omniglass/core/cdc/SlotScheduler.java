@@ -608,7 +608,14 @@ final class SlotScheduler implements AutoCloseable {
         }
         boolean keep = false;
         try {
+            if (!housekeepingOnly) {
+                drainTimers.prepared(System.nanoTime() - started);
+            }
             session.drainingUntil(until).run();
+            if (!housekeepingOnly && !wasOpen) {
+                drainTimers.opening(session.openConnectNanos, session.openStartNanos, session.openStreamEndNanos,
+                        session.streamEndAsked);
+            }
             if (watermarkLsn[0] > 0 && session.flushedLsn() >= watermarkLsn[0] && watermarking.slot().equals(feed.slot())) {
                 feed.watermark = new SlotSkip.Watermark(watermarking.slot(), watermarking.writes(), watermarkLsn[0]);
                 log.debug("cdc {}: watermark {}", feed.slug(), feed.watermark);
