@@ -1063,6 +1063,9 @@ public final class FleetBench implements Callable<Integer> {
         for (var c : core.context().metrics().find("og_cdc_session_park").counters()) {
             out.put("park_" + c.getId().getTag("outcome"), (long) c.count());
         }
+        for (var c : core.context().metrics().find("og_cdc_stream_end").counters()) {
+            out.put("stream_end_" + c.getId().getTag("how"), (long) c.count());
+        }
         return out;
     }
 

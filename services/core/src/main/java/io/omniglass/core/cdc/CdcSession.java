@@ -252,6 +252,8 @@ public final class CdcSession implements AutoCloseable {
     long openConnectNanos;
     long openStartNanos;
     long openStreamEndNanos;
+    /** The last open's wait for the slot's previous consumer to let go (SQLSTATE 55006, retried). */
+    long openSlotBusyNanos;
     /** The last open asked JetStream for the stream's end. */
     boolean streamEndAsked;
     /** The first position this run confirmed (the walsender's start, as a rule); -1 before. */
@@ -361,10 +363,12 @@ public final class CdcSession implements AutoCloseable {
     private void open() throws SQLException, InterruptedException {
         Properties p = replicationProperties(source);
         SQLException last = null;
+        long opening = System.nanoTime();
         // only one consumer per slot: after a leader died, its walsender lingers until Postgres notices
         while (fence.getAsBoolean()) {
             try {
                 long t0 = System.nanoTime();
+                openSlotBusyNanos = t0 - opening;
                 replicationConnection = DriverManager.getConnection(source.jdbcUrl(), p);
                 systemId = identifySystem(replicationConnection);
                 long t1 = System.nanoTime();

@@ -22,6 +22,7 @@ final class DrainTimers {
     private final Timer openConnect;
     private final Timer openStart;
     private final Timer openStreamEnd;
+    private final Timer openSlotBusy;
     private final io.micrometer.core.instrument.Counter streamEndAsked;
     private final io.micrometer.core.instrument.Counter streamEndKnown;
     private final io.micrometer.core.instrument.Counter reused;
@@ -45,6 +46,7 @@ final class DrainTimers {
         openConnect = phase(metrics, "open_connect");
         openStart = phase(metrics, "open_start_replication");
         openStreamEnd = phase(metrics, "open_stream_end");
+        openSlotBusy = phase(metrics, "open_slot_busy");
         streamEndAsked = streamEnd(metrics, "asked");
         streamEndKnown = streamEnd(metrics, "known");
         reused = io.micrometer.core.instrument.Counter.builder("og_cdc_session_reused")
@@ -82,8 +84,9 @@ final class DrainTimers {
         prepare.record(nanos, TimeUnit.NANOSECONDS);
     }
 
-    /** A newly opened session's phases (nanos): connecting, START_REPLICATION, the stream's end (asked or known). */
-    void opening(long connect, long start, long streamEnd, boolean asked) {
+    /** A newly opened session's phases (nanos): waiting for the slot's previous consumer, connecting, START_REPLICATION, the stream's end (asked or known). */
+    void opening(long slotBusy, long connect, long start, long streamEnd, boolean asked) {
+        openSlotBusy.record(slotBusy, TimeUnit.NANOSECONDS);
         openConnect.record(connect, TimeUnit.NANOSECONDS);
         openStart.record(start, TimeUnit.NANOSECONDS);
         openStreamEnd.record(streamEnd, TimeUnit.NANOSECONDS);
@@ -114,7 +117,7 @@ final class DrainTimers {
         return Timer.builder("og_cdc_drain_phase").tag("phase", phase)
                 .description("a commit drain's phases: open (until the stream is read), catch_up (to the target), after_catch_up "
                         + "(woken again, PubAcks, confirm, hang-up); prepare (before the session) and open's parts: "
-                        + "open_connect, open_start_replication, open_stream_end")
+                        + "open_slot_busy, open_connect, open_start_replication, open_stream_end")
                 .publishPercentiles(0.5, 0.99).register(metrics);
     }
 

@@ -621,7 +621,7 @@ final class SlotScheduler implements AutoCloseable {
             }
             session.drainingUntil(until).run();
             if (!housekeepingOnly && !wasOpen) {
-                drainTimers.opening(session.openConnectNanos, session.openStartNanos, session.openStreamEndNanos,
+                drainTimers.opening(session.openSlotBusyNanos, session.openConnectNanos, session.openStartNanos, session.openStreamEndNanos,
                         session.streamEndAsked);
             }
             if (watermarkLsn[0] > 0 && session.flushedLsn() >= watermarkLsn[0] && watermarking.slot().equals(feed.slot())) {
