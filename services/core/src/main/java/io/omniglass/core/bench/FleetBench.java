@@ -242,6 +242,7 @@ public final class FleetBench implements Callable<Integer> {
             liveOnly.put("postgres_backends_by_application_at_end", backendsByApplication(liveSeconds));
             liveOnly.put("commit_to_cdc_delivery_ms", percentiles(commitToCdcLive));
             liveOnly.put("cdc_rates", perSecond(liveStart, liveEnd, liveSeconds));
+            liveOnly.put("cdc_sessions_so_far", cdcTimers());
             liveOnly.put("load_average", loadAverage());
             liveOnly.put("note", "the second half of the warm-up: the live load alone, before the replay");
             result.put("live_load_only", liveOnly);
@@ -1104,6 +1105,9 @@ public final class FleetBench implements Callable<Integer> {
         }
         for (var c : core.context().metrics().find("og_cdc_session_park").counters()) {
             out.put("park_" + c.getId().getTag("outcome"), (long) c.count());
+        }
+        for (var c : core.context().metrics().find("og_cdc_stream_end").counters()) {
+            out.put("stream_end_" + c.getId().getTag("how"), (long) c.count());
         }
         return out;
     }

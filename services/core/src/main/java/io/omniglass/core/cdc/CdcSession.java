@@ -214,7 +214,48 @@ public final class CdcSession implements AutoCloseable {
         }
     }
 
+    /**
+     * Where the tenant's stream ended after a clean run (every publish acknowledged): the sequence
+     * the next publish must follow, and the newest change stored (commit LSN, position), with the
+     * slot and the Postgres system it was read from, and whether the stream takes atomic batches.
+     */
+    record StreamEnd(String slot, String systemId, long lastSeq, long storedLsn, int storedPosition, boolean atomic) {
+    }
+
+    /** Known from the feed's last clean run under the same lease term: the next open need not ask JetStream. */
+    private StreamEnd known;
+    /** The newest change this session published (commit LSN, position); -1 before any. */
+    private long publishedLsn = -1;
+    private int publishedPosition = -1;
+
+    /** Starts (when this session opens) after {@code end} instead of asking JetStream for the stream's end; null: ask. */
+    CdcSession startingAfter(StreamEnd end) {
+        this.known = end;
+        return this;
+    }
+
+    /** Where the stream ends now, when the session is {@link #reusable()} (all acknowledged); null otherwise. */
+    StreamEnd cleanEnd() {
+        if (!reusable() || systemId == null) {
+            return null;
+        }
+        return publishedLsn >= 0
+                ? new StreamEnd(source.slot(), systemId, expectedLastSeq, publishedLsn, publishedPosition, atomic)
+                : new StreamEnd(source.slot(), systemId, expectedLastSeq, storedLsn, storedPosition, atomic);
+    }
+
     private Drain drain = Drain.NEVER;
+    /**
+     * The last open's phases (nanos; 0 when this run did not open): connecting with IDENTIFY_SYSTEM,
+     * START_REPLICATION, and reading the stream's end (0 when known from the feed's last clean run).
+     */
+    long openConnectNanos;
+    long openStartNanos;
+    long openStreamEndNanos;
+    /** The last open's wait for the slot's previous consumer to let go (SQLSTATE 55006, retried). */
+    long openSlotBusyNanos;
+    /** The last open asked JetStream for the stream's end. */
+    boolean streamEndAsked;
     /** The first position this run confirmed (the walsender's start, as a rule); -1 before. */
     private long firstFlushed = -1;
     private int walsenderPid;
@@ -322,15 +363,24 @@ public final class CdcSession implements AutoCloseable {
     private void open() throws SQLException, InterruptedException {
         Properties p = replicationProperties(source);
         SQLException last = null;
+        long opening = System.nanoTime();
         // only one consumer per slot: after a leader died, its walsender lingers until Postgres notices
         while (fence.getAsBoolean()) {
             try {
+                long t0 = System.nanoTime();
+                openSlotBusyNanos = t0 - opening;
                 replicationConnection = DriverManager.getConnection(source.jdbcUrl(), p);
                 systemId = identifySystem(replicationConnection);
+                long t1 = System.nanoTime();
                 stream = startStream(replicationConnection, source, settings.statusInterval());
                 walsenderPid = replicationConnection.unwrap(PGConnection.class).getBackendPID();
+                long t2 = System.nanoTime();
                 // read only now: holding the slot, no earlier run of ours can still be reading it
                 resumeAfterStored();
+                long t3 = System.nanoTime();
+                openConnectNanos = t1 - t0;
+                openStartNanos = t2 - t1;
+                openStreamEndNanos = t3 - t2;
                 // a session per drain: an active tenant starts one every second or so (debug, not info)
                 log.debug("cdc {}: replication from slot {} started after stream sequence {}",
                         source.slug(), source.slot(), expectedLastSeq);
@@ -356,6 +406,21 @@ public final class CdcSession implements AutoCloseable {
      */
     private void resumeAfterStored() throws SQLException, InterruptedException {
         String name = TenantStreams.cdcStream(source.slug());
+        StreamEnd k = known;
+        known = null; // once: a run that fails leaves nothing known, and the next one asks
+        if (k != null && k.slot().equals(source.slot()) && k.systemId() != null && k.systemId().equals(systemId)) {
+            // the feed's last clean run under this lease term left the stream here: every change it
+            // published was acknowledged. Should anything else have been stored since (a publisher
+            // of an older term that had not yet noticed its fence), the first publish's expected
+            // last sequence is refused, the run ends, and the next one asks JetStream
+            expectedLastSeq = k.lastSeq();
+            storedLsn = k.storedLsn();
+            storedPosition = k.storedPosition();
+            atomic = k.atomic();
+            streamEndAsked = false;
+            return;
+        }
+        streamEndAsked = true;
         try {
             JetStreamManagement jsm = nats.jetStreamManagement();
             StreamState state = readStreamInfo(name).getStreamState();
@@ -490,6 +555,8 @@ public final class CdcSession implements AutoCloseable {
         }
         // the commit LSN and the change's place in its transaction: the same on every republish
         int changePosition = position++;
+        publishedLsn = currentLsnValue;
+        publishedPosition = changePosition;
         long seq = nextPublishSeq++;
         int slot = (int) (seq % awaitingAck.length);
         while (awaitingCount >= awaitingAck.length || awaitingAck[slot] != null) {

@@ -18,6 +18,13 @@ final class DrainTimers {
     private final Timer open;
     private final Timer catchUp;
     private final Timer after;
+    private final Timer prepare;
+    private final Timer openConnect;
+    private final Timer openStart;
+    private final Timer openStreamEnd;
+    private final Timer openSlotBusy;
+    private final io.micrometer.core.instrument.Counter streamEndAsked;
+    private final io.micrometer.core.instrument.Counter streamEndKnown;
     private final io.micrometer.core.instrument.Counter reused;
     private final io.micrometer.core.instrument.Counter opened;
     private final io.micrometer.core.instrument.Counter parkedCount;
@@ -35,6 +42,13 @@ final class DrainTimers {
         open = phase(metrics, "open");
         catchUp = phase(metrics, "catch_up");
         after = phase(metrics, "after_catch_up");
+        prepare = phase(metrics, "prepare");
+        openConnect = phase(metrics, "open_connect");
+        openStart = phase(metrics, "open_start_replication");
+        openStreamEnd = phase(metrics, "open_stream_end");
+        openSlotBusy = phase(metrics, "open_slot_busy");
+        streamEndAsked = streamEnd(metrics, "asked");
+        streamEndKnown = streamEnd(metrics, "known");
         reused = io.micrometer.core.instrument.Counter.builder("og_cdc_session_reused")
                 .description("commit drains that went on on a replication connection left open, without opening one")
                 .register(metrics);
@@ -53,6 +67,30 @@ final class DrainTimers {
     private static io.micrometer.core.instrument.Counter parkCounter(MeterRegistry metrics, String outcome) {
         return io.micrometer.core.instrument.Counter.builder("og_cdc_session_park").tag("outcome", outcome)
                 .description("reusable sessions after a drain: parked, evicted, idle_closed, declined").register(metrics);
+    }
+
+    /**
+     * How a newly opened session learnt where the tenant's stream ends: asked JetStream (STREAM.INFO
+     * and the last message), or known from the feed's last clean drain under the same lease term.
+     */
+    private static io.micrometer.core.instrument.Counter streamEnd(MeterRegistry metrics, String how) {
+        return io.micrometer.core.instrument.Counter.builder("og_cdc_stream_end").tag("how", how)
+                .description("sessions opened: the stream's end asked of JetStream, or known from the last clean drain")
+                .register(metrics);
+    }
+
+    /** A commit drain's work before its session: the snapshot record, the skip's counter, the target. */
+    void prepared(long nanos) {
+        prepare.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** A newly opened session's phases (nanos): waiting for the slot's previous consumer, connecting, START_REPLICATION, the stream's end (asked or known). */
+    void opening(long slotBusy, long connect, long start, long streamEnd, boolean asked) {
+        openSlotBusy.record(slotBusy, TimeUnit.NANOSECONDS);
+        openConnect.record(connect, TimeUnit.NANOSECONDS);
+        openStart.record(start, TimeUnit.NANOSECONDS);
+        openStreamEnd.record(streamEnd, TimeUnit.NANOSECONDS);
+        (asked ? streamEndAsked : streamEndKnown).increment();
     }
 
     void opened() {
@@ -78,7 +116,8 @@ final class DrainTimers {
     private static Timer phase(MeterRegistry metrics, String phase) {
         return Timer.builder("og_cdc_drain_phase").tag("phase", phase)
                 .description("a commit drain's phases: open (until the stream is read), catch_up (to the target), after_catch_up "
-                        + "(woken again, PubAcks, confirm, hang-up)")
+                        + "(woken again, PubAcks, confirm, hang-up); prepare (before the session) and open's parts: "
+                        + "open_slot_busy, open_connect, open_start_replication, open_stream_end")
                 .publishPercentiles(0.5, 0.99).register(metrics);
     }
 

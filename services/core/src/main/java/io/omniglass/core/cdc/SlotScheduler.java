@@ -606,9 +606,24 @@ final class SlotScheduler implements AutoCloseable {
             session = new CdcSession(feed.source, nats, () -> !closed && fence.holds(feed, token),
                     feed.stats, null, CdcSession.Settings.defaults(), null);
         }
+        // a new session under the term of the feed's last clean drain starts where that one left the
+        // stream, without a STREAM.INFO and a read of the last message: a drain on a loaded
+        // nats-server waited for those at every start; a stale end is fenced by the first
+        // publish's expected last sequence (refused: the run fails and the next one asks)
+        CdcSession.StreamEnd known = feed.takeStreamEnd(token);
+        if (!wasOpen) {
+            session.startingAfter(known);
+        }
         boolean keep = false;
         try {
+            if (!housekeepingOnly) {
+                drainTimers.prepared(System.nanoTime() - started);
+            }
             session.drainingUntil(until).run();
+            if (!housekeepingOnly && !wasOpen) {
+                drainTimers.opening(session.openSlotBusyNanos, session.openConnectNanos, session.openStartNanos, session.openStreamEndNanos,
+                        session.streamEndAsked);
+            }
             if (watermarkLsn[0] > 0 && session.flushedLsn() >= watermarkLsn[0] && watermarking.slot().equals(feed.slot())) {
                 feed.watermark = new SlotSkip.Watermark(watermarking.slot(), watermarking.writes(), watermarkLsn[0]);
                 log.debug("cdc {}: watermark {}", feed.slug(), feed.watermark);
@@ -618,6 +633,8 @@ final class SlotScheduler implements AutoCloseable {
             // elsewhere) is not
             keep = (!housekeepingOnly || wasOpen) && !closed && session.reusable();
         } finally {
+            // known for the next session only after a clean ending (everything acknowledged)
+            feed.streamEnded(token, closed ? null : session.cleanEnd());
             if (!housekeepingOnly) {
                 feed.drainEnded(System.nanoTime()); // the sweep's drains say nothing of when the tenant commits
             }

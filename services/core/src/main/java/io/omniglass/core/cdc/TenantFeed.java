@@ -50,6 +50,27 @@ final class TenantFeed {
      * ({@link ParkPolicy#UNKNOWN} before the first): how long a session kept open would wait.
      */
     private volatile long commitIntervalNanos = ParkPolicy.UNKNOWN;
+    /**
+     * Where the feed's stream ended after its last clean drain, and under which lease term (only the
+     * session holding the feed reads or writes it; null: unknown, the next session asks JetStream).
+     */
+    private volatile KnownEnd knownEnd;
+
+    private record KnownEnd(long token, CdcSession.StreamEnd end) {
+    }
+
+    /** The stream's end a clean drain under lease term {@code token} left, or null after any other ending. */
+    void streamEnded(long token, CdcSession.StreamEnd end) {
+        knownEnd = end == null ? null : new KnownEnd(token, end);
+    }
+
+    /** The stream's end known under lease term {@code token} (null: ask JetStream); taken, so that a failing run leaves none. */
+    CdcSession.StreamEnd takeStreamEnd(long token) {
+        KnownEnd k = knownEnd;
+        knownEnd = null;
+        return k != null && k.token() == token ? k.end() : null;
+    }
+
     /** The lease's fencing token while this core leads the tenant; 0 when it does not. */
     private volatile long token;
 
