@@ -44,7 +44,7 @@ public record CdcSettings(int sessions, int maxSessions, Duration ttl, Duration 
     }
 
     public static CdcSettings defaults() {
-        return withSessions(3, Duration.ofSeconds(10));
+        return withSessions(8, Duration.ofSeconds(10));
     }
 
     /**

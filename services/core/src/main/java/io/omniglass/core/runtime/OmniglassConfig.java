@@ -85,7 +85,7 @@ public record OmniglassConfig(
                     l.integer(Setting.SINK_BATCH_ROWS, 20_000, 1, 10_000_000),
                     l.integer(Setting.SINK_BATCH_WAIT_MS, 200, 1, 3_600_000),
                     l.integer(Setting.SINK_ACK_WAIT_S, 60, 1, 86_400),
-                    l.integer(Setting.CDC_SESSIONS, 3, 1, 64),
+                    l.integer(Setting.CDC_SESSIONS, 8, 1, 64),
                     l.integer(Setting.CDC_SWEEP_SECONDS, 10, 1, 86_400),
                     l.integer(Setting.CDC_OPEN_SESSIONS, 12, 0, 64),
                     l.integer(Setting.CDC_SKIP_BEHIND_MB, 64, 0, 1_000_000),

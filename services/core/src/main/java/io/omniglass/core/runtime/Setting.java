@@ -55,7 +55,7 @@ public enum Setting {
             "... or this long after its first message, whichever comes first: a live tenant's sink and rules wait this long for its first queued message to have company, so its datapoints commit together (a tenant that is behind never waits)"),
     SINK_ACK_WAIT_S("OMNIGLASS_SINK_ACK_WAIT_S", "`60`",
             "how long JetStream waits for the sink's ack before redelivering (must outlast the slowest batch commit)"),
-    CDC_SESSIONS("OMNIGLASS_CDC_SESSIONS", "`3`",
+    CDC_SESSIONS("OMNIGLASS_CDC_SESSIONS", "`8`",
             "replication sessions per core serving every tenant's slot (1 to 64); up to twice as many while commits wait ([docs/cdc.md](docs/cdc.md#guarantees))"),
     CDC_OPEN_SESSIONS("OMNIGLASS_CDC_OPEN_SESSIONS", "`12`",
             "replication connections a core keeps open for up to 10 s, for tenants expected to drain again within that time, so their next drain skips the connect (0 to 64; each holds a walsender, which reads the server's whole WAL while it waits)"),

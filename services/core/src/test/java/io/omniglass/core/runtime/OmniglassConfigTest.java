@@ -70,7 +70,7 @@ class OmniglassConfigTest {
         assertThat(t.pgHttpConnections()).isEqualTo(24);
         assertThat(t.pgTenantPool()).isEqualTo(8);
         assertThat(t.httpStatementTimeoutMs()).isEqualTo(30_000);
-        assertThat(t.cdcSessions()).isEqualTo(3);
+        assertThat(t.cdcSessions()).isEqualTo(8);
         assertThat(t.cdcSweepSeconds()).isEqualTo(10);
         assertThat(t.natsLaneConnections()).isEqualTo(2);
         assertThat(t.lifecycleInterval()).isEqualTo(Duration.ofHours(1));
