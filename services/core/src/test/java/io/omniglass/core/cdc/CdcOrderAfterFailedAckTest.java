@@ -76,6 +76,10 @@ class CdcOrderAfterFailedAckTest {
             }
             c.commit();
         }
+        // announced as the core's own writers do: written from outside, the commit would wait for the
+        // sweep, whose first look at a new tenant only takes its write count (up to two sweep periods,
+        // the whole of the wait below); the order after a refusal is what this test is about
+        CdcWakeups.committed(tenant.slug());
         // the publisher retries and is refused while the stream is too small for the change
         await().atMost(Duration.ofSeconds(20)).until(() -> feedIds().contains(committed.get(0)));
         Thread.sleep(2000);
