@@ -88,29 +88,12 @@ final class PgAuthentication {
     }
 
     /**
-     * A SCRAM-SHA-256 verifier in Postgres' format (RFC 5802/7677):
-     * {@code SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>}, base64. The password is
-     * taken as its UTF-8 bytes (SASLprep leaves the printable ASCII of a generated secret as it is).
+     * A SCRAM-SHA-256 verifier in Postgres' format,
+     * {@code SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>}: pgjdbc's own encoder (the one
+     * behind its {@code alterUserPassword}), with the iteration count and salt chosen here.
      */
     static String scramVerifier(String password, byte[] salt, int iterations) {
-        try {
-            javax.crypto.SecretKeyFactory f = javax.crypto.SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256");
-            byte[] salted = f.generateSecret(new javax.crypto.spec.PBEKeySpec(password.toCharArray(), salt, iterations, 256)).getEncoded();
-            byte[] clientKey = hmac(salted, "Client Key");
-            byte[] storedKey = java.security.MessageDigest.getInstance("SHA-256").digest(clientKey);
-            byte[] serverKey = hmac(salted, "Server Key");
-            java.util.Base64.Encoder b64 = java.util.Base64.getEncoder();
-            return "SCRAM-SHA-256$" + iterations + ":" + b64.encodeToString(salt) + "$"
-                    + b64.encodeToString(storedKey) + ":" + b64.encodeToString(serverKey);
-        } catch (java.security.GeneralSecurityException e) {
-            throw new IllegalStateException("SCRAM-SHA-256 is not available in this JVM", e);
-        }
-    }
-
-    private static byte[] hmac(byte[] key, String message) throws java.security.GeneralSecurityException {
-        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
-        mac.init(new javax.crypto.spec.SecretKeySpec(key, "HmacSHA256"));
-        return mac.doFinal(message.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return org.postgresql.util.PasswordUtil.encodeScramSha256(password.toCharArray(), iterations, salt);
     }
 
     static boolean trusts(Path dataDirectory) throws IOException {
