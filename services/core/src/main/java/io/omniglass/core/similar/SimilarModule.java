@@ -156,11 +156,7 @@ public final class SimilarModule implements CoreModule {
             return out;
         });
         if (first[0] && !submit(() -> turn(slug))) {
-            // nothing will take them: the next start's backfill does
-            Set<Long> dropped = pending.remove(slug);
-            if (dropped != null) {
-                waiting.addAndGet(-dropped.size());
-            }
+            dropPending(slug);
         }
     }
 
@@ -183,10 +179,15 @@ public final class SimilarModule implements CoreModule {
             fingerprintBatch(slug, db, batch);
         }
         if (more[0] && !submit(() -> turn(slug))) {
-            Set<Long> dropped = pending.remove(slug);
-            if (dropped != null) {
-                waiting.addAndGet(-dropped.size());
-            }
+            dropPending(slug);
+        }
+    }
+
+    /** The executor would not take the tenant's turn: nothing will fingerprint what waits, the next start's backfill does. */
+    private void dropPending(String slug) {
+        Set<Long> dropped = pending.remove(slug);
+        if (dropped != null) {
+            waiting.addAndGet(-dropped.size());
         }
     }
 
