@@ -67,6 +67,19 @@ public final class GatewaySession {
     }
 
     /**
+     * The same DSL for the core's own writes to tables that are not on the record lane (the alarm
+     * fingerprints, a projection of the raises): its commits wake no CDC drain, as there is nothing
+     * for one to carry. A record-lane write made through it still reaches the feed, at the next sweep.
+     */
+    public DSLContext dslOffRecordLane() {
+        requirePurpose("dslOffRecordLane()");
+        return DSL.using(new DefaultConfiguration()
+                .set(gateway.systemDataSource(tenant))
+                .set(SQLDialect.POSTGRES)
+                .set(new DefaultExecuteListenerProvider(gateway.timer(tenant.slug(), purpose))));
+    }
+
+    /**
      * The carve-out for what jOOQ does not express: a connection of the tenant's system pool, for
      * COPY through pgjdbc's {@code CopyManager}, partition DDL and other statements that need the
      * JDBC connection itself. The caller closes it (try-with-resources), which returns it to the

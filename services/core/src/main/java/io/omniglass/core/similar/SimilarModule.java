@@ -86,7 +86,8 @@ public final class SimilarModule implements CoreModule {
     @Override
     public void tenantActive(CoreContext ctx, Tenant tenant) throws Exception {
         GatewaySession system = Gateway.forCore(ctx).system(tenant, SystemPurpose.SIMILAR);
-        DSLContext db = system.dsl();
+        // fingerprints are off the record lane (BootPhase): storing one wakes no CDC drain
+        DSLContext db = system.dslOffRecordLane();
         ready.put(tenant.slug(), SimilarSchema.ensure(system::connection));
         tenants.put(tenant.slug(), db);
         submit(() -> backfill(tenant.slug()));

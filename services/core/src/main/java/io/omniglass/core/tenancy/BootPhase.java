@@ -42,7 +42,14 @@ public final class BootPhase {
     private static final Logger log = LoggerFactory.getLogger(BootPhase.class);
 
     /** Tables that are not the record lane: the datapoint firehose travels on NATS already. */
-    private static final Set<String> NOT_RECORD_LANE = Set.of("flyway_schema_history", "series_latest", "event_rule_state");
+    /**
+     * Plain tables that are not records: the migrations' history and projections the core derives
+     * again from the records (current values, rule state, alarm fingerprints). A fingerprint is
+     * computed from a raise that the feed carried already; publishing it again cost every raise a
+     * second drain and two ~2 kB messages, for nobody: nothing reads them from the feed.
+     */
+    private static final Set<String> NOT_RECORD_LANE =
+            Set.of("flyway_schema_history", "series_latest", "event_rule_state", "alarm_fingerprint");
     /**
      * Partitioned tables that are on the record lane (tenant V210): the logs, partitioned so their
      * retention drops them whole. The datapoint tables are partitioned too, but are the data lane.
@@ -202,8 +209,16 @@ public final class BootPhase {
                 }
             }
         }
+        List<String> lane = recordLaneTables(c);
         try (Statement st = c.createStatement()) {
-            for (String table : recordLaneTables(c)) {
+            for (String table : have) {
+                if (!lane.contains(table)) {
+                    // a table taken off the record lane (alarm_fingerprint): its writes no longer count
+                    st.execute("DROP TRIGGER IF EXISTS " + WRITE_COUNTER_TRIGGER + " ON public." + quote(table));
+                    st.execute("DROP TRIGGER IF EXISTS " + WRITE_COUNTER_TRIGGER + "_truncate ON public." + quote(table));
+                }
+            }
+            for (String table : lane) {
                 if (have.contains(table)) {
                     continue;
                 }

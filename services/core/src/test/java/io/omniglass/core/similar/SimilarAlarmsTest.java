@@ -218,6 +218,9 @@ class SimilarAlarmsTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> rules.serving("sim"));
         rules.reload("sim");
         long before = count(db, "SELECT count(*) FROM alarm_fingerprint");
+        java.util.Queue<io.nats.client.Message> feed = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        io.nats.client.Dispatcher watching = core.core().context().nats().createDispatcher(feed::add);
+        watching.subscribe("og.sim.cdc.>");
         RulesFixture.metric(core.core().context().nats(), "sim", "component:pump-4", "temperature",
                 Instant.now().minusSeconds(5), 97.0, null, null);
         // through the change feed: rules commit, CDC publishes the event row, the worker stores it
@@ -226,6 +229,16 @@ class SimilarAlarmsTest {
                 WHERE e.name = 'alarm.raised' AND f.owner = 'component:pump-4' AND f.event_rule_id =
                       (SELECT id FROM event_rule WHERE name = 'pump-temperature-high')""") == 1);
         assertThat(count(db, "SELECT count(*) FROM alarm_fingerprint")).isGreaterThan(before);
+        // a record-lane commit after the fingerprint: the feed is in commit order, so once it is
+        // there a published fingerprint would be too
+        exec("INSERT INTO source_rule (name) VALUES ('sim-after-fingerprint')");
+        io.omniglass.core.cdc.CdcWakeups.committed("sim");
+        await().atMost(Duration.ofSeconds(30)).until(() -> feed.stream().anyMatch(m -> m.getSubject().equals("og.sim.cdc.source_rule")
+                && new String(m.getData(), java.nio.charset.StandardCharsets.UTF_8).contains("sim-after-fingerprint")));
+        core.core().context().nats().closeDispatcher(watching);
+        List<String> subjects = feed.stream().map(io.nats.client.Message::getSubject).distinct().toList();
+        // the raise itself is a record; its fingerprint is a projection of it, not published again
+        assertThat(subjects).contains("og.sim.cdc.alarm", "og.sim.cdc.event").doesNotContain("og.sim.cdc.alarm_fingerprint");
     }
 
     @Test

@@ -43,7 +43,8 @@ class BootPhaseTest {
         assertThat(state()).isEqualTo(before);
         assertThat(before).anyMatch(s -> s.startsWith("slot og_cdc_boot pgoutput"));
         assertThat(before).anyMatch(s -> s.startsWith("pub alarm"));
-        assertThat(before).noneMatch(s -> s.startsWith("pub metric_datapoint") || s.startsWith("pub series_latest"));
+        assertThat(before).noneMatch(s -> s.startsWith("pub metric_datapoint") || s.startsWith("pub series_latest")
+                || s.startsWith("pub alarm_fingerprint"));
         assertThat(before).anyMatch(s -> s.startsWith("datapoint_type pressure metric bar official"));
     }
 
@@ -60,6 +61,21 @@ class BootPhaseTest {
         // operator-authored rows are never touched
         assertThat(after).anyMatch(s -> s.startsWith("datapoint_type operator_key metric  org"));
         exec("DELETE FROM datapoint_type WHERE name = 'operator_key'");
+    }
+
+    @Test
+    void takesTheFingerprintsOffTheRecordLaneOfADatabaseThatHadThem() throws Exception {
+        // as every tenant database was before: fingerprints published and counted as record-lane writes
+        exec("ALTER PUBLICATION og_cdc ADD TABLE public.alarm_fingerprint");
+        exec("CREATE TRIGGER og_cdc_writes AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON public.alarm_fingerprint"
+                + " FOR EACH STATEMENT EXECUTE FUNCTION og_cdc_wrote()");
+        BootPhase.run(tenant, db, ReferenceData.load());
+        assertThat(rows("SELECT tablename FROM pg_publication_tables WHERE pubname = 'og_cdc'"))
+                .contains("alarm", "event").doesNotContain("alarm_fingerprint");
+        assertThat(rows("SELECT tgname FROM pg_trigger WHERE tgrelid = 'alarm_fingerprint'::regclass AND NOT tgisinternal"))
+                .doesNotContain("og_cdc_writes");
+        assertThat(rows("SELECT tgname FROM pg_trigger WHERE tgrelid = 'alarm'::regclass AND NOT tgisinternal"))
+                .contains("og_cdc_writes");
     }
 
     private static List<String> withoutXmin(List<String> state) {
