@@ -8,7 +8,7 @@ import io.omniglass.core.rules.Owner;
 import io.omniglass.core.rules.Reading;
 import io.omniglass.core.rules.RuleDecision;
 import io.omniglass.core.rules.SeriesIds;
-import io.omniglass.core.rules.HotSql;
+import io.omniglass.core.gateway.HotSql;
 import io.omniglass.api.OmniglassClient;
 import io.omniglass.schema.tenant.enums.AlarmState;
 import io.omniglass.schema.tenant.enums.EventOrigin;
