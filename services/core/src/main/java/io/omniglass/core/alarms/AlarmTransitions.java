@@ -8,12 +8,11 @@ import io.omniglass.core.rules.Owner;
 import io.omniglass.core.rules.Reading;
 import io.omniglass.core.rules.RuleDecision;
 import io.omniglass.core.rules.SeriesIds;
-import io.omniglass.core.rules.HotSql;
+import io.omniglass.core.gateway.HotSql;
 import io.omniglass.api.OmniglassClient;
 import io.omniglass.schema.tenant.enums.AlarmState;
 import io.omniglass.schema.tenant.enums.EventOrigin;
 import io.omniglass.schema.tenant.enums.OwnerKind;
-import io.omniglass.schema.tenant.tables.records.AlarmRecord;
 import io.omniglass.schema.tenant.tables.records.EventRuleStateRecord;
 import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
@@ -206,16 +205,24 @@ public final class AlarmTransitions {
      */
     public static Optional<Transition> raiseNoData(DSLContext tx, EventRuleDef rule, String owner,
                                                    Long lastSeriesId, OffsetDateTime lastTs, OffsetDateTime silentSince) {
-        EventRuleStateRecord state = lockState(tx, rule.id(), owner);
-        if (state.getLastTs() != null && state.getLastTs().isAfter(silentSince)) {
+        // the live decisions' statements, for one key: the state row created and locked, the rule live, the alarm locked
+        Long[] ruleIds = {rule.id()};
+        String[] owners = {owner};
+        HotSql.Binder keys = ps -> {
+            ps.setArray(1, HotSql.array(ps, "bigint", ruleIds));
+            ps.setArray(2, HotSql.array(ps, "text", owners));
+        };
+        HotSql.update(tx, CREATE_STATES, keys);
+        OffsetDateTime lastDecided = HotSql.query(tx, LOCK_STATES, keys, rs -> rs.next() ? rs.getObject(3, OffsetDateTime.class) : null);
+        if (lastDecided != null && lastDecided.isAfter(silentSince)) {
             return Optional.empty();
         }
         if (live(tx, List.of(rule)).isEmpty()) {
             return Optional.empty();
         }
-        AlarmRecord alarm = tx.selectFrom(ALARM)
-                .where(ALARM.EVENT_RULE_ID.eq(rule.id()).and(ALARM.OWNER.eq(owner))).forUpdate().fetchOne();
-        if (alarm != null && alarm.getState() == AlarmState.active) {
+        Held alarm = HotSql.query(tx, LOCK_ALARMS, keys,
+                rs -> rs.next() ? new Held(rs.getLong(1), AlarmState.lookupLiteral(rs.getString(4))) : null);
+        if (alarm != null && alarm.state() == AlarmState.active) {
             return Optional.empty();
         }
         ObjectNode payload = OmniglassClient.JSON.createObjectNode();
@@ -224,19 +231,9 @@ public final class AlarmTransitions {
         payload.put("last_seen", lastTs == null ? null : lastTs.toString());
         long eventId = insertEvent(tx, rule, owner, "alarm.raised", EventOrigin.scheduled, lastSeriesId,
                 lastSeriesId == null ? null : lastTs, payload);
-        return Optional.of(new Transition(raise(tx, rule, owner, alarm == null ? null : alarm.getId(), eventId,
+        return Optional.of(new Transition(raise(tx, rule, owner, alarm == null ? null : alarm.id(), eventId,
                 OffsetDateTime.now(ZoneOffset.UTC)),
                 eventId, "alarm.raised"));
-    }
-
-    private static EventRuleStateRecord lockState(DSLContext tx, long ruleId, String owner) {
-        tx.insertInto(EVENT_RULE_STATE)
-                .set(EVENT_RULE_STATE.EVENT_RULE_ID, ruleId)
-                .set(EVENT_RULE_STATE.OWNER, owner)
-                .onConflictDoNothing().execute();
-        return tx.selectFrom(EVENT_RULE_STATE)
-                .where(EVENT_RULE_STATE.EVENT_RULE_ID.eq(ruleId).and(EVENT_RULE_STATE.OWNER.eq(owner)))
-                .forUpdate().fetchOne();
     }
 
     private static long raise(DSLContext tx, EventRuleDef rule, String owner, Long alarmId, long eventId, OffsetDateTime at) {

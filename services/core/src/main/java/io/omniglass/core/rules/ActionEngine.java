@@ -1,5 +1,6 @@
 package io.omniglass.core.rules;
 
+import io.omniglass.core.gateway.HotSql;
 import io.omniglass.core.gateway.Jsonb;
 import io.omniglass.core.lanes.Lane;
 import io.omniglass.core.lanes.LaneInbox;
@@ -25,11 +26,9 @@ import io.omniglass.schema.tenant.enums.ActionStatus;
 import io.omniglass.schema.tenant.enums.AlarmState;
 import io.omniglass.schema.tenant.enums.DatapointKind;
 import io.omniglass.schema.tenant.enums.EventOrigin;
+import io.omniglass.schema.tenant.enums.OwnerKind;
 import io.omniglass.schema.tenant.enums.RegistryScope;
-import io.omniglass.schema.tenant.tables.records.ActionRecord;
-import io.omniglass.schema.tenant.tables.records.AlarmRecord;
 import org.jooq.DSLContext;
-import org.jooq.Record;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -138,49 +137,77 @@ final class ActionEngine implements AutoCloseable {
         long alarmId = asLong(row.path("id"));
         long raiseEventId = asLong(row.path("raise_event_id"));
         long eventRuleId = asLong(row.path("event_rule_id"));
-        String ruleName = db.select(EVENT_RULE.NAME).from(EVENT_RULE).where(EVENT_RULE.ID.eq(eventRuleId)).fetchOne(EVENT_RULE.NAME);
-        if (ruleName == null) {
-            return;
-        }
-        for (Record ar : db.select().from(ACTION_RULE).join(ACTION_RULE_VERSION)
-                .on(ACTION_RULE_VERSION.ACTION_RULE_ID.eq(ACTION_RULE.ID)
-                        .and(ACTION_RULE_VERSION.VERSION.eq(ACTION_RULE.CURRENT_VERSION)))
-                .where(ACTION_RULE.ENABLED.isTrue().and(ACTION_RULE.DELETED_AT.isNull()))
-                .fetch()) {
-            JsonNode trigger = OmniglassClient.JSON.readTree(ar.get(ACTION_RULE_VERSION.TRIGGER).data());
+        for (Triggered ar : triggered(db, eventRuleId)) {
+            JsonNode trigger = OmniglassClient.JSON.readTree(ar.trigger());
             if (!"alarm".equals(trigger.path("table").asText("alarm"))
-                    || !ruleName.equals(trigger.path("event_rule").asText())
                     || !"active".equals(trigger.path("state").asText("active"))) {
                 continue;
             }
-            JsonNode command = OmniglassClient.JSON.readTree(ar.get(ACTION_RULE_VERSION.COMMAND).data());
+            JsonNode command = OmniglassClient.JSON.readTree(ar.command());
             String ownerFilter = trigger.path("owner").asText(null);
-            Optional<Pending> pending = db.transactionResult(cfg -> commit(cfg.dsl(), ar.get(ACTION_RULE.ID),
-                    ar.get(ACTION_RULE_VERSION.VERSION), ar.get(ACTION_RULE.NAME), command, alarmId, raiseEventId, ownerFilter));
+            Optional<Pending> pending = db.transactionResult(cfg -> commit(cfg.dsl(), ar.id(),
+                    ar.version(), ar.name(), command, alarmId, raiseEventId, ownerFilter));
             if (pending.isPresent()) {
                 send(pending.get());
             }
         }
     }
 
+    /** An enabled action rule's current version whose trigger names the alarm's event rule. */
+    record Triggered(long id, int version, String name, String trigger, String command) {
+    }
+
+    /**
+     * The enabled action rules whose current version's trigger names the event rule (by its name),
+     * in one statement with the event rule's id bound. Every active alarm change asks this, and on a
+     * fleet almost always finds none: through jOOQ it was two statements (the rule's name, then
+     * every enabled action rule with its trigger and command parsed), both rendered per change.
+     */
+    static List<Triggered> triggered(DSLContext db, long eventRuleId) {
+        return HotSql.query(db, TRIGGERED, ps -> ps.setLong(1, eventRuleId), rs -> {
+            List<Triggered> found = new ArrayList<>();
+            while (rs.next()) {
+                found.add(new Triggered(rs.getLong(1), rs.getInt(2), rs.getString(3), rs.getString(4), rs.getString(5)));
+            }
+            return found;
+        });
+    }
+
+    private static final String TRIGGERED = "SELECT ar." + HotSql.q(ACTION_RULE.ID) + ", v." + HotSql.q(ACTION_RULE_VERSION.VERSION)
+            + ", ar." + HotSql.q(ACTION_RULE.NAME) + ", v." + HotSql.q(ACTION_RULE_VERSION.TRIGGER) + "::text, v."
+            + HotSql.q(ACTION_RULE_VERSION.COMMAND) + "::text FROM " + HotSql.q(ACTION_RULE) + " ar JOIN "
+            + HotSql.q(ACTION_RULE_VERSION) + " v ON v." + HotSql.q(ACTION_RULE_VERSION.ACTION_RULE_ID) + " = ar." + HotSql.q(ACTION_RULE.ID)
+            + " AND v." + HotSql.q(ACTION_RULE_VERSION.VERSION) + " = ar." + HotSql.q(ACTION_RULE.CURRENT_VERSION)
+            + " JOIN " + HotSql.q(EVENT_RULE) + " r ON r." + HotSql.q(EVENT_RULE.ID) + " = ? AND v."
+            + HotSql.q(ACTION_RULE_VERSION.TRIGGER) + " ->> 'event_rule' = r." + HotSql.q(EVENT_RULE.NAME)
+            + " WHERE ar." + HotSql.q(ACTION_RULE.ENABLED) + " AND ar." + HotSql.q(ACTION_RULE.DELETED_AT) + " IS NULL"
+            + " ORDER BY ar." + HotSql.q(ACTION_RULE.ID);
+
     private record Pending(long actionId, long eventId, String owner, String key, DatapointKind kind, JsonNode value) {
     }
 
+    /**
+     * In the action's transaction: the alarm still active on this raise (held FOR SHARE) and the
+     * commanded key's kind in one statement, then the command event and the action row in one
+     * ({@code ON CONFLICT DO NOTHING} on the event: a redelivery inserts neither and reads the
+     * action it made before).
+     */
     private Optional<Pending> commit(DSLContext tx, long actionRuleId, int version, String actionRuleName,
                                      JsonNode command, long alarmId, long raiseEventId, String ownerFilter) {
-        AlarmRecord alarm = tx.selectFrom(ALARM).where(ALARM.ID.eq(alarmId)).forShare().fetchOne();
-        if (alarm == null || alarm.getState() != AlarmState.active || alarm.getRaiseEventId() != raiseEventId) {
-            return Optional.empty(); // a stale change: that raise is over, do not command on it now
-        }
-        if (ownerFilter != null && !Selector.of(ownerFilter).matches(alarm.getOwner())) {
-            return Optional.empty();
-        }
         String owner = command.path("owner").asText();
         String key = command.path("key").asText();
         JsonNode value = command.path("value");
-        DatapointKind kind = tx.select(DATAPOINT_TYPE.KIND).from(DATAPOINT_TYPE)
-                .where(DATAPOINT_TYPE.NAME.eq(key).and(DATAPOINT_TYPE.SCOPE.ne(RegistryScope.template)))
-                .fetchOne(DATAPOINT_TYPE.KIND);
+        String[] held = HotSql.query(tx, HELD_ALARM, ps -> {
+            ps.setString(1, key);
+            ps.setLong(2, alarmId);
+        }, rs -> rs.next() ? new String[] {rs.getString(1), String.valueOf(rs.getLong(2)), rs.getString(3), rs.getString(4)} : null);
+        if (held == null || AlarmState.lookupLiteral(held[0]) != AlarmState.active || Long.parseLong(held[1]) != raiseEventId) {
+            return Optional.empty(); // a stale change: that raise is over, do not command on it now
+        }
+        if (ownerFilter != null && !Selector.of(ownerFilter).matches(held[2])) {
+            return Optional.empty();
+        }
+        DatapointKind kind = held[3] == null ? null : DatapointKind.lookupLiteral(held[3]);
         if (kind == null) {
             log.warn("tenant {}: action rule {} commands unknown key '{}'", slug, actionRuleName, key);
             return Optional.empty();
@@ -190,39 +217,84 @@ final class ActionEngine implements AutoCloseable {
         payload.put("key", key);
         payload.set("value", value);
         payload.put("alarm_id", alarmId);
-        Optional<Long> inserted = tx.insertInto(EVENT)
-                .set(EVENT.NAME, "command")
-                .set(EVENT.ORIGIN, EventOrigin.rule)
-                .set(Owner.parse(owner).columns(EVENT))
-                .set(EVENT.ACTION_RULE_ID, actionRuleId)
-                .set(EVENT.ACTION_RULE_VERSION, version)
-                .set(EVENT.TRIGGER_EVENT_ID, raiseEventId)
-                .set(EVENT.MESSAGE, "command " + owner + " " + key + " = " + value + " (" + actionRuleName + ")")
-                .set(EVENT.PAYLOAD, Jsonb.of(payload))
-                .onConflictDoNothing()
-                .returning(EVENT.ID).fetchOptional().map(r -> r.getId());
-        ActionRecord action;
-        if (inserted.isPresent()) {
-            action = tx.insertInto(ACTION)
-                    .set(ACTION.ACTION_RULE_ID, actionRuleId)
-                    .set(ACTION.ACTION_RULE_VERSION, version)
-                    .set(ACTION.ALARM_ID, alarmId)
-                    .set(ACTION.COMMAND_EVENT_ID, inserted.get())
-                    .set(Owner.parse(owner).columns(ACTION))
-                    .set(ACTION.KEY, key)
-                    .set(ACTION.COMMAND, Jsonb.of(command))
-                    .set(ACTION.STATUS, ActionStatus.pending)
-                    .returning().fetchOne();
-        } else {
-            action = tx.selectFrom(ACTION).where(ACTION.COMMAND_EVENT_ID.in(tx.select(EVENT.ID).from(EVENT)
-                    .where(EVENT.ACTION_RULE_ID.eq(actionRuleId).and(EVENT.TRIGGER_EVENT_ID.eq(raiseEventId)))))
-                    .fetchOne();
+        Owner o = Owner.parse(owner);
+        String message = "command " + owner + " " + key + " = " + value + " (" + actionRuleName + ")";
+        String payloadJson = Jsonb.of(payload).data();
+        String commandJson = Jsonb.of(command).data();
+        HotSql.Rows<long[]> action = rs -> rs.next()
+                ? new long[] {rs.getLong(1), ActionStatus.lookupLiteral(rs.getString(2)) == ActionStatus.pending ? 1 : 0, rs.getLong(3)}
+                : null;
+        long[] made = HotSql.query(tx, COMMAND, ps -> {
+            int i = 1;
+            i = bindOwner(ps, i, o);
+            ps.setLong(i++, actionRuleId);
+            ps.setInt(i++, version);
+            ps.setLong(i++, raiseEventId);
+            ps.setString(i++, message);
+            HotSql.setUntyped(ps, i++, payloadJson);
+            ps.setLong(i++, actionRuleId);
+            ps.setInt(i++, version);
+            ps.setLong(i++, alarmId);
+            i = bindOwner(ps, i, o);
+            ps.setString(i++, key);
+            HotSql.setUntyped(ps, i, commandJson);
+        }, action);
+        if (made == null) {
+            made = HotSql.query(tx, COMMANDED, ps -> {
+                ps.setLong(1, actionRuleId);
+                ps.setLong(2, raiseEventId);
+            }, action);
         }
-        if (action == null || action.getStatus() != ActionStatus.pending) {
+        if (made == null || made[1] != 1) {
             return Optional.empty();
         }
-        return Optional.of(new Pending(action.getId(), action.getCommandEventId(), owner, key, kind, value));
+        return Optional.of(new Pending(made[0], made[2], owner, key, kind, value));
     }
+
+    private static int bindOwner(java.sql.PreparedStatement ps, int i, Owner o) throws java.sql.SQLException {
+        HotSql.setUntyped(ps, i++, o.kind().getLiteral());
+        ps.setString(i++, o.kind() == OwnerKind.component ? o.name() : null);
+        ps.setString(i++, o.kind() == OwnerKind.system ? o.name() : null);
+        ps.setString(i++, o.kind() == OwnerKind.location ? o.name() : null);
+        ps.setString(i++, o.kind() == OwnerKind.node ? o.name() : null);
+        return i;
+    }
+
+    private static String ownerColumns(org.jooq.Table<?> t) {
+        return HotSql.q(t.field("owner_kind")) + ", " + HotSql.q(t.field("component_id")) + ", " + HotSql.q(t.field("system_id"))
+                + ", " + HotSql.q(t.field("location_id")) + ", " + HotSql.q(t.field("node_id"));
+    }
+
+    private static final String OWNER_KIND = '"' + OwnerKind.component.getName() + '"';
+
+    /** The alarm (locked FOR SHARE: a clear waits for the command) and the commanded key's kind. */
+    private static final String HELD_ALARM = "SELECT a." + HotSql.q(ALARM.STATE) + "::text, a." + HotSql.q(ALARM.RAISE_EVENT_ID)
+            + ", a." + HotSql.q(ALARM.OWNER) + ", (SELECT t." + HotSql.q(DATAPOINT_TYPE.KIND) + "::text FROM " + HotSql.q(DATAPOINT_TYPE)
+            + " t WHERE t." + HotSql.q(DATAPOINT_TYPE.NAME) + " = ? AND t." + HotSql.q(DATAPOINT_TYPE.SCOPE) + " <> '"
+            + RegistryScope.template.getLiteral() + "') FROM " + HotSql.q(ALARM) + " a WHERE a." + HotSql.q(ALARM.ID)
+            + " = ? FOR SHARE OF a";
+
+    /** The command event and, when it was new, the action row pointing at it. */
+    private static final String COMMAND = "WITH e AS (INSERT INTO " + HotSql.q(EVENT) + " (" + HotSql.q(EVENT.NAME) + ", "
+            + HotSql.q(EVENT.ORIGIN) + ", " + ownerColumns(EVENT) + ", " + HotSql.q(EVENT.ACTION_RULE_ID) + ", "
+            + HotSql.q(EVENT.ACTION_RULE_VERSION) + ", " + HotSql.q(EVENT.TRIGGER_EVENT_ID) + ", " + HotSql.q(EVENT.MESSAGE) + ", "
+            + HotSql.q(EVENT.PAYLOAD) + ") VALUES ('command', '" + EventOrigin.rule.getLiteral() + "', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            + " ON CONFLICT DO NOTHING RETURNING " + HotSql.q(EVENT.ID) + ")"
+            + " INSERT INTO " + HotSql.q(ACTION) + " (" + HotSql.q(ACTION.ACTION_RULE_ID) + ", " + HotSql.q(ACTION.ACTION_RULE_VERSION) + ", "
+            + HotSql.q(ACTION.ALARM_ID) + ", " + HotSql.q(ACTION.COMMAND_EVENT_ID) + ", " + ownerColumns(ACTION) + ", "
+            + HotSql.q(ACTION.KEY) + ", " + HotSql.q(ACTION.COMMAND) + ", " + HotSql.q(ACTION.STATUS) + ")"
+            + " SELECT ?, ?, ?, e." + HotSql.q(EVENT.ID) + ", ?::" + OWNER_KIND + ", ?, ?, ?, ?, ?, ?::jsonb, '" + ActionStatus.pending.getLiteral() + "' FROM e"
+            + " RETURNING " + HotSql.q(ACTION.ID) + ", " + HotSql.q(ACTION.STATUS) + "::text, " + HotSql.q(ACTION.COMMAND_EVENT_ID);
+
+    /** The action a previous delivery of the same raise made. */
+    private static final String COMMANDED = "SELECT " + HotSql.q(ACTION.ID) + ", " + HotSql.q(ACTION.STATUS) + "::text, "
+            + HotSql.q(ACTION.COMMAND_EVENT_ID) + " FROM " + HotSql.q(ACTION) + " WHERE " + HotSql.q(ACTION.COMMAND_EVENT_ID)
+            + " IN (SELECT " + HotSql.q(EVENT.ID) + " FROM " + HotSql.q(EVENT) + " WHERE " + HotSql.q(EVENT.ACTION_RULE_ID)
+            + " = ? AND " + HotSql.q(EVENT.TRIGGER_EVENT_ID) + " = ?)";
+
+    private static final String SENT = "UPDATE " + HotSql.q(ACTION) + " SET " + HotSql.q(ACTION.STATUS) + " = '"
+            + ActionStatus.sent.getLiteral() + "', " + HotSql.q(ACTION.UPDATED_AT) + " = ? WHERE " + HotSql.q(ACTION.ID)
+            + " = ? AND " + HotSql.q(ACTION.STATUS) + " = '" + ActionStatus.pending.getLiteral() + "'";
 
     /** After the commit: the intended datapoint (deduplicated by its message id) and the device command. */
     private void send(Pending p) throws IOException {
@@ -246,8 +318,10 @@ final class ActionEngine implements AutoCloseable {
         Headers ch = new Headers();
         ch.put(LaneHeaders.CORRELATION_ID, "event-" + p.eventId());
         nats.publish(commandSubject(slug), ch, OmniglassClient.JSON.writeValueAsBytes(cmd));
-        db.update(ACTION).set(ACTION.STATUS, ActionStatus.sent).set(ACTION.UPDATED_AT, OffsetDateTime.now(ZoneOffset.UTC))
-                .where(ACTION.ID.eq(p.actionId()).and(ACTION.STATUS.eq(ActionStatus.pending))).execute();
+        HotSql.update(db, SENT, ps -> {
+            HotSql.setTs(ps, 1, OffsetDateTime.now(ZoneOffset.UTC));
+            ps.setLong(2, p.actionId());
+        });
         log.info("tenant {}: command {} {} = {} sent (event {})", slug, p.owner(), p.key(), p.value(), p.eventId());
     }
 

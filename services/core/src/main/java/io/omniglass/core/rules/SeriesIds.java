@@ -1,5 +1,6 @@
 package io.omniglass.core.rules;
 
+import io.omniglass.core.gateway.HotSql;
 import io.omniglass.schema.tenant.enums.DatapointKind;
 import io.omniglass.schema.tenant.enums.OwnerKind;
 import io.omniglass.schema.tenant.enums.Provenance;

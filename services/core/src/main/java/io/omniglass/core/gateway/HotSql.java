@@ -1,4 +1,4 @@
-package io.omniglass.core.rules;
+package io.omniglass.core.gateway;
 
 import org.jooq.DSLContext;
 import org.jooq.Field;
@@ -14,7 +14,7 @@ import java.sql.SQLException;
 import java.sql.Types;
 
 /**
- * The live decisions' hot statements as plain JDBC on the caller's transaction connection: each
+ * Hot statements (the live decisions, the action rules) as plain JDBC on the caller's transaction connection: each
  * statement's text is written once, from the generated classes' identifiers, with every value a
  * bind parameter (never concatenated), so pgjdbc prepares it once per connection and nothing
  * renders it again. Through jOOQ, rendering and binding these few statements were most of the
