@@ -52,6 +52,10 @@ public final class DurableFloors implements AutoCloseable {
     private final ScheduledThreadPoolExecutor executor;
     private final Map<String, Boolean> scheduled = new ConcurrentHashMap<>();
     private final Map<String, Long> written = new ConcurrentHashMap<>();
+    /** A stream's creation time (epoch ms), as the last {@link #ensure} read it: kept with its floors. */
+    private final Map<String, Long> created = new ConcurrentHashMap<>();
+    /** A stream's replicas, as the last {@link #ensure} read them: the bucket is made with as many. */
+    private final Map<String, Integer> replicas = new ConcurrentHashMap<>();
     private final Duration every;
     private volatile KeyValue bucket;
 
@@ -83,6 +87,7 @@ public final class DurableFloors implements AutoCloseable {
             }
         }
         if (existing != null) {
+            remember(stream, jsm.getStreamInfo(stream));
             ConsumerConfiguration c = existing.getConsumerConfiguration();
             if (!Objects.equals(c.getAckWait(), wanted.getAckWait()) || c.getMaxAckPending() != wanted.getMaxAckPending()
                     || c.getMaxDeliver() != wanted.getMaxDeliver()) {
@@ -92,6 +97,7 @@ public final class DurableFloors implements AutoCloseable {
             return;
         }
         StreamInfo si = jsm.getStreamInfo(stream);
+        remember(stream, si);
         long floor = floor(nats, stream, durable, si);
         ConsumerConfiguration.Builder b = ConsumerConfiguration.builder(wanted).memStorage(true);
         if (floor > 0) {
@@ -117,8 +123,7 @@ public final class DurableFloors implements AutoCloseable {
                 return 0;
             }
             String[] v = new String(e.getValue(), StandardCharsets.UTF_8).split(" ");
-            long created = si.getCreateTime() == null ? 0 : si.getCreateTime().toInstant().toEpochMilli();
-            if (v.length != 2 || Long.parseLong(v[1]) != created) {
+            if (v.length != 2 || Long.parseLong(v[1]) != createdMillis(si)) {
                 return 0; // another stream of that name: its sequences are not this one's
             }
             return Long.parseLong(v[0]);
@@ -152,14 +157,25 @@ public final class DurableFloors implements AutoCloseable {
             if (floor <= 0 || floor <= written.getOrDefault(key, 0L)) {
                 return;
             }
-            StreamInfo si = jsm.getStreamInfo(stream);
-            long created = si.getCreateTime() == null ? 0 : si.getCreateTime().toInstant().toEpochMilli();
-            bucket(nats, si.getConfiguration().getReplicas()).put(key, (floor + " " + created).getBytes(StandardCharsets.UTF_8));
+            Long streamCreated = created.get(stream);
+            if (streamCreated == null) {
+                return; // not made through ensure on this instance
+            }
+            bucket(nats, replicas.getOrDefault(stream, 1)).put(key, (floor + " " + streamCreated).getBytes(StandardCharsets.UTF_8));
             written.put(key, floor);
         } catch (IOException | JetStreamApiException | RuntimeException e) {
             // the next ack schedules another; meanwhile a restart redelivers a little more
             log.debug("consumer {}/{}: floor not written ({})", stream, durable, e.toString());
         }
+    }
+
+    private void remember(String stream, StreamInfo si) {
+        created.put(stream, createdMillis(si));
+        replicas.put(stream, Math.max(1, si.getConfiguration().getReplicas()));
+    }
+
+    private static long createdMillis(StreamInfo si) {
+        return si.getCreateTime() == null ? 0 : si.getCreateTime().toInstant().toEpochMilli();
     }
 
     private KeyValue bucket(Connection nats, int replicas) throws IOException, JetStreamApiException {
