@@ -49,7 +49,9 @@ public final class LaneInbox implements AutoCloseable {
     private final int highMessages;
     private final long highBytes;
     private final ArrayDeque<Message> queue = new ArrayDeque<>();
-    private final Runnable onReconnect = this::repull;
+    private final Runnable onReconnect = this::reconnected;
+    /** Makes the durable again if the server lost it (a memory-stored consumer after a restart); may be null. */
+    private final Runnable ensure;
     private JetStreamSubscription subscription;
     private ScheduledFuture<?> renewal;
     private long bytes;
@@ -64,7 +66,8 @@ public final class LaneInbox implements AutoCloseable {
     private long oldestArrival;
 
     private LaneInbox(Lanes lanes, String tenant, String stream, String durable, Lane lane,
-                      int pullBatch, int highMessages, long highBytes) {
+                      int pullBatch, int highMessages, long highBytes, Runnable ensure) {
+        this.ensure = ensure;
         this.name = stream + "/" + durable;
         this.lanes = lanes;
         this.connection = lanes.connection(tenant);
@@ -84,7 +87,17 @@ public final class LaneInbox implements AutoCloseable {
      */
     public static LaneInbox create(Lanes lanes, String tenant, String stream, String durable, Lane lane,
                                    int pullBatch, int highMessages, long highBytes) {
-        return new LaneInbox(lanes, tenant, stream, durable, lane, pullBatch, highMessages, highBytes);
+        return new LaneInbox(lanes, tenant, stream, durable, lane, pullBatch, highMessages, highBytes, null);
+    }
+
+    /**
+     * As {@link #create(Lanes, String, String, String, Lane, int, int, long)}, for a memory-stored durable
+     * ({@link DurableFloors}): when the lane connection is back, {@code ensure} makes the durable again
+     * if the server lost it (off the lanes' timer), before the new pull request.
+     */
+    public static LaneInbox create(Lanes lanes, String tenant, String stream, String durable, Lane lane,
+                                   int pullBatch, int highMessages, long highBytes, Runnable ensure) {
+        return new LaneInbox(lanes, tenant, stream, durable, lane, pullBatch, highMessages, highBytes, ensure);
     }
 
     /** Binds to the consumer and sends the first pull request. */
@@ -122,6 +135,32 @@ public final class LaneInbox implements AutoCloseable {
         if (!paused) {
             pull();
         }
+    }
+
+    private void reconnected() {
+        if (ensure == null) {
+            repull();
+            return;
+        }
+        lanes.floors().execute(() -> ensureThenPull(1));
+    }
+
+    /** Makes the durable again if it is missing, then asks; while the server cannot say (JetStream starting), again a second later. */
+    private void ensureThenPull(int attempt) {
+        if (closed) {
+            return;
+        }
+        try {
+            ensure.run();
+        } catch (RuntimeException e) {
+            if (attempt < 120) {
+                log.debug("{}: cannot make the consumer again yet ({}); again in a second", name, e.toString());
+                lanes.floors().schedule(() -> ensureThenPull(attempt + 1), 1_000);
+                return;
+            }
+            log.warn("{}: cannot make the consumer again ({}); the renewal asks again", name, e.toString());
+        }
+        repull();
     }
 
     private synchronized void repull() {

@@ -69,6 +69,7 @@ public final class Lanes implements AutoCloseable {
     private final int backlogCap;
     private final List<Thread> workers = new ArrayList<>();
     private final ScheduledThreadPoolExecutor timers;
+    private final DurableFloors floors = new DurableFloors(DurableFloors.CHECKPOINT_EVERY);
     private final List<Connection> connections = new ArrayList<>();
     private final List<Dispatcher> dispatchers = new ArrayList<>();
     private final AtomicInteger busy = new AtomicInteger();
@@ -171,6 +172,11 @@ public final class Lanes implements AutoCloseable {
     }
 
     /** The shared timer: short tasks only (they signal a lane, or hand work to one). */
+    /** The data lanes' memory-stored consumers and their floors (see {@link DurableFloors}). */
+    public DurableFloors floors() {
+        return floors;
+    }
+
     public ScheduledExecutorService timers() {
         return timers;
     }
@@ -327,6 +333,7 @@ public final class Lanes implements AutoCloseable {
             }
         }
         timers.shutdownNow();
+        floors.close();
         for (Connection c : connections) {
             try {
                 c.close();

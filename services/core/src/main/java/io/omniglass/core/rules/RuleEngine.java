@@ -84,7 +84,15 @@ final class RuleEngine implements AutoCloseable {
     }
 
     void start() throws Exception {
-        control.jetStreamManagement().addOrUpdateConsumer(TenantStreams.dataStream(slug), ConsumerConfiguration.builder()
+        ensureConsumer();
+        inbox = LaneInbox.create(lanes, slug, TenantStreams.dataStream(slug), DURABLE, lane, BATCH, 4 * BATCH, 16L << 20,
+                this::ensureConsumerAgain);
+        inbox.start();
+    }
+
+    /** Memory-stored, made again from its floor when the server lost it ({@link io.omniglass.core.lanes.DurableFloors}). */
+    private void ensureConsumer() throws Exception {
+        lanes.floors().ensure(control, TenantStreams.dataStream(slug), ConsumerConfiguration.builder()
                 .durable(DURABLE)
                 .filterSubject(TenantStreams.dataSubjects(slug))
                 .ackPolicy(AckPolicy.Explicit)
@@ -92,8 +100,14 @@ final class RuleEngine implements AutoCloseable {
                 .ackWait(Duration.ofSeconds(30))
                 .maxAckPending(20_000)
                 .build());
-        inbox = LaneInbox.create(lanes, slug, TenantStreams.dataStream(slug), DURABLE, lane, BATCH, 4 * BATCH, 16L << 20);
-        inbox.start();
+    }
+
+    private void ensureConsumerAgain() {
+        try {
+            ensureConsumer();
+        } catch (Exception e) {
+            throw new IllegalStateException(e.toString(), e);
+        }
     }
 
     private boolean turn() {
@@ -228,6 +242,9 @@ final class RuleEngine implements AutoCloseable {
             } else {
                 m.ack();
             }
+        }
+        if (!retry) {
+            lanes.floors().acked(control, TenantStreams.dataStream(slug), DURABLE);
         }
     }
 

@@ -106,7 +106,7 @@ final class TenantSink implements AutoCloseable {
         ensureConsumer();
         int pull = Math.min(settings.batchMessages(), 1000);
         inbox = LaneInbox.create(lanes, tenant.slug(), TenantStreams.dataStream(tenant.slug()), settings.durableName(),
-                lane, pull, 2 * settings.batchMessages(), MAX_FETCH_BYTES);
+                lane, pull, 2 * settings.batchMessages(), MAX_FETCH_BYTES, this::ensureConsumerAgain);
         inbox.start();
     }
 
@@ -118,10 +118,13 @@ final class TenantSink implements AutoCloseable {
         return window;
     }
 
+    /**
+     * The tenant's {@code og-sink}: memory-stored, made again from its floor when the server lost it
+     * ({@link io.omniglass.core.lanes.DurableFloors}: no synchronous state write per delivery and ack).
+     */
     private void ensureConsumer() throws IOException, JetStreamApiException {
         String stream = TenantStreams.dataStream(tenant.slug());
-        JetStreamManagement jsm = control.jetStreamManagement();
-        jsm.addOrUpdateConsumer(stream, ConsumerConfiguration.builder()
+        lanes.floors().ensure(control, stream, ConsumerConfiguration.builder()
                 .durable(settings.durableName())
                 .filterSubject(TenantStreams.dataSubjects(tenant.slug()))
                 .deliverPolicy(DeliverPolicy.All)
@@ -130,6 +133,14 @@ final class TenantSink implements AutoCloseable {
                 .maxAckPending(settings.maxAckPending())
                 .maxDeliver(-1) // never drop: only the sink decides a message is dead, and says why
                 .build());
+    }
+
+    private void ensureConsumerAgain() {
+        try {
+            ensureConsumer();
+        } catch (IOException | JetStreamApiException e) {
+            throw new IllegalStateException(e.toString(), e);
+        }
     }
 
     /** Lag figures for /metrics, from what the deliveries said (no request to the server). */
@@ -455,6 +466,7 @@ final class TenantSink implements AutoCloseable {
         for (Message m : p.batch()) {
             m.ack();
         }
+        lanes.floors().acked(control, TenantStreams.dataStream(tenant.slug()), settings.durableName());
         if (p.storedMillis() > 0) {
             metrics.storedToAck.record(Math.max(0, System.currentTimeMillis() - p.storedMillis()), TimeUnit.MILLISECONDS);
         }
