@@ -256,6 +256,10 @@ public final class CdcSession implements AutoCloseable {
     long openSlotBusyNanos;
     /** The last open asked JetStream for the stream's end. */
     boolean streamEndAsked;
+    /** When START_REPLICATION returned, and when the walsender's first message came (0: not yet, or not opened by this run). */
+    long startedNanos;
+    long firstMessageNanos;
+    private long startReceiveLsn;
     /** The first position this run confirmed (the walsender's start, as a rule); -1 before. */
     private long firstFlushed = -1;
     private int walsenderPid;
@@ -294,6 +298,9 @@ public final class CdcSession implements AutoCloseable {
             // readPending waits up to 1 ms on the socket when nothing is buffered; no blocking read(),
             // which can hang on an idle slot in some pgjdbc 42.7.x releases (pgjdbc issue 4328)
             ByteBuffer buf = stream.readPending();
+            if (firstMessageNanos == 0 && (buf != null || stream.getLastReceiveLSN().asLong() != startReceiveLsn)) {
+                firstMessageNanos = System.nanoTime(); // a change, or a keepalive that moved the received position
+            }
             if (buf == null) {
                 if (batchesInFlight == 0) {
                     commitBatch(); // the walsender has nothing more for now and the store is free: what was read goes out
@@ -375,6 +382,9 @@ public final class CdcSession implements AutoCloseable {
                 stream = startStream(replicationConnection, source, settings.statusInterval());
                 walsenderPid = replicationConnection.unwrap(PGConnection.class).getBackendPID();
                 long t2 = System.nanoTime();
+                startedNanos = t2;
+                firstMessageNanos = 0;
+                startReceiveLsn = stream.getLastReceiveLSN().asLong();
                 // read only now: holding the slot, no earlier run of ours can still be reading it
                 resumeAfterStored();
                 long t3 = System.nanoTime();
