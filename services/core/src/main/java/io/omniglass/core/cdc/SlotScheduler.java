@@ -741,13 +741,17 @@ final class SlotScheduler implements AutoCloseable {
                     f.stats.lagBytes(unconfirmed);
                     f.behindBytes = unconfirmed;
                     Long before = writesSeen.put(f.database, writes);
+                    // the first look at a tenant has no count to compare with: a write from elsewhere
+                    // before it would otherwise be counted in and never drained (or, after it, wait a
+                    // second sweep period), so a slot with anything unconfirmed is drained once now
+                    boolean written = before == null ? unconfirmed > 0 : before != writes;
                     // WAL the slot has not confirmed (anyone's): a drain confirms it, and Postgres then
                     // releases it at its next restart point. Not restart_lsn itself: on an idle server
                     // it only moves when a running-xacts record comes by, and would ask for a drain forever
                     // a slot that can be skipped waits for the skip's threshold rather than be drained
                     // through every other tenant's WAL every sweep
                     long behind = skip.enabled() && f.watermark != null ? settings.skipBehind() : settings.maxRetainedWal();
-                    if (f.leading() && ((before != null && before != writes) || unconfirmed > behind)) {
+                    if (f.leading() && (written || unconfirmed > behind)) {
                         wakeForHousekeeping(f);
                     }
                 }
