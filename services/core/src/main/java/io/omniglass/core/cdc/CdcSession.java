@@ -212,6 +212,17 @@ public final class CdcSession implements AutoCloseable {
         default boolean yieldNow() {
             return false;
         }
+
+        /**
+         * Asked between transactions while PubAcks are still awaited: the stream has been read to
+         * {@code receivedLsn}, and if that is past what the drain is for, the run stops reading,
+         * waits for those PubAcks and asks {@link #done} (a tenant that commits faster than its
+         * PubAcks come back has something in flight at every quiet moment, and {@code done} alone
+         * would never be asked).
+         */
+        default boolean passed(long receivedLsn) {
+            return false;
+        }
     }
 
     /**
@@ -294,6 +305,17 @@ public final class CdcSession implements AutoCloseable {
             if (current == null && firstFlushed >= 0 && flushed > firstFlushed && drain.yieldNow()) {
                 settle();
                 return;
+            }
+            if (current == null && !inFlight.isEmpty() && drain.passed(stream.getLastReceiveLSN().asLong())) {
+                // read past the drain's target: what is in flight is settled before more is read,
+                // rather than reading on until a quiet moment with nothing in flight (a busy tenant
+                // has none) or the time slice ends (and the commit queues for a session again)
+                settle();
+                if (inFlight.isEmpty() && drain.done(stream.getLastReceiveLSN().asLong(),
+                        System.nanoTime() - lastActivityNanos, walsenderPid)) {
+                    return; // settle told the walsender the confirmed position
+                }
+                continue;
             }
             // readPending waits up to 1 ms on the socket when nothing is buffered; no blocking read(),
             // which can hang on an idle slot in some pgjdbc 42.7.x releases (pgjdbc issue 4328)

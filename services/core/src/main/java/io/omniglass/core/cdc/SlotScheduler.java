@@ -599,6 +599,11 @@ final class SlotScheduler implements AutoCloseable {
             }
 
             @Override
+            public boolean passed(long receivedLsn) {
+                return receivedLsn >= target[0];
+            }
+
+            @Override
             public boolean yieldNow() {
                 if (streaming[0] == 0) {
                     streaming[0] = System.nanoTime();
