@@ -267,7 +267,7 @@ public final class CdcSession implements AutoCloseable {
     long openSlotBusyNanos;
     /** The last open asked JetStream for the stream's end. */
     boolean streamEndAsked;
-    /** When START_REPLICATION returned, and when the walsender's first message came (0: not yet, or not opened by this run). */
+    /** When the open was done (after the stream's end), and when the walsender's first message came (0: not yet, or not opened by this run). */
     long startedNanos;
     long firstMessageNanos;
     private long startReceiveLsn;
@@ -404,12 +404,12 @@ public final class CdcSession implements AutoCloseable {
                 stream = startStream(replicationConnection, source, settings.statusInterval());
                 walsenderPid = replicationConnection.unwrap(PGConnection.class).getBackendPID();
                 long t2 = System.nanoTime();
-                startedNanos = t2;
                 firstMessageNanos = 0;
                 startReceiveLsn = stream.getLastReceiveLSN().asLong();
                 // read only now: holding the slot, no earlier run of ours can still be reading it
                 resumeAfterStored();
                 long t3 = System.nanoTime();
+                startedNanos = t3; // the first message is timed from here: the stream's end is a phase of its own
                 openConnectNanos = t1 - t0;
                 openStartNanos = t2 - t1;
                 openStreamEndNanos = t3 - t2;

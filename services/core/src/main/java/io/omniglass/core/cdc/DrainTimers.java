@@ -127,7 +127,7 @@ final class DrainTimers {
         close.record(nanos, TimeUnit.NANOSECONDS);
     }
 
-    /** From START_REPLICATION to the walsender's first message (a change or a keepalive): decoding up to where it has something to say. */
+    /** From the end of the open (START_REPLICATION and the stream's end) to the walsender's first message (a change or a keepalive): decoding up to where it has something to say. */
     void firstMessage(long nanos) {
         firstMessage.record(nanos, TimeUnit.NANOSECONDS);
     }
@@ -200,7 +200,7 @@ final class DrainTimers {
         return Timer.builder("og_cdc_drain_phase").tag("phase", phase)
                 .description("a commit drain's phases: open (until the stream is read), catch_up (to the target), after_catch_up "
                         + "(woken again, PubAcks, confirm, hang-up); prepare (before the session) and open's parts: "
-                        + "open_slot_busy, open_connect, open_start_replication, open_stream_end; first_message (START_REPLICATION "
+                        + "open_slot_busy, open_connect, open_start_replication, open_stream_end; first_message (the open's end "
                         + "to the walsender's first message), sliced and settle (a drain whose time slice ended before it caught "
                         + "up), close (closing or parking the session), sent_lsn_asked (one pg_stat_replication question)")
                 .publishPercentiles(0.5, 0.99).register(metrics);
