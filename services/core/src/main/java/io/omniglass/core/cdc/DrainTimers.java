@@ -40,6 +40,7 @@ final class DrainTimers {
     private final io.micrometer.core.instrument.Counter endHandedOver;
     private final io.micrometer.core.instrument.Counter endSliced;
     private final io.micrometer.core.instrument.Counter endFailed;
+    private final io.micrometer.core.instrument.Counter endFenced;
     private final io.micrometer.core.instrument.Counter caughtUpByKeepalive;
     private final io.micrometer.core.instrument.Counter caughtUpByAsking;
     private final io.micrometer.core.instrument.DistributionSummary behindAtStart;
@@ -79,6 +80,7 @@ final class DrainTimers {
         endHandedOver = drainEnd(metrics, "handed_over");
         endSliced = drainEnd(metrics, "sliced");
         endFailed = drainEnd(metrics, "failed");
+        endFenced = drainEnd(metrics, "fenced");
         caughtUpByKeepalive = caughtUpBy(metrics, "received");
         caughtUpByAsking = caughtUpBy(metrics, "asked");
         behindAtStart = io.micrometer.core.instrument.DistributionSummary.builder("og_cdc_drain_behind_bytes")
@@ -89,11 +91,11 @@ final class DrainTimers {
     /**
      * How a commit drain ended: caught up with its target and done; caught up and handed over to a
      * waiting feed; its time slice over before it caught up (requeued: its commit waits for a session
-     * again); or failed.
+     * again); ended by its fence (the lease lapsed, or the core is closing); or failed.
      */
     private static io.micrometer.core.instrument.Counter drainEnd(MeterRegistry metrics, String how) {
         return io.micrometer.core.instrument.Counter.builder("og_cdc_drain_end").tag("how", how)
-                .description("commit drains by how they ended: caught_up, handed_over, sliced, failed").register(metrics);
+                .description("commit drains by how they ended: caught_up, handed_over, sliced, fenced, failed").register(metrics);
     }
 
     /** How a commit drain learnt it had caught up: the walsender's messages said so, or pg_stat_replication was asked. */
@@ -102,12 +104,13 @@ final class DrainTimers {
                 .description("commit drains caught up: by the walsender's received position, or by asking its sent position").register(metrics);
     }
 
-    /** A commit drain's end: {@code how} one of caught_up, handed_over, sliced, failed. */
+    /** A commit drain's end: {@code how} one of caught_up, handed_over, sliced, fenced, failed. */
     void ended(String how) {
         switch (how) {
             case "caught_up" -> endCaughtUp.increment();
             case "handed_over" -> endHandedOver.increment();
             case "sliced" -> endSliced.increment();
+            case "fenced" -> endFenced.increment();
             default -> endFailed.increment();
         }
     }

@@ -642,6 +642,9 @@ final class SlotScheduler implements AutoCloseable {
                 drainTimers.prepared(System.nanoTime() - started);
             }
             session.drainingUntil(until).run();
+            if (ending[0].equals("failed")) {
+                ending[0] = "fenced"; // returned neither done nor yielded: the fence dropped (or the core is closing)
+            }
             if (!housekeepingOnly && !wasOpen) {
                 drainTimers.opening(session.openSlotBusyNanos, session.openConnectNanos, session.openStartNanos, session.openStreamEndNanos,
                         session.streamEndAsked);
