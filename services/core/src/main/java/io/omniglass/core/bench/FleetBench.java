@@ -1109,6 +1109,12 @@ public final class FleetBench implements Callable<Integer> {
         for (var c : core.context().metrics().find("og_cdc_stream_end").counters()) {
             out.put("stream_end_" + c.getId().getTag("how"), (long) c.count());
         }
+        for (var c : core.context().metrics().find("og_cdc_drain_end").counters()) {
+            out.put("commit_drain_end_" + c.getId().getTag("how"), (long) c.count());
+        }
+        for (var c : core.context().metrics().find("og_cdc_drain_caught_up").counters()) {
+            out.put("commit_drain_caught_up_by_" + c.getId().getTag("by"), (long) c.count());
+        }
         return out;
     }
 
@@ -1139,6 +1145,16 @@ public final class FleetBench implements Callable<Integer> {
         }
         for (var c : core.context().metrics().find("og_cdc_session_reused").counters()) {
             out.put("commit_drains_on_an_open_session", (long) c.count());
+        }
+        for (var d : core.context().metrics().find("og_cdc_drain_behind_bytes").summaries()) {
+            var snap = d.takeSnapshot();
+            Map<String, Object> b = new LinkedHashMap<>();
+            b.put("count", d.count());
+            b.put("mean_mb", Math.round(d.mean() / 1024 / 1024 * 100) / 100.0);
+            for (var v : snap.percentileValues()) {
+                b.put("p" + Math.round(v.percentile() * 100) + "_recent_mb", Math.round(v.value() / 1024 / 1024 * 100) / 100.0);
+            }
+            out.put("commit_drain_behind_at_start", b);
         }
         out.putAll(cdcCounts());
         for (String lease : new String[]{"og_cdc_lease_renewal", "og_cdc_lease_renewal_gap"}) {

@@ -212,6 +212,17 @@ public final class CdcSession implements AutoCloseable {
         default boolean yieldNow() {
             return false;
         }
+
+        /**
+         * Asked between transactions while PubAcks are still awaited: the stream has been read to
+         * {@code receivedLsn}, and if that is past what the drain is for, the run stops reading,
+         * waits for those PubAcks and asks {@link #done} (a tenant that commits faster than its
+         * PubAcks come back has something in flight at every quiet moment, and {@code done} alone
+         * would never be asked).
+         */
+        default boolean passed(long receivedLsn) {
+            return false;
+        }
     }
 
     /**
@@ -256,6 +267,10 @@ public final class CdcSession implements AutoCloseable {
     long openSlotBusyNanos;
     /** The last open asked JetStream for the stream's end. */
     boolean streamEndAsked;
+    /** When the open was done (after the stream's end), and when the walsender's first message came (0: not yet, or not opened by this run). */
+    long startedNanos;
+    long firstMessageNanos;
+    private long startReceiveLsn;
     /** The first position this run confirmed (the walsender's start, as a rule); -1 before. */
     private long firstFlushed = -1;
     private int walsenderPid;
@@ -291,9 +306,23 @@ public final class CdcSession implements AutoCloseable {
                 settle();
                 return;
             }
+            if (current == null && !inFlight.isEmpty() && drain.passed(stream.getLastReceiveLSN().asLong())) {
+                // read past the drain's target: what is in flight is settled before more is read,
+                // rather than reading on until a quiet moment with nothing in flight (a busy tenant
+                // has none) or the time slice ends (and the commit queues for a session again)
+                settle();
+                if (inFlight.isEmpty() && drain.done(stream.getLastReceiveLSN().asLong(),
+                        System.nanoTime() - lastActivityNanos, walsenderPid)) {
+                    return; // settle told the walsender the confirmed position
+                }
+                continue;
+            }
             // readPending waits up to 1 ms on the socket when nothing is buffered; no blocking read(),
             // which can hang on an idle slot in some pgjdbc 42.7.x releases (pgjdbc issue 4328)
             ByteBuffer buf = stream.readPending();
+            if (firstMessageNanos == 0 && (buf != null || stream.getLastReceiveLSN().asLong() != startReceiveLsn)) {
+                firstMessageNanos = System.nanoTime(); // a change, or a keepalive that moved the received position
+            }
             if (buf == null) {
                 if (batchesInFlight == 0) {
                     commitBatch(); // the walsender has nothing more for now and the store is free: what was read goes out
@@ -375,9 +404,12 @@ public final class CdcSession implements AutoCloseable {
                 stream = startStream(replicationConnection, source, settings.statusInterval());
                 walsenderPid = replicationConnection.unwrap(PGConnection.class).getBackendPID();
                 long t2 = System.nanoTime();
+                firstMessageNanos = 0;
+                startReceiveLsn = stream.getLastReceiveLSN().asLong();
                 // read only now: holding the slot, no earlier run of ours can still be reading it
                 resumeAfterStored();
                 long t3 = System.nanoTime();
+                startedNanos = t3; // the first message is timed from here: the stream's end is a phase of its own
                 openConnectNanos = t1 - t0;
                 openStartNanos = t2 - t1;
                 openStreamEndNanos = t3 - t2;

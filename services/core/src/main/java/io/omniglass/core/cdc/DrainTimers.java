@@ -31,6 +31,19 @@ final class DrainTimers {
     private final io.micrometer.core.instrument.Counter evicted;
     private final io.micrometer.core.instrument.Counter idleClosed;
     private final io.micrometer.core.instrument.Counter declined;
+    private final Timer sliced;
+    private final Timer settle;
+    private final Timer close;
+    private final Timer firstMessage;
+    private final Timer sentLsnAsked;
+    private final io.micrometer.core.instrument.Counter endCaughtUp;
+    private final io.micrometer.core.instrument.Counter endHandedOver;
+    private final io.micrometer.core.instrument.Counter endSliced;
+    private final io.micrometer.core.instrument.Counter endFailed;
+    private final io.micrometer.core.instrument.Counter endFenced;
+    private final io.micrometer.core.instrument.Counter caughtUpByKeepalive;
+    private final io.micrometer.core.instrument.Counter caughtUpByAsking;
+    private final io.micrometer.core.instrument.DistributionSummary behindAtStart;
 
     DrainTimers(MeterRegistry metrics) {
         commitWait = Timer.builder("og_cdc_commit_wait").description("from a commit's wake-up to a session taking its feed")
@@ -58,6 +71,79 @@ final class DrainTimers {
         evicted = parkCounter(metrics, "evicted");
         idleClosed = parkCounter(metrics, "idle_closed");
         declined = parkCounter(metrics, "declined");
+        sliced = phase(metrics, "sliced");
+        settle = phase(metrics, "settle");
+        close = phase(metrics, "close");
+        firstMessage = phase(metrics, "first_message");
+        sentLsnAsked = phase(metrics, "sent_lsn_asked");
+        endCaughtUp = drainEnd(metrics, "caught_up");
+        endHandedOver = drainEnd(metrics, "handed_over");
+        endSliced = drainEnd(metrics, "sliced");
+        endFailed = drainEnd(metrics, "failed");
+        endFenced = drainEnd(metrics, "fenced");
+        caughtUpByKeepalive = caughtUpBy(metrics, "received");
+        caughtUpByAsking = caughtUpBy(metrics, "asked");
+        behindAtStart = io.micrometer.core.instrument.DistributionSummary.builder("og_cdc_drain_behind_bytes")
+                .description("a commit drain's slot: its unconfirmed WAL as the sweep last read it (what the walsender decodes)")
+                .baseUnit("bytes").publishPercentiles(0.5, 0.99).register(metrics);
+    }
+
+    /**
+     * How a commit drain ended: caught up with its target and done; caught up and handed over to a
+     * waiting feed; its time slice over before it caught up (requeued: its commit waits for a session
+     * again); ended by its fence (the lease lapsed, or the core is closing); or failed.
+     */
+    private static io.micrometer.core.instrument.Counter drainEnd(MeterRegistry metrics, String how) {
+        return io.micrometer.core.instrument.Counter.builder("og_cdc_drain_end").tag("how", how)
+                .description("commit drains by how they ended: caught_up, handed_over, sliced, fenced, failed").register(metrics);
+    }
+
+    /** How a commit drain learnt it had caught up: the walsender's messages said so, or pg_stat_replication was asked. */
+    private static io.micrometer.core.instrument.Counter caughtUpBy(MeterRegistry metrics, String how) {
+        return io.micrometer.core.instrument.Counter.builder("og_cdc_drain_caught_up").tag("by", how)
+                .description("commit drains caught up: by the walsender's received position, or by asking its sent position").register(metrics);
+    }
+
+    /** A commit drain's end: {@code how} one of caught_up, handed_over, sliced, fenced, failed. */
+    void ended(String how) {
+        switch (how) {
+            case "caught_up" -> endCaughtUp.increment();
+            case "handed_over" -> endHandedOver.increment();
+            case "sliced" -> endSliced.increment();
+            case "fenced" -> endFenced.increment();
+            default -> endFailed.increment();
+        }
+    }
+
+    void caughtUpBy(boolean asked) {
+        (asked ? caughtUpByAsking : caughtUpByKeepalive).increment();
+    }
+
+    /** A drain that ended on its time slice: from its stream's first read to the hand-over decision, then the wait for its PubAcks. */
+    void sliced(long streamingNanos, long settleNanos) {
+        sliced.record(streamingNanos, TimeUnit.NANOSECONDS);
+        settle.record(settleNanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** Closing or parking the session at a commit drain's end. */
+    void closed(long nanos) {
+        close.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** From the end of the open (START_REPLICATION and the stream's end) to the walsender's first message (a change or a keepalive): decoding up to where it has something to say. */
+    void firstMessage(long nanos) {
+        firstMessage.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** One question to pg_stat_replication for the walsender's sent position (a drain that heard no keepalive). */
+    void sentLsnAsked(long nanos) {
+        sentLsnAsked.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    void behindAtStart(long bytes) {
+        if (bytes >= 0) {
+            behindAtStart.record(bytes);
+        }
     }
 
     /**
@@ -117,7 +203,9 @@ final class DrainTimers {
         return Timer.builder("og_cdc_drain_phase").tag("phase", phase)
                 .description("a commit drain's phases: open (until the stream is read), catch_up (to the target), after_catch_up "
                         + "(woken again, PubAcks, confirm, hang-up); prepare (before the session) and open's parts: "
-                        + "open_slot_busy, open_connect, open_start_replication, open_stream_end")
+                        + "open_slot_busy, open_connect, open_start_replication, open_stream_end; first_message (the open's end "
+                        + "to the walsender's first message), sliced and settle (a drain whose time slice ended before it caught "
+                        + "up), close (closing or parking the session), sent_lsn_asked (one pg_stat_replication question)")
                 .publishPercentiles(0.5, 0.99).register(metrics);
     }
 

@@ -533,6 +533,11 @@ final class SlotScheduler implements AutoCloseable {
         long[] lastAsked = {0};
         long[] streaming = {0}; // when the stream was open (first callback)
         long[] caughtUpAt = {0};
+        long[] yieldAt = {0};
+        String[] ending = {"failed"};
+        if (!housekeepingOnly) {
+            drainTimers.behindAtStart(feed.behindBytes);
+        }
         CdcSession.Drain until = new CdcSession.Drain() {
             @Override
             public boolean done(long receivedLsn, long quietNanos, int walsenderPid) {
@@ -544,9 +549,14 @@ final class SlotScheduler implements AutoCloseable {
                     // says it has sent past the target and nothing has arrived for a while since
                     boolean caughtUp = receivedLsn >= target[0];
                     long now = System.nanoTime();
+                    boolean asked = false;
                     if (!caughtUp && quietNanos > QUIET_NANOS && now - lastAsked[0] > QUIET_NANOS) {
                         lastAsked[0] = now; // at most ten questions a second
+                        asked = true;
                         caughtUp = sentLsn(feed, walsenderPid) >= target[0];
+                        if (!housekeepingOnly) {
+                            drainTimers.sentLsnAsked(System.nanoTime() - now);
+                        }
                     }
                     if (!caughtUp) {
                         return false;
@@ -566,10 +576,14 @@ final class SlotScheduler implements AutoCloseable {
                     }
                     if (caughtUpAt[0] == 0) {
                         caughtUpAt[0] = System.nanoTime();
+                        if (!housekeepingOnly) {
+                            drainTimers.caughtUpBy(asked);
+                        }
                     }
                     if (feed.wokenWhileRunning() && anyWaiting()) {
                         // caught up with what it was woken for and others wait: hand over rather than
                         // drain on; the wake-up stays and puts the feed at the back of the line
+                        ending[0] = "handed_over";
                         return true;
                     }
                     if (feed.takeWake()) {
@@ -577,10 +591,16 @@ final class SlotScheduler implements AutoCloseable {
                         target[0] = flushedWal(feed); // woken meanwhile: drain on in this session
                         return false;
                     }
+                    ending[0] = "caught_up";
                     return true;
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
                 }
+            }
+
+            @Override
+            public boolean passed(long receivedLsn) {
+                return receivedLsn >= target[0];
             }
 
             @Override
@@ -594,6 +614,8 @@ final class SlotScheduler implements AutoCloseable {
                         : System.nanoTime() - started > settings.timeSlice().toNanos() && anyWaiting();
                 if (give) {
                     yielded[0] = true;
+                    yieldAt[0] = System.nanoTime();
+                    ending[0] = "sliced";
                 }
                 return give;
             }
@@ -620,9 +642,18 @@ final class SlotScheduler implements AutoCloseable {
                 drainTimers.prepared(System.nanoTime() - started);
             }
             session.drainingUntil(until).run();
+            if (ending[0].equals("failed")) {
+                ending[0] = "fenced"; // returned neither done nor yielded: the fence dropped (or the core is closing)
+            }
             if (!housekeepingOnly && !wasOpen) {
                 drainTimers.opening(session.openSlotBusyNanos, session.openConnectNanos, session.openStartNanos, session.openStreamEndNanos,
                         session.streamEndAsked);
+                if (session.firstMessageNanos > 0) {
+                    drainTimers.firstMessage(session.firstMessageNanos - session.startedNanos);
+                }
+            }
+            if (!housekeepingOnly && yieldAt[0] > 0) {
+                drainTimers.sliced(yieldAt[0] - streaming[0], System.nanoTime() - yieldAt[0]);
             }
             if (watermarkLsn[0] > 0 && session.flushedLsn() >= watermarkLsn[0] && watermarking.slot().equals(feed.slot())) {
                 feed.watermark = new SlotSkip.Watermark(watermarking.slot(), watermarking.writes(), watermarkLsn[0]);
@@ -633,6 +664,10 @@ final class SlotScheduler implements AutoCloseable {
             // elsewhere) is not
             keep = (!housekeepingOnly || wasOpen) && !closed && session.reusable();
         } finally {
+            if (!housekeepingOnly) {
+                drainTimers.ended(ending[0]);
+            }
+            long closing = System.nanoTime();
             // known for the next session only after a clean ending (everything acknowledged)
             feed.streamEnded(token, closed ? null : session.cleanEnd());
             if (!housekeepingOnly) {
@@ -642,6 +677,9 @@ final class SlotScheduler implements AutoCloseable {
                 park(feed, token, session);
             } else {
                 session.close();
+            }
+            if (!housekeepingOnly) {
+                drainTimers.closed(System.nanoTime() - closing);
             }
         }
         if (!housekeepingOnly) {
@@ -711,13 +749,17 @@ final class SlotScheduler implements AutoCloseable {
                     f.stats.lagBytes(unconfirmed);
                     f.behindBytes = unconfirmed;
                     Long before = writesSeen.put(f.database, writes);
+                    // the first look at a tenant has no count to compare with: a write from elsewhere
+                    // before it would otherwise be counted in and never drained (or, after it, wait a
+                    // second sweep period), so a slot with anything unconfirmed is drained once now
+                    boolean written = before == null ? unconfirmed > 0 : before != writes;
                     // WAL the slot has not confirmed (anyone's): a drain confirms it, and Postgres then
                     // releases it at its next restart point. Not restart_lsn itself: on an idle server
                     // it only moves when a running-xacts record comes by, and would ask for a drain forever
                     // a slot that can be skipped waits for the skip's threshold rather than be drained
                     // through every other tenant's WAL every sweep
                     long behind = skip.enabled() && f.watermark != null ? settings.skipBehind() : settings.maxRetainedWal();
-                    if (f.leading() && ((before != null && before != writes) || unconfirmed > behind)) {
+                    if (f.leading() && (written || unconfirmed > behind)) {
                         wakeForHousekeeping(f);
                     }
                 }
