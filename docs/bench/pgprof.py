@@ -77,12 +77,21 @@ def main():
                          'tup_fetched', 'sessions', 'blks_hit', 'blks_read', 'databases'], map(float, r)))
 
     def stmts():
+        # summed over the databases (an entry is per database); reset at the window's start, so that
+        # entries evicted and made again (200 databases x their statements) do not spoil a difference
         try:
-            rows = psql(port, pw, "select queryid, calls, total_exec_time, total_plan_time, rows, wal_bytes, wal_fpi, "
-                                  "regexp_replace(left(query, 300), '\\s+', ' ', 'g') from pg_stat_statements")
+            rows = psql(port, pw, "select sum(calls), sum(total_exec_time), sum(total_plan_time), sum(rows), sum(wal_bytes), "
+                                  "sum(wal_fpi), regexp_replace(left(query, 300), '\\s+', ' ', 'g') q from pg_stat_statements group by q")
         except RuntimeError:
             return None
-        return {r[0] + '|' + r[7]: (float(r[1]), float(r[2]), float(r[3]), float(r[4]), float(r[5]), float(r[6]), r[7]) for r in rows}
+        return {r[6]: tuple(float(x) for x in r[:6]) + (r[6],) for r in rows}
+
+    def stmts_reset():
+        try:
+            psql(port, pw, "select pg_stat_statements_reset()")
+            return {}
+        except RuntimeError:
+            return None
 
     def activity(into):
         for pid, bt, app, db in psql(port, pw, "select pid, coalesce(backend_type,''), coalesce(application_name,''), "
@@ -107,7 +116,7 @@ def main():
         pass
     apps = {}
     activity(apps)
-    w0, d0, s0 = wal(), dbstat(), stmts()
+    w0, d0, s0 = wal(), dbstat(), stmts_reset()
     perf = None
     if use_perf:
         perf = subprocess.Popen(['perf', 'record', '-a', '-F', '199', '-o', '/tmp/pgprof-perf.data', '--', 'sleep', str(int(secs))],
