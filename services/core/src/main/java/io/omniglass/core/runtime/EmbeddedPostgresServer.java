@@ -66,9 +66,11 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         // a shorter interval bounds what the shutdown checkpoint has to write and fsync at stop
         conf.put("checkpoint_timeout", "5min");
         conf.put("wal_sender_timeout", "60s");
-        // Full-page images compressed: they were most of the live fleet's WAL bytes, and every
-        // tenant's logical slot reads (CRC and copies) every byte of the server's WAL (docs/fleet.md,
-        // s11-pgprof). pglz is the one method this build has; only the writer pays it, once a page.
+        // Full-page images compressed (an 8 kB page image of a tenant's rows takes under 3 kB):
+        // every tenant's logical slot reads, checksums and copies every byte of the server's WAL,
+        // and the images come in bursts after each checkpoint (11 % of the live fleet's WAL bytes
+        // in a sample 1-2 min after one, docs/fleet.md s11-pgprof). pglz is the one method this
+        // build has; only the writer pays it, once per page per checkpoint.
         conf.put("wal_compression", "pglz");
         // The launcher visits every database once a naptime: with 1 min and 200 tenant databases a
         // worker was forked every 0.3 s, nearly always to find nothing to do (a tenant's tables are
