@@ -66,6 +66,18 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         // a shorter interval bounds what the shutdown checkpoint has to write and fsync at stop
         conf.put("checkpoint_timeout", "5min");
         conf.put("wal_sender_timeout", "60s");
+        // Full-page images compressed (an 8 kB page image of a tenant's rows takes under 3 kB):
+        // every tenant's logical slot reads, checksums and copies every byte of the server's WAL,
+        // and the images come in bursts after each checkpoint (11 % of the live fleet's WAL bytes
+        // in a sample 1-2 min after one, docs/fleet.md s11-pgprof). pglz is the one method this
+        // build has; only the writer pays it, once per page per checkpoint.
+        conf.put("wal_compression", "pglz");
+        // The launcher visits every database once a naptime: with 1 min and 200 tenant databases a
+        // worker was forked every 0.3 s, nearly always to find nothing to do (a tenant's tables are
+        // small and mostly appended to; a current value is a HOT update that prunes its own page).
+        // Each visit is a process start and a catalog load. Every database is still visited every
+        // 10 minutes, and a database near transaction-id wraparound still gets the next worker first.
+        conf.put("autovacuum_naptime", "10min");
         // a slot left behind by a dead tenant must never fill the disk
         conf.put("max_slot_wal_keep_size", "8GB");
         conf.put("timezone", "UTC");
