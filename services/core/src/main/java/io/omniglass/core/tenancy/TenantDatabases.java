@@ -18,14 +18,22 @@ import java.util.concurrent.Semaphore;
  * provisioning) and the HTTP pool (scoped requests), whose sessions carry a statement timeout and
  * an idle-in-transaction timeout (a streamed response to a client that stopped reading cannot hold
  * a transaction open). Costs do not grow with quiet tenants: pools start empty and shrink back to
- * zero connections after {@link #IDLE_TIMEOUT_MS}, one shared thread does every pool's
- * housekeeping, and each kind of work has one budget of connections in use for the whole core
+ * zero connections once their tenant has been quiet for {@link #IDLE_TIMEOUT_MS}
+ * ({@link ShrinkWhenQuiet}); an active tenant's pool keeps its connections (one it has not needed
+ * for {@link #TRIM_AFTER_MS} closes), one shared thread does every pool's housekeeping, and each kind of work has one budget of connections in use for the whole core
  * (OMNIGLASS_PG_SYSTEM_CONNECTIONS, OMNIGLASS_PG_HTTP_CONNECTIONS), whatever the tenant count.
  */
 public final class TenantDatabases implements AutoCloseable {
 
-    /** Hikari's least idle timeout: a quiet tenant's connections close within it (plus a housekeeping period). */
+    /** A tenant quiet this long (no connection out, none borrowed or given back) has its pools closed to zero. */
     static final long IDLE_TIMEOUT_MS = 10_000;
+    /**
+     * Hikari's idle timeout of an active tenant's pools: a connection not needed this long closes
+     * (Hikari's housekeeping looks every 30 s), so an active pool holds what its tenant uses at once.
+     * Long against the quiet period: 10 s here closed and reopened connections of live tenants all
+     * the time (4-9 new backends a second at 180 live tenants).
+     */
+    static final long TRIM_AFTER_MS = 60_000;
     private static final long WAIT_MS = 30_000;
 
 
@@ -146,7 +154,7 @@ public final class TenantDatabases implements AutoCloseable {
         DataSource ds = replicaPools.computeIfAbsent(tenant.slug() + "@" + name, k -> {
             HikariConfig hc = config(serverNamed(name), tenant.databaseName(), "og-replica-" + tenant.slug(), Math.max(2, poolSize / 2));
             hc.setMinimumIdle(0);
-            hc.setIdleTimeout(IDLE_TIMEOUT_MS);
+            hc.setIdleTimeout(TRIM_AFTER_MS);
             hc.setScheduledExecutor(housekeeping);
             // a replica that went away is left quickly for the primary, not waited on for the full timeout
             hc.setConnectionTimeout(REPLICA_WAIT_MS);
@@ -157,7 +165,7 @@ public final class TenantDatabases implements AutoCloseable {
                     + " -c default_transaction_read_only=on");
             HikariDataSource pool = new HikariDataSource(hc);
             open.put("replica/" + k, pool);
-            return new CappedDataSource(pool, httpBudget, WAIT_MS, "HTTP");
+            return new CappedDataSource(pool, httpBudget, WAIT_MS, "HTTP", null, shrinkWhenQuiet(pool));
         });
         return new ReadTarget(ds, name, true);
     }
@@ -187,10 +195,15 @@ public final class TenantDatabases implements AutoCloseable {
         return Long.toString((httpSocketTimeoutMs + 999) / 1000);
     }
 
-    private DataSource capped(Tenant tenant, DataSource pool, Semaphore budget, String what) {
+    private DataSource capped(Tenant tenant, HikariDataSource pool, Semaphore budget, String what) {
         String server = tenant.server();
         states.known(tenant.slug(), server);
-        return new CappedDataSource(pool, budget, WAIT_MS, what, new CappedDataSource.ServerWatch(server, states, borrows));
+        return new CappedDataSource(pool, budget, WAIT_MS, what, new CappedDataSource.ServerWatch(server, states, borrows),
+                shrinkWhenQuiet(pool));
+    }
+
+    private ShrinkWhenQuiet shrinkWhenQuiet(HikariDataSource pool) {
+        return new ShrinkWhenQuiet(pool, housekeeping, IDLE_TIMEOUT_MS);
     }
 
     /** Connections a server's work needs whatever the tenant: few, at most this many. */
@@ -227,7 +240,8 @@ public final class TenantDatabases implements AutoCloseable {
         // CappedDataSource (503, a NAK) like any other borrow, instead of failing in the constructor
         hc.setInitializationFailTimeout(-1);
         hc.setMinimumIdle(0);
-        hc.setIdleTimeout(IDLE_TIMEOUT_MS);
+        // an active tenant's connections stay; its quiet pool is closed by ShrinkWhenQuiet
+        hc.setIdleTimeout(TRIM_AFTER_MS);
         hc.setScheduledExecutor(housekeeping);
         // pg_stat_activity tells the pools apart (who holds the connections of an idle fleet)
         hc.addDataSourceProperty("ApplicationName", forHttp ? "omniglass-core http" : "omniglass-core system");
