@@ -27,7 +27,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class ShrinkWhenQuiet {
 
-    private final HikariDataSource pool;
+    private volatile HikariDataSource pool;
     private final ScheduledExecutorService housekeeping;
     private final long quietNanos;
     private final AtomicInteger out = new AtomicInteger();
@@ -35,9 +35,66 @@ final class ShrinkWhenQuiet {
     private volatile long lastUse = System.nanoTime();
 
     ShrinkWhenQuiet(HikariDataSource pool, ScheduledExecutorService housekeeping, long quietMillis) {
+        this(housekeeping, quietMillis);
         this.pool = pool;
+    }
+
+    /** Before its pool exists (the pool's connections are opened through {@link OpenConnections}, which needs this first). */
+    ShrinkWhenQuiet(ScheduledExecutorService housekeeping, long quietMillis) {
         this.housekeeping = housekeeping;
         this.quietNanos = TimeUnit.MILLISECONDS.toNanos(quietMillis);
+    }
+
+    /** The pool watched, once made. */
+    void pool(HikariDataSource pool) {
+        this.pool = pool;
+    }
+
+    /** Whether the pool was closed (its tenant evicted, the core stopping). */
+    boolean closed() {
+        HikariDataSource p = pool;
+        return p != null && p.isClosed();
+    }
+
+    /** When a connection of the pool was last borrowed or given back ({@link System#nanoTime()}). */
+    long lastUse() {
+        return lastUse;
+    }
+
+    /** How fit the pool is to give up its connections for another pool's: see {@link OpenConnections}. */
+    static final int NOTHING = 0, ALL_IDLE = 1, SOME_IDLE = 2, ALL_IN_USE = 3;
+
+    /**
+     * {@link #ALL_IDLE}: open connections, none in use (closing them costs its tenant nothing now);
+     * {@link #SOME_IDLE}: some idle besides some in use; {@link #ALL_IN_USE}: open, all in use;
+     * {@link #NOTHING}: none open.
+     */
+    int fitness() {
+        HikariDataSource p = pool;
+        HikariPoolMXBean mx = p == null || p.isClosed() ? null : p.getHikariPoolMXBean();
+        // a pool with a borrower waiting is never one: Hikari hands a new connection to a waiting
+        // borrower once, and one evicted on the way leaves that borrower waiting out its timeout
+        if (mx == null || mx.getThreadsAwaitingConnection() > 0) {
+            return NOTHING;
+        }
+        int idle = mx.getIdleConnections();
+        int active = mx.getActiveConnections();
+        if (idle > 0) {
+            return active == 0 && out.get() == 0 ? ALL_IDLE : SOME_IDLE;
+        }
+        return active > 0 ? ALL_IN_USE : NOTHING;
+    }
+
+    /**
+     * Closes the pool's connections for another pool's (Hikari's soft eviction): the idle ones at
+     * once, one in use only once it is given back, never under its borrower.
+     */
+    void giveUpConnections() {
+        HikariDataSource p = pool;
+        HikariPoolMXBean mx = p == null || p.isClosed() ? null : p.getHikariPoolMXBean();
+        if (mx != null) {
+            mx.softEvictConnections();
+        }
     }
 
     /** A connection was handed out. */
@@ -68,7 +125,8 @@ final class ShrinkWhenQuiet {
     }
 
     private void check() {
-        if (pool.isClosed()) {
+        HikariDataSource pool = this.pool;
+        if (pool == null || pool.isClosed()) {
             scheduled.set(false);
             return;
         }

@@ -63,6 +63,10 @@ public final class TenantDatabases implements AutoCloseable {
     private final HangingBorrows borrows;
     private final ReplicaReads replicaReads;
     private final Map<String, DataSource> replicaPools = new ConcurrentHashMap<>();
+    /** Per server: the budget of connections the tenant pools hold open there (OMNIGLASS_PG_OPEN_CONNECTIONS). */
+    private final Map<String, OpenConnections> openBudgets = new ConcurrentHashMap<>();
+    private final int openConnections;
+    private final int cdcSessions;
 
     public TenantDatabases(PgServer defaultServer, OmniglassConfig.Tuning tuning) {
         this(defaultServer, tuning, ServerDirectory.none(), java.time.Duration.ZERO);
@@ -88,6 +92,8 @@ public final class TenantDatabases implements AutoCloseable {
         this.httpSocketTimeoutMs = Math.max(tuning.pgSocketTimeoutMs(), httpStatementTimeoutMs + SOCKET_MARGIN_MS);
         this.systemBudget = new Semaphore(tuning.pgSystemConnections(), true);
         this.httpBudget = new Semaphore(tuning.pgHttpConnections(), true);
+        this.openConnections = tuning.pgOpenConnections();
+        this.cdcSessions = tuning.cdcSessions();
         this.housekeeping = new ScheduledThreadPoolExecutor(1, io.omniglass.core.runtime.DaemonThreads.named("og-pool-housekeeping"));
         housekeeping.setRemoveOnCancelPolicy(true);
     }
@@ -126,14 +132,19 @@ public final class TenantDatabases implements AutoCloseable {
 
     /** The system pool: the core's own work on the tenant (sink, rules, CDC, provisioning). */
     public DataSource dataSource(Tenant tenant) {
-        return system.computeIfAbsent(tenant.slug(), s -> capped(tenant,
-                tenantPool(tenant, "system/" + s, "og-" + s, poolSize, false), systemBudget, "system"));
+        return system.computeIfAbsent(tenant.slug(), s -> {
+            ShrinkWhenQuiet use = shrinkWhenQuiet();
+            return capped(tenant, tenantPool(tenant, "system/" + s, "og-" + s, poolSize, false, use), systemBudget, "system", use);
+        });
     }
 
     /** The HTTP pool: scoped requests, with a statement timeout; separate from the system pool and its budget. */
     public DataSource httpDataSource(Tenant tenant) {
-        return http.computeIfAbsent(tenant.slug(), s -> capped(tenant,
-                tenantPool(tenant, "http/" + s, "og-http-" + s, Math.max(2, poolSize / 2), true), httpBudget, "HTTP"));
+        return http.computeIfAbsent(tenant.slug(), s -> {
+            ShrinkWhenQuiet use = shrinkWhenQuiet();
+            return capped(tenant, tenantPool(tenant, "http/" + s, "og-http-" + s, Math.max(2, poolSize / 2), true, use),
+                    httpBudget, "HTTP", use);
+        });
     }
 
     /** Where a read that may lag goes: a pool, the server behind it, and whether that is a replica. */
@@ -163,9 +174,10 @@ public final class TenantDatabases implements AutoCloseable {
             hc.addDataSourceProperty("options", "-c statement_timeout=" + httpStatementTimeoutMs
                     + " -c idle_in_transaction_session_timeout=" + Math.max(httpStatementTimeoutMs, 60_000)
                     + " -c default_transaction_read_only=on");
-            HikariDataSource pool = new HikariDataSource(hc);
+            ShrinkWhenQuiet use = shrinkWhenQuiet();
+            HikariDataSource pool = budgeted(hc, name, use);
             open.put("replica/" + k, pool);
-            return new CappedDataSource(pool, httpBudget, WAIT_MS, "HTTP", null, shrinkWhenQuiet(pool));
+            return new CappedDataSource(pool, httpBudget, WAIT_MS, "HTTP", null, use);
         });
         return new ReadTarget(ds, name, true);
     }
@@ -195,15 +207,33 @@ public final class TenantDatabases implements AutoCloseable {
         return Long.toString((httpSocketTimeoutMs + 999) / 1000);
     }
 
-    private DataSource capped(Tenant tenant, HikariDataSource pool, Semaphore budget, String what) {
+    private DataSource capped(Tenant tenant, HikariDataSource pool, Semaphore budget, String what, ShrinkWhenQuiet use) {
         String server = tenant.server();
         states.known(tenant.slug(), server);
-        return new CappedDataSource(pool, budget, WAIT_MS, what, new CappedDataSource.ServerWatch(server, states, borrows),
-                shrinkWhenQuiet(pool));
+        return new CappedDataSource(pool, budget, WAIT_MS, what, new CappedDataSource.ServerWatch(server, states, borrows), use);
     }
 
-    private ShrinkWhenQuiet shrinkWhenQuiet(HikariDataSource pool) {
-        return new ShrinkWhenQuiet(pool, housekeeping, IDLE_TIMEOUT_MS);
+    private ShrinkWhenQuiet shrinkWhenQuiet() {
+        return new ShrinkWhenQuiet(housekeeping, IDLE_TIMEOUT_MS);
+    }
+
+    /** The budget of open connections on the server named (made at its first pool). */
+    OpenConnections openBudget(String server) {
+        return openBudgets.computeIfAbsent(server, s -> new OpenConnections(s, openConnections, cdcSessions, connectionTimeoutMs));
+    }
+
+    /**
+     * The pool of {@code hc}, opening its connections within the server's open budget: Hikari's
+     * own driver source, with the same URL, credentials and properties, behind {@link OpenConnections}.
+     */
+    private HikariDataSource budgeted(HikariConfig hc, String server, ShrinkWhenQuiet use) {
+        java.util.Properties props = new java.util.Properties();
+        props.putAll(hc.getDataSourceProperties());
+        DataSource driver = new com.zaxxer.hikari.util.DriverDataSource(hc.getJdbcUrl(), null, props, hc.getUsername(), hc.getPassword());
+        hc.setDataSource(openBudget(server).source(driver, use));
+        HikariDataSource pool = new HikariDataSource(hc);
+        use.pool(pool);
+        return pool;
     }
 
     /** Connections a server's work needs whatever the tenant: few, at most this many. */
@@ -231,7 +261,7 @@ public final class TenantDatabases implements AutoCloseable {
         });
     }
 
-    private HikariDataSource tenantPool(Tenant tenant, String key, String name, int size, boolean forHttp) {
+    private HikariDataSource tenantPool(Tenant tenant, String key, String name, int size, boolean forHttp, ShrinkWhenQuiet use) {
         HikariConfig hc = config(server(tenant), tenant.databaseName(), name, size);
         // short, not Hikari's 30 s: a borrow from a server that died under it holds a shared lane
         // worker (or an HTTP thread) this long at most; after that the server is known down and refused at once
@@ -251,7 +281,7 @@ public final class TenantDatabases implements AutoCloseable {
             hc.addDataSourceProperty("options", "-c statement_timeout=" + httpStatementTimeoutMs
                     + " -c idle_in_transaction_session_timeout=" + Math.max(httpStatementTimeoutMs, 60_000));
         }
-        HikariDataSource ds = new HikariDataSource(hc);
+        HikariDataSource ds = budgeted(hc, tenant.server(), use);
         HikariDataSource old = open.put(key, ds);
         if (old != null) {
             old.close();
