@@ -96,6 +96,7 @@ final class OpenConnections {
      * closed for its own opens).
      */
     DataSource source(DataSource driver, ShrinkWhenQuiet pool) {
+        pools.removeIf(ShrinkWhenQuiet::closed); // evicted tenants' pools, also when the budget is never full
         pools.add(pool);
         return new Source(driver, pool);
     }
