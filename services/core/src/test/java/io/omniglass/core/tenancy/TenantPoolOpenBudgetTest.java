@@ -34,6 +34,8 @@ class TenantPoolOpenBudgetTest {
     private static final int BUDGET = 12;
     private static final int TENANTS = 20;
     private static final int WORKERS = 1;
+    /** Backends still exiting after their client closed them, seen beside their replacements. */
+    private static final int EXITING = 2;
 
     @Test
     void openConnectionsNeverExceedTheBudgetAndEveryTenantsWorkCompletes() throws Exception {
@@ -99,9 +101,12 @@ class TenantPoolOpenBudgetTest {
                 running.set(false);
                 sampler.join(5_000);
                 assertThat(done).as("every borrow of every tenant was served").isEqualTo(TENANTS * WORKERS * 15);
-                assertThat(peak.get()).as("the core's tenant backends seen at once in pg_stat_activity").isLessThanOrEqualTo(BUDGET);
                 OpenConnections budget = dbs.openBudget(ServerRegistry.DEFAULT);
-                assertThat(budget.peak()).isLessThanOrEqualTo(BUDGET);
+                assertThat(budget.peak()).as("connections open at once, as the core counts them").isLessThanOrEqualTo(BUDGET);
+                // a backend leaves pg_stat_activity a moment after its client closed the connection (it
+                // exits on the Terminate message), so one closing may overlap the one opened in its place
+                assertThat(peak.get()).as("the core's tenant backends seen at once in pg_stat_activity")
+                        .isLessThanOrEqualTo(BUDGET + EXITING);
                 assertThat(budget.closedForOthers()).as("a full budget made room by closing idle connections").isPositive();
             } finally {
                 running.set(false);
