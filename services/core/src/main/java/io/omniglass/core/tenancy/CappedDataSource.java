@@ -23,6 +23,7 @@ final class CappedDataSource implements DataSource {
     private final long waitMillis;
     private final String what;
     private final ServerWatch watch;
+    private final ShrinkWhenQuiet use;
 
     /**
      * The server behind the pool and what is known of it: a server known to be down is refused at
@@ -39,11 +40,17 @@ final class CappedDataSource implements DataSource {
     }
 
     CappedDataSource(DataSource pool, Semaphore budget, long waitMillis, String what, ServerWatch watch) {
+        this(pool, budget, waitMillis, what, watch, null);
+    }
+
+    /** {@code use}: told of every connection handed out and given back (a pool shrunk when its tenant is quiet). */
+    CappedDataSource(DataSource pool, Semaphore budget, long waitMillis, String what, ServerWatch watch, ShrinkWhenQuiet use) {
         this.pool = pool;
         this.budget = budget;
         this.waitMillis = waitMillis;
         this.what = what;
         this.watch = watch;
+        this.use = use;
     }
 
     @Override
@@ -77,7 +84,10 @@ final class CappedDataSource implements DataSource {
                 borrow.close();
             }
         }
-        return new PermittedConnection(c, budget);
+        if (use != null) {
+            use.borrowed();
+        }
+        return new PermittedConnection(c, budget, use);
     }
 
     /** A failure to connect (SQLSTATE class 08, or the server shutting down or starting: 57P0x), not a busy pool. */
