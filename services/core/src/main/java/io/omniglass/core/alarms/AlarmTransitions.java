@@ -100,7 +100,7 @@ public final class AlarmTransitions {
             return m;
         });
         Set<Long> live = live(tx, work.stream().map(Work::rule).toList());
-        Map<String, Held> alarms = HotSql.query(tx, LOCK_ALARMS, keys, rs -> {
+        Map<String, Held> alarms = HotSql.query(tx, HELD_ALARMS, keys, rs -> {
             Map<String, Held> m = new HashMap<>();
             while (rs.next()) {
                 m.put(key(rs.getLong(2), rs.getString(3)), new Held(rs.getLong(1), AlarmState.lookupLiteral(rs.getString(4))));
@@ -153,14 +153,14 @@ public final class AlarmTransitions {
                 long eventId = insertEvent(tx, rule, owner, "alarm.raised", EventOrigin.rule, series.orElse(null),
                         series.isPresent() ? ts : null, payload(rule, dp));
                 long alarmId = raise(tx, rule, owner, alarm == null ? null : alarm.id(), eventId, ts);
-                alarms.put(key, new Held(alarmId, AlarmState.active)); // as raise() left the row, locked by this transaction
+                alarms.put(key, new Held(alarmId, AlarmState.active)); // as raise() left the row, now locked by this transaction
                 done.add(new Transition(alarmId, eventId, "alarm.raised"));
             } else if (step.change() == RuleDecision.Change.CLEAR) {
                 Optional<Long> series = SeriesIds.resolve(tx, dp.owner(), dp.key(), dp.instance(), dp.provenance(), dp.source());
                 long eventId = insertEvent(tx, rule, owner, "alarm.cleared", EventOrigin.rule, series.orElse(null),
                         series.isPresent() ? ts : null, payload(rule, dp));
                 clear(tx, alarm.id(), eventId, ts);
-                alarms.put(key, new Held(alarm.id(), AlarmState.cleared)); // as clear() left the row, locked by this transaction
+                alarms.put(key, new Held(alarm.id(), AlarmState.cleared)); // as clear() left the row, now locked by this transaction
                 done.add(new Transition(alarm.id(), eventId, "alarm.cleared"));
             }
         }
@@ -205,7 +205,7 @@ public final class AlarmTransitions {
      */
     public static Optional<Transition> raiseNoData(DSLContext tx, EventRuleDef rule, String owner,
                                                    Long lastSeriesId, OffsetDateTime lastTs, OffsetDateTime silentSince) {
-        // the live decisions' statements, for one key: the state row created and locked, the rule live, the alarm locked
+        // the live decisions' statements, for one key: the state row created and locked, the rule live, the alarm read
         Long[] ruleIds = {rule.id()};
         String[] owners = {owner};
         HotSql.Binder keys = ps -> {
@@ -220,7 +220,7 @@ public final class AlarmTransitions {
         if (live(tx, List.of(rule)).isEmpty()) {
             return Optional.empty();
         }
-        Held alarm = HotSql.query(tx, LOCK_ALARMS, keys,
+        Held alarm = HotSql.query(tx, HELD_ALARMS, keys,
                 rs -> rs.next() ? new Held(rs.getLong(1), AlarmState.lookupLiteral(rs.getString(4))) : null);
         if (alarm != null && alarm.state() == AlarmState.active) {
             return Optional.empty();
@@ -346,9 +346,17 @@ public final class AlarmTransitions {
             + " WHERE (" + HotSql.q(EVENT_RULE_STATE.EVENT_RULE_ID) + ", " + HotSql.q(EVENT_RULE_STATE.OWNER) + ") IN " + STATE_KEYS
             + " ORDER BY " + HotSql.q(EVENT_RULE_STATE.EVENT_RULE_ID) + ", " + HotSql.q(EVENT_RULE_STATE.OWNER) + " FOR UPDATE";
 
-    private static final String LOCK_ALARMS = "SELECT " + HotSql.q(ALARM.ID) + ", " + HotSql.q(ALARM.EVENT_RULE_ID) + ", "
+    /**
+     * Read, not locked: an alarm's state changes only under its (rule, owner) state row, which the
+     * caller holds FOR UPDATE, or under its rule row taken for update (a disable), which
+     * {@link #LIVE_RULES} holds FOR SHARE; a raise or clear then updates the row, locking it. A FOR
+     * UPDATE here wrote a row-lock WAL record per alarm at every decision, which every CDC slot
+     * decodes, and waited for any transaction whose foreign key referenced the alarm (a fingerprint
+     * being stored, an action) to end.
+     */
+    private static final String HELD_ALARMS = "SELECT " + HotSql.q(ALARM.ID) + ", " + HotSql.q(ALARM.EVENT_RULE_ID) + ", "
             + HotSql.q(ALARM.OWNER) + ", " + HotSql.q(ALARM.STATE) + " FROM " + HotSql.q(ALARM)
-            + " WHERE (" + HotSql.q(ALARM.EVENT_RULE_ID) + ", " + HotSql.q(ALARM.OWNER) + ") IN " + STATE_KEYS + " FOR UPDATE";
+            + " WHERE (" + HotSql.q(ALARM.EVENT_RULE_ID) + ", " + HotSql.q(ALARM.OWNER) + ") IN " + STATE_KEYS;
 
     private static final String LIVE_RULES = "SELECT " + HotSql.q(EVENT_RULE.ID) + ", " + HotSql.q(EVENT_RULE.CURRENT_VERSION)
             + " FROM " + HotSql.q(EVENT_RULE) + " WHERE " + HotSql.q(EVENT_RULE.ID) + " = ANY (?::bigint[]) AND "
