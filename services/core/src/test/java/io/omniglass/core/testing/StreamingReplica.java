@@ -75,7 +75,7 @@ public final class StreamingReplica implements AutoCloseable {
         }
         cmd.addAll(List.of(bin.resolve("postgres").toString(), "-D", dir.resolve("data").toString(), "-p", Integer.toString(port)));
         for (String c : List.of("listen_addresses=127.0.0.1", "unix_socket_directories=" + dir, "hot_standby=on",
-                "max_connections=400", "max_wal_senders=240", "max_replication_slots=240", "wal_level=logical",
+                "max_connections=600", "max_wal_senders=240", "max_replication_slots=240", "wal_level=logical",
                 "logging_collector=off", "shared_buffers=128MB")) {
             cmd.add("-c");
             cmd.add(c);
