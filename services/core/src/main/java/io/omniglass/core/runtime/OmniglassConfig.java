@@ -68,8 +68,7 @@ public record OmniglassConfig(
             Duration lifecycleInterval,
             Duration lifecycleLeaseTtl,
             long pgConnectionTimeoutMs,
-            long pgSocketTimeoutMs,
-            int pgOpenConnections) {
+            long pgSocketTimeoutMs) {
 
         public static Tuning defaults() {
             return read(new Lookup(Map.of(), null));
@@ -93,8 +92,7 @@ public record OmniglassConfig(
                     l.duration(Setting.LIFECYCLE_INTERVAL, Duration.ofHours(1), true),
                     l.duration(Setting.LIFECYCLE_LEASE_TTL, Duration.ofMinutes(10), false),
                     l.integer(Setting.PG_CONNECTION_TIMEOUT_MS, 5_000, 250, Integer.MAX_VALUE),
-                    l.integer(Setting.PG_SOCKET_TIMEOUT_MS, 60_000, 1_000, Integer.MAX_VALUE),
-                    l.integer(Setting.PG_OPEN_CONNECTIONS, 0, 0, 100_000));
+                    l.integer(Setting.PG_SOCKET_TIMEOUT_MS, 60_000, 1_000, Integer.MAX_VALUE));
         }
     }
 

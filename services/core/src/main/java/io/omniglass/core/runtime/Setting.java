@@ -43,8 +43,6 @@ public enum Setting {
             "the same for HTTP requests (a pool of their own, so reads cannot starve ingestion)"),
     PG_TENANT_POOL("OMNIGLASS_PG_TENANT_POOL", "`8`",
             "the largest pool of one tenant's database for the core's own work (its HTTP pool is half of it, at least 2), within the budgets above"),
-    PG_OPEN_CONNECTIONS("OMNIGLASS_PG_OPEN_CONNECTIONS", "`0`: the server's `max_connections` less its reserved ones, 14 (control and server pools), 2 per CDC session and a tenth",
-            "tenant-database connections the core may hold open on one Postgres server, in use or idle, all tenants together; when full, the idle connections of the least recently used pool close to make room"),
     PG_CONNECTION_TIMEOUT_MS("OMNIGLASS_PG_CONNECTION_TIMEOUT_MS", "`5000`",
             "how long a borrow from a tenant pool waits for a connection (250 or more): a server that does not answer holds a shared worker no longer than this, and is then probed and refused at once until it answers ([docs/cluster.md](docs/cluster.md#a-server-down-degrades-only-its-tenants))"),
     HTTP_STATEMENT_TIMEOUT_MS("OMNIGLASS_HTTP_STATEMENT_TIMEOUT_MS", "`30000`",

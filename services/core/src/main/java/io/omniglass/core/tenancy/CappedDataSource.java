@@ -23,7 +23,6 @@ final class CappedDataSource implements DataSource {
     private final long waitMillis;
     private final String what;
     private final ServerWatch watch;
-    private final ShrinkWhenQuiet use;
 
     /**
      * The server behind the pool and what is known of it: a server known to be down is refused at
@@ -40,17 +39,11 @@ final class CappedDataSource implements DataSource {
     }
 
     CappedDataSource(DataSource pool, Semaphore budget, long waitMillis, String what, ServerWatch watch) {
-        this(pool, budget, waitMillis, what, watch, null);
-    }
-
-    /** {@code use}: told of every connection handed out and given back (a pool shrunk when its tenant is quiet). */
-    CappedDataSource(DataSource pool, Semaphore budget, long waitMillis, String what, ServerWatch watch, ShrinkWhenQuiet use) {
         this.pool = pool;
         this.budget = budget;
         this.waitMillis = waitMillis;
         this.what = what;
         this.watch = watch;
-        this.use = use;
     }
 
     @Override
@@ -84,10 +77,7 @@ final class CappedDataSource implements DataSource {
                 borrow.close();
             }
         }
-        if (use != null) {
-            use.borrowed();
-        }
-        return new PermittedConnection(c, budget, use);
+        return new PermittedConnection(c, budget);
     }
 
     /** A failure to connect (SQLSTATE class 08, or the server shutting down or starting: 57P0x), not a busy pool. */

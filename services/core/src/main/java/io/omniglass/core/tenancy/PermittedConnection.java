@@ -36,17 +36,9 @@ final class PermittedConnection implements Connection {
     private final Semaphore budget;
     private volatile int released;
 
-    /** The pool's use, told of the give-back (null: a pool that is not shrunk when quiet). */
-    private final ShrinkWhenQuiet use;
-
     PermittedConnection(Connection c, Semaphore budget) {
-        this(c, budget, null);
-    }
-
-    PermittedConnection(Connection c, Semaphore budget, ShrinkWhenQuiet use) {
         this.c = c;
         this.budget = budget;
-        this.use = use;
     }
 
     @Override
@@ -56,9 +48,6 @@ final class PermittedConnection implements Connection {
         } finally {
             if (RELEASED.compareAndSet(this, 0, 1)) {
                 budget.release();
-                if (use != null) {
-                    use.returned();
-                }
             }
         }
     }

@@ -18,22 +18,14 @@ import java.util.concurrent.Semaphore;
  * provisioning) and the HTTP pool (scoped requests), whose sessions carry a statement timeout and
  * an idle-in-transaction timeout (a streamed response to a client that stopped reading cannot hold
  * a transaction open). Costs do not grow with quiet tenants: pools start empty and shrink back to
- * zero connections once their tenant has been quiet for {@link #IDLE_TIMEOUT_MS}
- * ({@link ShrinkWhenQuiet}); an active tenant's pool keeps its connections (one it has not needed
- * for {@link #TRIM_AFTER_MS} closes), one shared thread does every pool's housekeeping, and each kind of work has one budget of connections in use for the whole core
+ * zero connections after {@link #IDLE_TIMEOUT_MS}, one shared thread does every pool's
+ * housekeeping, and each kind of work has one budget of connections in use for the whole core
  * (OMNIGLASS_PG_SYSTEM_CONNECTIONS, OMNIGLASS_PG_HTTP_CONNECTIONS), whatever the tenant count.
  */
 public final class TenantDatabases implements AutoCloseable {
 
-    /** A tenant quiet this long (no connection out, none borrowed or given back) has its pools closed to zero. */
+    /** Hikari's least idle timeout: a quiet tenant's connections close within it (plus a housekeeping period). */
     static final long IDLE_TIMEOUT_MS = 10_000;
-    /**
-     * Hikari's idle timeout of an active tenant's pools: a connection not needed this long closes
-     * (Hikari's housekeeping looks every 30 s), so an active pool holds what its tenant uses at once.
-     * Long against the quiet period: 10 s here closed and reopened connections of live tenants all
-     * the time (4-9 new backends a second at 180 live tenants).
-     */
-    static final long TRIM_AFTER_MS = 60_000;
     private static final long WAIT_MS = 30_000;
 
 
@@ -63,10 +55,6 @@ public final class TenantDatabases implements AutoCloseable {
     private final HangingBorrows borrows;
     private final ReplicaReads replicaReads;
     private final Map<String, DataSource> replicaPools = new ConcurrentHashMap<>();
-    /** Per server: the budget of connections the tenant pools hold open there (OMNIGLASS_PG_OPEN_CONNECTIONS). */
-    private final Map<String, OpenConnections> openBudgets = new ConcurrentHashMap<>();
-    private final int openConnections;
-    private final int cdcSessions;
 
     public TenantDatabases(PgServer defaultServer, OmniglassConfig.Tuning tuning) {
         this(defaultServer, tuning, ServerDirectory.none(), java.time.Duration.ZERO);
@@ -92,8 +80,6 @@ public final class TenantDatabases implements AutoCloseable {
         this.httpSocketTimeoutMs = Math.max(tuning.pgSocketTimeoutMs(), httpStatementTimeoutMs + SOCKET_MARGIN_MS);
         this.systemBudget = new Semaphore(tuning.pgSystemConnections(), true);
         this.httpBudget = new Semaphore(tuning.pgHttpConnections(), true);
-        this.openConnections = tuning.pgOpenConnections();
-        this.cdcSessions = tuning.cdcSessions();
         this.housekeeping = new ScheduledThreadPoolExecutor(1, io.omniglass.core.runtime.DaemonThreads.named("og-pool-housekeeping"));
         housekeeping.setRemoveOnCancelPolicy(true);
     }
@@ -132,19 +118,14 @@ public final class TenantDatabases implements AutoCloseable {
 
     /** The system pool: the core's own work on the tenant (sink, rules, CDC, provisioning). */
     public DataSource dataSource(Tenant tenant) {
-        return system.computeIfAbsent(tenant.slug(), s -> {
-            ShrinkWhenQuiet use = shrinkWhenQuiet();
-            return capped(tenant, tenantPool(tenant, "system/" + s, "og-" + s, poolSize, false, use), systemBudget, "system", use);
-        });
+        return system.computeIfAbsent(tenant.slug(), s -> capped(tenant,
+                tenantPool(tenant, "system/" + s, "og-" + s, poolSize, false), systemBudget, "system"));
     }
 
     /** The HTTP pool: scoped requests, with a statement timeout; separate from the system pool and its budget. */
     public DataSource httpDataSource(Tenant tenant) {
-        return http.computeIfAbsent(tenant.slug(), s -> {
-            ShrinkWhenQuiet use = shrinkWhenQuiet();
-            return capped(tenant, tenantPool(tenant, "http/" + s, "og-http-" + s, Math.max(2, poolSize / 2), true, use),
-                    httpBudget, "HTTP", use);
-        });
+        return http.computeIfAbsent(tenant.slug(), s -> capped(tenant,
+                tenantPool(tenant, "http/" + s, "og-http-" + s, Math.max(2, poolSize / 2), true), httpBudget, "HTTP"));
     }
 
     /** Where a read that may lag goes: a pool, the server behind it, and whether that is a replica. */
@@ -165,7 +146,7 @@ public final class TenantDatabases implements AutoCloseable {
         DataSource ds = replicaPools.computeIfAbsent(tenant.slug() + "@" + name, k -> {
             HikariConfig hc = config(serverNamed(name), tenant.databaseName(), "og-replica-" + tenant.slug(), Math.max(2, poolSize / 2));
             hc.setMinimumIdle(0);
-            hc.setIdleTimeout(TRIM_AFTER_MS);
+            hc.setIdleTimeout(IDLE_TIMEOUT_MS);
             hc.setScheduledExecutor(housekeeping);
             // a replica that went away is left quickly for the primary, not waited on for the full timeout
             hc.setConnectionTimeout(REPLICA_WAIT_MS);
@@ -174,10 +155,9 @@ public final class TenantDatabases implements AutoCloseable {
             hc.addDataSourceProperty("options", "-c statement_timeout=" + httpStatementTimeoutMs
                     + " -c idle_in_transaction_session_timeout=" + Math.max(httpStatementTimeoutMs, 60_000)
                     + " -c default_transaction_read_only=on");
-            ShrinkWhenQuiet use = shrinkWhenQuiet();
-            HikariDataSource pool = budgeted(hc, name, use);
+            HikariDataSource pool = new HikariDataSource(hc);
             open.put("replica/" + k, pool);
-            return new CappedDataSource(pool, httpBudget, WAIT_MS, "HTTP", null, use);
+            return new CappedDataSource(pool, httpBudget, WAIT_MS, "HTTP");
         });
         return new ReadTarget(ds, name, true);
     }
@@ -207,33 +187,10 @@ public final class TenantDatabases implements AutoCloseable {
         return Long.toString((httpSocketTimeoutMs + 999) / 1000);
     }
 
-    private DataSource capped(Tenant tenant, HikariDataSource pool, Semaphore budget, String what, ShrinkWhenQuiet use) {
+    private DataSource capped(Tenant tenant, DataSource pool, Semaphore budget, String what) {
         String server = tenant.server();
         states.known(tenant.slug(), server);
-        return new CappedDataSource(pool, budget, WAIT_MS, what, new CappedDataSource.ServerWatch(server, states, borrows), use);
-    }
-
-    private ShrinkWhenQuiet shrinkWhenQuiet() {
-        return new ShrinkWhenQuiet(housekeeping, IDLE_TIMEOUT_MS);
-    }
-
-    /** The budget of open connections on the server named (made at its first pool). */
-    OpenConnections openBudget(String server) {
-        return openBudgets.computeIfAbsent(server, s -> new OpenConnections(s, openConnections, cdcSessions, connectionTimeoutMs));
-    }
-
-    /**
-     * The pool of {@code hc}, opening its connections within the server's open budget: Hikari's
-     * own driver source, with the same URL, credentials and properties, behind {@link OpenConnections}.
-     */
-    private HikariDataSource budgeted(HikariConfig hc, String server, ShrinkWhenQuiet use) {
-        java.util.Properties props = new java.util.Properties();
-        props.putAll(hc.getDataSourceProperties());
-        DataSource driver = new com.zaxxer.hikari.util.DriverDataSource(hc.getJdbcUrl(), null, props, hc.getUsername(), hc.getPassword());
-        hc.setDataSource(openBudget(server).source(driver, use));
-        HikariDataSource pool = new HikariDataSource(hc);
-        use.pool(pool);
-        return pool;
+        return new CappedDataSource(pool, budget, WAIT_MS, what, new CappedDataSource.ServerWatch(server, states, borrows));
     }
 
     /** Connections a server's work needs whatever the tenant: few, at most this many. */
@@ -261,7 +218,7 @@ public final class TenantDatabases implements AutoCloseable {
         });
     }
 
-    private HikariDataSource tenantPool(Tenant tenant, String key, String name, int size, boolean forHttp, ShrinkWhenQuiet use) {
+    private HikariDataSource tenantPool(Tenant tenant, String key, String name, int size, boolean forHttp) {
         HikariConfig hc = config(server(tenant), tenant.databaseName(), name, size);
         // short, not Hikari's 30 s: a borrow from a server that died under it holds a shared lane
         // worker (or an HTTP thread) this long at most; after that the server is known down and refused at once
@@ -270,8 +227,7 @@ public final class TenantDatabases implements AutoCloseable {
         // CappedDataSource (503, a NAK) like any other borrow, instead of failing in the constructor
         hc.setInitializationFailTimeout(-1);
         hc.setMinimumIdle(0);
-        // an active tenant's connections stay; its quiet pool is closed by ShrinkWhenQuiet
-        hc.setIdleTimeout(TRIM_AFTER_MS);
+        hc.setIdleTimeout(IDLE_TIMEOUT_MS);
         hc.setScheduledExecutor(housekeeping);
         // pg_stat_activity tells the pools apart (who holds the connections of an idle fleet)
         hc.addDataSourceProperty("ApplicationName", forHttp ? "omniglass-core http" : "omniglass-core system");
@@ -281,7 +237,7 @@ public final class TenantDatabases implements AutoCloseable {
             hc.addDataSourceProperty("options", "-c statement_timeout=" + httpStatementTimeoutMs
                     + " -c idle_in_transaction_session_timeout=" + Math.max(httpStatementTimeoutMs, 60_000));
         }
-        HikariDataSource ds = budgeted(hc, tenant.server(), use);
+        HikariDataSource ds = new HikariDataSource(hc);
         HikariDataSource old = open.put(key, ds);
         if (old != null) {
             old.close();
