@@ -143,23 +143,40 @@ public final class ServerStates {
     private void probe(String server) {
         try {
             reach(connections.apply(server));
-            probing.remove(server);
-            markUp(server);
-            List<Runnable> due;
-            synchronized (whenUp) {
-                due = whenUp.remove(server);
-            }
-            for (Runnable r : due == null ? List.<Runnable>of() : due) {
-                try {
-                    r.run();
-                } catch (RuntimeException e) {
-                    log.error("after Postgres server {} came back", server, e);
-                }
-            }
         } catch (Exception e) {
-            markDown(server, e);
-            scheduler.schedule(() -> probe(server), PROBE_EVERY_MS, TimeUnit.MILLISECONDS);
+            if (!full(e)) {
+                markDown(server, e);
+                scheduler.schedule(() -> probe(server), PROBE_EVERY_MS, TimeUnit.MILLISECONDS);
+                return;
+            }
+            // "too many clients" (53300): the server answered, it is up but full. Marked down, all
+            // its tenants' work would be refused until the next probe, over connections that come
+            // free within moments
+            log.debug("Postgres server {} answered the probe with too many clients: up, but full", server);
         }
+        probing.remove(server);
+        markUp(server);
+        List<Runnable> due;
+        synchronized (whenUp) {
+            due = whenUp.remove(server);
+        }
+        for (Runnable r : due == null ? List.<Runnable>of() : due) {
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                log.error("after Postgres server {} came back", server, e);
+            }
+        }
+    }
+
+    /** SQLSTATE 53300 (too many connections): a server that answered, and is full. */
+    static boolean full(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof SQLException s && "53300".equals(s.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void reach(PgServer server) throws SQLException {
