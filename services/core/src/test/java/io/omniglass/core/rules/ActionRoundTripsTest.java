@@ -13,9 +13,6 @@ import org.jooq.impl.DSL;
 import org.junit.jupiter.api.Test;
 
 import javax.sql.DataSource;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
-import java.sql.Connection;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -38,7 +35,7 @@ class ActionRoundTripsTest {
             DataSource db = ctx.tenantDataSource(t);
             RulesFixture.importPlant(db, "acttrips");
             AtomicInteger statements = new AtomicInteger();
-            DSLContext dsl = DSL.using(counting(db, statements), SQLDialect.POSTGRES);
+            DSLContext dsl = DSL.using(CountedStatements.counting(db, statements), SQLDialect.POSTGRES);
             Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
             AlarmTransitions.Transition pump = raise(dsl, "pump-temperature-high", "component:pump-1", "temperature", t0, 95);
             AlarmTransitions.Transition tank = raise(dsl, "tank-level-high", "component:tank-2", "level", t0, 97);
@@ -93,29 +90,5 @@ class ActionRoundTripsTest {
         change.put("op", "update");
         change.set("row", row);
         return OmniglassClient.JSON.writeValueAsBytes(change);
-    }
-
-    /** The pool, counting the statements its connections prepare or create. */
-    private static DataSource counting(DataSource db, AtomicInteger statements) {
-        return (DataSource) Proxy.newProxyInstance(DataSource.class.getClassLoader(), new Class<?>[] {DataSource.class}, (p, m, args) -> {
-            Object r = invoke(db, m, args);
-            if (r instanceof Connection c) {
-                return Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class}, (p2, m2, args2) -> {
-                    if (m2.getName().equals("prepareStatement") || m2.getName().equals("createStatement") || m2.getName().equals("prepareCall")) {
-                        statements.incrementAndGet();
-                    }
-                    return invoke(c, m2, args2);
-                });
-            }
-            return r;
-        });
-    }
-
-    private static Object invoke(Object target, java.lang.reflect.Method m, Object[] args) throws Throwable {
-        try {
-            return m.invoke(target, args);
-        } catch (InvocationTargetException e) {
-            throw e.getCause();
-        }
     }
 }

@@ -12,9 +12,6 @@ import org.jooq.impl.DSL;
 import org.junit.jupiter.api.Test;
 
 import javax.sql.DataSource;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
-import java.sql.Connection;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -49,7 +46,7 @@ class NoDataRoundTripsTest {
             DataSource db = core.core().context().tenantDataSource(t);
             new PlantImporter(db).importPlant(PlantDescription.parseTree(PLANT), "test", "nodatatrips");
             AtomicInteger statements = new AtomicInteger();
-            DSLContext dsl = DSL.using(counting(db, statements), SQLDialect.POSTGRES);
+            DSLContext dsl = DSL.using(CountedStatements.counting(db, statements), SQLDialect.POSTGRES);
             long silentSeries = heard(dsl, db, "component:pump-1", Instant.now().minusSeconds(600));
             heard(dsl, db, "component:pump-2", Instant.now());
             List<EventRuleDef> rules = EventRuleStore.enabled(dsl);
@@ -77,29 +74,5 @@ class NoDataRoundTripsTest {
                 + " ON CONFLICT (series_id) DO UPDATE SET ts = excluded.ts, value_num = excluded.value_num"
                 + " RETURNING 1) SELECT count(*) FROM i", series, ts.toString());
         return series;
-    }
-
-    /** The pool, counting the statements its connections prepare or create. */
-    private static DataSource counting(DataSource db, AtomicInteger statements) {
-        return (DataSource) Proxy.newProxyInstance(DataSource.class.getClassLoader(), new Class<?>[] {DataSource.class}, (p, m, args) -> {
-            Object r = invoke(db, m, args);
-            if (r instanceof Connection c) {
-                return Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class}, (p2, m2, args2) -> {
-                    if (m2.getName().equals("prepareStatement") || m2.getName().equals("createStatement") || m2.getName().equals("prepareCall")) {
-                        statements.incrementAndGet();
-                    }
-                    return invoke(c, m2, args2);
-                });
-            }
-            return r;
-        });
-    }
-
-    private static Object invoke(Object target, java.lang.reflect.Method m, Object[] args) throws Throwable {
-        try {
-            return m.invoke(target, args);
-        } catch (InvocationTargetException e) {
-            throw e.getCause();
-        }
     }
 }

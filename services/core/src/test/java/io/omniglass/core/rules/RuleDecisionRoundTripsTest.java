@@ -10,9 +10,6 @@ import org.jooq.impl.DSL;
 import org.junit.jupiter.api.Test;
 
 import javax.sql.DataSource;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
-import java.sql.Connection;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -33,7 +30,7 @@ class RuleDecisionRoundTripsTest {
             DataSource db = core.core().context().tenantDataSource(t);
             RulesFixture.importPlant(db, "trips");
             AtomicInteger statements = new AtomicInteger();
-            DSLContext dsl = DSL.using(counting(db, statements), SQLDialect.POSTGRES);
+            DSLContext dsl = DSL.using(CountedStatements.counting(db, statements), SQLDialect.POSTGRES);
             EventRuleDef rule = EventRuleStore.enabled(dsl).stream()
                     .filter(r -> r.name().equals("pump-temperature-high")).findFirst().orElseThrow();
             Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
@@ -75,29 +72,5 @@ class RuleDecisionRoundTripsTest {
         Reading dp = new Reading("metric", owner, "temperature", "", ts, value, null, "observed", "test", null, null);
         return dsl.transactionResult(cfg -> AlarmTransitions.evaluateAll(cfg.dsl(),
                 List.of(new AlarmTransitions.Work(rule, owner, List.of(dp)))));
-    }
-
-    /** The pool, counting the statements its connections prepare or create. */
-    private static DataSource counting(DataSource db, AtomicInteger statements) {
-        return (DataSource) Proxy.newProxyInstance(DataSource.class.getClassLoader(), new Class<?>[] {DataSource.class}, (p, m, args) -> {
-            Object r = invoke(db, m, args);
-            if (r instanceof Connection c) {
-                return Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class}, (p2, m2, args2) -> {
-                    if (m2.getName().equals("prepareStatement") || m2.getName().equals("createStatement") || m2.getName().equals("prepareCall")) {
-                        statements.incrementAndGet();
-                    }
-                    return invoke(c, m2, args2);
-                });
-            }
-            return r;
-        });
-    }
-
-    private static Object invoke(Object target, java.lang.reflect.Method m, Object[] args) throws Throwable {
-        try {
-            return m.invoke(target, args);
-        } catch (InvocationTargetException e) {
-            throw e.getCause();
-        }
     }
 }
