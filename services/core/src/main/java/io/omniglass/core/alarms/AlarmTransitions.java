@@ -12,7 +12,6 @@ import io.omniglass.core.gateway.HotSql;
 import io.omniglass.api.OmniglassClient;
 import io.omniglass.schema.tenant.enums.AlarmState;
 import io.omniglass.schema.tenant.enums.EventOrigin;
-import io.omniglass.schema.tenant.enums.OwnerKind;
 import io.omniglass.schema.tenant.tables.records.EventRuleStateRecord;
 import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
@@ -282,11 +281,7 @@ public final class AlarmTransitions {
         return HotSql.query(tx, INSERT_EVENT, ps -> {
             ps.setString(1, name);
             HotSql.setUntyped(ps, 2, origin.getLiteral());
-            HotSql.setUntyped(ps, 3, o.kind().getLiteral());
-            ps.setString(4, o.kind() == OwnerKind.component ? o.name() : null);
-            ps.setString(5, o.kind() == OwnerKind.system ? o.name() : null);
-            ps.setString(6, o.kind() == OwnerKind.location ? o.name() : null);
-            ps.setString(7, o.kind() == OwnerKind.node ? o.name() : null);
+            o.bind(ps, 3); // parameters 3 to 7
             ps.setLong(8, rule.id());
             ps.setInt(9, rule.version());
             HotSql.setLong(ps, 10, triggerSeries);
@@ -384,8 +379,7 @@ public final class AlarmTransitions {
             + " = ? WHERE " + HotSql.q(ALARM.ID) + " = ?";
 
     private static final String INSERT_EVENT = "INSERT INTO " + HotSql.q(EVENT) + " (" + HotSql.q(EVENT.NAME) + ", "
-            + HotSql.q(EVENT.ORIGIN) + ", " + HotSql.q(EVENT.OWNER_KIND) + ", " + HotSql.q(EVENT.COMPONENT_ID) + ", "
-            + HotSql.q(EVENT.SYSTEM_ID) + ", " + HotSql.q(EVENT.LOCATION_ID) + ", " + HotSql.q(EVENT.NODE_ID) + ", "
+            + HotSql.q(EVENT.ORIGIN) + ", " + Owner.arcColumns(EVENT) + ", "
             + HotSql.q(EVENT.EVENT_RULE_ID) + ", " + HotSql.q(EVENT.EVENT_RULE_VERSION) + ", " + HotSql.q(EVENT.TRIGGER_SERIES_ID) + ", "
             + HotSql.q(EVENT.TRIGGER_TS) + ", " + HotSql.q(EVENT.SEVERITY) + ", " + HotSql.q(EVENT.MESSAGE) + ", "
             + HotSql.q(EVENT.PAYLOAD) + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING " + HotSql.q(EVENT.ID);

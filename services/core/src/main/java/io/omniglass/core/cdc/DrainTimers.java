@@ -36,11 +36,7 @@ final class DrainTimers {
     private final Timer close;
     private final Timer firstMessage;
     private final Timer sentLsnAsked;
-    private final io.micrometer.core.instrument.Counter endCaughtUp;
-    private final io.micrometer.core.instrument.Counter endHandedOver;
-    private final io.micrometer.core.instrument.Counter endSliced;
-    private final io.micrometer.core.instrument.Counter endFailed;
-    private final io.micrometer.core.instrument.Counter endFenced;
+    private final java.util.Map<End, io.micrometer.core.instrument.Counter> ends = new java.util.EnumMap<>(End.class);
     private final io.micrometer.core.instrument.Counter caughtUpByKeepalive;
     private final io.micrometer.core.instrument.Counter caughtUpByAsking;
     private final io.micrometer.core.instrument.DistributionSummary behindAtStart;
@@ -76,11 +72,9 @@ final class DrainTimers {
         close = phase(metrics, "close");
         firstMessage = phase(metrics, "first_message");
         sentLsnAsked = phase(metrics, "sent_lsn_asked");
-        endCaughtUp = drainEnd(metrics, "caught_up");
-        endHandedOver = drainEnd(metrics, "handed_over");
-        endSliced = drainEnd(metrics, "sliced");
-        endFailed = drainEnd(metrics, "failed");
-        endFenced = drainEnd(metrics, "fenced");
+        for (End how : End.values()) {
+            ends.put(how, drainEnd(metrics, how.tag()));
+        }
         caughtUpByKeepalive = caughtUpBy(metrics, "received");
         caughtUpByAsking = caughtUpBy(metrics, "asked");
         behindAtStart = io.micrometer.core.instrument.DistributionSummary.builder("og_cdc_drain_behind_bytes")
@@ -93,6 +87,14 @@ final class DrainTimers {
      * waiting feed; its time slice over before it caught up (requeued: its commit waits for a session
      * again); ended by its fence (the lease lapsed, or the core is closing); or failed.
      */
+    enum End {
+        CAUGHT_UP, HANDED_OVER, SLICED, FENCED, FAILED;
+
+        String tag() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
     private static io.micrometer.core.instrument.Counter drainEnd(MeterRegistry metrics, String how) {
         return io.micrometer.core.instrument.Counter.builder("og_cdc_drain_end").tag("how", how)
                 .description("commit drains by how they ended: caught_up, handed_over, sliced, fenced, failed").register(metrics);
@@ -104,15 +106,9 @@ final class DrainTimers {
                 .description("commit drains caught up: by the walsender's received position, or by asking its sent position").register(metrics);
     }
 
-    /** A commit drain's end: {@code how} one of caught_up, handed_over, sliced, fenced, failed. */
-    void ended(String how) {
-        switch (how) {
-            case "caught_up" -> endCaughtUp.increment();
-            case "handed_over" -> endHandedOver.increment();
-            case "sliced" -> endSliced.increment();
-            case "fenced" -> endFenced.increment();
-            default -> endFailed.increment();
-        }
+    /** A commit drain's end. */
+    void ended(End how) {
+        ends.get(how).increment();
     }
 
     void caughtUpBy(boolean asked) {

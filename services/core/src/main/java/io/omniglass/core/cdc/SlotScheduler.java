@@ -534,7 +534,7 @@ final class SlotScheduler implements AutoCloseable {
         long[] streaming = {0}; // when the stream was open (first callback)
         long[] caughtUpAt = {0};
         long[] yieldAt = {0};
-        String[] ending = {"failed"};
+        DrainTimers.End[] ending = {DrainTimers.End.FAILED};
         if (!housekeepingOnly) {
             drainTimers.behindAtStart(feed.behindBytes);
         }
@@ -583,7 +583,7 @@ final class SlotScheduler implements AutoCloseable {
                     if (feed.wokenWhileRunning() && anyWaiting()) {
                         // caught up with what it was woken for and others wait: hand over rather than
                         // drain on; the wake-up stays and puts the feed at the back of the line
-                        ending[0] = "handed_over";
+                        ending[0] = DrainTimers.End.HANDED_OVER;
                         return true;
                     }
                     if (feed.takeWake()) {
@@ -591,7 +591,7 @@ final class SlotScheduler implements AutoCloseable {
                         target[0] = flushedWal(feed); // woken meanwhile: drain on in this session
                         return false;
                     }
-                    ending[0] = "caught_up";
+                    ending[0] = DrainTimers.End.CAUGHT_UP;
                     return true;
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
@@ -615,7 +615,7 @@ final class SlotScheduler implements AutoCloseable {
                 if (give) {
                     yielded[0] = true;
                     yieldAt[0] = System.nanoTime();
-                    ending[0] = "sliced";
+                    ending[0] = DrainTimers.End.SLICED;
                 }
                 return give;
             }
@@ -642,8 +642,8 @@ final class SlotScheduler implements AutoCloseable {
                 drainTimers.prepared(System.nanoTime() - started);
             }
             session.drainingUntil(until).run();
-            if (ending[0].equals("failed")) {
-                ending[0] = "fenced"; // returned neither done nor yielded: the fence dropped (or the core is closing)
+            if (ending[0] == DrainTimers.End.FAILED) {
+                ending[0] = DrainTimers.End.FENCED; // returned neither done nor yielded: the fence dropped (or the core is closing)
             }
             if (!housekeepingOnly && !wasOpen) {
                 drainTimers.opening(session.openSlotBusyNanos, session.openConnectNanos, session.openStartNanos, session.openStreamEndNanos,

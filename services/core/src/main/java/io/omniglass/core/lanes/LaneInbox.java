@@ -51,7 +51,7 @@ public final class LaneInbox implements AutoCloseable {
     private final ArrayDeque<Message> queue = new ArrayDeque<>();
     private final Runnable onReconnect = this::reconnected;
     /** Makes the durable again if the server lost it (a memory-stored consumer after a restart); may be null. */
-    private final Runnable ensure;
+    private final Ensure ensure;
     private JetStreamSubscription subscription;
     private ScheduledFuture<?> renewal;
     private long bytes;
@@ -66,7 +66,7 @@ public final class LaneInbox implements AutoCloseable {
     private long oldestArrival;
 
     private LaneInbox(Lanes lanes, String tenant, String stream, String durable, Lane lane,
-                      int pullBatch, int highMessages, long highBytes, Runnable ensure) {
+                      int pullBatch, int highMessages, long highBytes, Ensure ensure) {
         this.ensure = ensure;
         this.name = stream + "/" + durable;
         this.lanes = lanes;
@@ -96,8 +96,14 @@ public final class LaneInbox implements AutoCloseable {
      * if the server lost it (off the lanes' timer), before the new pull request.
      */
     public static LaneInbox create(Lanes lanes, String tenant, String stream, String durable, Lane lane,
-                                   int pullBatch, int highMessages, long highBytes, Runnable ensure) {
+                                   int pullBatch, int highMessages, long highBytes, Ensure ensure) {
         return new LaneInbox(lanes, tenant, stream, durable, lane, pullBatch, highMessages, highBytes, ensure);
+    }
+
+    /** Makes a memory-stored durable again if the server lost it ({@link DurableFloors#ensure}). */
+    @FunctionalInterface
+    public interface Ensure {
+        void run() throws Exception;
     }
 
     /** Binds to the consumer and sends the first pull request. */
@@ -152,7 +158,7 @@ public final class LaneInbox implements AutoCloseable {
         }
         try {
             ensure.run();
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
             if (attempt < 120) {
                 log.debug("{}: cannot make the consumer again yet ({}); again in a second", name, e.toString());
                 lanes.floors().schedule(() -> ensureThenPull(attempt + 1), 1_000);

@@ -171,12 +171,12 @@ public final class Lanes implements AutoCloseable {
         }
     }
 
-    /** The shared timer: short tasks only (they signal a lane, or hand work to one). */
     /** The data lanes' memory-stored consumers and their floors (see {@link DurableFloors}). */
     public DurableFloors floors() {
         return floors;
     }
 
+    /** The shared timer: short tasks only (they signal a lane, or hand work to one). */
     public ScheduledExecutorService timers() {
         return timers;
     }

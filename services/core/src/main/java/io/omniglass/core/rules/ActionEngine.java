@@ -197,17 +197,18 @@ final class ActionEngine implements AutoCloseable {
         String owner = command.path("owner").asText();
         String key = command.path("key").asText();
         JsonNode value = command.path("value");
-        String[] held = HotSql.query(tx, HELD_ALARM, ps -> {
+        HeldAlarm held = HotSql.query(tx, HELD_ALARM, ps -> {
             ps.setString(1, key);
             ps.setLong(2, alarmId);
-        }, rs -> rs.next() ? new String[] {rs.getString(1), String.valueOf(rs.getLong(2)), rs.getString(3), rs.getString(4)} : null);
-        if (held == null || AlarmState.lookupLiteral(held[0]) != AlarmState.active || Long.parseLong(held[1]) != raiseEventId) {
+        }, rs -> rs.next() ? new HeldAlarm(AlarmState.lookupLiteral(rs.getString(1)), rs.getLong(2), rs.getString(3),
+                rs.getString(4) == null ? null : DatapointKind.lookupLiteral(rs.getString(4))) : null);
+        if (held == null || held.state() != AlarmState.active || held.raiseEventId() != raiseEventId) {
             return Optional.empty(); // a stale change: that raise is over, do not command on it now
         }
-        if (ownerFilter != null && !Selector.of(ownerFilter).matches(held[2])) {
+        if (ownerFilter != null && !Selector.of(ownerFilter).matches(held.owner())) {
             return Optional.empty();
         }
-        DatapointKind kind = held[3] == null ? null : DatapointKind.lookupLiteral(held[3]);
+        DatapointKind kind = held.keyKind();
         if (kind == null) {
             log.warn("tenant {}: action rule {} commands unknown key '{}'", slug, actionRuleName, key);
             return Optional.empty();
@@ -221,12 +222,12 @@ final class ActionEngine implements AutoCloseable {
         String message = "command " + owner + " " + key + " = " + value + " (" + actionRuleName + ")";
         String payloadJson = Jsonb.of(payload).data();
         String commandJson = Jsonb.of(command).data();
-        HotSql.Rows<long[]> action = rs -> rs.next()
-                ? new long[] {rs.getLong(1), ActionStatus.lookupLiteral(rs.getString(2)) == ActionStatus.pending ? 1 : 0, rs.getLong(3)}
+        HotSql.Rows<Made> action = rs -> rs.next()
+                ? new Made(rs.getLong(1), ActionStatus.lookupLiteral(rs.getString(2)), rs.getLong(3))
                 : null;
-        long[] made = HotSql.query(tx, COMMAND, ps -> {
+        Made made = HotSql.query(tx, COMMAND, ps -> {
             int i = 1;
-            i = bindOwner(ps, i, o);
+            i = o.bind(ps, i);
             ps.setLong(i++, actionRuleId);
             ps.setInt(i++, version);
             ps.setLong(i++, raiseEventId);
@@ -235,7 +236,7 @@ final class ActionEngine implements AutoCloseable {
             ps.setLong(i++, actionRuleId);
             ps.setInt(i++, version);
             ps.setLong(i++, alarmId);
-            i = bindOwner(ps, i, o);
+            i = o.bind(ps, i);
             ps.setString(i++, key);
             HotSql.setUntyped(ps, i, commandJson);
         }, action);
@@ -245,24 +246,18 @@ final class ActionEngine implements AutoCloseable {
                 ps.setLong(2, raiseEventId);
             }, action);
         }
-        if (made == null || made[1] != 1) {
+        if (made == null || made.status() != ActionStatus.pending) {
             return Optional.empty();
         }
-        return Optional.of(new Pending(made[0], made[2], owner, key, kind, value));
+        return Optional.of(new Pending(made.actionId(), made.commandEventId(), owner, key, kind, value));
     }
 
-    private static int bindOwner(java.sql.PreparedStatement ps, int i, Owner o) throws java.sql.SQLException {
-        HotSql.setUntyped(ps, i++, o.kind().getLiteral());
-        ps.setString(i++, o.kind() == OwnerKind.component ? o.name() : null);
-        ps.setString(i++, o.kind() == OwnerKind.system ? o.name() : null);
-        ps.setString(i++, o.kind() == OwnerKind.location ? o.name() : null);
-        ps.setString(i++, o.kind() == OwnerKind.node ? o.name() : null);
-        return i;
+    /** The alarm as the command needs it, and the commanded key's kind (null: no such key). */
+    private record HeldAlarm(AlarmState state, long raiseEventId, String owner, DatapointKind keyKind) {
     }
 
-    private static String ownerColumns(org.jooq.Table<?> t) {
-        return HotSql.q(t.field("owner_kind")) + ", " + HotSql.q(t.field("component_id")) + ", " + HotSql.q(t.field("system_id"))
-                + ", " + HotSql.q(t.field("location_id")) + ", " + HotSql.q(t.field("node_id"));
+    /** The action row of the command: made now, or by an earlier delivery of the same raise. */
+    private record Made(long actionId, ActionStatus status, long commandEventId) {
     }
 
     private static final String OWNER_KIND = '"' + OwnerKind.component.getName() + '"';
@@ -276,12 +271,12 @@ final class ActionEngine implements AutoCloseable {
 
     /** The command event and, when it was new, the action row pointing at it. */
     private static final String COMMAND = "WITH e AS (INSERT INTO " + HotSql.q(EVENT) + " (" + HotSql.q(EVENT.NAME) + ", "
-            + HotSql.q(EVENT.ORIGIN) + ", " + ownerColumns(EVENT) + ", " + HotSql.q(EVENT.ACTION_RULE_ID) + ", "
+            + HotSql.q(EVENT.ORIGIN) + ", " + Owner.arcColumns(EVENT) + ", " + HotSql.q(EVENT.ACTION_RULE_ID) + ", "
             + HotSql.q(EVENT.ACTION_RULE_VERSION) + ", " + HotSql.q(EVENT.TRIGGER_EVENT_ID) + ", " + HotSql.q(EVENT.MESSAGE) + ", "
             + HotSql.q(EVENT.PAYLOAD) + ") VALUES ('command', '" + EventOrigin.rule.getLiteral() + "', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             + " ON CONFLICT DO NOTHING RETURNING " + HotSql.q(EVENT.ID) + ")"
             + " INSERT INTO " + HotSql.q(ACTION) + " (" + HotSql.q(ACTION.ACTION_RULE_ID) + ", " + HotSql.q(ACTION.ACTION_RULE_VERSION) + ", "
-            + HotSql.q(ACTION.ALARM_ID) + ", " + HotSql.q(ACTION.COMMAND_EVENT_ID) + ", " + ownerColumns(ACTION) + ", "
+            + HotSql.q(ACTION.ALARM_ID) + ", " + HotSql.q(ACTION.COMMAND_EVENT_ID) + ", " + Owner.arcColumns(ACTION) + ", "
             + HotSql.q(ACTION.KEY) + ", " + HotSql.q(ACTION.COMMAND) + ", " + HotSql.q(ACTION.STATUS) + ")"
             + " SELECT ?, ?, ?, e." + HotSql.q(EVENT.ID) + ", ?::" + OWNER_KIND + ", ?, ?, ?, ?, ?, ?::jsonb, '" + ActionStatus.pending.getLiteral() + "' FROM e"
             + " RETURNING " + HotSql.q(ACTION.ID) + ", " + HotSql.q(ACTION.STATUS) + "::text, " + HotSql.q(ACTION.COMMAND_EVENT_ID);

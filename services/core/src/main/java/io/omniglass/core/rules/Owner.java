@@ -1,9 +1,12 @@
 package io.omniglass.core.rules;
 
+import io.omniglass.core.gateway.HotSql;
 import io.omniglass.schema.tenant.enums.OwnerKind;
 import org.jooq.Field;
 import org.jooq.Table;
 
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -44,6 +47,23 @@ public record Owner(OwnerKind kind, String name) {
             m.put(table.field(kind.getLiteral() + "_id"), name);
         }
         return m;
+    }
+
+    /** The arc's five columns of {@code table} for a statement written once, in the order {@link #bind} sets them. */
+    public static String arcColumns(Table<?> table) {
+        return HotSql.q(table.field("owner_kind")) + ", " + HotSql.q(table.field("component_id")) + ", "
+                + HotSql.q(table.field("system_id")) + ", " + HotSql.q(table.field("location_id")) + ", "
+                + HotSql.q(table.field("node_id"));
+    }
+
+    /** Binds the arc's five columns ({@link #arcColumns}) from parameter {@code i} on; returns the next parameter. */
+    public int bind(PreparedStatement ps, int i) throws SQLException {
+        HotSql.setUntyped(ps, i++, kind.getLiteral());
+        ps.setString(i++, kind == OwnerKind.component ? name : null);
+        ps.setString(i++, kind == OwnerKind.system ? name : null);
+        ps.setString(i++, kind == OwnerKind.location ? name : null);
+        ps.setString(i++, kind == OwnerKind.node ? name : null);
+        return i;
     }
 
     @Override

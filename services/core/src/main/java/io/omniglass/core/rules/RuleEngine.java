@@ -86,7 +86,7 @@ final class RuleEngine implements AutoCloseable {
     void start() throws Exception {
         ensureConsumer();
         inbox = LaneInbox.create(lanes, slug, TenantStreams.dataStream(slug), DURABLE, lane, BATCH, 4 * BATCH, 16L << 20,
-                this::ensureConsumerAgain);
+                this::ensureConsumer);
         inbox.start();
     }
 
@@ -100,14 +100,6 @@ final class RuleEngine implements AutoCloseable {
                 .ackWait(Duration.ofSeconds(30))
                 .maxAckPending(20_000)
                 .build());
-    }
-
-    private void ensureConsumerAgain() {
-        try {
-            ensureConsumer();
-        } catch (Exception e) {
-            throw new IllegalStateException(e.toString(), e);
-        }
     }
 
     private boolean turn() {

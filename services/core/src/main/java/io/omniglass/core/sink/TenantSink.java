@@ -106,7 +106,7 @@ final class TenantSink implements AutoCloseable {
         ensureConsumer();
         int pull = Math.min(settings.batchMessages(), 1000);
         inbox = LaneInbox.create(lanes, tenant.slug(), TenantStreams.dataStream(tenant.slug()), settings.durableName(),
-                lane, pull, 2 * settings.batchMessages(), MAX_FETCH_BYTES, this::ensureConsumerAgain);
+                lane, pull, 2 * settings.batchMessages(), MAX_FETCH_BYTES, this::ensureConsumer);
         inbox.start();
     }
 
@@ -133,14 +133,6 @@ final class TenantSink implements AutoCloseable {
                 .maxAckPending(settings.maxAckPending())
                 .maxDeliver(-1) // never drop: only the sink decides a message is dead, and says why
                 .build());
-    }
-
-    private void ensureConsumerAgain() {
-        try {
-            ensureConsumer();
-        } catch (IOException | JetStreamApiException e) {
-            throw new IllegalStateException(e.toString(), e);
-        }
     }
 
     /** Lag figures for /metrics, from what the deliveries said (no request to the server). */
