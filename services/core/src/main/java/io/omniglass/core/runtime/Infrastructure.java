@@ -121,6 +121,14 @@ public final class Infrastructure implements AutoCloseable {
         return embeddedPg == null ? Optional.empty() : embeddedPg.pid();
     }
 
+    /**
+     * The postmaster of every embedded Postgres server this core runs (the control server first),
+     * for measuring: a fleet's tenants may be spread over several.
+     */
+    public java.util.List<Long> embeddedPostgresPids() {
+        return embeddedPostgresPid().map(java.util.List::of).orElse(java.util.List.of());
+    }
+
     public Optional<Long> embeddedNatsPid() {
         return embeddedNats == null ? Optional.empty() : Optional.of(embeddedNats.pid());
     }
