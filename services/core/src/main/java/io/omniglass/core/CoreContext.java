@@ -19,7 +19,8 @@ import java.util.Optional;
 /**
  * What a module gets to work with: the parts of one running core. {@code nats} is the control
  * connection (leases, control subjects, stream management); per-tenant bulk traffic and lane work
- * go through {@code lanes}.
+ * go through {@code lanes}. {@code acceptedWindows}: each tenant's accepted window, which the sink
+ * and the rules share.
  */
 public record CoreContext(
         String instanceId,
@@ -34,7 +35,8 @@ public record CoreContext(
         TenantProvisioner provisioner,
         TokenService tokens,
         PrometheusMeterRegistry metrics,
-        Lanes lanes) {
+        Lanes lanes,
+        io.omniglass.core.sink.AcceptedWindows acceptedWindows) {
 
     public DataSource tenantDataSource(Tenant tenant) {
         return tenantDatabases.dataSource(tenant);

@@ -121,7 +121,8 @@ public final class CoreService implements AutoCloseable {
                 checkpointSoon();
             });
             ctx = new CoreContext(instanceId, config, dataDir, infra, controlDs, control, nats, tenantDbs,
-                    new TenantRegistry(control), provisioner, tokens, metrics, lanes);
+                    new TenantRegistry(control), provisioner, tokens, metrics, lanes,
+                    new io.omniglass.core.sink.AcceptedWindows(controlDs, lanes));
 
             awaiting = new io.omniglass.core.tenancy.TenantsAwaitingServers(tenantDbs.serverStates(),
                     slug -> ctx.tenants().find(slug).filter(Tenant::active).ifPresent(t -> bringUpOne(t, provisioner)));

@@ -1200,21 +1200,22 @@ public final class FleetBench implements Callable<Integer> {
             double p50 = 0;
             double p99 = 0;
             double max = 0;
+            // a stage's recent percentiles are the gauges of its StageTimer (since s12), its count and max the timer's
+            Map<String, Map<Double, Double>> recent = recentPercentiles(name);
             for (var t : registry.find(name).timers()) {
                 String slug = t.getId().getTag("tenant");
+                Map<Double, Double> q = recent.getOrDefault(slug, Map.of());
                 if (replaying.slug().equals(slug)) {
-                    replayStages.put(name + " ms", timer(t));
+                    Map<String, Object> m = timer(t);
+                    m.put("p50_recent", round(q.getOrDefault(0.5, 0.0)));
+                    m.put("p99_recent", round(q.getOrDefault(0.99, 0.0)));
+                    replayStages.put(name + " ms", m);
                 } else if (liveSlugs.contains(slug)) {
                     var snap = t.takeSnapshot();
                     count += snap.count();
                     max = Math.max(max, snap.max(TimeUnit.MILLISECONDS));
-                    for (var v : snap.percentileValues()) {
-                        if (v.percentile() == 0.5) {
-                            p50 = Math.max(p50, v.value(TimeUnit.MILLISECONDS));
-                        } else if (v.percentile() == 0.99) {
-                            p99 = Math.max(p99, v.value(TimeUnit.MILLISECONDS));
-                        }
-                    }
+                    p50 = Math.max(p50, q.getOrDefault(0.5, 0.0));
+                    p99 = Math.max(p99, q.getOrDefault(0.99, 0.0));
                 }
             }
             liveStages.put(name + " ms", Map.of("batches", count, "worst_tenant_p50_recent", round(p50),
@@ -1233,6 +1234,16 @@ public final class FleetBench implements Callable<Integer> {
         out.put("replaying_tenant", replayStages);
         out.put("live_tenants", liveStages);
         System.out.printf("stages: %s%n", out);
+        return out;
+    }
+
+    /** Per tenant, a stage's recent quantiles in ms, from its {@link io.omniglass.core.telemetry.StageTimer}'s gauges. */
+    private Map<String, Map<Double, Double>> recentPercentiles(String stage) {
+        Map<String, Map<Double, Double>> out = new java.util.HashMap<>();
+        for (var g : core.context().metrics().find(stage + io.omniglass.core.telemetry.StageTimer.RECENT_SUFFIX).gauges()) {
+            out.computeIfAbsent(g.getId().getTag("tenant"), k -> new java.util.HashMap<>())
+                    .put(Double.parseDouble(g.getId().getTag("quantile")), g.value() * 1000);
+        }
         return out;
     }
 

@@ -104,6 +104,8 @@ final class LifecycleRoutes {
                 return null;
             });
             RetentionStore.set(s, level);
+            // committed: this instance's sink and rules follow at once (other instances by the CDC feed)
+            gateway.core().acceptedWindows().retentionChanged(s.tenant().slug());
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest(e.getMessage());
         }

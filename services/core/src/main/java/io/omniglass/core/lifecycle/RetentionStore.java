@@ -40,7 +40,8 @@ public final class RetentionStore {
         return new RetentionCascade(defaults(control), levels(tenant));
     }
 
-    static Map<String, RetentionLevel> defaults(DSLContext control) {
+    /** The global defaults (control setting {@value #DEFAULTS_KEY}), per table. */
+    public static Map<String, RetentionLevel> defaults(DSLContext control) {
         Map<String, RetentionLevel> out = new HashMap<>();
         JSONB value = control.select(SETTING.VALUE).from(SETTING).where(SETTING.KEY.eq(DEFAULTS_KEY)).fetchOne(SETTING.VALUE);
         if (value == null) {
@@ -66,7 +67,8 @@ public final class RetentionStore {
         return out;
     }
 
-    static List<RetentionLevel> levels(DSLContext tenant) {
+    /** The tenant's own levels (its {@code retention_policy} rows). */
+    public static List<RetentionLevel> levels(DSLContext tenant) {
         return tenant.selectFrom(RETENTION_POLICY).orderBy(RETENTION_POLICY.ID).fetch(RetentionStore::level);
     }
 

@@ -32,6 +32,10 @@ public final class PlantModule implements CoreModule {
             } catch (IllegalArgumentException e) {
                 throw ApiException.badRequest(e.getMessage());
             }
+            if (counts.get("retention_changed") instanceof Integer n && n > 0) {
+                // committed: this instance's sink and rules follow at once (other instances by the CDC feed)
+                core.acceptedWindows().retentionChanged(s.tenant().slug());
+            }
             ctx.json(counts);
         });
         PlantTreeRoutes.register(app, core);

@@ -12,6 +12,7 @@ import io.nats.client.api.AckPolicy;
 import io.nats.client.api.ConsumerConfiguration;
 import io.nats.client.api.DeliverPolicy;
 import io.omniglass.core.sink.DataRefusal;
+import io.omniglass.core.telemetry.StageTimer;
 import io.omniglass.core.tenancy.TenantStreams;
 import io.omniglass.schema.tenant.enums.ActionStatus;
 import org.jooq.DSLContext;
@@ -53,7 +54,7 @@ final class RuleEngine implements AutoCloseable {
     private final Counter evaluated;
     private final Counter transitions;
     private final Counter skipped;
-    private final io.micrometer.core.instrument.Timer storedToDecided;
+    private final StageTimer storedToDecided;
     private final DecidedSamples decided = new DecidedSamples();
     private final Lane lane;
     /** How long a live tenant's turn waits for its first datapoint message to have company (see {@link #lingers}). */
@@ -77,9 +78,9 @@ final class RuleEngine implements AutoCloseable {
                 .description("data-lane messages left undecoded: nothing in them could change an alarm (no rule, or backfill "
                         + "not newer than what was decided)")
                 .tag("tenant", slug).register(metrics);
-        this.storedToDecided = io.micrometer.core.instrument.Timer.builder("og_rules_stored_to_decided")
-                .description("JetStream stored a batch's oldest datapoint message -> its alarm decisions committed")
-                .tag("tenant", slug).publishPercentiles(0.5, 0.99).register(metrics);
+        // recent p50/p99 from a StageTimer, not Micrometer's per-tenant HdrHistograms (docs/fleet.md, s12-corecpu)
+        this.storedToDecided = StageTimer.register(metrics, "og_rules_stored_to_decided",
+                "JetStream stored a batch's oldest datapoint message -> its alarm decisions committed", slug);
         this.lane = lanes.lane("rules:" + slug, this::turn);
     }
 

@@ -11,7 +11,6 @@ import io.omniglass.core.CoreModule;
 import io.omniglass.core.alarms.AlarmService;
 import io.omniglass.core.lanes.Lane;
 import io.omniglass.core.lanes.Lanes;
-import io.omniglass.core.sink.AcceptedWindow;
 import io.omniglass.core.tenancy.Tenant;
 import io.omniglass.core.tenancy.TenantStreams;
 import org.jooq.DSLContext;
@@ -88,7 +87,7 @@ public final class RulesModule implements CoreModule {
         DSLContext db = Gateway.forCore(ctx).system(tenant, SystemPurpose.RULES).dsl();
         TenantRules t = new TenantRules(tenant.slug(), db);
         t.reload();
-        LaneWindow window = new LaneWindow(new AcceptedWindow(ctx.controlDataSource(), db));
+        LaneWindow window = new LaneWindow(ctx.acceptedWindows().of(tenant.slug(), db));
         t.engine = new RuleEngine(tenant.slug(), lanes, ctx.nats(), db, () -> t.eventRules, window, ctx.metrics(),
                 java.time.Duration.ofMillis(ctx.config().tuning().sinkBatchWaitMs()));
         t.actions = new ActionEngine(tenant.slug(), lanes, ctx.nats(), db, row -> {

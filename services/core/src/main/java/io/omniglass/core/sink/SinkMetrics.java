@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
 import io.omniglass.core.telemetry.RecentCount;
+import io.omniglass.core.telemetry.StageTimer;
 
 import java.time.Duration;
 import java.util.Map;
@@ -17,7 +18,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The sink's figures in /metrics, per tenant: og_sink_rows_written_total (rate() gives rows/s),
  * og_sink_duplicates_total, og_sink_dlq_total{reason}, og_sink_batch_rows, og_sink_commit_seconds,
- * og_sink_pending_messages (consumer lag, refreshed every few seconds); for the fleet health board
+ * the stages of a batch (og_sink_inbox_wait, _prepare, _handoff_wait, _commit, _stored_to_ack: count, sum,
+ * max, and their recent p50/p99 as og_sink_..._recent_seconds{quantile}), og_sink_pending_messages (consumer lag, refreshed every few seconds); for the fleet health board
  * (fleet/) og_sink_ingest_rate, og_sink_dlq_last_day and og_sink_newest_datapoint_timestamp_seconds,
  * counted as batches commit (no timer).
  */
@@ -29,14 +31,14 @@ final class SinkMetrics {
     final Counter duplicates;
     final Counter messages;
     final DistributionSummary batchRows;
-    final Timer commit;
+    final StageTimer commit;
     /** The stages of a batch, from its oldest message's storing in JetStream to its ack (what a live datapoint waits). */
-    final Timer inboxWait;
-    final Timer prepare;
+    final StageTimer inboxWait;
+    final StageTimer prepare;
     /** The part of {@link #prepare} that works out the direct COPY (sorted, encoded), off the writer's turn. */
     final Timer plan;
-    final Timer handoffWait;
-    final Timer storedToAck;
+    final StageTimer handoffWait;
+    final StageTimer storedToAck;
     /** A writing turn whole (partitions, COPY, commit, dead letters, acks): what the writer is busy with, beside its waits. */
     final Timer write;
     final AtomicLong pending = new AtomicLong();
@@ -58,11 +60,10 @@ final class SinkMetrics {
                 .tag("tenant", tenant).register(registry);
         // count, sum and max only: a client-side percentile is an HdrHistogram per tenant per meter, re-ranged after
         // every rotation (40 s), which at fleet size was a tenth of the core's CPU under the live load (docs/fleet.md,
-        // s11-corecpu); the stages the fleet benchmark reads percentiles of keep theirs
+        // s11-corecpu); the stages the fleet benchmark reads percentiles of have them from a StageTimer (s12-corecpu)
         batchRows = DistributionSummary.builder("og.sink.batch.rows").description("datapoints per committed batch")
                 .tag("tenant", tenant).register(registry);
-        commit = Timer.builder("og.sink.commit").description("COPY + merge + commit of one batch")
-                .tag("tenant", tenant).publishPercentiles(0.5, 0.99).register(registry);
+        commit = stage("og.sink.commit", "COPY + merge + commit of one batch", tenant);
         inboxWait = stage("og.sink.inbox.wait", "JetStream stored a batch's oldest message -> a preparing turn took it", tenant);
         prepare = stage("og.sink.prepare", "parse, validate and resolve one batch", tenant);
         plan = counted("og.sink.plan", "group, sort and encode a prepared batch's direct COPY (part of og.sink.prepare)", tenant);
@@ -86,9 +87,9 @@ final class SinkMetrics {
                 .tag("tenant", tenant).register(registry);
     }
 
-    private Timer stage(String name, String description, String tenant) {
-        return Timer.builder(name).description(description).tag("tenant", tenant)
-                .publishPercentiles(0.5, 0.99).register(registry);
+    /** Count, sum and max, and recent p50/p99 as {@code <name>_recent_seconds{quantile}} (see {@link StageTimer}). */
+    private StageTimer stage(String name, String description, String tenant) {
+        return StageTimer.register(registry, name, description, tenant);
     }
 
     /** A timer of count, total and max (no percentiles): its sum over the wall time is what is read. */

@@ -64,7 +64,7 @@ public final class SinkModule implements CoreModule {
     @Override
     public void tenantActive(CoreContext ctx, Tenant tenant) throws Exception {
         GatewaySession db = system(tenant);
-        TenantSink sink = new TenantSink(tenant, ctx.lanes(), ctx.nats(), db, ctx.controlDataSource(),
+        TenantSink sink = new TenantSink(tenant, ctx.lanes(), ctx.nats(), db, ctx.acceptedWindows().of(tenant.slug(), db.dsl()),
                 new ColdCopies(db, () -> ColdTier.forCore(ctx)), settings, new SinkMetrics(ctx.metrics(), tenant.slug()));
         if (sinks.putIfAbsent(tenant.slug(), sink) != null) {
             return;
@@ -77,8 +77,9 @@ public final class SinkModule implements CoreModule {
     private void maintainPartitions() {
         for (TenantSink s : sinks.values()) {
             ctx.tenant(s.slug()).ifPresent(this::ensurePartitions);
-            s.window().refreshNow();
         }
+        // a safety net: the windows follow their changes, and read the control settings at most once a minute
+        ctx.acceptedWindows().refreshAll();
     }
 
     /** Partitions a week back and ahead, so the accepted window always has a table to land in. */

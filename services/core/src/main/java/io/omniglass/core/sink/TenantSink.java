@@ -28,7 +28,6 @@ import io.omniglass.schema.tenant.enums.Provenance;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import javax.sql.DataSource;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -85,7 +84,7 @@ final class TenantSink implements AutoCloseable {
     private boolean lastBatchFull;
     private static final long MAX_FETCH_BYTES = 32L * 1024 * 1024;
 
-    TenantSink(Tenant tenant, Lanes lanes, io.nats.client.Connection control, GatewaySession db, DataSource controlDb,
+    TenantSink(Tenant tenant, Lanes lanes, io.nats.client.Connection control, GatewaySession db, AcceptedWindow window,
                ColdCopies coldCopies, SinkSettings settings, SinkMetrics metrics) {
         this.tenant = tenant;
         this.lanes = lanes;
@@ -95,7 +94,7 @@ final class TenantSink implements AutoCloseable {
         this.settings = settings;
         this.metrics = metrics;
         this.catalog = new TenantCatalog(db.dsl());
-        this.window = new AcceptedWindow(controlDb, db.dsl());
+        this.window = window;
         this.partitions = new Partitions(db);
         this.coldCopies = coldCopies;
         this.lane = lanes.lane("sink:" + tenant.slug(), this::turn);
@@ -112,10 +111,6 @@ final class TenantSink implements AutoCloseable {
 
     String slug() {
         return tenant.slug();
-    }
-
-    AcceptedWindow window() {
-        return window;
     }
 
     /**
