@@ -83,9 +83,9 @@ class AcceptedWindowChangeTest {
             f.count("INSERT INTO retention_policy (table_name, keep) VALUES ('metric_datapoint', interval '200 days') RETURNING 1");
 
             // the change reaches this core as a CDC message, at about the time a datapoint would: send
-            // one a second until one is stored (each with its own ts); a minute's refresh would store none in 20 s
+            // one a second until one is stored (each with its own ts); a minute's refresh would store none in 40 s
             AtomicInteger sent = new AtomicInteger();
-            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofSeconds(1)).until(() -> {
+            await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofSeconds(1)).until(() -> {
                 int i = sent.incrementAndGet();
                 Instant ts = Instant.now().minus(Duration.ofDays(150)).plusSeconds(i).truncatedTo(ChronoUnit.MILLIS);
                 f.publish("metric", List.of(SinkFixture.dp("component:pump-1", "discharge_pressure", ts, 10.0 + i)), "after-" + i, Map.of());
