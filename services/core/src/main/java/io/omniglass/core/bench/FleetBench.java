@@ -211,7 +211,8 @@ public final class FleetBench implements Callable<Integer> {
         registerServers();
         // the two big plants (1,000 series each) first and apart: the provisioning figure is the fleet's small plants
         Tenant replay = tenant("replay", replayPlant());
-        Tenant copyRef = tenant("copyref", replayPlant());
+        // the raw-COPY reference on the replaying tenant's server: "replay ÷ raw COPY" compares one Postgres with itself
+        Tenant copyRef = tenant("copyref", replayPlant(), Optional.of(replay.server()));
         provision();
         // after provisioning: servers the core starts or registers as the fleet grows are measured too
         servers = FleetServers.open(core.context());
@@ -499,7 +500,12 @@ public final class FleetBench implements Callable<Integer> {
     }
 
     private Tenant tenant(String slug, String plant) {
-        Tenant t = core.context().provisioner().create(slug, slug, "bench");
+        return tenant(slug, plant, Optional.empty());
+    }
+
+    /** A tenant on {@code server}, or where placement puts it (the registered primary with the fewest tenants). */
+    private Tenant tenant(String slug, String plant, Optional<String> server) {
+        Tenant t = core.context().provisioner().create(slug, slug, server, "bench");
         PlantImporter.importPlant(Gateway.forCore(core.context()).system(t, SystemPurpose.PLANT_IMPORT),
                 PlantDescription.parseTree(plant), "bench");
         return t;

@@ -186,13 +186,17 @@ final class FleetServers implements AutoCloseable {
         return out;
     }
 
-    /** Per server: who holds the client backends (control or tenant database, state, application, the statement each ran last). */
+    /**
+     * Per server: who holds the client backends (the control database, a tenant's, or the server's
+     * own {@code postgres} database, where the core asks about WAL and slots; until the twelfth
+     * session that one was counted as a tenant's), state, application, the statement each ran last.
+     */
     Map<String, List<Map<String, Object>>> backendHolders() {
         Map<String, List<Map<String, Object>>> out = new LinkedHashMap<>();
         for (Measured m : servers) {
             List<Map<String, Object>> rows = ask(m, c -> {
                 List<Map<String, Object>> r = new ArrayList<>();
-                try (PreparedStatement ps = c.prepareStatement("SELECT CASE WHEN datname = ? THEN 'control' ELSE 'tenant' END, "
+                try (PreparedStatement ps = c.prepareStatement("SELECT CASE WHEN datname = ? THEN 'control' WHEN datname = 'postgres' THEN 'server' ELSE 'tenant' END, "
                         + "state, application_name, left(regexp_replace(query, '\\s+', ' ', 'g'), 80), count(*), count(DISTINCT datname) "
                         + "FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() "
                         + "GROUP BY 1, 2, 3, 4 ORDER BY 5 DESC LIMIT 20")) {
