@@ -104,7 +104,9 @@ public final class CdcBench implements Callable<Integer> {
         try (CoreService core = new CoreService(List.of()).start(cfg)) {
             Tenant tenant = core.context().provisioner().create("bench", "CDC bench", "bench");
             GatewaySession db = Gateway.forCore(core.context()).system(tenant, SystemPurpose.BENCH);
-            PgServer server = core.context().infrastructure().pg(); // the bench tenant lives on the default server
+            // placement may put the bench tenant on any registered primary, not only the control server
+            PgServer server = core.context().tenantDatabases().server(tenant);
+            out.put("postgres_server", tenant.server());
             CdcSession.Source main = CdcSession.Source.of(core.context(), tenant, tenant.slotName());
             CdcSession.Source raw = CdcSession.Source.of(core.context(), tenant, RAW_SLOT);
             String natsUrl = core.context().infrastructure().natsUrl();
@@ -157,8 +159,9 @@ public final class CdcBench implements Callable<Integer> {
                 }, "bench-cdc-publisher");
                 long self = ProcessHandle.current().pid();
                 long natsPid = core.context().infrastructure().embeddedNatsPid().orElse(-1L);
-                long pgPid = core.context().infrastructure().embeddedPostgresPid().orElse(-1L);
-                double[] cpuBefore = {ProcessCpu.seconds(self, false), ProcessCpu.seconds(natsPid, false), ProcessCpu.seconds(pgPid, true)};
+                // Postgres: every embedded postmaster (and any registered server's on this machine), the tenant's among them
+                FleetServers pgServers = FleetServers.open(core.context());
+                double[] cpuBefore = {ProcessCpu.seconds(self, false), ProcessCpu.seconds(natsPid, false), pgServers.cpuSeconds().get("total")};
                 long started = System.nanoTime();
                 publisher.start();
                 while (stats.publishedCount() < changes) {
@@ -170,7 +173,8 @@ public final class CdcBench implements Callable<Integer> {
                 double elapsedS = (System.nanoTime() - started) / 1e9;
                 double pubPerS = changes / elapsedS;
                 double[] cpu = {ProcessCpu.seconds(self, false) - cpuBefore[0], ProcessCpu.seconds(natsPid, false) - cpuBefore[1],
-                        ProcessCpu.seconds(pgPid, true) - cpuBefore[2]};
+                        pgServers.cpuSeconds().get("total") - cpuBefore[2]};
+                pgServers.close();
                 // the publisher thread alone (decode, encode, publish); the rest of the core's CPU is
                 // NATS client threads, GC and the JIT compiler
                 double publisherThreadS = java.lang.management.ManagementFactory.getThreadMXBean()

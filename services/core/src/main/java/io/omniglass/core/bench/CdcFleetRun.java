@@ -31,12 +31,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * {@code ./omniglass bench cdc --slots N}: CDC for a fleet on one Postgres server. N tenants (a
+ * {@code ./omniglass bench cdc --slots N}: CDC for a fleet on the core's Postgres server(s). N tenants (a
  * slot each) served by the core's bounded replication sessions; one tenant commits a large burst
  * of record-lane rows as fast as it can (its WAL is what every other slot must read past), while
  * a probe commits one row at a time in the other tenants, each timed from its commit's return to
  * its arrival from JetStream. Reports the probes' p50/p99 before and during the burst, the
- * burst's own CDC rate, and what the slots cost Postgres (decoded bytes, restart_lsn lag).
+ * burst's own CDC rate, and what the slots cost Postgres (decoded bytes, restart_lsn lag), summed
+ * over every registered primary and per server: a slot decodes only its own server's WAL, so with
+ * tenants spread over several servers the burst's WAL is read by the slots of its server alone.
  */
 final class CdcFleetRun {
 
@@ -88,13 +90,17 @@ final class CdcFleetRun {
             Tenant replay = tenants.get(0);
             List<Tenant> others = tenants.subList(1, tenants.size());
             GatewaySession replayDb = Gateway.forCore(core.context()).system(replay, SystemPurpose.BENCH);
+            FleetServers servers = FleetServers.open(core.context());
+            out.put("servers", servers.describe());
+            out.put("replay_server", replay.server());
+            System.out.printf("%d Postgres server(s); the replaying tenant is on %s%n", servers.count(), replay.server());
             // the steady state: provisioning wrote GBs of WAL (each new database is copied through
             // it) that every slot reads once; the sweep's housekeeping drains them
             long quietBy = System.nanoTime() + 600_000_000_000L;
-            Map<String, Object> lag = slotLag(replayDb);
+            Map<String, Object> lag = slotLag(servers);
             while (((Number) lag.getOrDefault("confirmed_behind_mb_max", 0.0)).doubleValue() > 64 && System.nanoTime() < quietBy) {
                 Thread.sleep(2_000);
-                lag = slotLag(replayDb);
+                lag = slotLag(servers);
             }
             System.out.printf("slots after provisioning (%.0f s): %s%n", (System.nanoTime() - t0) / 1e9, lag);
             out.put("slots_before_replay", lag);
@@ -117,7 +123,7 @@ final class CdcFleetRun {
                 nats.flush(java.time.Duration.ofSeconds(5));
 
                 System.out.println("quiet fleet: probing for 20 s...");
-                Map<String, Long> before = slotCounters(replayDb);
+                Map<String, Map<String, Long>> before = slotCounters(servers);
                 probe.runFor(20_000, probeIntervalMs, () -> false);
                 out.put("quiet", probe.figures());
                 System.out.println("quiet fleet: " + probe.figures());
@@ -140,7 +146,7 @@ final class CdcFleetRun {
                 System.out.printf("replay: %,d audit_log rows in %d-row transactions, probing the other %d tenants...%n",
                         replayRows, REPLAY_TXN_ROWS, others.size());
                 List<Map<String, Object>> lagSamples = new ArrayList<>();
-                probe.runFor(Long.MAX_VALUE, probeIntervalMs, () -> !replaying.get(), () -> lagSamples.add(slotLag(replayDb)));
+                probe.runFor(Long.MAX_VALUE, probeIntervalMs, () -> !replaying.get(), () -> lagSamples.add(slotLag(servers)));
                 writer.join();
                 double commitSeconds = (committedAtMicros[0] - replayStartMicros) / 1e6;
                 System.out.printf("replay committed in %.1f s (%,.0f rows/s); waiting for its CDC...%n",
@@ -163,17 +169,31 @@ final class CdcFleetRun {
                 r.put("cdc_last_change_after_s", anyArrived ? round1(cdcSeconds) : null);
                 out.put("replay", r);
                 out.put("others_during_replay", during);
-                Map<String, Long> after = slotCounters(replayDb);
+                Map<String, Map<String, Long>> after = slotCounters(servers);
+                Map<String, Map<String, Long>> byServer = new LinkedHashMap<>();
                 Map<String, Object> pg = new LinkedHashMap<>();
-                after.forEach((k, v) -> pg.put(k, v - before.getOrDefault(k, 0L)));
-                pg.put("wal_bytes_during_run", after.get("wal_lsn") - before.get("wal_lsn"));
-                pg.remove("wal_lsn");
+                after.forEach((server, counters) -> {
+                    Map<String, Long> was = before.getOrDefault(server, Map.of());
+                    Map<String, Long> delta = new LinkedHashMap<>();
+                    counters.forEach((k, v) -> delta.put(k.equals("wal_lsn") ? "wal_bytes_during_run" : k, v - was.getOrDefault(k, 0L)));
+                    byServer.put(server, delta);
+                    delta.forEach((k, v) -> {
+                        if (!k.equals("wal_bytes_during_run")) {
+                            pg.merge(k, v, (a, b) -> (Long) a + (Long) b);
+                        }
+                    });
+                });
+                // the replay's WAL: its own server's (the figure's meaning with one server)
+                pg.put("wal_bytes_during_run", byServer.getOrDefault(replay.server(), Map.of()).getOrDefault("wal_bytes_during_run", 0L));
                 out.put("postgres_slots_delta", pg);
+                out.put("postgres_slots_delta_by_server", byServer);
                 out.put("slot_lag_samples", lagSamples);
                 System.out.println("replay: " + r);
                 System.out.println("other tenants during the replay: " + during);
                 System.out.println("slots (pg_stat_replication_slots, summed, delta): " + pg);
                 System.out.println("slot lag samples (restart_lsn / confirmed_flush_lsn behind the WAL head): " + lagSamples);
+            } finally {
+                servers.close();
             }
         } finally {
             FileTrees.deleteQuietly(dir);
@@ -196,48 +216,85 @@ final class CdcFleetRun {
         }
     }
 
-    /** Decoding work of every slot so far (pg_stat_replication_slots, summed) and the WAL position. */
-    private static Map<String, Long> slotCounters(GatewaySession db) throws Exception {
-        Map<String, Long> m = new LinkedHashMap<>();
-        try (java.sql.Connection c = db.connection(); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("""
-                     SELECT coalesce(sum(total_bytes), 0)::bigint, coalesce(sum(total_txns), 0)::bigint,
-                            coalesce(sum(spill_bytes), 0)::bigint, coalesce(sum(spill_txns), 0)::bigint,
-                            coalesce(sum(stream_bytes), 0)::bigint,
-                            pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint
-                     FROM pg_stat_replication_slots WHERE slot_name LIKE 'og\\_cdc\\_%'""")) {
-            rs.next();
-            m.put("decoded_total_bytes", rs.getLong(1));
-            m.put("decoded_total_txns", rs.getLong(2));
-            m.put("spill_bytes", rs.getLong(3));
-            m.put("spill_txns", rs.getLong(4));
-            m.put("stream_bytes", rs.getLong(5));
-            m.put("wal_lsn", rs.getLong(6));
-        }
+    /** Per server: decoding work of its slots so far (pg_stat_replication_slots, summed) and its WAL position. */
+    private static Map<String, Map<String, Long>> slotCounters(FleetServers servers) {
+        Map<String, Map<String, Long>> out = new LinkedHashMap<>();
+        servers.onEach(c -> {
+            Map<String, Long> m = new LinkedHashMap<>();
+            try (PreparedStatement ps = c.prepareStatement("""
+                    SELECT coalesce(sum(total_bytes), 0)::bigint, coalesce(sum(total_txns), 0)::bigint,
+                           coalesce(sum(spill_bytes), 0)::bigint, coalesce(sum(spill_txns), 0)::bigint,
+                           coalesce(sum(stream_bytes), 0)::bigint,
+                           pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint
+                    FROM pg_stat_replication_slots WHERE slot_name LIKE 'og\\_cdc\\_%'""");
+                 ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                m.put("decoded_total_bytes", rs.getLong(1));
+                m.put("decoded_total_txns", rs.getLong(2));
+                m.put("spill_bytes", rs.getLong(3));
+                m.put("spill_txns", rs.getLong(4));
+                m.put("stream_bytes", rs.getLong(5));
+                m.put("wal_lsn", rs.getLong(6));
+            }
+            return m;
+        }).forEach((server, m) -> out.put(server, m == null ? Map.of() : m));
+        return out;
+    }
+
+    /**
+     * How far behind its server's WAL head each slot's restart and confirmed positions are (MB:
+     * median and max over the slots of every server), and the active slots, in all and per server.
+     */
+    private static Map<String, Object> slotLag(FleetServers servers) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        List<Double> restart = new ArrayList<>();
+        List<Double> confirmed = new ArrayList<>();
+        Map<String, Integer> active = new LinkedHashMap<>();
+        Map<String, Integer> perServer = servers.onEach(c -> {
+            int n = 0;
+            try (PreparedStatement ps = c.prepareStatement("""
+                    SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::float8,
+                           pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::float8, active
+                    FROM pg_replication_slots WHERE slot_name LIKE 'og\\_cdc\\_%'""");
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    double r = rs.getDouble(1);
+                    if (!rs.wasNull()) {
+                        restart.add(r);
+                    }
+                    double f = rs.getDouble(2);
+                    if (!rs.wasNull()) {
+                        confirmed.add(f);
+                    }
+                    n += rs.getBoolean(3) ? 1 : 0;
+                }
+            }
+            return n;
+        });
+        perServer.forEach((server, n) -> {
+            if (n == null) {
+                m.put("error", "server " + server + " did not answer");
+            } else {
+                active.put(server, n);
+            }
+        });
+        m.put("restart_behind_mb_p50", mb(median(restart)));
+        m.put("restart_behind_mb_max", mb(restart.stream().mapToDouble(Double::doubleValue).max().orElse(0)));
+        m.put("confirmed_behind_mb_p50", mb(median(confirmed)));
+        m.put("confirmed_behind_mb_max", mb(confirmed.stream().mapToDouble(Double::doubleValue).max().orElse(0)));
+        m.put("active_slots", active.values().stream().mapToInt(Integer::intValue).sum());
+        m.put("active_slots_by_server", active);
         return m;
     }
 
-    /** How far behind the WAL head the slots' restart and confirmed positions are (MB: median, max). */
-    private static Map<String, Object> slotLag(GatewaySession db) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        try (java.sql.Connection c = db.connection(); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("""
-                     SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)),
-                            max(pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)),
-                            percentile_disc(0.5) WITHIN GROUP (ORDER BY pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)),
-                            max(pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)),
-                            count(*) FILTER (WHERE active)
-                     FROM pg_replication_slots WHERE slot_name LIKE 'og\\_cdc\\_%'""")) {
-            rs.next();
-            m.put("restart_behind_mb_p50", mb(rs.getDouble(1)));
-            m.put("restart_behind_mb_max", mb(rs.getDouble(2)));
-            m.put("confirmed_behind_mb_p50", mb(rs.getDouble(3)));
-            m.put("confirmed_behind_mb_max", mb(rs.getDouble(4)));
-            m.put("active_slots", rs.getInt(5));
-        } catch (Exception e) {
-            m.put("error", e.toString());
+    /** percentile_disc(0.5): the lower middle value; 0 for none. */
+    private static double median(List<Double> values) {
+        if (values.isEmpty()) {
+            return 0;
         }
-        return m;
+        List<Double> sorted = new ArrayList<>(values);
+        java.util.Collections.sort(sorted);
+        return sorted.get((int) Math.ceil(sorted.size() * 0.5) - 1);
     }
 
     private static double mb(double bytes) {

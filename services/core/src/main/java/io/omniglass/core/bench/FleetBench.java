@@ -55,12 +55,14 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * The fleet scenario on one embedded Postgres and nats-server: N tenants with a small plant and
+ * The fleet scenario on the embedded Postgres server(s) and nats-server: N tenants with a small plant and
  * rules, publishing together at an aggregate rate spread unevenly; the idle cost of the fleet;
  * then one tenant replays a backlog as fast as it can publish while the live tenants' latencies
  * (publish to current value, datapoint to alarm, commit to CDC delivery) are measured; the
  * replay's rate against raw COPY of the same rows in the same run; rows lost and doubled counted
- * in the databases; threads, heap, Postgres backends and walsenders, CPU per process.
+ * in the databases; threads, heap, Postgres backends and walsenders, CPU per process. Postgres'
+ * figures are summed over every registered primary the tenants live on, and given per server
+ * ({@link FleetServers}).
  */
 @Command(name = "fleet", mixinStandardHelpOptions = true,
         description = "The fleet: N live tenants, an idle-cost measurement, one tenant replaying a backlog meanwhile.")
@@ -115,6 +117,15 @@ public final class FleetBench implements Callable<Integer> {
     String label;
     @Option(names = "--keep", description = "keep the bench's data dir")
     boolean keep;
+    /*
+     * Tenants go on the registered primary with the fewest tenants, so servers registered before the
+     * first tenant share the fleet evenly: the bench's way to run a fleet over external servers.
+     */
+    @Option(names = "--add-server", paramLabel = "NAME=JDBC_URL",
+            description = "register this Postgres server (jdbc:postgresql://HOST:PORT/?user=U&password=P; wal_level=logical, a user "
+                    + "that may create databases) before any tenant is made; repeat for several. Tenants are placed over all the "
+                    + "registered primaries, fewest tenants first")
+    Map<String, String> addServers = new LinkedHashMap<>();
     @Option(names = "--jfr", paramLabel = "FILE",
             description = "record the replay (from its first publish to its last row stored) with the JDK Flight Recorder's profile settings into FILE")
     Path jfr;
@@ -141,6 +152,7 @@ public final class FleetBench implements Callable<Integer> {
     private final AtomicLong liveUnacknowledged = new AtomicLong();
     private final Map<String, CompletableFuture<Long>> alarmWaits = new ConcurrentHashMap<>();
     private CoreService core;
+    private FleetServers servers;
     private List<Tenant> live;
     private AtomicLongArray livePublished;
 
@@ -161,6 +173,9 @@ public final class FleetBench implements Callable<Integer> {
                 checkpoint("failed");
                 throw e;
             } finally {
+                if (servers != null) {
+                    servers.close();
+                }
                 core.close();
             }
             checkpoint("done");
@@ -193,10 +208,16 @@ public final class FleetBench implements Callable<Integer> {
         result.put("load_average_at_start", loadAverage());
         checkpoint("started");
 
+        registerServers();
         // the two big plants (1,000 series each) first and apart: the provisioning figure is the fleet's small plants
         Tenant replay = tenant("replay", replayPlant());
-        Tenant copyRef = tenant("copyref", replayPlant());
+        // the raw-COPY reference on the replaying tenant's server: "replay ÷ raw COPY" compares one Postgres with itself
+        Tenant copyRef = tenant("copyref", replayPlant(), Optional.of(replay.server()));
         provision();
+        // after provisioning: servers the core starts or registers as the fleet grows are measured too
+        servers = FleetServers.open(core.context());
+        result.put("servers", servers.describe());
+        System.out.printf("%d Postgres server(s): %s%n", servers.count(), serverSummary());
         checkpoint("provisioned");
         idle();
         checkpoint("idle");
@@ -221,9 +242,9 @@ public final class FleetBench implements Callable<Integer> {
             // the second half of the warm-up is the live load alone: its CDC figures apart from the replay's
             Thread.sleep(warmupSeconds * 500L);
             Map<String, Long> liveStart = cdcCounts();
-            long sessions0 = pgSessions();
+            Map<String, Long> sessions0 = servers.sessions();
             double liveCore0 = ProcessCpu.seconds(ProcessHandle.current().pid(), false);
-            double livePg0 = ProcessCpu.seconds(core.context().infrastructure().embeddedPostgresPid().orElse(-1L), true);
+            Map<String, Double> livePg0 = servers.cpuSeconds();
             long liveStartNanos = System.nanoTime();
             measuringLive.set(true);
             Thread.sleep(warmupSeconds * 500L);
@@ -231,15 +252,24 @@ public final class FleetBench implements Callable<Integer> {
             Map<String, Long> liveEnd = cdcCounts();
             double liveSeconds = (System.nanoTime() - liveStartNanos) / 1e9;
             double liveCore1 = ProcessCpu.seconds(ProcessHandle.current().pid(), false);
-            double livePg1 = ProcessCpu.seconds(core.context().infrastructure().embeddedPostgresPid().orElse(-1L), true);
-            long sessions1 = pgSessions();
+            Map<String, Double> livePg1 = servers.cpuSeconds();
+            Map<String, Long> sessions1 = servers.sessions();
             Map<String, Object> liveOnly = new LinkedHashMap<>();
-            // every Postgres session opened (pg_stat_database.sessions: pooled, replication, the bench's own)
-            liveOnly.put("postgres_new_sessions_per_s", round((sessions1 - sessions0) / liveSeconds));
+            // every Postgres session opened on every server (pg_stat_database.sessions: pooled, replication, the bench's own)
+            Map<String, Object> newSessions = new LinkedHashMap<>();
+            sessions1.forEach((server, n) -> newSessions.put(server, round((n - sessions0.getOrDefault(server, 0L)) / liveSeconds)));
+            long opened = sessions1.values().stream().mapToLong(Long::longValue).sum()
+                    - sessions0.values().stream().mapToLong(Long::longValue).sum();
+            liveOnly.put("postgres_new_sessions_per_s", round(opened / liveSeconds));
+            liveOnly.put("postgres_new_sessions_per_s_by_server", newSessions);
             liveOnly.put("core_cpu_percent_of_one_core", round(100 * (liveCore1 - liveCore0) / liveSeconds));
-            liveOnly.put("postgres_cpu_percent_of_one_core", round(100 * (livePg1 - livePg0) / liveSeconds));
+            Map<String, Object> livePg = FleetServers.cpuPercent(livePg0, livePg1, liveSeconds);
+            liveOnly.put("postgres_cpu_percent_of_one_core", livePg.get("total"));
+            liveOnly.put("postgres_cpu_percent_by_server", livePg);
             liveOnly.put("postgres_backends_at_end", resources());
-            liveOnly.put("postgres_backends_by_application_at_end", backendsByApplication(liveSeconds));
+            Map<String, List<Map<String, Object>>> byApplication = servers.backendsByApplication(liveSeconds);
+            liveOnly.put("postgres_backends_by_application_at_end", FleetServers.merge(byApplication, List.of("open", "opened_in_window")));
+            liveOnly.put("postgres_backends_by_application_by_server_at_end", byApplication);
             liveOnly.put("commit_to_cdc_delivery_ms", percentiles(commitToCdcLive));
             liveOnly.put("cdc_rates", perSecond(liveStart, liveEnd, liveSeconds));
             liveOnly.put("cdc_sessions_so_far", cdcTimers());
@@ -470,7 +500,12 @@ public final class FleetBench implements Callable<Integer> {
     }
 
     private Tenant tenant(String slug, String plant) {
-        Tenant t = core.context().provisioner().create(slug, slug, "bench");
+        return tenant(slug, plant, Optional.empty());
+    }
+
+    /** A tenant on {@code server}, or where placement puts it (the registered primary with the fewest tenants). */
+    private Tenant tenant(String slug, String plant, Optional<String> server) {
+        Tenant t = core.context().provisioner().create(slug, slug, server, "bench");
         PlantImporter.importPlant(Gateway.forCore(core.context()).system(t, SystemPurpose.PLANT_IMPORT),
                 PlantDescription.parseTree(plant), "bench");
         return t;
@@ -520,93 +555,82 @@ public final class FleetBench implements Callable<Integer> {
     private void idle() throws Exception {
         Thread.sleep(10_000); // provisioning's own work settles first
         long self = ProcessHandle.current().pid();
-        long pg = core.context().infrastructure().embeddedPostgresPid().orElse(-1L);
         long nats = core.context().infrastructure().embeddedNatsPid().orElse(-1L);
         double c0 = ProcessCpu.seconds(self, false);
-        double p0 = ProcessCpu.seconds(pg, true);
+        Map<String, Double> p0 = servers.cpuSeconds();
         double n0 = ProcessCpu.seconds(nats, false);
         long t0 = System.nanoTime();
-        System.out.printf("idle: %d tenants, no traffic, %d s ...%n", provisionedCount(), idleSeconds);
+        System.out.printf("idle: %d tenants on %d Postgres server(s), no traffic, %d s ...%n", provisionedCount(), servers.count(), idleSeconds);
         Thread.sleep(idleSeconds * 1000L);
         double secs = (System.nanoTime() - t0) / 1e9;
+        Map<String, Double> p1 = servers.cpuSeconds();
+        double c1 = ProcessCpu.seconds(self, false);
+        double n1 = ProcessCpu.seconds(nats, false);
         Map<String, Object> r = new LinkedHashMap<>(resources());
-        r.put("client_backends_by_holder", backendHolders());
+        Map<String, List<Map<String, Object>>> holders = servers.backendHolders();
+        List<Map<String, Object>> merged = FleetServers.merge(holders, List.of("backends", "databases"));
+        r.put("client_backends_by_holder", merged.subList(0, Math.min(20, merged.size())));
+        r.put("client_backends_by_holder_by_server", holders);
+        for (Map<String, Object> m : merged) {
+            System.out.printf("  %4d backends in %d %s database(s), %s, last: %s%n", m.get("backends"), m.get("databases"),
+                    m.get("database"), m.get("state"), m.get("last_query"));
+        }
         r.put("tenants", provisionedCount());
         r.put("seconds", round(secs));
         r.put("load_average", loadAverage());
-        r.put("core_cpu_percent_of_one_core", round(100 * (ProcessCpu.seconds(self, false) - c0) / secs));
-        r.put("postgres_cpu_percent_of_one_core", round(100 * (ProcessCpu.seconds(pg, true) - p0) / secs));
-        r.put("nats_cpu_percent_of_one_core", round(100 * (ProcessCpu.seconds(nats, false) - n0) / secs));
+        r.put("core_cpu_percent_of_one_core", round(100 * (c1 - c0) / secs));
+        Map<String, Object> pg = FleetServers.cpuPercent(p0, p1, secs);
+        r.put("postgres_cpu_percent_of_one_core", pg.get("total"));
+        r.put("postgres_cpu_percent_by_server", pg);
+        r.put("nats_cpu_percent_of_one_core", round(100 * (n1 - n0) / secs));
         result.put("idle", r);
-        System.out.printf("idle: core %.1f%% of a core, Postgres %.1f%%, nats %.1f%%; %s JVM threads, %s Postgres client backends, %s walsenders%n",
-                r.get("core_cpu_percent_of_one_core"), r.get("postgres_cpu_percent_of_one_core"), r.get("nats_cpu_percent_of_one_core"),
-                r.get("jvm_threads"), r.get("postgres_client_backends"), r.get("walsenders"));
+        System.out.printf("idle: core %.1f%% of a core, Postgres %.1f%% (%d server(s)), nats %.1f%%; %s JVM threads, %s Postgres client backends, "
+                        + "%s walsenders%n",
+                r.get("core_cpu_percent_of_one_core"), r.get("postgres_cpu_percent_of_one_core"), servers.count(),
+                r.get("nats_cpu_percent_of_one_core"), r.get("jvm_threads"), r.get("postgres_client_backends"), r.get("walsenders"));
     }
 
-    private Map<String, Object> resources() throws Exception {
+    /**
+     * Threads and heap of the core's JVM; client backends and walsenders summed over every
+     * registered primary, and per server under {@code postgres_backends_by_server}.
+     */
+    private Map<String, Object> resources() {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("jvm_threads", ManagementFactory.getThreadMXBean().getThreadCount());
         r.put("heap_used_mb", ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / (1024 * 1024));
-        try (java.sql.Connection c = core.context().controlDataSource().getConnection(); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT count(*) FILTER (WHERE backend_type = 'client backend'), "
-                     + "count(*) FILTER (WHERE backend_type = 'walsender') FROM pg_stat_activity")) {
-            rs.next();
-            r.put("postgres_client_backends", rs.getLong(1));
-            r.put("walsenders", rs.getLong(2));
-        }
+        Map<String, Map<String, Long>> byServer = servers.backends();
+        Map<String, Long> sum = FleetServers.sum(byServer);
+        r.put("postgres_client_backends", sum.get("client_backends"));
+        r.put("walsenders", sum.get("walsenders"));
+        r.put(BY_SERVER, byServer);
         return r;
     }
 
-    /** Sessions ever opened on the server (pg_stat_database.sessions, every database). */
-    private long pgSessions() throws Exception {
-        try (java.sql.Connection c = core.context().controlDataSource().getConnection(); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT coalesce(sum(sessions), 0) FROM pg_stat_database")) {
-            rs.next();
-            return rs.getLong(1);
+    /** Where {@link #resources()} puts the per-server counts (the only entry of it that is not a number). */
+    private static final String BY_SERVER = "postgres_backends_by_server";
+
+    /** Each server's name and tenants, for the printed summary. */
+    private String serverSummary() {
+        StringBuilder sb = new StringBuilder();
+        for (Map<String, Object> d : servers.describe()) {
+            sb.append(sb.isEmpty() ? "" : ", ").append(d.get("name")).append(" (").append(d.get("tenants")).append(" tenants")
+                    .append(Boolean.TRUE.equals(d.get("embedded")) ? ", embedded" : "")
+                    .append(d.containsKey("error") ? ", not answering: " + d.get("error") : "").append(')');
         }
+        return sb.toString();
     }
 
-    /** The backends open now by application name and kind: how many, and how many opened in the last {@code seconds}. */
-    private List<Map<String, Object>> backendsByApplication(double seconds) throws Exception {
-        List<Map<String, Object>> out = new ArrayList<>();
-        try (java.sql.Connection c = core.context().controlDataSource().getConnection(); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT application_name, backend_type, count(*), "
-                     + "count(*) FILTER (WHERE backend_start > now() - make_interval(secs => " + seconds + ")) "
-                     + "FROM pg_stat_activity WHERE backend_type IN ('client backend', 'walsender') GROUP BY 1, 2 ORDER BY 3 DESC")) {
-            while (rs.next()) {
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("application_name", rs.getString(1));
-                m.put("backend_type", rs.getString(2));
-                m.put("open", rs.getLong(3));
-                m.put("opened_in_window", rs.getLong(4));
-                out.add(m);
-            }
+    /** Servers named with --add-server, registered before any tenant so placement spreads the fleet over them. */
+    private void registerServers() {
+        if (addServers.isEmpty()) {
+            return;
         }
-        return out;
-    }
-
-    /** Who holds the client backends: control or tenant database, state, and the statement each ran last. */
-    private List<Map<String, Object>> backendHolders() throws Exception {
-        List<Map<String, Object>> out = new ArrayList<>();
-        try (java.sql.Connection c = core.context().controlDataSource().getConnection(); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT CASE WHEN datname = current_database() THEN 'control' ELSE 'tenant' END, "
-                     + "state, application_name, left(regexp_replace(query, '\\s+', ' ', 'g'), 80), count(*), count(DISTINCT datname) "
-                     + "FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() "
-                     + "GROUP BY 1, 2, 3, 4 ORDER BY 5 DESC LIMIT 20")) {
-            while (rs.next()) {
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("database", rs.getString(1));
-                m.put("state", rs.getString(2));
-                m.put("application_name", rs.getString(3));
-                m.put("last_query", rs.getString(4));
-                m.put("backends", rs.getLong(5));
-                m.put("databases", rs.getLong(6));
-                out.add(m);
-                System.out.printf("  %4d backends in %d %s database(s), %s, last: %s%n", rs.getLong(5), rs.getLong(6),
-                        rs.getString(1), rs.getString(2), rs.getString(4));
-            }
-        }
-        return out;
+        var registry = core.context().provisioner().servers()
+                .orElseThrow(() -> new IllegalStateException("--add-server: this core has no server registry"));
+        addServers.forEach((name, url) -> {
+            registry.add(name, url, null, null, null, io.omniglass.core.gateway.AuditActor.named("bench"));
+            System.out.printf("server %s registered%n", name);
+        });
     }
 
     // ------------------------------------------------------------------ live load and probes
@@ -861,19 +885,26 @@ public final class FleetBench implements Callable<Integer> {
 
     private Map<String, Object> replay(Tenant t) throws Exception {
         long self = ProcessHandle.current().pid();
-        long pg = core.context().infrastructure().embeddedPostgresPid().orElse(-1L);
         long natsPid = core.context().infrastructure().embeddedNatsPid().orElse(-1L);
         double c0 = ProcessCpu.seconds(self, false);
-        double p0 = ProcessCpu.seconds(pg, true);
+        Map<String, Double> p0 = servers.cpuSeconds();
         double n0 = ProcessCpu.seconds(natsPid, false);
-        long wal0 = walPosition(t);
+        // the replaying tenant's WAL is its server's: the other servers' slots never decode it
+        String walServer = t.server();
+        long wal0 = servers.walPosition(walServer);
         jdk.jfr.Recording recording = jfr == null ? null : new jdk.jfr.Recording(jdk.jfr.Configuration.getConfiguration("profile"));
         Map<String, Long> peaks = new ConcurrentHashMap<>();
+        Map<String, Map<String, Long>> peaksByServer = new ConcurrentHashMap<>();
         AtomicBoolean sampling = new AtomicBoolean(true);
         Thread sampler = new Thread(() -> {
             while (sampling.get()) {
                 try {
-                    resources().forEach((k, v) -> peaks.merge(k, ((Number) v).longValue(), Math::max));
+                    Map<String, Object> now = resources();
+                    @SuppressWarnings("unchecked")
+                    Map<String, Map<String, Long>> byServer = (Map<String, Map<String, Long>>) now.remove(BY_SERVER);
+                    now.forEach((k, v) -> peaks.merge(k, ((Number) v).longValue(), Math::max));
+                    byServer.forEach((server, counts) -> counts.forEach((k, v) ->
+                            peaksByServer.computeIfAbsent(server, x -> new ConcurrentHashMap<>()).merge(k, v, Math::max)));
                     Thread.sleep(1000);
                 } catch (InterruptedException e) {
                     return;
@@ -956,7 +987,7 @@ public final class FleetBench implements Callable<Integer> {
         // read at the replay's end: read after the counting below, the core's figure took in the live
         // load's work during the count and was divided by the replay's seconds (119 % in an earlier run)
         double c1 = threads1.processSeconds();
-        double p1 = ProcessCpu.seconds(pg, true);
+        Map<String, Double> p1 = servers.cpuSeconds();
         double n1 = ProcessCpu.seconds(natsPid, false);
         if (recording != null) {
             recording.stop();
@@ -989,14 +1020,17 @@ public final class FleetBench implements Callable<Integer> {
         r.put("rows_per_s", round(rows / secs));
         r.put("span", replayDays + " days back (beyond a week the days' partitions are made on demand)");
         // every other tenant's slot on the server decodes this WAL: the CDC cost of the replay
-        long walBytes = walPosition(t) - wal0;
+        long walBytes = servers.walPosition(walServer) - wal0;
         r.put("wal_bytes", walBytes);
+        r.put("wal_server", walServer);
         r.put("wal_bytes_per_row", rows == 0 ? 0 : round((double) walBytes / rows));
         r.put("counted", "hot rows in Postgres plus cold rows in the Parquet files the manifest (cold_file) names; "
                 + "doubled = rows - distinct (series_id, ts) over both tiers");
         Map<String, Object> cpu = new LinkedHashMap<>();
         cpu.put("core_percent_of_one_core", round(100 * (c1 - c0) / secs));
-        cpu.put("postgres_percent_of_one_core", round(100 * (p1 - p0) / secs));
+        Map<String, Object> pgCpu = FleetServers.cpuPercent(p0, p1, secs);
+        cpu.put("postgres_percent_of_one_core", pgCpu.get("total"));
+        cpu.put("postgres_percent_by_server", pgCpu);
         cpu.put("nats_percent_of_one_core", round(100 * (n1 - n0) / secs));
         // the bench's publisher (main), live load (bench-live-load) and probes (bench-probes) run in the core's JVM
         cpu.put("core_jvm_by_thread_group_percent_of_one_core",
@@ -1010,7 +1044,9 @@ public final class FleetBench implements Callable<Integer> {
         rules.put("note", "the replaying tenant's rules: messages left undecoded (nothing in them newer than what was decided), "
                 + "datapoints matched to a rule (decided or ignored as not newer), alarm transitions");
         r.put("rules_of_the_replaying_tenant", rules);
-        r.put("peaks_during_replay", new LinkedHashMap<>(peaks));
+        Map<String, Object> peaksOut = new LinkedHashMap<>(peaks);
+        peaksOut.put(BY_SERVER, new java.util.TreeMap<>(peaksByServer));
+        r.put("peaks_during_replay", peaksOut);
         System.out.printf("replay: %,d rows (%,d hot, %,d cold in %d files; %d dead-lettered) in %.1f s = %,.0f rows/s (lost %d, doubled %d); "
                         + "CPU core %s%%, Postgres %s%%, nats %s%%; peaks %s%n",
                 rows, tiers.hot(), tiers.cold(), tiers.files(), dead, secs, rows / secs, r.get("rows_lost"), r.get("rows_doubled"),
@@ -1259,12 +1295,6 @@ public final class FleetBench implements Callable<Integer> {
         return m;
     }
 
-    /** The server's WAL position in bytes (all tenants of the server write to the one WAL). */
-    private long walPosition(Tenant t) throws Exception {
-        return count(Gateway.forCore(core.context()).system(t, SystemPurpose.BENCH),
-                "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint");
-    }
-
     /**
      * Datapoints the sink dead-lettered for the tenant: one DLQ message per refused datapoint
      * (og.&lt;tenant&gt;.dlq.dp), counted in the stream.
@@ -1490,6 +1520,7 @@ public final class FleetBench implements Callable<Integer> {
         r.put("rows", rows);
         r.put("seconds", round(secs));
         r.put("rows_per_s", round(rows / secs));
+        r.put("server", t.server());
         r.put("load_average", loadAverage());
         r.put("how", (rows == replayRows ? "the replay's rows (same series, span and step)" : "the first " + rows + " of the replay's rows")
                 + ": one text COPY on one connection into the scratch table " + BASELINE + " of the reference tenant's database, "
