@@ -179,6 +179,52 @@ class DatapointWriterTest {
         assertThat(count("SELECT count(*) FROM metric_datapoint WHERE series_id = " + pump)).isEqualTo(4);
     }
 
+    /**
+     * What every logical slot of the server decodes for a current value (docs/fleet.md,
+     * s12-walperdp): a newer datapoint is one in-place update of its series' latest row, no row
+     * lock record before it; an older one (late data) writes nothing for the row.
+     */
+    @Test
+    void aCurrentValueMovesWithOneWalRecordAndLateDataWritesNone() throws Exception {
+        long pump = seriesOf("pump-wal", "w_pressure");
+        long valve = seriesOf("valve-wal", "w_mode");
+        OffsetDateTime base = Instant.now().minus(70, ChronoUnit.MINUTES).truncatedTo(ChronoUnit.SECONDS).atOffset(ZoneOffset.UTC);
+        copy(List.of(row(DatapointKind.metric, pump, base, 1.0, null, null, rule, null, null, null),
+                row(DatapointKind.state, valve, base, 0, "open", null, rule, null, null, null)));
+
+        io.omniglass.core.testing.WalRecords newer = io.omniglass.core.testing.WalRecords.mark(db);
+        copy(List.of(row(DatapointKind.metric, pump, base.plusSeconds(1), 2.0, null, null, rule, null, null, null),
+                row(DatapointKind.state, valve, base.plusSeconds(1), 0, "shut", null, rule, null, null, null)));
+        assertThat(newer.since("series_latest")).containsExactly("Heap/HOT_UPDATE", "Heap/HOT_UPDATE");
+
+        io.omniglass.core.testing.WalRecords late = io.omniglass.core.testing.WalRecords.mark(db);
+        copy(List.of(row(DatapointKind.metric, pump, base.minusSeconds(5), -1.0, null, null, rule, null, null, null)));
+        assertThat(late.since("series_latest")).isEmpty();
+        assertThat(rows("SELECT series_id, ts, coalesce(value_num::text, value_text) FROM series_latest WHERE series_id IN ("
+                + pump + ", " + valve + ") ORDER BY series_id")).containsExactly(
+                List.of(pump, base.plusSeconds(1).toInstant(), "2"),
+                List.of(valve, base.plusSeconds(1).toInstant(), "shut"));
+    }
+
+    /** A series whose latest row is missing (made by a writer that bypassed the series triggers) gets one. */
+    @Test
+    void aMissingLatestRowIsMadeByTheDirectCopy() throws Exception {
+        long pump = seriesOf("pump-no-latest", "w_pressure");
+        sql("DELETE FROM series_latest WHERE series_id = " + pump);
+        OffsetDateTime ts = Instant.now().minus(60, ChronoUnit.MINUTES).truncatedTo(ChronoUnit.SECONDS).atOffset(ZoneOffset.UTC);
+        copy(List.of(row(DatapointKind.metric, pump, ts, 7.0, null, null, rule, null, null, null)));
+        assertThat(rows("SELECT ts, value_num::text FROM series_latest WHERE series_id = " + pump))
+                .containsExactly(List.of(ts.toInstant(), "7"));
+    }
+
+    private static void copy(List<StagedRow> rows) throws SQLException {
+        try (Connection c = db.getConnection()) {
+            c.setAutoCommit(false);
+            DatapointWriter.copyDirect(c, rows);
+            c.commit();
+        }
+    }
+
     @Test
     void aWriterThatBypassesTheSinkStillMovesTheCurrentValue() throws Exception {
         long valve = seriesOf("valve-bypass", "w_mode");
