@@ -200,6 +200,9 @@ final class DatapointWriter {
             newest.computeIfAbsent(r.kind(), k -> new java.util.TreeMap<>())
                     .merge(r.seriesId(), r, (a, b) -> b.micros() > a.micros() ? b : a);
         }
+        try (Statement st = c.createStatement()) {
+            st.execute(IN_SERIES_ORDER);
+        }
         for (Map.Entry<DatapointKind, java.util.TreeMap<Long, StagedRow>> e : newest.entrySet()) {
             List<StagedRow> latest = new ArrayList<>(e.getValue().values());
             Long[] ids = new Long[latest.size()];
@@ -247,6 +250,18 @@ final class DatapointWriter {
      * A row made by another transaction after this statement's snapshot is left to the insert's
      * ON CONFLICT, as before.
      */
+    /*
+     * The UPDATE below locks rows in its join's order. Planned freely it hashes the batch and scans
+     * series_latest (heap order), so two writers of the same series (sinks on two cores, or the
+     * staged merge's trigger, which follows the sorted input) could lock them in different orders
+     * and deadlock. For the rest of this transaction (set_config local: undone at its end) only a
+     * nested loop of the sorted batch over the primary key is left: series_id order, as the
+     * INSERT ... ON CONFLICT had. The plans are made under it at every execution, cached or not.
+     */
+    private static final String IN_SERIES_ORDER = "SELECT set_config('enable_seqscan', 'off', true), "
+            + "set_config('enable_bitmapscan', 'off', true), set_config('enable_hashjoin', 'off', true), "
+            + "set_config('enable_mergejoin', 'off', true)";
+
     private static final String LATEST_ROWS = "WITH w AS MATERIALIZED (SELECT w.id, " + TS_OF_MICROS + " AS ts, %s "
             + "FROM unnest(?::bigint[], ?::bigint[], %s) AS w (id, micros, %s)), "
             + "moved AS (UPDATE series_latest l SET ts = w.ts, %s FROM w "

@@ -217,6 +217,36 @@ class DatapointWriterTest {
                 .containsExactly(List.of(ts.toInstant(), "7"));
     }
 
+    /**
+     * The current values' update probes the primary key from the sorted batch (series_id lock
+     * order, as the upsert had), planned so for the batch's transaction only: the pooled
+     * connection is given back with the planner's defaults.
+     */
+    @Test
+    void theCurrentValuesLockInSeriesOrderAndTheConnectionKeepsItsPlannerDefaults() throws Exception {
+        long pump = seriesOf("pump-order", "w_pressure");
+        OffsetDateTime ts = Instant.now().minus(50, ChronoUnit.MINUTES).truncatedTo(ChronoUnit.SECONDS).atOffset(ZoneOffset.UTC);
+        try (Connection c = db.getConnection()) {
+            c.setAutoCommit(false);
+            DatapointWriter.copyDirect(c, List.of(row(DatapointKind.metric, pump, ts, 1.0, null, null, rule, null, null, null)));
+            StringBuilder plan = new StringBuilder();
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("EXPLAIN (COSTS OFF) UPDATE series_latest l "
+                    + "SET ts = w.ts FROM (SELECT * FROM unnest(ARRAY[1, 2, 3]::bigint[], ARRAY[now(), now(), now()]) AS w (id, ts)) w "
+                    + "WHERE l.series_id = w.id")) {
+                while (rs.next()) {
+                    plan.append(rs.getString(1)).append('\n');
+                }
+            }
+            assertThat(plan.toString()).contains("Nested Loop", "Index Scan using series_latest_pkey").doesNotContain("Hash", "Seq Scan");
+            c.commit();
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+                    "SELECT current_setting('enable_seqscan') || current_setting('enable_hashjoin')")) {
+                rs.next();
+                assertThat(rs.getString(1)).isEqualTo("onon");
+            }
+        }
+    }
+
     private static void copy(List<StagedRow> rows) throws SQLException {
         try (Connection c = db.getConnection()) {
             c.setAutoCommit(false);
