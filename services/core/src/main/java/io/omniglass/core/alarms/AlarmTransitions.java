@@ -35,7 +35,8 @@ import static io.omniglass.schema.tenant.Tables.EVENT_RULE_STATE;
 
 /**
  * Decides and commits alarm transitions for one (event rule, owner). Everything happens in the
- * caller's transaction after taking the (event_rule, owner) state row FOR UPDATE, so evaluators on
+ * caller's transaction (READ COMMITTED) after taking the (event_rule, owner) pair's advisory lock
+ * ({@link #CREATE_STATES}), so evaluators on
  * other instances and redeliveries of the same datapoints queue behind each other and see the
  * state the previous one committed: a raise when already active, or a sample not newer than the
  * last one evaluated, changes nothing.
@@ -60,9 +61,9 @@ public final class AlarmTransitions {
 
     /**
      * Evaluates many (rule, owner) pairs in the caller's transaction with a fixed number of round
-     * trips besides the transitions themselves: one statement creates missing state rows, one
-     * locks them all (in key order, so concurrent evaluators cannot deadlock on them), one reads
-     * and locks the existing alarms, one batch writes the new states back.
+     * trips besides the transitions themselves: one statement locks the pairs (in key order, so
+     * concurrent evaluators cannot deadlock on them) and creates missing state rows, one reads
+     * them, one reads the existing alarms, one batch writes the new states back.
      */
     public static List<Transition> evaluateAll(DSLContext tx, List<Work> work) {
         return evaluateAll(tx, work, (w, lastTs) -> { });
@@ -329,21 +330,36 @@ public final class AlarmTransitions {
 
     private static final String STATE_KEYS = "(SELECT * FROM unnest(?::bigint[], ?::text[]))";
 
+    /*
+     * The decisions of one (rule, owner) are serialized by a transaction-level advisory lock on the
+     * pair (two int4 keys: the rule id, the owner's hash; a shared hash only makes two owners wait
+     * for each other), taken here in key order, so concurrent evaluators cannot deadlock on them,
+     * before the missing state rows are made. The state row was taken FOR UPDATE until the twelfth
+     * session: a Heap/LOCK WAL record per pair at every decision, besides its update, that every
+     * logical slot of the server decodes (docs/fleet.md, s12-walperdp). An advisory lock writes no
+     * WAL. Every reader and writer of event_rule_state's decisions goes through these statements.
+     * The inner ORDER BY keeps the subquery from being flattened, so the locks are taken in its order.
+     */
     private static final String CREATE_STATES = "INSERT INTO " + HotSql.q(EVENT_RULE_STATE)
             + " (" + HotSql.q(EVENT_RULE_STATE.EVENT_RULE_ID) + ", " + HotSql.q(EVENT_RULE_STATE.OWNER) + ") "
-            + "SELECT * FROM unnest(?::bigint[], ?::text[]) ON CONFLICT DO NOTHING";
+            + "SELECT r, o FROM (SELECT r, o, pg_advisory_xact_lock(k1, k2) FROM (SELECT DISTINCT r, o, "
+            + "(r % 2147483647)::int AS k1, hashtext(o) AS k2 FROM unnest(?::bigint[], ?::text[]) AS u (r, o) "
+            + "ORDER BY k1, k2, r, o) keyed) locked ON CONFLICT DO NOTHING";
 
-    /** In key order, so concurrent evaluators cannot deadlock on them. */
+    /**
+     * A plain read: the statement after the locks sees what the previous holder of each pair
+     * committed (READ COMMITTED: a new snapshot per statement). The decided state is written back
+     * by {@link #WRITE_STATES}, whose update locks the row itself.
+     */
     private static final String LOCK_STATES = "SELECT " + HotSql.q(EVENT_RULE_STATE.EVENT_RULE_ID) + ", "
             + HotSql.q(EVENT_RULE_STATE.OWNER) + ", " + HotSql.q(EVENT_RULE_STATE.LAST_TS) + ", "
             + HotSql.q(EVENT_RULE_STATE.LAST_VALUE) + ", " + HotSql.q(EVENT_RULE_STATE.LAST_TEXT)
             + " FROM " + HotSql.q(EVENT_RULE_STATE)
-            + " WHERE (" + HotSql.q(EVENT_RULE_STATE.EVENT_RULE_ID) + ", " + HotSql.q(EVENT_RULE_STATE.OWNER) + ") IN " + STATE_KEYS
-            + " ORDER BY " + HotSql.q(EVENT_RULE_STATE.EVENT_RULE_ID) + ", " + HotSql.q(EVENT_RULE_STATE.OWNER) + " FOR UPDATE";
+            + " WHERE (" + HotSql.q(EVENT_RULE_STATE.EVENT_RULE_ID) + ", " + HotSql.q(EVENT_RULE_STATE.OWNER) + ") IN " + STATE_KEYS;
 
     /**
      * Read, not locked: an alarm's state changes only under its (rule, owner) state row, which the
-     * caller holds FOR UPDATE, or under its rule row taken for update (a disable), which
+     * caller holds (its advisory lock), or under its rule row taken for update (a disable), which
      * {@link #LIVE_RULES} holds FOR SHARE; a raise or clear then updates the row, locking it. A FOR
      * UPDATE here wrote a row-lock WAL record per alarm at every decision, which every CDC slot
      * decodes, and waited for any transaction whose foreign key referenced the alarm (a fingerprint

@@ -190,8 +190,8 @@ final class DatapointWriter {
     /**
      * What the parent's current-value triggers (og_latest_metric and friends, tenant V33) do for
      * their statement's rows: each series' newest row of the batch becomes its current value
-     * unless a newer one is there already (never backwards), one upsert per kind in series_id
-     * order (the arrays are sorted, and unnest yields them in order). Timestamps travel as epoch
+     * unless a newer one is there already (never backwards), one statement per kind (the arrays
+     * are sorted by series_id). Timestamps travel as epoch
      * microseconds and are made exact on the server.
      */
     static void moveCurrentValues(Connection c, List<StagedRow> rows) throws SQLException {
@@ -199,6 +199,9 @@ final class DatapointWriter {
         for (StagedRow r : rows) {
             newest.computeIfAbsent(r.kind(), k -> new java.util.TreeMap<>())
                     .merge(r.seriesId(), r, (a, b) -> b.micros() > a.micros() ? b : a);
+        }
+        try (Statement st = c.createStatement()) {
+            st.execute(IN_SERIES_ORDER);
         }
         for (Map.Entry<DatapointKind, java.util.TreeMap<Long, StagedRow>> e : newest.entrySet()) {
             List<StagedRow> latest = new ArrayList<>(e.getValue().values());
@@ -237,19 +240,42 @@ final class DatapointWriter {
 
     /** The microseconds since 1970 as a timestamptz, exactly (integer microseconds, no float seconds). */
     private static final String TS_OF_MICROS = "timestamptz 'epoch' + w.micros * interval '1 microsecond'";
-    private static final String LATEST_METRIC = "INSERT INTO series_latest AS l (series_id, ts, value_num) "
-            + "SELECT w.id, " + TS_OF_MICROS + ", w.v FROM unnest(?::bigint[], ?::bigint[], ?::float8[]) AS w (id, micros, v) "
-            + "ON CONFLICT (series_id) DO UPDATE SET ts = excluded.ts, value_num = excluded.value_num "
-            + "WHERE l.ts IS NULL OR l.ts < excluded.ts";
-    private static final String LATEST_STATE = "INSERT INTO series_latest AS l (series_id, ts, value_text) "
-            + "SELECT w.id, " + TS_OF_MICROS + ", w.v FROM unnest(?::bigint[], ?::bigint[], ?::text[]) AS w (id, micros, v) "
-            + "ON CONFLICT (series_id) DO UPDATE SET ts = excluded.ts, value_text = excluded.value_text "
-            + "WHERE l.ts IS NULL OR l.ts < excluded.ts";
-    private static final String LATEST_LOG = "INSERT INTO series_latest AS l (series_id, ts, value_text, severity) "
-            + "SELECT w.id, " + TS_OF_MICROS + ", w.v, w.sev::severity FROM unnest(?::bigint[], ?::bigint[], ?::text[], ?::text[]) "
-            + "AS w (id, micros, v, sev) "
-            + "ON CONFLICT (series_id) DO UPDATE SET ts = excluded.ts, value_text = excluded.value_text, severity = excluded.severity "
-            + "WHERE l.ts IS NULL OR l.ts < excluded.ts";
+    /*
+     * An UPDATE of the latest rows that exist (every series' row is made with the series, V33), and
+     * an insert only for a row that is missing. INSERT ... ON CONFLICT DO UPDATE locked the
+     * conflicting row before updating it: a Heap/LOCK WAL record besides the HOT update for every
+     * series of every batch, and a lock record alone for a datapoint older than the current value.
+     * Every logical slot of the server decodes each record (docs/fleet.md, s12-walperdp). The
+     * UPDATE's own row lock is part of its update record; a row that is not newer is not touched.
+     * A row made by another transaction after this statement's snapshot is left to the insert's
+     * ON CONFLICT, as before.
+     */
+    /*
+     * The UPDATE below locks rows in its join's order. Planned freely it hashes the batch and scans
+     * series_latest (heap order), so two writers of the same series (sinks on two cores, or the
+     * staged merge's trigger, which follows the sorted input) could lock them in different orders
+     * and deadlock. For the rest of this transaction (set_config local: undone at its end) only a
+     * nested loop of the sorted batch over the primary key is left: series_id order, as the
+     * INSERT ... ON CONFLICT had. The plans are made under it at every execution, cached or not.
+     */
+    private static final String IN_SERIES_ORDER = "SELECT set_config('enable_seqscan', 'off', true), "
+            + "set_config('enable_bitmapscan', 'off', true), set_config('enable_hashjoin', 'off', true), "
+            + "set_config('enable_mergejoin', 'off', true)";
+
+    private static final String LATEST_ROWS = "WITH w AS MATERIALIZED (SELECT w.id, " + TS_OF_MICROS + " AS ts, %s "
+            + "FROM unnest(?::bigint[], ?::bigint[], %s) AS w (id, micros, %s)), "
+            + "moved AS (UPDATE series_latest l SET ts = w.ts, %s FROM w "
+            + "WHERE l.series_id = w.id AND (l.ts IS NULL OR l.ts < w.ts) RETURNING l.series_id) "
+            + "INSERT INTO series_latest AS l (series_id, ts, %s) SELECT w.id, w.ts, %s FROM w "
+            + "WHERE NOT EXISTS (SELECT 1 FROM series_latest x WHERE x.series_id = w.id) "
+            + "ON CONFLICT (series_id) DO UPDATE SET ts = excluded.ts, %s WHERE l.ts IS NULL OR l.ts < excluded.ts";
+    private static final String LATEST_METRIC = LATEST_ROWS.formatted("w.v", "?::float8[]", "v",
+            "value_num = w.v", "value_num", "w.v", "value_num = excluded.value_num");
+    private static final String LATEST_STATE = LATEST_ROWS.formatted("w.v", "?::text[]", "v",
+            "value_text = w.v", "value_text", "w.v", "value_text = excluded.value_text");
+    private static final String LATEST_LOG = LATEST_ROWS.formatted("w.v, w.sev::severity AS sev", "?::text[], ?::text[]", "v, sev",
+            "value_text = w.v, severity = w.sev", "value_text, severity", "w.v, w.sev",
+            "value_text = excluded.value_text, severity = excluded.severity");
 
     static String table(DatapointKind kind) {
         return switch (kind) {

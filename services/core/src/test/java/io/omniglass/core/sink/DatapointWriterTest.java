@@ -179,6 +179,82 @@ class DatapointWriterTest {
         assertThat(count("SELECT count(*) FROM metric_datapoint WHERE series_id = " + pump)).isEqualTo(4);
     }
 
+    /**
+     * What every logical slot of the server decodes for a current value (docs/fleet.md,
+     * s12-walperdp): a newer datapoint is one in-place update of its series' latest row, no row
+     * lock record before it; an older one (late data) writes nothing for the row.
+     */
+    @Test
+    void aCurrentValueMovesWithOneWalRecordAndLateDataWritesNone() throws Exception {
+        long pump = seriesOf("pump-wal", "w_pressure");
+        long valve = seriesOf("valve-wal", "w_mode");
+        OffsetDateTime base = Instant.now().minus(70, ChronoUnit.MINUTES).truncatedTo(ChronoUnit.SECONDS).atOffset(ZoneOffset.UTC);
+        copy(List.of(row(DatapointKind.metric, pump, base, 1.0, null, null, rule, null, null, null),
+                row(DatapointKind.state, valve, base, 0, "open", null, rule, null, null, null)));
+
+        io.omniglass.core.testing.WalRecords newer = io.omniglass.core.testing.WalRecords.mark(db);
+        copy(List.of(row(DatapointKind.metric, pump, base.plusSeconds(1), 2.0, null, null, rule, null, null, null),
+                row(DatapointKind.state, valve, base.plusSeconds(1), 0, "shut", null, rule, null, null, null)));
+        assertThat(newer.since("series_latest")).containsExactly("Heap/HOT_UPDATE", "Heap/HOT_UPDATE");
+
+        io.omniglass.core.testing.WalRecords late = io.omniglass.core.testing.WalRecords.mark(db);
+        copy(List.of(row(DatapointKind.metric, pump, base.minusSeconds(5), -1.0, null, null, rule, null, null, null)));
+        assertThat(late.since("series_latest")).isEmpty();
+        assertThat(rows("SELECT series_id, ts, coalesce(value_num::text, value_text) FROM series_latest WHERE series_id IN ("
+                + pump + ", " + valve + ") ORDER BY series_id")).containsExactly(
+                List.of(pump, base.plusSeconds(1).toInstant(), "2"),
+                List.of(valve, base.plusSeconds(1).toInstant(), "shut"));
+    }
+
+    /** A series whose latest row is missing (made by a writer that bypassed the series triggers) gets one. */
+    @Test
+    void aMissingLatestRowIsMadeByTheDirectCopy() throws Exception {
+        long pump = seriesOf("pump-no-latest", "w_pressure");
+        sql("DELETE FROM series_latest WHERE series_id = " + pump);
+        OffsetDateTime ts = Instant.now().minus(60, ChronoUnit.MINUTES).truncatedTo(ChronoUnit.SECONDS).atOffset(ZoneOffset.UTC);
+        copy(List.of(row(DatapointKind.metric, pump, ts, 7.0, null, null, rule, null, null, null)));
+        assertThat(rows("SELECT ts, value_num::text FROM series_latest WHERE series_id = " + pump))
+                .containsExactly(List.of(ts.toInstant(), "7"));
+    }
+
+    /**
+     * The current values' update probes the primary key from the sorted batch (series_id lock
+     * order, as the upsert had), planned so for the batch's transaction only: the pooled
+     * connection is given back with the planner's defaults.
+     */
+    @Test
+    void theCurrentValuesLockInSeriesOrderAndTheConnectionKeepsItsPlannerDefaults() throws Exception {
+        long pump = seriesOf("pump-order", "w_pressure");
+        OffsetDateTime ts = Instant.now().minus(50, ChronoUnit.MINUTES).truncatedTo(ChronoUnit.SECONDS).atOffset(ZoneOffset.UTC);
+        try (Connection c = db.getConnection()) {
+            c.setAutoCommit(false);
+            DatapointWriter.copyDirect(c, List.of(row(DatapointKind.metric, pump, ts, 1.0, null, null, rule, null, null, null)));
+            StringBuilder plan = new StringBuilder();
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("EXPLAIN (COSTS OFF) UPDATE series_latest l "
+                    + "SET ts = w.ts FROM (SELECT * FROM unnest(ARRAY[1, 2, 3]::bigint[], ARRAY[now(), now(), now()]) AS w (id, ts)) w "
+                    + "WHERE l.series_id = w.id")) {
+                while (rs.next()) {
+                    plan.append(rs.getString(1)).append('\n');
+                }
+            }
+            assertThat(plan.toString()).contains("Nested Loop", "Index Scan using series_latest_pkey").doesNotContain("Hash", "Seq Scan");
+            c.commit();
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+                    "SELECT current_setting('enable_seqscan') || current_setting('enable_hashjoin')")) {
+                rs.next();
+                assertThat(rs.getString(1)).isEqualTo("onon");
+            }
+        }
+    }
+
+    private static void copy(List<StagedRow> rows) throws SQLException {
+        try (Connection c = db.getConnection()) {
+            c.setAutoCommit(false);
+            DatapointWriter.copyDirect(c, rows);
+            c.commit();
+        }
+    }
+
     @Test
     void aWriterThatBypassesTheSinkStillMovesTheCurrentValue() throws Exception {
         long valve = seriesOf("valve-bypass", "w_mode");
