@@ -10,12 +10,10 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedDeque;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * Spreads the embedded default's tenants over several embedded Postgres servers, {@code perServer}
@@ -24,16 +22,16 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>When every active server holds {@code perServer} tenants, the next placement registers a spare
  * server, which the fewest-tenants placement then fills. The spare is made ahead, in the background,
- * once every server holds {@code perServer - headroom}: making one (initdb and a first start) takes
- * seconds that no tenant's provisioning should wait for. A spare is started but not registered, so
- * no tenant lands on it early; one left by a stop is found again at the next start. A drained
- * server does not count: with every server drained nothing is added (placement refuses, as before).
+ * once every server holds half its share: making one (initdb, a first start, the tenant template)
+ * takes seconds, under load a minute, that no tenant's provisioning waits for. A tenant placed while
+ * the spare is still being made goes on the least full server (the share is a target, not a
+ * limit). A spare is started but not registered, so no tenant lands on it early; one left by a stop
+ * is found again at the next start. A drained server does not count: with every server drained
+ * nothing is added (placement refuses, as before).
  */
 public final class EmbeddedServerSupply implements ServerRegistry.Growth, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(EmbeddedServerSupply.class);
-    /** How long placement waits for a spare that is being made before making its own. */
-    private static final long SPARE_WAIT_S = 60;
 
     private final EmbeddedPostgresServers servers;
     private final PgServer control;
@@ -53,7 +51,7 @@ public final class EmbeddedServerSupply implements ServerRegistry.Growth, AutoCl
         this.control = control;
         this.reference = reference;
         this.perServer = perServer;
-        this.headroom = Math.max(1, perServer / 4);
+        this.headroom = Math.max(1, perServer / 2);
         // one thread, only while a spare is being made
         this.ahead = new ThreadPoolExecutor(0, 1, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
                 DaemonThreads.named("og-pg-spare"));
@@ -99,41 +97,17 @@ public final class EmbeddedServerSupply implements ServerRegistry.Growth, AutoCl
         }
         int least = active.stream().mapToInt(Integer::intValue).min().orElseThrow();
         if (least >= perServer) {
-            String name = spare();
-            registry.ensureOwn(name, url(servers.furtherPorts().get(name)));
-            log.info("every Postgres server holds {} tenants or more: new tenants go on {}", perServer, name);
-            least = 0;
+            String name = spares.poll();
+            if (name != null) {
+                registry.ensureOwn(name, url(servers.furtherPorts().get(name)));
+                log.info("every Postgres server holds {} tenants or more: new tenants go on {}", perServer, name);
+                least = 0;
+            }
+            // else the spare is still being made: this tenant goes on the least full server (a
+            // share is a target, not a limit), never waiting seconds for an initdb
         }
         if (least >= perServer - headroom && spares.isEmpty() && (making == null || making.isDone())) {
             making = ahead.submit(this::makeSpare);
-        }
-    }
-
-    /** A started, unregistered server: the one made ahead, else one made now. */
-    private String spare() {
-        String name = spares.poll();
-        if (name != null) {
-            return name;
-        }
-        if (making != null) {
-            try {
-                making.get(SPARE_WAIT_S, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while a Postgres server for new tenants was being made", e);
-            } catch (ExecutionException | TimeoutException e) {
-                log.warn("the spare Postgres server was not made ahead: {}", e.toString());
-            }
-            name = spares.poll();
-            if (name != null) {
-                return name;
-            }
-        }
-        try {
-            return servers.startAnother();
-        } catch (IOException e) {
-            throw new IllegalStateException("every Postgres server holds " + perServer
-                    + " tenants and a further embedded server could not be made: " + e.getMessage(), e);
         }
     }
 
@@ -147,6 +121,11 @@ public final class EmbeddedServerSupply implements ServerRegistry.Growth, AutoCl
             log.warn("making a spare embedded Postgres server failed (the next placement that needs one tries again): {}",
                     e.toString());
         }
+    }
+
+    /** Spares started, with their tenant template, and not yet registered. */
+    public int sparesReady() {
+        return spares.size();
     }
 
     private static String url(int port) {

@@ -104,6 +104,10 @@ public final class ServerRegistry implements ServerDirectory {
         this.growth = growth;
     }
 
+    public Growth growth() {
+        return growth;
+    }
+
     /**
      * Registers a server the core runs itself (an embedded one: the core's own credentials, never
      * stored), audited as the core's; or brings its address up to date, as {@link #ensureDefault}.

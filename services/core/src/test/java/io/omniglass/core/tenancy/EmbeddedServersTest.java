@@ -66,8 +66,16 @@ class EmbeddedServersTest {
     void tenantsSpreadOverEmbeddedServersEachWithItsOwnSlotAndFeedAndAllComeBackAfterARestart() throws Exception {
         CoreService core = start();
         try {
-            for (String slug : List.of("north", "east", "south")) {
-                core.context().provisioner().create(slug, slug, "test");
+            EmbeddedPostgresServers embedded = core.context().infrastructure().embeddedServers().orElseThrow();
+            List<String> slugs = List.of("north", "east", "south");
+            for (int n = 0; n < slugs.size(); n++) {
+                int i = n;
+                // each placement starts the next server in the background: a tenant placed before it is ready goes on a
+                // fuller server instead of waiting; here each waits for it, as a slow operator would
+                EmbeddedServerSupply supply = (EmbeddedServerSupply) core.context().provisioner().servers().orElseThrow().growth();
+                await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200))
+                        .until(() -> i == 0 || supply.sparesReady() == 1);
+                core.context().provisioner().create(slugs.get(n), slugs.get(n), "test");
             }
             OmniglassClient admin = admin(core);
             assertThat(serversByName(admin)).as("one tenant a server, fewest first")
@@ -78,9 +86,9 @@ class EmbeddedServersTest {
             assertThat(south.server()).isEqualTo("embedded-3");
 
             // the next server is made ahead of need, started but not yet given tenants
-            EmbeddedPostgresServers embedded = core.context().infrastructure().embeddedServers().orElseThrow();
             await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200))
-                    .until(() -> embedded.furtherPorts().containsKey("embedded-4"));
+                    .until(() -> embedded.furtherPorts().containsKey("embedded-4")
+                            && ((EmbeddedServerSupply) core.context().provisioner().servers().orElseThrow().growth()).sparesReady() == 1);
             assertThat(serversByName(admin)).doesNotContainKey("embedded-4");
             assertThat(core.context().infrastructure().embeddedPostgresPids()).hasSize(4).doesNotHaveDuplicates()
                     .allSatisfy(pid -> assertThat(ProcessHandle.of(pid)).hasValueSatisfying(p -> assertThat(p.isAlive()).isTrue()));
