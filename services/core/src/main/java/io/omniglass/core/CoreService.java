@@ -106,6 +106,14 @@ public final class CoreService implements AutoCloseable {
             io.omniglass.core.tenancy.ServerRegistry servers = new io.omniglass.core.tenancy.ServerRegistry(control,
                     io.omniglass.core.secrets.SecretKeys.load(config.secretKey(), dataDir), infra.pg());
             servers.ensureDefault();
+            ReferenceData reference = ReferenceData.load();
+            if (infra.embeddedServers().isPresent()) {
+                io.omniglass.core.tenancy.EmbeddedServerSupply supply = new io.omniglass.core.tenancy.EmbeddedServerSupply(
+                        infra.embeddedServers().get(), infra.pg(), reference, config.pgEmbeddedTenants());
+                closeables.add(supply);
+                supply.registerRunning(servers);
+                servers.growWith(supply);
+            }
             TenantDatabases tenantDbs = new TenantDatabases(infra.pg(), config.tuning(), servers, config.replicaMaxLag());
             closeables.add(tenantDbs);
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -116,7 +124,7 @@ public final class CoreService implements AutoCloseable {
             lanes.bindTo(metrics);
             tenantDbs.bindTo(metrics);
 
-            TenantProvisioner provisioner = new TenantProvisioner(control, tenantDbs, nats, config.natsReplicas(), servers, ReferenceData.load(), t -> {
+            TenantProvisioner provisioner = new TenantProvisioner(control, tenantDbs, nats, config.natsReplicas(), servers, reference, t -> {
                 nats.publish(TENANT_ACTIVE_SUBJECT, t.slug().getBytes(StandardCharsets.UTF_8));
                 checkpointSoon();
             });

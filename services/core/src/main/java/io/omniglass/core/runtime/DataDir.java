@@ -38,6 +38,14 @@ public final class DataDir {
         return root.resolve("postgres").resolve("data");
     }
 
+    /**
+     * Where the data dir's further embedded Postgres servers live, one directory each, named as
+     * the server is registered ({@code embedded-2}, ...); each holds {@code data/} and its log.
+     */
+    public Path furtherPostgresServers() {
+        return root.resolve("postgres").resolve("servers");
+    }
+
     public Path natsStore() {
         return root.resolve("nats").resolve("store");
     }

@@ -45,6 +45,30 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
 
     /** As {@link #start(Path, Path)}, on {@code port} (a restarted server keeps its address). */
     public static EmbeddedPostgresServer start(Path dataDirectory, Path passwordFile, int port) throws IOException {
+        return start(dataDirectory, passwordFile, port, Size.CONTROL);
+    }
+
+    /**
+     * How much of the machine one server is given: the control server may hold every tenant (an
+     * existing data dir, {@code OMNIGLASS_PG_EMBEDDED_TENANTS=0}); a further server of the data dir
+     * holds about {@code OMNIGLASS_PG_EMBEDDED_TENANTS} of them, so it needs fewer connections and
+     * less shared memory (ten such servers on one machine take 1.3 GB of buffers, not 2.6 GB).
+     */
+    public enum Size {
+        CONTROL("600", "256MB"),
+        FURTHER("400", "128MB");
+
+        final String maxConnections;
+        final String sharedBuffers;
+
+        Size(String maxConnections, String sharedBuffers) {
+            this.maxConnections = maxConnections;
+            this.sharedBuffers = sharedBuffers;
+        }
+    }
+
+    /** As {@link #start(Path, Path, int)}, sized as {@code size}. */
+    public static EmbeddedPostgresServer start(Path dataDirectory, Path passwordFile, int port, Size size) throws IOException {
         Files.createDirectories(dataDirectory);
         DataDir.ownerOnlyDirectory(dataDirectory.getParent());
         stopLeftoverPostmaster(dataDirectory);
@@ -63,8 +87,8 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         // 180 live tenants keep about two connections each warm (sink, rules, actions at once): at
         // 400 the core's open-connection budget (derived from this, 327) was full under the live
         // load alone and closed other tenants' idle connections, 3.3 new backends a second
-        conf.put("max_connections", "600");
-        conf.put("shared_buffers", "256MB");
+        conf.put("max_connections", size.maxConnections);
+        conf.put("shared_buffers", size.sharedBuffers);
         conf.put("max_wal_size", "4GB");
         // a shorter interval bounds what the shutdown checkpoint has to write and fsync at stop
         conf.put("checkpoint_timeout", "5min");
@@ -115,7 +139,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     }
 
     /** A postmaster left running by a core that was killed: stop it before we start ours. */
-    private static void stopLeftoverPostmaster(Path dataDirectory) throws IOException {
+    static void stopLeftoverPostmaster(Path dataDirectory) throws IOException {
         Optional<Long> pid = postmasterPid(dataDirectory);
         if (pid.isEmpty()) {
             return;

@@ -26,11 +26,11 @@ public final class Infrastructure implements AutoCloseable {
     private final PgServer pg;
     private final String controlDatabase;
     private final String natsUrl;
-    private final EmbeddedPostgresServer embeddedPg;
+    private final EmbeddedPostgresServers embeddedPg;
     private final NatsServerProcess embeddedNats;
 
     private Infrastructure(PgServer pg, String controlDatabase, String natsUrl,
-                           EmbeddedPostgresServer embeddedPg, NatsServerProcess embeddedNats) {
+                           EmbeddedPostgresServers embeddedPg, NatsServerProcess embeddedNats) {
         this.pg = pg;
         this.controlDatabase = controlDatabase;
         this.natsUrl = natsUrl;
@@ -40,7 +40,7 @@ public final class Infrastructure implements AutoCloseable {
 
     public static Infrastructure start(OmniglassConfig config, DataDir dataDir) {
         dataDir.create();
-        EmbeddedPostgresServer epg = null;
+        EmbeddedPostgresServers epg = null;
         NatsServerProcess nats = null;
         try {
             if (config.embeddedNats()) {
@@ -50,8 +50,8 @@ public final class Infrastructure implements AutoCloseable {
             PgServer pg;
             String controlDb;
             if (config.embeddedPostgres()) {
-                epg = EmbeddedPostgresServer.start(dataDir.postgresData(), dataDir.postgresPasswordFile());
-                pg = new PgServer("127.0.0.1", epg.port(), "", "postgres", DataDir.readOrCreateSecret(dataDir.postgresPasswordFile()));
+                epg = EmbeddedPostgresServers.start(dataDir);
+                pg = new PgServer("127.0.0.1", epg.control().port(), "", "postgres", DataDir.readOrCreateSecret(dataDir.postgresPasswordFile()));
                 controlDb = DEFAULT_CONTROL_DB;
             } else {
                 pg = PgServer.parse(config.pgUrl().get(), config.pgUser(), config.pgPassword());
@@ -66,11 +66,7 @@ public final class Infrastructure implements AutoCloseable {
                 nats.close();
             }
             if (epg != null) {
-                try {
-                    epg.close();
-                } catch (IOException ignored) {
-                    // already failing
-                }
+                epg.close();
             }
             if (e instanceof IOException io) {
                 throw new UncheckedIOException(io);
@@ -118,7 +114,12 @@ public final class Infrastructure implements AutoCloseable {
     }
 
     public Optional<Long> embeddedPostgresPid() {
-        return embeddedPg == null ? Optional.empty() : embeddedPg.pid();
+        return embeddedPg == null ? Optional.empty() : embeddedPg.control().pid();
+    }
+
+    /** The embedded servers (the control server and the further ones), when this core runs them. */
+    public Optional<EmbeddedPostgresServers> embeddedServers() {
+        return Optional.ofNullable(embeddedPg);
     }
 
     /**
@@ -126,7 +127,7 @@ public final class Infrastructure implements AutoCloseable {
      * for measuring: a fleet's tenants may be spread over several.
      */
     public java.util.List<Long> embeddedPostgresPids() {
-        return embeddedPostgresPid().map(java.util.List::of).orElse(java.util.List.of());
+        return embeddedPg == null ? java.util.List.of() : embeddedPg.pids();
     }
 
     public Optional<Long> embeddedNatsPid() {
@@ -173,11 +174,7 @@ public final class Infrastructure implements AutoCloseable {
             embeddedNats.close();
         }
         if (embeddedPg != null) {
-            try {
-                embeddedPg.close();
-            } catch (IOException e) {
-                log.warn("stopping embedded Postgres: {}", e.toString());
-            }
+            embeddedPg.close();
         }
     }
 }

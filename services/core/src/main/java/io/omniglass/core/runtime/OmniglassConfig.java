@@ -38,12 +38,15 @@ public record OmniglassConfig(
         int natsReplicas,
         Optional<Path> natsAuthFile,
         Tuning tuning,
-        Duration replicaMaxLag) {
+        Duration replicaMaxLag,
+        int pgEmbeddedTenants) {
 
     /** OMNIGLASS_REPLICA_MAX_LAG's default: reads that may lag go to a replica at most this far behind. */
     public static final Duration DEFAULT_REPLICA_MAX_LAG = Duration.ofSeconds(5);
 
     public static final int DEFAULT_HTTP_PORT = 8686;
+    /** OMNIGLASS_PG_EMBEDDED_TENANTS' default: tenants per embedded Postgres server. */
+    public static final int DEFAULT_PG_EMBEDDED_TENANTS = 20;
     /** Loopback unless told otherwise: opening the API to a network is the operator's decision. */
     public static final String DEFAULT_HTTP_HOST = "127.0.0.1";
 
@@ -156,7 +159,8 @@ public record OmniglassConfig(
                 l.integer(Setting.NATS_REPLICAS, 1, 1, StreamReplicas.MAX),
                 l.get(Setting.NATS_AUTH_FILE).map(v -> l.path(Setting.NATS_AUTH_FILE, v)),
                 Tuning.read(l),
-                l.duration(Setting.REPLICA_MAX_LAG, DEFAULT_REPLICA_MAX_LAG, true));
+                l.duration(Setting.REPLICA_MAX_LAG, DEFAULT_REPLICA_MAX_LAG, true),
+                l.integer(Setting.PG_EMBEDDED_TENANTS, DEFAULT_PG_EMBEDDED_TENANTS, 0, 10_000));
         if (cfg.httpTlsCert().isPresent() != cfg.httpTlsKey().isPresent()) {
             throw new InvalidConfigException("OMNIGLASS_HTTP_TLS_CERT and OMNIGLASS_HTTP_TLS_KEY go together: set both or neither");
         }
@@ -169,7 +173,7 @@ public record OmniglassConfig(
 
     public OmniglassConfig withHttpPort(int port) {
         return new OmniglassConfig(dataDir, pgUrl, natsUrl, port, httpHost, natsServerBin, pgUser, pgPassword, secretKey,
-                httpTlsCert, httpTlsKey, natsReplicas, natsAuthFile, tuning, replicaMaxLag);
+                httpTlsCert, httpTlsKey, natsReplicas, natsAuthFile, tuning, replicaMaxLag, pgEmbeddedTenants);
     }
 
     private static final Pattern NATS_URL = Pattern.compile("(nats|tls|ws|wss)://[^\\s,]+");

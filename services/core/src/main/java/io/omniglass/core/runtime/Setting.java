@@ -17,6 +17,8 @@ public enum Setting {
             "the role the core connects as to an external Postgres (with `OMNIGLASS_PG_URL`; the embedded one has its own)"),
     PG_PASSWORD("OMNIGLASS_PG_PASSWORD", "`postgres`",
             "that role's password (the embedded Postgres generates one into `postgres.password`)"),
+    PG_EMBEDDED_TENANTS("OMNIGLASS_PG_EMBEDDED_TENANTS", "`20`",
+            "with the embedded Postgres: tenants per server. When every server holds this many, the next tenant goes on a further embedded server of the data dir (`postgres/servers/embedded-N`, started and stopped with the core), so each server's CDC slots read only its own WAL ([docs/fleet.md](docs/fleet.md#twelfth-session-a-fleet-on-several-embedded-postgres-servers)); `0`: every tenant on the one server"),
     NATS_URL("OMNIGLASS_NATS_URL", "embedded",
             "an external NATS (JetStream enabled); several servers of a cluster comma-separated (`nats://og-core:PW@n1:4222,nats://og-core:PW@n2:4222,...`): the core fails over between them ([docs/cluster.md](docs/cluster.md))"),
     NATS_REPLICAS("OMNIGLASS_NATS_REPLICAS", "`1`",

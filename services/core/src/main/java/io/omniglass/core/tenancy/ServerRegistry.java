@@ -65,9 +65,18 @@ public final class ServerRegistry implements ServerDirectory {
         }
     }
 
+    /**
+     * Asked before a tenant is placed without a named server: it may register one more server (the
+     * embedded default grows this way, {@link EmbeddedServerSupply}).
+     */
+    public interface Growth {
+        void beforePlacement(ServerRegistry registry);
+    }
+
     private final DSLContext control;
     private final SecretBox box;
     private final PgServer controlServer;
+    private volatile Growth growth = registry -> { };
 
     public ServerRegistry(DSLContext control, SecretBox box, PgServer controlServer) {
         this.control = control;
@@ -89,6 +98,36 @@ public final class ServerRegistry implements ServerDirectory {
                 .set(PG_SERVER.JDBC_URL, url)
                 .where(PG_SERVER.JDBC_URL.ne(url))
                 .execute();
+    }
+
+    public void growWith(Growth growth) {
+        this.growth = growth;
+    }
+
+    public Growth growth() {
+        return growth;
+    }
+
+    /**
+     * Registers a server the core runs itself (an embedded one: the core's own credentials, never
+     * stored), audited as the core's; or brings its address up to date, as {@link #ensureDefault}.
+     */
+    public void ensureOwn(String name, String jdbcUrl) {
+        String url = PgServer.parse(jdbcUrl, "", "").publicJdbcUrl("");
+        control.transaction(tx -> {
+            int added = tx.dsl().insertInto(PG_SERVER)
+                    .set(PG_SERVER.NAME, name)
+                    .set(PG_SERVER.JDBC_URL, url)
+                    .onConflict(PG_SERVER.NAME).doNothing()
+                    .execute();
+            if (added == 1) {
+                AuditTrail.CONTROL.write(tx.dsl(), AuditActor.named("core"), "server.add", "server:" + name, null,
+                        Map.of("name", name, "jdbc_url", url, "embedded", true));
+            } else {
+                tx.dsl().update(PG_SERVER).set(PG_SERVER.JDBC_URL, url)
+                        .where(PG_SERVER.NAME.eq(name)).and(PG_SERVER.JDBC_URL.ne(url)).execute();
+            }
+        });
     }
 
     public List<Server> list() {
@@ -146,6 +185,7 @@ public final class ServerRegistry implements ServerDirectory {
             }
             return name;
         }
+        growth.beforePlacement(this);
         Map<String, Integer> counts = tenantCounts();
         return list().stream()
                 .filter(s -> s.primary() && !s.draining())

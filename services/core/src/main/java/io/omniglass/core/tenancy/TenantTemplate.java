@@ -40,6 +40,8 @@ final class TenantTemplate {
 
     /** Servers whose template this process has brought up to date (by host:port), and the UTC day it was. */
     private static final Map<String, LocalDate> CURRENT = new ConcurrentHashMap<>();
+    /** One server's template is made by one thread at a time; other servers' go on meanwhile. */
+    private static final Map<String, Object> MAKING = new ConcurrentHashMap<>();
     /** A copy is refused while a session is connected to the template (another core preparing it): retried this often. */
     private static final int BUSY_RETRIES = 5;
 
@@ -87,13 +89,22 @@ final class TenantTemplate {
         return server.host() + ":" + server.port();
     }
 
+    /**
+     * Makes the server's template current ahead of its first tenant (a new server's takes the
+     * migrations' whole run, seconds that provisioning would otherwise wait for); false when it
+     * cannot be used.
+     */
+    static boolean prepare(PgServer server, ReferenceData reference) {
+        return ensureCurrent(server, reference);
+    }
+
     private static boolean ensureCurrent(PgServer server, ReferenceData reference) {
         String key = key(server);
         LocalDate today = LocalDate.now(ZoneOffset.UTC);
         if (today.equals(CURRENT.get(key))) {
             return true;
         }
-        synchronized (TenantTemplate.class) {
+        synchronized (MAKING.computeIfAbsent(key, k -> new Object())) {
             if (today.equals(CURRENT.get(key))) {
                 return true;
             }

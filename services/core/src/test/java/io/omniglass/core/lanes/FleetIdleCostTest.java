@@ -155,18 +155,26 @@ class FleetIdleCostTest {
     }
 
     private static long backends(CoreContext ctx) throws Exception {
-        return query(ctx, "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'");
+        return query(ctx, "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()");
     }
 
     private static long tenantConnections(CoreContext ctx) throws Exception {
         return query(ctx, "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND datname LIKE 'og_t_%'");
     }
 
+    /** Summed over every Postgres server of the fleet: 50 tenants are spread over several (20 a server). */
     private static long query(CoreContext ctx, String sql) throws Exception {
-        try (Connection c = ctx.controlDataSource().getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
+        io.omniglass.core.tenancy.ServerRegistry servers = ctx.provisioner().servers().orElseThrow();
+        long sum = 0;
+        for (io.omniglass.core.tenancy.ServerRegistry.Server s : servers.list()) {
+            io.omniglass.core.runtime.PgServer server = servers.connection(s.name());
+            try (Connection c = java.sql.DriverManager.getConnection(server.jdbcUrl("postgres"), server.user(), server.password());
+                 Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+                rs.next();
+                sum += rs.getLong(1);
+            }
         }
+        return sum;
     }
 
     private static double jvmCpuSeconds() {
