@@ -105,7 +105,7 @@ public final class CdcBench implements Callable<Integer> {
             Tenant tenant = core.context().provisioner().create("bench", "CDC bench", "bench");
             GatewaySession db = Gateway.forCore(core.context()).system(tenant, SystemPurpose.BENCH);
             // placement may put the bench tenant on any registered primary, not only the control server
-            PgServer server = core.context().tenantDatabases().server(tenant);
+            PgServer server = core.context().provisioner().servers().orElseThrow().connection(tenant.server());
             out.put("postgres_server", tenant.server());
             CdcSession.Source main = CdcSession.Source.of(core.context(), tenant, tenant.slotName());
             CdcSession.Source raw = CdcSession.Source.of(core.context(), tenant, RAW_SLOT);

@@ -564,7 +564,7 @@ public final class SinkBench {
         int threads = 8;
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         // own connections: the tenant pool is sized for the core, not for this
-        var server = core.context().tenantDatabases().server(t); // the bench tenant's own server, wherever it was placed
+        var server = core.context().provisioner().servers().orElseThrow().connection(t.server()); // the bench tenant's own server, wherever it was placed
         long start = System.nanoTime();
         List<Future<Long>> done = new ArrayList<>();
         for (int w = 0; w < threads; w++) {
