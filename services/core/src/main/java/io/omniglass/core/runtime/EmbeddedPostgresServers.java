@@ -11,7 +11,6 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -172,10 +171,6 @@ public final class EmbeddedPostgresServers implements AutoCloseable {
         control.pid().ifPresent(pids::add);
         further.values().forEach(s -> s.pid().ifPresent(pids::add));
         return pids;
-    }
-
-    public synchronized Optional<EmbeddedPostgresServer> further(String name) {
-        return Optional.ofNullable(further.get(name));
     }
 
     /** Stops every server side by side (each a shutdown checkpoint), the control server with them. */

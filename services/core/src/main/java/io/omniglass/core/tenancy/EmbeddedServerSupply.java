@@ -67,7 +67,7 @@ public final class EmbeddedServerSupply implements ServerRegistry.Growth, AutoCl
         Map<String, Integer> running = servers.furtherPorts();
         for (Map.Entry<String, Integer> e : running.entrySet()) {
             if (registry.find(e.getKey()).isPresent()) {
-                registry.ensureOwn(e.getKey(), url(e.getValue()));
+                registry.ensureOwn(e.getKey(), address(e.getValue()).publicJdbcUrl(""));
             } else {
                 spares.add(e.getKey());
             }
@@ -75,9 +75,9 @@ public final class EmbeddedServerSupply implements ServerRegistry.Growth, AutoCl
         for (ServerRegistry.Server s : registry.list()) {
             if (s.name().startsWith(EmbeddedPostgresServers.NAME_PREFIX) && !running.containsKey(s.name())
                     && s.jdbcUrl().startsWith("jdbc:postgresql://127.0.0.1:")) {
-                log.error("embedded Postgres server {} is registered but its directory under {} is gone: its tenants cannot be"
-                        + " served", s.name(), "postgres/servers");
-                registry.ensureOwn(s.name(), url(1));
+                log.error("embedded Postgres server {} is registered but its directory under postgres/servers is gone: its"
+                        + " tenants cannot be served", s.name());
+                registry.ensureOwn(s.name(), address(1).publicJdbcUrl(""));
             }
         }
     }
@@ -99,7 +99,7 @@ public final class EmbeddedServerSupply implements ServerRegistry.Growth, AutoCl
         if (least >= perServer) {
             String name = spares.poll();
             if (name != null) {
-                registry.ensureOwn(name, url(servers.furtherPorts().get(name)));
+                registry.ensureOwn(name, address(servers.furtherPorts().get(name)).publicJdbcUrl(""));
                 log.info("every Postgres server holds {} tenants or more: new tenants go on {}", perServer, name);
                 least = 0;
             }
@@ -114,8 +114,7 @@ public final class EmbeddedServerSupply implements ServerRegistry.Growth, AutoCl
     private void makeSpare() {
         try {
             String name = servers.startAnother();
-            Integer port = servers.furtherPorts().get(name);
-            TenantTemplate.prepare(new PgServer("127.0.0.1", port, "", control.user(), control.password()), reference);
+            TenantTemplate.prepare(address(servers.furtherPorts().get(name)), reference);
             spares.add(name);
         } catch (IOException | RuntimeException e) {
             log.warn("making a spare embedded Postgres server failed (the next placement that needs one tries again): {}",
@@ -128,8 +127,9 @@ public final class EmbeddedServerSupply implements ServerRegistry.Growth, AutoCl
         return spares.size();
     }
 
-    private static String url(int port) {
-        return "jdbc:postgresql://127.0.0.1:" + port + "/";
+    /** A further server of this data dir: on loopback, with the control server's user and password. */
+    private PgServer address(int port) {
+        return new PgServer("127.0.0.1", port, "", control.user(), control.password());
     }
 
     /** Lets a spare being made finish (it is then one of the servers the infrastructure stops). */
