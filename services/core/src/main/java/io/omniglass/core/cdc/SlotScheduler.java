@@ -85,7 +85,7 @@ final class SlotScheduler implements AutoCloseable {
     SlotScheduler(CdcSettings settings, String natsUrl, String instanceId, ScheduledExecutorService timers,
                   Supplier<Collection<TenantFeed>> feeds, Fence fence, io.micrometer.core.instrument.MeterRegistry metrics) {
         this.drainTimers = new DrainTimers(metrics);
-        this.skip = new SlotSkip(settings.skipBehind(), timers, snapshots, metrics);
+        this.skip = new SlotSkip(settings.skipBehind(), settings.maxRetainedWal(), timers, snapshots, metrics);
         this.settings = settings;
         this.parkPolicy = new ParkPolicy(settings.openIdle().toNanos());
         this.natsUrl = natsUrl;
@@ -283,11 +283,19 @@ final class SlotScheduler implements AutoCloseable {
                         skip.settleSlot(feed);
                     }
                     if (!forCommit && skip.wanted(feed)) {
+                        if (skip.deferring(feed)) {
+                            // a transaction elsewhere held the last try up: neither a drain through
+                            // its WAL nor another try yet (the sweep wakes the feed again)
+                            if (feed.end(false)) {
+                                requeue(feed);
+                            }
+                            continue;
+                        }
                         Parked open = unpark(feed); // it holds the old slot, which the skip drops
                         if (open != null) {
                             open.session().close();
                         }
-                        if (skip.trySkip(feed, () -> !closed && fence.holds(feed, token))) {
+                        if (skip.trySkip(feed, () -> !closed && fence.holds(feed, token)) != SlotSkip.Outcome.DRAIN) {
                             if (feed.end(false)) {
                                 requeue(feed);
                             }

@@ -58,23 +58,45 @@ final class SlotSkip {
     private static final long SETTLE_POLL_MILLIS = 10;
     /** How long a new slot may take to reach its consistent point before the skip gives up. */
     static final int CREATE_TIMEOUT_MILLIS = 5_000;
+    /**
+     * After a new slot could not become consistent in time (a transaction elsewhere runs long: a
+     * bulk load, a replay's batch), how long the feed waits before it tries again rather than be
+     * drained through that WAL.
+     */
+    static final long RETRY_NANOS = 10_000_000_000L;
     /** How often a running-xacts record is written while a new slot waits for its consistent point. */
     private static final long SNAPSHOT_EVERY_MILLIS = 50;
 
+    /** What a try left the feed to do. */
+    enum Outcome {
+        /** The feed reads from its new slot: nothing to drain. */
+        SKIPPED,
+        /** The record lane was written meanwhile (or the skip failed): drain as usual. */
+        DRAIN,
+        /** A transaction elsewhere kept the new slot from its consistent point: try again later, no drain now. */
+        DEFERRED
+    }
+
     private final long skipBehind;
+    /** Past this much unconfirmed WAL a feed whose skip keeps being deferred is drained anyway. */
+    private final long overdueBehind;
     private final ScheduledExecutorService timers;
     private final StandbySnapshots snapshots;
     private final Counter skipped;
     private final Counter written;
     private final Counter failed;
+    private final Counter deferred;
 
-    SlotSkip(long skipBehind, ScheduledExecutorService timers, StandbySnapshots snapshots, MeterRegistry metrics) {
+    SlotSkip(long skipBehind, long maxRetainedWal, ScheduledExecutorService timers, StandbySnapshots snapshots,
+             MeterRegistry metrics) {
         this.skipBehind = skipBehind;
+        this.overdueBehind = 4 * Math.max(skipBehind, maxRetainedWal);
         this.timers = timers;
         this.snapshots = snapshots;
         this.skipped = counter(metrics, "skipped", "the idle slot was replaced by a new one at the current position");
         this.written = counter(metrics, "written", "the record lane was written meanwhile: drained as usual");
-        this.failed = counter(metrics, "failed", "the new slot could not be made (timeout, error): drained as usual");
+        this.failed = counter(metrics, "failed", "the new slot could not be made (error, or deferred too long): drained as usual");
+        this.deferred = counter(metrics, "deferred", "a transaction elsewhere kept the new slot from its consistent point: tried again later");
     }
 
     private static Counter counter(MeterRegistry metrics, String outcome, String what) {
@@ -90,6 +112,19 @@ final class SlotSkip {
     boolean wanted(TenantFeed feed) {
         Watermark w = feed.watermark;
         return enabled() && w != null && w.slot().equals(feed.slot()) && feed.behindBytes > skipBehind;
+    }
+
+    /**
+     * Whether the feed's last try was deferred a moment ago: its turn ends without a drain (the
+     * sweep wakes it again), unless it is so far behind that it is drained anyway.
+     */
+    boolean deferring(TenantFeed feed) {
+        long at = feed.skipDeferredAt;
+        return at != 0 && System.nanoTime() - at < RETRY_NANOS && !overdue(feed);
+    }
+
+    private boolean overdue(TenantFeed feed) {
+        return feed.behindBytes > overdueBehind;
     }
 
     /** Before a drain reads its target: the counter and what runs, when the feed has no watermark at this count. */
@@ -158,13 +193,16 @@ final class SlotSkip {
 
     /**
      * Replaces the feed's slot by its other slot at the current position when the record lane was
-     * not written since the watermark; true when it did (the old slot is dropped). The caller holds
-     * the feed (no drain runs on it) and has closed any session open on its slot.
+     * not written since the watermark (the old slot is dropped). The caller holds the feed (no drain
+     * runs on it) and has closed any session open on its slot. When the new slot cannot become
+     * consistent in time, a transaction elsewhere runs long (CI saw a 40 MB bulk insert take longer
+     * than {@link #CREATE_TIMEOUT_MILLIS}); draining then would decode all of that WAL, the very
+     * thing the skip is for, so the try is deferred instead, unless the feed is overdue.
      */
-    boolean trySkip(TenantFeed feed, java.util.function.BooleanSupplier leading) {
+    Outcome trySkip(TenantFeed feed, java.util.function.BooleanSupplier leading) {
         Watermark w = feed.watermark;
         if (w == null || !w.slot().equals(feed.slot())) {
-            return false;
+            return Outcome.DRAIN;
         }
         String old = feed.slot();
         String next = feed.otherSlot();
@@ -172,19 +210,24 @@ final class SlotSkip {
         try (Connection c = DriverManager.getConnection(src.jdbcUrl(), src.user(), src.password())) {
             if (writes(c) != w.writes()) {
                 count(written);
-                return false;
+                return Outcome.DRAIN;
             }
             dropIfPresent(c, next); // a leftover of a skip that failed half-way (it was never the feed's)
             if (!create(feed, c, next)) {
-                count(failed);
-                return false;
+                if (overdue(feed)) {
+                    count(failed);
+                    return Outcome.DRAIN;
+                }
+                feed.skipDeferredAt = System.nanoTime();
+                count(deferred);
+                return Outcome.DEFERRED;
             }
             if (writes(c) != w.writes() || !leading.getAsBoolean()) {
                 // a record-lane statement ran before the new slot was consistent: it may have
                 // committed before that point, so only the old slot has it
                 drop(c, next);
                 count(written);
-                return false;
+                return Outcome.DRAIN;
             }
             feed.readFrom(next);
             // the new slot starts past L: the watermark holds for it as it stands
@@ -194,14 +237,15 @@ final class SlotSkip {
             log.debug("cdc {}: slot {} skipped {} bytes of WAL: the feed reads from {} now", feed.slug(), old,
                     feed.behindBytes, next);
             feed.behindBytes = 0;
-            return true;
+            feed.skipDeferredAt = 0;
+            return Outcome.SKIPPED;
         } catch (SQLException e) {
             count(failed);
             log.info("cdc {}: skip of slot {} failed: {}", feed.slug(), old, e.toString());
-            return false;
+            return Outcome.DRAIN;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return false;
+            return Outcome.DRAIN;
         }
     }
 
@@ -283,7 +327,8 @@ final class SlotSkip {
             return true;
         } catch (SQLException e) {
             if ("57014".equals(e.getSQLState())) { // canceled by the timeout: the slot is not kept
-                log.info("cdc {}: slot {} not consistent within {} ms: drained as usual", feed.slug(), slot, CREATE_TIMEOUT_MILLIS);
+                log.info("cdc {}: slot {} not consistent within {} ms (a transaction elsewhere runs long)", feed.slug(), slot,
+                        CREATE_TIMEOUT_MILLIS);
                 return false;
             }
             throw e;

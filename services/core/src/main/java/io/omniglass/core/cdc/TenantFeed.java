@@ -29,6 +29,8 @@ final class TenantFeed {
     volatile long behindBytes;
     /** Since which point of the slot the tenant's record lane is known untouched (null: unknown). */
     volatile SlotSkip.Watermark watermark;
+    /** When the last skip was deferred (nanoTime; 0: not deferred); see {@link SlotSkip#deferring}. */
+    volatile long skipDeferredAt;
     /** Which of the two slots is the feed's was settled in this lease term (at its first drain). */
     volatile boolean slotSettled;
     final String database;

@@ -102,27 +102,78 @@ class CdcSlotSkipTest {
     void anIdleSlotIsSkippedPastOtherDatabasesWal() throws Exception {
         Tenant idle = core.core().context().tenants().find("skipidle").orElseThrow();
         List<String> committed = new ArrayList<>();
-        committed.add(coreCommit(idle, "idle-1")); // a drain, which takes the slot's watermark
-        await().atMost(Duration.ofSeconds(60)).until(() -> resources(idle, "idle-").equals(committed));
-        String before = slots(idle).get(0);
-        long bulkTo = bulk(0, 40); // ~40 MB of another database's WAL, then quiet
-        await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
+        double skipsBefore = skips("skipped");
+        String before = null;
+        long bulkFrom = 0;
+        // A drain that happens to start while the bulk WAL is still under the threshold may carry the
+        // slot through it legitimately (a busy CI machine); the skip then comes with the next round.
+        for (int round = 1; round <= 3 && (before == null || slots(idle).contains(before)); round++) {
+            committed.add(coreCommit(idle, "idle-" + round)); // a drain, which takes the slot's watermark
+            await().atMost(Duration.ofSeconds(60)).until(() -> resources(idle, "idle-").equals(committed));
+            before = slots(idle).get(0);
+            bulkFrom = bulk(bulkFrom, 40); // ~40 MB of another database's WAL, then quiet
+            String old = before;
+            try {
+                await().atMost(Duration.ofSeconds(60)).until(() -> !slots(idle).contains(old));
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                // not skipped in this round: try the next
+            }
+        }
+        String old = before;
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
             List<String> now = slots(idle);
-            assertThat(now).as("the old slot is gone, the feed is on the other one").hasSize(1).doesNotContain(before);
+            assertThat(now).as("the old slot is gone, the feed is on the other one").hasSize(1).doesNotContain(old);
             assertThat(behind(now.get(0))).as("the new slot's unconfirmed WAL").isLessThan(SKIP_BEHIND);
         });
+        assertThat(skips("skipped")).isGreaterThan(skipsBefore);
         // nothing was lost, and the feed goes on from the new slot
-        committed.add(coreCommit(idle, "idle-2"));
-        committed.add(plainCommit(idle, "idle-3"));
+        committed.add(coreCommit(idle, "idle-after-1"));
+        committed.add(plainCommit(idle, "idle-after-2"));
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
                 assertThat(resources(idle, "idle-")).containsExactlyElementsOf(committed));
-        assertThat(bulkTo).isPositive();
+    }
+
+    /**
+     * A transaction of another database that runs longer than a new slot may take to become
+     * consistent (a bulk load; on a busy machine even a 40 MB insert): the skip is deferred, not
+     * replaced by a drain that would decode all of that WAL; once the transaction ended, the slot
+     * is skipped, and nothing is lost.
+     */
+    @Test
+    void aLongTransactionElsewhereDefersTheSkipInsteadOfDecodingItsWal() throws Exception {
+        Tenant t = core.createTenant("skiplong");
+        List<String> committed = new ArrayList<>();
+        committed.add(coreCommit(t, "long-1")); // the watermark
+        await().atMost(Duration.ofSeconds(60)).until(() -> resources(t, "long-").equals(committed));
+        String before = slots(t).get(0);
+        double deferredBefore = skips("deferred");
+        try (Connection c = db(OTHER_DB)) {
+            c.setAutoCommit(false);
+            bulkIn(c, 3_500_000_000L, 8); // ~8 MB of WAL the slot is behind by, in a transaction left open
+            // the feed's try begins (its new slot waits for this transaction) and gives up at its timeout
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).until(() -> creating(t.databaseName()));
+            await().atMost(Duration.ofSeconds(30)).until(() -> !creating(t.databaseName()));
+            Thread.sleep(3_000); // a few sweeps, each of which wakes the feed
+            assertThat(slots(t)).as("still on its slot").containsExactly(before);
+            assertThat(behind(before)).as("the slot was not drained through").isGreaterThan(SKIP_BEHIND);
+            assertThat(skips("deferred")).isGreaterThan(deferredBefore);
+            c.commit();
+        }
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            List<String> now = slots(t);
+            assertThat(now).as("skipped once the transaction ended").hasSize(1).doesNotContain(before);
+            assertThat(behind(now.get(0))).isLessThan(SKIP_BEHIND);
+        });
+        committed.add(coreCommit(t, "long-2"));
+        committed.add(plainCommit(t, "long-3"));
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+                assertThat(resources(t, "long-")).containsExactlyElementsOf(committed));
     }
 
     @Test
     void writesAtRandomMomentsWhileTheSlotIsSkippedArriveOnceInCommitOrder() throws Exception {
         Tenant live = core.core().context().tenants().find("skiplive").orElseThrow();
-        double skipsBefore = skips();
+        double skipsBefore = skips("skipped");
         AtomicBoolean writing = new AtomicBoolean(true);
         Thread bulk = new Thread(() -> {
             long from = 1_000_000_000L;
@@ -168,7 +219,7 @@ class CdcSlotSkipTest {
                 assertThat(resources(live, "live-")).as("every committed change once, in commit order")
                         .containsExactlyElementsOf(committed));
         assertThat(slotsSeen).as("the feed moved between its two slots while written").hasSizeGreaterThanOrEqualTo(3);
-        assertThat(skips()).isGreaterThan(skipsBefore);
+        assertThat(skips("skipped")).isGreaterThan(skipsBefore);
     }
 
     /**
@@ -206,7 +257,7 @@ class CdcSlotSkipTest {
                 pg.password()), "skip_unit", pg, serverDs, unitDs, new CdcStats("unit", null));
         var timers = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
         try {
-            SlotSkip skip = new SlotSkip(1, timers, new StandbySnapshots(), null);
+            SlotSkip skip = new SlotSkip(1, 32L * 1024 * 1024, timers, new StandbySnapshots(), null);
             bulk(2_000_000_000L, 4); // the other database's WAL the slot is behind by
             watermark(feed);
             try (Connection t = db("skip_unit")) {
@@ -214,7 +265,7 @@ class CdcSlotSkipTest {
                 try (Statement st = t.createStatement()) {
                     st.execute("INSERT INTO side VALUES (1)"); // running (with an xid) when the new slot is begun
                 }
-                java.util.concurrent.CompletableFuture<Boolean> skipped =
+                java.util.concurrent.CompletableFuture<SlotSkip.Outcome> skipped =
                         java.util.concurrent.CompletableFuture.supplyAsync(() -> skip.trySkip(feed, () -> true));
                 // the new slot waits for this transaction to end before it is consistent
                 await().atMost(Duration.ofSeconds(30)).until(() -> creating("skip_unit"));
@@ -222,7 +273,8 @@ class CdcSlotSkipTest {
                     st.execute("INSERT INTO audit (resource) VALUES ('in-between')");
                 }
                 t.commit();
-                assertThat(skipped.get(60, java.util.concurrent.TimeUnit.SECONDS)).as("skipped").isFalse();
+                assertThat(skipped.get(60, java.util.concurrent.TimeUnit.SECONDS)).as("not skipped: drained")
+                        .isEqualTo(SlotSkip.Outcome.DRAIN);
             }
             assertThat(feed.slot()).isEqualTo("og_cdc_unit");
             assertThat(slotsOf("skip_unit")).as("the new slot was dropped").containsExactly("og_cdc_unit");
@@ -235,7 +287,7 @@ class CdcSlotSkipTest {
             }
             watermark(feed);
             bulk(3_000_000_000L, 2);
-            assertThat(skip.trySkip(feed, () -> true)).as("skipped").isTrue();
+            assertThat(skip.trySkip(feed, () -> true)).as("skipped").isEqualTo(SlotSkip.Outcome.SKIPPED);
             assertThat(feed.slot()).isEqualTo(Tenant.alternateSlotFor("og_cdc_unit"));
             assertThat(slotsOf("skip_unit")).containsExactly(feed.slot());
             try (Connection c = db("skip_unit"); Statement st = c.createStatement()) {
@@ -308,8 +360,14 @@ class CdcSlotSkipTest {
 
     /** Writes about {@code mb} MB of WAL in the other database; returns where the next call starts. */
     static long bulk(long from, int mb) throws SQLException {
+        try (Connection c = db(OTHER_DB)) {
+            return bulkIn(c, from, mb);
+        }
+    }
+
+    static long bulkIn(Connection c, long from, int mb) throws SQLException {
         long rows = mb * 6_000L; // ~165 bytes of WAL a row
-        try (Connection c = db(OTHER_DB); PreparedStatement ps = c.prepareStatement("""
+        try (PreparedStatement ps = c.prepareStatement("""
                 INSERT INTO dp SELECT i % 1000, '2026-01-01'::timestamptz + (i / 1000) * interval '1 minute', random()
                 FROM generate_series(?::bigint, ?::bigint) i""")) {
             ps.setLong(1, from);
@@ -388,8 +446,8 @@ class CdcSlotSkipTest {
         }
     }
 
-    static double skips() {
-        var c = core.core().context().metrics().find("og_cdc_slot_skips").tag("outcome", "skipped").counter();
+    static double skips(String outcome) {
+        var c = core.core().context().metrics().find("og_cdc_slot_skips").tag("outcome", outcome).counter();
         return c == null ? 0 : c.count();
     }
 
