@@ -366,10 +366,10 @@ final class TenantSink implements AutoCloseable {
                 String refused = catalog.refusal(sk);
                 dead.add(new Dead(c.message(), refused != null
                         ? new Rejection(DlqReason.REJECTED_BY_DATABASE, "series of " + c.owner() + " / " + c.key()
-                                + " refused: " + refused, c.index(), LaneCodec.bytes(c.raw()))
+                                + " refused: " + refused, c.index(), c.raw().bytes())
                         : new Rejection(DlqReason.UNKNOWN_OWNER,
                         "no series could be made for " + c.owner() + " / " + c.key() + " (owner removed?)",
-                        c.index(), LaneCodec.bytes(c.raw()))));
+                        c.index(), c.raw().bytes())));
                 continue;
             }
             long micros = LaneTimestamp.epochMicros(c.ts());
@@ -382,7 +382,7 @@ final class TenantSink implements AutoCloseable {
             Integer ruleId = ruleKey == null ? null : rules.get(ruleKey);
             if (ruleKey != null && ruleId == null) {
                 dead.add(new Dead(c.message(), new Rejection(DlqReason.REJECTED_BY_DATABASE, "source_rule refused: "
-                        + catalog.refusal(ruleKey), c.index(), LaneCodec.bytes(c.raw()))));
+                        + catalog.refusal(ruleKey), c.index(), c.raw().bytes())));
                 continue;
             }
             rows.add(row(c, sk.kind(), seriesId, ruleId, micros));
@@ -569,7 +569,7 @@ final class TenantSink implements AutoCloseable {
         } else {
             return null;
         }
-        body = LaneCodec.bytes(c.raw());
+        body = c.raw().bytes();
         return new Rejection(reason, why, c.index(), body);
     }
 
