@@ -29,7 +29,7 @@ public final class LaneCodec {
     private static final ObjectMapper JSON = WireJson.mapper();
 
     /** A datapoint that is well-formed on its own; whether its owner, key and events exist is the sink's part. */
-    public record Decoded(int index, JsonNode raw, String kind, LaneOwner owner, LaneDatapoint datapoint,
+    public record Decoded(int index, LaneItem raw, String kind, LaneOwner owner, LaneDatapoint datapoint,
                           String correlationId, Long causedByEventId) {
     }
 
@@ -79,22 +79,21 @@ public final class LaneCodec {
      * Decodes {@code body} published on {@code subject} with the given header values (null when
      * absent); each datapoint is accepted or refused, in order. Returns the number of datapoints
      * the message held (0 when the message itself is unreadable).
+     *
+     * <p>The fields are read straight off the bytes, not from a tree a datapoint (the trees were a
+     * fifth of the decode's CPU once compiled, and it costs a third as much before the JIT has
+     * compiled it, a short replay's case). Nothing is handed on before the whole message has been
+     * read: a message that does not read as an object or an array of them is handed to the tree
+     * reader, whose refusal (reason and text) it has always been.
      */
     public static int decode(String subject, String correlationHeader, String causedByHeader, byte[] body,
                              Consumer<Decoded> accepted, Consumer<Refused> refused) {
-        JsonNode root;
-        try {
-            root = JSON.readTree(body);
-        } catch (JsonProcessingException e) {
-            refused.accept(new Refused(DlqReason.BAD_JSON, "unreadable JSON: " + e.getOriginalMessage(), -1, body));
-            return 0;
-        } catch (IOException e) {
-            refused.accept(new Refused(DlqReason.BAD_JSON, "unreadable JSON: " + e.getMessage(), -1, body));
-            return 0;
-        }
-        if (root == null || !(root.isObject() || root.isArray())) {
-            refused.accept(new Refused(DlqReason.BAD_JSON, "a message is one datapoint object or an array of them", -1, body));
-            return 0;
+        List<Object> items = body == null ? null : StreamedItems.read(body);
+        if (items == null) {
+            items = treeItems(body, refused);
+            if (items == null) {
+                return 0;
+            }
         }
         String kind = LaneSubjects.kind(subject);
         Long causedBy = null;
@@ -107,46 +106,67 @@ public final class LaneCodec {
                 headerError = LaneHeaders.CAUSED_BY_EVENT_ID + " '" + causedByHeader + "' is not an event id";
             }
         }
-        List<JsonNode> items = new ArrayList<>(root.isArray() ? root.size() : 1);
-        if (root.isArray()) {
-            root.forEach(items::add);
-        } else {
-            items.add(root);
-        }
         for (int i = 0; i < items.size(); i++) {
-            JsonNode item = items.get(i);
+            Object item = items.get(i);
             if (headerError != null) {
-                refused.accept(new Refused(DlqReason.LINEAGE, headerError, i, bytes(item)));
+                refused.accept(new Refused(DlqReason.LINEAGE, headerError, i, raw(item).bytes()));
+                continue;
+            }
+            if (!(item instanceof StreamedItems.Fields fields)) {
+                refused.accept(new Refused(DlqReason.BAD_JSON, "a datapoint is a JSON object", i, raw(item).bytes()));
                 continue;
             }
             try {
-                accepted.accept(datapoint(i, item, kind, correlationHeader, causedBy));
+                accepted.accept(datapoint(i, fields, kind, correlationHeader, causedBy));
             } catch (Invalid e) {
-                refused.accept(new Refused(e.reason, e.getMessage(), i, bytes(item)));
+                refused.accept(new Refused(e.reason, e.getMessage(), i, fields.raw().bytes()));
             }
         }
         return items.size();
     }
 
-    private static Decoded datapoint(int index, JsonNode item, String kind, String correlationId, Long causedBy) {
-        if (!item.isObject()) {
-            throw new Invalid(DlqReason.BAD_JSON, "a datapoint is a JSON object");
+    private static LaneItem raw(Object item) {
+        return item instanceof StreamedItems.Fields f ? f.raw() : (LaneItem) item;
+    }
+
+    /**
+     * The items of a message the streamed read did not take, by the tree reader: the refusal of
+     * an unreadable message (reason and text) has always been its; null when refused.
+     */
+    private static List<Object> treeItems(byte[] body, Consumer<Refused> refused) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(body);
+        } catch (JsonProcessingException e) {
+            refused.accept(new Refused(DlqReason.BAD_JSON, "unreadable JSON: " + e.getOriginalMessage(), -1, body));
+            return null;
+        } catch (IOException e) {
+            refused.accept(new Refused(DlqReason.BAD_JSON, "unreadable JSON: " + e.getMessage(), -1, body));
+            return null;
         }
-        String ownerText = text(item, "owner", DlqReason.UNKNOWN_OWNER, true);
+        if (root == null || !(root.isObject() || root.isArray())) {
+            refused.accept(new Refused(DlqReason.BAD_JSON, "a message is one datapoint object or an array of them", -1, body));
+            return null;
+        }
+        return StreamedItems.of(root);
+    }
+
+    private static Decoded datapoint(int index, StreamedItems.Fields item, String kind, String correlationId, Long causedBy) {
+        String ownerText = text(item.owner, "owner", DlqReason.UNKNOWN_OWNER, true);
         LaneOwner owner = LaneOwner.parse(ownerText);
         if (owner == null) {
             throw new Invalid(DlqReason.UNKNOWN_OWNER, "owner '" + ownerText
                     + "' is not component:NAME, system:NAME, location:NAME, node:NAME or global");
         }
-        String key = text(item, "key", DlqReason.UNKNOWN_KEY, true);
+        String key = text(item.key, "key", DlqReason.UNKNOWN_KEY, true);
         String keyProblem = LaneText.keyProblem(key);
         if (keyProblem != null) {
             throw new Invalid(DlqReason.UNKNOWN_KEY, keyProblem);
         }
-        String instance = storable("instance", orEmpty(text(item, "instance", DlqReason.BAD_JSON, false)));
-        String source = storable("source", orEmpty(text(item, "source", DlqReason.BAD_JSON, false)));
+        String instance = storable("instance", orEmpty(text(item.instance, "instance", DlqReason.BAD_JSON, false)));
+        String source = storable("source", orEmpty(text(item.source, "source", DlqReason.BAD_JSON, false)));
 
-        String tsText = text(item, "ts", DlqReason.BAD_TS, true);
+        String tsText = text(item.ts, "ts", DlqReason.BAD_TS, true);
         OffsetDateTime ts;
         try {
             ts = LaneTimestamp.parse(tsText);
@@ -154,19 +174,19 @@ public final class LaneCodec {
             throw new Invalid(DlqReason.BAD_TS, "ts '" + tsText + "' is not ISO-8601 with an offset (e.g. 2026-11-21T07:00:00Z)");
         }
 
-        String provenance = text(item, "provenance", DlqReason.LINEAGE, false);
+        String provenance = text(item.provenance, "provenance", DlqReason.LINEAGE, false);
         if (provenance == null) {
             provenance = LaneDatapoint.OBSERVED;
         } else if (!provenance.equals(LaneDatapoint.OBSERVED) && !provenance.equals(LaneDatapoint.CALCULATED)
                 && !provenance.equals(LaneDatapoint.INTENDED)) {
             throw new Invalid(DlqReason.LINEAGE, "provenance '" + provenance + "' is not observed, calculated or intended");
         }
-        String sourceRule = text(item, "source_rule", DlqReason.LINEAGE, false);
+        String sourceRule = text(item.sourceRule, "source_rule", DlqReason.LINEAGE, false);
         if (sourceRule != null) {
             storable("source_rule", sourceRule);
         }
-        JsonNode versionNode = item.get("source_rule_version");
-        JsonNode eventNode = item.get("event_id");
+        JsonNode versionNode = item.sourceRuleVersion;
+        JsonNode eventNode = item.eventId;
         boolean hasEvent = eventNode != null && !eventNode.isNull();
         int version = 1;
         Long eventId = null;
@@ -195,27 +215,27 @@ public final class LaneCodec {
                 version = versionNode.asInt();
             }
         }
-        JsonNode value = item.get("value");
+        JsonNode value = item.value;
         if (value == null || value.isNull()) {
             throw new Invalid(DlqReason.WRONG_VALUE_TYPE, "value is missing");
         }
         LaneDatapoint dp = new LaneDatapoint(ownerText, key, instance, ts, value, provenance, source, sourceRule,
                 version, eventId);
-        return new Decoded(index, item, kind, owner, dp, correlationId, causedBy);
+        return new Decoded(index, item.raw(), kind, owner, dp, correlationId, causedBy);
     }
 
-    private static String text(JsonNode item, String field, DlqReason reason, boolean required) {
-        JsonNode n = item.get(field);
-        if (n == null || n.isNull()) {
+    /** A string field as read: null when absent or JSON null, {@link StreamedItems#NOT_TEXT} when not a string. */
+    private static String text(Object read, String field, DlqReason reason, boolean required) {
+        if (read == null) {
             if (required) {
                 throw new Invalid(reason, field + " is missing");
             }
             return null;
         }
-        if (!n.isTextual()) {
+        if (read == StreamedItems.NOT_TEXT) {
             throw new Invalid(reason, field + " must be a string");
         }
-        return n.textValue();
+        return (String) read;
     }
 
     /** The field itself when the database can hold it; otherwise the datapoint is refused here, alone. */

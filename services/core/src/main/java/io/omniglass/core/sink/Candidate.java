@@ -1,6 +1,7 @@
 package io.omniglass.core.sink;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.omniglass.api.lane.LaneItem;
 import io.omniglass.schema.tenant.enums.Provenance;
 
 import java.time.OffsetDateTime;
@@ -9,7 +10,7 @@ import java.time.OffsetDateTime;
 record Candidate(
         int message,
         int index,
-        JsonNode raw,
+        LaneItem raw,
         String subjectKind,
         OwnerRef owner,
         String key,

@@ -18,6 +18,17 @@ record OwnerRef(OwnerKind kind, String name) {
         return owner.name() == null ? GLOBAL : new OwnerRef(OwnerKind.valueOf(owner.kind()), owner.name());
     }
 
+    // written out: the record's generated ones are method handles over the components, slow on a per-row path
+    @Override
+    public int hashCode() {
+        return 31 * kind.hashCode() + (name == null ? 0 : name.hashCode());
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return this == o || o instanceof OwnerRef r && kind == r.kind && java.util.Objects.equals(name, r.name);
+    }
+
     @Override
     public String toString() {
         return kind == OwnerKind.global ? "global" : kind.getLiteral() + ":" + name;

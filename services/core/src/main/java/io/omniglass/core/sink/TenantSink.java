@@ -33,7 +33,9 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -333,7 +335,8 @@ final class TenantSink implements AutoCloseable {
         catalog.prefetch(candidates);
         List<Candidate> valid = new ArrayList<>(candidates.size());
         Set<TenantCatalog.SourceRuleKey> ruleKeys = new HashSet<>();
-        Set<TenantCatalog.SeriesKey> seriesKeys = new HashSet<>();
+        // one instance a series a batch: the rows below find their id by identity, not by equals
+        Map<TenantCatalog.SeriesKey, TenantCatalog.SeriesKey> seriesKeys = new HashMap<>();
         List<TenantCatalog.SeriesKey> seriesOf = new ArrayList<>(candidates.size());
         for (Candidate c : candidates) {
             TenantCatalog.KeyInfo key = catalog.key(c.owner(), c.key());
@@ -348,12 +351,19 @@ final class TenantSink implements AutoCloseable {
             }
             TenantCatalog.SeriesKey sk = new TenantCatalog.SeriesKey(c.owner(), key.id(), key.kind(), c.instance(),
                     c.provenance(), c.source());
-            seriesKeys.add(sk);
-            seriesOf.add(sk);
+            TenantCatalog.SeriesKey first = seriesKeys.putIfAbsent(sk, sk);
+            seriesOf.add(first != null ? first : sk);
         }
 
         Map<TenantCatalog.SourceRuleKey, Integer> rules = ruleKeys.isEmpty() ? Map.of() : catalog.sourceRules(ruleKeys);
-        Map<TenantCatalog.SeriesKey, Long> series = seriesKeys.isEmpty() ? Map.of() : catalog.series(seriesKeys);
+        Map<TenantCatalog.SeriesKey, Long> known = seriesKeys.isEmpty() ? Map.of() : catalog.series(seriesKeys.keySet());
+        Map<TenantCatalog.SeriesKey, Long> series = new IdentityHashMap<>(seriesKeys.size());
+        for (TenantCatalog.SeriesKey k : seriesKeys.keySet()) {
+            Long id = known.get(k);
+            if (id != null) {
+                series.put(k, id);
+            }
+        }
         List<StagedRow> rows = new ArrayList<>(valid.size());
         // the first of several (series, ts) in a batch is the one stored, as it would be across batches
         SeriesInstantSet seen = new SeriesInstantSet(valid.size());
@@ -366,10 +376,10 @@ final class TenantSink implements AutoCloseable {
                 String refused = catalog.refusal(sk);
                 dead.add(new Dead(c.message(), refused != null
                         ? new Rejection(DlqReason.REJECTED_BY_DATABASE, "series of " + c.owner() + " / " + c.key()
-                                + " refused: " + refused, c.index(), LaneCodec.bytes(c.raw()))
+                                + " refused: " + refused, c.index(), c.raw().bytes())
                         : new Rejection(DlqReason.UNKNOWN_OWNER,
                         "no series could be made for " + c.owner() + " / " + c.key() + " (owner removed?)",
-                        c.index(), LaneCodec.bytes(c.raw()))));
+                        c.index(), c.raw().bytes())));
                 continue;
             }
             long micros = LaneTimestamp.epochMicros(c.ts());
@@ -382,7 +392,7 @@ final class TenantSink implements AutoCloseable {
             Integer ruleId = ruleKey == null ? null : rules.get(ruleKey);
             if (ruleKey != null && ruleId == null) {
                 dead.add(new Dead(c.message(), new Rejection(DlqReason.REJECTED_BY_DATABASE, "source_rule refused: "
-                        + catalog.refusal(ruleKey), c.index(), LaneCodec.bytes(c.raw()))));
+                        + catalog.refusal(ruleKey), c.index(), c.raw().bytes())));
                 continue;
             }
             rows.add(row(c, sk.kind(), seriesId, ruleId, micros));
@@ -569,7 +579,7 @@ final class TenantSink implements AutoCloseable {
         } else {
             return null;
         }
-        body = LaneCodec.bytes(c.raw());
+        body = c.raw().bytes();
         return new Rejection(reason, why, c.index(), body);
     }
 
