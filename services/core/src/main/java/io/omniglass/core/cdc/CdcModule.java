@@ -139,6 +139,17 @@ public final class CdcModule implements CoreModule {
         return leases == null ? 0 : leases.heldCount();
     }
 
+    /**
+     * Whether this core's feed of {@code slug} holds a skip watermark on its current slot (the skip's
+     * precondition, docs/cdc.md#skipping-other-databases-wal); for tests, which must know the
+     * precondition held before they judge what the skip did.
+     */
+    boolean holdsWatermark(String slug) {
+        TenantFeed f = feeds.get(slug);
+        SlotSkip.Watermark w = f == null ? null : f.watermark;
+        return w != null && w.slot().equals(f.slot());
+    }
+
     /** Each tenant's CDC leader (tenant to core id) as this core's lease watch last saw it; empty before start. */
     public java.util.Map<String, String> leaseHolders() {
         return leases == null ? java.util.Map.of() : leases.holders();
