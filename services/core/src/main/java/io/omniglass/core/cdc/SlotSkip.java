@@ -11,11 +11,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Moves an idle tenant's slot past other databases' WAL without decoding it: when the tenant's
@@ -79,20 +77,6 @@ final class SlotSkip {
         DEFERRED
     }
 
-    /**
-     * One Postgres server's tries. A new slot waits for every transaction running at its start,
-     * server-wide, and while it waits Postgres decodes the server's WAL for it: during a replay every
-     * idle slot of the replaying server was behind at once, and each tried on its own every 10 s,
-     * each try holding a replication-capable backend and a CDC session for 5 s and decoding 5 s of
-     * the replay's WAL. One try at a time per server, and one deferral for all of its feeds.
-     */
-    private static final class ServerTries {
-        final AtomicBoolean trying = new AtomicBoolean();
-        /** When the server's last try was deferred (nanoTime; 0: the last try was not). */
-        volatile long deferredAt;
-    }
-
-    private final ConcurrentHashMap<String, ServerTries> servers = new ConcurrentHashMap<>();
     private final long skipBehind;
     /** Past this much unconfirmed WAL a feed whose skip keeps being deferred is drained anyway. */
     private final long overdueBehind;
@@ -135,20 +119,8 @@ final class SlotSkip {
      * sweep wakes it again), unless it is so far behind that it is drained anyway.
      */
     boolean deferring(TenantFeed feed) {
-        if (overdue(feed)) {
-            return false;
-        }
-        long now = System.nanoTime();
-        ServerTries tries = tries(feed);
-        return recent(feed.skipDeferredAt, now) || recent(tries.deferredAt, now) || tries.trying.get();
-    }
-
-    private static boolean recent(long deferredAt, long now) {
-        return deferredAt != 0 && now - deferredAt < RETRY_NANOS;
-    }
-
-    private ServerTries tries(TenantFeed feed) {
-        return servers.computeIfAbsent(feed.server.host() + ":" + feed.server.port(), k -> new ServerTries());
+        long at = feed.skipDeferredAt;
+        return at != 0 && System.nanoTime() - at < RETRY_NANOS && !overdue(feed);
     }
 
     private boolean overdue(TenantFeed feed) {
@@ -232,25 +204,6 @@ final class SlotSkip {
         if (w == null || !w.slot().equals(feed.slot())) {
             return Outcome.DRAIN;
         }
-        ServerTries tries = tries(feed);
-        if (!tries.trying.compareAndSet(false, true)) {
-            // another feed of the server tries now: its outcome holds for this one too
-            return overdue(feed) ? Outcome.DRAIN : Outcome.DEFERRED;
-        }
-        try {
-            Outcome outcome = trySkip(feed, w, leading);
-            if (outcome == Outcome.DEFERRED) {
-                tries.deferredAt = feed.skipDeferredAt;
-            } else if (outcome == Outcome.SKIPPED) {
-                tries.deferredAt = 0;
-            }
-            return outcome;
-        } finally {
-            tries.trying.set(false);
-        }
-    }
-
-    private Outcome trySkip(TenantFeed feed, Watermark w, java.util.function.BooleanSupplier leading) {
         String old = feed.slot();
         String next = feed.otherSlot();
         CdcSession.Source src = feed.source;

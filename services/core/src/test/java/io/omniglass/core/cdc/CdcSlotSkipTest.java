@@ -144,25 +144,40 @@ class CdcSlotSkipTest {
     void aLongTransactionElsewhereDefersTheSkipInsteadOfDecodingItsWal() throws Exception {
         Tenant t = core.createTenant("skiplong");
         List<String> committed = new ArrayList<>();
-        holdWatermark(t, "long-", committed);
-        String before = slots(t).get(0);
-        double deferredBefore = skips("deferred");
-        try (Connection c = db(OTHER_DB)) {
-            c.setAutoCommit(false);
-            bulkIn(c, 3_500_000_000L, 8); // ~8 MB of WAL the slot is behind by, in a transaction left open
-            // a try begins (the feed's, or another idle feed's of the server: one tries for all), its
-            // new slot waits for this transaction, and it gives up at its timeout
-            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).until(() -> !creations().isEmpty());
-            await().atMost(Duration.ofSeconds(30)).until(() -> creations().isEmpty());
-            Thread.sleep(3_000); // a few sweeps, each of which wakes the feed
-            assertThat(slots(t)).as("still on its slot").containsExactly(before);
-            assertThat(behind(before)).as("the slot was not drained through").isGreaterThan(SKIP_BEHIND);
-            assertThat(skips("deferred")).isGreaterThan(deferredBefore);
-            c.commit();
+        String before = null;
+        boolean tried = false;
+        // A just-made tenant's feed may still be woken by the core's own commits in its database, and a
+        // commit drain is never deferred: it carries the slot through the open transaction's WAL, and
+        // no try comes (CI's failure: no creation within 60 s). The try then comes in the next round.
+        for (int round = 1; round <= 3 && !tried; round++) {
+            holdWatermark(t, "long-", committed);
+            before = slots(t).get(0);
+            double deferredBefore = skips("deferred");
+            try (Connection c = db(OTHER_DB)) {
+                c.setAutoCommit(false);
+                bulkIn(c, 3_500_000_000L + round * 100_000_000L, 8); // ~8 MB of WAL the slot is behind by, in a transaction left open
+                // the feed's try begins (its new slot waits for this transaction) and gives up at its timeout
+                try {
+                    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> creating(t.databaseName()));
+                    tried = true;
+                } catch (org.awaitility.core.ConditionTimeoutException e) {
+                    assertThat(behind(slots(t).get(0))).as("no try, so a commit drain carried the slot").isLessThan(SKIP_BEHIND);
+                    c.commit();
+                    continue;
+                }
+                await().atMost(Duration.ofSeconds(30)).until(() -> !creating(t.databaseName()));
+                Thread.sleep(3_000); // a few sweeps, each of which wakes the feed
+                assertThat(slots(t)).as("still on its slot").containsExactly(before);
+                assertThat(behind(before)).as("the slot was not drained through").isGreaterThan(SKIP_BEHIND);
+                assertThat(skips("deferred")).isGreaterThan(deferredBefore);
+                c.commit();
+            }
         }
+        assertThat(tried).as("a skip was tried while the transaction ran").isTrue();
+        String old = before;
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
             List<String> now = slots(t);
-            assertThat(now).as("skipped once the transaction ended").hasSize(1).doesNotContain(before);
+            assertThat(now).as("skipped once the transaction ended").hasSize(1).doesNotContain(old);
             assertThat(behind(now.get(0))).isLessThan(SKIP_BEHIND);
         });
         committed.add(coreCommit(t, "long-after-1"));
@@ -326,7 +341,7 @@ class CdcSlotSkipTest {
      */
     static void holdWatermark(Tenant t, String prefix, List<String> committed) throws Exception {
         for (int round = 1; round <= 5 && !cdc.holdsWatermark(t.slug()); round++) {
-            committed.add(coreCommit(t, prefix + round));
+            committed.add(coreCommit(t, prefix + (committed.size() + 1)));
             await().atMost(Duration.ofSeconds(60)).until(() -> resources(t, prefix).equals(committed));
             try {
                 await().atMost(Duration.ofSeconds(5)).until(() -> cdc.holdsWatermark(t.slug()));
@@ -335,99 +350,6 @@ class CdcSlotSkipTest {
             }
         }
         assertThat(cdc.holdsWatermark(t.slug())).as(t.slug() + " holds a watermark").isTrue();
-    }
-
-    /**
-     * While a transaction elsewhere runs long, the idle feeds of its server do not each try a skip:
-     * every try waits for that transaction, and Postgres decodes the server's WAL for its new slot
-     * meanwhile (during a replay, every idle slot of the replaying server tried every 10 s). One try
-     * at a time per server, and its deferral holds for the server's other feeds too.
-     */
-    @Test
-    void theFeedsOfAServerTryOneAtATimeAndShareADeferral() throws Exception {
-        Tenant a = core.createTenant("skipgatea");
-        Tenant b = core.createTenant("skipgateb");
-        List<String> committedA = new ArrayList<>();
-        List<String> committedB = new ArrayList<>();
-        holdWatermark(a, "gate-a-", committedA);
-        holdWatermark(b, "gate-b-", committedB);
-        double deferredBefore = skips("deferred");
-        java.util.Set<String> attempts = new java.util.HashSet<>();
-        int mostAtOnce = 0;
-        List<String> candidates;
-        try (Connection c = db(OTHER_DB)) {
-            c.setAutoCommit(false);
-            // every idle feed of the server (these two and the class's others) is ~8 MB behind now,
-            // with the transaction open
-            bulkIn(c, 5_000_000_000L, 8);
-            long firstAt = 0;
-            long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            // from the first try on, 9 s: shorter than the 10 s a deferral holds, longer than a try (5 s)
-            while (System.nanoTime() < end && (firstAt == 0 || System.nanoTime() - firstAt < Duration.ofSeconds(9).toNanos())) {
-                List<String> now = creations();
-                if (!now.isEmpty() && firstAt == 0) {
-                    firstAt = System.nanoTime();
-                }
-                attempts.addAll(now);
-                mostAtOnce = Math.max(mostAtOnce, now.size());
-                Thread.sleep(50);
-            }
-            assertThat(firstAt).as("a try began").isPositive();
-            // the feeds still far behind, neither skipped nor drained: the try was made for several
-            // (a feed a commit drained meanwhile is no candidate: commit drains are not deferred)
-            candidates = slotsBehind(SKIP_BEHIND);
-            assertThat(candidates).as("idle feeds far behind after the try").hasSizeGreaterThanOrEqualTo(2);
-            assertThat(mostAtOnce).as("tries at once on the server").isEqualTo(1);
-            assertThat(attempts).as("tries within 9 s of the first (its deferral holds for every feed)").hasSize(1);
-            assertThat(skips("deferred")).isGreaterThan(deferredBefore);
-            c.commit();
-        }
-        // once the transaction ended, they are skipped (one after the other), and lose nothing
-        double skippedBefore = skips("skipped");
-        await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
-            assertThat(slotsBehind(SKIP_BEHIND)).as("the slots that were behind").doesNotContainAnyElementsOf(candidates);
-            assertThat(skips("skipped")).isGreaterThan(skippedBefore);
-        });
-        committedA.add(plainCommit(a, "gate-a-after"));
-        committedB.add(coreCommit(b, "gate-b-after"));
-        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
-            assertThat(resources(a, "gate-a-")).containsExactlyElementsOf(committedA);
-            assertThat(resources(b, "gate-b-")).containsExactlyElementsOf(committedB);
-        });
-    }
-
-    /** The feeds' slots on the server with more than {@code bytes} of unconfirmed WAL. */
-    private static List<String> slotsBehind(long bytes) throws SQLException {
-        try (Connection c = server(); PreparedStatement ps = c.prepareStatement(
-                "SELECT slot_name FROM pg_replication_slots WHERE slot_name LIKE 'og\\_cdc\\_%' AND database <> 'skip_unit'"
-                        + " AND pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn) > ? ORDER BY slot_name")) {
-            ps.setLong(1, bytes);
-            List<String> out = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(rs.getString(1));
-                }
-            }
-            return out;
-        }
-    }
-
-    /**
-     * The slot creations running on the server now, each named by its backend and start: any idle
-     * feed of the server may be the one that tries (the others wait for its outcome).
-     */
-    private static List<String> creations() throws SQLException {
-        try (Connection c = server(); PreparedStatement ps = c.prepareStatement(
-                "SELECT pid || '@' || query_start FROM pg_stat_activity"
-                        + " WHERE query LIKE 'SELECT pg_create_logical_replication_slot%' AND state = 'active'")) {
-            List<String> out = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(rs.getString(1));
-                }
-            }
-            return out;
-        }
     }
 
     private static boolean creating(String database) throws SQLException {
