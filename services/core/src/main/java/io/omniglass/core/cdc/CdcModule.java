@@ -106,7 +106,7 @@ public final class CdcModule implements CoreModule {
         wakeups.subscribe(WAKE_SUBJECT);
         unregister = CdcWakeups.register(this::wakeHere,
                 slug -> ctx.nats().publish(WAKE_SUBJECT, slug.getBytes(StandardCharsets.UTF_8)));
-        log.info("cdc: {} replication sessions ({} while commits wait), up to {} kept open {} s for active tenants, sweep every {} s",
+        log.info("cdc: {} replication sessions ({} while commits wait), up to {} kept open (up to {} s) for tenants expected back, sweep every {} s",
                 settings.sessions(), settings.maxSessions(), settings.openSessions(), settings.openIdle().toSeconds(),
                 settings.sweepEvery().toSeconds());
     }

@@ -35,6 +35,8 @@ final class DrainTimers {
     private final Timer settle;
     private final Timer close;
     private final Timer firstMessage;
+    private final Timer wholeOnOpen;
+    private final Timer wholeOnNew;
     private final Timer sentLsnAsked;
     private final java.util.Map<End, io.micrometer.core.instrument.Counter> ends = new java.util.EnumMap<>(End.class);
     private final io.micrometer.core.instrument.Counter caughtUpByKeepalive;
@@ -71,6 +73,8 @@ final class DrainTimers {
         settle = phase(metrics, "settle");
         close = phase(metrics, "close");
         firstMessage = phase(metrics, "first_message");
+        wholeOnOpen = phase(metrics, "whole_on_open_session");
+        wholeOnNew = phase(metrics, "whole_on_new_session");
         sentLsnAsked = phase(metrics, "sent_lsn_asked");
         for (End how : End.values()) {
             ends.put(how, drainEnd(metrics, how.tag()));
@@ -201,12 +205,18 @@ final class DrainTimers {
                         + "(woken again, PubAcks, confirm, hang-up); prepare (before the session) and open's parts: "
                         + "open_slot_busy, open_connect, open_start_replication, open_stream_end; first_message (the open's end "
                         + "to the walsender's first message), sliced and settle (a drain whose time slice ended before it caught "
-                        + "up), close (closing or parking the session), sent_lsn_asked (one pg_stat_replication question)")
+                        + "up), close (closing or parking the session), sent_lsn_asked (one pg_stat_replication question); "
+                        + "whole_on_open_session and whole_on_new_session (the whole drain, start to end, on a session kept "
+                        + "open since the tenant's last drain, or on one opened for it)")
                 .publishPercentiles(0.5, 0.99).register(metrics);
     }
 
-    /** A commit drain's phases from its start, the stream's first read, its catching up (0: never) and its end. */
-    void phases(long start, long streaming, long caughtUp, long end) {
+    /**
+     * A commit drain's phases from its start, the stream's first read, its catching up (0: never) and
+     * its end; and the whole drain by whether it went on on a session kept open ({@code reused}).
+     */
+    void phases(long start, long streaming, long caughtUp, long end, boolean reused) {
+        (reused ? wholeOnOpen : wholeOnNew).record(end - start, TimeUnit.NANOSECONDS);
         if (streaming > 0) {
             open.record(streaming - start, TimeUnit.NANOSECONDS);
             if (caughtUp > 0) {

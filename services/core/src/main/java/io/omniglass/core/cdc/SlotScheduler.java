@@ -64,8 +64,9 @@ final class SlotScheduler implements AutoCloseable {
      * Replication sessions kept open after a commit drain (under the lock): the next wake-up of a
      * tenant expected back soon goes on on the same walsender instead of paying a connection,
      * authentication, a walsender fork and START_REPLICATION again. Bounded by
-     * {@link CdcSettings#openSessions()}, admitted by {@link ParkPolicy}, and closed after
-     * {@link CdcSettings#openIdle()} unused, so an idle fleet keeps no walsender.
+     * {@link CdcSettings#openSessions()}, admitted by {@link ParkPolicy}, and closed once its hold
+     * ({@link ParkPolicy#holdNanos}: about its tenant's interval, at most {@link CdcSettings#openIdle()})
+     * is over unused, so an idle fleet keeps no walsender.
      */
     private final Map<TenantFeed, Parked> parked = new HashMap<>();
     /** One NATS connection for every session (a parked session may be resumed by any worker). */
@@ -95,8 +96,12 @@ final class SlotScheduler implements AutoCloseable {
         this.fence = fence;
     }
 
-    /** A session left open after its drain, under the lease term it was opened in. */
-    private record Parked(CdcSession session, long token, long sinceNanos, long intervalNanos) {
+    /**
+     * A session left open after its drain, under the lease term it was opened in, until
+     * {@code deadlineNanos} unless its tenant is back by then (a commit waits for a session to take
+     * the feed: kept up to {@link ParkPolicy#claimedHoldNanos} since {@code sinceNanos}, under the walsender's timeout).
+     */
+    private record Parked(CdcSession session, long token, long sinceNanos, long intervalNanos, long deadlineNanos) {
     }
 
     void start() {
@@ -179,7 +184,7 @@ final class SlotScheduler implements AutoCloseable {
                 try {
                     if (liveWorkers <= settings.sessions()) {
                         ready.await(); // blocks: an idle fleet costs nothing here
-                    } else if (ready.awaitNanos(settings.openIdle().toNanos()) <= 0 && liveWorkers > settings.sessions()
+                    } else if (ready.awaitNanos(extraSessionIdleNanos()) <= 0 && liveWorkers > settings.sessions()
                             && commits.isEmpty()) {
                         liveWorkers--; // a busy spell's extra session: the pool is back to its base size
                         workers.remove(Thread.currentThread());
@@ -193,6 +198,16 @@ final class SlotScheduler implements AutoCloseable {
             lock.unlock();
         }
     }
+
+    /**
+     * How long an extra session (beyond the base pool) waits for work before it ends: the idle
+     * period, at most 10 s (a thread, not a walsender: it need not wait for a tenant's return).
+     */
+    private long extraSessionIdleNanos() {
+        return Math.min(settings.openIdle().toNanos(), EXTRA_SESSION_IDLE_NANOS);
+    }
+
+    private static final long EXTRA_SESSION_IDLE_NANOS = 10_000_000_000L;
 
     private void done(Turn turn) {
         if (turn.housekeeping()) {
@@ -270,9 +285,11 @@ final class SlotScheduler implements AutoCloseable {
                     if (!feed.begin()) {
                         continue; // taken from the other queue already
                     }
-                    drainTimers.commitWaited(feed.takeCommitWokenAt());
+                    long now = System.nanoTime();
+                    long wokenAt = feed.takeCommitWokenAtNanos();
+                    drainTimers.commitWaited(wokenAt == 0 ? 0 : now - wokenAt);
                     if (forCommit) {
-                        feed.commitDrainStarted(System.nanoTime(), 2 * settings.openIdle().toNanos());
+                        feed.commitDrainStarted(wokenAt, 2 * settings.openIdle().toNanos());
                     }
                     long token = feed.token();
                     if (token == 0 || closed) {
@@ -405,45 +422,65 @@ final class SlotScheduler implements AutoCloseable {
         }
     }
 
-    /** The session left open for this feed under this lease term, if any (taken out of the pool). */
-    private CdcSession reuse(TenantFeed feed, long token) {
+    /**
+     * The session left open for this feed under this lease term, if any (taken out of the pool; a
+     * reuse for a commit is counted, a housekeeping drain's is not: it says nothing of the tenant).
+     */
+    private Parked reuse(TenantFeed feed, long token, boolean forCommit) {
         Parked p = unpark(feed);
         if (p == null) {
             return null;
         }
         if (p.token() == token && p.session().reusable()) {
-            drainTimers.reused();
-            return p.session();
+            if (forCommit) {
+                drainTimers.reused();
+            }
+            return p;
         }
         p.session().close();
         return null;
     }
 
-    /** Keeps a session open for the feed's next wake-up when {@link ParkPolicy} says it is likely to be taken again. */
-    private void park(TenantFeed feed, long token, CdcSession session) {
+    /**
+     * Keeps a session open for the feed's next wake-up when {@link ParkPolicy} says it is likely to be
+     * taken again, for its hold. {@code before}: the session was parked before this drain, which only
+     * the sweep's housekeeping woke, so its tenant is not back: it goes back to the pool as it was
+     * (its interval, its deadline), or is closed when that is over. Re-parked as new, every sweep that
+     * found the slot written to or behind would give a session another full hold, its tenant gone.
+     */
+    private void park(TenantFeed feed, long token, CdcSession session, Parked before, boolean back) {
         List<CdcSession> closing = new ArrayList<>();
+        long delayNanos = 0;
         lock.lock();
         try {
-            Parked before = parked.remove(feed);
-            if (before != null) {
-                closing.add(before.session());
+            Parked stale = parked.remove(feed);
+            if (stale != null) {
+                closing.add(stale.session());
             }
             long now = System.nanoTime();
-            long interval = feed.commitIntervalNanos();
+            long interval = before != null ? before.intervalNanos() : feed.commitIntervalNanos();
             Map<TenantFeed, ParkPolicy.Entry> view = new HashMap<>();
-            parked.forEach((f, p) -> view.put(f, new ParkPolicy.Entry(p.intervalNanos(), p.sinceNanos())));
-            ParkPolicy.Decision<TenantFeed> d = closed ? new ParkPolicy.Decision<>(false, null)
-                    : parkPolicy.decide(interval, now, view, settings.openSessions());
+            parked.forEach((f, p) -> view.put(f, new ParkPolicy.Entry(p.intervalNanos(), p.sinceNanos(), f.commitPending())));
+            boolean over = before != null && now >= before.deadlineNanos();
+            ParkPolicy.Decision<TenantFeed> d = closed || over ? new ParkPolicy.Decision<>(false, null)
+                    : parkPolicy.decide(interval, back, now, view, settings.openSessions());
             if (d.park()) {
                 if (d.evict() != null) {
                     closing.add(parked.remove(d.evict()).session());
                     drainTimers.evicted(1);
                 }
-                parked.put(feed, new Parked(session, token, now, interval));
-                drainTimers.parked();
+                Parked p = before != null ? new Parked(session, token, before.sinceNanos(), interval, before.deadlineNanos())
+                        : new Parked(session, token, now, interval, now + parkPolicy.holdNanos(interval));
+                parked.put(feed, p);
+                delayNanos = p.deadlineNanos() - now;
+                if (before == null) {
+                    drainTimers.parked();
+                }
             } else {
                 closing.add(session);
-                if (!closed && settings.openSessions() > 0) {
+                if (over) {
+                    drainTimers.idleClosed(1);
+                } else if (!closed && settings.openSessions() > 0) {
                     drainTimers.declined();
                 }
             }
@@ -452,7 +489,7 @@ final class SlotScheduler implements AutoCloseable {
         }
         closing.forEach(CdcSession::close);
         if (!closing.contains(session)) {
-            later(this::closeIdleSessions, settings.openIdle().toMillis() + 50);
+            later(this::closeIdleSessions, TimeUnit.NANOSECONDS.toMillis(delayNanos) + 50);
         }
     }
 
@@ -487,22 +524,37 @@ final class SlotScheduler implements AutoCloseable {
         closing.forEach(CdcSession::close);
     }
 
-    /** Closes the sessions left unused for the idle period (scheduled after each park: no loop). */
+    /**
+     * Closes the sessions whose hold is over unused (scheduled after each park: no loop). One whose
+     * tenant is back (its commit waits for a session to take the feed) is kept until
+     * {@link ParkPolicy#claimedHoldNanos} since it was parked is over, and looked at once more then.
+     */
     private void closeIdleSessions() {
         List<CdcSession> closing = new ArrayList<>();
         long now = System.nanoTime();
+        long recheck = Long.MAX_VALUE;
         lock.lock();
         try {
-            var it = parked.values().iterator();
+            var it = parked.entrySet().iterator();
             while (it.hasNext()) {
-                Parked p = it.next();
-                if (now - p.sinceNanos() >= settings.openIdle().toNanos()) {
-                    closing.add(p.session());
-                    it.remove();
+                var e = it.next();
+                Parked p = e.getValue();
+                if (now < p.deadlineNanos()) {
+                    continue;
                 }
+                long last = p.sinceNanos() + parkPolicy.claimedHoldNanos();
+                if (e.getKey().commitPending() && now < last) {
+                    recheck = Math.min(recheck, last - now);
+                    continue;
+                }
+                closing.add(p.session());
+                it.remove();
             }
         } finally {
             lock.unlock();
+        }
+        if (recheck != Long.MAX_VALUE) {
+            later(this::closeIdleSessions, TimeUnit.NANOSECONDS.toMillis(recheck) + 50);
         }
         drainTimers.idleClosed(closing.size());
         closing.forEach(CdcSession::close);
@@ -629,7 +681,8 @@ final class SlotScheduler implements AutoCloseable {
             }
         };
         // a housekeeping drain takes an open session too: a second one could not start on the slot it holds
-        CdcSession session = reuse(feed, token);
+        Parked reused = reuse(feed, token, !housekeepingOnly);
+        CdcSession session = reused == null ? null : reused.session();
         boolean wasOpen = session != null;
         if (session == null) {
             drainTimers.opened();
@@ -682,7 +735,9 @@ final class SlotScheduler implements AutoCloseable {
                 feed.drainEnded(System.nanoTime()); // the sweep's drains say nothing of when the tenant commits
             }
             if (keep) {
-                park(feed, token, session);
+                // its tenant is back already: woken during the drain, or the drain gave way before
+                // it caught up (its commits still to carry)
+                park(feed, token, session, housekeepingOnly ? reused : null, feed.commitPending() || yielded[0]);
             } else {
                 session.close();
             }
@@ -691,7 +746,7 @@ final class SlotScheduler implements AutoCloseable {
             }
         }
         if (!housekeepingOnly) {
-            drainTimers.phases(started, streaming[0], caughtUpAt[0], System.nanoTime());
+            drainTimers.phases(started, streaming[0], caughtUpAt[0], System.nanoTime(), wasOpen);
         }
         return yielded[0];
     }

@@ -90,7 +90,7 @@ public record OmniglassConfig(
                     l.integer(Setting.SINK_ACK_WAIT_S, 60, 1, 86_400),
                     l.integer(Setting.CDC_SESSIONS, 8, 1, 64),
                     l.integer(Setting.CDC_SWEEP_SECONDS, 10, 1, 86_400),
-                    l.integer(Setting.CDC_OPEN_SESSIONS, 12, 0, 64),
+                    l.integer(Setting.CDC_OPEN_SESSIONS, 64, 0, 200),
                     l.integer(Setting.CDC_SKIP_BEHIND_MB, 64, 0, 1_000_000),
                     l.duration(Setting.LIFECYCLE_INTERVAL, Duration.ofHours(1), true),
                     l.duration(Setting.LIFECYCLE_LEASE_TTL, Duration.ofMinutes(10), false),

@@ -80,4 +80,43 @@ class ParkPolicyTest {
         Map<String, ParkPolicy.Entry> parked = Map.of("due", new ParkPolicy.Entry(1_000 * MS, now - 500 * MS));
         assertThat(policy.decide(ParkPolicy.UNKNOWN, now, parked, 1).park()).isFalse();
     }
+    @Test
+    void aSessionIsKeptForTwiceItsTenantsIntervalAtMostTheIdlePeriodAndBrieflyWithoutOne() {
+        assertThat(policy.holdNanos(3_000 * MS)).as("a tenant back every 3 s").isEqualTo(6_000 * MS);
+        assertThat(policy.holdNanos(8_000 * MS)).as("every 8 s: capped at the idle period").isEqualTo(IDLE);
+        assertThat(policy.holdNanos(ParkPolicy.UNKNOWN)).as("no interval yet (a first commit: provisioning)")
+                .isEqualTo(ParkPolicy.FIRST_HOLD_NANOS);
+        assertThat(policy.holdNanos(100 * MS)).as("a burst of commits: at least the brief hold").isEqualTo(ParkPolicy.FIRST_HOLD_NANOS);
+    }
+
+    @Test
+    void aSessionPastItsHoldIsOverdueAndGoesFirst() {
+        long now = 100_000 * MS;
+        Map<String, ParkPolicy.Entry> parked = new LinkedHashMap<>();
+        parked.put("first", new ParkPolicy.Entry(ParkPolicy.UNKNOWN, now - ParkPolicy.FIRST_HOLD_NANOS - MS));
+        parked.put("due", new ParkPolicy.Entry(4_000 * MS, now - 1_000 * MS)); // back at now + 3 s
+        var d = policy.decide(6_000 * MS, now, parked, 2); // back at now + 6 s: later than "due", sooner than never
+        assertThat(d.park()).isTrue();
+        assertThat(d.evict()).isEqualTo("first");
+    }
+
+    @Test
+    void aSessionWhoseTenantIsBackIsNeverPushedOut() {
+        long now = 100_000 * MS;
+        Map<String, ParkPolicy.Entry> parked = new LinkedHashMap<>();
+        parked.put("back", new ParkPolicy.Entry(9_000 * MS, now - 8_000 * MS, true)); // its commit waits for a session
+        var d = policy.decide(1_000 * MS, now, parked, 1);
+        assertThat(d.park()).isFalse();
+        assertThat(d.evict()).isNull();
+    }
+    @Test
+    void aTenantBackAlreadyIsParkedWhateverItsIntervalAndPushesOutOneExpectedLater() {
+        long now = 100_000 * MS;
+        assertThat(policy.decide(3 * IDLE, true, now, Map.<String, ParkPolicy.Entry>of(), 1).park())
+                .as("a commit came during its drain, after a long quiet spell").isTrue();
+        Map<String, ParkPolicy.Entry> parked = Map.of("due", new ParkPolicy.Entry(1_000 * MS, now - 500 * MS));
+        var d = policy.decide(3 * IDLE, true, now, parked, 1);
+        assertThat(d.park()).isTrue();
+        assertThat(d.evict()).isEqualTo("due");
+    }
 }
