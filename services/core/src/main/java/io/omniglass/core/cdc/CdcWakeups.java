@@ -33,8 +33,8 @@ public final class CdcWakeups {
 
     /**
      * A DSL over a tenant's pool whose every committed transaction ({@code transaction},
-     * {@code transactionResult}) gives the signal: one place for a module's writers instead of a
-     * call after each commit.
+     * {@code transactionResult}) that wrote the record lane gives the signal: one place for a
+     * module's writers instead of a call after each commit.
      */
     public static org.jooq.DSLContext wakingDsl(javax.sql.DataSource tenantDb, String tenant) {
         return wakingDsl(tenantDb, tenant, new org.jooq.ExecuteListenerProvider[0]);
@@ -50,8 +50,8 @@ public final class CdcWakeups {
                 .set(new org.jooq.impl.DefaultTransactionListenerProvider(new org.jooq.TransactionListener() {
                     @Override
                     public void commitStart(org.jooq.TransactionContext ctx) {
-                        // an xid is assigned at the first write: a read-only transaction wakes nobody
-                        if (wrote(ctx.dsl())) {
+                        // a transaction that wrote no record (a read, the rules' state) wakes nobody
+                        if (wroteRecordLane(ctx.dsl())) {
                             ctx.configuration().data(WROTE, Boolean.TRUE);
                         }
                     }
@@ -67,17 +67,22 @@ public final class CdcWakeups {
 
     private static final String WROTE = "og.cdc.wrote";
 
-    /** Asked at every write transaction's commit: one constant statement, prepared once per connection by pgjdbc. */
-    private static final String XID_ASSIGNED = "SELECT pg_current_xact_id_if_assigned() IS NOT NULL";
+    /**
+     * Asked at every transaction's commit: one constant statement, prepared once per connection by
+     * pgjdbc. The record lane's statement triggers set it (tenant V257); unset, it reads NULL.
+     */
+    private static final String RECORD_LANE_WRITTEN = "SELECT current_setting('og.cdc_wrote', true) = 'on'";
 
     /**
-     * True when the current transaction has written anything (Postgres gave it an xid). Plain JDBC:
-     * this runs at every rules and alarm commit, and rendering it through jOOQ each time was a visible
-     * share of the live rules' CPU while a replay saturated the machine.
+     * True when the current transaction has written the record lane (a published table), which is
+     * all a commit drain can carry. Not "wrote anything": the rules' state rows, written at every
+     * evaluation, are not published, and waking the feed for them cost a drain of the server's WAL
+     * per evaluation for nothing. Plain JDBC: this runs at every rules and alarm commit, and
+     * rendering it through jOOQ each time was a visible share of the live rules' CPU.
      */
-    public static boolean wrote(org.jooq.DSLContext tx) {
+    public static boolean wroteRecordLane(org.jooq.DSLContext tx) {
         return tx.connectionResult(c -> {
-            try (java.sql.PreparedStatement ps = c.prepareStatement(XID_ASSIGNED);
+            try (java.sql.PreparedStatement ps = c.prepareStatement(RECORD_LANE_WRITTEN);
                  java.sql.ResultSet rs = ps.executeQuery()) {
                 return rs.next() && rs.getBoolean(1);
             }

@@ -137,7 +137,7 @@ public final class GatewaySession {
         boolean[] wrote = {false};
         T result = transaction(tx -> {
             T r = work.run(tx);
-            wrote[0] = io.omniglass.core.cdc.CdcWakeups.wrote(tx); // a read-only transaction wakes nobody
+            wrote[0] = io.omniglass.core.cdc.CdcWakeups.wroteRecordLane(tx); // no record written: nothing to carry
             return r;
         }, false);
         if (wrote[0]) {
