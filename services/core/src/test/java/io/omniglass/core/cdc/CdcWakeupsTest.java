@@ -70,7 +70,7 @@ class CdcWakeupsTest {
             DSLContext tx = cfg.dsl();
             tx.execute("CREATE TEMP TABLE IF NOT EXISTS scratch (x int) ON COMMIT DELETE ROWS");
             tx.execute("INSERT INTO scratch VALUES (1)");
-            assertThat(tx.fetchValue("SELECT pg_current_xact_id_if_assigned() IS NOT NULL", Boolean.class))
+            assertThat(tx.fetchValue(org.jooq.impl.DSL.field("pg_current_xact_id_if_assigned() IS NOT NULL", Boolean.class)))
                     .as("the transaction wrote").isTrue();
         });
         dsl.transaction(cfg -> cfg.dsl().fetch("SELECT count(*) FROM audit_log")); // read only
