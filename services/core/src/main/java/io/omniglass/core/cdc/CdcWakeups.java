@@ -69,7 +69,7 @@ public final class CdcWakeups {
 
     /**
      * Asked at every transaction's commit: one constant statement, prepared once per connection by
-     * pgjdbc. The record lane's statement triggers set it (tenant V257); unset, it reads NULL.
+     * pgjdbc. The record lane's triggers set it (tenant V257); unset, it reads NULL.
      */
     private static final String RECORD_LANE_WRITTEN = "SELECT current_setting('og.cdc_wrote', true) = 'on'";
 

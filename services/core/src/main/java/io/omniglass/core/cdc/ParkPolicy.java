@@ -44,9 +44,6 @@ final class ParkPolicy {
      * its tenant is back already (a commit waits for a session to take the feed: never pushed out).
      */
     record Entry(long intervalNanos, long parkedAtNanos, boolean claimed) {
-        Entry(long intervalNanos, long parkedAtNanos) {
-            this(intervalNanos, parkedAtNanos, false);
-        }
     }
 
     /** What to do with a reusable session: park it (closing {@code evict} first when not null), or close it. */
@@ -80,19 +77,13 @@ final class ParkPolicy {
     static final long CLAIMED_HOLD_NANOS = 45_000_000_000L;
 
     /**
+     * Whether to park a reusable session, and which parked one to close for it.
+     *
      * @param intervalNanos the candidate's interval between commit drains ({@link #UNKNOWN}: none yet)
+     * @param back          its tenant is back already (a commit came during the drain, or the drain gave
+     *                      way before it caught up): it is expected now, whatever its interval
      * @param parked        the sessions parked now, by feed
      * @param capacity      how many may be parked
-     */
-    <K> Decision<K> decide(long intervalNanos, long nowNanos, Map<K, Entry> parked, int capacity) {
-        return decide(intervalNanos, false, nowNanos, parked, capacity);
-    }
-
-    /**
-     * As {@link #decide(long, long, Map, int)}, for a candidate whose tenant may be back already.
-     *
-     * @param back its tenant is back already (a commit came during the drain, or the drain gave way
-     *             before it caught up): it is expected now, whatever its interval
      */
     <K> Decision<K> decide(long intervalNanos, boolean back, long nowNanos, Map<K, Entry> parked, int capacity) {
         if (capacity <= 0 || (!back && intervalNanos > idleNanos)) {

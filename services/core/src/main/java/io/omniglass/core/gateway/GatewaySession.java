@@ -58,7 +58,7 @@ public final class GatewaySession {
     /**
      * A DSL over the tenant's system pool for the core's own work that runs its own transactions
      * ({@code transactionResult}) or single autocommit statements: timed under the purpose, and a
-     * commit that wrote wakes the tenant's CDC. System sessions only.
+     * commit that wrote the record lane wakes the tenant's CDC. System sessions only.
      */
     public DSLContext dsl() {
         requirePurpose("dsl()");
@@ -69,7 +69,9 @@ public final class GatewaySession {
     /**
      * The same DSL for the core's own writes to tables that are not on the record lane (the alarm
      * fingerprints, a projection of the raises): its commits wake no CDC drain, as there is nothing
-     * for one to carry. A record-lane write made through it still reaches the feed, at the next sweep.
+     * for one to carry. {@link #dsl()} would not wake for them either (it wakes only for record-lane
+     * writes); this one spares the hot path that question at every commit. A record-lane write made
+     * through it still reaches the feed, at the next sweep.
      */
     public DSLContext dslOffRecordLane() {
         requirePurpose("dslOffRecordLane()");

@@ -20,34 +20,34 @@ class ParkPolicyTest {
 
     @Test
     void aTenantNotExpectedBackWithinTheIdlePeriodIsNotParkedEvenWithRoom() {
-        assertThat(policy.decide(IDLE + 1, 0, Map.<String, ParkPolicy.Entry>of(), 12).park()).isFalse();
-        assertThat(policy.decide(IDLE, 0, Map.<String, ParkPolicy.Entry>of(), 12).park()).isTrue();
+        assertThat(policy.decide(IDLE + 1, false, 0, Map.<String, ParkPolicy.Entry>of(), 12).park()).isFalse();
+        assertThat(policy.decide(IDLE, false, 0, Map.<String, ParkPolicy.Entry>of(), 12).park()).isTrue();
     }
 
     @Test
     void withRoomATenantWithoutHistoryIsParked() {
-        var d = policy.decide(ParkPolicy.UNKNOWN, 0, Map.<String, ParkPolicy.Entry>of(), 1);
+        var d = policy.decide(ParkPolicy.UNKNOWN, false, 0, Map.<String, ParkPolicy.Entry>of(), 1);
         assertThat(d.park()).isTrue();
         assertThat(d.evict()).isNull();
     }
 
     @Test
     void noneAreParkedWithoutPlaces() {
-        assertThat(policy.decide(1, 0, Map.<String, ParkPolicy.Entry>of(), 0).park()).isFalse();
+        assertThat(policy.decide(1, false, 0, Map.<String, ParkPolicy.Entry>of(), 0).park()).isFalse();
     }
 
     @Test
     void aFullPoolGivesAPlaceOnlyToOneExpectedBackSoonerAndPushesOutTheLatest() {
         long now = 1_000 * MS;
         Map<String, ParkPolicy.Entry> parked = new LinkedHashMap<>();
-        parked.put("soon", new ParkPolicy.Entry(500 * MS, now - 100 * MS)); // back at now + 400 ms
-        parked.put("later", new ParkPolicy.Entry(5_000 * MS, now - 1_000 * MS)); // back at now + 4 s
+        parked.put("soon", new ParkPolicy.Entry(500 * MS, now - 100 * MS, false)); // back at now + 400 ms
+        parked.put("later", new ParkPolicy.Entry(5_000 * MS, now - 1_000 * MS, false)); // back at now + 4 s
 
-        var sooner = policy.decide(2_000 * MS, now, parked, 2); // back at now + 2 s
+        var sooner = policy.decide(2_000 * MS, false, now, parked, 2); // back at now + 2 s
         assertThat(sooner.park()).isTrue();
         assertThat(sooner.evict()).isEqualTo("later");
 
-        var notSooner = policy.decide(4_000 * MS, now, parked, 2); // back at now + 4 s: a tie is no reason
+        var notSooner = policy.decide(4_000 * MS, false, now, parked, 2); // back at now + 4 s: a tie is no reason
         assertThat(notSooner.park()).isFalse();
         assertThat(notSooner.evict()).isNull();
     }
@@ -58,18 +58,18 @@ class ParkPolicyTest {
         long now = 100_000 * MS;
         Map<String, ParkPolicy.Entry> parked = new LinkedHashMap<>();
         for (int i = 0; i < 12; i++) {
-            parked.put("t" + i, new ParkPolicy.Entry(3_000 * MS, now - i * 200 * MS));
+            parked.put("t" + i, new ParkPolicy.Entry(3_000 * MS, now - i * 200 * MS, false));
         }
-        assertThat(policy.decide(3_000 * MS, now, parked, 12).park()).isFalse();
+        assertThat(policy.decide(3_000 * MS, false, now, parked, 12).park()).isFalse();
     }
 
     @Test
     void anOverdueSessionGoesFirstEvenForANewcomerWithoutHistory() {
         long now = 100_000 * MS;
         Map<String, ParkPolicy.Entry> parked = new LinkedHashMap<>();
-        parked.put("overdue", new ParkPolicy.Entry(1_000 * MS, now - 2_500 * MS)); // expected 1.5 s ago, twice its interval gone
-        parked.put("due", new ParkPolicy.Entry(1_000 * MS, now - 500 * MS));
-        var d = policy.decide(ParkPolicy.UNKNOWN, now, parked, 2);
+        parked.put("overdue", new ParkPolicy.Entry(1_000 * MS, now - 2_500 * MS, false)); // expected 1.5 s ago, twice its interval gone
+        parked.put("due", new ParkPolicy.Entry(1_000 * MS, now - 500 * MS, false));
+        var d = policy.decide(ParkPolicy.UNKNOWN, false, now, parked, 2);
         assertThat(d.park()).isTrue();
         assertThat(d.evict()).isEqualTo("overdue");
     }
@@ -77,8 +77,8 @@ class ParkPolicyTest {
     @Test
     void aNewcomerWithoutHistoryDoesNotPushOutOneExpectedBackWithinTheIdlePeriod() {
         long now = 100_000 * MS;
-        Map<String, ParkPolicy.Entry> parked = Map.of("due", new ParkPolicy.Entry(1_000 * MS, now - 500 * MS));
-        assertThat(policy.decide(ParkPolicy.UNKNOWN, now, parked, 1).park()).isFalse();
+        Map<String, ParkPolicy.Entry> parked = Map.of("due", new ParkPolicy.Entry(1_000 * MS, now - 500 * MS, false));
+        assertThat(policy.decide(ParkPolicy.UNKNOWN, false, now, parked, 1).park()).isFalse();
     }
     @Test
     void aSessionIsKeptForTwiceItsTenantsIntervalAtMostTheIdlePeriodAndBrieflyWithoutOne() {
@@ -93,9 +93,9 @@ class ParkPolicyTest {
     void aSessionPastItsHoldIsOverdueAndGoesFirst() {
         long now = 100_000 * MS;
         Map<String, ParkPolicy.Entry> parked = new LinkedHashMap<>();
-        parked.put("first", new ParkPolicy.Entry(ParkPolicy.UNKNOWN, now - ParkPolicy.FIRST_HOLD_NANOS - MS));
-        parked.put("due", new ParkPolicy.Entry(4_000 * MS, now - 1_000 * MS)); // back at now + 3 s
-        var d = policy.decide(6_000 * MS, now, parked, 2); // back at now + 6 s: later than "due", sooner than never
+        parked.put("first", new ParkPolicy.Entry(ParkPolicy.UNKNOWN, now - ParkPolicy.FIRST_HOLD_NANOS - MS, false));
+        parked.put("due", new ParkPolicy.Entry(4_000 * MS, now - 1_000 * MS, false)); // back at now + 3 s
+        var d = policy.decide(6_000 * MS, false, now, parked, 2); // back at now + 6 s: later than "due", sooner than never
         assertThat(d.park()).isTrue();
         assertThat(d.evict()).isEqualTo("first");
     }
@@ -105,7 +105,7 @@ class ParkPolicyTest {
         long now = 100_000 * MS;
         Map<String, ParkPolicy.Entry> parked = new LinkedHashMap<>();
         parked.put("back", new ParkPolicy.Entry(9_000 * MS, now - 8_000 * MS, true)); // its commit waits for a session
-        var d = policy.decide(1_000 * MS, now, parked, 1);
+        var d = policy.decide(1_000 * MS, false, now, parked, 1);
         assertThat(d.park()).isFalse();
         assertThat(d.evict()).isNull();
     }
@@ -114,7 +114,7 @@ class ParkPolicyTest {
         long now = 100_000 * MS;
         assertThat(policy.decide(3 * IDLE, true, now, Map.<String, ParkPolicy.Entry>of(), 1).park())
                 .as("a commit came during its drain, after a long quiet spell").isTrue();
-        Map<String, ParkPolicy.Entry> parked = Map.of("due", new ParkPolicy.Entry(1_000 * MS, now - 500 * MS));
+        Map<String, ParkPolicy.Entry> parked = Map.of("due", new ParkPolicy.Entry(1_000 * MS, now - 500 * MS, false));
         var d = policy.decide(3 * IDLE, true, now, parked, 1);
         assertThat(d.park()).isTrue();
         assertThat(d.evict()).isEqualTo("due");
